@@ -1,0 +1,2 @@
+// OpenBLAS's CBLAS interface, as Debian's libopenblas-dev installs it.
+#include <cblas.h>

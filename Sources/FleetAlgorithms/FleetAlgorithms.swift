@@ -1,0 +1,7 @@
+import FleetTensor
+
+/// GAE, PPO, GRPO, Dr. GRPO and DAPO updates, and the tabular oracles (value iteration,
+/// policy iteration, TD(0)) that judge learned policies. Semantics: `shared/REFERENCE.md`.
+///
+/// Knows nothing of networking. The algorithms arrive with the PPO and GRPO/DAPO issues.
+public enum FleetAlgorithms {}

@@ -1,0 +1,1 @@
+// The FleetTransport module: filled in by the foundation issue.

@@ -1,0 +1,1 @@
+// The FleetWire module: filled in by the foundation issue.
