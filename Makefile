@@ -1,0 +1,33 @@
+# The README's two commands: `make demo` and `make test`. Both install what is missing first.
+
+SWIFT ?= swift
+FLEET_PYTHON ?= $(CURDIR)/.build-python/bin/python
+export FLEET_PYTHON
+
+.PHONY: demo test build release bench deps clean
+
+## demo: install what is missing, build in release mode, and show Fleet working.
+demo: deps release
+	./scripts/demo.sh
+
+## test: install what is missing (with the interop test's Python protobuf), then the whole suite.
+test:
+	./scripts/install-deps.sh --python
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+## bench: every `fleet bench` sub-suite, in release mode.
+bench: deps release
+	.build/release/fleet bench
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release --product fleet
+
+clean:
+	rm -rf .build .build-python

@@ -1,0 +1,41 @@
+import XCTest
+
+final class CLITests: XCTestCase {
+    static let subcommands = [
+        "train", "launch", "learner", "actor", "replay", "inspect", "status", "eval", "sft",
+        "keygen", "bench",
+    ]
+
+    func testHelpListsEverySubcommand() throws {
+        let result = try FleetProcess.run(["--help"])
+        XCTAssertEqual(result.status, 0)
+        let listed = Set(
+            result.stdout.split(separator: "\n")
+                .drop(while: { !$0.hasPrefix("SUBCOMMANDS") }).dropFirst()
+                .compactMap { $0.split(separator: " ").first.map(String.init) })
+        for command in Self.subcommands {
+            XCTAssertTrue(listed.contains(command), "fleet --help does not list \(command)")
+        }
+    }
+
+    /// Subcommands that are not built yet must say so and fail: none pretends to work.
+    func testUnbuiltSubcommandsSaySoAndFail() throws {
+        let invocations: [[String]] = [
+            ["train", "cartpole.toml"], ["launch", "cartpole.toml"], ["learner", "cartpole.toml"],
+            ["actor", "cartpole.toml", "--connect", "tcp://127.0.0.1:5555"],
+            ["replay", "a.rec", "--config", "cartpole.toml"], ["inspect", "a.rec"],
+            ["status", "tcp://127.0.0.1:5555"], ["eval", "checkpoints/1"], ["sft", "lm.toml"],
+        ]
+        for arguments in invocations {
+            let result = try FleetProcess.run(arguments)
+            XCTAssertEqual(result.status, 2, "fleet \(arguments.joined(separator: " "))")
+            XCTAssertTrue(result.stderr.contains("not built yet"), result.stderr)
+        }
+    }
+
+    func testUnknownBenchSuiteIsAClearError() throws {
+        let result = try FleetProcess.run(["bench", "warp-drive"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("warp-drive"), result.stderr)
+    }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what Fleet needs and is missing, and nothing else:
+#   - Debian packages: libzmq, protobuf-c (library and compiler), OpenBLAS, protoc, pkg-config;
+#     `apt-get update` runs once, and only when something is missing.
+#   - with --python: a virtual environment in .build-python/ holding the independent protobuf
+#     implementation that the interop test uses (Tests/Interop/requirements.txt).
+# Safe to run again: it does nothing when everything is there.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+packages=(libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev protobuf-compiler pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--python" ]; then
+  venv="$top/.build-python"
+  stamp="$venv/.requirements"
+  if ! cmp -s "$top/Tests/Interop/requirements.txt" "$stamp" 2>/dev/null; then
+    echo "install-deps: preparing $venv for the interop test"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$top/Tests/Interop/requirements.txt"
+    cp "$top/Tests/Interop/requirements.txt" "$stamp"
+  fi
+fi
