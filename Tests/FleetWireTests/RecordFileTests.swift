@@ -132,6 +132,18 @@ final class RecordFileTests: RecordFileTestCase {
         XCTAssertThrowsError(try reader.next()) { XCTAssertEqual($0 as? RecordError, expected) }
         XCTAssertThrowsError(try reader.next()) { XCTAssertEqual($0 as? RecordError, expected) }
         XCTAssertEqual(reader.offset, headerSize + 17)
+
+        // With no maximum, the same length is a torn tail (the file is far shorter), and a
+        // length near Int.max does not overflow the reader's arithmetic.
+        let unbounded = readAll("huge.rec", maxRecordLength: .max)
+        XCTAssertEqual(unbounded.records, [[1]])
+        XCTAssertEqual(unbounded.end, .tornTail(offset: headerSize + 17))
+        let nearMax = [UInt8](withUnsafeBytes(of: UInt64(Int.max - 8).littleEndian) { Array($0) })
+        var nearMaxFrame = nearMax
+        withUnsafeBytes(of: CRC32C.mask(CRC32C.checksum(nearMax)).littleEndian) { nearMaxFrame += $0 }
+        bytes.replaceSubrange((headerSize + 17)..<(headerSize + 29), with: nearMaxFrame)
+        try setFileBytes("huge.rec", bytes)
+        XCTAssertEqual(readAll("huge.rec", maxRecordLength: .max).end, .tornTail(offset: headerSize + 17))
     }
 
     func testHeaderErrors() throws {

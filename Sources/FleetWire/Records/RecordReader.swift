@@ -145,10 +145,11 @@ public final class RecordReader {
         guard length <= UInt64(maxRecordLength) else {
             throw corrupt(.recordTooLong(offset: offset, length: length))
         }
-        let end = offset + RecordFile.recordOverhead + Int(length)
-        if end > knownFileSize {
+        // Compared without adding to the offset: a length near Int.max must not overflow.
+        func fits(_ fileSize: Int) -> Bool { length <= UInt64(max(0, fileSize - offset - RecordFile.recordOverhead)) }
+        if !fits(knownFileSize) {
             knownFileSize = try file!.size()
-            guard end <= knownFileSize else { throw .tornTail(offset: offset) }
+            guard fits(knownFileSize) else { throw .tornTail(offset: offset) }
         }
         return Int(length)
     }
