@@ -2,7 +2,7 @@
 ///
 /// Computed in software with slicing-by-16 (sixteen 256-entry tables, sixteen bytes per step;
 /// about 1.9 GB/s on the build machine, a third of a memcpy).
-/// Use ``checksum(_:)-(UnsafeRawBufferPointer)`` for one buffer, or a value of this type to
+/// Use ``checksum(_:)`` for one buffer, or a value of this type to
 /// checksum data that arrives in pieces:
 ///
 /// ```swift
@@ -18,7 +18,7 @@ public struct CRC32C: Hashable, Sendable {
     /// A checksum of no bytes (its ``value`` is 0).
     @inlinable public init() { _state = 0xFFFF_FFFF }
 
-    /// The CRC-32C of every byte passed to ``update(_:)-(UnsafeRawBufferPointer)`` so far.
+    /// The CRC-32C of every byte passed to ``update(_:)`` so far.
     @inlinable public var value: UInt32 { ~_state }
 
     /// Adds `bytes` to the checksum.

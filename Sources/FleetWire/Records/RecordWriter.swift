@@ -149,7 +149,7 @@ public final class RecordWriter {
         }
         do {
             try reserve(RecordFile.recordPrefixSize)
-            let prefix = UnsafeMutableRawBufferPointer(rebasing: buffer[bufferCount..<(bufferCount + 12)])
+            let prefix = UnsafeMutableRawBufferPointer(rebasing: buffer[bufferCount..<(bufferCount + RecordFile.recordPrefixSize)])
             _RecordBytes.store(prefix, UInt64(record.count), at: 0)
             let lengthCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: prefix[..<8]))
             _RecordBytes.store(prefix, CRC32C.mask(lengthCRC), at: 8)
