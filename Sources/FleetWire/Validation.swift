@@ -1,0 +1,237 @@
+extension Frame {
+    /// Checks everything the learner relies on before use: the schema version, then the
+    /// payload's own rules (see each payload type). Throws the first failure found, naming its
+    /// field path. A decoded frame has already passed this.
+    public func validate() throws(WireError) {
+        guard envelope.schemaVersion == Envelope.currentSchemaVersion else {
+            throw WireError(
+                .unsupportedSchemaVersion, field: "envelope.schema_version",
+                "version \(envelope.schemaVersion), this build reads \(Envelope.currentSchemaVersion)")
+        }
+        switch payload {
+        case .trajectoryBatch(let b): try b.validate()
+        case .groupBatch(let b): try b.validate()
+        case .weights(let w): try w.validate()
+        case .stats(let s): try s.validate()
+        case .hello, .welcome, .heartbeat, .snapshotRequest, .shutdown: break
+        }
+    }
+}
+
+extension TrajectoryBatch {
+    /// Checks dtypes, shapes against T and N, finiteness and the final-observation bookkeeping
+    /// described on `TrajectoryBatch`. Field paths start with `trajectory_batch.`.
+    public func validate() throws(WireError) {
+        let p = "trajectory_batch."
+        let t = Int(numSteps), n = Int(numEnvs)
+        let steps = t * n  // both fit in 32 bits, so no overflow
+
+        let obsPath = p + "observations"
+        try _Check.wellFormed(observations, obsPath)
+        try _Check.dtype(observations, obsPath, [.float32, .uint8])
+        guard observations.shape.count >= 2, Array(observations.shape.prefix(2)) == [t, n] else {
+            throw WireError(
+                .shapeMismatch, field: obsPath, "shape \(observations.shape), expected [\(t), \(n), ...]")
+        }
+        let obsDims = Array(observations.shape.dropFirst(2))
+        try _Check.finite(observations, obsPath)
+
+        let actionsPath = p + "actions"
+        try _Check.wellFormed(actions, actionsPath)
+        switch actions.dtype {
+        case .int64: try _Check.shape(actions, actionsPath, [t, n])
+        case .float32:
+            guard actions.shape.count == 3, Array(actions.shape.prefix(2)) == [t, n] else {
+                throw WireError(
+                    .shapeMismatch, field: actionsPath, "shape \(actions.shape), expected [\(t), \(n), act]")
+            }
+            try _Check.finite(actions, actionsPath)
+        default:
+            throw WireError(.wrongDType, field: actionsPath, "\(actions.dtype), expected int64 or float32")
+        }
+
+        try _Check.tensor(rewards, p + "rewards", .float32, [t, n])
+        try _Check.tensor(terminated, p + "terminated", .bool, [t, n])
+        try _Check.tensor(truncated, p + "truncated", .bool, [t, n])
+        try _Check.tensor(behaviourLogProbs, p + "behaviour_log_probs", .float32, [t, n])
+
+        let stepsPath = p + "final_observation_steps"
+        try _Check.wellFormed(finalObservationSteps, stepsPath)
+        try _Check.dtype(finalObservationSteps, stepsPath, [.int64])
+        guard finalObservationSteps.shape.count == 1 else {
+            throw WireError(.shapeMismatch, field: stepsPath, "shape \(finalObservationSteps.shape), expected [K]")
+        }
+        let k = finalObservationSteps.count
+        try _Check.tensor(
+            finalObservations, p + "final_observations", observations.dtype, [k] + obsDims)
+        try _Check.tensor(
+            nextObservations, p + "next_observations", observations.dtype, [n] + obsDims)
+
+        let returnsPath = p + "episode_returns"
+        try _Check.wellFormed(episodeReturns, returnsPath)
+        try _Check.dtype(episodeReturns, returnsPath, [.float32])
+        guard episodeReturns.shape.count == 1 else {
+            throw WireError(.shapeMismatch, field: returnsPath, "shape \(episodeReturns.shape), expected [E]")
+        }
+        try _Check.finite(episodeReturns, returnsPath)
+        let lengthsPath = p + "episode_lengths"
+        try _Check.tensor(episodeLengths, lengthsPath, .int64, [episodeReturns.count])
+        if let i = (episodeLengths.int64 ?? []).firstIndex(where: { $0 < 1 }) {
+            throw WireError(.outOfRange, field: lengthsPath, "length \(episodeLengths.int64?[i] ?? 0) at index \(i)")
+        }
+
+        // Every truncated step, and only those, has a final observation, in increasing order.
+        let flags = truncated.bool ?? []
+        var previous = -1
+        for (i, step) in (finalObservationSteps.int64 ?? []).enumerated() {
+            guard step >= 0, step < Int64(steps) else {
+                throw WireError(.outOfRange, field: stepsPath, "step \(step) at index \(i), expected 0 ..< \(steps)")
+            }
+            let s = Int(step)
+            guard s > previous else {
+                throw WireError(.inconsistent, field: stepsPath, "step \(s) at index \(i) is not after \(previous)")
+            }
+            guard flags[s] else {
+                throw WireError(.inconsistent, field: stepsPath, "step \(s) at index \(i) is not truncated")
+            }
+            previous = s
+        }
+        let truncatedCount = flags.reduce(0) { $0 + ($1 ? 1 : 0) }
+        guard truncatedCount == k else {
+            throw WireError(
+                .inconsistent, field: stepsPath, "\(k) final observations for \(truncatedCount) truncated steps")
+        }
+    }
+}
+
+extension GroupBatch {
+    /// Checks dtypes, offsets, counts against P and G, token ids and finiteness as described on
+    /// `GroupBatch`. Field paths start with `group_batch.`.
+    public func validate() throws(WireError) {
+        let p = "group_batch."
+        guard groupSize >= 1 else {
+            throw WireError(.outOfRange, field: p + "group_size", "group size 0, expected >= 1")
+        }
+        let idsPath = p + "prompt_ids"
+        try _Check.wellFormed(promptIDs, idsPath)
+        try _Check.dtype(promptIDs, idsPath, [.int64])
+        guard promptIDs.shape.count == 1 else {
+            throw WireError(.shapeMismatch, field: idsPath, "shape \(promptIDs.shape), expected [P]")
+        }
+        let prompts = promptIDs.count
+        let (responses, overflow) = prompts.multipliedReportingOverflow(by: Int(groupSize))
+        guard !overflow, responses < Int.max else {
+            throw WireError(.shapeMismatch, field: idsPath, "\(prompts) prompts x \(groupSize) overflows")
+        }
+
+        let promptTokenCount = try _Check.tokens(promptTokens, p + "prompt_tokens")
+        try _Check.offsets(promptOffsets, p + "prompt_offsets", entries: prompts + 1, end: promptTokenCount)
+        let responseTokenCount = try _Check.tokens(responseTokens, p + "response_tokens")
+        try _Check.offsets(
+            responseOffsets, p + "response_offsets", entries: responses + 1, end: responseTokenCount)
+        try _Check.tensor(behaviourLogProbs, p + "behaviour_log_probs", .float32, [responseTokenCount])
+        try _Check.tensor(rewards, p + "rewards", .float32, [responses])
+        try _Check.tensor(truncated, p + "truncated", .bool, [responses])
+    }
+}
+
+extension Weights {
+    /// Checks that tensor names are non-empty and unique and that every tensor is well formed
+    /// with finite floats. Field paths look like `weights.tensors[2].name`.
+    public func validate() throws(WireError) {
+        var seen = Set<String>()
+        for (i, named) in tensors.enumerated() {
+            let path = "weights.tensors[\(i)]"
+            guard !named.name.isEmpty else { throw WireError(.emptyName, field: path + ".name") }
+            guard seen.insert(named.name).inserted else {
+                throw WireError(.duplicateName, field: path + ".name", "\"\(named.name)\" occurs twice")
+            }
+            try _Check.wellFormed(named.tensor, path + ".tensor")
+            try _Check.finite(named.tensor, path + ".tensor")
+        }
+    }
+}
+
+extension Stats {
+    /// Checks that every scalar has a name. Values may be NaN or infinite.
+    public func validate() throws(WireError) {
+        for (i, scalar) in scalars.enumerated() where scalar.name.isEmpty {
+            throw WireError(.emptyName, field: "stats.scalars[\(i)].name")
+        }
+    }
+}
+
+/// The checks payload validation is made of.
+enum _Check {
+    /// The element count matches the shape.
+    static func wellFormed(_ t: WireTensor, _ path: String) throws(WireError) {
+        guard let expected = t.shapeElementCount, expected == t.count else {
+            throw WireError(.shapeMismatch, field: path, "\(t.count) elements for shape \(t.shape)")
+        }
+    }
+
+    static func dtype(_ t: WireTensor, _ path: String, _ allowed: [DType]) throws(WireError) {
+        guard allowed.contains(t.dtype) else {
+            let names = allowed.map(\.description).joined(separator: " or ")
+            throw WireError(.wrongDType, field: path, "\(t.dtype), expected \(names)")
+        }
+    }
+
+    static func shape(_ t: WireTensor, _ path: String, _ expected: [Int]) throws(WireError) {
+        guard t.shape == expected else {
+            throw WireError(.shapeMismatch, field: path, "shape \(t.shape), expected \(expected)")
+        }
+    }
+
+    /// Floats are finite (other dtypes pass).
+    static func finite(_ t: WireTensor, _ path: String) throws(WireError) {
+        let index: Int?
+        switch t.storage {
+        case .float32(let v): index = _firstNonFinite(v)
+        case .float64(let v): index = _firstNonFinite(v)
+        default: index = nil
+        }
+        if let index { throw WireError(.nonFinite, field: path, "element \(index)") }
+    }
+
+    /// Well formed, of `dtype`, of shape `expected`, finite.
+    static func tensor(_ t: WireTensor, _ path: String, _ dtype: DType, _ expected: [Int]) throws(WireError) {
+        try wellFormed(t, path)
+        try self.dtype(t, path, [dtype])
+        try shape(t, path, expected)
+        try finite(t, path)
+    }
+
+    /// A flat int32 token array with ids >= 0; returns its length.
+    static func tokens(_ t: WireTensor, _ path: String) throws(WireError) -> Int {
+        try wellFormed(t, path)
+        try dtype(t, path, [.int32])
+        guard t.shape.count == 1 else {
+            throw WireError(.shapeMismatch, field: path, "shape \(t.shape), expected one dimension")
+        }
+        let tokens = t.int32 ?? []
+        var smallest: Int32 = 0
+        for token in tokens { smallest = min(smallest, token) }
+        if smallest < 0, let i = tokens.firstIndex(where: { $0 < 0 }) {
+            throw WireError(.outOfRange, field: path, "token id \(tokens[i]) at index \(i)")
+        }
+        return t.count
+    }
+
+    /// int64 [entries] offsets starting at 0, non-decreasing, ending at `end`.
+    static func offsets(_ t: WireTensor, _ path: String, entries: Int, end: Int) throws(WireError) {
+        try wellFormed(t, path)
+        try dtype(t, path, [.int64])
+        try shape(t, path, [entries])
+        let offsets = t.int64 ?? []
+        guard offsets.first == 0 else {
+            throw WireError(.badOffsets, field: path, "first offset \(offsets.first ?? 0), expected 0")
+        }
+        for i in 1..<offsets.count where offsets[i] < offsets[i - 1] {
+            throw WireError(.badOffsets, field: path, "offset \(offsets[i]) at index \(i) is below \(offsets[i - 1])")
+        }
+        guard offsets.last == Int64(end) else {
+            throw WireError(.badOffsets, field: path, "last offset \(offsets.last ?? 0), expected \(end)")
+        }
+    }
+}
