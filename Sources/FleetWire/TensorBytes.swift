@@ -83,14 +83,15 @@ extension WireTensor.Storage {
 }
 
 /// The index of the first NaN or infinity, or nil when every value is finite. The common case
-/// (all finite) is one branch-free pass that vectorizes.
+/// (all finite) is one branch-free pass that vectorizes: with the exponent bits masked, adding
+/// one unit of the lowest exponent bit carries into the sign bit exactly when they were all ones.
 func _firstNonFinite(_ values: [Float]) -> Int? {
     values.withUnsafeBufferPointer { buffer in
         buffer.withMemoryRebound(to: UInt32.self) { bits in
             let exponent: UInt32 = 0x7f80_0000
-            var bad: UInt32 = 0
-            for b in bits { bad &+= (b & exponent) == exponent ? 1 : 0 }
-            guard bad != 0 else { return nil }
+            var carry: UInt32 = 0
+            for i in 0..<bits.count { carry |= (bits[i] & exponent) &+ 0x0080_0000 }
+            guard carry & 0x8000_0000 != 0 else { return nil }
             return bits.firstIndex { $0 & exponent == exponent }
         }
     }
@@ -101,9 +102,9 @@ func _firstNonFinite(_ values: [Double]) -> Int? {
     values.withUnsafeBufferPointer { buffer in
         buffer.withMemoryRebound(to: UInt64.self) { bits in
             let exponent: UInt64 = 0x7ff0_0000_0000_0000
-            var bad: UInt64 = 0
-            for b in bits { bad &+= (b & exponent) == exponent ? 1 : 0 }
-            guard bad != 0 else { return nil }
+            var carry: UInt64 = 0
+            for i in 0..<bits.count { carry |= (bits[i] & exponent) &+ 0x0010_0000_0000_0000 }
+            guard carry & 0x8000_0000_0000_0000 != 0 else { return nil }
             return bits.firstIndex { $0 & exponent == exponent }
         }
     }
