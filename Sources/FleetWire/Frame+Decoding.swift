@@ -28,7 +28,7 @@ extension Frame {
             throw WireError(.malformed, "protobuf-c could not unpack \(bytes.count) bytes")
         }
         self = try _Unpacked.frame(unpacked.pointee)
-        try validate()
+        try _validate(checkingElements: false)  // floats and token ids were checked while copied
     }
 
     /// Decodes and validates a frame held in an array; see `init(decoding:limits:)`.
@@ -114,9 +114,9 @@ enum _Unpacked {
         return GroupBatch(
             policyVersion: b.policy_version, groupSize: b.group_size,
             promptIDs: try required(b.prompt_ids, p + "prompt_ids"),
-            promptTokens: try required(b.prompt_tokens, p + "prompt_tokens"),
+            promptTokens: try required(b.prompt_tokens, p + "prompt_tokens", nonNegativeInt32: true),
             promptOffsets: try required(b.prompt_offsets, p + "prompt_offsets"),
-            responseTokens: try required(b.response_tokens, p + "response_tokens"),
+            responseTokens: try required(b.response_tokens, p + "response_tokens", nonNegativeInt32: true),
             responseOffsets: try required(b.response_offsets, p + "response_offsets"),
             behaviourLogProbs: try required(b.behaviour_log_probs, p + "behaviour_log_probs"),
             rewards: try required(b.rewards, p + "rewards"),
@@ -154,13 +154,18 @@ enum _Unpacked {
         return Array(UnsafeBufferPointer(start: data, count: b.len))
     }
 
-    static func required(_ p: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ path: String) throws(WireError) -> WireTensor {
-        guard let t = try tensor(p, path) else { throw WireError(.missingField, field: path, "required tensor is absent") }
+    static func required(
+        _ p: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ path: String, nonNegativeInt32: Bool = false
+    ) throws(WireError) -> WireTensor {
+        guard let t = try tensor(p, path, nonNegativeInt32: nonNegativeInt32) else { throw WireError(.missingField, field: path, "required tensor is absent") }
         return t
     }
 
-    /// The tensor, or nil when the sub-message is absent.
-    static func tensor(_ p: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ path: String) throws(WireError) -> WireTensor? {
+    /// The tensor, or nil when the sub-message is absent. Float elements are checked to be finite
+    /// and, with `nonNegativeInt32` (token ids), int32 elements to be >= 0, while being copied.
+    static func tensor(
+        _ p: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ path: String, nonNegativeInt32: Bool = false
+    ) throws(WireError) -> WireTensor? {
         guard let t = p?.pointee else { return nil }
         guard let raw = UInt32(exactly: t.dtype.rawValue), let dtype = DType(rawValue: raw) else {
             throw WireError(.unknownDType, field: path, "dtype \(t.dtype.rawValue)")
@@ -189,9 +194,21 @@ enum _Unpacked {
         }
         let storage: WireTensor.Storage
         switch dtype {
-        case .float32: storage = .float32(_arrayFromLittleEndian(Float.self, data, count: count))
-        case .float64: storage = .float64(_arrayFromLittleEndian(Double.self, data, count: count))
-        case .int32: storage = .int32(_arrayFromLittleEndian(Int32.self, data, count: count))
+        case .float32:
+            // Every float field must be finite: check while copying, in the same pass.
+            let (values, finite) = _finiteFloat32FromLittleEndian(data, count: count)
+            if !finite { throw WireError(.nonFinite, field: path, "element \(_firstNonFinite(values) ?? 0)") }
+            storage = .float32(values)
+        case .float64:
+            let values = _arrayFromLittleEndian(Double.self, data, count: count)
+            if let index = _firstNonFinite(values) { throw WireError(.nonFinite, field: path, "element \(index)") }
+            storage = .float64(values)
+        case .int32:
+            let (values, anyNegative) = _int32FromLittleEndian(data, count: count)
+            if anyNegative && nonNegativeInt32, let index = values.firstIndex(where: { $0 < 0 }) {
+                throw WireError(.outOfRange, field: path, "value \(values[index]) at index \(index)")
+            }
+            storage = .int32(values)
         case .int64: storage = .int64(_arrayFromLittleEndian(Int64.self, data, count: count))
         case .uint8: storage = .uint8(_arrayFromLittleEndian(UInt8.self, data, count: count))
         case .bool:

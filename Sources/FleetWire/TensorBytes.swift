@@ -53,6 +53,43 @@ func _arrayFromLittleEndian<T: _WireElement>(
     }
 }
 
+/// Copies `count` little-endian float32 values from `bytes` into a new array and tells whether
+/// they are all finite, in one vectorizable pass (see `_firstNonFinite`).
+func _finiteFloat32FromLittleEndian(_ bytes: UnsafeRawBufferPointer, count: Int) -> ([Float], Bool) {
+    let exponent: UInt32 = 0x7f80_0000
+    var carry: UInt32 = 0
+    let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if count > 0, let source = bytes.baseAddress, let target = buffer.baseAddress {
+            let out = UnsafeMutableRawPointer(target)
+            for i in 0..<count {
+                let bits = UInt32(littleEndian: source.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self))
+                out.storeBytes(of: bits, toByteOffset: i &* 4, as: UInt32.self)
+                carry |= (bits & exponent) &+ 0x0080_0000
+            }
+        }
+        initialized = count
+    }
+    return (values, carry & 0x8000_0000 == 0)
+}
+
+/// Copies `count` little-endian int32 values from `bytes` into a new array and tells whether any
+/// is negative (an OR of the sign bits, in the same vectorizable pass).
+func _int32FromLittleEndian(_ bytes: UnsafeRawBufferPointer, count: Int) -> ([Int32], anyNegative: Bool) {
+    var signs: UInt32 = 0
+    let values = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if count > 0, let source = bytes.baseAddress, let target = buffer.baseAddress {
+            let out = UnsafeMutableRawPointer(target)
+            for i in 0..<count {
+                let bits = UInt32(littleEndian: source.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self))
+                out.storeBytes(of: bits, toByteOffset: i &* 4, as: UInt32.self)
+                signs |= bits
+            }
+        }
+        initialized = count
+    }
+    return (values, signs & 0x8000_0000 != 0)
+}
+
 /// Calls `body` with the little-endian bytes of `values`: the array's own memory on a
 /// little-endian host, a swapped copy on a big-endian one.
 @inline(__always)

@@ -71,3 +71,4 @@ final class LimitsTests: XCTestCase {
         arena.release()
     }
 }
+
