@@ -26,7 +26,9 @@ public enum WireBenchmark {
             // machine falls on all of them alike; each keeps its best round.
             let target = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes.count), alignment: 64)
             defer { target.deallocate() }
-            var memcpySeconds = Double.infinity, encodeSeconds = Double.infinity, decodeSeconds = Double.infinity
+            var memcpySeconds = Double.infinity
+            var encodeSeconds = Double.infinity
+            var decodeSeconds = Double.infinity
             var sink = 0
             try bytes.withUnsafeBytes { raw in
                 for _ in 0..<rounds {
@@ -66,7 +68,9 @@ public enum WireBenchmark {
     /// T = 128 steps of N = 8 environments with 256 float32 observations (1 MiB of them), one
     /// truncation and one termination per environment.
     static func trajectoryFrame() -> Frame {
-        let t = 128, n = 8, obs = 256
+        let t = 128
+        let n = 8
+        let obs = 256
         var rng = UInt64(0x0F1EE7)
         func next() -> Float {
             rng = rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -90,13 +94,17 @@ public enum WireBenchmark {
             nextObservations: WireTensor(float32: (0..<(n * obs)).map { _ in next() }, shape: [n, obs]),
             episodeReturns: WireTensor(float32: [12.5, 30, 7.25]),
             episodeLengths: WireTensor(int64: [13, 30, 8]))
-        return Frame(envelope: Envelope(senderID: "actor-bench", incarnation: 1, sequence: 1), payload: .trajectoryBatch(batch))
+        return Frame(
+            envelope: Envelope(senderID: "actor-bench", incarnation: 1, sequence: 1), payload: .trajectoryBatch(batch))
     }
 
     /// 16 prompts of 128 tokens, 16 responses each of 512 tokens: 128k response tokens and
     /// their log-probs, about 1 MiB.
     static func groupFrame() -> Frame {
-        let prompts = 16, group = 16, promptLength = 128, responseLength = 512
+        let prompts = 16
+        let group = 16
+        let promptLength = 128
+        let responseLength = 512
         let responses = prompts * group
         let responseTokens = responses * responseLength
         let batch = GroupBatch(
@@ -109,7 +117,8 @@ public enum WireBenchmark {
             behaviourLogProbs: WireTensor(float32: (0..<responseTokens).map { -Float($0 % 100) / 25 }),
             rewards: WireTensor(float32: (0..<responses).map { Float($0 % 2) }),
             truncated: WireTensor(bool: (0..<responses).map { $0 % 5 == 0 }))
-        return Frame(envelope: Envelope(senderID: "actor-bench", incarnation: 1, sequence: 1), payload: .groupBatch(batch))
+        return Frame(
+            envelope: Envelope(senderID: "actor-bench", incarnation: 1, sequence: 1), payload: .groupBatch(batch))
     }
 
     static func describe(_ byteCount: Int) -> String {

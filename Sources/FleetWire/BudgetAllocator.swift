@@ -2,9 +2,9 @@ import CFleetProto
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A bump allocator with a byte budget, handed to protobuf-c's unpack as a `ProtobufCAllocator`.

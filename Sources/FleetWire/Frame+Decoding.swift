@@ -67,7 +67,8 @@ enum _Unpacked {
             if let w = m.weights?.pointee { return .weights(try weights(w)) }
         case FLEET__V1__FRAME__PAYLOAD_HELLO:
             if let h = m.hello?.pointee {
-                return .hello(Hello(specHash: bytes(h.spec_hash), numEnvs: h.num_envs, host: string(h.host), pid: h.pid))
+                return .hello(
+                    Hello(specHash: bytes(h.spec_hash), numEnvs: h.num_envs, host: string(h.host), pid: h.pid))
             }
         case FLEET__V1__FRAME__PAYLOAD_WELCOME:
             if let w = m.welcome?.pointee {
@@ -78,7 +79,9 @@ enum _Unpacked {
                 return .heartbeat(Heartbeat(weightsVersion: h.weights_version, batchesSent: h.batches_sent))
             }
         case FLEET__V1__FRAME__PAYLOAD_SNAPSHOT_REQUEST:
-            if let s = m.snapshot_request?.pointee { return .snapshotRequest(SnapshotRequest(haveVersion: s.have_version)) }
+            if let s = m.snapshot_request?.pointee {
+                return .snapshotRequest(SnapshotRequest(haveVersion: s.have_version))
+            }
         case FLEET__V1__FRAME__PAYLOAD_STATS:
             if let s = m.stats?.pointee { return .stats(try stats(s)) }
         case FLEET__V1__FRAME__PAYLOAD_SHUTDOWN:
@@ -157,7 +160,9 @@ enum _Unpacked {
     static func required(
         _ p: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ path: String, nonNegativeInt32: Bool = false
     ) throws(WireError) -> WireTensor {
-        guard let t = try tensor(p, path, nonNegativeInt32: nonNegativeInt32) else { throw WireError(.missingField, field: path, "required tensor is absent") }
+        guard let t = try tensor(p, path, nonNegativeInt32: nonNegativeInt32) else {
+            throw WireError(.missingField, field: path, "required tensor is absent")
+        }
         return t
     }
 

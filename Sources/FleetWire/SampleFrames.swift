@@ -54,7 +54,8 @@ public enum SampleFrames {
             Weights(
                 version: 12, modelSpecHash: [0xde, 0xad, 0xbe, 0xef],
                 tensors: [
-                    NamedTensor(name: "actor.0.weight", tensor: WireTensor(float32: [0.5, -0.5, 0.25, -0.25], shape: [2, 2])),
+                    NamedTensor(
+                        name: "actor.0.weight", tensor: WireTensor(float32: [0.5, -0.5, 0.25, -0.25], shape: [2, 2])),
                     NamedTensor(name: "actor.0.bias", tensor: WireTensor(float32: [0, 1], shape: [2])),
                 ])))
 

@@ -46,7 +46,7 @@ func _arrayFromLittleEndian<T: _WireElement>(
             UnsafeMutableRawPointer(target).copyMemory(
                 from: source, byteCount: count * MemoryLayout<T>.stride)
             #if _endian(big)
-            T._byteSwap(UnsafeMutableBufferPointer(start: target, count: count))
+                T._byteSwap(UnsafeMutableBufferPointer(start: target, count: count))
             #endif
         }
         initialized = count
@@ -97,11 +97,11 @@ func _withLittleEndianBytes<T: _WireElement, R>(
     of values: [T], _ body: (UnsafeRawBufferPointer) -> R
 ) -> R {
     #if _endian(big)
-    var swapped = values
-    swapped.withUnsafeMutableBufferPointer { T._byteSwap($0) }
-    return swapped.withUnsafeBytes(body)
+        var swapped = values
+        swapped.withUnsafeMutableBufferPointer { T._byteSwap($0) }
+        return swapped.withUnsafeBytes(body)
     #else
-    return values.withUnsafeBytes(body)
+        return values.withUnsafeBytes(body)
     #endif
 }
 

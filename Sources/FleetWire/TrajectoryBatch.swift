@@ -61,7 +61,8 @@ public struct TrajectoryBatch: Sendable, Hashable {
         self.truncated = truncated
         self.behaviourLogProbs = behaviourLogProbs
         self.finalObservationSteps = finalObservationSteps
-        self.finalObservations = finalObservations
+        self.finalObservations =
+            finalObservations
             ?? TrajectoryBatch.emptyFinalObservations(like: observations)
         self.nextObservations = nextObservations
         self.episodeReturns = episodeReturns

@@ -34,7 +34,8 @@ extension TrajectoryBatch {
     func _validate(checkingElements: Bool) throws(WireError) {
         let check = _Check(checksElements: checkingElements)
         let p = "trajectory_batch."
-        let t = Int(numSteps), n = Int(numEnvs)
+        let t = Int(numSteps)
+        let n = Int(numEnvs)
         let steps = t * n  // both fit in 32 bits, so no overflow
 
         let obsPath = p + "observations"

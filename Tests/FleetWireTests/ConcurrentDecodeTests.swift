@@ -25,7 +25,9 @@ final class ConcurrentDecodeTests: XCTestCase {
     /// A trajectory batch with 64 KiB of observations, so its data takes the arena's large-block path.
     private func bigTrajectory() -> Frame {
         .trajectory { b in
-            let t = 16, n = 4, obs = 256
+            let t = 16
+            let n = 4
+            let obs = 256
             b.numSteps = UInt32(t)
             b.numEnvs = UInt32(n)
             b.observations = WireTensor(float32: (0..<(t * n * obs)).map { Float($0) / 7 }, shape: [t, n, obs])

@@ -29,7 +29,8 @@ final class GoldenTests: XCTestCase {
                 try Data(sample.encoded()).write(to: Self.url(kind), options: .atomic)
             }
             let golden = try Self.goldenBytes(kind)
-            XCTAssertEqual(sample.encoded(), golden, "\(kind.rawValue): encoding differs from Golden/\(kind.rawValue).bin")
+            XCTAssertEqual(
+                sample.encoded(), golden, "\(kind.rawValue): encoding differs from Golden/\(kind.rawValue).bin")
             do throws(WireError) {
                 let decoded = try Frame(decoding: golden)
                 XCTAssertEqual(decoded, sample, kind.rawValue)

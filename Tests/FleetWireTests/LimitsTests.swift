@@ -30,8 +30,10 @@ final class LimitsTests: XCTestCase {
         // Garbage over the cap is refused as too large, not as malformed, and a zero budget is
         // never reached: nothing was unpacked.
         let garbage = [UInt8](repeating: 0xff, count: 4096)
-        assertRejected(garbage, .frameTooLarge, field: "", limits: DecodeLimits(maxFrameBytes: 4095, maxUnpackedBytes: 0))
-        assertRejected(garbage, .malformed, field: "", limits: DecodeLimits(maxFrameBytes: 4096, maxUnpackedBytes: 1 << 20))
+        assertRejected(
+            garbage, .frameTooLarge, field: "", limits: DecodeLimits(maxFrameBytes: 4095, maxUnpackedBytes: 0))
+        assertRejected(
+            garbage, .malformed, field: "", limits: DecodeLimits(maxFrameBytes: 4096, maxUnpackedBytes: 1 << 20))
     }
 
     func testBudgetExceededIsACleanError() {
@@ -71,4 +73,3 @@ final class LimitsTests: XCTestCase {
         arena.release()
     }
 }
-

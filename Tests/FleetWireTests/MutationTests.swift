@@ -28,7 +28,8 @@ final class MutationTests: XCTestCase {
                 let piece = other[from..<min(other.count, from + 1 + Int(rng.next() % 16))]
                 bytes.insert(contentsOf: piece, at: Int(rng.next() % UInt64(bytes.count + 1)))
             default:  // a varint bomb: ten 0xff bytes somewhere
-                bytes.insert(contentsOf: [UInt8](repeating: 0xff, count: 10), at: Int(rng.next() % UInt64(bytes.count + 1)))
+                bytes.insert(
+                    contentsOf: [UInt8](repeating: 0xff, count: 10), at: Int(rng.next() % UInt64(bytes.count + 1)))
             }
             do throws(WireError) {
                 let frame = try Frame(decoding: bytes)

@@ -22,8 +22,10 @@ final class RoundTripTests: XCTestCase {
     func testKindRawValuesAreProtoFieldNames() {
         XCTAssertEqual(
             Payload.Kind.allCases.map(\.rawValue),
-            ["trajectory_batch", "group_batch", "weights", "hello", "welcome", "heartbeat",
-             "snapshot_request", "stats", "shutdown"])
+            [
+                "trajectory_batch", "group_batch", "weights", "hello", "welcome", "heartbeat",
+                "snapshot_request", "stats", "shutdown",
+            ])
     }
 
     func testEmptyTrajectoryBatch() {
@@ -86,7 +88,8 @@ final class RoundTripTests: XCTestCase {
                 w.modelSpecHash = []
                 w.tensors = [
                     NamedTensor(name: "scalar", tensor: WireTensor(float32: [3.5], shape: [])),
-                    NamedTensor(name: "f64", tensor: WireTensor(float64: [1e300, -0.0, .leastNonzeroMagnitude], shape: [3])),
+                    NamedTensor(
+                        name: "f64", tensor: WireTensor(float64: [1e300, -0.0, .leastNonzeroMagnitude], shape: [3])),
                     NamedTensor(name: "i32", tensor: WireTensor(int32: [.min, -1, .max], shape: [3, 1])),
                     NamedTensor(name: "i64", tensor: WireTensor(int64: [.min, .max], shape: [1, 2])),
                     NamedTensor(name: "u8", tensor: WireTensor(uint8: [0, 1, 255])),
@@ -108,7 +111,10 @@ final class RoundTripTests: XCTestCase {
         assertRoundTrip(
             Frame(
                 envelope: Envelope(senderID: "acteur-é-7 🚀", incarnation: 1, sequence: 1),
-                payload: .stats(Stats(scalars: [Scalar(name: "inf", value: .infinity), Scalar(name: "tiny", value: -.leastNonzeroMagnitude)]))))
+                payload: .stats(
+                    Stats(scalars: [
+                        Scalar(name: "inf", value: .infinity), Scalar(name: "tiny", value: -.leastNonzeroMagnitude),
+                    ]))))
         assertRoundTrip(Frame(envelope: env, payload: .shutdown(Shutdown(reason: ""))))
     }
 

@@ -76,8 +76,11 @@ final class SchemaTests: XCTestCase {
         // The walk reached every message of the schema.
         XCTAssertEqual(
             Set(edges.keys),
-            Set(["Frame", "Envelope", "TrajectoryBatch", "GroupBatch", "Tensor", "NamedTensor", "Weights",
-                 "Hello", "Welcome", "Heartbeat", "SnapshotRequest", "Stats", "Scalar", "Shutdown"].map { "fleet.v1." + $0 }))
+            Set(
+                [
+                    "Frame", "Envelope", "TrajectoryBatch", "GroupBatch", "Tensor", "NamedTensor", "Weights",
+                    "Hello", "Welcome", "Heartbeat", "SnapshotRequest", "Stats", "Scalar", "Shutdown",
+                ].map { "fleet.v1." + $0 }))
         XCTAssertEqual(edges["fleet.v1.Weights"], ["fleet.v1.NamedTensor"])
         let cycle = Self.findCycle(from: root) { edges[$0] ?? [] }
         XCTAssertNil(cycle, "recursive messages: \(cycle ?? [])")
