@@ -10,17 +10,20 @@ import Synchronization
 /// A bump allocator with a byte budget, handed to protobuf-c's unpack as a `ProtobufCAllocator`.
 ///
 /// Small allocations come from 64 KiB chunks (no malloc per allocation); large ones get their own
-/// block. Blocks come from, and go back to, `_BlockCache`, so a steady stream of similar frames
-/// unpacks into warm memory instead of faulting in fresh pages each time. `free` is a no-op:
-/// everything is released at once by `release()` (or `deinit`), which is what pairs with
-/// `__unpack`. When an allocation would take the total over the budget it returns NULL,
+/// block. The budget bounds the memory actually held (every chunk and block counts in full), not
+/// just the bytes asked for. Blocks come from, and go back to, `_BlockCache`, so a steady stream
+/// of similar frames unpacks into warm memory instead of faulting in fresh pages each time.
+/// `free` is a no-op: everything is released at once by `release()` (or `deinit`), which is what
+/// pairs with `__unpack`. When an allocation does not fit in the budget it returns NULL,
 /// protobuf-c's unpack then returns NULL, and `refusedAllocation` tells that apart from malformed
 /// input.
 final class _BudgetArena {
-    /// The most bytes (each allocation rounded up to 16) this arena hands out.
+    /// The most memory, in bytes, this arena holds at once.
     let budget: Int
-    /// Bytes handed out so far.
-    private(set) var used = 0
+    /// Bytes handed out so far (each allocation rounded up to 16).
+    private(set) var handedOut = 0
+    /// Bytes held in chunks and blocks; never more than `budget`.
+    private(set) var reserved = 0
     /// Whether an allocation was refused for lack of budget.
     private(set) var refusedAllocation = false
 
@@ -36,30 +39,40 @@ final class _BudgetArena {
 
     deinit { release() }
 
-    /// Returns 16-byte aligned memory for `size` bytes, or nil when over budget (or out of memory).
+    /// Returns 16-byte aligned memory for `size` bytes, or nil when it does not fit in the budget
+    /// (or the system is out of memory).
     func allocate(_ size: Int) -> UnsafeMutableRawPointer? {
-        guard size >= 0, size <= budget - used - 15 else {
-            refusedAllocation = true
-            return nil
-        }
+        guard size >= 0, size <= budget else { return refuse() }
         let rounded = (max(size, 1) + 15) & ~15
         if rounded > Self.largeThreshold {
-            guard let block = _BlockCache.take(rounded) else { return nil }
+            let capacity = _BlockCache.capacity(for: rounded)
+            guard capacity <= budget - reserved else { return refuse() }
+            guard let block = _BlockCache.take(capacity, atMost: budget - reserved) else { return nil }
             blocks.append(block)
-            used += rounded
+            reserved += block.capacity
+            handedOut += rounded
             return block.pointer
         }
         if rounded > remaining {
-            guard let chunk = _BlockCache.take(Self.chunkSize) else { return nil }
+            // A full chunk, or what is left of the budget when that is less.
+            let capacity = min(Self.chunkSize, (budget - reserved) & ~15)
+            guard capacity >= rounded else { return refuse() }
+            guard let chunk = _BlockCache.take(capacity, atMost: budget - reserved) else { return nil }
             blocks.append(chunk)
+            reserved += chunk.capacity
             cursor = chunk.pointer
-            remaining = Self.chunkSize
+            remaining = chunk.capacity
         }
         guard let at = cursor else { return nil }
         cursor = at + rounded
         remaining -= rounded
-        used += rounded
+        handedOut += rounded
         return at
+    }
+
+    private func refuse() -> UnsafeMutableRawPointer? {
+        refusedAllocation = true
+        return nil
     }
 
     /// Gives every block back at once; the memory handed out is invalid afterwards.
@@ -98,24 +111,29 @@ enum _BlockCache {
 
     static let maxBlocks = 16
     static let maxBytes = 32 << 20
-    /// Sizes are rounded up to this, so frames of slightly different sizes share blocks.
-    static let granularity = 64 << 10
 
     private static let cached = Mutex<[Block]>([])
 
-    /// A block of at least `size` bytes (and not more than twice that, so a small request does
-    /// not pin a big block), from the cache if it holds one, else from malloc.
-    static func take(_ size: Int) -> Block? {
-        let capacity = (size + granularity - 1) / granularity * granularity
+    /// The block size to ask for `size` bytes: rounded up to 4 KiB below 1 MiB and to 64 KiB above,
+    /// so frames of slightly different sizes share blocks while little memory is wasted.
+    static func capacity(for size: Int) -> Int {
+        let granularity = size < 1 << 20 ? 4 << 10 : 64 << 10
+        return (size + granularity - 1) / granularity * granularity
+    }
+
+    /// A block of at least `capacity` bytes and at most `limit`: from the cache if it holds one
+    /// (of at most twice `capacity`, so a small request does not pin a big block), else from malloc.
+    static func take(_ capacity: Int, atMost limit: Int) -> Block? {
         let hit = cached.withLock { blocks -> Block? in
             var best: Int?
-            for i in blocks.indices where blocks[i].capacity >= capacity && blocks[i].capacity / 2 <= capacity {
+            for i in blocks.indices
+            where blocks[i].capacity >= capacity && blocks[i].capacity / 2 <= capacity && blocks[i].capacity <= limit {
                 if best.map({ blocks[i].capacity < blocks[$0].capacity }) ?? true { best = i }
             }
             return best.map { blocks.remove(at: $0) }
         }
         if let hit { return hit }
-        return malloc(capacity).map { Block(pointer: $0, capacity: capacity) }
+        return malloc(max(1, capacity)).map { Block(pointer: $0, capacity: capacity) }
     }
 
     /// Keeps `block` for reuse if there is room, else frees it.

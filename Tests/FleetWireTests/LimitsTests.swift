@@ -65,11 +65,26 @@ final class LimitsTests: XCTestCase {
         let arena = _BudgetArena(budget: 100)
         XCTAssertNotNil(arena.allocate(0))
         XCTAssertNotNil(arena.allocate(40))
-        XCTAssertEqual(arena.used, 64)
+        XCTAssertEqual(arena.handedOut, 64)
+        XCTAssertEqual(arena.reserved, 96)
         XCTAssertNil(arena.allocate(40))
         XCTAssertTrue(arena.refusedAllocation)
         XCTAssertNil(arena.allocate(-1))
         XCTAssertNil(arena.allocate(.max))
+        arena.release()
+    }
+
+    /// Allocations just over the large-block threshold must not hold much more memory than asked
+    /// for, and never more than the budget.
+    func testArenaBudgetBoundsMemoryHeld() {
+        let budget = 1 << 20
+        let arena = _BudgetArena(budget: budget)
+        var granted = 0
+        while arena.allocate(4097) != nil { granted += 4097 }
+        XCTAssertTrue(arena.refusedAllocation)
+        XCTAssertLessThanOrEqual(arena.reserved, budget)
+        // 4097 bytes take an 8 KiB block, or a cached one of up to 16 KiB.
+        XCTAssertGreaterThanOrEqual(granted, budget / 4)
         arena.release()
     }
 }
