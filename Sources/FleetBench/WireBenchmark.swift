@@ -11,8 +11,8 @@ public enum WireBenchmark {
     /// a group batch of similar size (16 prompts x 16 responses of 512 tokens). `quick` runs
     /// fewer iterations (for tests and smoke runs); the figures are noisier.
     public static func figures(quick: Bool) throws -> [BenchFigure] {
-        let iterations = quick ? 10 : 100
-        let rounds = quick ? 3 : 9
+        let iterations = quick ? 10 : 50
+        let rounds = quick ? 3 : 25
         var figures: [BenchFigure] = []
         for (label, frame) in [("trajectory", trajectoryFrame()), ("group", groupFrame())] {
             let bytes = frame.encoded()

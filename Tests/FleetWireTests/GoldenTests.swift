@@ -40,6 +40,12 @@ final class GoldenTests: XCTestCase {
         }
     }
 
+    func testGoldenDirectoryHoldsOneFilePerKind() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path)
+            .filter { $0.hasSuffix(".bin") }
+        XCTAssertEqual(Set(names), Set(Payload.Kind.allCases.map { $0.rawValue + ".bin" }))
+    }
+
     /// A few bytes spelled out, so a wrong golden file cannot agree with a wrong encoder.
     func testHeartbeatBytesByHand() throws {
         let expected: [UInt8] =
