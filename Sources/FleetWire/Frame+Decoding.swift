@@ -5,8 +5,9 @@ extension Frame {
     ///
     /// The size cap is checked before anything is unpacked; protobuf-c then unpacks through a
     /// budgeted arena (`DecodeLimits.maxUnpackedBytes`) that is released before this returns, and
-    /// the result is converted to Swift values and checked with `validate()`. Every failure is a
-    /// `WireError` naming the field. The corresponding C function is `fleet__v1__frame__unpack`.
+    /// the result is converted to Swift values and checked as `validate()` does (a decoded frame
+    /// always passes `validate()`). Every failure is a `WireError` naming the field. The
+    /// corresponding C function is `fleet__v1__frame__unpack`.
     public init(decoding bytes: UnsafeRawBufferPointer, limits: DecodeLimits = .default) throws(WireError) {
         guard bytes.count <= limits.maxFrameBytes else {
             throw WireError(.frameTooLarge, "\(bytes.count) bytes, limit \(limits.maxFrameBytes)")
@@ -40,9 +41,10 @@ extension Frame {
     }
 }
 
-/// Conversion of unpacked protobuf-c structs to Swift values. Structural checks that must come
-/// before a Swift array can be made (known dtype, data length, bool bytes) happen here; the rest
-/// is `Frame.validate()`.
+/// Conversion of unpacked protobuf-c structs to Swift values. The checks that must come before a
+/// Swift array can be made (known dtype, data length, bool bytes) happen here, and so do the
+/// per-element ones (finite floats, token ids >= 0), in the same pass as the copy; the rest is
+/// `Frame.validate()`.
 enum _Unpacked {
     static func frame(_ m: Fleet__V1__Frame) throws(WireError) -> Frame {
         guard let e = m.envelope?.pointee else { throw WireError(.missingEnvelope, field: "envelope") }

@@ -255,7 +255,7 @@ struct _Check {
         guard offsets.first == 0 else {
             throw WireError(.badOffsets, field: path, "first offset \(offsets.first ?? 0), expected 0")
         }
-        for i in 1..<offsets.count where offsets[i] < offsets[i - 1] {
+        for i in offsets.indices.dropFirst() where offsets[i] < offsets[i - 1] {
             throw WireError(.badOffsets, field: path, "offset \(offsets[i]) at index \(i) is below \(offsets[i - 1])")
         }
         guard offsets.last == Int64(end) else {
