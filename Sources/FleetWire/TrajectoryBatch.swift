@@ -1,7 +1,7 @@
 /// T steps of N environments, stepped with one policy version (`fleet.v1.TrajectoryBatch`).
 ///
 /// Arrays are laid out [T, N, ...]. Validation requires: `observations` float32 (or uint8)
-/// [T, N, obs...]; `actions` int64 [T, N] or float32 [T, N, act]; `rewards`,
+/// [T, N, obs...]; `actions` int64 [T, N] (indices >= 0) or float32 [T, N, act]; `rewards`,
 /// `behaviourLogProbs` float32 [T, N]; `terminated`, `truncated` bool [T, N];
 /// `finalObservationSteps` int64 [K], strictly increasing flat indices t * N + n in [0, T * N),
 /// exactly the truncated steps; `finalObservations` [K, obs...] and `nextObservations`

@@ -51,7 +51,12 @@ extension TrajectoryBatch {
         let actionsPath = p + "actions"
         try check.wellFormed(actions, actionsPath)
         switch actions.dtype {
-        case .int64: try check.shape(actions, actionsPath, [t, n])
+        case .int64:
+            try check.shape(actions, actionsPath, [t, n])
+            // A discrete action is an index; its upper bound is the learner's to check.
+            if let i = (actions.int64 ?? []).firstIndex(where: { $0 < 0 }) {
+                throw WireError(.outOfRange, field: actionsPath, "action \(actions.int64?[i] ?? 0) at index \(i)")
+            }
         case .float32:
             guard actions.shape.count == 3, Array(actions.shape.prefix(2)) == [t, n] else {
                 throw WireError(
