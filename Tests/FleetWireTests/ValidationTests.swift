@@ -200,6 +200,7 @@ final class ValidationTests: XCTestCase {
             }, .inconsistent, field: tp + "final_observation_steps")
         assertRejected(
             .trajectory { $0.episodeLengths.storage = .int64([21, 0]) }, .outOfRange, field: tp + "episode_lengths")
+        assertRejected(.trajectory { $0.actions.storage = .int64([0, -1, 1, 0]) }, .outOfRange, field: tp + "actions")
     }
 
     // MARK: - Group batch
