@@ -1,0 +1,64 @@
+/// Actor -> learner, the first message on the control channel (`fleet.v1.Hello`).
+public struct Hello: Sendable, Hashable {
+    /// The hash of the environment or task spec the actor runs.
+    public var specHash: [UInt8]
+    /// The number of environments the actor steps.
+    public var numEnvs: UInt32
+    /// The actor's host name.
+    public var host: String
+    /// The actor's process id.
+    public var pid: UInt32
+
+    public init(specHash: [UInt8], numEnvs: UInt32, host: String, pid: UInt32) {
+        self.specHash = specHash
+        self.numEnvs = numEnvs
+        self.host = host
+        self.pid = pid
+    }
+}
+
+/// Learner -> actor, the answer to `Hello` (`fleet.v1.Welcome`).
+public struct Welcome: Sendable, Hashable {
+    /// The learner's current weights version.
+    public var weightsVersion: UInt64
+    /// The learner's incarnation.
+    public var learnerIncarnation: UInt64
+
+    public init(weightsVersion: UInt64, learnerIncarnation: UInt64) {
+        self.weightsVersion = weightsVersion
+        self.learnerIncarnation = learnerIncarnation
+    }
+}
+
+/// Actor -> learner, periodically (`fleet.v1.Heartbeat`).
+public struct Heartbeat: Sendable, Hashable {
+    /// The weights version the actor holds.
+    public var weightsVersion: UInt64
+    /// Batches sent in this incarnation.
+    public var batchesSent: UInt64
+
+    public init(weightsVersion: UInt64, batchesSent: UInt64) {
+        self.weightsVersion = weightsVersion
+        self.batchesSent = batchesSent
+    }
+}
+
+/// Actor -> learner: send me the current weights (`fleet.v1.SnapshotRequest`).
+public struct SnapshotRequest: Sendable, Hashable {
+    /// The version the actor holds.
+    public var haveVersion: UInt64
+
+    public init(haveVersion: UInt64) {
+        self.haveVersion = haveVersion
+    }
+}
+
+/// Either side: stop (`fleet.v1.Shutdown`).
+public struct Shutdown: Sendable, Hashable {
+    /// Why, for the log.
+    public var reason: String
+
+    public init(reason: String) {
+        self.reason = reason
+    }
+}

@@ -1,1 +1,0 @@
-// The FleetWire module: filled in by the foundation issue.

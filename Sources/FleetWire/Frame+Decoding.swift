@@ -1,0 +1,232 @@
+import CFleetProto
+
+extension Frame {
+    /// Decodes and validates a frame.
+    ///
+    /// The size cap is checked before anything is unpacked; protobuf-c then unpacks through a
+    /// budgeted arena (`DecodeLimits.maxUnpackedBytes`) that is released before this returns, and
+    /// the result is converted to Swift values and checked as `validate()` does (a decoded frame
+    /// always passes `validate()`). Every failure is a `WireError` naming the field. The
+    /// corresponding C function is `fleet__v1__frame__unpack`.
+    public init(decoding bytes: UnsafeRawBufferPointer, limits: DecodeLimits = .default) throws(WireError) {
+        guard bytes.count <= limits.maxFrameBytes else {
+            throw WireError(.frameTooLarge, "\(bytes.count) bytes, limit \(limits.maxFrameBytes)")
+        }
+        let arena = _BudgetArena(budget: limits.maxUnpackedBytes)
+        defer { arena.release() }
+        var empty: UInt8 = 0
+        let unpacked = withUnsafeMutablePointer(to: &empty) { placeholder in
+            arena.withAllocator { allocator in
+                fleet__v1__frame__unpack(
+                    allocator, bytes.count,
+                    bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(placeholder))
+            }
+        }
+        guard let unpacked else {
+            if arena.refusedAllocation {
+                throw WireError(.budgetExceeded, "unpacking needs more than \(arena.budget) bytes")
+            }
+            throw WireError(.malformed, "protobuf-c could not unpack \(bytes.count) bytes")
+        }
+        self = try _Unpacked.frame(unpacked.pointee)
+        try _validate(checkingElements: false)  // floats and token ids were checked while copied
+    }
+
+    /// Decodes and validates a frame held in an array; see `init(decoding:limits:)`.
+    public init(decoding bytes: [UInt8], limits: DecodeLimits = .default) throws(WireError) {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(WireError) -> Frame in try Frame(decoding: raw, limits: limits) }
+        }
+        self = try result.get()
+    }
+}
+
+/// Conversion of unpacked protobuf-c structs to Swift values. The checks that must come before a
+/// Swift array can be made (known dtype, data length, bool bytes) happen here, and so do the
+/// per-element ones (finite floats, token ids >= 0), in the same pass as the copy; the rest is
+/// `Frame.validate()`.
+enum _Unpacked {
+    static func frame(_ m: Fleet__V1__Frame) throws(WireError) -> Frame {
+        guard let e = m.envelope?.pointee else { throw WireError(.missingEnvelope, field: "envelope") }
+        let envelope = Envelope(
+            schemaVersion: e.schema_version, senderID: string(e.sender_id),
+            incarnation: e.incarnation, sequence: e.sequence)
+        guard envelope.schemaVersion == Envelope.currentSchemaVersion else {
+            throw WireError(
+                .unsupportedSchemaVersion, field: "envelope.schema_version",
+                "version \(envelope.schemaVersion), this build reads \(Envelope.currentSchemaVersion)")
+        }
+        return Frame(envelope: envelope, payload: try payload(m))
+    }
+
+    static func payload(_ m: Fleet__V1__Frame) throws(WireError) -> Payload {
+        switch m.payload_case {
+        case FLEET__V1__FRAME__PAYLOAD_TRAJECTORY_BATCH:
+            if let b = m.trajectory_batch?.pointee { return .trajectoryBatch(try trajectoryBatch(b)) }
+        case FLEET__V1__FRAME__PAYLOAD_GROUP_BATCH:
+            if let b = m.group_batch?.pointee { return .groupBatch(try groupBatch(b)) }
+        case FLEET__V1__FRAME__PAYLOAD_WEIGHTS:
+            if let w = m.weights?.pointee { return .weights(try weights(w)) }
+        case FLEET__V1__FRAME__PAYLOAD_HELLO:
+            if let h = m.hello?.pointee {
+                return .hello(
+                    Hello(specHash: bytes(h.spec_hash), numEnvs: h.num_envs, host: string(h.host), pid: h.pid))
+            }
+        case FLEET__V1__FRAME__PAYLOAD_WELCOME:
+            if let w = m.welcome?.pointee {
+                return .welcome(Welcome(weightsVersion: w.weights_version, learnerIncarnation: w.learner_incarnation))
+            }
+        case FLEET__V1__FRAME__PAYLOAD_HEARTBEAT:
+            if let h = m.heartbeat?.pointee {
+                return .heartbeat(Heartbeat(weightsVersion: h.weights_version, batchesSent: h.batches_sent))
+            }
+        case FLEET__V1__FRAME__PAYLOAD_SNAPSHOT_REQUEST:
+            if let s = m.snapshot_request?.pointee {
+                return .snapshotRequest(SnapshotRequest(haveVersion: s.have_version))
+            }
+        case FLEET__V1__FRAME__PAYLOAD_STATS:
+            if let s = m.stats?.pointee { return .stats(try stats(s)) }
+        case FLEET__V1__FRAME__PAYLOAD_SHUTDOWN:
+            if let s = m.shutdown?.pointee { return .shutdown(Shutdown(reason: string(s.reason))) }
+        default:
+            break
+        }
+        throw WireError(.missingPayload, "no payload this build knows")
+    }
+
+    static func trajectoryBatch(_ b: Fleet__V1__TrajectoryBatch) throws(WireError) -> TrajectoryBatch {
+        let p = "trajectory_batch."
+        let observations = try required(b.observations, p + "observations")
+        return TrajectoryBatch(
+            policyVersion: b.policy_version, numSteps: b.num_steps, numEnvs: b.num_envs,
+            observations: observations,
+            actions: try required(b.actions, p + "actions"),
+            rewards: try required(b.rewards, p + "rewards"),
+            terminated: try required(b.terminated, p + "terminated"),
+            truncated: try required(b.truncated, p + "truncated"),
+            behaviourLogProbs: try required(b.behaviour_log_probs, p + "behaviour_log_probs"),
+            finalObservationSteps: try tensor(b.final_observation_steps, p + "final_observation_steps")
+                ?? .empty(.int64),
+            finalObservations: try tensor(b.final_observations, p + "final_observations")
+                ?? TrajectoryBatch.emptyFinalObservations(like: observations),
+            nextObservations: try required(b.next_observations, p + "next_observations"),
+            episodeReturns: try tensor(b.episode_returns, p + "episode_returns") ?? .empty(.float32),
+            episodeLengths: try tensor(b.episode_lengths, p + "episode_lengths") ?? .empty(.int64))
+    }
+
+    static func groupBatch(_ b: Fleet__V1__GroupBatch) throws(WireError) -> GroupBatch {
+        let p = "group_batch."
+        return GroupBatch(
+            policyVersion: b.policy_version, groupSize: b.group_size,
+            promptIDs: try required(b.prompt_ids, p + "prompt_ids"),
+            promptTokens: try required(b.prompt_tokens, p + "prompt_tokens", nonNegativeInt32: true),
+            promptOffsets: try required(b.prompt_offsets, p + "prompt_offsets"),
+            responseTokens: try required(b.response_tokens, p + "response_tokens", nonNegativeInt32: true),
+            responseOffsets: try required(b.response_offsets, p + "response_offsets"),
+            behaviourLogProbs: try required(b.behaviour_log_probs, p + "behaviour_log_probs"),
+            rewards: try required(b.rewards, p + "rewards"),
+            truncated: try required(b.truncated, p + "truncated"))
+    }
+
+    static func weights(_ w: Fleet__V1__Weights) throws(WireError) -> Weights {
+        var tensors: [NamedTensor] = []
+        tensors.reserveCapacity(w.n_tensors)
+        for i in 0..<w.n_tensors {
+            let path = "weights.tensors[\(i)]"
+            guard let named = w.tensors?[i]?.pointee else { throw WireError(.missingField, field: path) }
+            tensors.append(
+                NamedTensor(name: string(named.name), tensor: try required(named.tensor, path + ".tensor")))
+        }
+        return Weights(version: w.version, modelSpecHash: bytes(w.model_spec_hash), tensors: tensors)
+    }
+
+    static func stats(_ s: Fleet__V1__Stats) throws(WireError) -> Stats {
+        var scalars: [Scalar] = []
+        scalars.reserveCapacity(s.n_scalars)
+        for i in 0..<s.n_scalars {
+            guard let c = s.scalars?[i]?.pointee else { throw WireError(.missingField, field: "stats.scalars[\(i)]") }
+            scalars.append(Scalar(name: string(c.name), value: c.value))
+        }
+        return Stats(scalars: scalars)
+    }
+
+    static func string(_ p: UnsafeMutablePointer<CChar>?) -> String {
+        p.map { String(cString: $0) } ?? ""
+    }
+
+    static func bytes(_ b: ProtobufCBinaryData) -> [UInt8] {
+        guard b.len > 0, let data = b.data else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: b.len))
+    }
+
+    static func required(
+        _ p: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ path: String, nonNegativeInt32: Bool = false
+    ) throws(WireError) -> WireTensor {
+        guard let t = try tensor(p, path, nonNegativeInt32: nonNegativeInt32) else {
+            throw WireError(.missingField, field: path, "required tensor is absent")
+        }
+        return t
+    }
+
+    /// The tensor, or nil when the sub-message is absent. Float elements are checked to be finite
+    /// and, with `nonNegativeInt32` (token ids), int32 elements to be >= 0, while being copied.
+    static func tensor(
+        _ p: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ path: String, nonNegativeInt32: Bool = false
+    ) throws(WireError) -> WireTensor? {
+        guard let t = p?.pointee else { return nil }
+        guard let raw = UInt32(exactly: t.dtype.rawValue), let dtype = DType(rawValue: raw) else {
+            throw WireError(.unknownDType, field: path, "dtype \(t.dtype.rawValue)")
+        }
+        var shape: [Int] = []
+        shape.reserveCapacity(t.n_shape)
+        var count = 1
+        for i in 0..<t.n_shape {
+            guard let dims = t.shape, let d = Int(exactly: dims[i]) else {
+                throw WireError(.shapeMismatch, field: path, "dimension \(i) is too large")
+            }
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw WireError(.shapeMismatch, field: path, "element count overflows") }
+            count = product
+            shape.append(d)
+        }
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.elementSize)
+        guard !overflow, byteCount == t.data.len else {
+            throw WireError(
+                .shapeMismatch, field: path,
+                "\(t.data.len) data bytes for shape \(shape) of \(dtype)")
+        }
+        let data = UnsafeRawBufferPointer(start: t.data.data, count: t.data.data == nil ? 0 : t.data.len)
+        guard data.count == byteCount else {
+            throw WireError(.shapeMismatch, field: path, "no data for shape \(shape)")
+        }
+        let storage: WireTensor.Storage
+        switch dtype {
+        case .float32:
+            // Every float field must be finite: check while copying, in the same pass.
+            let (values, finite) = _finiteFloat32FromLittleEndian(data, count: count)
+            if !finite { throw WireError(.nonFinite, field: path, "element \(_firstNonFinite(values) ?? 0)") }
+            storage = .float32(values)
+        case .float64:
+            let values = _arrayFromLittleEndian(Double.self, data, count: count)
+            if let index = _firstNonFinite(values) { throw WireError(.nonFinite, field: path, "element \(index)") }
+            storage = .float64(values)
+        case .int32:
+            let (values, anyNegative) = _int32FromLittleEndian(data, count: count)
+            if anyNegative && nonNegativeInt32, let index = values.firstIndex(where: { $0 < 0 }) {
+                throw WireError(.outOfRange, field: path, "value \(values[index]) at index \(index)")
+            }
+            storage = .int32(values)
+        case .int64: storage = .int64(_arrayFromLittleEndian(Int64.self, data, count: count))
+        case .uint8: storage = .uint8(_arrayFromLittleEndian(UInt8.self, data, count: count))
+        case .bool:
+            var stray: UInt8 = 0
+            for byte in data { stray |= byte & 0xFE }
+            if stray != 0 {
+                let index = data.firstIndex { $0 > 1 } ?? 0
+                throw WireError(.badBool, field: path, "byte \(data[index]) at index \(index)")
+            }
+            storage = .bool(_arrayFromLittleEndian(Bool.self, data, count: count))
+        }
+        return WireTensor(shape: shape, storage: storage)
+    }
+}

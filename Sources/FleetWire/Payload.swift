@@ -1,0 +1,40 @@
+/// The one message a frame carries (the `payload` oneof of `fleet.v1.Frame`).
+public enum Payload: Sendable, Hashable {
+    case trajectoryBatch(TrajectoryBatch)
+    case groupBatch(GroupBatch)
+    case weights(Weights)
+    case hello(Hello)
+    case welcome(Welcome)
+    case heartbeat(Heartbeat)
+    case snapshotRequest(SnapshotRequest)
+    case stats(Stats)
+    case shutdown(Shutdown)
+
+    /// Which payload a frame carries; the raw value is the proto field name.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case trajectoryBatch = "trajectory_batch"
+        case groupBatch = "group_batch"
+        case weights
+        case hello
+        case welcome
+        case heartbeat
+        case snapshotRequest = "snapshot_request"
+        case stats
+        case shutdown
+    }
+
+    /// The payload's kind.
+    public var kind: Kind {
+        switch self {
+        case .trajectoryBatch: .trajectoryBatch
+        case .groupBatch: .groupBatch
+        case .weights: .weights
+        case .hello: .hello
+        case .welcome: .welcome
+        case .heartbeat: .heartbeat
+        case .snapshotRequest: .snapshotRequest
+        case .stats: .stats
+        case .shutdown: .shutdown
+        }
+    }
+}

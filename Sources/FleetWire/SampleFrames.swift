@@ -1,0 +1,105 @@
+/// One small, valid frame of every payload kind, with fixed values.
+///
+/// These are the frames of the committed golden files (`Tests/FleetWireTests/Golden/<kind>.bin`),
+/// which an independent Python test also checks; the interop tests and the wire benchmark use
+/// them too. Changing a value here changes the wire bytes: regenerate the golden files
+/// deliberately and tell the owners of the Python test.
+public enum SampleFrames {
+    /// The envelope of the actor-side samples.
+    public static let actorEnvelope = Envelope(
+        schemaVersion: 1, senderID: "actor-7", incarnation: 3, sequence: 42)
+    /// The envelope of the learner-side samples.
+    public static let learnerEnvelope = Envelope(
+        schemaVersion: 1, senderID: "learner", incarnation: 2, sequence: 7)
+
+    /// T = 2 steps of N = 2 environments with 3-float observations; env 1 is truncated at
+    /// step 0 (flat index 1) and env 1 terminates at step 1.
+    public static let trajectoryBatch = Frame(
+        envelope: actorEnvelope,
+        payload: .trajectoryBatch(
+            TrajectoryBatch(
+                policyVersion: 5, numSteps: 2, numEnvs: 2,
+                observations: WireTensor(
+                    float32: [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5], shape: [2, 2, 3]),
+                actions: WireTensor(int64: [0, 1, 1, 0], shape: [2, 2]),
+                rewards: WireTensor(float32: [1, 1, 1, -0.5], shape: [2, 2]),
+                terminated: WireTensor(bool: [false, false, false, true], shape: [2, 2]),
+                truncated: WireTensor(bool: [false, true, false, false], shape: [2, 2]),
+                behaviourLogProbs: WireTensor(float32: [-0.5, -0.25, -1, -2], shape: [2, 2]),
+                finalObservationSteps: WireTensor(int64: [1], shape: [1]),
+                finalObservations: WireTensor(float32: [9, 9.5, 10], shape: [1, 3]),
+                nextObservations: WireTensor(float32: [6, 6.5, 7, 7.5, 8, 8.5], shape: [2, 3]),
+                episodeReturns: WireTensor(float32: [21, 9.5], shape: [2]),
+                episodeLengths: WireTensor(int64: [21, 10], shape: [2]))))
+
+    /// P = 2 prompts of 3 and 2 tokens, G = 2 responses each of 2, 1, 2 and 1 tokens.
+    public static let groupBatch = Frame(
+        envelope: actorEnvelope,
+        payload: .groupBatch(
+            GroupBatch(
+                policyVersion: 9, groupSize: 2,
+                promptIDs: WireTensor(int64: [100, 101], shape: [2]),
+                promptTokens: WireTensor(int32: [5, 6, 7, 8, 9], shape: [5]),
+                promptOffsets: WireTensor(int64: [0, 3, 5], shape: [3]),
+                responseTokens: WireTensor(int32: [1, 2, 3, 4, 5, 6], shape: [6]),
+                responseOffsets: WireTensor(int64: [0, 2, 3, 5, 6], shape: [5]),
+                behaviourLogProbs: WireTensor(float32: [-0.5, -1, -0.25, -2, -0.125, -4], shape: [6]),
+                rewards: WireTensor(float32: [1, 0, 0, 1], shape: [4]),
+                truncated: WireTensor(bool: [false, false, true, false], shape: [4]))))
+
+    /// Version 12 of a two-tensor model.
+    public static let weights = Frame(
+        envelope: learnerEnvelope,
+        payload: .weights(
+            Weights(
+                version: 12, modelSpecHash: [0xde, 0xad, 0xbe, 0xef],
+                tensors: [
+                    NamedTensor(
+                        name: "actor.0.weight", tensor: WireTensor(float32: [0.5, -0.5, 0.25, -0.25], shape: [2, 2])),
+                    NamedTensor(name: "actor.0.bias", tensor: WireTensor(float32: [0, 1], shape: [2])),
+                ])))
+
+    public static let hello = Frame(
+        envelope: actorEnvelope,
+        payload: .hello(Hello(specHash: [1, 2, 3, 4], numEnvs: 4, host: "host-a", pid: 4242)))
+
+    public static let welcome = Frame(
+        envelope: learnerEnvelope,
+        payload: .welcome(Welcome(weightsVersion: 12, learnerIncarnation: 2)))
+
+    public static let heartbeat = Frame(
+        envelope: actorEnvelope,
+        payload: .heartbeat(Heartbeat(weightsVersion: 12, batchesSent: 99)))
+
+    public static let snapshotRequest = Frame(
+        envelope: actorEnvelope,
+        payload: .snapshotRequest(SnapshotRequest(haveVersion: 11)))
+
+    public static let stats = Frame(
+        envelope: actorEnvelope,
+        payload: .stats(Stats(scalars: [Scalar(name: "sps", value: 12345.5), Scalar(name: "queue_depth", value: 3)])))
+
+    public static let shutdown = Frame(
+        envelope: learnerEnvelope,
+        payload: .shutdown(Shutdown(reason: "operator")))
+
+    /// Every sample, one per payload kind, in the order of `Payload.Kind.allCases`.
+    public static let all: [Frame] = [
+        trajectoryBatch, groupBatch, weights, hello, welcome, heartbeat, snapshotRequest, stats, shutdown,
+    ]
+
+    /// The sample of `kind`.
+    public static func sample(_ kind: Payload.Kind) -> Frame {
+        switch kind {
+        case .trajectoryBatch: trajectoryBatch
+        case .groupBatch: groupBatch
+        case .weights: weights
+        case .hello: hello
+        case .welcome: welcome
+        case .heartbeat: heartbeat
+        case .snapshotRequest: snapshotRequest
+        case .stats: stats
+        case .shutdown: shutdown
+        }
+    }
+}
