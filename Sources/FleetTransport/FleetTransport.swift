@@ -1,1 +1,0 @@
-// The FleetTransport module: filled in by the foundation issue.

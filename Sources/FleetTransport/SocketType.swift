@@ -1,0 +1,31 @@
+/// The pattern a socket plays.
+public struct SocketType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The libzmq socket type number.
+    public let rawValue: CInt
+    public init(rawValue: CInt) { self.rawValue = rawValue }
+
+    /// Sends to connected PULL peers, round-robin; blocks at the high-water mark.
+    public static let push = SocketType(rawValue: _ZMQConstant.push)
+    /// Receives fairly from connected PUSH peers.
+    public static let pull = SocketType(rawValue: _ZMQConstant.pull)
+    /// Publishes to every subscriber; drops at the high-water mark.
+    public static let pub = SocketType(rawValue: _ZMQConstant.pub)
+    /// Receives what it subscribed to from publishers.
+    public static let sub = SocketType(rawValue: _ZMQConstant.sub)
+    /// Asynchronous request side; talks to a ROUTER.
+    public static let dealer = SocketType(rawValue: _ZMQConstant.dealer)
+    /// Addresses peers by routing id: receives `[id, frames...]`, sends to the id of the first frame.
+    public static let router = SocketType(rawValue: _ZMQConstant.router)
+
+    public var description: String {
+        switch self {
+        case .push: "PUSH"
+        case .pull: "PULL"
+        case .pub: "PUB"
+        case .sub: "SUB"
+        case .dealer: "DEALER"
+        case .router: "ROUTER"
+        default: "socket type \(rawValue)"
+        }
+    }
+}
