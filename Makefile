@@ -14,7 +14,7 @@ demo: deps release
 test:
 	./scripts/install-deps.sh --python
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(SWIFT) test --disable-swift-testing
 
 ## bench: every `fleet bench` sub-suite, in release mode.
 bench: deps release

@@ -44,8 +44,7 @@ let layers: [Target] = [
 
 let tests: [Target] = [
     .testTarget(
-        name: "FleetWireTests", dependencies: ["FleetWire", "CFleetProto"],
-        resources: [.copy("Golden")]),
+        name: "FleetWireTests", dependencies: ["FleetWire", "CFleetProto"]),
     .testTarget(name: "FleetTransportTests", dependencies: ["FleetTransport"]),
     .testTarget(name: "FleetTensorTests", dependencies: ["FleetTensor"]),
     .testTarget(name: "FleetEnvironmentsTests", dependencies: ["FleetEnvironments"]),
