@@ -90,4 +90,21 @@ final class PatternTests: XCTestCase {
         XCTAssertFalse(message.hasMore)
         XCTAssertEqual(message.bytes, "b".bytes)
     }
+
+    func testUnbindReleasesTheAddress() throws {
+        let context = try Context()
+        let first = try makeSocket(context, .pull)
+        let endpoint = try bindResolved(first, "inproc://unbind")
+        try first.unbind(endpoint)
+        let second = try makeSocket(context, .pull)
+        try second.bind(endpoint)
+        let push = try makeSocket(context, .push)
+        try push.connect(endpoint)
+        try push.send("to the second".bytes)
+        XCTAssertEqual(try second.receive(), "to the second".bytes)
+        try push.disconnect(endpoint)
+        XCTAssertThrowsError(try push.disconnect(endpoint)) {
+            XCTAssertEqual($0 as? ZMQError, .noSuchEndpoint)
+        }
+    }
 }
