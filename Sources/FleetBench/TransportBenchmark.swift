@@ -66,11 +66,6 @@ public enum TransportBenchmark {
             let name = "PUSH/PULL \(item.transport) \(item.label) \(send), 2 processes"
             let baselineName = "raw libzmq C " + (item.zeroCopy ? "zmq_msg_init_data" : "zmq_send")
             let megabytes = Double(item.size) / 1e6
-            if item.zeroCopy {
-                figures.append(BenchFigure(
-                    suite: "transport", name: name, value: fleetRate, unit: "msg/s",
-                    baseline: baselineName, baselineValue: baselineRate, goal: 0.8))
-            }
             figures.append(BenchFigure(
                 suite: "transport", name: name, value: fleetRate * megabytes, unit: "MB/s",
                 baseline: baselineName, baselineValue: baselineRate * megabytes, goal: 0.8))
