@@ -68,7 +68,7 @@ final class RecordDamageTests: RecordFileTestCase {
 
     /// Random cuts and flips of a larger file read through a small buffer.
     func testSeededCutsAndFlipsOfALargerFile() throws {
-        var rng = RecordTestRNG(seed: 14)
+        var rng = SeededGenerator(seed: 14)
         let records = (0..<40).map { _ in rng.bytes(Int(rng.next() % 6000)) }
         let writer = try RecordWriter.create(path: path("big.rec"), schemaVersion: 1, runID: "r")
         for record in records { try writer.append(record) }

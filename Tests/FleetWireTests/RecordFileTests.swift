@@ -3,7 +3,7 @@ import XCTest
 
 final class RecordFileTests: RecordFileTestCase {
     func testWriteThenReadBack() throws {
-        var rng = RecordTestRNG(seed: 1)
+        var rng = SeededGenerator(seed: 1)
         let records = (0..<200).map { i in rng.bytes(Int(rng.next() % 3000) + (i % 7 == 0 ? 0 : 1)) }
         let writer = try RecordWriter.create(path: path("a.rec"), schemaVersion: 1, runID: "run-α", bufferCapacity: 4096)
         for record in records { try writer.append(record) }
@@ -58,7 +58,7 @@ final class RecordFileTests: RecordFileTestCase {
 
     /// Records larger than the reader's and writer's buffers, read with `next()` and `skip()`.
     func testRecordsLargerThanTheBuffers() throws {
-        var rng = RecordTestRNG(seed: 2)
+        var rng = SeededGenerator(seed: 2)
         let records = [rng.bytes(10_000), rng.bytes(3), rng.bytes(100_000), rng.bytes(4096), rng.bytes(4079)]
         let writer = try RecordWriter.create(path: path("big.rec"), schemaVersion: 1, runID: "r", bufferCapacity: 4096)
         for record in records { try writer.append(record) }
