@@ -68,6 +68,18 @@ final class AutodiffTests: XCTestCase {
         XCTAssertEqual(w.grad, [1, 2])
     }
 
+    func testTiesSendTheGradientToTheFirstOperand() {
+        let a = Tensor([1, 2], requiresGrad: true), b = Tensor([1, 3], requiresGrad: true)
+        Tensor.minimum(a, b).sum().backward()
+        XCTAssertEqual(a.grad, [1, 1])
+        XCTAssertEqual(b.grad, [0, 0])
+        a.zeroGrad()
+        b.zeroGrad()
+        Tensor.maximum(a, b).sum().backward()
+        XCTAssertEqual(a.grad, [1, 0])
+        XCTAssertEqual(b.grad, [0, 1])
+    }
+
     func testDeepGraphDoesNotOverflowTheStack() {
         let x = Tensor(1, requiresGrad: true)
         var y = x

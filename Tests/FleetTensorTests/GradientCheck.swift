@@ -5,7 +5,8 @@ import XCTest
 /// Compares autodiff gradients with central differences.
 ///
 /// The checked scalar is a random projection `L = Σ f(x) ⊙ w` (w standard normal, fixed seed), so
-/// every output element matters. Autodiff gives ∂L/∂x through `backward`. The reference perturbs
+/// every output element matters. Autodiff gives ∂L/∂x through `backward`, run twice: into empty
+/// gradients and into gradients pre-filled with 1 (which must come out as 1 + ∂L/∂x). The reference perturbs
 /// each input element by ±h, reruns the Float forward, and forms `(L₊ - L₋) / (x₊ - x₋)` with the
 /// projection summed in Double and the denominator taken from the Float values actually stored.
 /// With h = 1e-2 the truncation error is O(h²) and the Float rounding noise about 1e-7·|L|/h, so a
@@ -29,15 +30,19 @@ struct GradientCheck {
             return total
         }
 
+        // Backward once from empty gradients, and once into gradients pre-filled with 1, so that a
+        // rule that overwrites instead of adding is caught too.
         for x in inputs { x.grad = nil }
-        let loss = (f(inputs) * projection).sum()
-        loss.backward()
+        (f(inputs) * projection).sum().backward()
+        let fresh = inputs.map { $0.grad ?? [Float](repeating: 0, count: $0.count) }
+        for x in inputs { x.grad = [Float](repeating: 1, count: x.count) }
+        (f(inputs) * projection).sum().backward()
+        let added = inputs.map { $0.grad!.map { $0 - 1 } }
 
         var worst = 0.0
         var location = "no input elements"
         for (n, x) in inputs.enumerated() {
             guard x.requiresGrad else { continue }
-            let analytic = x.grad ?? [Float](repeating: 0, count: x.count)
             for i in 0..<x.count {
                 let original = x.data[i]
                 x.data[i] = original + h
@@ -48,10 +53,12 @@ struct GradientCheck {
                 let minus = project(withNoGrad { f(inputs) })
                 x.data[i] = original
                 let numeric = (plus - minus) / (Double(plusValue) - Double(minusValue))
-                let violation = Swift.abs(Double(analytic[i]) - numeric) / (atol + rtol * Swift.abs(numeric))
-                if violation > worst || violation.isNaN {
-                    worst = violation.isNaN ? .infinity : violation
-                    location = "input \(n) element \(i): autodiff \(analytic[i]), numeric \(numeric)"
+                for (analytic, pass) in [(fresh[n][i], "fresh"), (added[n][i], "accumulated")] {
+                    let violation = Swift.abs(Double(analytic) - numeric) / (atol + rtol * Swift.abs(numeric))
+                    if violation > worst || violation.isNaN {
+                        worst = violation.isNaN ? .infinity : violation
+                        location = "input \(n) element \(i) (\(pass)): autodiff \(analytic), numeric \(numeric)"
+                    }
                 }
             }
         }
