@@ -3,10 +3,10 @@ import Foundation
 /// Elementwise nonlinearities, each forward beside its gradient rule. Rules that can be written
 /// in terms of the output (tanh, sigmoid) read the saved output instead of recomputing.
 extension Tensor {
-    /// The hyperbolic tangent; d/dx = 1 - tanh².
+    /// The hyperbolic tangent (``FastMath/tanh(_:)``: vectorized, within 4e-7); d/dx = 1 - tanh².
     public func tanh() -> Tensor {
         let x = self
-        let out = Kernels.map(data) { Foundation.tanh($0) }
+        let out = Kernels.map(data) { FastMath.tanh($0) }
         return Tensor(out, shape: shape).record([x]) {
             { g in x.accumulateGrad(g, out) { g, y in g * (1 - y * y) } }
         }
@@ -38,11 +38,11 @@ extension Tensor {
     public func gelu() -> Tensor {
         let x = self
         let c: Float = 0.797_884_56  // √(2/π)
-        let out = Kernels.map(data) { v in 0.5 * v * (1 + Foundation.tanh(c * (v + 0.044715 * v * v * v))) }
+        let out = Kernels.map(data) { v in 0.5 * v * (1 + FastMath.tanh(c * (v + 0.044715 * v * v * v))) }
         return Tensor(out, shape: shape).record([x]) {
             { g in
                 x.accumulateGrad(g, x.data) { g, v in
-                    let t = Foundation.tanh(c * (v + 0.044715 * v * v * v))
+                    let t = FastMath.tanh(c * (v + 0.044715 * v * v * v))
                     let dInner = c * (1 + 3 * 0.044715 * v * v)
                     return g * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * dInner)
                 }
