@@ -67,15 +67,21 @@ enum Broadcast {
         if shape == outShape { return values }
         let n = outShape.reduce(1, *)
         if values.count == 1 { return [Float](repeating: values[0], count: n) }
-        let strides = strides(of: shape, in: outShape)
-        let width = outShape.last ?? 1
         return [Float](unsafeUninitializedCapacity: n) { out, initialized in
             values.withUnsafeBufferPointer { v in
-                forEachRow(outShape, strides) { o, s, step in
-                    if step == 0 {
-                        for j in 0..<width { out[o + j] = v[s] }
-                    } else {
-                        for j in 0..<width { out[o + j] = v[s + j] }
+                guard let src = v.baseAddress, let dst = out.baseAddress else { return }
+                let trimmed = shape.drop { $0 == 1 }
+                if outShape.suffix(trimmed.count).elementsEqual(trimmed) {
+                    // A trailing block (a bias row, say) repeated: block copies.
+                    for start in stride(from: 0, to: n, by: v.count) { (dst + start).update(from: src, count: v.count) }
+                } else {
+                    let width = outShape.last ?? 1
+                    forEachRow(outShape, strides(of: shape, in: outShape)) { o, s, step in
+                        if step == 0 {
+                            (dst + o).update(repeating: src[s], count: width)
+                        } else {
+                            (dst + o).update(from: src + s, count: width)
+                        }
                     }
                 }
             }
@@ -94,11 +100,19 @@ enum Broadcast {
             result[0] = total
             return result
         }
-        let strides = strides(of: shape, in: outShape)
+        let trimmed = shape.drop { $0 == 1 }
+        let tiled = outShape.suffix(trimmed.count).elementsEqual(trimmed)
         let width = outShape.last ?? 1
         values.withUnsafeBufferPointer { v in
             result.withUnsafeMutableBufferPointer { r in
-                forEachRow(outShape, strides) { o, s, step in
+                if tiled {
+                    // A trailing block repeated (a bias row, say): add the blocks up.
+                    for start in stride(from: 0, to: v.count, by: n) {
+                        for j in 0..<n { r[j] += v[start + j] }
+                    }
+                    return
+                }
+                forEachRow(outShape, strides(of: shape, in: outShape)) { o, s, step in
                     if step == 0 {
                         var total: Float = 0
                         for j in 0..<width { total += v[o + j] }
