@@ -65,3 +65,63 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// The affine map `x · weightᵀ + bias` in one sgemm, as PyTorch's `F.linear`.
+    ///
+    /// `x` is `[..., in]`, `weight` is `[out, in]` (PyTorch's layout, so parameters carry over by
+    /// name and shape), `bias` is `[out]`; the result is `[..., out]`. The bias rows are copied into
+    /// the result first and sgemm adds the product (beta = 1), so no broadcast buffer is made.
+    /// Backward: `dx += g · weight`, `dweight += gᵀ · x`, `dbias += Σ_rows g`.
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        precondition(weight.rank == 2 && x.rank >= 1, "linear needs x [..., in] and weight [out, in]")
+        let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+        precondition(x.shape.last == inFeatures, "linear: x \(x.shape) does not end in \(inFeatures)")
+        precondition(bias.map { $0.shape == [outFeatures] } ?? true, "linear: bias must be [\(outFeatures)]")
+        let rows = x.count / Swift.max(inFeatures, 1)
+        var out = [Float](repeating: 0, count: rows * outFeatures)
+        x.data.withUnsafeBufferPointer { px in
+            weight.data.withUnsafeBufferPointer { pw in
+                out.withUnsafeMutableBufferPointer { po in
+                    if let bias {
+                        bias.data.withUnsafeBufferPointer { pb in
+                            for r in 0..<rows { (po.baseAddress! + r * outFeatures).update(from: pb.baseAddress!, count: outFeatures) }
+                        }
+                    }
+                    BLAS.gemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures, px.baseAddress!, pw.baseAddress!,
+                              beta: bias == nil ? 0 : 1, po.baseAddress!)
+                }
+            }
+        }
+        let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+        return Tensor(out, shape: x.shape.dropLast() + [outFeatures]).record(inputs) {
+            { g in
+                g.withUnsafeBufferPointer { pg in
+                    if x.requiresGrad {
+                        weight.data.withUnsafeBufferPointer { pw in
+                            x.withGradBuffer { gx in
+                                BLAS.gemm(m: rows, n: inFeatures, k: outFeatures, pg.baseAddress!, pw.baseAddress!,
+                                          beta: 1, gx.baseAddress!)
+                            }
+                        }
+                    }
+                    if weight.requiresGrad {
+                        x.data.withUnsafeBufferPointer { px in
+                            weight.withGradBuffer { gw in
+                                BLAS.gemm(transposeA: true, m: outFeatures, n: inFeatures, k: rows, pg.baseAddress!,
+                                          px.baseAddress!, beta: 1, gw.baseAddress!)
+                            }
+                        }
+                    }
+                    if let bias, bias.requiresGrad {
+                        bias.withGradBuffer { gb in
+                            for r in 0..<rows {
+                                for j in 0..<outFeatures { gb[j] += pg[r * outFeatures + j] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

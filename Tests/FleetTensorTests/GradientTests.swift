@@ -128,6 +128,19 @@ final class GradientTests: XCTestCase {
         checker.check([b, a], "transposed operand first") { $0[0].transposed().matmul($0[1].transposed()) }
     }
 
+    func testLinear() {
+        var r = Inputs(seed: 17)
+        let x = r.uniform([5, 3]), weight = r.uniform([4, 3]), bias = r.uniform([4])
+        checker.check([x, weight, bias], "linear") { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) }
+        checker.check([x, weight], "linear without bias") { Tensor.linear($0[0], weight: $0[1]) }
+        let batch = r.uniform([2, 2, 3])
+        checker.check([batch, weight, bias], "linear on [2, 2, 3]") { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) }
+        // Same values as the unfused form.
+        let fused = Tensor.linear(x, weight: weight, bias: bias)
+        let composite = x.matmul(weight.transposed()) + bias
+        for (a, b) in zip(fused.data, composite.data) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+    }
+
     func testTransposeReshape() {
         var r = Inputs(seed: 10)
         let x = r.uniform([2, 3, 4])
