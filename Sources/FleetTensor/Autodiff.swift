@@ -77,7 +77,8 @@ extension Tensor {
     /// Accumulates d(self)/d(leaf) into every leaf that requires gradients; `self` must be a scalar.
     ///
     /// The gradient of `self` is seeded with 1. Leaf gradients add up across calls (clear them
-    /// with ``zeroGrad()``); the gradients of intermediate results are recomputed by each call.
+    /// with ``zeroGrad()``). Intermediate results do not keep their gradients (`grad` stays `nil`),
+    /// but keep their graph: calling backward again on the same result adds the same gradients again.
     public func backward() {
         precondition(count == 1, "backward() needs a one-element result; use backward(gradient:)")
         backward(gradient: [1])
@@ -92,6 +93,9 @@ extension Tensor {
         accumulateGrad(gradient)
         for t in order.reversed() {
             guard let node = t.node, let g = t.grad else { continue }
+            // As in PyTorch, an intermediate result's gradient is released once passed on, so its
+            // buffer can serve the next allocation of this same pass.
+            t.grad = nil
             node.backward(g)
         }
     }

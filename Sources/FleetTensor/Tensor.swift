@@ -6,7 +6,8 @@
 /// Tensors have reference semantics (like PyTorch's), because the autodiff graph links them:
 /// an operation's result remembers its inputs. Storage is a Swift array, so operations that do
 /// not change the elements (``reshaped(_:)``, ``detach()``) share it without copying; it is
-/// copied only if one of the sharers is later written to.
+/// copied only if one of the sharers is later written to. Unlike PyTorch, writing to a tensor
+/// therefore never changes a view or a detached copy taken earlier.
 ///
 /// Autodiff: a leaf created with `requiresGrad: true` is a parameter. Every operation on a tensor
 /// that requires gradients records itself (unless inside ``withNoGrad(_:)``), and
@@ -27,8 +28,9 @@ public final class Tensor {
     /// Whether gradients flow to this tensor: set on parameters, inferred for recorded results.
     public internal(set) var requiresGrad: Bool
 
-    /// The accumulated gradient, shaped like ``shape`` (row-major, `count` elements), or `nil`
-    /// until a backward pass reaches this tensor.
+    /// The accumulated gradient of a leaf that requires gradients, shaped like ``shape`` (row-major,
+    /// `count` elements), or `nil` until a backward pass reaches it. (Intermediate results release
+    /// theirs during backward.)
     ///
     /// Backward passes add to it; ``zeroGrad()`` clears it. It is a plain array so that
     /// optimizers and gradient clipping can read and scale it in place.
