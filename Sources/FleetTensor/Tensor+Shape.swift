@@ -79,6 +79,37 @@ extension Tensor {
         }
     }
 
+    /// The axes reordered (copied): result axis `i` is axis `axes[i]` of `self`, as PyTorch's
+    /// `permute`. For attention heads: `[b, t, h, d].permuted([0, 2, 1, 3])` is `[b, h, t, d]`.
+    public func permuted(_ axes: [Int]) -> Tensor {
+        precondition(axes.sorted() == Array(0..<rank), "permutation \(axes) does not fit rank \(rank)")
+        let x = self
+        let outShape = axes.map { shape[$0] }
+        let inverse = (0..<rank).map { axes.firstIndex(of: $0)! }
+        let out = Tensor.permute(data, shape: shape, axes: axes)
+        return Tensor(out, shape: outShape).record([x]) {
+            { g in x.accumulateGrad(Tensor.permute(g, shape: outShape, axes: inverse)) }
+        }
+    }
+
+    /// `values` of `shape` with axes reordered by `axes` (a row-by-row strided copy).
+    static func permute(_ values: [Float], shape: [Int], axes: [Int]) -> [Float] {
+        if axes == Array(0..<shape.count) { return values }
+        var strides = [Int](repeating: 1, count: shape.count)
+        for i in stride(from: shape.count - 2, through: 0, by: -1) { strides[i] = strides[i + 1] * shape[i + 1] }
+        let outShape = axes.map { shape[$0] }
+        let sourceStrides = axes.map { strides[$0] }
+        let width = outShape.last ?? 1
+        return [Float](unsafeUninitializedCapacity: values.count) { out, initialized in
+            values.withUnsafeBufferPointer { v in
+                Broadcast.forEachRow(outShape, sourceStrides) { o, s, step in
+                    for j in 0..<width { out[o + j] = v[s + j * step] }
+                }
+            }
+            initialized = values.count
+        }
+    }
+
     /// `tensors` joined along `axis`; their other extents must agree.
     public static func concat(_ tensors: [Tensor], axis: Int) -> Tensor {
         precondition(!tensors.isEmpty, "concat needs at least one tensor")

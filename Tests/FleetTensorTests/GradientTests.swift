@@ -145,6 +145,9 @@ final class GradientTests: XCTestCase {
         var r = Inputs(seed: 10)
         let x = r.uniform([2, 3, 4])
         checker.check([x], "transposed") { $0[0].transposed() }
+        checker.check([x], "permuted [2, 0, 1]") { $0[0].permuted([2, 0, 1]) }
+        let heads = r.uniform([2, 3, 2, 2])
+        checker.check([heads], "permuted [0, 2, 1, 3]") { $0[0].permuted([0, 2, 1, 3]) }
         checker.check([x], "reshaped") { $0[0].reshaped([4, -1]) * Tensor.arange(6) }
     }
 

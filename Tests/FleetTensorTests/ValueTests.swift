@@ -83,6 +83,13 @@ final class ValueTests: XCTestCase {
         let b = Tensor([7, 8, 9, 10, 11, 12], shape: [3, 2])
         XCTAssertEqual(a.matmul(b).data, [58, 64, 139, 154])
         XCTAssertEqual(a.transposed().data, [1, 4, 2, 5, 3, 6])
+        XCTAssertEqual(a.permuted([1, 0]).data, [1, 4, 2, 5, 3, 6])
+        let cube = Tensor((0..<24).map(Float.init), shape: [2, 3, 4])
+        let p = cube.permuted([2, 0, 1])
+        XCTAssertEqual(p.shape, [4, 2, 3])
+        // p[i, j, k] = cube[j, k, i] = 12j + 4k + i
+        XCTAssertEqual(p.data[1 * 6 + 1 * 3 + 2], 12 + 8 + 1)
+        XCTAssertEqual(p.permuted([1, 2, 0]).data, cube.data)
         let batched = Tensor(a.data + a.data.map { -$0 }, shape: [2, 2, 3])
         XCTAssertEqual(batched.matmul(b).data, [58, 64, 139, 154, -58, -64, -139, -154])
     }
