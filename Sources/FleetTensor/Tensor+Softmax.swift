@@ -11,6 +11,7 @@ extension Tensor {
     public func softmax() -> Tensor {
         let x = self
         let width = shape.last ?? 1
+        precondition(width > 0, "softmax over an empty axis")
         let out = Tensor.rowSoftmax(data, width: width, log: false)
         return Tensor(out, shape: shape).record([x]) {
             { g in
@@ -35,6 +36,7 @@ extension Tensor {
     public func logSoftmax() -> Tensor {
         let x = self
         let width = shape.last ?? 1
+        precondition(width > 0, "logSoftmax over an empty axis")
         let out = Tensor.rowSoftmax(data, width: width, log: true)
         return Tensor(out, shape: shape).record([x]) {
             { g in

@@ -12,6 +12,14 @@
 /// Autodiff: a leaf created with `requiresGrad: true` is a parameter. Every operation on a tensor
 /// that requires gradients records itself (unless inside ``withNoGrad(_:)``), and
 /// ``backward()`` on a scalar result accumulates d(result)/d(leaf) into each leaf's ``grad``.
+///
+/// A tensor is not `Sendable`: it and its graph belong to one task. To hand values to another
+/// task, send ``data`` and ``shape``.
+///
+/// The operations live in one file per concern, each forward pass beside its gradient rule:
+/// `Tensor+Elementwise`, `+Activation`, `+Reduction`, `+MatMul` (with the fused `linear`),
+/// `+Shape` (reshape, transpose, permute, slice, concat), `+Indexing` (gather, scatter-add,
+/// embedding), `+Softmax`, `+LayerNorm`, `+Attention`, and `+Random` for initializers.
 public final class Tensor {
     /// The extent of each axis, outermost first.
     public let shape: [Int]

@@ -47,6 +47,26 @@ final class ValueTests: XCTestCase {
         assertEqual(normalized.data, [-1.161895, -0.387298, 0.387298, 1.161895])
     }
 
+    func testPPOClippedLossVectors() {
+        let ratio = Tensor([0.5, 0.9, 1.0, 1.1, 1.5])
+        for (advantage, expected) in [(Float(1), [Float](arrayLiteral: -0.5, -0.9, -1.0, -1.1, -1.2)),
+                                      (-1, [0.8, 0.9, 1.0, 1.1, 1.5])] {
+            let a = Tensor(advantage)
+            let loss = Tensor.maximum(-a * ratio, -a * ratio.clamp(min: 0.8, max: 1.2))
+            assertEqual(loss.data, expected)
+        }
+    }
+
+    func testApproxKLAndClippedValueLossVectors() {
+        let logRatio = Tensor([0.1, -0.2, 0.3, 0.0])
+        let ratio = logRatio.exp()
+        XCTAssertEqual(((ratio - 1) - logRatio).mean().item, 0.01844012, accuracy: 1e-6)
+        let v = Tensor([1.5, 0, 2]), old = Tensor([1, 0.5, 2.1]), returns = Tensor([2, 0, 1])
+        let clipped = old + (v - old).clamp(min: -0.2, max: 0.2)
+        let loss = Tensor.maximum((v - returns).pow(2), (clipped - returns).pow(2)).mean() * 0.5
+        XCTAssertEqual(loss.item, 0.2883333, accuracy: 1e-6)
+    }
+
     func testActivationValues() {
         let x = Tensor([-1, 0, 1, 2])
         assertEqual(x.tanh().data, [-0.7615942, 0, 0.7615942, 0.9640276])
