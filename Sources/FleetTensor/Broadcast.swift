@@ -95,9 +95,7 @@ enum Broadcast {
         let n = shape.reduce(1, *)
         var result = [Float](repeating: 0, count: n)
         if n == 1 {
-            var total: Float = 0
-            for v in values { total += v }
-            result[0] = total
+            result[0] = values.withUnsafeBufferPointer { Kernels.sum($0) }
             return result
         }
         let trimmed = shape.drop { $0 == 1 }

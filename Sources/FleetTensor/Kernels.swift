@@ -3,6 +3,26 @@
 /// They are `@inline(__always)` so that the closure given at each call site is inlined into the
 /// loop and the compiler can vectorize it.
 enum Kernels {
+    /// The sum of `x`, accumulated in 8 interleaved lanes (vectorizable, and a fixed order, so
+    /// the result is deterministic), lanes added pairwise at the end.
+    static func sum(_ x: UnsafeBufferPointer<Float>) -> Float {
+        var lanes = SIMD8<Float>()
+        let whole = x.count / 8 * 8
+        var i = 0
+        while i < whole {
+            lanes += SIMD8(x[i], x[i + 1], x[i + 2], x[i + 3], x[i + 4], x[i + 5], x[i + 6], x[i + 7])
+            i += 8
+        }
+        var tail: Float = 0
+        while i < x.count {
+            tail += x[i]
+            i += 1
+        }
+        let four = lanes.lowHalf + lanes.highHalf
+        let two = four.lowHalf + four.highHalf
+        return (two[0] + two[1]) + tail
+    }
+
     /// `[f(x[i])]`.
     @inline(__always)
     static func map(_ x: [Float], _ f: (Float) -> Float) -> [Float] {

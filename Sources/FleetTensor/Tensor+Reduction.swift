@@ -6,8 +6,7 @@ extension Tensor {
     /// The sum of all elements, as a scalar.
     public func sum() -> Tensor {
         let x = self
-        var total: Float = 0
-        data.withUnsafeBufferPointer { v in for i in 0..<v.count { total += v[i] } }
+        let total = data.withUnsafeBufferPointer { Kernels.sum($0) }
         return Tensor(total).record([x]) {
             { g in
                 let s = g[0]
