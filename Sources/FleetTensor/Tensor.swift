@@ -34,7 +34,11 @@ public final class Tensor {
     }
 
     /// Whether gradients flow to this tensor: set on parameters, inferred for recorded results.
-    public internal(set) var requiresGrad: Bool
+    ///
+    /// A leaf's flag may be changed (to freeze a parameter, say); a recorded result's may not.
+    public var requiresGrad: Bool {
+        didSet { precondition(node == nil, "requiresGrad can be changed on leaves only") }
+    }
 
     /// The accumulated gradient of a leaf that requires gradients, shaped like ``shape`` (row-major,
     /// `count` elements), or `nil` until a backward pass reaches it. (Intermediate results release

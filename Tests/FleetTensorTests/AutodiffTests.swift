@@ -80,6 +80,14 @@ final class AutodiffTests: XCTestCase {
         XCTAssertEqual(b.grad, [0, 1])
     }
 
+    func testFrozenParameterGetsNoGradient() {
+        let w = Tensor([1, 2], requiresGrad: true), frozen = Tensor([3, 4], requiresGrad: true)
+        frozen.requiresGrad = false
+        (w * frozen).sum().backward()
+        XCTAssertEqual(w.grad, [3, 4])
+        XCTAssertNil(frozen.grad)
+    }
+
     func testDeepGraphDoesNotOverflowTheStack() {
         let x = Tensor(1, requiresGrad: true)
         var y = x
