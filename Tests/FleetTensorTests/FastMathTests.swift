@@ -26,12 +26,3 @@ final class FastMathTests: XCTestCase {
         XCTAssertEqual(FastMath.tanh(0), 0)
     }
 }
-
-/// Allocator tuning is available on Linux.
-final class AllocatorTests: XCTestCase {
-    func testRetainFreedMemoryTakesEffectOnGlibc() {
-        #if canImport(Glibc)
-        XCTAssertTrue(Allocator.retainFreedMemory())
-        #endif
-    }
-}
