@@ -30,7 +30,7 @@ let layers: [Target] = [
     .target(name: "FleetAlgorithms", dependencies: ["FleetTensor"]),
     .target(
         name: "FleetCluster",
-        dependencies: ["FleetAlgorithms", "FleetEnvironments", "FleetTransport"]),
+        dependencies: ["FleetAlgorithms", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire"]),
     .target(name: "FleetBench", dependencies: ["FleetWire", "FleetTransport"]),
     .executableTarget(
         name: "fleet",
@@ -44,7 +44,8 @@ let layers: [Target] = [
 
 let tests: [Target] = [
     .testTarget(
-        name: "FleetWireTests", dependencies: ["FleetWire", "CFleetProto"]),
+        name: "FleetWireTests", dependencies: ["FleetWire", "CFleetProto"],
+        exclude: ["Golden"]),
     .testTarget(name: "FleetTransportTests", dependencies: ["FleetTransport"]),
     .testTarget(name: "FleetTensorTests", dependencies: ["FleetTensor"]),
     .testTarget(name: "FleetEnvironmentsTests", dependencies: ["FleetEnvironments"]),
