@@ -31,7 +31,7 @@ let layers: [Target] = [
     .target(
         name: "FleetCluster",
         dependencies: ["FleetAlgorithms", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire"]),
-    .target(name: "FleetBench", dependencies: ["FleetWire", "FleetTransport"]),
+    .target(name: "FleetBench", dependencies: ["FleetTensor", "FleetTransport", "FleetWire"]),
     .executableTarget(
         name: "fleet",
         dependencies: [

@@ -19,6 +19,8 @@ public struct BenchFigure: Encodable, Sendable, Equatable {
     public var baselineValue: Double
     /// The ratio the project aims for (value / baselineValue), if it has one.
     public var goal: Double?
+    /// A figure's other facts worth printing beside it, e.g. the time one update takes.
+    public var detail: String?
 
     /// value / baselineValue.
     public var ratio: Double { baselineValue > 0 ? value / baselineValue : 0 }
@@ -28,7 +30,7 @@ public struct BenchFigure: Encodable, Sendable, Equatable {
 
     public init(
         suite: String, name: String, value: Double, unit: String,
-        baseline: String, baselineValue: Double, goal: Double? = nil
+        baseline: String, baselineValue: Double, goal: Double? = nil, detail: String? = nil
     ) {
         self.suite = suite
         self.name = name
@@ -37,10 +39,11 @@ public struct BenchFigure: Encodable, Sendable, Equatable {
         self.baseline = baseline
         self.baselineValue = baselineValue
         self.goal = goal
+        self.detail = detail
     }
 
     private enum CodingKeys: String, CodingKey {
-        case suite, name, value, unit, baseline, baselineValue = "baseline_value", goal, ratio
+        case suite, name, value, unit, baseline, baselineValue = "baseline_value", goal, ratio, detail
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -53,6 +56,7 @@ public struct BenchFigure: Encodable, Sendable, Equatable {
         try c.encode(baselineValue, forKey: .baselineValue)
         try c.encodeIfPresent(goal, forKey: .goal)
         try c.encode(ratio, forKey: .ratio)
+        try c.encodeIfPresent(detail, forKey: .detail)
     }
 }
 
@@ -70,12 +74,13 @@ public struct BenchReport: Encodable, Sendable {
 
     /// A fixed-width table: figure, value, baseline, ratio and goal.
     public func table() -> String {
-        let header = ["suite", "figure", "value", "baseline", "baseline value", "ratio", "goal"]
+        let header = ["suite", "figure", "value", "baseline", "baseline value", "ratio", "goal", "detail"]
         let rows = figures.map { f in
             [
                 f.suite, f.name, Self.format(f.value) + " " + f.unit, f.baseline,
                 Self.format(f.baselineValue) + " " + f.unit, String(format: "%.3f", f.ratio),
                 f.goal.map { String(format: ">= %.2f %@", $0, f.meetsGoal ? "met" : "MISSED") } ?? "",
+                f.detail ?? "",
             ]
         }
         let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
