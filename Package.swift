@@ -47,8 +47,12 @@ let tests: [Target] = [
         name: "FleetWireTests", dependencies: ["FleetWire", "CFleetProto"]),
     .testTarget(name: "FleetTransportTests", dependencies: ["FleetTransport"]),
     .testTarget(name: "FleetTensorTests", dependencies: ["FleetTensor"]),
-    .testTarget(name: "FleetEnvironmentsTests", dependencies: ["FleetEnvironments"]),
-    .testTarget(name: "FleetAlgorithmsTests", dependencies: ["FleetAlgorithms"]),
+    .testTarget(
+        name: "FleetEnvironmentsTests", dependencies: ["FleetEnvironments"],
+        exclude: ["Fixtures"]),  // golden trajectories, read by path; their recording script
+    .testTarget(
+        name: "FleetAlgorithmsTests",
+        dependencies: ["FleetAlgorithms", "FleetEnvironments"]),  // GridWorld's model for the oracles
     .testTarget(name: "FleetClusterTests", dependencies: ["FleetCluster"]),
     .testTarget(name: "FleetEndToEndTests", dependencies: ["fleet"]),
 ]
