@@ -20,6 +20,8 @@ public struct VectorEnvironment<Env: Environment>: Sendable {
     public private(set) var environments: [Env]
     /// Scalars per observation.
     public let observationDimension: Int
+    /// Scalars per action (1 for discrete actions).
+    public let actionDimension: Int
     /// The observation each copy will act on next (`count * observationDimension`).
     public private(set) var observations: [Float]
     /// The observation each copy's last step produced, before any auto-reset. Equal to the slot
@@ -46,6 +48,7 @@ public struct VectorEnvironment<Env: Environment>: Sendable {
         precondition(count > 0, "a vector environment needs at least one copy")
         environments = (0..<count).map(make)
         observationDimension = environments[0].observationSpace.count
+        actionDimension = environments[0].actionSpace.dimension
         observations = [Float](repeating: 0, count: count * observationDimension)
         finalObservations = observations
         rewards = [Float](repeating: 0, count: count)
@@ -117,10 +120,9 @@ extension VectorEnvironment where Env: DiscreteEnvironment {
 }
 
 extension VectorEnvironment where Env: ContinuousEnvironment {
-    /// Steps copy `i` with `actions[i * dimension ..< (i + 1) * dimension]`, where `dimension`
-    /// is the action space's.
+    /// Steps copy `i` with `actions[i * actionDimension ..< (i + 1) * actionDimension]`.
     public mutating func step(_ actions: [Float]) {
-        let dimension = environments[0].actionSpace.dimension
+        let dimension = actionDimension
         precondition(actions.count == count * dimension, "\(actions.count) action values for \(count) environments")
         actions.withUnsafeBufferPointer { actions in
             stepAll { environment, index, observation in
