@@ -48,8 +48,12 @@ let tests: [Target] = [
         exclude: ["Golden"]),
     .testTarget(name: "FleetTransportTests", dependencies: ["FleetTransport"]),
     .testTarget(name: "FleetTensorTests", dependencies: ["FleetTensor"]),
-    .testTarget(name: "FleetEnvironmentsTests", dependencies: ["FleetEnvironments"]),
-    .testTarget(name: "FleetAlgorithmsTests", dependencies: ["FleetAlgorithms"]),
+    .testTarget(
+        name: "FleetEnvironmentsTests", dependencies: ["FleetEnvironments"],
+        exclude: ["Fixtures"]),  // golden trajectories, read by path; their recording script
+    .testTarget(
+        name: "FleetAlgorithmsTests",
+        dependencies: ["FleetAlgorithms", "FleetEnvironments"]),  // GridWorld's model for the oracles
     .testTarget(name: "FleetClusterTests", dependencies: ["FleetCluster"]),
     .testTarget(name: "FleetEndToEndTests", dependencies: ["fleet"]),
 ]
