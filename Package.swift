@@ -30,7 +30,10 @@ let layers: [Target] = [
     .target(name: "FleetAlgorithms", dependencies: ["FleetTensor"]),
     .target(
         name: "FleetCluster",
-        dependencies: ["FleetAlgorithms", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire"]),
+        dependencies: [
+            "FleetAlgorithms", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire",
+            .product(name: "Yams", package: "Yams"),  // run configs are YAML, as RL Zoo's and verl's
+        ]),
     .target(name: "FleetBench", dependencies: ["FleetTensor", "FleetTransport", "FleetWire"]),
     .executableTarget(
         name: "fleet",
@@ -67,6 +70,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: systemLibraries + generated + layers + tests
 )
