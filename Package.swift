@@ -34,7 +34,8 @@ let layers: [Target] = [
             "FleetAlgorithms", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire",
             .product(name: "Yams", package: "Yams"),  // run configs are YAML, as RL Zoo's and verl's
         ]),
-    .target(name: "FleetBench", dependencies: ["FleetTensor", "FleetTransport", "FleetWire"]),
+    .target(
+        name: "FleetBench", dependencies: ["FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire"]),
     .executableTarget(
         name: "fleet",
         dependencies: [

@@ -7,12 +7,12 @@ struct Bench: ParsableCommand {
         abstract: "Measure Fleet against baselines measured in the same run, as ratios.",
         discussion: "Build in release mode first (make bench does): debug figures mean little.")
 
-    /// The sub-suites built so far; tensor, env, cluster and lm arrive with their issues.
+    /// The sub-suites built so far; tensor, cluster and lm arrive with their issues.
     enum Suite: String, CaseIterable, ExpressibleByArgument {
-        case wire, transport
+        case wire, transport, env
     }
 
-    @Argument(help: "Sub-suites to run: wire, transport (default: all).")
+    @Argument(help: "Sub-suites to run: wire, transport, env (default: all).")
     var suites: [Suite] = []
 
     @Flag(help: "Fewer repetitions: a quick look, not a measurement to quote.")
@@ -28,6 +28,7 @@ struct Bench: ParsableCommand {
             case .wire: figures += try WireBenchmark.figures(quick: quick)
             case .transport:
                 figures += try TransportBenchmark.figures(quick: quick, fleetExecutable: Self.executablePath)
+            case .env: figures += EnvironmentBenchmark.figures(quick: quick)
             }
         }
         let report = BenchReport(figures: figures)
