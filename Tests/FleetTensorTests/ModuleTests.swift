@@ -82,6 +82,17 @@ final class ModuleTests: XCTestCase {
         assertOrthogonal(critic.layers[2].weight, gain: 1)  // [1, 64]: a unit row
     }
 
+    func testPolicyAndValueFactoriesAreCleanRLsNetworks() {
+        var g1 = RandomGenerator(seed: 7), g2 = RandomGenerator(seed: 7)
+        let actor = MLP.policy(inputs: 4, outputs: 2, using: &g1)
+        let critic = MLP.value(inputs: 4, using: &g1)
+        let expectedActor = MLP(sizes: [4, 64, 64, 2], activation: .tanh, outputGain: 0.01, using: &g2)
+        let expectedCritic = MLP(sizes: [4, 64, 64, 1], activation: .tanh, outputGain: 1, using: &g2)
+        XCTAssertEqual(actor.spec, expectedActor.spec)
+        XCTAssertEqual(actor.parameters.map(\.data), expectedActor.parameters.map(\.data))
+        XCTAssertEqual(critic.parameters.map(\.data), expectedCritic.parameters.map(\.data))
+    }
+
     func testSameSeedGivesIdenticalParametersAndAnotherSeedDoesNot() {
         func build(_ seed: UInt64) -> MLP {
             var generator = RandomGenerator(seed: seed)

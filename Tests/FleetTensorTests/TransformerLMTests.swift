@@ -136,6 +136,35 @@ final class TransformerLMTests: XCTestCase {
         }
     }
 
+    func testPrefillThenStepMatchesFullForward() throws {
+        let config = TransformerLM.Config(vocabulary: 9, contextLength: 7, width: 8, heads: 2, layers: 2)
+        let lm = model(config, seed: 3)
+        randomize(lm, seed: 30)
+        let (batch, length, prompt) = (2, 7, 3)
+        let tokens = [1, 8, 0, 3, 3, 5, 2, 7, 7, 1, 4, 0, 6, 2]
+        let full = withNoGrad { lm.forward(tokens: tokens, batch: batch, length: length) }
+        func fullRow(_ b: Int, _ t: Int) -> [Float] { Array(full.data[((b * length + t) * 9)..<((b * length + t + 1) * 9)]) }
+        var cache = lm.makeCache(batch: batch)
+        let promptTokens = (0..<batch).flatMap { b in tokens[(b * length)..<(b * length + prompt)] }
+        var logits = try lm.prefill(tokens: promptTokens, batch: batch, length: prompt, cache: &cache)
+        XCTAssertEqual(cache.length, prompt)
+        for t in (prompt - 1)..<length {
+            if t >= prompt { logits = try lm.step(tokens: (0..<batch).map { tokens[$0 * length + t] }, cache: &cache) }
+            XCTAssertEqual(logits.shape, [batch, 9])
+            for b in 0..<batch {
+                for (x, y) in zip(Array(logits.data[(b * 9)..<((b + 1) * 9)]), fullRow(b, t)) {
+                    XCTAssertEqual(x, y, accuracy: 1e-5, "sequence \(b), position \(t)")
+                }
+            }
+        }
+        XCTAssertThrowsError(try lm.step(tokens: [0, 0], cache: &cache))
+        var fresh = lm.makeCache(batch: 1)
+        XCTAssertThrowsError(try lm.prefill(tokens: [Int](repeating: 1, count: 8), batch: 1, length: 8, cache: &fresh)) { error in
+            XCTAssertEqual(error as? KeyValueCache.ContextFull, KeyValueCache.ContextFull(contextLength: 7))
+        }
+        XCTAssertEqual(fresh.length, 0)
+    }
+
     func testCacheRefusesToGrowPastTheContext() throws {
         let lm = model(tiny)
         randomize(lm)

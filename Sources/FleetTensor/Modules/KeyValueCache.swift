@@ -3,7 +3,8 @@ import Foundation
 /// The keys and values a ``TransformerLM`` has computed for the positions sampled so far, so that
 /// each new position attends to them without recomputing the prefix.
 ///
-/// Made by ``TransformerLM/makeCache(batch:)`` and advanced by ``TransformerLM/step(tokens:cache:)``;
+/// Made by ``TransformerLM/makeCache(batch:)``, filled by ``TransformerLM/prefill(tokens:batch:length:cache:)``
+/// and advanced by ``TransformerLM/step(tokens:cache:)``;
 /// all sequences of the batch are at the same position. Storage is allocated once for the whole
 /// context: per layer, keys and values `[batch, heads, contextLength, headDimension]`, so the cached
 /// rows of one head are contiguous and attention reads them in place (two sgemm per head).
@@ -56,10 +57,32 @@ public struct KeyValueCache {
             && contextLength == config.contextLength
     }
 
-    /// Marks the current position as filled (after every layer appended to it).
-    mutating func advance() {
-        precondition(length < contextLength)
-        length += 1
+    /// Marks the next `count` positions as filled (after every layer stored them).
+    mutating func advance(by count: Int) {
+        precondition(length + count <= contextLength)
+        length += count
+    }
+
+    /// Stores `keys` and `values` (`[batch, heads, count, headDimension]`, row-major) for `layer` at
+    /// the positions from ``length`` on.
+    mutating func store(layer: Int, keys newKeys: [Float], values newValues: [Float], length count: Int) {
+        let (hd, c, start) = (headDimension, contextLength, length)
+        precondition(start + count <= c && newKeys.count == batch * heads * count * hd && newValues.count == newKeys.count)
+        let rows = batch * heads, width = count * hd
+        newKeys.withUnsafeBufferPointer { src in
+            keys[layer].withUnsafeMutableBufferPointer { dst in
+                for row in 0..<rows {
+                    (dst.baseAddress! + (row * c + start) * hd).update(from: src.baseAddress! + row * width, count: width)
+                }
+            }
+        }
+        newValues.withUnsafeBufferPointer { src in
+            values[layer].withUnsafeMutableBufferPointer { dst in
+                for row in 0..<rows {
+                    (dst.baseAddress! + (row * c + start) * hd).update(from: src.baseAddress! + row * width, count: width)
+                }
+            }
+        }
     }
 
     /// Stores the keys and values of the new position for `layer` and returns its attention output.

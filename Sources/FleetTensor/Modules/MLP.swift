@@ -58,3 +58,17 @@ public final class MLP: Module {
         layers.enumerated().flatMap { prefixed(String(2 * $0.offset), $0.element.namedParameters()) }
     }
 }
+
+extension MLP {
+    /// CleanRL's actor: `inputs → hidden… → outputs` with tanh, policy head gain 0.01.
+    public static func policy(
+        inputs: Int, outputs: Int, hidden: [Int] = [64, 64], using generator: inout RandomGenerator
+    ) -> MLP {
+        MLP(sizes: [inputs] + hidden + [outputs], activation: .tanh, outputGain: 0.01, using: &generator)
+    }
+
+    /// CleanRL's critic: `inputs → hidden… → 1` with tanh, value head gain 1.
+    public static func value(inputs: Int, hidden: [Int] = [64, 64], using generator: inout RandomGenerator) -> MLP {
+        MLP(sizes: [inputs] + hidden + [1], activation: .tanh, outputGain: 1, using: &generator)
+    }
+}

@@ -17,7 +17,8 @@
 /// projections normal(0, 0.02/√(2·layers)), biases 0, LayerNorms 1 and 0; drawn in parameter order.
 ///
 /// Training uses ``forward(tokens:batch:length:)`` (recorded for autodiff); sampling uses a
-/// ``KeyValueCache`` with ``step(tokens:cache:)``, one new position per sequence at a time.
+/// ``KeyValueCache``: ``prefill(tokens:batch:length:cache:)`` for the prompt, then
+/// ``step(tokens:cache:)``, one new position per sequence at a time.
 public final class TransformerLM: Module {
     /// The architecture.
     public struct Config: Sendable, Equatable {
@@ -64,15 +65,23 @@ public final class TransformerLM: Module {
 
         /// `x` `[B, T, D]` to `[B, T, D]`.
         public func callAsFunction(_ x: Tensor) -> Tensor {
+            let (q, k, v) = queriesKeysValues(x)
+            return merge(Tensor.causalAttention(q, k, v))
+        }
+
+        /// Projects `x` `[B, T, D]` to queries, keys and values, each `[B, H, T, D/H]`.
+        func queriesKeysValues(_ x: Tensor) -> (q: Tensor, k: Tensor, v: Tensor) {
             let (b, t, d) = (x.shape[0], x.shape[1], x.shape[2])
-            let h = heads, hd = d / heads
+            let h = heads
             // [B, T, 3D] -> [B, 3H, T, hd]: q, k, v are consecutive groups of H heads.
-            let split = qkv(x).reshaped([b, t, 3 * h, hd]).permuted([0, 2, 1, 3])
-            let q = split.slice(axis: 1, 0..<h)
-            let k = split.slice(axis: 1, h..<(2 * h))
-            let v = split.slice(axis: 1, (2 * h)..<(3 * h))
-            let attended = Tensor.causalAttention(q, k, v)  // [B, H, T, hd]
-            return output(attended.permuted([0, 2, 1, 3]).reshaped([b, t, d]))
+            let split = qkv(x).reshaped([b, t, 3 * h, d / h]).permuted([0, 2, 1, 3])
+            return (split.slice(axis: 1, 0..<h), split.slice(axis: 1, h..<(2 * h)), split.slice(axis: 1, (2 * h)..<(3 * h)))
+        }
+
+        /// Merges the heads of `attended` `[B, H, T, D/H]` and projects to `[B, T, D]`.
+        func merge(_ attended: Tensor) -> Tensor {
+            let (b, h, t, hd) = (attended.shape[0], attended.shape[1], attended.shape[2], attended.shape[3])
+            return output(attended.permuted([0, 2, 1, 3]).reshaped([b, t, h * hd]))
         }
 
         public var specHeader: String { "self-attention heads=\(heads)" }
@@ -189,6 +198,40 @@ public final class TransformerLM: Module {
                       headDimension: config.headDimension, contextLength: config.contextLength)
     }
 
+    /// Runs a prompt of `length` tokens per sequence (row-major `[batch, length]`) through the model
+    /// into an empty `cache` in one pass, and returns the next-token logits after it, `[batch, vocabulary]`.
+    ///
+    /// Equivalent to `length` calls of ``step(tokens:cache:)`` (and to the last position of
+    /// ``forward(tokens:batch:length:)``), but with the prompt's positions batched. Never recorded.
+    /// - Throws: ``KeyValueCache/ContextFull`` when `length` exceeds the context (the cache is unchanged).
+    public func prefill(tokens: [Int], batch: Int, length: Int, cache: inout KeyValueCache) throws -> Tensor {
+        precondition(cache.matches(config), "the cache was made for another architecture")
+        precondition(cache.length == 0, "prefill needs an empty cache (reset it first)")
+        precondition(batch == cache.batch && length > 0 && tokens.count == batch * length,
+                     "\(tokens.count) tokens are not [batch \(cache.batch), length \(length)]")
+        guard length <= cache.contextLength else {
+            throw KeyValueCache.ContextFull(contextLength: cache.contextLength)
+        }
+        return withNoGrad {
+            let positions = positionEmbedding.weight.slice(axis: 0, 0..<length)
+            var x = tokenEmbedding(tokens, shape: [batch, length]) + positions
+            for (layer, block) in blocks.enumerated() {
+                let (q, k, v) = block.attention.queriesKeysValues(block.norm1(x))
+                cache.store(layer: layer, keys: k.data, values: v.data, length: length)
+                x = x + block.attention.merge(Tensor.causalAttention(q, k, v))
+                x = x + block.mlp(block.norm2(x))
+            }
+            cache.advance(by: length)
+            let last = x.slice(axis: 1, (length - 1)..<length).reshaped([batch, config.width])
+            return Tensor.linear(finalNorm(last), weight: headWeight)
+        }
+    }
+
+    /// ``prefill(tokens:batch:length:cache:)`` for 32-bit token ids.
+    public func prefill(tokens: [Int32], batch: Int, length: Int, cache: inout KeyValueCache) throws -> Tensor {
+        try prefill(tokens: tokens.map(Int.init), batch: batch, length: length, cache: &cache)
+    }
+
     /// Feeds one new token per sequence (`tokens.count == cache.batch`) at position `cache.length`,
     /// appends its keys and values to `cache`, and returns the next-token logits `[batch, vocabulary]`.
     ///
@@ -213,7 +256,7 @@ public final class TransformerLM: Module {
                 x = x + block.attention.output(Tensor(attended, shape: [b, config.width]))
                 x = x + block.mlp(block.norm2(x))
             }
-            cache.advance()
+            cache.advance(by: 1)
             return Tensor.linear(finalNorm(x), weight: headWeight)
         }
     }
