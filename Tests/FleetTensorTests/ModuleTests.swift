@@ -177,6 +177,41 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(Set(specs).count, specs.count)
     }
 
+    func testGroupPrefixesChildrenAndPinsTheWholeSpec() {
+        var generator = RandomGenerator(seed: 1)
+        let critic = MLP.value(inputs: 3, hidden: [4], using: &generator)
+        let actor = MLP.policy(inputs: 3, outputs: 2, hidden: [4], using: &generator)
+        let logStd = Tensor.zeros([1, 2], requiresGrad: true)
+        let agent = ModuleGroup(kind: "ppo-agent", children: [("critic", critic), ("actor_mean", actor)],
+                                standalone: [("actor_logstd", logStd)])
+        XCTAssertEqual(agent.namedParameters().map(\.name), [
+            "critic.0.weight", "critic.0.bias", "critic.2.weight", "critic.2.bias",
+            "actor_mean.0.weight", "actor_mean.0.bias", "actor_mean.2.weight", "actor_mean.2.bias", "actor_logstd",
+        ])
+        XCTAssertTrue(agent.parameters.last === logStd)
+        XCTAssertTrue(agent["actor_mean"] === actor)
+        XCTAssertEqual(agent.spec, """
+            fleet-module-spec 1
+            group ppo-agent
+            child critic mlp sizes=3,4,1 activation=tanh
+            child actor_mean mlp sizes=3,4,2 activation=tanh
+            standalone actor_logstd
+            param critic.0.weight 4x3
+            param critic.0.bias 4
+            param critic.2.weight 1x4
+            param critic.2.bias 1
+            param actor_mean.0.weight 4x3
+            param actor_mean.0.bias 4
+            param actor_mean.2.weight 2x4
+            param actor_mean.2.bias 2
+            param actor_logstd 1x2
+
+            """)
+        let swapped = ModuleGroup(kind: "ppo-agent", children: [("actor_mean", actor), ("critic", critic)],
+                                  standalone: [("actor_logstd", logStd)])
+        XCTAssertNotEqual(swapped.spec, agent.spec)
+    }
+
     func testZeroGradClearsEveryParameter() {
         var generator = RandomGenerator(seed: 9)
         let mlp = MLP(sizes: [2, 3, 1], using: &generator)

@@ -11,13 +11,13 @@
 /// `model_spec_hash`: two modules with the same spec accept each other's weights. Initialization
 /// choices (gains, seeds) are not part of the architecture and do not appear in it.
 public protocol Module: AnyObject {
-    /// One line naming the module kind and its architectural hyperparameters, e.g.
-    /// `mlp sizes=4,64,64,2 activation=tanh`. Must be deterministic (no floating-point formatting
-    /// that depends on the locale, no dictionary order).
+    /// A line naming the module kind and its architectural hyperparameters, e.g.
+    /// `mlp sizes=4,64,64,2 activation=tanh` (a ``ModuleGroup`` writes one line per part). Must be
+    /// deterministic: no locale-dependent or shortest-digits float formatting, no dictionary order.
     var specHeader: String { get }
 
     /// Every parameter with its dotted name, in the documented stable order. A tensor shared by
-    /// two roles (a tied head) appears once.
+    /// two roles (a tied head) appears once. Built on each call: keep the result in a training loop.
     func namedParameters() -> [(name: String, tensor: Tensor)]
 }
 
@@ -33,7 +33,7 @@ extension Module {
     /// Format, one item per line, each line ending in `\n`:
     /// ```
     /// fleet-module-spec 1
-    /// <specHeader>
+    /// <specHeader line(s)>
     /// param <name> <extent>x<extent>...
     /// ```
     /// with one `param` line per parameter in ``namedParameters()`` order (a rank-0 shape is
