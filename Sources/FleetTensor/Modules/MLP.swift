@@ -55,7 +55,7 @@ public final class MLP: Module {
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
-        layers.enumerated().flatMap { prefixed(String(2 * $0.offset), $0.element.namedParameters()) }
+        layers.enumerated().flatMap { prefixedParameters(String(2 * $0.offset), $0.element.namedParameters()) }
     }
 }
 

@@ -55,6 +55,6 @@ extension Module {
 
 /// Prefixes each name of `parameters` with `prefix` and a dot (a child's names inside its parent).
 @inline(__always)
-func prefixed(_ prefix: String, _ parameters: [(name: String, tensor: Tensor)]) -> [(name: String, tensor: Tensor)] {
+func prefixedParameters(_ prefix: String, _ parameters: [(name: String, tensor: Tensor)]) -> [(name: String, tensor: Tensor)] {
     parameters.map { (name: "\(prefix).\($0.name)", tensor: $0.tensor) }
 }

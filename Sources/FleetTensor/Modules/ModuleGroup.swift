@@ -40,6 +40,6 @@ public final class ModuleGroup: Module {
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
-        children.flatMap { prefixed($0.name, $0.module.namedParameters()) } + standalone
+        children.flatMap { prefixedParameters($0.name, $0.module.namedParameters()) } + standalone
     }
 }

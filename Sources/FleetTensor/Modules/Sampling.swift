@@ -25,13 +25,11 @@ public enum Sampling {
         let v = logits.shape.last!
         precondition(v > 0, "sample needs a non-empty vocabulary")
         let rows = logits.count / v
-        let policyLogProbs = Tensor.rowSoftmax(logits.data, width: v, log: true)
+        let values = logits.data
+        let policyLogProbs = Tensor.rowSoftmax(values, width: v, log: true)
 
-        var tempered: [Float]
-        if temperature == 0 || temperature == 1 {
-            tempered = logits.data
-        } else {
-            tempered = logits.data
+        var tempered = values
+        if temperature != 0 && temperature != 1 {
             let inverse = 1 / temperature
             for i in 0..<tempered.count { tempered[i] *= inverse }
         }
@@ -44,7 +42,7 @@ public enum Sampling {
             let base = row * v
             var token = 0
             if temperature == 0 {
-                for j in 1..<v where logits.data[base + j] > logits.data[base + token] { token = j }
+                for j in 1..<v where values[base + j] > values[base + token] { token = j }
             } else if topP >= 1 {
                 token = invert(probabilities, base: base, indices: 0..<v, total: 1, generator: &generator)
             } else {

@@ -87,7 +87,7 @@ public final class TransformerLM: Module {
         public var specHeader: String { "self-attention heads=\(heads)" }
 
         public func namedParameters() -> [(name: String, tensor: Tensor)] {
-            prefixed("qkv", qkv.namedParameters()) + prefixed("output", output.namedParameters())
+            prefixedParameters("qkv", qkv.namedParameters()) + prefixedParameters("output", output.namedParameters())
         }
     }
 
@@ -109,7 +109,7 @@ public final class TransformerLM: Module {
         public var specHeader: String { "feed-forward gelu-tanh" }
 
         public func namedParameters() -> [(name: String, tensor: Tensor)] {
-            prefixed("expand", expand.namedParameters()) + prefixed("project", project.namedParameters())
+            prefixedParameters("expand", expand.namedParameters()) + prefixedParameters("project", project.namedParameters())
         }
     }
 
@@ -137,8 +137,8 @@ public final class TransformerLM: Module {
         public var specHeader: String { "block pre-layernorm" }
 
         public func namedParameters() -> [(name: String, tensor: Tensor)] {
-            prefixed("norm1", norm1.namedParameters()) + prefixed("attention", attention.namedParameters())
-                + prefixed("norm2", norm2.namedParameters()) + prefixed("mlp", mlp.namedParameters())
+            prefixedParameters("norm1", norm1.namedParameters()) + prefixedParameters("attention", attention.namedParameters())
+                + prefixedParameters("norm2", norm2.namedParameters()) + prefixedParameters("mlp", mlp.namedParameters())
         }
     }
 
@@ -273,11 +273,11 @@ public final class TransformerLM: Module {
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
-        var result = prefixed("tokenEmbedding", tokenEmbedding.namedParameters())
-            + prefixed("positionEmbedding", positionEmbedding.namedParameters())
-        for (i, block) in blocks.enumerated() { result += prefixed("blocks.\(i)", block.namedParameters()) }
-        result += prefixed("finalNorm", finalNorm.namedParameters())
-        if let head { result += prefixed("head", head.namedParameters()) }
+        var result = prefixedParameters("tokenEmbedding", tokenEmbedding.namedParameters())
+            + prefixedParameters("positionEmbedding", positionEmbedding.namedParameters())
+        for (i, block) in blocks.enumerated() { result += prefixedParameters("blocks.\(i)", block.namedParameters()) }
+        result += prefixedParameters("finalNorm", finalNorm.namedParameters())
+        if let head { result += prefixedParameters("head", head.namedParameters()) }
         return result
     }
 }
