@@ -1,0 +1,70 @@
+import Foundation
+import XCTest
+
+@testable import FleetTensor
+
+/// Temperature and top-p token sampling for the language-model policy.
+final class SamplingTests: XCTestCase {
+    let logits = Tensor([Float(Foundation.log(0.6)), Float(Foundation.log(0.3)), Float(Foundation.log(0.1))], shape: [1, 3])
+
+    func counts(_ n: Int, temperature: Float, topP: Float, seed: UInt64 = 5) -> [Int] {
+        var generator = RandomGenerator(seed: seed)
+        var counts = [0, 0, 0]
+        for _ in 0..<n {
+            counts[Sampling.sample(logits: logits, temperature: temperature, topP: topP, using: &generator)[0].token] += 1
+        }
+        return counts
+    }
+
+    func assertFrequency(_ count: Int, of n: Int, probability p: Double, file: StaticString = #filePath, line: UInt = #line) {
+        let sigma = (Double(n) * p * (1 - p)).squareRoot()
+        XCTAssertLessThanOrEqual(Swift.abs(Double(count) - Double(n) * p), 4 * sigma, "\(count) of \(n), p \(p)",
+                                 file: file, line: line)
+    }
+
+    func testLogProbIsThePolicyAtTemperatureOne() {
+        var generator = RandomGenerator(seed: 1)
+        for (temperature, topP) in [(Float(1), Float(1)), (0.5, 1), (2, 0.7), (0, 1)] {
+            for draw in Sampling.sample(logits: logits, temperature: temperature, topP: topP, using: &generator) {
+                let expected = Foundation.log([0.6, 0.3, 0.1][draw.token])
+                XCTAssertEqual(Double(draw.logProb), expected, accuracy: 1e-6)
+            }
+        }
+    }
+
+    func testTemperatureZeroIsGreedyAndDrawsNothing() {
+        var generator = RandomGenerator(seed: 2)
+        let before = generator
+        let draws = Sampling.sample(logits: Tensor([0, 5, 1, 2, 2, -1], shape: [2, 3]), temperature: 0, using: &generator)
+        XCTAssertEqual(draws.map(\.token), [1, 0])
+        XCTAssertEqual(generator, before)
+    }
+
+    func testFrequenciesFollowTemperature() {
+        let n = 20_000
+        let plain = counts(n, temperature: 1, topP: 1)
+        for (k, p) in [0.6, 0.3, 0.1].enumerated() { assertFrequency(plain[k], of: n, probability: p) }
+        // Temperature 2: probabilities proportional to √p.
+        let hot = counts(n, temperature: 2, topP: 1)
+        let roots = [0.6, 0.3, 0.1].map { $0.squareRoot() }
+        let total = roots.reduce(0, +)
+        for k in 0..<3 { assertFrequency(hot[k], of: n, probability: roots[k] / total) }
+    }
+
+    func testTopPKeepsTheSmallestNucleus() {
+        let n = 20_000
+        XCTAssertEqual(counts(2000, temperature: 1, topP: 0.5), [2000, 0, 0])
+        let nucleus = counts(n, temperature: 1, topP: 0.8)  // {0.6, 0.3} reaches 0.8
+        XCTAssertEqual(nucleus[2], 0)
+        assertFrequency(nucleus[0], of: n, probability: 2.0 / 3)
+        XCTAssertEqual(counts(n, temperature: 1, topP: 0.95)[2] > 0, true)
+    }
+
+    func testRowsOfOneDimensionalLogitsAndBatches() {
+        var generator = RandomGenerator(seed: 3)
+        let one = Sampling.sample(logits: Tensor([0, 0, 30]), using: &generator)
+        XCTAssertEqual(one.map(\.token), [2])
+        let batch = Sampling.sample(logits: Tensor([30, 0, 0, 0, 0, 30], shape: [2, 3]), using: &generator)
+        XCTAssertEqual(batch.map(\.token), [0, 2])
+    }
+}
