@@ -7,12 +7,12 @@ struct Bench: ParsableCommand {
         abstract: "Measure Fleet against baselines measured in the same run, as ratios.",
         discussion: "Build in release mode first (make bench does): debug figures mean little.")
 
-    /// The sub-suites built so far; tensor, cluster and lm arrive with their issues.
+    /// The sub-suites built so far; cluster and lm arrive with their issues.
     enum Suite: String, CaseIterable, ExpressibleByArgument {
-        case wire, transport, env
+        case wire, transport, env, tensor
     }
 
-    @Argument(help: "Sub-suites to run: wire, transport, env (default: all).")
+    @Argument(help: "Sub-suites to run: wire, transport, env, tensor (default: all).")
     var suites: [Suite] = []
 
     @Flag(help: "Fewer repetitions: a quick look, not a measurement to quote.")
@@ -29,6 +29,7 @@ struct Bench: ParsableCommand {
             case .transport:
                 figures += try TransportBenchmark.figures(quick: quick, fleetExecutable: Self.executablePath)
             case .env: figures += EnvironmentBenchmark.figures(quick: quick)
+            case .tensor: figures += try TensorBenchmark.figures(quick: quick)
             }
         }
         let report = BenchReport(figures: figures)
