@@ -63,7 +63,7 @@ enum ConfigYAML {
     static func value(of node: Node, key: String, source: String) throws -> ConfigValue {
         switch node {
         case .scalar(let scalar):
-            switch Tag.Name(rawValue: scalar.tag.description) {
+            switch Resolver.default.resolveTag(of: node) {
             case .null: return .null
             case .bool: if let value = node.bool { return .bool(value) }
             case .int: if let value = node.int { return .int(value) }
