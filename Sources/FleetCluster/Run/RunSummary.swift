@@ -103,13 +103,13 @@ public struct RunSummary: Codable, Hashable, Sendable {
         try container.encode(env, forKey: .env)
         try container.encode(seed, forKey: .seed)
         try container.encode(envSteps, forKey: .envSteps)
-        try container.encode(finite(wallSeconds), forKey: .wallSeconds)
-        try container.encode(finite(sps), forKey: .sps)
+        try container.encode(finiteOrNil(wallSeconds), forKey: .wallSeconds)
+        try container.encode(finiteOrNil(sps), forKey: .sps)
         try container.encode(episodes, forKey: .episodes)
-        try container.encode(finalReturnMean100.flatMap(finite), forKey: .finalReturnMean100)
-        try container.encode(rewardThreshold.flatMap(finite), forKey: .rewardThreshold)
+        try container.encode(finalReturnMean100.flatMap(finiteOrNil), forKey: .finalReturnMean100)
+        try container.encode(rewardThreshold.flatMap(finiteOrNil), forKey: .rewardThreshold)
         try container.encode(solvedAtStep, forKey: .solvedAtStep)
-        try container.encode(solvedWallSeconds.flatMap(finite), forKey: .solvedWallSeconds)
+        try container.encode(solvedWallSeconds.flatMap(finiteOrNil), forKey: .solvedWallSeconds)
         try container.encode(policyVersion, forKey: .policyVersion)
         try container.encode(weightsSHA256, forKey: .weightsSHA256)
         try container.encode(actors, forKey: .actors)
@@ -125,4 +125,4 @@ public struct RunSummary: Codable, Hashable, Sendable {
     }
 }
 
-private func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }
+private func finiteOrNil(_ value: Double) -> Double? { value.isFinite ? value : nil }
