@@ -1,0 +1,44 @@
+/// The values a config key allows beyond its type.
+public enum ConfigConstraint: Hashable, Sendable {
+    /// Any value of the key's type.
+    case any
+    /// A number (or each number of a list) greater than zero.
+    case positive
+    /// A number greater than or equal to zero.
+    case nonNegative
+    /// A number in the closed interval [0, 1].
+    case unitInterval
+    /// One of the listed strings.
+    case oneOf([String])
+    /// A list that is not empty and whose numbers are all greater than zero.
+    case nonEmptyPositive
+
+    /// What the constraint expects, as an error message says it: "in [0, 1]".
+    public var expectation: String {
+        switch self {
+        case .any: "any value"
+        case .positive: "greater than 0"
+        case .nonNegative: "at least 0"
+        case .unitInterval: "in [0, 1]"
+        case .oneOf(let names): "one of " + names.joined(separator: ", ")
+        case .nonEmptyPositive: "a non-empty list of numbers greater than 0"
+        }
+    }
+
+    /// Whether `value` (already of the key's type) meets the constraint; `null` always does.
+    public func allows(_ value: ConfigValue) -> Bool {
+        switch (self, value) {
+        case (_, .null), (.any, _): return true
+        case (.positive, .int(let x)): return x > 0
+        case (.positive, .double(let x)): return x > 0
+        case (.nonNegative, .int(let x)): return x >= 0
+        case (.nonNegative, .double(let x)): return x >= 0
+        case (.unitInterval, .double(let x)): return x >= 0 && x <= 1
+        case (.unitInterval, .int(let x)): return x >= 0 && x <= 1
+        case (.oneOf(let names), .string(let name)): return names.contains(name)
+        case (.nonEmptyPositive, .list(let items)):
+            return !items.isEmpty && items.allSatisfy { ConfigConstraint.positive.allows($0) }
+        default: return false
+        }
+    }
+}

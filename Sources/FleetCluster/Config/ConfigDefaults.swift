@@ -1,0 +1,69 @@
+import FleetEnvironments
+
+/// The environment families whose PPO defaults differ (REFERENCE.md's defaults table).
+public enum EnvironmentFamily: String, Hashable, Sendable, CaseIterable {
+    /// Discrete actions (CartPole, Acrobot, MountainCar): CleanRL's `ppo.py`.
+    case discrete
+    /// Continuous actions (Pendulum): CleanRL's `ppo_continuous_action.py`.
+    case continuous
+
+    /// Environments with continuous actions; every other id is discrete.
+    static let continuousEnvironmentIDs: Set<String> = [Pendulum.id, "MountainCarContinuous-v0"]
+
+    /// The family of the environment `envID`.
+    public init(envID: String) {
+        self = Self.continuousEnvironmentIDs.contains(envID) ? .continuous : .discrete
+    }
+}
+
+/// The defaults that depend on the algorithm and the environment family, in one table.
+/// Keys not listed here take ``ConfigKey/defaultValue``.
+public enum ConfigDefaults {
+    /// One row of the table: a key and its default in each family.
+    public struct Row: Sendable {
+        public let key: String
+        public let discrete: ConfigValue
+        public let continuous: ConfigValue
+
+        public func value(for family: EnvironmentFamily) -> ConfigValue {
+            switch family {
+            case .discrete: discrete
+            case .continuous: continuous
+            }
+        }
+    }
+
+    /// PPO, as REFERENCE.md's table (CartPole-v1 column, continuous control column).
+    public static let ppo: [Row] = [
+        //  key                          discrete    continuous
+        Row(key: "total_timesteps", discrete: 500_000, continuous: 1_000_000),
+        Row(key: "learning_rate", discrete: 2.5e-4, continuous: 3e-4),
+        Row(key: "num_envs", discrete: 4, continuous: 1),
+        Row(key: "num_steps", discrete: 128, continuous: 2048),
+        Row(key: "num_minibatches", discrete: 4, continuous: 32),
+        Row(key: "update_epochs", discrete: 4, continuous: 10),
+        Row(key: "gamma", discrete: 0.99, continuous: 0.99),
+        Row(key: "gae_lambda", discrete: 0.95, continuous: 0.95),
+        Row(key: "clip_coef", discrete: 0.2, continuous: 0.2),
+        Row(key: "ent_coef", discrete: 0.01, continuous: 0.0),
+        Row(key: "vf_coef", discrete: 0.5, continuous: 0.5),
+        Row(key: "max_grad_norm", discrete: 0.5, continuous: 0.5),
+        Row(key: "normalize_observations", discrete: false, continuous: true),
+        Row(key: "normalize_rewards", discrete: false, continuous: true),
+    ]
+
+    /// The rows of `algorithm` (empty for an algorithm without family-dependent defaults).
+    public static func rows(for algorithm: String) -> [Row] {
+        switch algorithm {
+        case "ppo": ppo
+        default: []
+        }
+    }
+
+    /// Every key's default for `algorithm` on an environment of `family`.
+    public static func values(algorithm: String, family: EnvironmentFamily) -> [String: ConfigValue] {
+        var values = Dictionary(uniqueKeysWithValues: ConfigSchema.keys.map { ($0.name, $0.defaultValue) })
+        for row in rows(for: algorithm) { values[row.key] = row.value(for: family) }
+        return values
+    }
+}

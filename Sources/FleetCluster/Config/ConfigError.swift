@@ -1,0 +1,50 @@
+/// A config that cannot be used, with where the problem is (file, line, column), which key,
+/// and what was expected.
+///
+/// ```
+/// cartpole.yaml:4:1: unknown key 'gama'; did you mean 'gamma'?
+/// --set gamma=1.5: 'gamma' must be in [0, 1], got the number 1.5
+/// ```
+public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    public enum Kind: Hashable, Sendable {
+        case unreadableFile
+        case malformedYAML
+        case notAMapping
+        case unknownKey
+        case wrongType
+        case outOfRange
+        case inconsistent
+        case malformedOverride
+    }
+
+    public let kind: Kind
+    /// Where the value came from: the config file's path, `--set key=value`, or `defaults`.
+    public let source: String
+    /// The key concerned, if one is.
+    public let key: String?
+    /// The 1-based line and column in the file, when known.
+    public let line: Int?
+    public let column: Int?
+    /// The problem, naming the key and what was expected.
+    public let message: String
+
+    public init(
+        _ kind: Kind, source: String, key: String? = nil, line: Int? = nil, column: Int? = nil,
+        message: String
+    ) {
+        self.kind = kind
+        self.source = source
+        self.key = key
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String {
+        var place = source
+        if let line { place += ":\(line)" }
+        if let column { place += ":\(column)" }
+        return "\(place): \(message)"
+    }
+}

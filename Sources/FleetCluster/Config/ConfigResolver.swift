@@ -1,0 +1,113 @@
+import Foundation
+
+/// Builds a ``ResolvedConfig`` in the order defaults ← file ← `--set` overrides, checking every
+/// key, type and range on the way.
+public enum ConfigResolver {
+    /// Resolves the config file at `path` (nil: defaults only) with `overrides` (`key=value` each).
+    /// Throws ``ConfigError`` naming the file or override, the key and what was expected.
+    public static func resolve(file path: String?, overrides: [String] = []) throws -> ResolvedConfig {
+        let parsed = try overrides.map(ConfigOverride.init(parsing:))
+        guard let path else { return try resolve(entries: [], source: "defaults", overrides: parsed) }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read as UTF-8 text" : "does not exist"
+            throw ConfigError(.unreadableFile, source: path, message: "cannot read the config file: it \(reason)")
+        }
+        return try resolve(yaml: text, source: path, overrides: parsed)
+    }
+
+    /// Resolves config YAML `yaml` (its file named `source` in errors) with `overrides`.
+    public static func resolve(
+        yaml: String, source: String, overrides: [ConfigOverride] = []
+    ) throws -> ResolvedConfig {
+        try resolve(entries: ConfigYAML.entries(of: yaml, source: source), source: source, overrides: overrides)
+    }
+
+    /// A value on its way in, with where it came from for errors.
+    private struct Setting {
+        let key: String
+        let value: ConfigValue
+        let source: String
+        var line: Int? = nil
+        var column: Int? = nil
+    }
+
+    private static func resolve(
+        entries: [ConfigEntry], source: String, overrides: [ConfigOverride]
+    ) throws -> ResolvedConfig {
+        for entry in entries { try requireKnown(entry.key, source: source, line: entry.keyLine, column: entry.keyColumn) }
+        for override in overrides { try requireKnown(override.key, source: override.argument) }
+
+        let settings =
+            entries.map {
+                Setting(key: $0.key, value: $0.value, source: source, line: $0.valueLine, column: $0.valueColumn)
+            } + overrides.map { Setting(key: $0.key, value: $0.value, source: $0.argument) }
+
+        // The algorithm and the environment choose the defaults, so they are settled first.
+        var explicit: [String: Setting] = [:]
+        for setting in settings { explicit[setting.key] = setting }
+        let algorithm = try checked(explicit["algorithm"], default: "algorithm")
+        let envID = try checked(explicit["env_id"], default: "env_id")
+        guard case .string(let algorithmName) = algorithm, case .string(let envName) = envID else {
+            preconditionFailure("the schema types algorithm and env_id as strings")
+        }
+
+        var values = ConfigDefaults.values(algorithm: algorithmName, family: EnvironmentFamily(envID: envName))
+        var origins: [String: String] = [:]
+        for setting in settings {
+            values[setting.key] = try checked(setting, default: setting.key)
+            origins[setting.key] = setting.source
+        }
+        let resolved = ResolvedConfig(values: values)
+        try checkConsistency(resolved, origins: origins)
+        return resolved
+    }
+
+    private static func requireKnown(_ key: String, source: String, line: Int? = nil, column: Int? = nil) throws {
+        guard ConfigSchema.key(named: key) == nil else { return }
+        var message = "unknown key '\(key)'"
+        if let suggestion = ConfigSchema.suggestion(for: key) { message += "; did you mean '\(suggestion)'?" }
+        throw ConfigError(.unknownKey, source: source, key: key, line: line, column: column, message: message)
+    }
+
+    /// The setting's value in its key's type, within its key's range; the key's schema default
+    /// when there is no setting.
+    private static func checked(_ setting: Setting?, default keyName: String) throws -> ConfigValue {
+        guard let key = ConfigSchema.key(named: keyName) else { preconditionFailure("unknown key \(keyName)") }
+        guard let setting else { return key.defaultValue }
+        guard let value = key.type.accept(setting.value) else {
+            throw ConfigError(
+                .wrongType, source: setting.source, key: key.name, line: setting.line, column: setting.column,
+                message: "'\(key.name)' expects \(key.type.expectation), got \(setting.value.described)")
+        }
+        guard key.constraint.allows(value) else {
+            throw ConfigError(
+                .outOfRange, source: setting.source, key: key.name, line: setting.line, column: setting.column,
+                message: "'\(key.name)' must be \(key.constraint.expectation), got \(value.described)")
+        }
+        return value
+    }
+
+    /// Rules between keys: the batch divides into minibatches, and the run holds at least one batch.
+    private static func checkConsistency(_ config: ResolvedConfig, origins: [String: String]) throws {
+        let numEnvs = config.int("num_envs"), numSteps = config.int("num_steps")
+        let numMinibatches = config.int("num_minibatches")
+        let batch = numEnvs * numSteps
+        if batch % numMinibatches != 0 {
+            let source = origins["num_minibatches"] ?? origins["num_steps"] ?? origins["num_envs"] ?? "defaults"
+            throw ConfigError(
+                .inconsistent, source: source, key: "num_minibatches",
+                message: "'num_minibatches' must divide num_envs * num_steps = \(numEnvs) * \(numSteps) = \(batch), "
+                    + "got \(numMinibatches)")
+        }
+        let total = config.int("total_timesteps")
+        if total < batch {
+            let source = origins["total_timesteps"] ?? origins["num_steps"] ?? origins["num_envs"] ?? "defaults"
+            throw ConfigError(
+                .inconsistent, source: source, key: "total_timesteps",
+                message: "'total_timesteps' must be at least one batch, num_envs * num_steps = \(batch), got \(total)")
+        }
+    }
+}

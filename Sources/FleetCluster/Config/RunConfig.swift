@@ -1,0 +1,38 @@
+/// A run's configuration, typed: what the run is, where it goes, and the algorithm's part.
+public struct RunConfig: Hashable, Sendable {
+    /// `ppo` (GRPO and DAPO arrive later).
+    public var algorithm: String
+    public var envID: String
+    public var seed: UInt64
+    public var deterministic: Bool
+    public var totalTimesteps: Int
+    /// The run directory chosen in the config; nil: the default name under `runs/`.
+    public var runDirectory: String?
+    public var numActors: Int
+    /// Batches from policies more than this many versions old are rejected.
+    public var maxPolicyLag: Int
+    public var ppo: PPOConfig
+    /// The resolved config this was read from (what `config.yaml` holds).
+    public var resolved: ResolvedConfig
+
+    /// Updates of the whole run: `totalTimesteps / ppo.batchSize`.
+    public var numIterations: Int { totalTimesteps / ppo.batchSize }
+
+    public init(_ config: ResolvedConfig) {
+        algorithm = config.string("algorithm")
+        envID = config.string("env_id")
+        seed = UInt64(config.int("seed"))
+        deterministic = config.bool("deterministic")
+        totalTimesteps = config.int("total_timesteps")
+        runDirectory = config.optionalString("run_dir")
+        numActors = config.int("num_actors")
+        maxPolicyLag = config.int("max_policy_lag")
+        ppo = PPOConfig(config)
+        resolved = config
+    }
+
+    /// Resolves the config file at `path` (nil: defaults only) with `key=value` overrides and reads it.
+    public init(file path: String?, overrides: [String] = []) throws {
+        self.init(try ConfigResolver.resolve(file: path, overrides: overrides))
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// The directory one run writes: `config.yaml`, the TensorBoard event file(s), `metrics.jsonl`,
+/// `summary.json`, and `checkpoints/` and `captures/` for those who write them.
+public struct RunDirectory: Hashable, Sendable {
+    public let url: URL
+
+    /// The resolved configuration.
+    public var configFile: URL { url.appendingPathComponent("config.yaml") }
+    /// Every logged step's scalars, one JSON object a line.
+    public var metricsFile: URL { url.appendingPathComponent("metrics.jsonl") }
+    /// The run's outcome, written at the end.
+    public var summaryFile: URL { url.appendingPathComponent("summary.json") }
+    /// Checkpoints (created by the checkpoint writer when it first writes).
+    public var checkpointsDirectory: URL { url.appendingPathComponent("checkpoints", isDirectory: true) }
+    /// Captured batches (created when capture is on).
+    public var capturesDirectory: URL { url.appendingPathComponent("captures", isDirectory: true) }
+
+    /// The default name, `<env-or-task>__<algo>__<seed>__<unix-time>` (CleanRL's `run_name`);
+    /// characters that do not belong in a file name become `_`.
+    public static func defaultName(envID: String, algorithm: String, seed: UInt64, unixTime: Int) -> String {
+        func safe(_ part: String) -> String {
+            String(part.map { $0.isLetter || $0.isNumber || "-._".contains($0) ? $0 : "_" })
+        }
+        return "\(safe(envID))__\(safe(algorithm))__\(seed)__\(unixTime)"
+    }
+
+    /// The path a run of `config` writes: its `run_dir` if set, else `<root>/<default name>`.
+    public static func path(for config: RunConfig, now: Date = Date(), root: String = "runs") -> String {
+        if let chosen = config.runDirectory { return chosen }
+        let name = defaultName(
+            envID: config.envID, algorithm: config.algorithm, seed: config.seed,
+            unixTime: Int(now.timeIntervalSince1970))
+        return (root as NSString).appendingPathComponent(name)
+    }
+
+    /// Creates the run directory of `config` (see ``path(for:now:root:)``) and writes its
+    /// `config.yaml`.
+    public static func create(
+        for config: RunConfig, now: Date = Date(), root: String = "runs", reuse: Bool = false
+    ) throws -> RunDirectory {
+        let directory = try RunDirectory(creating: path(for: config, now: now, root: root), reuse: reuse)
+        try config.resolved.write(to: directory.configFile)
+        return directory
+    }
+
+    /// Creates the directory at `path` (and its parents). An existing empty directory is used;
+    /// a non-empty one only when `reuse` is true, else this throws ``RunDirectoryError/notEmpty(path:)``.
+    public init(creating path: String, reuse: Bool = false) throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw RunDirectoryError.notADirectory(path: path) }
+            let contents = (try? manager.contentsOfDirectory(atPath: path)) ?? []
+            if !contents.isEmpty && !reuse { throw RunDirectoryError.notEmpty(path: path) }
+        } else {
+            do {
+                try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw RunDirectoryError.cannotCreate(path: path, reason: "\(error.localizedDescription)")
+            }
+        }
+        url = URL(fileURLWithPath: path, isDirectory: true)
+    }
+
+    /// Writes `summary` to `summary.json`, atomically.
+    public func writeSummary(_ summary: RunSummary) throws {
+        try AtomicFile.write(summary.jsonData(), to: summaryFile)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+
+/// `summary.json`: what a run did, written at its end (and on Ctrl-C). Unknown values are
+/// written as `null`, never left out; keys are snake_case and sorted.
+public struct RunSummary: Codable, Hashable, Sendable {
+    /// Actor processes started, and restarts after a failure.
+    public struct Actors: Codable, Hashable, Sendable {
+        public var started: Int
+        public var restarts: Int
+
+        public init(started: Int = 0, restarts: Int = 0) {
+            self.started = started
+            self.restarts = restarts
+        }
+    }
+
+    /// The evaluation at the end of the run, when there was one.
+    public struct Evaluation: Codable, Hashable, Sendable {
+        public var episodes: Int
+        public var returnMean: Double
+        public var returnStd: Double
+        /// Evaluation used the deterministic (greedy or mean) action.
+        public var deterministic: Bool
+
+        public init(episodes: Int, returnMean: Double, returnStd: Double, deterministic: Bool) {
+            self.episodes = episodes
+            self.returnMean = returnMean
+            self.returnStd = returnStd
+            self.deterministic = deterministic
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case episodes, deterministic
+            case returnMean = "return_mean"
+            case returnStd = "return_std"
+        }
+    }
+
+    public var algorithm: String
+    /// The environment id, or the prompt task's name.
+    public var env: String
+    public var seed: UInt64
+    public var envSteps: Int
+    public var wallSeconds: Double
+    public var sps: Double
+    /// Finished episodes.
+    public var episodes: Int
+    /// The mean return of the last 100 finished episodes.
+    public var finalReturnMean100: Double?
+    public var rewardThreshold: Double?
+    /// The first env step at which the mean return of the last 100 episodes reached the threshold.
+    public var solvedAtStep: Int?
+    public var solvedWallSeconds: Double?
+    public var policyVersion: Int?
+    /// SHA-256 of the final weights, hex.
+    public var weightsSHA256: String?
+    public var actors: Actors
+    /// Rejected batches by reason (`stale`, `invalid`, ...).
+    public var rejected: [String: Int]
+    public var eval: Evaluation?
+
+    public init(
+        algorithm: String, env: String, seed: UInt64, envSteps: Int = 0, wallSeconds: Double = 0,
+        sps: Double = 0, episodes: Int = 0, finalReturnMean100: Double? = nil, rewardThreshold: Double? = nil,
+        solvedAtStep: Int? = nil, solvedWallSeconds: Double? = nil, policyVersion: Int? = nil,
+        weightsSHA256: String? = nil, actors: Actors = Actors(), rejected: [String: Int] = [:],
+        eval: Evaluation? = nil
+    ) {
+        self.algorithm = algorithm
+        self.env = env
+        self.seed = seed
+        self.envSteps = envSteps
+        self.wallSeconds = wallSeconds
+        self.sps = sps
+        self.episodes = episodes
+        self.finalReturnMean100 = finalReturnMean100
+        self.rewardThreshold = rewardThreshold
+        self.solvedAtStep = solvedAtStep
+        self.solvedWallSeconds = solvedWallSeconds
+        self.policyVersion = policyVersion
+        self.weightsSHA256 = weightsSHA256
+        self.actors = actors
+        self.rejected = rejected
+        self.eval = eval
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case algorithm, env, seed, sps, episodes, actors, rejected, eval
+        case envSteps = "env_steps"
+        case wallSeconds = "wall_seconds"
+        case finalReturnMean100 = "final_return_mean100"
+        case rewardThreshold = "reward_threshold"
+        case solvedAtStep = "solved_at_step"
+        case solvedWallSeconds = "solved_wall_seconds"
+        case policyVersion = "policy_version"
+        case weightsSHA256 = "weights_sha256"
+    }
+
+    /// Encodes every key, `null` for unknown values (a number that is not finite is unknown too).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(algorithm, forKey: .algorithm)
+        try container.encode(env, forKey: .env)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(envSteps, forKey: .envSteps)
+        try container.encode(finiteOrNil(wallSeconds), forKey: .wallSeconds)
+        try container.encode(finiteOrNil(sps), forKey: .sps)
+        try container.encode(episodes, forKey: .episodes)
+        try container.encode(finalReturnMean100.flatMap(finiteOrNil), forKey: .finalReturnMean100)
+        try container.encode(rewardThreshold.flatMap(finiteOrNil), forKey: .rewardThreshold)
+        try container.encode(solvedAtStep, forKey: .solvedAtStep)
+        try container.encode(solvedWallSeconds.flatMap(finiteOrNil), forKey: .solvedWallSeconds)
+        try container.encode(policyVersion, forKey: .policyVersion)
+        try container.encode(weightsSHA256, forKey: .weightsSHA256)
+        try container.encode(actors, forKey: .actors)
+        try container.encode(rejected, forKey: .rejected)
+        try container.encode(eval, forKey: .eval)
+    }
+
+    /// The summary as pretty-printed JSON with sorted keys and a final newline.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self) + Data("\n".utf8)
+    }
+}
+
+private func finiteOrNil(_ value: Double) -> Double? { value.isFinite ? value : nil }
