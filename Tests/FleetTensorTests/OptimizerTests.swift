@@ -7,16 +7,17 @@ import XCTest
 /// from the papers' formulas (not from the optimizers' code).
 final class OptimizerTests: XCTestCase {
     /// The test problem: f(p) = sum(c * p^2 / 2 + b * p), gradient c * p + b, minimum at -b / c.
-    static let c: [Double] = [1.0, 2.0, 0.5, 3.0, 1.5, 0.25]
-    static let b: [Double] = [0.3, -0.8, 1.2, -0.1, 0.05, -2.0]
-    static let start: [Float] = [1.0, -0.5, 2.0, 0.25, -1.5, 0.75]
+    /// 22 elements: a [4, 4] weight (two eight-lane blocks) and a [6] bias (the one-at-a-time tail).
+    static let c: [Double] = (0..<22).map { 0.25 + Double($0 % 7) * 0.45 }
+    static let b: [Double] = (0..<22).map { Double(($0 * 5) % 11) * 0.3 - 1.5 }
+    static let start: [Float] = (0..<22).map { Float(($0 * 3) % 13) * 0.25 - 1.5 }
 
     static func gradient(_ p: [Double]) -> [Double] { zip(zip(p, c), b).map { $0.0 * $0.1 + $1 } }
 
-    /// Two named parameters over the six elements (a [2, 2] "weight" and a [2] "bias").
+    /// Two named parameters over the 22 elements.
     func makeParameters() -> [(name: String, tensor: Tensor)] {
-        [("layer.weight", Tensor(Array(Self.start[0..<4]), shape: [2, 2], requiresGrad: true)),
-         ("layer.bias", Tensor(Array(Self.start[4..<6]), shape: [2], requiresGrad: true))]
+        [("layer.weight", Tensor(Array(Self.start[0..<16]), shape: [4, 4], requiresGrad: true)),
+         ("layer.bias", Tensor(Array(Self.start[16..<22]), shape: [6], requiresGrad: true))]
     }
 
     func values(_ parameters: [(name: String, tensor: Tensor)]) -> [Float] { parameters.flatMap(\.tensor.data) }
@@ -24,8 +25,8 @@ final class OptimizerTests: XCTestCase {
     /// Sets each parameter's gradient from the problem's gradient at the current values.
     func setGradients(_ parameters: [(name: String, tensor: Tensor)]) {
         let g = Self.gradient(values(parameters).map(Double.init)).map(Float.init)
-        parameters[0].tensor.grad = Array(g[0..<4])
-        parameters[1].tensor.grad = Array(g[4..<6])
+        parameters[0].tensor.grad = Array(g[0..<16])
+        parameters[1].tensor.grad = Array(g[16..<22])
     }
 
     func assertClose(_ actual: [Float], _ expected: [Double], relative: Double = 1e-6,
@@ -90,6 +91,33 @@ final class OptimizerTests: XCTestCase {
         // Decoupled decay differs from L2 decay: the two must not agree.
         let l2 = referenceAdam(steps: 10, lr: 0.05, eps: 1e-8, l2: 0.2)
         XCTAssertGreaterThan(zip(values(params), l2).map { abs(Double($0) - $1) }.max()!, 1e-4)
+    }
+
+    /// The eight-lane path and the one-at-a-time tail give the same bits: one 37-element parameter
+    /// (four SIMD blocks and a tail of 5) against the same values as 37 one-element parameters.
+    func testLanesAndTailAgreeBitwise() {
+        var rng = RandomGenerator(seed: 3)
+        let values = (0..<37).map { _ in Float(rng.nextGaussian()) }
+        let grads = (0..<6).map { _ in (0..<37).map { _ in Float(rng.nextGaussian()) } }
+        let makers: [(String, ([(name: String, tensor: Tensor)]) -> any Optimizer)] = [
+            ("adam", { Adam($0, learningRate: 0.01, eps: 1e-5, weightDecay: 0.1) }),
+            ("adamw", { AdamW($0, learningRate: 0.01) }),
+            ("sgd", { SGD($0, learningRate: 0.01, momentum: 0.9, nesterov: true, weightDecay: 0.1) }),
+        ]
+        for (label, make) in makers {
+            let whole = Tensor(values, requiresGrad: true)
+            let pieces = values.map { Tensor([$0], requiresGrad: true) }
+            let a = make([("whole", whole)])
+            let b = make(pieces.enumerated().map { (name: "p\($0.offset)", tensor: $0.element) })
+            for g in grads {
+                whole.grad = g
+                for (k, piece) in pieces.enumerated() { piece.grad = [g[k]] }
+                a.step()
+                b.step()
+            }
+            XCTAssertEqual(whole.data.map(\.bitPattern), pieces.map { $0.data[0].bitPattern }, label)
+            XCTAssertNotEqual(whole.data, values, label)
+        }
     }
 
     func testAdamWDefaultsMatchPyTorch() {

@@ -2,7 +2,7 @@
 /// weight decay, with PyTorch's `torch.optim.SGD` semantics:
 ///
 /// ```
-/// g = grad + weight_decay * p
+/// g = grad + weight_decay * p            (only when weight_decay != 0)
 /// b = g                                   (first step of this parameter)
 /// b = momentum * b + (1 - dampening) * g  (later steps)
 /// g = g + momentum * b  if nesterov, else  g = b        (only when momentum != 0)
@@ -38,8 +38,8 @@ public final class SGD: Optimizer {
     }
 
     public func step() {
-        let alpha = Float(-learningRate), wd = Float(weightDecay)
-        let mu = Float(momentum), keep = Float(1 - dampening)
+        let alpha = Float(-learningRate), wd = Float(weightDecay), decays = weightDecay != 0
+        let mu = Float(momentum), keep = Float(1 - dampening), nesterov = self.nesterov
         for i in 0..<parameters.count {
             let tensor = parameters[i].tensor
             guard tensor.grad != nil else { continue }
@@ -47,18 +47,22 @@ public final class SGD: Optimizer {
             let first = steps[i] == 1
             let n = tensor.count
             let pb = buffers?.pointer(i)
-            let nesterov = self.nesterov
             tensor.grad!.withUnsafeBufferPointer { gb in
                 tensor.data.withUnsafeMutableBufferPointer { db in
                     guard let g = gb.baseAddress, let p = db.baseAddress else { return }
+                    // The branches below are loop-invariant selects, so the loops vectorize.
                     guard let b = pb else {
-                        for j in 0..<n { p[j] = p[j] + alpha * (g[j] + wd * p[j]) }
+                        for j in 0..<n {
+                            let d = decays ? g[j] + wd * p[j] : g[j]
+                            p[j] = p[j] + alpha * d
+                        }
                         return
                     }
                     for j in 0..<n {
-                        var d = g[j] + wd * p[j]
-                        b[j] = first ? d : b[j] * mu + keep * d
-                        d = nesterov ? d + mu * b[j] : b[j]
+                        var d = decays ? g[j] + wd * p[j] : g[j]
+                        let bj = first ? d : b[j] * mu + keep * d
+                        b[j] = bj
+                        d = nesterov ? d + mu * bj : bj
                         p[j] = p[j] + alpha * d
                     }
                 }
