@@ -98,7 +98,11 @@ final class OptimizerStateTests: XCTestCase {
 
         s = good
         s.counters.append(.init(name: "w.step", value: 1))
-        expect(s, .unexpectedEntry(name: "w.step"))
+        expect(s, .duplicateEntry(name: "w.step"))
+
+        s = good
+        s.buffers.append(s.buffers[1])
+        expect(s, .duplicateEntry(name: "w.exp_avg_sq"))
 
         s = good
         s.buffers[0].shape = [3, 2]

@@ -7,9 +7,13 @@
 public final class Adam: Optimizer {
     public var parameters: [(name: String, tensor: Tensor)] { core.parameters }
     public var learningRate: Double
+    /// The decay rate of the first moment (gradient mean).
     public var beta1: Double
+    /// The decay rate of the second moment (uncentred gradient variance).
     public var beta2: Double
+    /// Added to the bias-corrected root of the second moment in the denominator.
     public var eps: Double
+    /// The L2 coefficient (added to the gradient as `weightDecay * p`).
     public var weightDecay: Double
     let core: _AdamCore
 

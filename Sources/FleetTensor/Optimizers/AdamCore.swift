@@ -51,6 +51,7 @@ final class _AdamCore {
             let pm = m.pointer(i), pv = v.pointer(i)
             tensor.grad!.withUnsafeBufferPointer { gb in
                 tensor.data.withUnsafeMutableBufferPointer { pb in
+                    precondition(gb.count == n, "\(parameters[i].name): gradient has \(gb.count) elements, parameter \(n)")
                     guard let g = gb.baseAddress, let p = pb.baseAddress else { return }
                     let scalars = _AdamScalars(
                         w1: w1, b2: b2, w2: w2, eps: epsilon, l2: l2, decay: decay,

@@ -6,9 +6,13 @@
 public final class AdamW: Optimizer {
     public var parameters: [(name: String, tensor: Tensor)] { core.parameters }
     public var learningRate: Double
+    /// The decay rate of the first moment (gradient mean).
     public var beta1: Double
+    /// The decay rate of the second moment (uncentred gradient variance).
     public var beta2: Double
+    /// Added to the bias-corrected root of the second moment in the denominator.
     public var eps: Double
+    /// The decoupled decay coefficient (parameters shrink by `1 - learningRate * weightDecay`).
     public var weightDecay: Double
     let core: _AdamCore
 

@@ -9,6 +9,7 @@ public protocol LearningRateSchedule: Sendable {
 
 /// The same rate at every iteration.
 public struct ConstantSchedule: LearningRateSchedule, Equatable {
+    /// The learning rate.
     public var rate: Double
     public init(_ rate: Double) { self.rate = rate }
     public func learningRate(at iteration: Int) -> Double { rate }
@@ -20,7 +21,9 @@ public struct ConstantSchedule: LearningRateSchedule, Equatable {
 /// Computed in `Double` in exactly that order, as CleanRL's Python does. Iterations past `U`
 /// get 0 (the formula's value at `U + 1`), never a negative rate.
 public struct LinearAnnealSchedule: LearningRateSchedule, Equatable {
+    /// `lr0`, the rate of the first iteration.
     public var initialRate: Double
+    /// `U`, the number of iterations of the run.
     public var totalIterations: Int
 
     public init(initialRate: Double, totalIterations: Int) {
@@ -44,7 +47,9 @@ public struct LinearAnnealSchedule: LearningRateSchedule, Equatable {
 /// `constant_schedule_with_warmup` shifted by one update, so that the first update is not taken
 /// at rate 0.) `W = 0` means no warm-up.
 public struct WarmupConstantSchedule: LearningRateSchedule, Equatable {
+    /// `lr0`, the rate after warm-up.
     public var peakRate: Double
+    /// `W`, the number of updates to reach `lr0`.
     public var warmupSteps: Int
 
     public init(peakRate: Double, warmupSteps: Int) {

@@ -17,6 +17,9 @@ public protocol Optimizer: AnyObject {
     /// Updates every parameter that has a gradient.
     func step()
 
+    /// Clears every parameter's gradient to zeros, keeping the buffers.
+    func zeroGrad()
+
     /// A copy of the state (counters and buffers), for a checkpoint.
     func exportState() -> OptimizerState
 
@@ -86,11 +89,11 @@ struct _StateLayout {
         guard state.kind == kind else { throw .kindMismatch(expected: kind, found: state.kind) }
         var buffersByName: [String: Int] = [:]
         for (i, b) in state.buffers.enumerated() {
-            guard buffersByName.updateValue(i, forKey: b.name) == nil else { throw .unexpectedEntry(name: b.name) }
+            guard buffersByName.updateValue(i, forKey: b.name) == nil else { throw .duplicateEntry(name: b.name) }
         }
         var countersByName: [String: Int64] = [:]
         for c in state.counters {
-            guard countersByName.updateValue(c.value, forKey: c.name) == nil else { throw .unexpectedEntry(name: c.name) }
+            guard countersByName.updateValue(c.value, forKey: c.name) == nil else { throw .duplicateEntry(name: c.name) }
         }
         let expectedBuffers = Set(buffers.map(\.name)), expectedCounters = Set(counters)
         for b in state.buffers where !expectedBuffers.contains(b.name) { throw .unexpectedEntry(name: b.name) }

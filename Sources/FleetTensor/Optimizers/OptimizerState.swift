@@ -9,7 +9,9 @@
 public struct OptimizerState: Sendable, Equatable {
     /// One integer counter (a step count).
     public struct Counter: Sendable, Equatable {
+        /// `<parameter name>.<counter>`, e.g. `actor.0.weight.step`.
         public var name: String
+        /// The count (never negative in a state an optimizer accepts).
         public var value: Int64
         public init(name: String, value: Int64) {
             self.name = name
@@ -19,7 +21,9 @@ public struct OptimizerState: Sendable, Equatable {
 
     /// One float buffer (a moment estimate), shaped like its parameter.
     public struct Buffer: Sendable, Equatable {
+        /// `<parameter name>.<buffer>`, e.g. `actor.0.weight.exp_avg`.
         public var name: String
+        /// The parameter's shape.
         public var shape: [Int]
         /// Row-major elements; `values.count` is the product of `shape`.
         public var values: [Float]
@@ -59,6 +63,8 @@ public enum OptimizerStateError: Error, Sendable, Equatable, CustomStringConvert
     case missingEntry(name: String)
     /// The state holds an entry the optimizer does not know.
     case unexpectedEntry(name: String)
+    /// The state holds two entries of this name.
+    case duplicateEntry(name: String)
     /// A buffer's shape differs from its parameter's.
     case shapeMismatch(name: String, expected: [Int], found: [Int])
     /// A buffer's element count does not fill its shape.
@@ -71,6 +77,7 @@ public enum OptimizerStateError: Error, Sendable, Equatable, CustomStringConvert
         case .kindMismatch(let expected, let found): "optimizer state is for \(found), not \(expected)"
         case .missingEntry(let name): "optimizer state lacks \"\(name)\""
         case .unexpectedEntry(let name): "optimizer state has unexpected \"\(name)\""
+        case .duplicateEntry(let name): "optimizer state has \"\(name)\" twice"
         case .shapeMismatch(let name, let expected, let found): "\"\(name)\" has shape \(found), expected \(expected)"
         case .countMismatch(let name, let expected, let found): "\"\(name)\" has \(found) elements, expected \(expected)"
         case .invalidCounter(let name, let value): "counter \"\(name)\" is \(value)"

@@ -13,10 +13,13 @@
 public final class SGD: Optimizer {
     public let parameters: [(name: String, tensor: Tensor)]
     public var learningRate: Double
-    /// Fixed at creation: momentum buffers exist only when it is not zero.
+    /// The momentum factor; fixed at creation (momentum buffers exist only when it is not zero).
     public let momentum: Double
+    /// The fraction of each gradient left out of the momentum buffer (after the first step).
     public var dampening: Double
+    /// Whether the update looks ahead along the momentum (Nesterov); needs momentum, no dampening.
     public var nesterov: Bool
+    /// The L2 coefficient (added to the gradient as `weightDecay * p`).
     public var weightDecay: Double
     let buffers: _ParameterBuffers?
     /// The number of updates each parameter has received (0: its momentum buffer is unset).
@@ -49,6 +52,7 @@ public final class SGD: Optimizer {
             let pb = buffers?.pointer(i)
             tensor.grad!.withUnsafeBufferPointer { gb in
                 tensor.data.withUnsafeMutableBufferPointer { db in
+                    precondition(gb.count == n, "\(self.parameters[i].name): gradient has \(gb.count) elements, parameter \(n)")
                     guard let g = gb.baseAddress, let p = db.baseAddress else { return }
                     // The branches below are loop-invariant selects, so the loops vectorize.
                     guard let b = pb else {
