@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLEET_PYTHON ?= $(CURDIR)/.build-python/bin/python
 export FLEET_PYTHON
 
-.PHONY: demo test build release bench deps clean
+.PHONY: demo test build release bench bench-allocations deps clean
 
 ## demo: install what is missing, build in release mode, and show Fleet working.
 demo: deps release
@@ -19,6 +19,11 @@ test:
 ## bench: every `fleet bench` sub-suite, in release mode.
 bench: deps release
 	.build/release/fleet bench
+
+## bench-allocations: the tensor suite with malloc calls counted (bench/malloc-count.c preloaded).
+bench-allocations: deps release
+	cc -O2 -shared -fPIC -o .build/malloc-count.so bench/malloc-count.c
+	LD_PRELOAD=$(CURDIR)/.build/malloc-count.so .build/release/fleet bench tensor
 
 deps:
 	./scripts/install-deps.sh

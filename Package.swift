@@ -39,7 +39,7 @@ let layers: [Target] = [
     .executableTarget(
         name: "fleet",
         dependencies: [
-            "FleetCluster", "FleetBench",
+            "FleetBench", "FleetCluster", "FleetTensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 ]

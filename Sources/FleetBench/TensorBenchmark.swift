@@ -16,22 +16,37 @@ public enum TensorBenchmark {
         let rounds = quick ? 3 : 15
         let roofline = Roofline.sgemmGFLOPS(rounds: rounds)
         var figures: [BenchFigure] = []
-        func add(_ name: String, seconds: Double, flops: Double, detail: String) {
+        func add(_ name: String, _ measured: Measurement, detail: String) {
+            let allocations = measured.allocations.map { String(format: ", %.0f allocations", $0) } ?? ""
             figures.append(BenchFigure(
-                suite: "tensor", name: name, value: flops / seconds / 1e9, unit: "GFLOP/s",
+                suite: "tensor", name: name, value: measured.flops / measured.seconds / 1e9, unit: "GFLOP/s",
                 baseline: "sgemm roofline, 1 thread", baselineValue: roofline,
-                detail: detail))
+                detail: detail + allocations))
         }
 
+        let ppo = ppoMinibatchUpdate(iterations: quick ? 200 : 2_000, rounds: rounds)
+        add("PPO minibatch update: CartPole agent, 128 samples", ppo,
+            detail: String(format: "%.1f µs per update", ppo.seconds * 1e6))
+        let grpo = grpoUpdate(iterations: quick ? 3 : 20, rounds: rounds)
+        add("GRPO update: tiny LM, 8 x 64 tokens", grpo,
+            detail: String(format: "%.2f ms per update", grpo.seconds * 1e3))
         for batch in [1, 64] {
-            let (seconds, flops) = acting(batch: batch, iterations: quick ? 2_000 : 20_000, rounds: rounds)
-            add("acting: CartPole policy forward + sample, \(batch) obs", seconds: seconds, flops: flops,
-                detail: String(format: "%.2f µs per call", seconds * 1e6))
+            let acted = acting(batch: batch, iterations: quick ? 2_000 : 20_000, rounds: rounds)
+            add("acting: CartPole policy forward + sample, \(batch) obs", acted,
+                detail: String(format: "%.2f µs per call", acted.seconds * 1e6))
         }
         let (seconds, tokens, flops) = try sampling(rounds: quick ? 2 : 5)
-        add("sampling: tiny LM, KV cache, 8 x 64 tokens", seconds: seconds, flops: flops,
+        add("sampling: tiny LM, KV cache, 8 x 64 tokens", Measurement(seconds: seconds, flops: flops, allocations: nil),
             detail: String(format: "%.0f tokens/s", tokens / seconds))
         return figures
+    }
+
+    /// One timed piece of work: best seconds per run, its matmul FLOPs, and its malloc calls per
+    /// run when the allocation counter is loaded.
+    struct Measurement {
+        var seconds: Double
+        var flops: Double
+        var allocations: Double?
     }
 
     /// Matmul FLOPs of one forward pass of an MLP with these layer sizes on `batch` rows.
@@ -39,22 +54,120 @@ public enum TensorBenchmark {
         2 * Double(batch) * zip(sizes, sizes.dropFirst()).reduce(0.0) { $0 + Double($1.0 * $1.1) }
     }
 
+    /// One minibatch update of CleanRL's CartPole agent (actor 4-64-64-2 and critic 4-64-64-1, tanh)
+    /// on 128 samples: forward, the PPO loss with every CleanRL term (normalized advantages,
+    /// clipped ratio, clipped value loss, entropy bonus), backward, global gradient clipping at 0.5
+    /// and an Adam step (eps 1e-5).
+    static func ppoMinibatchUpdate(iterations: Int, rounds: Int) -> Measurement {
+        let n = 128, clip: Float = 0.2
+        var generator = RandomGenerator(seed: 3)
+        let actor = MLP.policy(inputs: 4, outputs: 2, using: &generator)
+        let critic = MLP.value(inputs: 4, using: &generator)
+        let parameters = actor.namedParameters().map { ("actor.\($0.name)", $0.tensor) }
+            + critic.namedParameters().map { ("critic.\($0.name)", $0.tensor) }
+        let adam = Adam(parameters, learningRate: 2.5e-4, eps: 1e-5)
+
+        let observations = Tensor.uniform([n, 4], low: -1, high: 1, using: &generator)
+        let actions = (0..<n).map { _ in generator.nextInt(below: 2) }
+        let oldLogProbs = Tensor((0..<n).map { _ in -0.69 + 0.1 * generator.nextFloat() }, shape: [n])
+        let oldValues = Tensor((0..<n).map { _ in generator.nextFloat() }, shape: [n])
+        let returns = Tensor((0..<n).map { _ in 2 * generator.nextFloat() }, shape: [n])
+        var advantages = (0..<n).map { _ in generator.nextFloat() - 0.5 }
+        let mean = advantages.reduce(0, +) / Float(n)
+        let std = (advantages.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(n - 1)).squareRoot()
+        for i in 0..<n { advantages[i] = (advantages[i] - mean) / (std + 1e-8) }
+        let normalized = Tensor(advantages, shape: [n])
+
+        var sink: Float = 0
+        func update() {
+            let policy = Categorical(logits: actor(observations))
+            let ratio = (policy.logProb(actions) - oldLogProbs).exp()
+            let policyLoss = Tensor.maximum(-normalized * ratio, -normalized * ratio.clamp(min: 1 - clip, max: 1 + clip)).mean()
+            let values = critic(observations).reshaped([n])
+            let clippedValues = oldValues + (values - oldValues).clamp(min: -clip, max: clip)
+            let valueLoss = 0.5 * Tensor.maximum((values - returns).pow(2), (clippedValues - returns).pow(2)).mean()
+            let loss = policyLoss - 0.01 * policy.entropy().mean() + 0.5 * valueLoss
+            adam.zeroGrad()
+            loss.backward()
+            sink += clipGradientNorm(parameters, maxNorm: 0.5)
+            adam.step()
+        }
+        let seconds = Stopwatch.bestSecondsPerIteration(iterations: iterations, repeats: rounds, update)
+        let allocations = AllocationCounter.perRun(runs: 20, update)
+        precondition(sink.isFinite)
+        let forward = mlpForwardFLOPs([4, 64, 64, 2], batch: n) + mlpForwardFLOPs([4, 64, 64, 1], batch: n)
+        return Measurement(seconds: seconds, flops: 3 * forward, allocations: allocations)
+    }
+
+    /// One GRPO-shaped update of the tiny transformer on 8 sequences of 64 tokens: forward, per-token
+    /// log-probs of the sampled tokens, the clipped ratio against behaviour log-probs with one
+    /// advantage per sequence, token-mean loss, backward, clipping and an AdamW step. (The
+    /// algorithm itself arrives with the GRPO issue; this measures the tensor work it needs.)
+    static func grpoUpdate(iterations: Int, rounds: Int) -> Measurement {
+        let config = TransformerLM.Config(vocabulary: 32, contextLength: 64, width: 64, heads: 4, layers: 2)
+        var generator = RandomGenerator(seed: 4)
+        let model = TransformerLM(config, using: &generator)
+        let parameters = model.namedParameters()
+        let adamW = AdamW(parameters, learningRate: 1e-4)
+        let batch = 8, length = config.contextLength, v = config.vocabulary
+        let tokens = (0..<(batch * length)).map { _ in generator.nextInt(below: v) }
+        // Position t predicts token t + 1; the last position predicts nothing and is masked out.
+        var targets = [Int](repeating: 0, count: batch * length)
+        var mask = [Float](repeating: 0, count: batch * length)
+        var advantages = [Float](repeating: 0, count: batch * length)
+        for b in 0..<batch {
+            let advantage: Float = b % 2 == 0 ? 0.87 : -0.87
+            for t in 0..<(length - 1) {
+                targets[b * length + t] = tokens[b * length + t + 1]
+                mask[b * length + t] = 1
+                advantages[b * length + t] = advantage
+            }
+        }
+        let behaviour = Tensor((0..<(batch * length)).map { _ in -3.4 + 0.2 * generator.nextFloat() }, shape: [batch * length])
+        let maskTensor = Tensor(mask, shape: [batch * length])
+        let advantageTensor = Tensor(advantages, shape: [batch * length])
+        let tokenCount = mask.reduce(0, +)
+
+        var sink: Float = 0
+        func update() {
+            let logits = model.forward(tokens: tokens, batch: batch, length: length).reshaped([batch * length, v])
+            let logProbs = logits.logSoftmax().gather(axis: 1, indices: targets).reshaped([batch * length])
+            let ratio = (logProbs - behaviour).exp()
+            let perToken = Tensor.maximum(
+                -advantageTensor * ratio, -advantageTensor * ratio.clamp(min: 0.8, max: 1.2))
+            let loss = (perToken * maskTensor).sum() / tokenCount
+            adamW.zeroGrad()
+            loss.backward()
+            sink += clipGradientNorm(parameters, maxNorm: 1.0)
+            adamW.step()
+        }
+        let seconds = Stopwatch.bestSecondsPerIteration(iterations: iterations, repeats: rounds, update)
+        let allocations = AllocationCounter.perRun(runs: 3, update)
+        precondition(sink.isFinite)
+        let d = Double(config.width), layers = Double(config.layers), t = Double(length)
+        // Per token: qkv, output and feed-forward products (12 d²) and attention over on average
+        // half the context for scores and values, per layer; then the head.
+        let perToken = layers * (12 * d * d + t * d) + d * Double(v)
+        return Measurement(seconds: seconds, flops: 3 * 2 * Double(batch) * t * perToken, allocations: allocations)
+    }
+
     /// CleanRL's CartPole actor (4-64-64-2 tanh) choosing actions for `batch` observations:
     /// forward without autodiff, then a categorical sample and its log-prob.
-    static func acting(batch: Int, iterations: Int, rounds: Int) -> (seconds: Double, flops: Double) {
+    static func acting(batch: Int, iterations: Int, rounds: Int) -> Measurement {
         var generator = RandomGenerator(seed: 1)
         let actor = MLP.policy(inputs: 4, outputs: 2, using: &generator)
         let observations = Tensor.uniform([batch, 4], low: -0.05, high: 0.05, using: &generator)
         var sink = 0
-        let seconds = withNoGrad {
-            Stopwatch.bestSecondsPerIteration(iterations: iterations, repeats: rounds) {
-                let policy = Categorical(logits: actor(observations))
-                let actions = policy.sample(using: &generator)
-                sink &+= actions[0] &+ Int(policy.logProb(actions).data[0].isFinite ? 1 : 0)
-            }
+        func act() {
+            let policy = Categorical(logits: actor(observations))
+            let actions = policy.sample(using: &generator)
+            sink &+= actions[0] &+ Int(policy.logProb(actions).data[0].isFinite ? 1 : 0)
+        }
+        let (seconds, allocations) = withNoGrad {
+            (Stopwatch.bestSecondsPerIteration(iterations: iterations, repeats: rounds, act), AllocationCounter.perRun(runs: 20, act))
         }
         precondition(sink != 0)
-        return (seconds, mlpForwardFLOPs([4, 64, 64, 2], batch: batch))
+        return Measurement(seconds: seconds, flops: mlpForwardFLOPs([4, 64, 64, 2], batch: batch), allocations: allocations)
     }
 
     /// The tiny transformer (2 layers, width 64, 4 heads, vocabulary 32, context 64) sampling 8

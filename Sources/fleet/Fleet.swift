@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetTensor
 
 /// `fleet`: the one executable of the cluster.
 @main
@@ -16,4 +17,12 @@ struct Fleet: ParsableCommand {
             Status.self, Eval.self, SFT.self, Keygen.self, Bench.self, BenchPeer.self,
         ]
     )
+
+    /// Process-wide set-up, then the subcommand.
+    static func main() {
+        // Training loops free and reallocate a graph's worth of buffers every step: keep freed
+        // memory in the process instead of faulting pages back in (see `Allocator`).
+        Allocator.retainFreedMemory()
+        main(nil)
+    }
 }
