@@ -14,4 +14,7 @@ echo
 echo "== Transport: PUSH/PULL between two processes over ipc and tcp, against raw libzmq"
 $fleet bench transport --quick
 echo
+echo "== Tensor core: a PPO minibatch update, acting and a tiny LM, against the sgemm roofline"
+$fleet bench tensor --quick
+echo
 echo "Training is not built yet: a local cluster learning CartPole arrives with the PPO and cluster issues."
