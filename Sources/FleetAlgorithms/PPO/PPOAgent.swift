@@ -149,6 +149,14 @@ public final class PPOAgent {
         refreshNormalizer()
     }
 
+    /// Replaces the normalizer statistics exactly (a checkpoint restore); no effect without normalization.
+    func restoreObservationStatistics(_ statistics: RunningMeanStd) {
+        guard observationStatistics != nil else { return }
+        precondition(statistics.size == observationSize, "normalizer statistics of the wrong size")
+        observationStatistics = statistics
+        refreshNormalizer()
+    }
+
     private func refreshNormalizer() {
         guard let stats = observationStatistics else { return }
         normalizerMean = stats.mean.map { Float($0) }

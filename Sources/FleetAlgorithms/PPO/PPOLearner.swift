@@ -30,13 +30,13 @@ public final class PPOLearner {
     public let agent: PPOAgent
     public let settings: PPOSettings
     /// Updates done.
-    public private(set) var iteration: Int
+    public internal(set) var iteration: Int
     /// Adam over the agent's trainable parameters, eps 1e-5.
     public let optimizer: Adam
     /// Draws the minibatch permutations.
-    public private(set) var generator: RandomGenerator
+    public internal(set) var generator: RandomGenerator
     /// Per-stream reward scaling, kept across updates.
-    public private(set) var rewardScaler: RewardScaler
+    public internal(set) var rewardScaler: RewardScaler
     /// Minibatch storage, reused across minibatches and updates.
     private var buffers = MinibatchBuffers()
 
