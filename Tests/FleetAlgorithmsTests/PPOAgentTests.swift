@@ -39,6 +39,18 @@ final class PPOAgentTests: XCTestCase {
         XCTAssertEqual(fromLearner.actions, fromActor.actions)
         XCTAssertEqual(fromLearner.logProbs, fromActor.logProbs)
 
+        // The wire bridge writes received values into the tensors of policyParameters() in place:
+        // that carries the normalizer too.
+        var g3 = RandomGenerator(seed: 3)
+        let inPlace = PPOAgent(observationSize: 3, actionKind: kind, hiddenSizes: [8], normalizeObservations: true, using: &g3)
+        for (target, source) in zip(inPlace.policyParameters(), learner.policyParameters()) {
+            target.tensor.data = source.tensor.data
+        }
+        var c = RandomGenerator(seed: 9)
+        let fromInPlace = inPlace.act(observations: observations, count: 2, using: &c)
+        XCTAssertEqual(fromInPlace.actions, fromLearner.actions)
+        XCTAssertEqual(fromInPlace.logProbs, fromLearner.logProbs)
+
         var broken = learner.policyParameters()
         broken[0].tensor = Tensor.zeros([1, 1])
         XCTAssertThrowsError(try actor.applyPolicyParameters(broken))
