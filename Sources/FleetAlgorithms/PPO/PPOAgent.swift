@@ -1,0 +1,244 @@
+import FleetTensor
+
+/// Actor and critic MLPs (CleanRL's architecture and init), a state-independent log-std for
+/// continuous actions, and the observation normalizer's statistics.
+///
+/// Parameter names follow CleanRL's agent: `critic.0.weight` … `critic.4.bias`, `actor.0.weight` …
+/// (`actor_mean.*` in CleanRL's continuous agent is `actor.*` here), `actor_logstd`; the normalizer
+/// travels as `obs_rms.mean`, `obs_rms.var`, `obs_rms.count`.
+public final class PPOAgent {
+    public let observationSize: Int
+    public let actionKind: ActionKind
+    public let hiddenSizes: [Int]
+    /// `obs → hidden… → 1`, value head gain 1.
+    public let critic: MLP
+    /// `obs → hidden… → actions` (logits or Gaussian means), policy head gain 0.01.
+    public let actor: MLP
+    /// `[A]`, initialized to 0; `nil` for discrete actions.
+    public let logStd: Tensor?
+    /// The running observation statistics, when observations are normalized. Set through
+    /// ``updateObservationStatistics(_:rows:)`` or ``applyPolicyParameters(_:)``.
+    public private(set) var observationStatistics: RunningMeanStd?
+
+    /// The normalizer as applied: `Float` mean and `1 / sqrt(var + 1e-8)` from the `Float`-rounded
+    /// statistics, so the learner and an actor that received them normalize identically.
+    private var normalizerMean: [Float] = []
+    private var normalizerScale: [Float] = []
+
+    /// The clip applied to normalized observations.
+    public static let observationClip: Float = 10
+
+    public init(observationSize: Int, actionKind: ActionKind, hiddenSizes: [Int],
+                normalizeObservations: Bool, using generator: inout RandomGenerator) {
+        precondition(observationSize > 0, "observationSize must be positive")
+        self.observationSize = observationSize
+        self.actionKind = actionKind
+        self.hiddenSizes = hiddenSizes
+        // CleanRL builds the critic first, then the actor.
+        critic = MLP.value(inputs: observationSize, hidden: hiddenSizes, using: &generator)
+        switch actionKind {
+        case .discrete(let count):
+            precondition(count > 0, "a discrete action space needs actions")
+            actor = MLP.policy(inputs: observationSize, outputs: count, hidden: hiddenSizes, using: &generator)
+            logStd = nil
+        case .continuous(let dimension, let low, let high):
+            precondition(dimension > 0 && low.count == dimension && high.count == dimension,
+                         "continuous actions need a dimension and bounds of that size")
+            actor = MLP.policy(inputs: observationSize, outputs: dimension, hidden: hiddenSizes, using: &generator)
+            logStd = Tensor.zeros([dimension], requiresGrad: true)
+        }
+        if normalizeObservations {
+            observationStatistics = RunningMeanStd(size: observationSize)
+            refreshNormalizer()
+        }
+    }
+
+    /// Every trainable parameter (critic, actor, log-std) in a stable order: what the optimizer steps.
+    public var trainableParameters: [(name: String, tensor: Tensor)] {
+        var result = critic.namedParameters().map { (name: "critic.\($0.name)", tensor: $0.tensor) }
+        result += actor.namedParameters().map { (name: "actor.\($0.name)", tensor: $0.tensor) }
+        if let logStd { result.append((name: "actor_logstd", tensor: logStd)) }
+        return result
+    }
+
+    /// Canonical text of what an actor needs to act (architecture + normalizer presence); hashed
+    /// into the wire `model_spec_hash`.
+    public var policySpec: String {
+        var text = "fleet-ppo-policy 1\n"
+        switch actionKind {
+        case .discrete(let count): text += "actions discrete count=\(count)\n"
+        case .continuous(let dimension, _, _): text += "actions gaussian dimension=\(dimension) logstd=state-independent\n"
+        }
+        text += "observation size=\(observationSize) normalizer=\(observationStatistics == nil ? "none" : "running-mean-std clip=10")\n"
+        text += actor.spec
+        return text
+    }
+
+    /// What the learner broadcasts and an actor applies: actor MLP (+ log-std) (+ normalizer
+    /// mean/var/count as tensors, rounded to `Float`).
+    public func policyParameters() -> [(name: String, tensor: Tensor)] {
+        var result = actor.namedParameters().map { (name: "actor.\($0.name)", tensor: $0.tensor) }
+        if let logStd { result.append((name: "actor_logstd", tensor: logStd)) }
+        if let stats = observationStatistics {
+            result.append((name: "obs_rms.mean", tensor: Tensor(stats.mean.map { Float($0) }, shape: [observationSize])))
+            result.append((name: "obs_rms.var", tensor: Tensor(stats.variance.map { Float($0) }, shape: [observationSize])))
+            result.append((name: "obs_rms.count", tensor: Tensor([Float(stats.count)], shape: [1])))
+        }
+        return result
+    }
+
+    /// Why ``applyPolicyParameters(_:)`` refused a set of parameters.
+    public enum ParameterError: Error, Equatable {
+        case missing(name: String)
+        case unexpected(name: String)
+        case shapeMismatch(name: String, expected: [Int], found: [Int])
+        case nonFinite(name: String)
+    }
+
+    /// Copies a ``policyParameters()`` set (from the learner) into this agent's actor, log-std and
+    /// normalizer. Checks names, shapes and finiteness first; on error nothing changes.
+    public func applyPolicyParameters(_ parameters: [(name: String, tensor: Tensor)]) throws(ParameterError) {
+        let own = policyParameters()
+        var byName: [String: Tensor] = [:]
+        for p in parameters {
+            guard own.contains(where: { $0.name == p.name }), byName[p.name] == nil else {
+                throw .unexpected(name: p.name)
+            }
+            byName[p.name] = p.tensor
+        }
+        for p in own {
+            guard let given = byName[p.name] else { throw .missing(name: p.name) }
+            guard given.shape == p.tensor.shape else {
+                throw .shapeMismatch(name: p.name, expected: p.tensor.shape, found: given.shape)
+            }
+            guard given.data.allSatisfy(\.isFinite) else { throw .nonFinite(name: p.name) }
+        }
+        for p in own where !p.name.hasPrefix("obs_rms.") {
+            p.tensor.data = byName[p.name]!.data
+        }
+        if observationStatistics != nil {
+            observationStatistics = RunningMeanStd(
+                mean: byName["obs_rms.mean"]!.data.map(Double.init),
+                variance: byName["obs_rms.var"]!.data.map(Double.init),
+                count: Double(byName["obs_rms.count"]!.data[0]))
+            refreshNormalizer()
+        }
+    }
+
+    /// Merges `rows` raw observations into the normalizer statistics (learner side); no effect
+    /// without normalization. Rows holding a non-finite value are left out.
+    public func updateObservationStatistics(_ observations: [Float], rows: Int) {
+        guard var stats = observationStatistics else { return }
+        precondition(observations.count == rows * observationSize, "observations must be rows x \(observationSize)")
+        if observations.allSatisfy(\.isFinite) {
+            stats.update(observations, rows: rows)
+        } else {
+            var finite: [Float] = []
+            finite.reserveCapacity(observations.count)
+            var kept = 0
+            for r in 0..<rows {
+                let row = observations[(r * observationSize)..<((r + 1) * observationSize)]
+                if row.allSatisfy(\.isFinite) {
+                    finite += row
+                    kept += 1
+                }
+            }
+            stats.update(finite, rows: kept)
+        }
+        observationStatistics = stats
+        refreshNormalizer()
+    }
+
+    private func refreshNormalizer() {
+        guard let stats = observationStatistics else { return }
+        normalizerMean = stats.mean.map { Float($0) }
+        normalizerScale = stats.variance.map { Float(1 / (Double(Float($0)) + 1e-8).squareRoot()) }
+    }
+
+    /// `observations` (row-major `[rows * obs]`, raw) normalized and clipped to ±10 in place;
+    /// unchanged without normalization.
+    public func normalize(_ observations: inout [Float]) {
+        guard observationStatistics != nil else { return }
+        let size = observationSize
+        let clip = Self.observationClip
+        normalizerMean.withUnsafeBufferPointer { mean in
+            normalizerScale.withUnsafeBufferPointer { scale in
+                observations.withUnsafeMutableBufferPointer { x in
+                    for i in 0..<x.count {
+                        let j = i % size
+                        x[i] = Swift.min(Swift.max((x[i] - mean[j]) * scale[j], -clip), clip)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The policy's distribution for `count` normalized observations (recorded for autodiff
+    /// unless inside `withNoGrad`).
+    func distribution(_ normalized: Tensor) -> PolicyDistribution {
+        let output = actor(normalized)
+        if let logStd { return .gaussian(DiagonalGaussian(mean: output, logStd: logStd)) }
+        return .categorical(Categorical(logits: output))
+    }
+
+    /// `V(s)` for normalized observations `[B, obs]`: `[B]`.
+    func value(_ normalized: Tensor) -> Tensor {
+        critic(normalized).reshaped([normalized.shape[0]])
+    }
+
+    /// No-grad acting for `count` observations (row-major `[count*obs]`, raw): samples actions and
+    /// returns them with their log-probs under the current policy (continuous actions unclipped).
+    public func act(observations: [Float], count: Int, using generator: inout RandomGenerator)
+        -> (actions: PolicyActions, logProbs: [Float])
+    {
+        precondition(observations.count == count * observationSize, "observations must be count x \(observationSize)")
+        var x = observations
+        normalize(&x)
+        return withNoGrad {
+            switch distribution(Tensor(x, shape: [count, observationSize])) {
+            case .categorical(let pi):
+                let actions = pi.sample(using: &generator)
+                return (.discrete(actions), pi.logProb(actions).data)
+            case .gaussian(let pi):
+                let actions = pi.sample(using: &generator)
+                return (.continuous(actions, dimension: pi.actionDimensions), pi.logProb(actions).data)
+            }
+        }
+    }
+
+    /// Greedy action (argmax / Gaussian mean), for evaluation.
+    public func actGreedily(observations: [Float], count: Int) -> PolicyActions {
+        precondition(observations.count == count * observationSize, "observations must be count x \(observationSize)")
+        var x = observations
+        normalize(&x)
+        return withNoGrad {
+            switch distribution(Tensor(x, shape: [count, observationSize])) {
+            case .categorical(let pi): .discrete(pi.mode())
+            case .gaussian(let pi): .continuous(pi.mode(), dimension: pi.actionDimensions)
+            }
+        }
+    }
+}
+
+/// The two policy families of ``PPOAgent``.
+enum PolicyDistribution {
+    case categorical(Categorical)
+    case gaussian(DiagonalGaussian)
+
+    /// `log π(a|s)` per row, `[B]`.
+    func logProb(_ actions: PolicyActions) -> Tensor {
+        switch (self, actions) {
+        case (.categorical(let pi), .discrete(let a)): pi.logProb(a)
+        case (.gaussian(let pi), .continuous(let a, _)): pi.logProb(a)
+        default: preconditionFailure("actions do not match the policy's action kind")
+        }
+    }
+
+    /// Entropy per row, `[B]`.
+    func entropy() -> Tensor {
+        switch self {
+        case .categorical(let pi): pi.entropy()
+        case .gaussian(let pi): pi.entropy()
+        }
+    }
+}

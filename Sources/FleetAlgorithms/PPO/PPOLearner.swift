@@ -1,0 +1,171 @@
+import FleetTensor
+
+/// What one PPO update reports, under CleanRL's metric meanings (losses, approx_kl and
+/// old_approx_kl from the last minibatch; clipfrac averaged over every minibatch).
+public struct PPOStatistics: Sendable {
+    public var learningRate, policyLoss, valueLoss, entropy, oldApproxKL, approxKL, clipFraction, explainedVariance: Double
+    /// < updateEpochs when target_kl stopped early.
+    public var epochsRun: Int
+    /// Updates skipped because a loss or gradient was not finite.
+    public var gradientNormNonFinite: Int
+
+    public init(learningRate: Double = 0, policyLoss: Double = 0, valueLoss: Double = 0, entropy: Double = 0,
+                oldApproxKL: Double = 0, approxKL: Double = 0, clipFraction: Double = 0,
+                explainedVariance: Double = 0, epochsRun: Int = 0, gradientNormNonFinite: Int = 0) {
+        self.learningRate = learningRate
+        self.policyLoss = policyLoss
+        self.valueLoss = valueLoss
+        self.entropy = entropy
+        self.oldApproxKL = oldApproxKL
+        self.approxKL = approxKL
+        self.clipFraction = clipFraction
+        self.explainedVariance = explainedVariance
+        self.epochsRun = epochsRun
+        self.gradientNormNonFinite = gradientNormNonFinite
+    }
+}
+
+/// PPO's learner (CleanRL's `ppo.py` update, REFERENCE.md).
+public final class PPOLearner {
+    public let agent: PPOAgent
+    public let settings: PPOSettings
+    /// Updates done.
+    public private(set) var iteration: Int
+    /// Adam over the agent's trainable parameters, eps 1e-5.
+    public let optimizer: Adam
+    /// Draws the minibatch permutations.
+    public private(set) var generator: RandomGenerator
+    /// Per-stream reward scaling, kept across updates.
+    public private(set) var rewardScaler: RewardScaler
+
+    public init(agent: PPOAgent, settings: PPOSettings, seed: UInt64) {
+        self.agent = agent
+        self.settings = settings
+        iteration = 0
+        optimizer = Adam(agent.trainableParameters, learningRate: settings.learningRate, eps: 1e-5)
+        generator = RandomGenerator(seed: seed)
+        rewardScaler = RewardScaler(gamma: settings.gamma)
+    }
+
+    /// One PPO iteration on these rollouts (concatenated along the env axis; all with the same T):
+    /// normalizer update from the observations, reward scaling (per stream, continuous control),
+    /// values, GAE (REFERENCE.md, bootstrap from final observations on truncation unless
+    /// cleanrl_compat), then update_epochs x num_minibatches minibatch steps with Adam (eps 1e-5),
+    /// LR annealed linearly by iteration.
+    public func update(_ rollouts: [Rollout]) -> PPOStatistics {
+        iteration += 1
+        var statistics = PPOStatistics()
+        if settings.annealLearningRate {
+            let schedule = LinearAnnealSchedule(initialRate: settings.learningRate, totalIterations: settings.totalIterations)
+            optimizer.learningRate = schedule.learningRate(at: iteration)
+        } else {
+            optimizer.learningRate = settings.learningRate
+        }
+        statistics.learningRate = optimizer.learningRate
+
+        // Observation statistics first, from this update's raw observations, then every
+        // observation normalized with them.
+        for rollout in rollouts {
+            agent.updateObservationStatistics(rollout.observations, rows: rollout.stepCount)
+        }
+        // Reward scaling per (actor, environment) stream, continuing across updates.
+        var rewards = rollouts.map(\.rewards)
+        if settings.normalizeRewards {
+            for i in rollouts.indices { rewardScaler.scale(&rewards[i], of: rollouts[i]) }
+        }
+        var batch = RolloutBatch(rollouts, rewards: rewards)
+        agent.normalize(&batch.observations)
+        agent.normalize(&batch.nextObservations)
+        agent.normalize(&batch.finalObservations)
+
+        // Values with the current critic, then GAE.
+        let size = batch.observationSize
+        let (values, bootstrapValues, finalValues) = withNoGrad {
+            let values = agent.value(Tensor(batch.observations, shape: [batch.count, size])).data
+            let bootstrap = agent.value(Tensor(batch.nextObservations, shape: [batch.numEnvs, size])).data
+            var finalValues = [Float](repeating: 0, count: batch.count)
+            if !batch.finalSteps.isEmpty {
+                let v = agent.value(Tensor(batch.finalObservations, shape: [batch.finalSteps.count, size])).data
+                for (k, step) in batch.finalSteps.enumerated() { finalValues[step] = v[k] }
+            }
+            return (values, bootstrap, finalValues)
+        }
+        let estimate = GAE.estimate(
+            rewards: batch.rewards, values: values, terminated: batch.terminated, truncated: batch.truncated,
+            finalValues: finalValues, bootstrapValues: bootstrapValues,
+            gamma: Float(settings.gamma), lambda: Float(settings.gaeLambda), cleanrlCompat: settings.cleanrlCompat)
+        let advantages = estimate.advantages, returns = estimate.returns
+
+        // Optimize the policy and value networks: each epoch one permutation cut into minibatches.
+        let batchSize = batch.count
+        let minibatchSize = Swift.max(1, batchSize / settings.numMinibatches)
+        let parameters = optimizer.parameters
+        let clipCoef = Float(settings.clipCoef)
+        var indices = Array(0..<batchSize)
+        var clipFractionSum = 0.0, minibatchCount = 0
+        for _ in 0..<settings.updateEpochs {
+            shuffle(&indices)
+            for start in stride(from: 0, to: batchSize, by: minibatchSize) {
+                let end = Swift.min(start + minibatchSize, batchSize)
+                buffers.gather(indices[start..<end], from: batch, advantages: advantages, returns: returns, values: values)
+                let m = end - start
+                let x = Tensor(buffers.observations, shape: [m, size])
+                let pi = agent.distribution(x)
+                let newLogProb = pi.logProb(buffers.actions(dimension: batch.actionDimension))
+                let entropy = pi.entropy()
+                let newValue = agent.value(x)
+                let logRatio = newLogProb - Tensor(buffers.logProbs, shape: [m])
+                let ratio = logRatio.exp()
+
+                let diagnostics = PPOLoss.ratioDiagnostics(logRatios: logRatio.data, clipCoef: settings.clipCoef)
+                clipFractionSum += diagnostics.clipFraction
+                minibatchCount += 1
+                if settings.normalizeAdvantages {
+                    buffers.advantages.withUnsafeMutableBufferPointer { PPOLoss.normalizeAdvantages($0) }
+                }
+
+                let pgLoss = PPOLoss.policyLoss(ratio: ratio, advantages: Tensor(buffers.advantages, shape: [m]), clipCoef: clipCoef)
+                let vLoss = PPOLoss.valueLoss(
+                    values: newValue, oldValues: Tensor(buffers.values, shape: [m]),
+                    returns: Tensor(buffers.returns, shape: [m]), clipCoef: settings.clipValueLoss ? clipCoef : nil)
+                let entropyLoss = entropy.mean()
+                let loss = pgLoss - entropyLoss * Float(settings.entCoef) + vLoss * Float(settings.vfCoef)
+
+                statistics.policyLoss = Double(pgLoss.item)
+                statistics.valueLoss = Double(vLoss.item)
+                statistics.entropy = Double(entropyLoss.item)
+                statistics.oldApproxKL = diagnostics.oldApproxKL
+                statistics.approxKL = diagnostics.approxKL
+
+                optimizer.zeroGrad()
+                guard loss.item.isFinite else {
+                    statistics.gradientNormNonFinite += 1
+                    continue
+                }
+                loss.backward()
+                let norm = clipGradientNorm(parameters, maxNorm: settings.maxGradNorm)
+                guard norm.isFinite else {
+                    statistics.gradientNormNonFinite += 1
+                    continue
+                }
+                optimizer.step()
+            }
+            statistics.epochsRun += 1
+            if let targetKL = settings.targetKL, statistics.approxKL > targetKL { break }
+        }
+        statistics.clipFraction = minibatchCount > 0 ? clipFractionSum / Double(minibatchCount) : 0
+        statistics.explainedVariance = PPOLoss.explainedVariance(predicted: values, targets: returns)
+        return statistics
+    }
+
+    /// Fisher–Yates with the learner's generator (the same on every platform and Swift version).
+    private func shuffle(_ indices: inout [Int]) {
+        guard indices.count > 1 else { return }
+        for i in stride(from: indices.count - 1, to: 0, by: -1) {
+            indices.swapAt(i, generator.nextInt(below: i + 1))
+        }
+    }
+
+    /// Minibatch storage, reused across minibatches and updates.
+    private var buffers = MinibatchBuffers()
+}

@@ -1,0 +1,64 @@
+/// PPO's hyperparameters with CleanRL's meaning (REFERENCE.md). The defaults are CleanRL's
+/// `ppo.py` for CartPole-v1 (500k steps of 4 envs x 128 steps: 976 iterations).
+public struct PPOSettings: Sendable {
+    public var learningRate: Double
+    /// At iteration u of U (1-based) use `(1 - (u-1)/U) * learningRate`.
+    public var annealLearningRate: Bool
+    /// U, for the annealing.
+    public var totalIterations: Int
+    public var numMinibatches: Int
+    public var updateEpochs: Int
+    public var gamma: Double
+    public var gaeLambda: Double
+    /// Treat truncation as termination (no bootstrap from the final observation), as CleanRL does.
+    public var cleanrlCompat: Bool
+    public var normalizeAdvantages: Bool
+    public var clipCoef: Double
+    public var clipValueLoss: Bool
+    public var entCoef: Double
+    public var vfCoef: Double
+    public var maxGradNorm: Double
+    /// Stop an update's epochs after one whose approx_kl exceeds this; nil: never.
+    public var targetKL: Double?
+    /// Hidden layer widths of the actor and critic MLPs.
+    public var hiddenSizes: [Int]
+    /// Running mean/std observation normalization with clip 10 (continuous control).
+    public var normalizeObservations: Bool
+    /// Divide rewards by the running std of the discounted return, clip 10 (continuous control).
+    public var normalizeRewards: Bool
+
+    public init(
+        learningRate: Double = 2.5e-4, annealLearningRate: Bool = true, totalIterations: Int = 976,
+        numMinibatches: Int = 4, updateEpochs: Int = 4,
+        gamma: Double = 0.99, gaeLambda: Double = 0.95, cleanrlCompat: Bool = false,
+        normalizeAdvantages: Bool = true, clipCoef: Double = 0.2, clipValueLoss: Bool = true,
+        entCoef: Double = 0.01, vfCoef: Double = 0.5, maxGradNorm: Double = 0.5, targetKL: Double? = nil,
+        hiddenSizes: [Int] = [64, 64], normalizeObservations: Bool = false, normalizeRewards: Bool = false
+    ) {
+        self.learningRate = learningRate
+        self.annealLearningRate = annealLearningRate
+        self.totalIterations = totalIterations
+        self.numMinibatches = numMinibatches
+        self.updateEpochs = updateEpochs
+        self.gamma = gamma
+        self.gaeLambda = gaeLambda
+        self.cleanrlCompat = cleanrlCompat
+        self.normalizeAdvantages = normalizeAdvantages
+        self.clipCoef = clipCoef
+        self.clipValueLoss = clipValueLoss
+        self.entCoef = entCoef
+        self.vfCoef = vfCoef
+        self.maxGradNorm = maxGradNorm
+        self.targetKL = targetKL
+        self.hiddenSizes = hiddenSizes
+        self.normalizeObservations = normalizeObservations
+        self.normalizeRewards = normalizeRewards
+    }
+
+    /// CleanRL's `ppo_continuous_action.py` defaults (1M steps of 1 env x 2048 steps: 488 iterations).
+    public static var continuousControl: PPOSettings {
+        PPOSettings(
+            learningRate: 3e-4, totalIterations: 488, numMinibatches: 32, updateEpochs: 10,
+            entCoef: 0, normalizeObservations: true, normalizeRewards: true)
+    }
+}

@@ -1,0 +1,94 @@
+/// Rollouts concatenated along the environment axis: T steps of `N = ΣN_i` environments,
+/// row-major `[t * N + n]`, rollout i's environments at columns `offset_i ..< offset_i + N_i`.
+struct RolloutBatch {
+    let numSteps: Int
+    let numEnvs: Int
+    let observationSize: Int
+    /// `[T*N*obs]`.
+    var observations: [Float]
+    /// `[T*N]` indices, or `[T*N*A]` samples.
+    var discreteActions: [Int]
+    var continuousActions: [Float]
+    let actionDimension: Int
+    /// `[T*N]`.
+    var rewards: [Float]
+    var terminated: [Bool]
+    var truncated: [Bool]
+    var logProbs: [Float]
+    /// `[K]` flat indices into the batch of the truncated steps that carry a final observation.
+    var finalSteps: [Int]
+    /// `[K*obs]`.
+    var finalObservations: [Float]
+    /// `[N*obs]`.
+    var nextObservations: [Float]
+
+    /// T * N.
+    var count: Int { numSteps * numEnvs }
+
+    /// Concatenates `rollouts` (same T, observation size and action kind), with `rewards[i]`
+    /// standing in for rollout i's rewards (scaled or raw).
+    init(_ rollouts: [Rollout], rewards rolloutRewards: [[Float]]) {
+        precondition(!rollouts.isEmpty, "an update needs at least one rollout")
+        let first = rollouts[0]
+        let t = first.numSteps, size = first.observationSize
+        numSteps = t
+        observationSize = size
+        numEnvs = rollouts.reduce(0) { $0 + $1.numEnvs }
+        switch first.actions {
+        case .discrete: actionDimension = 0
+        case .continuous(_, let dimension): actionDimension = dimension
+        }
+        let total = t * numEnvs
+        observations = [Float](repeating: 0, count: total * size)
+        discreteActions = actionDimension == 0 ? [Int](repeating: 0, count: total) : []
+        continuousActions = actionDimension > 0 ? [Float](repeating: 0, count: total * actionDimension) : []
+        rewards = [Float](repeating: 0, count: total)
+        terminated = [Bool](repeating: false, count: total)
+        truncated = [Bool](repeating: false, count: total)
+        logProbs = [Float](repeating: 0, count: total)
+        finalSteps = []
+        finalObservations = []
+        nextObservations = [Float](repeating: 0, count: numEnvs * size)
+
+        let totalEnvs = numEnvs
+        var offset = 0
+        for (i, rollout) in rollouts.enumerated() {
+            let n = rollout.numEnvs
+            precondition(rollout.numSteps == t && rollout.observationSize == size, "rollouts differ in T or observation size")
+            precondition(rollout.observations.count == t * n * size && rollout.nextObservations.count == n * size
+                && rolloutRewards[i].count == t * n && rollout.terminated.count == t * n
+                && rollout.truncated.count == t * n && rollout.behaviourLogProbs.count == t * n
+                && rollout.finalObservations.count == rollout.finalObservationSteps.count * size,
+                "rollout \(rollout.streamID) has arrays of the wrong size")
+            let column = { (source: Int) -> Int in (source / n) * totalEnvs + offset + source % n }
+            for s in 0..<(t * n) {
+                let d = column(s)
+                observations.replaceSubrange((d * size)..<((d + 1) * size), with: rollout.observations[(s * size)..<((s + 1) * size)])
+                rewards[d] = rolloutRewards[i][s]
+                terminated[d] = rollout.terminated[s]
+                truncated[d] = rollout.truncated[s]
+                logProbs[d] = rollout.behaviourLogProbs[s]
+            }
+            switch rollout.actions {
+            case .discrete(let actions):
+                precondition(actionDimension == 0 && actions.count == t * n, "rollout actions do not match")
+                for s in 0..<(t * n) { discreteActions[column(s)] = actions[s] }
+            case .continuous(let actions, let dimension):
+                precondition(dimension == actionDimension && actions.count == t * n * dimension, "rollout actions do not match")
+                for s in 0..<(t * n) {
+                    let d = column(s)
+                    continuousActions.replaceSubrange(
+                        (d * dimension)..<((d + 1) * dimension), with: actions[(s * dimension)..<((s + 1) * dimension)])
+                }
+            }
+            for (k, s) in rollout.finalObservationSteps.enumerated() {
+                precondition(s >= 0 && s < t * n, "final observation step \(s) out of range")
+                finalSteps.append(column(s))
+                finalObservations += rollout.finalObservations[(k * size)..<((k + 1) * size)]
+            }
+            nextObservations.replaceSubrange(
+                (offset * size)..<((offset + n) * size), with: rollout.nextObservations)
+            offset += n
+        }
+    }
+}
