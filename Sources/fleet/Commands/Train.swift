@@ -13,6 +13,12 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let config = try options.resolveConfig(file: config)
+        do {
+            _ = try EnvironmentFactory.make(id: config.envID, count: 1, seed: config.seed)
+        } catch {
+            printError("fleet train: \(error)")
+            throw ExitCode.validationFailure
+        }
         if config.deterministic { Determinism.enable() }
         let directory = try RunDirectory.create(for: config)
         let metrics = try MetricsLogger(
