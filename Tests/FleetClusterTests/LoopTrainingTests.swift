@@ -44,6 +44,33 @@ final class LoopTrainingTests: XCTestCase {
         }
     }
 
+    func testActorsAheadByOneVersionLoseNoBatchToStaleness() throws {
+        let config = try loopTestConfig(["num_actors=2", "max_policy_lag=1", "total_timesteps=4096"])
+        let directory = try RunDirectory(creating: try makeTemporaryDirectory(self).appendingPathComponent("run").path)
+        let training = try InProcessTraining(
+            config: config, context: try Context(), directory: directory, metrics: try MetricsLogger(directory: directory),
+            stallTimeout: .seconds(20))
+        let summary = try training.run()
+        XCTAssertEqual(summary.envSteps, 4096)
+        XCTAssertEqual(summary.policyVersion, 4)
+        XCTAssertEqual(summary.rejected, [:])
+        let lags = try metricsLines(directory).compactMap { $0[MetricTag.policyLag] as? Double }
+        XCTAssertEqual(lags.count, 4)
+        XCTAssertTrue(lags.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(lags)")
+    }
+
+    func testSynchronousRunsWithTheSameSeedEndWithBitIdenticalWeights() throws {
+        func finalWeights(seed: Int) throws -> String? {
+            let config = try loopTestConfig(["total_timesteps=1536", "max_policy_lag=0", "seed=\(seed)"])
+            return try InProcessTraining(config: config, context: try Context(), stallTimeout: .seconds(20))
+                .run().weightsSHA256
+        }
+        let first = try finalWeights(seed: 5)
+        XCTAssertNotNil(first)
+        XCTAssertEqual(try finalWeights(seed: 5), first)
+        XCTAssertNotEqual(try finalWeights(seed: 6), first)
+    }
+
     func testBadFramesIntoTheBatchEndpointAreRejectedAndCountedWhileTrainingGoesOn() throws {
         let config = try loopTestConfig(["total_timesteps=1024"])
         let context = try Context()

@@ -9,10 +9,15 @@ import Foundation
 ///
 /// It subscribes to weights first, then says Hello and asks for a snapshot, so no version is
 /// lost to ZeroMQ's slow joiner. Pacing follows `max_policy_lag` (L): the actor acts only while
-/// its weights are at most L versions behind the newest it has heard of, and sends at most L + 1
-/// batches per weights version (the learner takes one batch per actor per update, so the last of
-/// them is at most L versions old when it is trained on). With L = 0 every batch is acted with
-/// the learner's current weights: training is synchronous and on-policy.
+/// its weights are at most L versions behind the newest it has heard of, and while at most L of
+/// its batches wait at the learner. The learner takes one batch of every actor per update, so each
+/// new version means one batch of this actor consumed; a batch sent behind L others is trained on
+/// at most L versions after the one it was acted with. With L = 0 every batch is acted with the
+/// learner's current weights: training is synchronous and on-policy.
+///
+/// Should a batch be lost (rejected, dropped), the actor would wait for a version that never
+/// comes: after ``ChannelLimits/snapshotRetry`` it asks for a snapshot, and a reply at its own
+/// version (the learner is idle, not updating) tells it that nothing of its own is waiting.
 ///
 /// An actor belongs to one thread (its sockets do); in `fleet train` each runs on its own `Thread`.
 public final class ActorLoop {
@@ -36,7 +41,8 @@ public final class ActorLoop {
     private let collector: RolloutCollector
     private var generator: RandomGenerator
     private var newestHeardVersion: UInt64 = 0
-    private var batchesWithHeldVersion: UInt64 = 0
+    /// Batches sent that no new version has accounted for yet: those waiting at the learner.
+    private var batchesWaiting: UInt64 = 0
     private var sequence: UInt64 = 0
     private var stopReason: String?
     private var lastHeartbeat = ContinuousClock.now
@@ -99,7 +105,7 @@ public final class ActorLoop {
     private var mayAct: Bool {
         guard let heldVersion else { return false }
         return newestHeardVersion - min(heldVersion, newestHeardVersion) <= maxPolicyLag
-            && batchesWithHeldVersion <= maxPolicyLag
+            && batchesWaiting <= maxPolicyLag
     }
 
     /// Waits for newer weights (or Shutdown), asking for a snapshot when none comes in time.
@@ -123,10 +129,10 @@ public final class ActorLoop {
             // Only the newest of the queued versions matters: each message holds all the weights.
             var newest: [UInt8]?
             while let bytes = try receiveNow(sockets.weights) { newest = bytes }
-            if let newest { handle(frameBytes: newest) }
+            if let newest { handle(frameBytes: newest, isSnapshot: false) }
         }
         if ready[controlIndex].contains(.readable) {
-            while let bytes = try receiveNow(sockets.control) { handle(frameBytes: bytes) }
+            while let bytes = try receiveNow(sockets.control) { handle(frameBytes: bytes, isSnapshot: true) }
         }
         if ContinuousClock.now - lastHeartbeat >= ChannelLimits.heartbeatInterval {
             lastHeartbeat = .now
@@ -143,7 +149,9 @@ public final class ActorLoop {
         }
     }
 
-    private func handle(frameBytes bytes: [UInt8]) {
+    /// Handles a frame from the learner; `isSnapshot`: it came on the control channel, where
+    /// weights are the answer to a snapshot request.
+    private func handle(frameBytes bytes: [UInt8], isSnapshot: Bool) {
         let frame: Frame
         do {
             frame = try Frame(decoding: bytes)
@@ -153,7 +161,9 @@ public final class ActorLoop {
             return
         }
         switch frame.payload {
-        case .weights(let weights): apply(weights)
+        case .weights(let weights):
+            if isSnapshot, let heldVersion, weights.version == heldVersion { batchesWaiting = 0 }
+            apply(weights)
         case .welcome(let welcome): newestHeardVersion = max(newestHeardVersion, welcome.weightsVersion)
         case .shutdown(let shutdown): stopReason = shutdown.reason
         default: log("\(actorID): ignored a \(frame.kind.rawValue) message from the learner")
@@ -162,7 +172,12 @@ public final class ActorLoop {
 
     /// Takes `weights` if they are newer than the held ones and fit the agent's spec.
     private func apply(_ weights: Weights) {
-        newestHeardVersion = max(newestHeardVersion, weights.version)
+        if weights.version > newestHeardVersion {
+            // Each new version consumed one batch of every actor.
+            let consumed = weights.version - newestHeardVersion
+            batchesWaiting -= min(batchesWaiting, consumed)
+            newestHeardVersion = weights.version
+        }
         if let heldVersion, weights.version <= heldVersion { return }
         do {
             try weights.apply(to: agent.policyParameters(), expectingSpec: agent.policySpec)
@@ -172,7 +187,6 @@ public final class ActorLoop {
             return
         }
         heldVersion = weights.version
-        batchesWithHeldVersion = 0
     }
 
     /// Sends `batch`, servicing the control channel while the learner's queue is full.
@@ -188,7 +202,7 @@ public final class ActorLoop {
             }
         }
         batchesSent += 1
-        batchesWithHeldVersion += 1
+        batchesWaiting += 1
     }
 
     private func sendControl(_ payload: Payload) throws {
