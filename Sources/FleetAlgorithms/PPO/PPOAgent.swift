@@ -16,14 +16,15 @@ public final class PPOAgent {
     public let actor: MLP
     /// `[A]`, initialized to 0; `nil` for discrete actions.
     public let logStd: Tensor?
-    /// The running observation statistics, when observations are normalized. Set through
-    /// ``updateObservationStatistics(_:rows:)`` or ``applyPolicyParameters(_:)``.
+    /// The learner's running observation statistics (`Double`), when observations are normalized.
+    /// Set through ``updateObservationStatistics(_:rows:)`` or ``applyPolicyParameters(_:)``.
     public private(set) var observationStatistics: RunningMeanStd?
 
-    /// The normalizer as applied: `Float` mean and `1 / sqrt(var + 1e-8)` from the `Float`-rounded
-    /// statistics, so the learner and an actor that received them normalize identically.
-    private var normalizerMean: [Float] = []
-    private var normalizerScale: [Float] = []
+    /// The normalizer as applied, `obs_rms.mean`, `obs_rms.var`, `obs_rms.count`: the statistics
+    /// rounded to `Float`. They are the tensors ``policyParameters()`` returns, so an actor that
+    /// writes received weights into those tensors in place also takes the normalizer, and the
+    /// learner and its actors normalize identically.
+    private let normalizerTensors: (mean: Tensor, variance: Tensor, count: Tensor)?
 
     /// The clip applied to normalized observations.
     public static let observationClip: Float = 10
@@ -49,7 +50,10 @@ public final class PPOAgent {
         }
         if normalizeObservations {
             observationStatistics = RunningMeanStd(size: observationSize)
+            normalizerTensors = (Tensor.zeros([observationSize]), Tensor.zeros([observationSize]), Tensor.zeros([1]))
             refreshNormalizer()
+        } else {
+            normalizerTensors = nil
         }
     }
 
@@ -79,10 +83,9 @@ public final class PPOAgent {
     public func policyParameters() -> [(name: String, tensor: Tensor)] {
         var result = actor.namedParameters().map { (name: "actor.\($0.name)", tensor: $0.tensor) }
         if let logStd { result.append((name: "actor_logstd", tensor: logStd)) }
-        if let stats = observationStatistics {
-            result.append((name: "obs_rms.mean", tensor: Tensor(stats.mean.map { Float($0) }, shape: [observationSize])))
-            result.append((name: "obs_rms.var", tensor: Tensor(stats.variance.map { Float($0) }, shape: [observationSize])))
-            result.append((name: "obs_rms.count", tensor: Tensor([Float(stats.count)], shape: [1])))
+        if let (mean, variance, count) = normalizerTensors {
+            result += [(name: "obs_rms.mean", tensor: mean), (name: "obs_rms.var", tensor: variance),
+                       (name: "obs_rms.count", tensor: count)]
         }
         return result
     }
@@ -113,15 +116,10 @@ public final class PPOAgent {
             }
             guard given.data.allSatisfy(\.isFinite) else { throw .nonFinite(name: p.name) }
         }
-        for p in own where !p.name.hasPrefix("obs_rms.") {
-            p.tensor.data = byName[p.name]!.data
-        }
-        if observationStatistics != nil {
+        for p in own { p.tensor.data = byName[p.name]!.data }
+        if let (mean, variance, count) = normalizerTensors {
             observationStatistics = RunningMeanStd(
-                mean: byName["obs_rms.mean"]!.data.map(Double.init),
-                variance: byName["obs_rms.var"]!.data.map(Double.init),
-                count: Double(byName["obs_rms.count"]!.data[0]))
-            refreshNormalizer()
+                mean: mean.data.map(Double.init), variance: variance.data.map(Double.init), count: Double(count.data[0]))
         }
     }
 
@@ -149,26 +147,34 @@ public final class PPOAgent {
         refreshNormalizer()
     }
 
-    private func refreshNormalizer() {
-        guard let stats = observationStatistics else { return }
-        normalizerMean = stats.mean.map { Float($0) }
-        normalizerScale = stats.variance.map { Float(1 / (Double(Float($0)) + 1e-8).squareRoot()) }
+    /// Replaces the normalizer statistics exactly (a checkpoint restore); no effect without normalization.
+    func restoreObservationStatistics(_ statistics: RunningMeanStd) {
+        guard observationStatistics != nil else { return }
+        precondition(statistics.size == observationSize, "normalizer statistics of the wrong size")
+        observationStatistics = statistics
+        refreshNormalizer()
     }
 
-    /// `observations` (row-major `[rows * obs]`, raw) normalized and clipped to ±10 in place;
-    /// unchanged without normalization.
+    /// Writes the statistics' `Float` copies into the normalizer tensors.
+    private func refreshNormalizer() {
+        guard let stats = observationStatistics, let (mean, variance, count) = normalizerTensors else { return }
+        mean.data = stats.mean.map { Float($0) }
+        variance.data = stats.variance.map { Float($0) }
+        count.data = [Float(stats.count)]
+    }
+
+    /// `observations` (row-major `[rows * obs]`, raw) normalized with the normalizer tensors,
+    /// `(x - mean) / sqrt(var + 1e-8)`, and clipped to ±10 in place; unchanged without normalization.
     public func normalize(_ observations: inout [Float]) {
-        guard observationStatistics != nil else { return }
+        guard let (meanTensor, varianceTensor, _) = normalizerTensors else { return }
         let size = observationSize
         let clip = Self.observationClip
-        normalizerMean.withUnsafeBufferPointer { mean in
-            normalizerScale.withUnsafeBufferPointer { scale in
-                observations.withUnsafeMutableBufferPointer { x in
-                    for i in 0..<x.count {
-                        let j = i % size
-                        x[i] = Swift.min(Swift.max((x[i] - mean[j]) * scale[j], -clip), clip)
-                    }
-                }
+        let mean = meanTensor.data
+        let scale = varianceTensor.data.map { Float(1 / (Double($0) + 1e-8).squareRoot()) }
+        observations.withUnsafeMutableBufferPointer { x in
+            for i in 0..<x.count {
+                let j = i % size
+                x[i] = Swift.min(Swift.max((x[i] - mean[j]) * scale[j], -clip), clip)
             }
         }
     }

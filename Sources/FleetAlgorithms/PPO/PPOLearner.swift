@@ -30,13 +30,15 @@ public final class PPOLearner {
     public let agent: PPOAgent
     public let settings: PPOSettings
     /// Updates done.
-    public private(set) var iteration: Int
+    public internal(set) var iteration: Int
     /// Adam over the agent's trainable parameters, eps 1e-5.
     public let optimizer: Adam
     /// Draws the minibatch permutations.
-    public private(set) var generator: RandomGenerator
+    public internal(set) var generator: RandomGenerator
     /// Per-stream reward scaling, kept across updates.
-    public private(set) var rewardScaler: RewardScaler
+    public internal(set) var rewardScaler: RewardScaler
+    /// Minibatch storage, reused across minibatches and updates.
+    private var buffers = MinibatchBuffers()
 
     public init(agent: PPOAgent, settings: PPOSettings, seed: UInt64) {
         self.agent = agent
@@ -63,38 +65,11 @@ public final class PPOLearner {
         }
         statistics.learningRate = optimizer.learningRate
 
-        // Observation statistics first, from this update's raw observations, then every
-        // observation normalized with them.
-        for rollout in rollouts {
-            agent.updateObservationStatistics(rollout.observations, rows: rollout.stepCount)
-        }
-        // Reward scaling per (actor, environment) stream, continuing across updates.
-        var rewards = rollouts.map(\.rewards)
-        if settings.normalizeRewards {
-            for i in rollouts.indices { rewardScaler.scale(&rewards[i], of: rollouts[i]) }
-        }
-        var batch = RolloutBatch(rollouts, rewards: rewards)
-        agent.normalize(&batch.observations)
-        agent.normalize(&batch.nextObservations)
-        agent.normalize(&batch.finalObservations)
-
-        // Values with the current critic, then GAE.
+        // Observation statistics, reward scaling, values and GAE.
+        let prepared = prepare(rollouts)
+        let batch = prepared.batch, values = prepared.values
+        let advantages = prepared.advantages, returns = prepared.returns
         let size = batch.observationSize
-        let (values, bootstrapValues, finalValues) = withNoGrad {
-            let values = agent.value(Tensor(batch.observations, shape: [batch.count, size])).data
-            let bootstrap = agent.value(Tensor(batch.nextObservations, shape: [batch.numEnvs, size])).data
-            var finalValues = [Float](repeating: 0, count: batch.count)
-            if !batch.finalSteps.isEmpty {
-                let v = agent.value(Tensor(batch.finalObservations, shape: [batch.finalSteps.count, size])).data
-                for (k, step) in batch.finalSteps.enumerated() { finalValues[step] = v[k] }
-            }
-            return (values, bootstrap, finalValues)
-        }
-        let estimate = GAE.estimate(
-            rewards: batch.rewards, values: values, terminated: batch.terminated, truncated: batch.truncated,
-            finalValues: finalValues, bootstrapValues: bootstrapValues,
-            gamma: Float(settings.gamma), lambda: Float(settings.gaeLambda), cleanrlCompat: settings.cleanrlCompat)
-        let advantages = estimate.advantages, returns = estimate.returns
 
         // Optimize the policy and value networks: each epoch one permutation cut into minibatches.
         let batchSize = batch.count
@@ -158,6 +133,51 @@ public final class PPOLearner {
         return statistics
     }
 
+    /// A batch ready for the minibatch loop: normalized observations, (scaled) rewards, the current
+    /// critic's values and GAE's advantages and returns, all T x N.
+    struct PreparedBatch {
+        var batch: RolloutBatch
+        var values: [Float]
+        var advantages: [Float]
+        var returns: [Float]
+    }
+
+    /// The first half of an update: observation statistics from the raw observations (before
+    /// anything else), every observation normalized with them, per-stream reward scaling, values of
+    /// observations, next observations and final observations with the current critic, then GAE.
+    func prepare(_ rollouts: [Rollout]) -> PreparedBatch {
+        for rollout in rollouts {
+            agent.updateObservationStatistics(rollout.observations, rows: rollout.stepCount)
+        }
+        // Reward scaling per (actor, environment) stream, continuing across updates.
+        var rewards = rollouts.map(\.rewards)
+        if settings.normalizeRewards {
+            for i in rollouts.indices { rewardScaler.scale(&rewards[i], of: rollouts[i]) }
+        }
+        var batch = RolloutBatch(rollouts, rewards: rewards)
+        agent.normalize(&batch.observations)
+        agent.normalize(&batch.nextObservations)
+        agent.normalize(&batch.finalObservations)
+
+        // Values with the current critic, then GAE.
+        let size = batch.observationSize
+        let (values, bootstrapValues, finalValues) = withNoGrad {
+            let values = agent.value(Tensor(batch.observations, shape: [batch.count, size])).data
+            let bootstrap = agent.value(Tensor(batch.nextObservations, shape: [batch.numEnvs, size])).data
+            var finalValues = [Float](repeating: 0, count: batch.count)
+            if !batch.finalSteps.isEmpty {
+                let v = agent.value(Tensor(batch.finalObservations, shape: [batch.finalSteps.count, size])).data
+                for (k, step) in batch.finalSteps.enumerated() { finalValues[step] = v[k] }
+            }
+            return (values, bootstrap, finalValues)
+        }
+        let estimate = GAE.estimate(
+            rewards: batch.rewards, values: values, terminated: batch.terminated, truncated: batch.truncated,
+            finalValues: finalValues, bootstrapValues: bootstrapValues,
+            gamma: Float(settings.gamma), lambda: Float(settings.gaeLambda), cleanrlCompat: settings.cleanrlCompat)
+        return PreparedBatch(batch: batch, values: values, advantages: estimate.advantages, returns: estimate.returns)
+    }
+
     /// Fisher–Yates with the learner's generator (the same on every platform and Swift version).
     private func shuffle(_ indices: inout [Int]) {
         guard indices.count > 1 else { return }
@@ -165,7 +185,4 @@ public final class PPOLearner {
             indices.swapAt(i, generator.nextInt(below: i + 1))
         }
     }
-
-    /// Minibatch storage, reused across minibatches and updates.
-    private var buffers = MinibatchBuffers()
 }

@@ -10,6 +10,11 @@ public struct RewardScaler: Sendable {
     public struct Stream: Sendable, Equatable {
         public var discountedReturn: Double = 0
         public var statistics = RunningMeanStd(size: 1)
+
+        public init(discountedReturn: Double = 0, statistics: RunningMeanStd = RunningMeanStd(size: 1)) {
+            self.discountedReturn = discountedReturn
+            self.statistics = statistics
+        }
     }
 
     public let gamma: Double
@@ -19,6 +24,12 @@ public struct RewardScaler: Sendable {
     public private(set) var streams: [String: Stream] = [:]
 
     public init(gamma: Double) { self.gamma = gamma }
+
+    /// A scaler continuing saved streams.
+    public init(gamma: Double, streams: [String: Stream]) {
+        self.gamma = gamma
+        self.streams = streams
+    }
 
     /// Scales `rollout`'s rewards (T x N) in place in `rewards`, advancing its streams.
     public mutating func scale(_ rewards: inout [Float], of rollout: Rollout) {
