@@ -51,6 +51,35 @@ final class TrainTests: XCTestCase {
         XCTAssertEqual((summary["rejected"] as? [String: Int]), [:])
     }
 
+    func testInterruptStopsCleanlyAndWritesTheSummarySoFar() throws {
+        let runDir = try temporaryRunDirectory()
+        let process = Process()
+        process.executableURL = FleetProcess.executable
+        process.arguments = [
+            "train", Self.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path,
+            "--set", "total_timesteps=50000000", "--run-dir", runDir.path,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait (bounded) until the first iteration is logged, then press Ctrl-C.
+        let metrics = runDir.appendingPathComponent("metrics.jsonl")
+        let deadline = Date().addingTimeInterval(30)
+        while ((try? Data(contentsOf: metrics))?.isEmpty ?? true) && Date() < deadline && process.isRunning {
+            usleep(20_000)
+        }
+        process.interrupt()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130)
+
+        let data = try Data(contentsOf: runDir.appendingPathComponent("summary.json"))
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let steps = try XCTUnwrap(summary["env_steps"] as? Int)
+        XCTAssertGreaterThan(steps, 0)
+        XCTAssertLessThan(steps, 50_000_000)
+        XCTAssertEqual(summary["policy_version"] as? Int, steps / 512)
+    }
+
     func testAnUnknownEnvironmentIsAClearErrorAndWritesNothing() throws {
         let runDir = try temporaryRunDirectory()
         let config = Self.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path

@@ -19,14 +19,18 @@ public final class LearnerLoop {
         public var incarnation: UInt64
         /// Where warnings go (rejections, rate-limited); standard error by default.
         public var log: (String) -> Void
+        /// Asked about ten times a second; true ends the run early (Ctrl-C), with a summary.
+        public var stopRequested: () -> Bool
 
         public init(
             stallTimeout: Duration = .seconds(120), incarnation: UInt64 = 1,
-            log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+            stopRequested: @escaping () -> Bool = { false }
         ) {
             self.stallTimeout = stallTimeout
             self.incarnation = incarnation
             self.log = log
+            self.stopRequested = stopRequested
         }
     }
 
@@ -41,6 +45,8 @@ public final class LearnerLoop {
     public var rejected: [String: Int] { rejections.counts }
     /// Actors that said Hello.
     public private(set) var actorsStarted = 0
+    /// Whether the run ended early because a stop was requested.
+    public private(set) var wasInterrupted = false
 
     private let options: Options
     private let sockets: LearnerSockets
@@ -85,13 +91,18 @@ public final class LearnerLoop {
         encodeWeights()
     }
 
-    /// Trains until the run's env steps are done; then shuts the actors down and returns (and
-    /// writes) the summary. Throws ``LearnerError/stalled(seconds:iteration:)`` when batches stop coming.
+    /// Trains until the run's env steps are done (or a stop is requested); then shuts the actors
+    /// down and returns (and writes) the summary. Throws ``LearnerError/stalled(seconds:iteration:)``
+    /// when batches stop coming.
     @discardableResult
     public func run() throws -> RunSummary {
         let start = ContinuousClock.now
         var lastAccepted = start
         while learner.iteration < config.learnerIterations {
+            if options.stopRequested() {
+                wasInterrupted = true
+                break
+            }
             let ready = try poller.poll(timeout: .milliseconds(100))
             if ready[controlIndex].contains(.readable) { try serviceControl() }
             if ready[batchesIndex].contains(.readable), try receiveBatches() > 0 { lastAccepted = .now }
@@ -102,7 +113,7 @@ public final class LearnerLoop {
                 throw LearnerError.stalled(seconds: seconds(options.stallTimeout), iteration: learner.iteration)
             }
         }
-        shutDownActors(reason: "training finished")
+        shutDownActors(reason: wasInterrupted ? "interrupted" : "training finished")
         let summary = makeSummary(wallSeconds: seconds(ContinuousClock.now - start))
         try metrics?.close()
         try directory?.writeSummary(summary)

@@ -14,14 +14,15 @@ public final class InProcessTraining {
     public init(
         config: RunConfig, context: Context, directory: RunDirectory? = nil, metrics: MetricsLogger? = nil,
         stallTimeout: Duration = .seconds(120),
-        log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+        stopRequested: @escaping () -> Bool = { false }
     ) throws {
         self.config = config
         self.context = context
         self.log = log
         learner = try LearnerLoop(
             config: config, context: context, directory: directory, metrics: metrics,
-            options: LearnerLoop.Options(stallTimeout: stallTimeout, log: log))
+            options: LearnerLoop.Options(stallTimeout: stallTimeout, log: log, stopRequested: stopRequested))
     }
 
     /// Starts the actors, runs the learner to the end of the run, and waits for the actors to stop.

@@ -23,7 +23,10 @@ struct Train: ParsableCommand {
         let directory = try RunDirectory.create(for: config)
         let metrics = try MetricsLogger(
             directory: directory, progress: ProgressLine(totalSteps: config.learnerIterations * config.stepsPerIteration))
-        let training = try InProcessTraining(config: config, context: try Context(), directory: directory, metrics: metrics)
+        let stop = StopSignals()
+        let training = try InProcessTraining(
+            config: config, context: try Context(), directory: directory, metrics: metrics,
+            stopRequested: { stop.isRaised })
         let summary: RunSummary
         do {
             summary = try training.run()
@@ -32,6 +35,10 @@ struct Train: ParsableCommand {
             throw ExitCode.failure
         }
         print(Self.report(summary, directory: directory))
+        if training.learner.wasInterrupted {
+            printError("fleet train: interrupted; summary.json holds the run so far.")
+            throw ExitCode(130)
+        }
     }
 
     /// The few lines printed at the end of a run.
