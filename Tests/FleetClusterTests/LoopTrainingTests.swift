@@ -102,6 +102,24 @@ final class LoopTrainingTests: XCTestCase {
         XCTAssertEqual(log.lines.filter { $0.contains("rejected") }.count, 5)
     }
 
+    func testOneSenderCannotQueueMoreBatchesThanAPacedActorWould() throws {
+        // max_policy_lag 0: at most two batches of one actor wait at the learner.
+        let config = try loopTestConfig(["total_timesteps=512", "max_policy_lag=0"])
+        let context = try Context()
+        let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(20)) { _ in }
+        let flood = try Socket(context, .push, linger: .zero)
+        try flood.connect(config.endpoints.batches)
+        for sequence: UInt64 in 0..<3 {
+            // Incarnation 0: the real actor-0 (incarnation 1) is not refused as a replay of these.
+            try flood.send(
+                cartPoleBatchFrame(
+                    sender: "actor-0", sequence: sequence, incarnation: 0, policyVersion: 0, steps: 128, envs: 4))
+        }
+        let summary = try training.run()
+        XCTAssertEqual(summary.policyVersion, 1)
+        XCTAssertEqual(summary.rejected, [BatchRejection.queueFull: 1])
+    }
+
     func testWeightsOfAnotherSpecAreRefusedByTheActorAndTheLearnerReportsTheStall() throws {
         // The actor's agent is built for other hidden sizes than the learner's: no weights fit.
         let name = "loop-test-\(UUID().uuidString)"

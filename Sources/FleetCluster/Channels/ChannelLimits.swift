@@ -14,6 +14,8 @@ public enum ChannelLimits {
     /// Weights messages queued per subscriber. PUB drops past it; an actor that misses versions
     /// notices while it waits and asks for a snapshot.
     public static let weightsQueue: Int32 = 4
+    /// The largest control message the learner accepts (hello, heartbeat, snapshot request, stats).
+    public static let maxControlBytes = 1 << 20
     /// Control messages queued per peer.
     public static let controlQueue: Int32 = 100
     /// How long closing a socket may wait to deliver what it still holds.

@@ -17,6 +17,7 @@ final class LearnerSockets {
         control = try Socket(context, .router, linger: ChannelLimits.linger)
         try control.set(.sendHighWaterMark, to: ChannelLimits.controlQueue)
         try control.set(.receiveHighWaterMark, to: ChannelLimits.controlQueue)
+        try control.set(.maxMessageSize, to: Int64(ChannelLimits.maxControlBytes))
         try batches.bind(endpoints.batches)
         try weights.bind(endpoints.weights)
         try control.bind(endpoints.control)

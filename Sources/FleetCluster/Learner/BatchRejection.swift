@@ -30,6 +30,8 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
     public static let stale = "stale"
     /// A (sender, incarnation, sequence) at or before one already taken.
     public static let replayed = "replayed"
+    /// The sender already has as many batches waiting as a paced actor can have.
+    public static let queueFull = "queue_full"
 
     public var description: String { "\(sender ?? "unknown sender"): \(reason): \(detail)" }
 }

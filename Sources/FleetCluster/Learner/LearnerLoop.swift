@@ -160,7 +160,13 @@ public final class LearnerLoop {
         while let message = try receiveNow(sockets.batches, multipart: false) {
             switch ingress.admit(message[0], learnerVersion: version) {
             case .success(let batch):
-                queued[batch.rollout.streamID, default: []].append(batch)
+                let sender = batch.rollout.streamID
+                guard queued[sender, default: []].count < maxQueuedPerActor else {
+                    rejections.count(
+                        BatchRejection(BatchRejection.queueFull, sender: sender, "\(maxQueuedPerActor) batches already wait"))
+                    continue
+                }
+                queued[sender, default: []].append(batch)
                 accepted += 1
             case .failure(let rejection):
                 rejections.count(rejection)
@@ -168,6 +174,10 @@ public final class LearnerLoop {
         }
         return accepted
     }
+
+    /// The most batches one actor may have waiting: a paced actor has at most `max_policy_lag + 1`,
+    /// plus one it may resend after a snapshot; more would let one sender grow the learner's memory.
+    private var maxQueuedPerActor: Int { config.maxPolicyLag + 2 }
 
     /// One batch of every actor, oldest first, once each has one; batches that went stale while
     /// queued are dropped and counted.

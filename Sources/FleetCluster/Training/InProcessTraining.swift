@@ -26,20 +26,18 @@ public final class InProcessTraining {
     }
 
     /// Starts the actors, runs the learner to the end of the run, and waits for the actors to stop.
+    ///
+    /// The learner tells every actor that said Hello to shut down; then the context is shut down
+    /// too, which ends the blocking calls of any actor the learner never heard from (one still
+    /// starting when the run ended). The context cannot be used afterwards.
     public func run() throws -> RunSummary {
         let actors = (0..<config.numActors).map {
             ActorThread(index: $0, config: config, context: context, log: log)
         }
-        let summary: RunSummary
-        do {
-            summary = try learner.run()
-        } catch {
-            // Unblock every actor: their blocking calls fail with `terminated`.
+        defer {
             context.shutdown()
             for actor in actors { actor.join() }
-            throw error
         }
-        for actor in actors { actor.join() }
-        return summary
+        return try learner.run()
     }
 }
