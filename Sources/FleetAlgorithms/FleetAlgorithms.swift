@@ -2,6 +2,7 @@
 /// policy iteration, TD(0)) that judge learned policies. Semantics: `shared/REFERENCE.md`.
 ///
 /// Knows nothing of networking. GAE (`GAE`) and the tabular oracles (`TabularMDP`,
-/// `ValueIteration`, `PolicyIteration`, `TemporalDifference`) are plain Swift on arrays;
-/// the policy-gradient updates arrive with the PPO and GRPO/DAPO issues.
+/// `ValueIteration`, `PolicyIteration`, `TemporalDifference`) are plain Swift on arrays.
+/// PPO (`PPO/`: `PPOAgent` acts, `PPOLearner` updates from `Rollout`s) follows CleanRL's `ppo.py`;
+/// GRPO/DAPO arrive with their issues.
 public enum FleetAlgorithms {}

@@ -91,5 +91,15 @@ final class PPOLearnerTests: XCTestCase {
         XCTAssertEqual(batch.finalSteps, [0])
         XCTAssertEqual(batch.finalObservations, [99])
         XCTAssertEqual(batch.nextObservations, [12, 22, 32])
+
+        // A single rollout is taken as it is.
+        let single = RolloutBatch([b], rewards: [[7, 8, 9, 10]])
+        XCTAssertEqual(single.numEnvs, 2)
+        XCTAssertEqual(single.observations, b.observations)
+        XCTAssertEqual(single.discreteActions, [1, 1, 0, 0])
+        XCTAssertEqual(single.rewards, [7, 8, 9, 10])
+        XCTAssertEqual(single.terminated, b.terminated)
+        XCTAssertEqual(single.logProbs, b.behaviourLogProbs)
+        XCTAssertEqual(single.nextObservations, [22, 32])
     }
 }

@@ -38,6 +38,23 @@ struct RolloutBatch {
         case .discrete: actionDimension = 0
         case .continuous(_, let dimension): actionDimension = dimension
         }
+        // One rollout already has the layout: share its arrays instead of copying them.
+        if rollouts.count == 1 {
+            Self.check(first, rewards: rolloutRewards[0], t: t, size: size, actionDimension: actionDimension)
+            observations = first.observations
+            switch first.actions {
+            case .discrete(let actions): (discreteActions, continuousActions) = (actions, [])
+            case .continuous(let actions, _): (discreteActions, continuousActions) = ([], actions)
+            }
+            rewards = rolloutRewards[0]
+            terminated = first.terminated
+            truncated = first.truncated
+            logProbs = first.behaviourLogProbs
+            finalSteps = first.finalObservationSteps
+            finalObservations = first.finalObservations
+            nextObservations = first.nextObservations
+            return
+        }
         let total = t * numEnvs
         observations = [Float](repeating: 0, count: total * size)
         discreteActions = actionDimension == 0 ? [Int](repeating: 0, count: total) : []
@@ -54,12 +71,7 @@ struct RolloutBatch {
         var offset = 0
         for (i, rollout) in rollouts.enumerated() {
             let n = rollout.numEnvs
-            precondition(rollout.numSteps == t && rollout.observationSize == size, "rollouts differ in T or observation size")
-            precondition(rollout.observations.count == t * n * size && rollout.nextObservations.count == n * size
-                && rolloutRewards[i].count == t * n && rollout.terminated.count == t * n
-                && rollout.truncated.count == t * n && rollout.behaviourLogProbs.count == t * n
-                && rollout.finalObservations.count == rollout.finalObservationSteps.count * size,
-                "rollout \(rollout.streamID) has arrays of the wrong size")
+            Self.check(rollout, rewards: rolloutRewards[i], t: t, size: size, actionDimension: actionDimension)
             let column = { (source: Int) -> Int in (source / n) * totalEnvs + offset + source % n }
             for s in 0..<(t * n) {
                 let d = column(s)
@@ -71,10 +83,8 @@ struct RolloutBatch {
             }
             switch rollout.actions {
             case .discrete(let actions):
-                precondition(actionDimension == 0 && actions.count == t * n, "rollout actions do not match")
                 for s in 0..<(t * n) { discreteActions[column(s)] = actions[s] }
             case .continuous(let actions, let dimension):
-                precondition(dimension == actionDimension && actions.count == t * n * dimension, "rollout actions do not match")
                 for s in 0..<(t * n) {
                     let d = column(s)
                     continuousActions.replaceSubrange(
@@ -82,7 +92,6 @@ struct RolloutBatch {
                 }
             }
             for (k, s) in rollout.finalObservationSteps.enumerated() {
-                precondition(s >= 0 && s < t * n, "final observation step \(s) out of range")
                 finalSteps.append(column(s))
                 finalObservations += rollout.finalObservations[(k * size)..<((k + 1) * size)]
             }
@@ -90,5 +99,24 @@ struct RolloutBatch {
                 (offset * size)..<((offset + n) * size), with: rollout.nextObservations)
             offset += n
         }
+    }
+
+    /// Traps on a rollout whose arrays do not fit its T x N (the learner's caller validates batches).
+    private static func check(_ rollout: Rollout, rewards: [Float], t: Int, size: Int, actionDimension: Int) {
+        let steps = t * rollout.numEnvs
+        precondition(rollout.numSteps == t && rollout.observationSize == size, "rollouts differ in T or observation size")
+        precondition(
+            rollout.observations.count == steps * size && rollout.nextObservations.count == rollout.numEnvs * size
+                && rewards.count == steps && rollout.terminated.count == steps && rollout.truncated.count == steps
+                && rollout.behaviourLogProbs.count == steps
+                && rollout.finalObservations.count == rollout.finalObservationSteps.count * size,
+            "rollout \(rollout.streamID) has arrays of the wrong size")
+        switch rollout.actions {
+        case .discrete(let actions):
+            precondition(actionDimension == 0 && actions.count == steps, "rollout actions do not match")
+        case .continuous(let actions, let dimension):
+            precondition(dimension == actionDimension && actions.count == steps * dimension, "rollout actions do not match")
+        }
+        precondition(rollout.finalObservationSteps.allSatisfy { $0 >= 0 && $0 < steps }, "final observation step out of range")
     }
 }
