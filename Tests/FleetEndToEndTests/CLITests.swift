@@ -21,7 +21,7 @@ final class CLITests: XCTestCase {
     /// Subcommands that are not built yet must say so and fail: none pretends to work.
     func testUnbuiltSubcommandsSaySoAndFail() throws {
         let invocations: [[String]] = [
-            ["train", "cartpole.toml"], ["launch", "cartpole.toml"], ["learner", "cartpole.toml"],
+            ["launch", "cartpole.toml"], ["learner", "cartpole.toml"],
             ["actor", "cartpole.toml", "--connect", "tcp://127.0.0.1:5555"],
             ["replay", "a.rec", "--config", "cartpole.toml"], ["inspect", "a.rec"],
             ["status", "tcp://127.0.0.1:5555"], ["eval", "checkpoints/1"], ["sft", "lm.toml"],

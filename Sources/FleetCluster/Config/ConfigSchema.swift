@@ -51,6 +51,15 @@ public enum ConfigSchema {
         ConfigKey(
             "max_policy_lag", .int, default: 1, .nonNegative,
             doc: "reject batches from policies more than this many versions old"),
+        ConfigKey(
+            "endpoints.batches", .string, default: "inproc://fleet-batches",
+            doc: "batch channel: the learner's PULL binds here, actors PUSH to it"),
+        ConfigKey(
+            "endpoints.weights", .string, default: "inproc://fleet-weights",
+            doc: "weights channel: the learner's PUB binds here, actors SUB to it"),
+        ConfigKey(
+            "endpoints.control", .string, default: "inproc://fleet-control",
+            doc: "control channel: the learner's ROUTER binds here, actors connect a DEALER"),
     ]
 
     /// The key named `name`, if the schema has one.

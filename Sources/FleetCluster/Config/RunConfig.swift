@@ -11,6 +11,8 @@ public struct RunConfig: Hashable, Sendable {
     public var numActors: Int
     /// Batches from policies more than this many versions old are rejected.
     public var maxPolicyLag: Int
+    /// Where the learner binds its three channels and actors connect.
+    public var endpoints: ChannelEndpoints
     public var ppo: PPOConfig
     /// The resolved config this was read from (what `config.yaml` holds).
     public var resolved: ResolvedConfig
@@ -27,6 +29,9 @@ public struct RunConfig: Hashable, Sendable {
         runDirectory = config.optionalString("run_dir")
         numActors = config.int("num_actors")
         maxPolicyLag = config.int("max_policy_lag")
+        endpoints = ChannelEndpoints(
+            batches: config.string("endpoints.batches"), weights: config.string("endpoints.weights"),
+            control: config.string("endpoints.control"))
         ppo = PPOConfig(config)
         resolved = config
     }

@@ -1,0 +1,218 @@
+import FleetAlgorithms
+import FleetTensor
+import FleetTransport
+import FleetWire
+import Foundation
+
+/// One actor: steps its environments with the newest weights it holds and ships each rollout to
+/// the learner, until the learner says stop.
+///
+/// It subscribes to weights first, then says Hello and asks for a snapshot, so no version is
+/// lost to ZeroMQ's slow joiner. Pacing follows `max_policy_lag` (L): the actor acts only while
+/// its weights are at most L versions behind the newest it has heard of, and while at most L of
+/// its batches wait at the learner. The learner takes one batch of every actor per update, so each
+/// new version means one batch of this actor consumed; a batch sent behind L others is trained on
+/// at most L versions after the one it was acted with. With L = 0 every batch is acted with the
+/// learner's current weights: training is synchronous and on-policy.
+///
+/// Should a batch be lost (rejected, dropped), the actor would wait for a version that never
+/// comes: after ``ChannelLimits/snapshotRetry`` it asks for a snapshot, and a reply at its own
+/// version (the learner is idle, not updating) tells it that nothing of its own is waiting.
+///
+/// An actor belongs to one thread (its sockets do); in `fleet train` each runs on its own `Thread`.
+public final class ActorLoop {
+    /// `actor-<index>`, the envelope's sender id and the control channel's routing id.
+    public let actorID: String
+    /// Grows with each restart of this actor.
+    public let incarnation: UInt64
+    /// Batches sent so far.
+    public private(set) var batchesSent: UInt64 = 0
+    /// Weights messages that could not be applied (wrong spec, malformed).
+    public private(set) var weightsRefused = 0
+    /// The weights version the actor acts with; nil before the first snapshot.
+    public private(set) var heldVersion: UInt64?
+
+    private let maxPolicyLag: UInt64
+    private let sockets: ActorSockets
+    private var poller = Poller()
+    private let weightsIndex: Int, controlIndex: Int
+    private var environment: any TrainingEnvironment
+    private let agent: PPOAgent
+    private let collector: RolloutCollector
+    private var generator: RandomGenerator
+    private var newestHeardVersion: UInt64 = 0
+    /// Batches sent that no new version has accounted for yet: those waiting at the learner.
+    private var batchesWaiting: UInt64 = 0
+    private var sequence: UInt64 = 0
+    private var stopReason: String?
+    private var lastHeartbeat = ContinuousClock.now
+    private let log: (String) -> Void
+
+    /// The actor id of actor `index`.
+    public static func id(index: Int) -> String { "actor-\(index)" }
+
+    /// Builds actor `index` of `config`: its environments (seeded `seed + index * num_envs + i`),
+    /// an agent of the learner's spec, its acting generator (seeded `seed + index`), and its
+    /// sockets, connected to `config.endpoints` in `context`.
+    public init(
+        index: Int, config: RunConfig, context: Context, incarnation: UInt64 = 1,
+        log: @escaping (String) -> Void = { _ in }
+    ) throws {
+        actorID = Self.id(index: index)
+        self.incarnation = incarnation
+        self.log = log
+        maxPolicyLag = UInt64(config.maxPolicyLag)
+        let envSeed = config.seed &+ UInt64(index * config.ppo.numEnvs)
+        environment = try EnvironmentFactory.make(id: config.envID, count: config.ppo.numEnvs, seed: envSeed)
+        agent = config.makeAgent(for: environment, seed: config.seed &+ UInt64(index))
+        generator = RandomGenerator(seed: config.seed &+ UInt64(index))
+        collector = RolloutCollector(numSteps: config.ppo.numSteps)
+        sockets = try ActorSockets(context: context, endpoints: config.endpoints, actorID: actorID)
+        weightsIndex = poller.add(sockets.weights)
+        controlIndex = poller.add(sockets.control)
+    }
+
+    /// Runs until the learner sends Shutdown (or the context is shut down); returns the reason.
+    @discardableResult
+    public func run() throws -> String {
+        do {
+            let spec = Weights.modelSpecHash("\(environment.id)|\(agent.policySpec)")
+            try sendControl(
+                .hello(
+                    Hello(
+                        specHash: spec, numEnvs: UInt32(environment.count),
+                        host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()))))
+            try sendControl(.snapshotRequest(SnapshotRequest(haveVersion: 0)))
+            while stopReason == nil {
+                try serviceChannels(timeout: .zero)
+                if stopReason != nil { break }
+                guard mayAct else {
+                    try waitForWeights()
+                    continue
+                }
+                let version = heldVersion ?? 0
+                let batch = collector.collect(
+                    &environment, agent: agent, policyVersion: version, generator: &generator)
+                try send(batch)
+            }
+        } catch ZMQError.terminated {
+            stopReason = stopReason ?? "context terminated"
+        }
+        return stopReason ?? "stopped"
+    }
+
+    /// Whether the held weights are fresh enough to act with (see the type's pacing rule).
+    private var mayAct: Bool {
+        guard let heldVersion else { return false }
+        return newestHeardVersion - min(heldVersion, newestHeardVersion) <= maxPolicyLag
+            && batchesWaiting <= maxPolicyLag
+    }
+
+    /// Waits for newer weights (or Shutdown), asking for a snapshot when none comes in time.
+    private func waitForWeights() throws {
+        let start = ContinuousClock.now
+        let waitingFor = heldVersion
+        while stopReason == nil, !mayAct {
+            try serviceChannels(timeout: ChannelLimits.heartbeatInterval)
+            if heldVersion == waitingFor, ContinuousClock.now - start >= ChannelLimits.snapshotRetry {
+                try sendControl(.snapshotRequest(SnapshotRequest(haveVersion: heldVersion ?? 0)))
+                return
+            }
+        }
+    }
+
+    /// Handles whatever arrived on the weights and control channels, waiting up to `timeout`
+    /// for the first message; sends a heartbeat when one is due.
+    private func serviceChannels(timeout: Duration) throws {
+        let ready = try poller.poll(timeout: timeout)
+        if ready[weightsIndex].contains(.readable) {
+            // Only the newest of the queued versions matters: each message holds all the weights.
+            var newest: [UInt8]?
+            while let bytes = try receiveNow(sockets.weights) { newest = bytes }
+            if let newest { handle(frameBytes: newest, isSnapshot: false) }
+        }
+        if ready[controlIndex].contains(.readable) {
+            while let bytes = try receiveNow(sockets.control) { handle(frameBytes: bytes, isSnapshot: true) }
+        }
+        if ContinuousClock.now - lastHeartbeat >= ChannelLimits.heartbeatInterval {
+            lastHeartbeat = .now
+            try sendControl(
+                .heartbeat(Heartbeat(weightsVersion: heldVersion ?? 0, batchesSent: batchesSent)))
+        }
+    }
+
+    private func receiveNow(_ socket: Socket) throws -> [UInt8]? {
+        do {
+            return try socket.receive(flags: .dontWait)
+        } catch .wouldBlock {
+            return nil
+        }
+    }
+
+    /// Handles a frame from the learner; `isSnapshot`: it came on the control channel, where
+    /// weights are the answer to a snapshot request.
+    private func handle(frameBytes bytes: [UInt8], isSnapshot: Bool) {
+        let frame: Frame
+        do {
+            frame = try Frame(decoding: bytes)
+        } catch {
+            weightsRefused += 1
+            log("\(actorID): refused a message from the learner: \(error)")
+            return
+        }
+        switch frame.payload {
+        case .weights(let weights):
+            if isSnapshot, let heldVersion, weights.version == heldVersion { batchesWaiting = 0 }
+            apply(weights)
+        case .welcome(let welcome): newestHeardVersion = max(newestHeardVersion, welcome.weightsVersion)
+        case .shutdown(let shutdown): stopReason = shutdown.reason
+        default: log("\(actorID): ignored a \(frame.kind.rawValue) message from the learner")
+        }
+    }
+
+    /// Takes `weights` if they are newer than the held ones and fit the agent's spec.
+    private func apply(_ weights: Weights) {
+        if weights.version > newestHeardVersion {
+            // Each new version consumed one batch of every actor.
+            let consumed = weights.version - newestHeardVersion
+            batchesWaiting -= min(batchesWaiting, consumed)
+            newestHeardVersion = weights.version
+        }
+        if let heldVersion, weights.version <= heldVersion { return }
+        do {
+            try weights.apply(to: agent.policyParameters(), expectingSpec: agent.policySpec)
+        } catch {
+            weightsRefused += 1
+            log("\(actorID): refused weights v\(weights.version): \(error)")
+            return
+        }
+        heldVersion = weights.version
+    }
+
+    /// Sends `batch`, servicing the control channel while the learner's queue is full.
+    private func send(_ batch: TrajectoryBatch) throws {
+        let bytes = Frame(envelope: nextEnvelope(), payload: .trajectoryBatch(batch)).encoded()
+        while true {
+            do {
+                try sockets.batches.send(bytes)
+                break
+            } catch .wouldBlock {
+                try serviceChannels(timeout: .zero)
+                if stopReason != nil { return }
+            }
+        }
+        batchesSent += 1
+        batchesWaiting += 1
+    }
+
+    private func sendControl(_ payload: Payload) throws {
+        try sockets.control.send(Frame(envelope: nextEnvelope(), payload: payload).encoded())
+    }
+
+    /// The envelope of the next frame: every frame of an incarnation, on any channel, takes the
+    /// next sequence number.
+    private func nextEnvelope() -> Envelope {
+        defer { sequence += 1 }
+        return Envelope(senderID: actorID, incarnation: incarnation, sequence: sequence)
+    }
+}

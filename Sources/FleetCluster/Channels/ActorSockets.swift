@@ -1,0 +1,27 @@
+import FleetTransport
+
+/// An actor's ends of the three channels, connected: batches PUSH, weights SUB (subscribed to
+/// everything), control DEALER (routing id = the actor id). They belong to the actor's thread.
+final class ActorSockets {
+    let batches: Socket
+    let weights: Socket
+    let control: Socket
+
+    /// Opens the sockets in `context` with ``ChannelLimits``, subscribes to weights and connects
+    /// to `endpoints`. The subscription is in place before anything is asked of the learner.
+    init(context: Context, endpoints: ChannelEndpoints, actorID: String) throws(ZMQError) {
+        weights = try Socket(context, .sub, linger: ChannelLimits.linger)
+        try weights.set(.receiveHighWaterMark, to: ChannelLimits.weightsQueue)
+        try weights.subscribe()
+        try weights.connect(endpoints.weights)
+        control = try Socket(context, .dealer, linger: ChannelLimits.linger)
+        try control.set(.routingID, to: Array(actorID.utf8))
+        try control.set(.sendHighWaterMark, to: ChannelLimits.controlQueue)
+        try control.set(.receiveHighWaterMark, to: ChannelLimits.controlQueue)
+        try control.connect(endpoints.control)
+        batches = try Socket(context, .push, linger: ChannelLimits.linger)
+        try batches.set(.sendHighWaterMark, to: ChannelLimits.batchSendQueue)
+        try batches.set(.sendTimeout, to: ChannelLimits.batchSendRetry)
+        try batches.connect(endpoints.batches)
+    }
+}

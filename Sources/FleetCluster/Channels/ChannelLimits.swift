@@ -1,0 +1,29 @@
+import FleetWire
+
+/// The queue bounds, linger and timeouts of the three channels, chosen deliberately (ZeroMQ's
+/// defaults queue 1000 messages per peer and linger forever).
+public enum ChannelLimits {
+    /// Batches queued by one actor's PUSH before its send blocks: a slow learner makes actors
+    /// wait instead of letting memory grow.
+    public static let batchSendQueue: Int32 = 2
+    /// Batches queued at the learner's PULL per actor. With `maxBatchBytes` this bounds the
+    /// learner's batch ingress to `batchReceiveQueue * maxBatchBytes` bytes per connected actor.
+    public static let batchReceiveQueue: Int32 = 4
+    /// The largest batch frame the learner accepts; larger ones are never buffered whole.
+    public static let maxBatchBytes = DecodeLimits.default.maxFrameBytes
+    /// Weights messages queued per subscriber. PUB drops past it; an actor that misses versions
+    /// notices while it waits and asks for a snapshot.
+    public static let weightsQueue: Int32 = 4
+    /// The largest control message the learner accepts (hello, heartbeat, snapshot request, stats).
+    public static let maxControlBytes = 1 << 20
+    /// Control messages queued per peer.
+    public static let controlQueue: Int32 = 100
+    /// How long closing a socket may wait to deliver what it still holds.
+    public static let linger: Duration = .milliseconds(200)
+    /// How long a blocked batch send waits before the actor looks at its control channel again.
+    public static let batchSendRetry: Duration = .milliseconds(100)
+    /// How long an actor waits for newer weights before it asks for a snapshot again.
+    public static let snapshotRetry: Duration = .seconds(2)
+    /// How often an actor reports its weights version.
+    public static let heartbeatInterval: Duration = .seconds(1)
+}

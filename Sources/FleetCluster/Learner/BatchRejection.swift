@@ -1,0 +1,37 @@
+import FleetWire
+
+/// Why the learner refused a batch frame: a `WireError`'s reason label, or one of the learner's
+/// own checks below. Rejections are counted by `reason`.
+public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The counter label, e.g. `malformed`, `stale`.
+    public var reason: String
+    /// The envelope's sender id, when the frame got as far as having one.
+    public var sender: String?
+    /// A sentence for people.
+    public var detail: String
+
+    public init(_ reason: String, sender: String? = nil, _ detail: String) {
+        self.reason = reason
+        self.sender = sender
+        self.detail = detail
+    }
+
+    /// A frame that decoded to something other than a trajectory batch.
+    public static let unexpectedPayload = "unexpected_payload"
+    /// A sender id that is not one of the run's actors.
+    public static let unknownSender = "unknown_sender"
+    /// Steps, environments, observation size or action type other than the run's.
+    public static let specMismatch = "spec_mismatch"
+    /// A discrete action outside the action space.
+    public static let actionOutOfRange = "action_out_of_range"
+    /// A policy version the learner has not published yet.
+    public static let futurePolicyVersion = "future_policy_version"
+    /// A policy more than `max_policy_lag` versions older than the learner's.
+    public static let stale = "stale"
+    /// A (sender, incarnation, sequence) at or before one already taken.
+    public static let replayed = "replayed"
+    /// The sender already has as many batches waiting as a paced actor can have.
+    public static let queueFull = "queue_full"
+
+    public var description: String { "\(sender ?? "unknown sender"): \(reason): \(detail)" }
+}

@@ -1,0 +1,34 @@
+import FleetAlgorithms
+import FleetTensor
+
+extension RunConfig {
+    /// Env steps one learner iteration trains on: one rollout of every actor,
+    /// `num_actors * num_envs * num_steps`.
+    public var stepsPerIteration: Int { numActors * ppo.numEnvs * ppo.numSteps }
+
+    /// Learner iterations of the whole run: `total_timesteps / stepsPerIteration`, at least one.
+    public var learnerIterations: Int { max(1, totalTimesteps / stepsPerIteration) }
+
+    /// The PPO learner's settings: the config's hyperparameters, annealed over ``learnerIterations``.
+    public var ppoSettings: PPOSettings {
+        PPOSettings(
+            learningRate: ppo.learningRate, annealLearningRate: ppo.annealLearningRate,
+            totalIterations: learnerIterations, numMinibatches: ppo.numMinibatches,
+            updateEpochs: ppo.updateEpochs, gamma: ppo.gamma, gaeLambda: ppo.gaeLambda,
+            cleanrlCompat: ppo.cleanrlCompat, normalizeAdvantages: ppo.normalizeAdvantages,
+            clipCoef: ppo.clipCoef, clipValueLoss: ppo.clipValueLoss, entCoef: ppo.entCoef,
+            vfCoef: ppo.vfCoef, maxGradNorm: ppo.maxGradNorm, targetKL: ppo.targetKL,
+            hiddenSizes: ppo.hiddenSizes, normalizeObservations: ppo.normalizeObservations,
+            normalizeRewards: ppo.normalizeRewards)
+    }
+
+    /// A PPO agent of this config's architecture for `environment`, initialized from `seed`.
+    /// The learner and every actor build the same spec; actors then take the learner's weights.
+    public func makeAgent(for environment: any TrainingEnvironment, seed: UInt64) -> PPOAgent {
+        var generator = RandomGenerator(seed: seed)
+        return PPOAgent(
+            observationSize: environment.observationSize, actionKind: environment.actionKind,
+            hiddenSizes: ppo.hiddenSizes, normalizeObservations: ppo.normalizeObservations,
+            using: &generator)
+    }
+}

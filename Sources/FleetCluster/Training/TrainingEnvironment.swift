@@ -1,0 +1,91 @@
+import FleetAlgorithms
+import FleetEnvironments
+
+/// A vector of environments as the actor loop drives it, whatever the environment type:
+/// sizes, the action kind, and one step of every copy with the policy's actions. The buffers
+/// are those of `VectorEnvironment` (same-step auto-reset).
+public protocol TrainingEnvironment {
+    /// Gymnasium's id.
+    var id: String { get }
+    /// Copies stepped together (N).
+    var count: Int { get }
+    /// Scalars per observation.
+    var observationSize: Int { get }
+    /// What the policy must output.
+    var actionKind: ActionKind { get }
+    /// The mean return over 100 episodes that counts as solved, if any.
+    var rewardThreshold: Double? { get }
+    /// The observation each copy acts on next, `[count * observationSize]`.
+    var observations: [Float] { get }
+    /// The observation each copy's last step produced, before any auto-reset.
+    var finalObservations: [Float] { get }
+    /// The last step's rewards, terminated and truncated flags, one per copy.
+    var rewards: [Float] { get }
+    var terminated: [Bool] { get }
+    var truncated: [Bool] { get }
+    /// The episodes the last step finished.
+    var finishedEpisodes: [FinishedEpisode] { get }
+    /// Steps every copy with its action; the actions must match `actionKind`.
+    mutating func step(_ actions: PolicyActions)
+}
+
+/// The buffers, read through the wrapped vector environment.
+protocol _VectorBacked: TrainingEnvironment {
+    associatedtype Env: Environment
+    var vector: VectorEnvironment<Env> { get }
+}
+
+extension _VectorBacked {
+    public var id: String { Env.id }
+    public var count: Int { vector.count }
+    public var observationSize: Int { vector.observationDimension }
+    public var rewardThreshold: Double? { vector.environments[0].rewardThreshold }
+    public var observations: [Float] { vector.observations }
+    public var finalObservations: [Float] { vector.finalObservations }
+    public var rewards: [Float] { vector.rewards }
+    public var terminated: [Bool] { vector.terminated }
+    public var truncated: [Bool] { vector.truncated }
+    public var finishedEpisodes: [FinishedEpisode] { vector.finishedEpisodes }
+}
+
+/// Environments with actions `0 ..< n`.
+public struct DiscreteTrainingEnvironment<Env: DiscreteEnvironment>: _VectorBacked {
+    var vector: VectorEnvironment<Env>
+
+    public init(_ vector: VectorEnvironment<Env>) { self.vector = vector }
+
+    public var actionKind: ActionKind {
+        guard case .discrete(let space) = vector.environments[0].actionSpace else {
+            preconditionFailure("\(Env.id) is discrete but its action space is not")
+        }
+        return .discrete(count: space.n)
+    }
+
+    public mutating func step(_ actions: PolicyActions) {
+        guard case .discrete(let indices) = actions else {
+            preconditionFailure("\(Env.id) takes discrete actions")
+        }
+        vector.step(indices)
+    }
+}
+
+/// Environments with real-vector actions (the environment clips them as it documents).
+public struct ContinuousTrainingEnvironment<Env: ContinuousEnvironment>: _VectorBacked {
+    var vector: VectorEnvironment<Env>
+
+    public init(_ vector: VectorEnvironment<Env>) { self.vector = vector }
+
+    public var actionKind: ActionKind {
+        guard case .box(let box) = vector.environments[0].actionSpace else {
+            preconditionFailure("\(Env.id) is continuous but its action space is not a box")
+        }
+        return .continuous(dimension: box.count, low: box.low, high: box.high)
+    }
+
+    public mutating func step(_ actions: PolicyActions) {
+        guard case .continuous(let values, _) = actions else {
+            preconditionFailure("\(Env.id) takes continuous actions")
+        }
+        vector.step(values)
+    }
+}

@@ -1,0 +1,31 @@
+import Dispatch
+import Foundation
+
+/// Turns SIGINT and SIGTERM into a flag a long-running loop polls, so that it can stop cleanly
+/// (tell its peers, write its summary) instead of dying mid-write.
+final class StopSignals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+    private var sources: [any DispatchSourceSignal] = []
+
+    /// Starts catching SIGINT and SIGTERM; a second signal after the first ends the process at once.
+    init() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                if self.isRaised {
+                    signal(number, SIG_DFL)
+                    raise(number)
+                }
+                self.lock.withLock { self.raised = true }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Whether a stop signal has arrived.
+    var isRaised: Bool { lock.withLock { raised } }
+}

@@ -1,0 +1,41 @@
+import FleetAlgorithms
+import FleetCluster
+import XCTest
+
+/// The environment factory behind the actor loop.
+final class LoopEnvironmentTests: XCTestCase {
+    func testEveryKnownIDBuildsAVectorThatSteps() throws {
+        for id in EnvironmentFactory.knownIDs {
+            var environment = try EnvironmentFactory.make(id: id, count: 3, seed: 1)
+            XCTAssertEqual(environment.id, id)
+            XCTAssertEqual(environment.count, 3)
+            XCTAssertEqual(environment.observations.count, 3 * environment.observationSize)
+            switch environment.actionKind {
+            case .discrete(let count):
+                XCTAssertGreaterThan(count, 1)
+                environment.step(.discrete([0, 1, count - 1]))
+            case .continuous(let dimension, let low, let high):
+                XCTAssertEqual(low.count, dimension)
+                XCTAssertEqual(high.count, dimension)
+                environment.step(.continuous([Float](repeating: 0.5, count: 3 * dimension), dimension: dimension))
+            }
+            XCTAssertEqual(environment.rewards.count, 3, id)
+        }
+    }
+
+    func testThresholdsAndActionKinds() throws {
+        XCTAssertEqual(try EnvironmentFactory.make(id: "CartPole-v1", count: 1, seed: 0).rewardThreshold, 475)
+        XCTAssertEqual(try EnvironmentFactory.make(id: "Acrobot-v1", count: 1, seed: 0).actionKind, .discrete(count: 3))
+        XCTAssertEqual(
+            try EnvironmentFactory.make(id: "Pendulum-v1", count: 1, seed: 0).actionKind,
+            .continuous(dimension: 1, low: [-2], high: [2]))
+    }
+
+    func testAnUnknownIDIsAClearError() {
+        XCTAssertThrowsError(try EnvironmentFactory.make(id: "CartPol-v1", count: 1, seed: 0)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("unknown environment 'CartPol-v1'"), text)
+            XCTAssertTrue(text.contains("CartPole-v1"), text)
+        }
+    }
+}

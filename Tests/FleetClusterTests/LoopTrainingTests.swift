@@ -1,0 +1,139 @@
+import FleetCluster
+import FleetTransport
+import FleetWire
+import Foundation
+import XCTest
+
+/// The actor and learner loops over inproc: batches flow, versions advance, the summary is filled,
+/// and bad batches are refused and counted while training goes on.
+final class LoopTrainingTests: XCTestCase {
+    func testTwoActorsTrainAShortCartPoleRunAndFillTheSummary() throws {
+        let config = try loopTestConfig(["num_actors=2", "max_policy_lag=0"])
+        let directory = try RunDirectory(creating: try makeTemporaryDirectory(self).appendingPathComponent("run").path)
+        let metrics = try MetricsLogger(directory: directory)
+        let training = try InProcessTraining(
+            config: config, context: try Context(), directory: directory, metrics: metrics, stallTimeout: .seconds(20))
+        let summary = try training.run()
+
+        XCTAssertEqual(config.stepsPerIteration, 1024)
+        XCTAssertEqual(summary.envSteps, 2048)
+        XCTAssertEqual(summary.policyVersion, 2)
+        XCTAssertEqual(summary.actors, RunSummary.Actors(started: 2, restarts: 0))
+        XCTAssertEqual(summary.rejected, [:])
+        XCTAssertGreaterThan(summary.episodes, 0)
+        XCTAssertNotNil(summary.finalReturnMean100)
+        XCTAssertEqual(summary.rewardThreshold, 475)
+        XCTAssertEqual(summary.env, "CartPole-v1")
+        XCTAssertGreaterThan(summary.sps, 0)
+        XCTAssertEqual(summary.weightsSHA256?.count, 64)
+        XCTAssertEqual(
+            summary.weightsSHA256, weightsSHA256(training.learner.learner.agent.policyParameters()).description)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.summaryFile.path))
+
+        let lines = try metricsLines(directory)
+        XCTAssertEqual(lines.map { $0["step"] as? Int }, [1024, 2048])
+        XCTAssertEqual(lines.map { $0[MetricTag.policyVersion] as? Double }, [1, 2])
+        // max_policy_lag 0: every batch was acted with the learner's current weights.
+        XCTAssertEqual(lines.map { $0[MetricTag.policyLag] as? Double }, [0, 0])
+        for tag in [
+            MetricTag.stepsPerSecond, MetricTag.learningRate, MetricTag.valueLoss, MetricTag.policyLoss,
+            MetricTag.entropy, MetricTag.oldApproxKL, MetricTag.approxKL, MetricTag.clipFraction,
+            MetricTag.explainedVariance, MetricTag.episodicReturn, MetricTag.episodicLength,
+        ] {
+            XCTAssertNotNil(lines.last?[tag], "metrics.jsonl lacks \(tag)")
+        }
+    }
+
+    func testActorsAheadByOneVersionLoseNoBatchToStaleness() throws {
+        let config = try loopTestConfig(["num_actors=2", "max_policy_lag=1", "total_timesteps=4096"])
+        let directory = try RunDirectory(creating: try makeTemporaryDirectory(self).appendingPathComponent("run").path)
+        let training = try InProcessTraining(
+            config: config, context: try Context(), directory: directory, metrics: try MetricsLogger(directory: directory),
+            stallTimeout: .seconds(20))
+        let summary = try training.run()
+        XCTAssertEqual(summary.envSteps, 4096)
+        XCTAssertEqual(summary.policyVersion, 4)
+        XCTAssertEqual(summary.rejected, [:])
+        let lags = try metricsLines(directory).compactMap { $0[MetricTag.policyLag] as? Double }
+        XCTAssertEqual(lags.count, 4)
+        XCTAssertTrue(lags.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(lags)")
+    }
+
+    func testSynchronousRunsWithTheSameSeedEndWithBitIdenticalWeights() throws {
+        func finalWeights(seed: Int) throws -> String? {
+            let config = try loopTestConfig(["total_timesteps=1536", "max_policy_lag=0", "seed=\(seed)"])
+            return try InProcessTraining(config: config, context: try Context(), stallTimeout: .seconds(20))
+                .run().weightsSHA256
+        }
+        let first = try finalWeights(seed: 5)
+        XCTAssertNotNil(first)
+        XCTAssertEqual(try finalWeights(seed: 5), first)
+        XCTAssertNotEqual(try finalWeights(seed: 6), first)
+    }
+
+    func testBadFramesIntoTheBatchEndpointAreRejectedAndCountedWhileTrainingGoesOn() throws {
+        let config = try loopTestConfig(["total_timesteps=1024"])
+        let context = try Context()
+        let log = LogLines()
+        let training = try InProcessTraining(
+            config: config, context: context, stallTimeout: .seconds(20), log: log.append)
+        let intruder = try Socket(context, .push, linger: .zero)
+        try intruder.connect(config.endpoints.batches)
+        try intruder.send([0x0A, 0xFF, 0xFF])  // a length that runs past the end
+        try intruder.send([0x0A, 0xFF, 0xFF])
+        var wrongSchema = try Frame(decoding: cartPoleBatchFrame(sender: "actor-0", policyVersion: 0, steps: 128, envs: 4))
+        wrongSchema.envelope.schemaVersion = 7
+        try intruder.send(wrongSchema.encoded())
+        try intruder.send(cartPoleBatchFrame(sender: "actor-0", sequence: 1_000_000, policyVersion: 99, steps: 128, envs: 4))
+        try intruder.send(cartPoleBatchFrame(sender: "stranger", policyVersion: 0, steps: 128, envs: 4))
+        try intruder.send(cartPoleBatchFrame(sender: "actor-0", policyVersion: 0, steps: 3, envs: 4))
+
+        let summary = try training.run()
+        XCTAssertEqual(summary.envSteps, 1024)
+        XCTAssertEqual(summary.policyVersion, 2)
+        XCTAssertEqual(
+            summary.rejected,
+            [
+                WireError.Reason.malformed.rawValue: 2, WireError.Reason.unsupportedSchemaVersion.rawValue: 1,
+                BatchRejection.futurePolicyVersion: 1, BatchRejection.unknownSender: 1,
+                BatchRejection.specMismatch: 1,
+            ])
+        // Logged once per sender and reason.
+        XCTAssertEqual(log.lines.filter { $0.contains("rejected") }.count, 5)
+    }
+
+    func testOneSenderCannotQueueMoreBatchesThanAPacedActorWould() throws {
+        // max_policy_lag 0: at most two batches of one actor wait at the learner.
+        let config = try loopTestConfig(["total_timesteps=512", "max_policy_lag=0"])
+        let context = try Context()
+        let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(20)) { _ in }
+        let flood = try Socket(context, .push, linger: .zero)
+        try flood.connect(config.endpoints.batches)
+        for sequence: UInt64 in 0..<3 {
+            // Incarnation 0: the real actor-0 (incarnation 1) is not refused as a replay of these.
+            try flood.send(
+                cartPoleBatchFrame(
+                    sender: "actor-0", sequence: sequence, incarnation: 0, policyVersion: 0, steps: 128, envs: 4))
+        }
+        let summary = try training.run()
+        XCTAssertEqual(summary.policyVersion, 1)
+        XCTAssertEqual(summary.rejected, [BatchRejection.queueFull: 1])
+    }
+
+    func testWeightsOfAnotherSpecAreRefusedByTheActorAndTheLearnerReportsTheStall() throws {
+        // The actor's agent is built for other hidden sizes than the learner's: no weights fit.
+        let name = "loop-test-\(UUID().uuidString)"
+        let context = try Context()
+        let training = try InProcessTraining(
+            config: try loopTestConfig(["total_timesteps=512"], name: name), context: context,
+            stallTimeout: .milliseconds(1500)
+        ) { _ in }
+        let otherSpec = try loopTestConfig(["total_timesteps=512", "hidden_sizes=[8]"], name: name)
+        let actor = ActorThread(index: 0, config: otherSpec, context: context) { _ in }
+        XCTAssertThrowsError(try training.learner.run()) { error in
+            guard case LearnerError.stalled = error else { return XCTFail("\(error)") }
+        }
+        context.shutdown()
+        XCTAssertNil(actor.join())
+    }
+}

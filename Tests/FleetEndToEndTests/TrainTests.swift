@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+
+/// `fleet train` as a user runs it.
+final class TrainTests: XCTestCase {
+    /// The package's root, where `cluster/` lives.
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    private func temporaryRunDirectory() throws -> URL {
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fleet-train-tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        return root.appendingPathComponent("run")
+    }
+
+    func testTrainCartPoleWritesTheRunDirectory() throws {
+        let runDir = try temporaryRunDirectory()
+        let config = Self.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path
+        let result = try FleetProcess.run([
+            "train", config, "--set", "total_timesteps=4096", "--run-dir", runDir.path,
+        ])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("4096 steps"), result.stdout)
+        XCTAssertTrue(result.stdout.contains(runDir.path), result.stdout)
+
+        let files = try FileManager.default.contentsOfDirectory(atPath: runDir.path)
+        XCTAssertTrue(files.contains("config.yaml"), "\(files)")
+        XCTAssertTrue(files.contains { $0.hasPrefix("events.out.tfevents.") }, "\(files)")
+        let writtenConfig = try String(contentsOf: runDir.appendingPathComponent("config.yaml"), encoding: .utf8)
+        XCTAssertTrue(writtenConfig.contains("total_timesteps: 4096"), writtenConfig)
+
+        let metrics = try String(contentsOf: runDir.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        XCTAssertEqual(metrics.split(separator: "\n").count, 8)  // 4096 / (4 envs x 128 steps)
+        XCTAssertTrue(metrics.contains("\"losses/value_loss\""))
+
+        let data = try Data(contentsOf: runDir.appendingPathComponent("summary.json"))
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        XCTAssertEqual(summary["env"] as? String, "CartPole-v1")
+        XCTAssertEqual(summary["algorithm"] as? String, "ppo")
+        XCTAssertEqual(summary["env_steps"] as? Int, 4096)
+        XCTAssertEqual(summary["policy_version"] as? Int, 8)
+        XCTAssertEqual(summary["seed"] as? Int, 1)
+        XCTAssertEqual(summary["reward_threshold"] as? Double, 475)
+        XCTAssertGreaterThan(summary["episodes"] as? Int ?? 0, 0)
+        XCTAssertGreaterThan(summary["sps"] as? Double ?? 0, 0)
+        XCTAssertGreaterThan(summary["final_return_mean100"] as? Double ?? 0, 8)
+        XCTAssertEqual((summary["weights_sha256"] as? String)?.count, 64)
+        XCTAssertEqual((summary["actors"] as? [String: Int]), ["started": 1, "restarts": 0])
+        XCTAssertEqual((summary["rejected"] as? [String: Int]), [:])
+    }
+
+    func testInterruptStopsCleanlyAndWritesTheSummarySoFar() throws {
+        let runDir = try temporaryRunDirectory()
+        let process = Process()
+        process.executableURL = FleetProcess.executable
+        process.arguments = [
+            "train", Self.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path,
+            "--set", "total_timesteps=50000000", "--run-dir", runDir.path,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait (bounded) until the first iteration is logged, then press Ctrl-C.
+        let metrics = runDir.appendingPathComponent("metrics.jsonl")
+        let deadline = Date().addingTimeInterval(30)
+        while ((try? Data(contentsOf: metrics))?.isEmpty ?? true) && Date() < deadline && process.isRunning {
+            usleep(20_000)
+        }
+        process.interrupt()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130)
+
+        let data = try Data(contentsOf: runDir.appendingPathComponent("summary.json"))
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let steps = try XCTUnwrap(summary["env_steps"] as? Int)
+        XCTAssertGreaterThan(steps, 0)
+        XCTAssertLessThan(steps, 50_000_000)
+        XCTAssertEqual(summary["policy_version"] as? Int, steps / 512)
+    }
+
+    func testAnUnknownEnvironmentIsAClearErrorAndWritesNothing() throws {
+        let runDir = try temporaryRunDirectory()
+        let config = Self.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path
+        let result = try FleetProcess.run([
+            "train", config, "--set", "env_id=CartPol-v1", "--run-dir", runDir.path,
+        ])
+        XCTAssertEqual(result.status, 64)
+        XCTAssertTrue(result.stderr.contains("unknown environment 'CartPol-v1'"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runDir.path))
+    }
+}
