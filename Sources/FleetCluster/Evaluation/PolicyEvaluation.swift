@@ -1,4 +1,5 @@
 import FleetAlgorithms
+import FleetEnvironments
 import FleetTensor
 import FleetWire
 
@@ -8,6 +9,8 @@ public struct EvaluationResult: Sendable, Equatable {
     public var lengths: [Int]
     /// Whether actions were the policy's most likely ones (argmax / Gaussian mean) or samples.
     public var greedy: Bool
+    /// For GridWorld: the greedy policy's exact value from the start state beside the optimum.
+    public var oracle: GridWorldOracle?
 
     public var mean: Double { returns.reduce(0, +) / Double(max(1, returns.count)) }
 
@@ -33,6 +36,14 @@ public enum PolicyEvaluation {
 
         var generator = RandomGenerator(seed: seed)
         var result = EvaluationResult(returns: [], lengths: [], greedy: greedy)
+        if config.envID == GridWorld.id {
+            result.oracle = GridWorldOracle(world: GridWorld(), gamma: min(config.ppo.gamma, 0.999)) { observation in
+                guard case .discrete(let actions) = agent.actGreedily(observations: observation, count: 1) else {
+                    preconditionFailure("GridWorld's actions are discrete")
+                }
+                return actions[0]
+            }
+        }
         while result.returns.count < episodes {
             let observations = environment.observations
             let actions = withNoGrad {

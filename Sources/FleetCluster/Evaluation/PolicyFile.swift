@@ -22,8 +22,10 @@ public enum PolicyFile {
         }
     }
 
-    /// Writes `weights` to `url` (temporary file, fsync, rename).
+    /// Writes `weights` to `url` (temporary file, fsync, rename), creating its folder if needed.
     public static func write(_ weights: Weights, to url: URL, sender: String = "learner") throws {
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let frame = Frame(envelope: Envelope(senderID: sender, incarnation: 0, sequence: weights.version),
                           payload: .weights(weights))
         try AtomicFile.write(Data(frame.encoded()), to: url)

@@ -36,6 +36,11 @@ struct Eval: ParsableCommand {
                 format: "%@: %d episodes (%@), return mean %.2f, std %.2f, policy version %llu",
                 runConfig.envID, result.returns.count, sample ? "sampled" : "greedy",
                 result.mean, result.standardDeviation, weights.version))
+            if let oracle = result.oracle {
+                print(String(
+                    format: "greedy policy's value from the start state %.4f, optimum %.4f (value iteration): %.2f%%",
+                    oracle.policyValue, oracle.optimalValue, 100 * oracle.fractionOfOptimum))
+            }
         } catch {
             printError("fleet eval: \(error)")
             throw ExitCode.failure
