@@ -24,7 +24,7 @@ final class CLITests: XCTestCase {
             ["launch", "cartpole.toml"], ["learner", "cartpole.toml"],
             ["actor", "cartpole.toml", "--connect", "tcp://127.0.0.1:5555"],
             ["replay", "a.rec", "--config", "cartpole.toml"], ["inspect", "a.rec"],
-            ["status", "tcp://127.0.0.1:5555"], ["eval", "checkpoints/1"], ["sft", "lm.toml"],
+            ["status", "tcp://127.0.0.1:5555"], ["sft", "lm.toml"],
         ]
         for arguments in invocations {
             let result = try FleetProcess.run(arguments)

@@ -116,6 +116,12 @@ public final class LearnerLoop {
         shutDownActors(reason: wasInterrupted ? "interrupted" : "training finished")
         let summary = makeSummary(wallSeconds: seconds(ContinuousClock.now - start))
         try metrics?.close()
+        if let directory {
+            let agent = learner.agent
+            try PolicyFile.write(
+                Weights(version: version, parameters: agent.policyParameters(), modelSpec: agent.policySpec),
+                to: directory.checkpointsDirectory.appendingPathComponent(PolicyFile.finalName))
+        }
         try directory?.writeSummary(summary)
         return summary
     }

@@ -1,0 +1,47 @@
+import FleetWire
+import Foundation
+
+/// A policy saved to disk: one encoded wire `Frame` whose payload is the `Weights` an actor needs
+/// (the same message the learner broadcasts), written atomically. `fleet train` leaves the final
+/// policy in `checkpoints/policy-final.fleet`; `fleet eval` reads it.
+public enum PolicyFile {
+    /// The name of the final policy in a run's `checkpoints/` folder.
+    public static let finalName = "policy-final.fleet"
+
+    public enum ReadError: Error, CustomStringConvertible {
+        case unreadable(path: String, reason: String)
+        case invalid(path: String, WireError)
+        case notAPolicy(path: String, kind: String)
+
+        public var description: String {
+            switch self {
+            case .unreadable(let path, let reason): "\(path): cannot read it: \(reason)"
+            case .invalid(let path, let error): "\(path): not a valid Fleet frame: \(error)"
+            case .notAPolicy(let path, let kind): "\(path): holds a \(kind) frame, not weights"
+            }
+        }
+    }
+
+    /// Writes `weights` to `url` (temporary file, fsync, rename), creating its folder if needed.
+    public static func write(_ weights: Weights, to url: URL, sender: String = "learner") throws {
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let frame = Frame(envelope: Envelope(senderID: sender, incarnation: 0, sequence: weights.version),
+                          payload: .weights(weights))
+        try AtomicFile.write(Data(frame.encoded()), to: url)
+    }
+
+    /// Reads the weights saved at `url`, validated as any frame off the wire.
+    public static func read(_ url: URL) throws(ReadError) -> Weights {
+        let bytes: [UInt8]
+        do { bytes = try [UInt8](Data(contentsOf: url)) } catch {
+            throw .unreadable(path: url.path, reason: error.localizedDescription)
+        }
+        let frame: Frame
+        do { frame = try Frame(decoding: bytes) } catch { throw .invalid(path: url.path, error) }
+        guard case .weights(let weights) = frame.payload else {
+            throw .notAPolicy(path: url.path, kind: frame.kind.rawValue)
+        }
+        return weights
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import XCTest
+
+/// `fleet eval` on what `fleet train` leaves behind.
+final class EvalTests: XCTestCase {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func testEvalPlaysTheFinalPolicyOfATrainingRun() throws {
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fleet-eval-tests-\(UUID().uuidString)", isDirectory: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        let runDir = root.appendingPathComponent("run")
+        let config = Self.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path
+        let trained = try FleetProcess.run(["train", config, "--set", "total_timesteps=2048", "--run-dir", runDir.path])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+
+        let policy = runDir.appendingPathComponent("checkpoints/policy-final.fleet")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: policy.path), "no final policy at \(policy.path)")
+
+        for target in [runDir.path, policy.path] {
+            let result = try FleetProcess.run(["eval", target, "--episodes", "3"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertTrue(result.stdout.contains("CartPole-v1: 3 episodes (greedy), return mean"), result.stdout)
+            XCTAssertTrue(result.stdout.contains("policy version 4"), result.stdout)  // 2048 / 512 updates
+        }
+    }
+
+    func testEvalRefusesAFileThatIsNotAPolicy() throws {
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fleet-eval-tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.copyItem(
+            at: Self.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml"),
+            to: root.appendingPathComponent("config.yaml"))
+        let bogus = root.appendingPathComponent("policy.fleet")
+        try Data("not a frame".utf8).write(to: bogus)
+
+        let result = try FleetProcess.run(["eval", bogus.path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("not a valid Fleet frame"), result.stderr)
+    }
+}
