@@ -8,10 +8,7 @@ final class GridWorldOracleTests: XCTestCase {
     func testTheOptimalPolicyScoresTheOptimumAndAWorseOneLess() {
         let world = GridWorld()
         // Value iteration's own greedy policy, looked up from the one-hot observation.
-        let mdp = TabularMDP(
-            stateCount: world.model.stateCount, actionCount: world.model.actionCount,
-            transitions: world.model.outcomes.map { $0.map { TabularMDP.Transition(next: $0.next, probability: $0.probability, reward: $0.reward) } },
-            terminal: world.model.terminal, gamma: 0.99)
+        let mdp = GridWorldOracle.mdp(of: world, gamma: 0.99)
         let best = ValueIteration.solve(mdp).policy
         let judged = GridWorldOracle(world: world, gamma: 0.99) { observation in
             best[observation.firstIndex(of: 1)!]

@@ -18,12 +18,7 @@ public struct GridWorldOracle: Sendable, Equatable {
     public init(world: GridWorld, gamma: Double, action: ([Float]) -> Int) {
         precondition(gamma < 1, "the oracle discounts with gamma < 1")
         let model = world.model
-        let mdp = TabularMDP(
-            stateCount: model.stateCount, actionCount: model.actionCount,
-            transitions: model.outcomes.map { outcomes in
-                outcomes.map { TabularMDP.Transition(next: $0.next, probability: $0.probability, reward: $0.reward) }
-            },
-            terminal: model.terminal, gamma: gamma)
+        let mdp = Self.mdp(of: world, gamma: gamma)
         let policy = (0..<model.stateCount).map { state in
             var observation = [Float](repeating: 0, count: model.stateCount)
             observation[state] = 1  // GridWorld observes a one-hot of its state
@@ -31,5 +26,16 @@ public struct GridWorldOracle: Sendable, Equatable {
         }
         policyValue = PolicyIteration.evaluate(mdp, policy: policy)[model.start]
         optimalValue = ValueIteration.solve(mdp).values[model.start]
+    }
+
+    /// `world`'s model as a tabular MDP discounted by `gamma`.
+    public static func mdp(of world: GridWorld, gamma: Double) -> TabularMDP {
+        let model = world.model
+        return TabularMDP(
+            stateCount: model.stateCount, actionCount: model.actionCount,
+            transitions: model.outcomes.map { outcomes in
+                outcomes.map { TabularMDP.Transition(next: $0.next, probability: $0.probability, reward: $0.reward) }
+            },
+            terminal: model.terminal, gamma: gamma)
     }
 }
