@@ -117,10 +117,8 @@ public final class LearnerLoop {
         let summary = makeSummary(wallSeconds: seconds(ContinuousClock.now - start))
         try metrics?.close()
         if let directory {
-            let agent = learner.agent
             try PolicyFile.write(
-                Weights(version: version, parameters: agent.policyParameters(), modelSpec: agent.policySpec),
-                to: directory.checkpointsDirectory.appendingPathComponent(PolicyFile.finalName))
+                policyWeights(), to: directory.checkpointsDirectory.appendingPathComponent(PolicyFile.finalName))
         }
         try directory?.writeSummary(summary)
         return summary
@@ -242,10 +240,14 @@ public final class LearnerLoop {
         try metrics.log(step: envSteps, scalars)
     }
 
-    private func encodeWeights() {
+    /// The current policy as the wire message actors take (and `fleet eval` reads).
+    private func policyWeights() -> Weights {
         let agent = learner.agent
-        let weights = Weights(version: version, parameters: agent.policyParameters(), modelSpec: agent.policySpec)
-        weightsFrame = frame(.weights(weights))
+        return Weights(version: version, parameters: agent.policyParameters(), modelSpec: agent.policySpec)
+    }
+
+    private func encodeWeights() {
+        weightsFrame = frame(.weights(policyWeights()))
     }
 
     private func makeSummary(wallSeconds: Double) -> RunSummary {
