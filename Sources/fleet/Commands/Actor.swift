@@ -10,11 +10,12 @@ struct Actor: ParsableCommand {
             Without --connect the actor connects to the config's endpoints as they are. \
             --connect tcp://HOST keeps the config's tcp:// ports and puts HOST in place of their host; \
             --connect ipc://DIRECTORY connects to ipc://DIRECTORY/batches, /weights and /control. \
+            Give it the learner's config and --set overrides (the learner checks that its batches fit). \
             The actor runs until the learner says Shutdown (or SIGINT/SIGTERM).
             """)
 
     @Argument(help: "The run's config file.") var config: String
-    @Option(help: "Where the learner is: tcp://HOST or ipc://DIRECTORY (see below).") var connect: String?
+    @Option(help: "Where the learner is: tcp://HOST or ipc://DIRECTORY (see above).") var connect: String?
     @Option(help: "This actor's index (its id is actor-INDEX), from 0 to num_actors - 1.") var index: Int = 0
     @Option(help: "This start's incarnation, higher than any earlier one (default: Unix time in ms).")
     var incarnation: UInt64?

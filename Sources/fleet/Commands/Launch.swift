@@ -37,8 +37,13 @@ struct Launch: ParsableCommand {
             + ["batches", "weights", "control"].flatMap { ["--set", "endpoints.\($0)=ipc://\(socketDirectory)/\($0)"] }
         let stop = StopSignals()
         let supervisor = ClusterSupervisor(
-            executable: Self.executable, learnerArguments: learnerArguments, actorCount: resolved.numActors,
-            actorArguments: { ["actor"] + shared + ["--connect", "ipc://\(socketDirectory)", "--index", "\($0)"] },
+            learner: ChildCommand(executable: Self.executable, arguments: learnerArguments),
+            actorCount: resolved.numActors,
+            actor: {
+                ChildCommand(
+                    executable: Self.executable,
+                    arguments: ["actor"] + shared + ["--connect", "ipc://\(socketDirectory)", "--index", "\($0)"])
+            },
             stopRequested: { stop.isRaised })
         let outcome = try supervisor.run()
 

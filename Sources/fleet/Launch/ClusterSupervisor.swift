@@ -22,29 +22,28 @@ final class ClusterSupervisor {
         var gaveUp = false
     }
 
-    private let executable: URL
-    private let learnerArguments: [String]
-    private let actorArguments: (Int) -> [String]
+    private let learnerCommand: ChildCommand
+    private let actorCommand: (Int) -> ChildCommand
     private let actorCount: Int
     private let backoff: RestartBackoff
     private let stopRequested: () -> Bool
     private var started = 0
 
     init(
-        executable: URL, learnerArguments: [String], actorCount: Int, actorArguments: @escaping (Int) -> [String],
+        learner: ChildCommand, actorCount: Int, actor: @escaping (Int) -> ChildCommand,
         backoff: RestartBackoff = RestartBackoff(), stopRequested: @escaping () -> Bool
     ) {
-        self.executable = executable
-        self.learnerArguments = learnerArguments
+        learnerCommand = learner
         self.actorCount = actorCount
-        self.actorArguments = actorArguments
+        actorCommand = actor
         self.backoff = backoff
         self.stopRequested = stopRequested
     }
 
     /// Starts everything and supervises until the learner ends; every child has ended on return.
     func run() throws -> Outcome {
-        let learner = try ChildProcess(name: "learner", executable: executable, arguments: learnerArguments)
+        let learner = try ChildProcess(
+            name: "learner", executable: learnerCommand.executable, arguments: learnerCommand.arguments)
         var slots = (0..<actorCount).map { Slot(index: $0) }
         defer { for slot in slots { slot.child?.stop(grace: 1) } }
         for index in slots.indices { slots[index].child = try startActor(index) }
@@ -95,8 +94,9 @@ final class ClusterSupervisor {
 
     private func startActor(_ index: Int) throws -> ChildProcess {
         started += 1
+        let command = actorCommand(index)
         return try ChildProcess(
-            name: ActorLoop.id(index: index), executable: executable, arguments: actorArguments(index))
+            name: ActorLoop.id(index: index), executable: command.executable, arguments: command.arguments)
     }
 
     private func say(_ message: String) { printError("fleet launch: \(message)") }
