@@ -82,7 +82,8 @@ final class ClusterSupervisor {
                 say("\(child.name) died (\(ending)); restarting in \(delay)")
             } else {
                 slot.gaveUp = true
-                say("\(child.name) died (\(ending)) after \(slot.restarts) restarts; giving up on it")
+                say("\(child.name) died (\(ending)) after \(slot.restarts) restarts; giving up on it; "
+                    + "the learner waits for a rollout of every actor, so the run stalls until its stall timeout")
             }
             return
         }
