@@ -21,8 +21,6 @@ final class CLITests: XCTestCase {
     /// Subcommands that are not built yet must say so and fail: none pretends to work.
     func testUnbuiltSubcommandsSaySoAndFail() throws {
         let invocations: [[String]] = [
-            ["launch", "cartpole.toml"], ["learner", "cartpole.toml"],
-            ["actor", "cartpole.toml", "--connect", "tcp://127.0.0.1:5555"],
             ["replay", "a.rec", "--config", "cartpole.toml"], ["inspect", "a.rec"],
             ["status", "tcp://127.0.0.1:5555"], ["sft", "lm.toml"],
         ]

@@ -1,12 +1,60 @@
 import ArgumentParser
+import FleetCluster
+import FleetTransport
+import Foundation
 
 struct Actor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run an actor that joins a learner and ships it batches.")
+        abstract: "Run an actor that joins a learner and ships it batches.",
+        discussion: """
+            Without --connect the actor connects to the config's endpoints as they are. \
+            --connect tcp://HOST keeps the config's tcp:// ports and puts HOST in place of their host; \
+            --connect ipc://DIRECTORY connects to ipc://DIRECTORY/batches, /weights and /control. \
+            Give it the learner's config and --set overrides (the learner checks that its batches fit). \
+            The actor runs until the learner says Shutdown (or SIGINT/SIGTERM).
+            """)
 
     @Argument(help: "The run's config file.") var config: String
-    @Option(help: "The learner's control endpoint, e.g. tcp://10.0.0.2:5555.") var connect: String
+    @Option(help: "Where the learner is: tcp://HOST or ipc://DIRECTORY (see above).") var connect: String?
+    @Option(help: "This actor's index (its id is actor-INDEX), from 0 to num_actors - 1.") var index: Int = 0
+    @Option(help: "This start's incarnation, higher than any earlier one (default: Unix time in ms).")
+    var incarnation: UInt64?
     @OptionGroup var options: RunOptions
 
-    func run() throws { try notBuiltYet("actor", arrivesWith: "the cluster issue") }
+    func run() throws {
+        var config = try options.resolveConfig(file: config)
+        if let connect {
+            do {
+                config.endpoints = try config.endpoints.connecting(to: connect)
+            } catch {
+                printError("fleet actor: \(error)")
+                throw ExitCode.validationFailure
+            }
+        }
+        guard config.endpoints.areReachableFromOtherProcesses else {
+            printError("fleet actor: the learner's endpoints must be ipc:// or tcp://; pass --connect or --set endpoints.…")
+            throw ExitCode.validationFailure
+        }
+        guard (0..<config.numActors).contains(index) else {
+            printError("fleet actor: --index \(index) is outside 0..<num_actors (\(config.numActors))")
+            throw ExitCode.validationFailure
+        }
+        let context = try Context()
+        let signals = ShutdownOnSignal(context)
+        let id = ActorLoop.id(index: index)
+        let reason: String
+        do {
+            let actor = try ActorLoop(
+                index: index, config: config, context: context,
+                incarnation: incarnation ?? UInt64(Date().timeIntervalSince1970 * 1000),
+                log: { printError("\(id): \($0)") })
+            reason = try actor.run()
+        } catch {
+            printError("fleet actor: \(id) stopped: \(error)")
+            throw ExitCode.failure
+        }
+        context.shutdown()
+        printError("\(id): stopped (\(reason))")
+        if signals.isRaised { throw ExitCode(130) }
+    }
 }

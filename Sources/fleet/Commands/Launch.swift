@@ -1,12 +1,81 @@
 import ArgumentParser
+import FleetCluster
+import Foundation
 
 struct Launch: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Launch a local multi-process cluster (a learner and N actors) under a supervisor.")
+        abstract: "Launch a local multi-process cluster (a learner and N actors) under a supervisor.",
+        discussion: """
+            Starts `fleet learner` and N `fleet actor` processes (this executable) over private ipc:// \
+            endpoints in a fresh owner-only directory, prefixes their output lines ([learner], [actor-0], …), \
+            restarts an actor that dies (backoff from 0.25 s doubling to 8 s, at most 5 restarts per actor), \
+            and forwards Ctrl-C/SIGTERM to the learner, which shuts the actors down and writes its summary. \
+            Exits non-zero if the learner fails. summary.json's actors.started and actors.restarts count processes.
+            """)
 
     @Argument(help: "The run's config file.") var config: String
-    @Option(help: "How many actor processes to start.") var actors: Int?
+    @Option(help: "How many actor processes to start (default: the config's num_actors).") var actors: Int?
     @OptionGroup var options: RunOptions
 
-    func run() throws { try notBuiltYet("launch", arrivesWith: "the cluster issue") }
+    func run() throws {
+        var resolved = try options.resolveConfig(file: config)
+        if let actors {
+            guard actors > 0 else {
+                printError("fleet launch: --actors must be at least 1")
+                throw ExitCode.validationFailure
+            }
+            resolved.numActors = actors
+        }
+        let runDir = RunDirectory.path(for: resolved)
+        let socketDirectory = try Self.makePrivateDirectory()
+        defer { try? FileManager.default.removeItem(atPath: socketDirectory) }
+
+        let shared =
+            [config] + options.configOverrides.flatMap { ["--set", $0] } + ["--set", "num_actors=\(resolved.numActors)"]
+        let learnerArguments =
+            ["learner"] + shared + ["--run-dir", runDir]
+            + ["batches", "weights", "control"].flatMap { ["--set", "endpoints.\($0)=ipc://\(socketDirectory)/\($0)"] }
+        let stop = StopSignals()
+        let supervisor = ClusterSupervisor(
+            learner: ChildCommand(executable: Self.executable, arguments: learnerArguments),
+            actorCount: resolved.numActors,
+            actor: {
+                ChildCommand(
+                    executable: Self.executable,
+                    arguments: ["actor"] + shared + ["--connect", "ipc://\(socketDirectory)", "--index", "\($0)"])
+            },
+            stopRequested: { stop.isRaised })
+        let outcome = try supervisor.run()
+
+        let summaryFile = URL(fileURLWithPath: runDir).appendingPathComponent("summary.json")
+        if FileManager.default.fileExists(atPath: summaryFile.path) {
+            try RunSummary.recordActors(outcome.actors, inSummaryAt: summaryFile)
+        }
+        let counts = "actors started \(outcome.actors.started), restarts \(outcome.actors.restarts)"
+        if outcome.learnerSucceeded {
+            print("fleet launch: learner finished; \(counts); run directory: \(runDir)")
+        } else if stop.isRaised {
+            printError("fleet launch: interrupted (learner \(outcome.learnerEnding)); \(counts)")
+            throw ExitCode(130)
+        } else {
+            printError("fleet launch: the learner died (\(outcome.learnerEnding)); actors stopped; \(counts)")
+            throw ExitCode(outcome.learnerExitCode == 0 ? 1 : outcome.learnerExitCode)
+        }
+    }
+
+    /// This executable, for the children.
+    static var executable: URL {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: path)
+    }
+
+    /// A fresh directory only this user can enter, for the cluster's ipc sockets (short, under /tmp:
+    /// a socket path must fit in about 100 bytes).
+    static func makePrivateDirectory() throws -> String {
+        var template = Array("/tmp/fleet-launch-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "mkdtemp failed: errno \(errno)"])
+        }
+        return String(cString: made)
+    }
 }

@@ -1,11 +1,57 @@
 import ArgumentParser
+import FleetCluster
+import FleetTensor
+import FleetTransport
+import Foundation
 
 struct Learner: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a learner: bind the batch, weights and control endpoints and train.")
+        abstract: "Run a learner: bind the batch, weights and control endpoints and train.",
+        discussion: """
+            The config's endpoints.batches, endpoints.weights and endpoints.control must be ipc:// or \
+            tcp:// (actors in other processes cannot reach inproc://), e.g. \
+            --set endpoints.batches=tcp://*:5555. The learner waits for num_actors actors \
+            (`fleet actor CONFIG --connect … --index N`, N from 0) and shuts them down when done.
+            """)
 
     @Argument(help: "The run's config file.") var config: String
     @OptionGroup var options: RunOptions
 
-    func run() throws { try notBuiltYet("learner", arrivesWith: "the cluster issue") }
+    func run() throws {
+        let config = try options.resolveConfig(file: config)
+        guard config.endpoints.areReachableFromOtherProcesses else {
+            printError(
+                "fleet learner: endpoints must be ipc:// or tcp:// (got \(config.endpoints.all.joined(separator: ", "))); "
+                    + "other processes cannot reach inproc://. Use --set endpoints.batches=ipc://… or `fleet train`.")
+            throw ExitCode.validationFailure
+        }
+        do {
+            _ = try EnvironmentFactory.make(id: config.envID, count: 1, seed: config.seed)
+        } catch {
+            printError("fleet learner: \(error)")
+            throw ExitCode.validationFailure
+        }
+        if config.deterministic { Determinism.enable() }
+        let directory = try RunDirectory.create(for: config)
+        let metrics = try MetricsLogger(
+            directory: directory, progress: ProgressLine(totalSteps: config.learnerIterations * config.stepsPerIteration))
+        let stop = StopSignals()
+        let context = try Context()
+        defer { context.shutdown() }
+        let learner = try LearnerLoop(
+            config: config, context: context, directory: directory, metrics: metrics,
+            options: LearnerLoop.Options(stopRequested: { stop.isRaised }))
+        let summary: RunSummary
+        do {
+            summary = try learner.run()
+        } catch let error as LearnerError {
+            printError("fleet learner: \(error)")
+            throw ExitCode.failure
+        }
+        print(Train.report(summary, directory: directory))
+        if learner.wasInterrupted {
+            printError("fleet learner: interrupted; summary.json holds the run so far.")
+            throw ExitCode(130)
+        }
+    }
 }

@@ -1,0 +1,11 @@
+import Foundation
+
+extension RunSummary {
+    /// Rewrites the `actors` counts of the summary at `url` (a supervisor knows them, the learner
+    /// does not: it never sees a process die).
+    public static func recordActors(_ actors: Actors, inSummaryAt url: URL) throws {
+        var summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: url))
+        summary.actors = actors
+        try AtomicFile.write(summary.jsonData(), to: url)
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import XCTest
+
+/// A `fleet` process running in the background of a test, with its output collected into files;
+/// killed when the test ends if it is still running.
+final class ChildProcess {
+    let process = Process()
+    private let stdoutFile: URL, stderrFile: URL
+
+    /// Starts `fleet arguments`; `test` kills it in its teardown.
+    init(_ arguments: [String], outputDirectory: URL, name: String, test: XCTestCase) throws {
+        stdoutFile = outputDirectory.appendingPathComponent("\(name).out")
+        stderrFile = outputDirectory.appendingPathComponent("\(name).err")
+        FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
+        FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        process.executableURL = FleetProcess.executable
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
+        process.standardError = try FileHandle(forWritingTo: stderrFile)
+        try process.run()
+        let process = self.process
+        test.addTeardownBlock {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+    }
+
+    /// Waits up to `seconds` for the process to exit; returns its status, or nil if it is still running.
+    func wait(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    var stdout: String { (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import XCTest
+
+/// `fleet launch`: a supervisor with a learner child and actor children.
+final class LaunchTests: XCTestCase {
+    private var config: String { TrainTests.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path }
+
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fleet-launch-tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    private func summary(_ runDir: URL) throws -> [String: Any] {
+        let data = try Data(contentsOf: runDir.appendingPathComponent("summary.json"))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// The pids of the running children of `parent` whose command line contains `word`.
+    private func children(of parent: Int32, running word: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 1, Int32(fields[1]) == parent else { return false }
+            let command = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+            return command.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == word }
+        }
+    }
+
+    /// Waits (bounded) until the run has logged its first iteration.
+    private func waitForFirstIteration(_ runDir: URL, while process: ChildProcess) {
+        let metrics = runDir.appendingPathComponent("metrics.jsonl")
+        let deadline = Date().addingTimeInterval(10)
+        while ((try? Data(contentsOf: metrics))?.isEmpty ?? true) && Date() < deadline && process.process.isRunning {
+            usleep(20_000)
+        }
+    }
+
+    func testLaunchRunsALearnerAndTwoActorsToTheEnd() throws {
+        let directory = try temporaryDirectory()
+        let runDir = directory.appendingPathComponent("run")
+        let launch = try ChildProcess(
+            ["launch", config, "--actors", "2", "--set", "total_timesteps=4096", "--run-dir", runDir.path],
+            outputDirectory: directory, name: "launch", test: self)
+        XCTAssertEqual(launch.wait(seconds: 30), 0, launch.stderr)
+        XCTAssertTrue(launch.stdout.contains("[learner] CartPole-v1 ppo seed 1: 4096 steps"), launch.stdout)
+        XCTAssertTrue(launch.stderr.contains("[actor-1] "), launch.stderr)
+        let actors = try XCTUnwrap(try summary(runDir)["actors"] as? [String: Int])
+        XCTAssertEqual(actors, ["started": 2, "restarts": 0])
+    }
+
+    func testAnActorKilledMidRunIsRestartedAndTheRunFinishes() throws {
+        let directory = try temporaryDirectory()
+        let runDir = directory.appendingPathComponent("run")
+        let launch = try ChildProcess(
+            ["launch", config, "--actors", "2", "--set", "total_timesteps=20480", "--run-dir", runDir.path],
+            outputDirectory: directory, name: "launch", test: self)
+        waitForFirstIteration(runDir, while: launch)
+        let actorPIDs = children(of: launch.process.processIdentifier, running: "actor")
+        XCTAssertEqual(actorPIDs.count, 2)
+        let victim = try XCTUnwrap(actorPIDs.first)
+        kill(victim, SIGKILL)
+        XCTAssertEqual(launch.wait(seconds: 30), 0, launch.stderr)
+        XCTAssertTrue(launch.stderr.contains("died (signal 9); restarting"), launch.stderr)
+        let summary = try summary(runDir)
+        XCTAssertEqual(summary["env_steps"] as? Int, 20480)
+        XCTAssertEqual(summary["actors"] as? [String: Int], ["started": 3, "restarts": 1])
+    }
+
+    func testInterruptStopsTheClusterAndWritesTheSummarySoFar() throws {
+        let directory = try temporaryDirectory()
+        let runDir = directory.appendingPathComponent("run")
+        let launch = try ChildProcess(
+            ["launch", config, "--actors", "2", "--set", "total_timesteps=50000000", "--run-dir", runDir.path],
+            outputDirectory: directory, name: "launch", test: self)
+        waitForFirstIteration(runDir, while: launch)
+        let pid = launch.process.processIdentifier
+        let everyChild = children(of: pid, running: "learner") + children(of: pid, running: "actor")
+        XCTAssertEqual(everyChild.count, 3)
+        launch.process.interrupt()
+        XCTAssertEqual(launch.wait(seconds: 15), 130, launch.stderr)
+        for child in everyChild { XCTAssertNotEqual(kill(child, 0), 0, "child \(child) is still running") }
+        let steps = try XCTUnwrap(try summary(runDir)["env_steps"] as? Int)
+        XCTAssertGreaterThan(steps, 0)
+        XCTAssertLessThan(steps, 50_000_000)
+    }
+
+    func testTheLearnerFailingFailsTheLaunch() throws {
+        let directory = try temporaryDirectory()
+        // The learner refuses to start in a run directory that is not empty.
+        let runDir = directory.appendingPathComponent("run")
+        try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: runDir.appendingPathComponent("other").path, contents: Data())
+        let launch = try ChildProcess(
+            ["launch", config, "--actors", "1", "--set", "total_timesteps=4096", "--run-dir", runDir.path],
+            outputDirectory: directory, name: "launch", test: self)
+        let status = launch.wait(seconds: 15)
+        XCTAssertNotNil(status)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(launch.stderr.contains("the learner died"), launch.stderr)
+    }
+}
