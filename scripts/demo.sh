@@ -25,4 +25,4 @@ echo
 echo "== The layers underneath, each against a baseline measured in the same run (quick, noisy)"
 $fleet bench wire transport env tensor --quick
 echo
-echo "TensorBoard: tensorboard --logdir $run    Multi-process and multi-host clusters come with fleet launch."
+echo "TensorBoard: tensorboard --logdir $run    A multi-process cluster: $fleet launch cluster/cartpole-ppo.yaml --actors 2"
