@@ -1,6 +1,5 @@
 import ArgumentParser
 import FleetCluster
-import FleetTensor
 import FleetTransport
 import Foundation
 
@@ -25,33 +24,12 @@ struct Learner: ParsableCommand {
                     + "other processes cannot reach inproc://. Use --set endpoints.batches=ipc://… or `fleet train`.")
             throw ExitCode.validationFailure
         }
-        do {
-            _ = try EnvironmentFactory.make(id: config.envID, count: 1, seed: config.seed)
-        } catch {
-            printError("fleet learner: \(error)")
-            throw ExitCode.validationFailure
-        }
-        if config.deterministic { Determinism.enable() }
-        let directory = try RunDirectory.create(for: config)
-        let metrics = try MetricsLogger(
-            directory: directory, progress: ProgressLine(totalSteps: config.learnerIterations * config.stepsPerIteration))
-        let stop = StopSignals()
+        let run = try LearnerRun(command: "learner", config: config)
         let context = try Context()
         defer { context.shutdown() }
         let learner = try LearnerLoop(
-            config: config, context: context, directory: directory, metrics: metrics,
-            options: LearnerLoop.Options(stopRequested: { stop.isRaised }))
-        let summary: RunSummary
-        do {
-            summary = try learner.run()
-        } catch let error as LearnerError {
-            printError("fleet learner: \(error)")
-            throw ExitCode.failure
-        }
-        print(Train.report(summary, directory: directory))
-        if learner.wasInterrupted {
-            printError("fleet learner: interrupted; summary.json holds the run so far.")
-            throw ExitCode(130)
-        }
+            config: config, context: context, directory: run.directory, metrics: run.metrics,
+            options: LearnerLoop.Options(stopRequested: run.stopRequested))
+        try run.finish { (try learner.run(), learner.wasInterrupted) }
     }
 }
