@@ -592,6 +592,96 @@ void   fleet__v1__shutdown__free_unpacked
   assert(message->base.descriptor == &fleet__v1__shutdown__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fleet__v1__status_request__init
+                     (Fleet__V1__StatusRequest         *message)
+{
+  static const Fleet__V1__StatusRequest init_value = FLEET__V1__STATUS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fleet__v1__status_request__get_packed_size
+                     (const Fleet__V1__StatusRequest *message)
+{
+  assert(message->base.descriptor == &fleet__v1__status_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fleet__v1__status_request__pack
+                     (const Fleet__V1__StatusRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fleet__v1__status_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fleet__v1__status_request__pack_to_buffer
+                     (const Fleet__V1__StatusRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fleet__v1__status_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fleet__V1__StatusRequest *
+       fleet__v1__status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fleet__V1__StatusRequest *)
+     protobuf_c_message_unpack (&fleet__v1__status_request__descriptor,
+                                allocator, len, data);
+}
+void   fleet__v1__status_request__free_unpacked
+                     (Fleet__V1__StatusRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fleet__v1__status_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fleet__v1__status__init
+                     (Fleet__V1__Status         *message)
+{
+  static const Fleet__V1__Status init_value = FLEET__V1__STATUS__INIT;
+  *message = init_value;
+}
+size_t fleet__v1__status__get_packed_size
+                     (const Fleet__V1__Status *message)
+{
+  assert(message->base.descriptor == &fleet__v1__status__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fleet__v1__status__pack
+                     (const Fleet__V1__Status *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fleet__v1__status__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fleet__v1__status__pack_to_buffer
+                     (const Fleet__V1__Status *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fleet__v1__status__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fleet__V1__Status *
+       fleet__v1__status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fleet__V1__Status *)
+     protobuf_c_message_unpack (&fleet__v1__status__descriptor,
+                                allocator, len, data);
+}
+void   fleet__v1__status__free_unpacked
+                     (Fleet__V1__Status *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fleet__v1__status__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   fleet__v1__frame__init
                      (Fleet__V1__Frame         *message)
 {
@@ -1599,7 +1689,63 @@ const ProtobufCMessageDescriptor fleet__v1__shutdown__descriptor =
   (ProtobufCMessageInit) fleet__v1__shutdown__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fleet__v1__frame__field_descriptors[10] =
+#define fleet__v1__status_request__field_descriptors NULL
+#define fleet__v1__status_request__field_indices_by_name NULL
+#define fleet__v1__status_request__number_ranges NULL
+const ProtobufCMessageDescriptor fleet__v1__status_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fleet.v1.StatusRequest",
+  "StatusRequest",
+  "Fleet__V1__StatusRequest",
+  "fleet.v1",
+  sizeof(Fleet__V1__StatusRequest),
+  0,
+  fleet__v1__status_request__field_descriptors,
+  fleet__v1__status_request__field_indices_by_name,
+  0,  fleet__v1__status_request__number_ranges,
+  (ProtobufCMessageInit) fleet__v1__status_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fleet__v1__status__field_descriptors[1] =
+{
+  {
+    "json",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Status, json),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fleet__v1__status__field_indices_by_name[] = {
+  0,   /* field[0] = json */
+};
+static const ProtobufCIntRange fleet__v1__status__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fleet__v1__status__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fleet.v1.Status",
+  "Status",
+  "Fleet__V1__Status",
+  "fleet.v1",
+  sizeof(Fleet__V1__Status),
+  1,
+  fleet__v1__status__field_descriptors,
+  fleet__v1__status__field_indices_by_name,
+  1,  fleet__v1__status__number_ranges,
+  (ProtobufCMessageInit) fleet__v1__status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fleet__v1__frame__field_descriptors[12] =
 {
   {
     "envelope",
@@ -1721,6 +1867,30 @@ static const ProtobufCFieldDescriptor fleet__v1__frame__field_descriptors[10] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "status_request",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fleet__V1__Frame, payload_case),
+    offsetof(Fleet__V1__Frame, status_request),
+    &fleet__v1__status_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fleet__V1__Frame, payload_case),
+    offsetof(Fleet__V1__Frame, status),
+    &fleet__v1__status__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fleet__v1__frame__field_indices_by_name[] = {
   0,   /* field[0] = envelope */
@@ -1730,6 +1900,8 @@ static const unsigned fleet__v1__frame__field_indices_by_name[] = {
   9,   /* field[9] = shutdown */
   7,   /* field[7] = snapshot_request */
   8,   /* field[8] = stats */
+  11,   /* field[11] = status */
+  10,   /* field[10] = status_request */
   1,   /* field[1] = trajectory_batch */
   3,   /* field[3] = weights */
   5,   /* field[5] = welcome */
@@ -1737,7 +1909,7 @@ static const unsigned fleet__v1__frame__field_indices_by_name[] = {
 static const ProtobufCIntRange fleet__v1__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor fleet__v1__frame__descriptor =
 {
@@ -1747,7 +1919,7 @@ const ProtobufCMessageDescriptor fleet__v1__frame__descriptor =
   "Fleet__V1__Frame",
   "fleet.v1",
   sizeof(Fleet__V1__Frame),
-  10,
+  12,
   fleet__v1__frame__field_descriptors,
   fleet__v1__frame__field_indices_by_name,
   1,  fleet__v1__frame__number_ranges,

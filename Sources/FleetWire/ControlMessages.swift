@@ -62,3 +62,20 @@ public struct Shutdown: Sendable, Hashable {
         self.reason = reason
     }
 }
+
+/// Anyone -> learner on the control channel: send me your counters (`fleet.v1.StatusRequest`,
+/// what `fleet status` sends). It has no fields.
+public struct StatusRequest: Sendable, Hashable {
+    public init() {}
+}
+
+/// Learner -> the asker of a `StatusRequest` (`fleet.v1.Status`).
+public struct Status: Sendable, Hashable {
+    /// The learner's live counters as one JSON object, the document `fleet status` prints.
+    /// Decoding refuses bytes that are not valid UTF-8; the JSON itself is not parsed here.
+    public var json: String
+
+    public init(json: String) {
+        self.json = json
+    }
+}

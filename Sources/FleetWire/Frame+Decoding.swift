@@ -88,6 +88,10 @@ enum _Unpacked {
             if let s = m.stats?.pointee { return .stats(try stats(s)) }
         case FLEET__V1__FRAME__PAYLOAD_SHUTDOWN:
             if let s = m.shutdown?.pointee { return .shutdown(Shutdown(reason: string(s.reason))) }
+        case FLEET__V1__FRAME__PAYLOAD_STATUS_REQUEST:
+            if m.status_request != nil { return .statusRequest(StatusRequest()) }
+        case FLEET__V1__FRAME__PAYLOAD_STATUS:
+            if let s = m.status?.pointee { return .status(Status(json: try utf8String(s.json, "status.json"))) }
         default:
             break
         }
@@ -150,8 +154,24 @@ enum _Unpacked {
         return Stats(scalars: scalars)
     }
 
+    /// The string, with any bytes that are not valid UTF-8 replaced by U+FFFD.
     static func string(_ p: UnsafeMutablePointer<CChar>?) -> String {
         p.map { String(cString: $0) } ?? ""
+    }
+
+    /// The string, refused (`malformed`, at `path`) unless it is valid UTF-8 as proto3 requires:
+    /// for text that is passed on whole, like `Status.json`, rather than only logged.
+    static func utf8String(_ p: UnsafeMutablePointer<CChar>?, _ path: String) throws(WireError) -> String {
+        guard let p else { return "" }
+        if let s = String(validatingCString: p) { return s }
+        var count = 0
+        while p[count] != 0 { count += 1 }
+        let bytes = UnsafeRawBufferPointer(start: p, count: count)
+        var iterator = bytes.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var offset = 0
+        while case .valid(let scalar) = parser.parseScalar(from: &iterator) { offset += scalar.count }
+        throw WireError(.malformed, field: path, "not valid UTF-8 at byte \(offset) of \(count)")
     }
 
     static func bytes(_ b: ProtobufCBinaryData) -> [UInt8] {

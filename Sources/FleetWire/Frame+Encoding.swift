@@ -158,6 +158,15 @@ extension Frame {
             m.pointee.reason = scratch.cString(s.reason)
             frame.payload_case = FLEET__V1__FRAME__PAYLOAD_SHUTDOWN
             frame.shutdown = m
+        case .statusRequest:
+            let m = scratch.make(Fleet__V1__StatusRequest.self, fleet__v1__status_request__init)
+            frame.payload_case = FLEET__V1__FRAME__PAYLOAD_STATUS_REQUEST
+            frame.status_request = m
+        case .status(let s):
+            let m = scratch.make(Fleet__V1__Status.self, fleet__v1__status__init)
+            m.pointee.json = scratch.cString(s.json)
+            frame.payload_case = FLEET__V1__FRAME__PAYLOAD_STATUS
+            frame.status = m
         }
 
         // Point every tensor's data at its array's memory, one nested scope per tensor, and pack

@@ -9,6 +9,8 @@ public enum Payload: Sendable, Hashable {
     case snapshotRequest(SnapshotRequest)
     case stats(Stats)
     case shutdown(Shutdown)
+    case statusRequest(StatusRequest)
+    case status(Status)
 
     /// Which payload a frame carries; the raw value is the proto field name.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
@@ -21,6 +23,8 @@ public enum Payload: Sendable, Hashable {
         case snapshotRequest = "snapshot_request"
         case stats
         case shutdown
+        case statusRequest = "status_request"
+        case status
     }
 
     /// The payload's kind.
@@ -35,6 +39,8 @@ public enum Payload: Sendable, Hashable {
         case .snapshotRequest: .snapshotRequest
         case .stats: .stats
         case .shutdown: .shutdown
+        case .statusRequest: .statusRequest
+        case .status: .status
         }
     }
 }

@@ -83,9 +83,20 @@ public enum SampleFrames {
         envelope: learnerEnvelope,
         payload: .shutdown(Shutdown(reason: "operator")))
 
+    /// What `fleet status` sends (from a client of its own, not an actor).
+    public static let statusRequest = Frame(
+        envelope: Envelope(schemaVersion: 1, senderID: "fleet-status", incarnation: 1, sequence: 0),
+        payload: .statusRequest(StatusRequest()))
+
+    /// A learner's answer, with a small status document holding a non-ASCII host name.
+    public static let status = Frame(
+        envelope: learnerEnvelope,
+        payload: .status(Status(json: #"{"version":3,"actors":{"actor-0":{"state":"live","host":"hôte-α"}}}"#)))
+
     /// Every sample, one per payload kind, in the order of `Payload.Kind.allCases`.
     public static let all: [Frame] = [
         trajectoryBatch, groupBatch, weights, hello, welcome, heartbeat, snapshotRequest, stats, shutdown,
+        statusRequest, status,
     ]
 
     /// The sample of `kind`.
@@ -100,6 +111,8 @@ public enum SampleFrames {
         case .snapshotRequest: snapshotRequest
         case .stats: stats
         case .shutdown: shutdown
+        case .statusRequest: statusRequest
+        case .status: status
         }
     }
 }

@@ -19,7 +19,8 @@ extension Frame {
         case .groupBatch(let b): try b._validate(checkingElements: checkingElements)
         case .weights(let w): try w._validate(checkingElements: checkingElements)
         case .stats(let s): try s.validate()
-        case .hello, .welcome, .heartbeat, .snapshotRequest, .shutdown: break
+        // A Swift string is always valid UTF-8; decoding refuses a `status.json` that is not.
+        case .hello, .welcome, .heartbeat, .snapshotRequest, .shutdown, .statusRequest, .status: break
         }
     }
 }

@@ -11,7 +11,8 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
 
         /// The frame is larger than `DecodeLimits.maxFrameBytes`; it was not unpacked.
         public static let frameTooLarge = Reason(rawValue: "frame_too_large")
-        /// protobuf-c could not parse the bytes.
+        /// protobuf-c could not parse the bytes, or a string that must be valid UTF-8 (as proto3
+        /// requires; for now `status.json`) is not.
         public static let malformed = Reason(rawValue: "malformed")
         /// Unpacking needed more memory than `DecodeLimits.maxUnpackedBytes`.
         public static let budgetExceeded = Reason(rawValue: "budget_exceeded")

@@ -54,4 +54,12 @@ final class GoldenTests: XCTestCase {
         XCTAssertEqual(SampleFrames.heartbeat.encoded(), expected)
         XCTAssertEqual(try Self.goldenBytes(.heartbeat), expected)
     }
+
+    /// The empty `StatusRequest` is still sent: its oneof field with a zero length.
+    func testStatusRequestBytesByHand() throws {
+        let expected: [UInt8] =
+            [0x0a, 0x12, 0x08, 0x01, 0x12, 0x0c] + Array("fleet-status".utf8) + [0x18, 0x01] + [0x5a, 0x00]
+        XCTAssertEqual(SampleFrames.statusRequest.encoded(), expected)
+        XCTAssertEqual(try Self.goldenBytes(.statusRequest), expected)
+    }
 }

@@ -14,7 +14,18 @@ final class InteropTests: XCTestCase {
     func testPythonDecodesFleetsGoldenFrames() throws {
         let result = try runPython(["check", Self.golden])
         XCTAssertEqual(result.status, 0, result.output)
-        XCTAssertTrue(result.output.contains("in 9 Fleet frames: 0 failed"), result.output)
+        XCTAssertTrue(
+            result.output.contains("in \(Payload.Kind.allCases.count) Fleet frames: 0 failed"), result.output)
+        // Python's encoding of the same values is byte for byte protobuf-c's, for every kind.
+        for kind in Payload.Kind.allCases {
+            XCTAssertTrue(
+                result.output.contains("ok   \(kind.rawValue): ") && !result.output.contains("FAIL \(kind.rawValue):"),
+                "\(kind.rawValue) not checked:\n\(result.output)")
+        }
+        XCTAssertEqual(
+            result.output.components(separatedBy: "python's encoding identical").count - 1,
+            Payload.Kind.allCases.count, result.output)
+        XCTAssertFalse(result.output.contains("differs in bytes"), result.output)
     }
 
     func testFleetDecodesPythonEncodedFrames() throws {

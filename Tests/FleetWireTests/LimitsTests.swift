@@ -36,6 +36,23 @@ final class LimitsTests: XCTestCase {
             garbage, .malformed, field: "", limits: DecodeLimits(maxFrameBytes: 4096, maxUnpackedBytes: 1 << 20))
     }
 
+    /// The status document has no length limit of its own: the frame cap bounds it, like every
+    /// other field.
+    func testOversizeStatusIsRefusedByTheFrameCap() {
+        let json = #"{"actors":""# + String(repeating: "x", count: 200_000) + #""}"#
+        let bytes = Frame(envelope: SampleFrames.learnerEnvelope, payload: .status(Status(json: json))).encoded()
+        // Tens of kB and more decode with the default limits, within a budget of twice the frame.
+        XCTAssertNil(decodeError(bytes))
+        let twice = DecodeLimits(maxFrameBytes: bytes.count, maxUnpackedBytes: 2 * bytes.count)
+        XCTAssertNil(decodeError(bytes, limits: twice))
+        assertRejected(
+            bytes, .frameTooLarge, field: "",
+            limits: DecodeLimits(maxFrameBytes: bytes.count - 1, maxUnpackedBytes: 1 << 30))
+        assertRejected(
+            bytes, .budgetExceeded, field: "",
+            limits: DecodeLimits(maxFrameBytes: bytes.count, maxUnpackedBytes: bytes.count / 2))
+    }
+
     func testBudgetExceededIsACleanError() {
         let scalars = Self.manyEmptyScalars(20_000)  // 40 kB on the wire
         let small = DecodeLimits(maxFrameBytes: 1 << 20, maxUnpackedBytes: 256 << 10)

@@ -24,7 +24,7 @@ final class RoundTripTests: XCTestCase {
             Payload.Kind.allCases.map(\.rawValue),
             [
                 "trajectory_batch", "group_batch", "weights", "hello", "welcome", "heartbeat",
-                "snapshot_request", "stats", "shutdown",
+                "snapshot_request", "stats", "shutdown", "status_request", "status",
             ])
     }
 
@@ -116,6 +116,30 @@ final class RoundTripTests: XCTestCase {
                         Scalar(name: "inf", value: .infinity), Scalar(name: "tiny", value: -.leastNonzeroMagnitude),
                     ]))))
         assertRoundTrip(Frame(envelope: env, payload: .shutdown(Shutdown(reason: ""))))
+        assertRoundTrip(Frame(envelope: env, payload: .statusRequest(StatusRequest())))
+        assertRoundTrip(Frame(envelope: env, payload: .status(Status(json: ""))))
+    }
+
+    func testStatusOfManyActorsRoundTrips() {
+        // A learner with 500 actors: about 50 kB of JSON, with non-ASCII text and JSON escapes.
+        let actors = (0..<500).map { i in
+            #""actor-\#(i)":{"state":"live","host":"hôte-\#(i % 7)-α🚀","weights_version":\#(1000 + i),"#
+                + #""batches_sent":\#(i * 37),"last_error":"tab\there \"quoted\" \\ \u0000"}"#
+        }
+        let json = #"{"version":3,"actors":{"# + actors.joined(separator: ",") + "}}"
+        XCTAssertGreaterThan(json.utf8.count, 50_000)
+        let frame = Frame(envelope: SampleFrames.learnerEnvelope, payload: .status(Status(json: json)))
+        assertRoundTrip(frame)
+    }
+
+    func testStatusRequestWithFieldsOfALaterSchemaStillDecodes() throws {
+        // A later schema may give StatusRequest options; this build reads such a request as a
+        // plain one.
+        var options = ProtoWriter()
+        options.uint(1, 7)
+        options.string(2, "verbose")
+        let frame = try Frame(decoding: ProtoWriter.frame(payloadField: 11, payload: options.bytes))
+        XCTAssertEqual(frame.payload, .statusRequest(StatusRequest()))
     }
 
     func testAbsentOptionalTrajectoryTensorsReadAsEmpty() throws {

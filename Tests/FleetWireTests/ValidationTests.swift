@@ -256,6 +256,38 @@ final class ValidationTests: XCTestCase {
             .emptyName, field: "stats.scalars[1].name")
     }
 
+    // MARK: - Status
+
+    /// A status frame whose `json` field holds `bytes` as they are.
+    private func statusFrame(json bytes: [UInt8]) -> [UInt8] {
+        var status = ProtoWriter()
+        status.lengthDelimited(1, bytes)
+        return ProtoWriter.frame(envelope: SampleFrames.learnerEnvelope, payloadField: 12, payload: status.bytes)
+    }
+
+    func testStatusJSONMustBeUTF8() {
+        let prefix = Array(#"{"host":"h"#.utf8)
+        let invalid: [(String, [UInt8])] = [
+            ("a stray byte", [0xff]),
+            ("a continuation byte alone", [0x80]),
+            ("a cut two-byte sequence", [0xc3]),
+            ("an overlong slash", [0xc0, 0xaf]),
+            ("a UTF-16 surrogate", [0xed, 0xa0, 0x80]),
+            ("beyond U+10FFFF", [0xf4, 0x90, 0x80, 0x80]),
+        ]
+        for (what, bad) in invalid {
+            let bytes = statusFrame(json: prefix + bad + Array(#""}"#.utf8))
+            assertRejected(bytes, .malformed, field: "status.json")
+            let length = prefix.count + bad.count + 2
+            XCTAssertEqual(
+                decodeError(bytes)?.detail, "not valid UTF-8 at byte \(prefix.count) of \(length)", what)
+        }
+        // Valid multi-byte text, and an empty document, decode.
+        let text = #"{"host":"hôte-α🚀"}"#
+        XCTAssertEqual(try Frame(decoding: statusFrame(json: Array(text.utf8))).payload, .status(Status(json: text)))
+        XCTAssertEqual(try Frame(decoding: statusFrame(json: [])).payload, .status(Status(json: "")))
+    }
+
     func testErrorDescriptionNamesFieldAndReason() {
         let error = WireError(.nonFinite, field: "trajectory_batch.rewards", "element 1")
         XCTAssertEqual(error.description, "trajectory_batch.rewards: non_finite: element 1")

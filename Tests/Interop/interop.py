@@ -24,6 +24,7 @@ PACK = {F32: "f", F64: "d", I32: "i", I64: "q", U8: "B", BOOL: "B"}
 
 ACTOR = dict(schema_version=1, sender_id="actor-7", incarnation=3, sequence=42)
 LEARNER = dict(schema_version=1, sender_id="learner", incarnation=2, sequence=7)
+STATUS_CLIENT = dict(schema_version=1, sender_id="fleet-status", incarnation=1, sequence=0)
 
 # kind -> (envelope, payload fields); a tensor is (dtype, shape, values)
 SAMPLES = {
@@ -63,6 +64,9 @@ SAMPLES = {
     "snapshot_request": (ACTOR, dict(have_version=11)),
     "stats": (ACTOR, dict(scalars=[("sps", 12345.5), ("queue_depth", 3.0)])),
     "shutdown": (LEARNER, dict(reason="operator")),
+    "status_request": (STATUS_CLIENT, dict()),
+    "status": (LEARNER, dict(
+        json='{"version":3,"actors":{"actor-0":{"state":"live","host":"h\u00f4te-\u03b1"}}}')),
 }
 
 

@@ -28,6 +28,8 @@ typedef struct Fleet__V1__SnapshotRequest Fleet__V1__SnapshotRequest;
 typedef struct Fleet__V1__Scalar Fleet__V1__Scalar;
 typedef struct Fleet__V1__Stats Fleet__V1__Stats;
 typedef struct Fleet__V1__Shutdown Fleet__V1__Shutdown;
+typedef struct Fleet__V1__StatusRequest Fleet__V1__StatusRequest;
+typedef struct Fleet__V1__Status Fleet__V1__Status;
 typedef struct Fleet__V1__Frame Fleet__V1__Frame;
 
 
@@ -347,6 +349,32 @@ struct  Fleet__V1__Shutdown
     , (char *)protobuf_c_empty_string }
 
 
+/*
+ * Anyone -> learner on the control channel: send me your counters (`fleet status`).
+ */
+struct  Fleet__V1__StatusRequest
+{
+  ProtobufCMessage base;
+};
+#define FLEET__V1__STATUS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fleet__v1__status_request__descriptor) \
+     }
+
+
+/*
+ * Learner -> the asker: its live counters as one JSON object (UTF-8), the document `fleet status`
+ * prints.
+ */
+struct  Fleet__V1__Status
+{
+  ProtobufCMessage base;
+  char *json;
+};
+#define FLEET__V1__STATUS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fleet__v1__status__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
 typedef enum {
   FLEET__V1__FRAME__PAYLOAD__NOT_SET = 0,
   FLEET__V1__FRAME__PAYLOAD_TRAJECTORY_BATCH = 2,
@@ -357,7 +385,9 @@ typedef enum {
   FLEET__V1__FRAME__PAYLOAD_HEARTBEAT = 7,
   FLEET__V1__FRAME__PAYLOAD_SNAPSHOT_REQUEST = 8,
   FLEET__V1__FRAME__PAYLOAD_STATS = 9,
-  FLEET__V1__FRAME__PAYLOAD_SHUTDOWN = 10
+  FLEET__V1__FRAME__PAYLOAD_SHUTDOWN = 10,
+  FLEET__V1__FRAME__PAYLOAD_STATUS_REQUEST = 11,
+  FLEET__V1__FRAME__PAYLOAD_STATUS = 12
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FLEET__V1__FRAME__PAYLOAD__CASE)
 } Fleet__V1__Frame__PayloadCase;
 
@@ -379,6 +409,8 @@ struct  Fleet__V1__Frame
     Fleet__V1__SnapshotRequest *snapshot_request;
     Fleet__V1__Stats *stats;
     Fleet__V1__Shutdown *shutdown;
+    Fleet__V1__StatusRequest *status_request;
+    Fleet__V1__Status *status;
   };
 };
 #define FLEET__V1__FRAME__INIT \
@@ -633,6 +665,44 @@ Fleet__V1__Shutdown *
 void   fleet__v1__shutdown__free_unpacked
                      (Fleet__V1__Shutdown *message,
                       ProtobufCAllocator *allocator);
+/* Fleet__V1__StatusRequest methods */
+void   fleet__v1__status_request__init
+                     (Fleet__V1__StatusRequest         *message);
+size_t fleet__v1__status_request__get_packed_size
+                     (const Fleet__V1__StatusRequest   *message);
+size_t fleet__v1__status_request__pack
+                     (const Fleet__V1__StatusRequest   *message,
+                      uint8_t             *out);
+size_t fleet__v1__status_request__pack_to_buffer
+                     (const Fleet__V1__StatusRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fleet__V1__StatusRequest *
+       fleet__v1__status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fleet__v1__status_request__free_unpacked
+                     (Fleet__V1__StatusRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fleet__V1__Status methods */
+void   fleet__v1__status__init
+                     (Fleet__V1__Status         *message);
+size_t fleet__v1__status__get_packed_size
+                     (const Fleet__V1__Status   *message);
+size_t fleet__v1__status__pack
+                     (const Fleet__V1__Status   *message,
+                      uint8_t             *out);
+size_t fleet__v1__status__pack_to_buffer
+                     (const Fleet__V1__Status   *message,
+                      ProtobufCBuffer     *buffer);
+Fleet__V1__Status *
+       fleet__v1__status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fleet__v1__status__free_unpacked
+                     (Fleet__V1__Status *message,
+                      ProtobufCAllocator *allocator);
 /* Fleet__V1__Frame methods */
 void   fleet__v1__frame__init
                      (Fleet__V1__Frame         *message);
@@ -693,6 +763,12 @@ typedef void (*Fleet__V1__Stats_Closure)
 typedef void (*Fleet__V1__Shutdown_Closure)
                  (const Fleet__V1__Shutdown *message,
                   void *closure_data);
+typedef void (*Fleet__V1__StatusRequest_Closure)
+                 (const Fleet__V1__StatusRequest *message,
+                  void *closure_data);
+typedef void (*Fleet__V1__Status_Closure)
+                 (const Fleet__V1__Status *message,
+                  void *closure_data);
 typedef void (*Fleet__V1__Frame_Closure)
                  (const Fleet__V1__Frame *message,
                   void *closure_data);
@@ -716,6 +792,8 @@ extern const ProtobufCMessageDescriptor fleet__v1__snapshot_request__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__scalar__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__stats__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__shutdown__descriptor;
+extern const ProtobufCMessageDescriptor fleet__v1__status_request__descriptor;
+extern const ProtobufCMessageDescriptor fleet__v1__status__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__frame__descriptor;
 
 PROTOBUF_C__END_DECLS
