@@ -27,6 +27,12 @@ extension SocketOption where Value == Bool {
     public static var routerMandatory: Self {
         .bool("ZMQ_ROUTER_MANDATORY", _ZMQConstant.routerMandatory)
     }
+    /// A ROUTER hands a routing id over to a new connection that claims it, instead of refusing
+    /// that connection while the old one lingers (`ZMQ_ROUTER_HANDOVER`; set-only). A restarted
+    /// peer with the same id is reachable at once.
+    public static var routerHandover: Self {
+        .bool("ZMQ_ROUTER_HANDOVER", _ZMQConstant.routerHandover)
+    }
 }
 
 extension SocketOption where Value == Duration? {

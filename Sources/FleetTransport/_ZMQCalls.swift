@@ -157,7 +157,8 @@ enum _ZMQConstant {
     static let heartbeatTTL = ZMQ_HEARTBEAT_TTL
     static let maxmsgsize = ZMQ_MAXMSGSIZE, immediate = ZMQ_IMMEDIATE
     static let reconnectIvl = ZMQ_RECONNECT_IVL, reconnectIvlMax = ZMQ_RECONNECT_IVL_MAX
-    static let routingID = ZMQ_ROUTING_ID, routerMandatory = ZMQ_ROUTER_MANDATORY
+    static let routingID = ZMQ_ROUTING_ID, routerMandatory = ZMQ_ROUTER_MANDATORY,
+        routerHandover = ZMQ_ROUTER_HANDOVER
     static let eterm = ETERM, efsm = EFSM, enocompatproto = ENOCOMPATPROTO, emthread = EMTHREAD
 }
 

@@ -22,7 +22,7 @@ final class CLITests: XCTestCase {
     func testUnbuiltSubcommandsSaySoAndFail() throws {
         let invocations: [[String]] = [
             ["replay", "a.rec", "--config", "cartpole.toml"], ["inspect", "a.rec"],
-            ["status", "tcp://127.0.0.1:5555"], ["sft", "lm.toml"],
+            ["sft", "lm.toml"],
         ]
         for arguments in invocations {
             let result = try FleetProcess.run(arguments)

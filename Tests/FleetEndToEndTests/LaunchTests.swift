@@ -90,6 +90,25 @@ final class LaunchTests: XCTestCase {
         XCTAssertLessThan(steps, 50_000_000)
     }
 
+    func testKillingTheLearnerStopsTheClusterAndSaysWhy() throws {
+        let directory = try temporaryDirectory()
+        let runDir = directory.appendingPathComponent("run")
+        let launch = try ChildProcess(
+            ["launch", config, "--actors", "2", "--set", "total_timesteps=50000000", "--run-dir", runDir.path],
+            outputDirectory: directory, name: "launch", test: self)
+        waitForFirstIteration(runDir, while: launch)
+        let pid = launch.process.processIdentifier
+        let learner = try XCTUnwrap(children(of: pid, running: "learner").first)
+        let actors = children(of: pid, running: "actor")
+        XCTAssertEqual(actors.count, 2)
+        kill(learner, SIGKILL)
+        let status = launch.wait(seconds: 15)
+        XCTAssertNotNil(status)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(launch.stderr.contains("the learner died (signal 9); actors stopped"), launch.stderr)
+        for actor in actors { XCTAssertNotEqual(kill(actor, 0), 0, "actor \(actor) is still running") }
+    }
+
     func testTheLearnerFailingFailsTheLaunch() throws {
         let directory = try temporaryDirectory()
         // The learner refuses to start in a run directory that is not empty.

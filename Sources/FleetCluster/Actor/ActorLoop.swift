@@ -46,6 +46,8 @@ public final class ActorLoop {
     private var sequence: UInt64 = 0
     private var stopReason: String?
     private var lastHeartbeat = ContinuousClock.now
+    /// The weights version the latest heartbeat reported.
+    private var reportedVersion: UInt64?
     private let log: (String) -> Void
 
     /// The actor id of actor `index`.
@@ -134,8 +136,11 @@ public final class ActorLoop {
         if ready[controlIndex].contains(.readable) {
             while let bytes = try receiveNow(sockets.control) { handle(frameBytes: bytes, isSnapshot: true) }
         }
-        if ContinuousClock.now - lastHeartbeat >= ChannelLimits.heartbeatInterval {
+        // A heartbeat is due every interval, and at once when new weights were taken: the
+        // learner measures weight-broadcast latency by it.
+        if ContinuousClock.now - lastHeartbeat >= ChannelLimits.heartbeatInterval || heldVersion != reportedVersion {
             lastHeartbeat = .now
+            reportedVersion = heldVersion
             try sendControl(
                 .heartbeat(Heartbeat(weightsVersion: heldVersion ?? 0, batchesSent: batchesSent)))
         }

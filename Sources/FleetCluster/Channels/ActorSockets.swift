@@ -11,15 +11,18 @@ final class ActorSockets {
     /// to `endpoints`. The subscription is in place before anything is asked of the learner.
     init(context: Context, endpoints: ChannelEndpoints, actorID: String) throws(ZMQError) {
         weights = try Socket(context, .sub, linger: ChannelLimits.linger)
+        try weights.enableConnectionHeartbeats()
         try weights.set(.receiveHighWaterMark, to: ChannelLimits.weightsQueue)
         try weights.subscribe()
         try weights.connect(endpoints.weights)
         control = try Socket(context, .dealer, linger: ChannelLimits.linger)
+        try control.enableConnectionHeartbeats()
         try control.set(.routingID, to: Array(actorID.utf8))
         try control.set(.sendHighWaterMark, to: ChannelLimits.controlQueue)
         try control.set(.receiveHighWaterMark, to: ChannelLimits.controlQueue)
         try control.connect(endpoints.control)
         batches = try Socket(context, .push, linger: ChannelLimits.linger)
+        try batches.enableConnectionHeartbeats()
         try batches.set(.sendHighWaterMark, to: ChannelLimits.batchSendQueue)
         try batches.set(.sendTimeout, to: ChannelLimits.batchSendRetry)
         try batches.connect(endpoints.batches)

@@ -26,4 +26,8 @@ public enum ChannelLimits {
     public static let snapshotRetry: Duration = .seconds(2)
     /// How often an actor reports its weights version.
     public static let heartbeatInterval: Duration = .seconds(1)
+    /// ZeroMQ's own (ZMTP) heartbeats on every connection: a peer silent this long after a ping
+    /// is dropped, so a dead host's connection does not linger in the learner's queues.
+    public static let connectionHeartbeat: Duration = .seconds(1)
+    public static let connectionTimeout: Duration = .seconds(10)
 }

@@ -18,6 +18,9 @@ final class LearnerSockets {
         try control.set(.sendHighWaterMark, to: ChannelLimits.controlQueue)
         try control.set(.receiveHighWaterMark, to: ChannelLimits.controlQueue)
         try control.set(.maxMessageSize, to: Int64(ChannelLimits.maxControlBytes))
+        // A restarted actor (same id, new connection) takes its routing id over at once.
+        try control.set(.routerHandover, to: true)
+        for socket in [batches, weights, control] { try socket.enableConnectionHeartbeats() }
         try batches.bind(endpoints.batches)
         try weights.bind(endpoints.weights)
         try control.bind(endpoints.control)

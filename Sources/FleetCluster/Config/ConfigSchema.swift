@@ -52,6 +52,16 @@ public enum ConfigSchema {
             "max_policy_lag", .int, default: 1, .nonNegative,
             doc: "reject batches from policies more than this many versions old"),
         ConfigKey(
+            "actor_timeout", .double, default: 5.0, .positive,
+            doc: "seconds of silence (heartbeats come every second) after which an actor is lost and "
+                + "updates stop waiting for it"),
+        ConfigKey(
+            "join_timeout", .double, default: 30.0, .positive,
+            doc: "seconds from the learner's start during which updates wait for actors not yet joined"),
+        ConfigKey(
+            "ingress_byte_budget", .int, default: 268_435_456, .positive,
+            doc: "bytes of admitted batches the learner holds before it stops reading more"),
+        ConfigKey(
             "endpoints.batches", .string, default: "inproc://fleet-batches",
             doc: "batch channel: the learner's PULL binds here, actors PUSH to it"),
         ConfigKey(

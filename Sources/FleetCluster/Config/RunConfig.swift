@@ -11,6 +11,12 @@ public struct RunConfig: Hashable, Sendable {
     public var numActors: Int
     /// Batches from policies more than this many versions old are rejected.
     public var maxPolicyLag: Int
+    /// Silence after which the learner declares an actor lost and stops waiting for it.
+    public var actorTimeout: Duration
+    /// How long from its start the learner waits for actors that have not joined yet.
+    public var joinTimeout: Duration
+    /// Bytes of admitted batches the learner holds before it stops reading more.
+    public var ingressByteBudget: Int
     /// Where the learner binds its three channels and actors connect.
     public var endpoints: ChannelEndpoints
     public var ppo: PPOConfig
@@ -29,6 +35,9 @@ public struct RunConfig: Hashable, Sendable {
         runDirectory = config.optionalString("run_dir")
         numActors = config.int("num_actors")
         maxPolicyLag = config.int("max_policy_lag")
+        actorTimeout = .seconds(min(config.double("actor_timeout"), 1e9))
+        joinTimeout = .seconds(min(config.double("join_timeout"), 1e9))
+        ingressByteBudget = config.int("ingress_byte_budget")
         endpoints = ChannelEndpoints(
             batches: config.string("endpoints.batches"), weights: config.string("endpoints.weights"),
             control: config.string("endpoints.control"))

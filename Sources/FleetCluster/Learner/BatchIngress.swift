@@ -1,11 +1,14 @@
 import FleetAlgorithms
 import FleetWire
 
-/// A batch the learner accepted: its rollout and the episodes it finished.
+/// A batch the learner accepted: its rollout, the episodes it finished, and its frame's size and
+/// arrival (for the queue's byte bound and the batch-age metric).
 struct AdmittedBatch {
     var rollout: Rollout
     var episodeReturns: [Float]
     var episodeLengths: [Int64]
+    var frameBytes: Int
+    var arrival: ContinuousClock.Instant
 }
 
 /// The learner's door for batch frames: decode and validate (`WireError`), then the run's own
@@ -36,8 +39,11 @@ struct BatchIngress {
         self.limits = limits
     }
 
-    /// Admits the frame `bytes` while the learner holds weights version `learnerVersion`, or says why not.
-    mutating func admit(_ bytes: [UInt8], learnerVersion: UInt64) -> Result<AdmittedBatch, BatchRejection> {
+    /// Admits the frame `bytes`, arrived at `arrival` while the learner holds weights version
+    /// `learnerVersion`, or says why not.
+    mutating func admit(
+        _ bytes: [UInt8], learnerVersion: UInt64, arrival: ContinuousClock.Instant = .now
+    ) -> Result<AdmittedBatch, BatchRejection> {
         let frame: Frame
         do {
             frame = try Frame(decoding: bytes, limits: limits)
@@ -99,7 +105,7 @@ struct BatchIngress {
         return .success(
             AdmittedBatch(
                 rollout: rollout, episodeReturns: batch.episodeReturns.float32 ?? [],
-                episodeLengths: batch.episodeLengths.int64 ?? []))
+                episodeLengths: batch.episodeLengths.int64 ?? [], frameBytes: bytes.count, arrival: arrival))
     }
 
     /// What differs from the run's shapes, or nil. (Validation has checked that the tensors agree

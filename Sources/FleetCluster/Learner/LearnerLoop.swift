@@ -4,8 +4,9 @@ import FleetTransport
 import FleetWire
 import Foundation
 
-/// The learner: binds the three channels, answers actors on the control channel, admits batches
-/// (``BatchIngress``), and once it holds one rollout of every actor runs a PPO update, bumps the
+/// The learner: binds the three channels, answers actors (and `fleet status`) on the control
+/// channel, admits batches (``BatchIngress``) into a queue bounded in batches and bytes, and once
+/// it holds a batch of every actor it waits for (``ActorRoster``) runs a PPO update, bumps the
 /// weights version and publishes the new weights. It stops after the run's iterations, tells the
 /// actors to shut down and writes `summary.json`.
 ///
@@ -17,7 +18,7 @@ public final class LearnerLoop {
         public var stallTimeout: Duration
         /// The learner's incarnation, told to actors in `Welcome`.
         public var incarnation: UInt64
-        /// Where warnings go (rejections, rate-limited); standard error by default.
+        /// Where warnings go (rejections, rate-limited; actors lost and back); standard error by default.
         public var log: (String) -> Void
         /// Asked about ten times a second; true ends the run early (Ctrl-C), with a summary.
         public var stopRequested: () -> Bool
@@ -43,8 +44,8 @@ public final class LearnerLoop {
     public private(set) var envSteps = 0
     /// Rejected batches by reason.
     public var rejected: [String: Int] { rejections.counts }
-    /// Actors that said Hello.
-    public private(set) var actorsStarted = 0
+    /// Actor starts heard (a Hello with a new incarnation).
+    public var actorsStarted: Int { roster.records.values.reduce(0) { $0 + $1.joins } }
     /// Whether the run ended early because a stop was requested.
     public private(set) var wasInterrupted = false
 
@@ -54,15 +55,20 @@ public final class LearnerLoop {
     private let batchesIndex: Int, controlIndex: Int
     private var ingress: BatchIngress
     private var rejections: RejectionCounter
-    private let actorIDs: [String]
-    private var queued: [String: [AdmittedBatch]] = [:]
-    private var routingIDs: [[UInt8]] = []
+    private var roster: ActorRoster
+    private var queue = BatchQueue()
+    private var weightSync = WeightSyncTracker()
+    /// Batches trained on, by their policy lag at the update.
+    private var lagHistogram: [UInt64: Int] = [:]
+    /// The control routing id of every actor that said Hello, for Shutdown.
+    private var routingIDs: [String: [UInt8]] = [:]
     private var returns: ReturnTracker
     private let metrics: MetricsLogger?
     private let directory: RunDirectory?
     private let envID: String
     private var weightsFrame: [UInt8] = []
     private var sequence: UInt64 = 0
+    private var start = ContinuousClock.now
 
     /// Builds the agent and PPO learner of `config` and binds `config.endpoints` in `context`.
     /// `metrics` receives one step per iteration; `directory` receives `summary.json`.
@@ -78,7 +84,8 @@ public final class LearnerLoop {
         envID = probe.id
         let agent = config.makeAgent(for: probe, seed: config.seed)
         learner = PPOLearner(agent: agent, settings: config.ppoSettings, seed: config.seed)
-        actorIDs = (0..<config.numActors).map { ActorLoop.id(index: $0) }
+        let actorIDs = (0..<config.numActors).map { ActorLoop.id(index: $0) }
+        roster = ActorRoster(ids: actorIDs, actorTimeout: config.actorTimeout, joinTimeout: config.joinTimeout)
         ingress = BatchIngress(
             actorIDs: Set(actorIDs), numSteps: config.ppo.numSteps, numEnvs: config.ppo.numEnvs,
             observationSize: probe.observationSize, actionKind: probe.actionKind,
@@ -96,7 +103,8 @@ public final class LearnerLoop {
     /// when batches stop coming.
     @discardableResult
     public func run() throws -> RunSummary {
-        let start = ContinuousClock.now
+        start = .now
+        roster.start = start
         var lastAccepted = start
         while learner.iteration < config.learnerIterations {
             if options.stopRequested() {
@@ -106,15 +114,22 @@ public final class LearnerLoop {
             let ready = try poller.poll(timeout: .milliseconds(100))
             if ready[controlIndex].contains(.readable) { try serviceControl() }
             if ready[batchesIndex].contains(.readable), try receiveBatches() > 0 { lastAccepted = .now }
-            if let rollouts = takeIterationBatches() {
-                try update(with: rollouts, start: start)
+            let now = ContinuousClock.now
+            for id in roster.loseSilentActors(at: now) {
+                weightSync.forget(id, at: now)
+                options.log(
+                    "learner: \(id) is lost: nothing heard for \(config.actorTimeout); updates go on without it")
+            }
+            dropStaleBatches()
+            if let batches = queue.takeOneEach(of: roster.awaited(at: now)) {
+                try update(with: batches)
                 lastAccepted = .now
-            } else if ContinuousClock.now - lastAccepted > options.stallTimeout {
-                throw LearnerError.stalled(seconds: seconds(options.stallTimeout), iteration: learner.iteration)
+            } else if now - lastAccepted > options.stallTimeout {
+                throw LearnerError.stalled(seconds: options.stallTimeout.seconds, iteration: learner.iteration)
             }
         }
         shutDownActors(reason: wasInterrupted ? "interrupted" : "training finished")
-        let summary = makeSummary(wallSeconds: seconds(ContinuousClock.now - start))
+        let summary = makeSummary(wallSeconds: (ContinuousClock.now - start).seconds)
         try metrics?.close()
         if let directory {
             try PolicyFile.write(
@@ -131,21 +146,40 @@ public final class LearnerLoop {
             guard message.count == 2 else { continue }
             let routingID = message[0]
             guard let frame = try? Frame(decoding: message[1]) else { continue }
+            let sender = frame.envelope.senderID
+            let now = ContinuousClock.now
             switch frame.payload {
-            case .hello:
-                if !routingIDs.contains(routingID) {
-                    routingIDs.append(routingID)
-                    actorsStarted += 1
+            case .hello(let hello):
+                guard
+                    roster.hello(
+                        sender, incarnation: frame.envelope.incarnation, host: hello.host, pid: hello.pid, at: now)
+                else {
+                    reply(to: routingID, .shutdown(Shutdown(reason: "\(sender) is not an actor of this run")))
+                    continue
                 }
+                routingIDs[sender] = routingID
                 reply(to: routingID, .welcome(Welcome(weightsVersion: version, learnerIncarnation: options.incarnation)))
+            case .heartbeat(let heartbeat):
+                noteHeard(from: sender, at: now)
+                guard roster.contains(sender) else { continue }
+                roster.heartbeat(sender, weightsVersion: heartbeat.weightsVersion, at: now)
+                weightSync.acknowledged(by: sender, version: heartbeat.weightsVersion, at: now)
             case .snapshotRequest:
+                noteHeard(from: sender, at: now)
                 try? sockets.control.send(multipart: [routingID, weightsFrame], flags: .dontWait)
-            case .heartbeat, .stats:
-                break
+            case .stats:
+                noteHeard(from: sender, at: now)
+            case .statusRequest:
+                if let json = try? status(at: now).json() { reply(to: routingID, .status(Status(json: json))) }
             default:
                 options.log("learner: ignored a \(frame.kind.rawValue) message on the control channel")
             }
         }
+    }
+
+    /// Marks `sender` live if it is one of the run's actors, and says so when it was lost.
+    private func noteHeard(from sender: String, at now: ContinuousClock.Instant) {
+        if roster.heard(sender, at: now) { options.log("learner: \(sender) is back") }
     }
 
     private func reply(to routingID: [UInt8], _ payload: Payload) {
@@ -153,24 +187,33 @@ public final class LearnerLoop {
     }
 
     private func shutDownActors(reason: String) {
-        for routingID in routingIDs { reply(to: routingID, .shutdown(Shutdown(reason: reason))) }
+        for id in roster.ids {
+            if let routingID = routingIDs[id] { reply(to: routingID, .shutdown(Shutdown(reason: reason))) }
+        }
     }
 
     // MARK: - Batches
 
-    /// Admits every batch waiting now; returns how many were accepted.
+    /// Admits batches waiting now; returns how many were accepted. Past `ingress_byte_budget` it
+    /// stops reading while an update can go ahead (leaving the rest in ZeroMQ's bounded queues,
+    /// so actors wait), and reads on only when an update still lacks a batch.
     private func receiveBatches() throws -> Int {
         var accepted = 0
-        while let message = try receiveNow(sockets.batches, multipart: false) {
-            switch ingress.admit(message[0], learnerVersion: version) {
+        while queue.bytes < config.ingressByteBudget || !updateIsReady,
+            let message = try receiveNow(sockets.batches, multipart: false)
+        {
+            let now = ContinuousClock.now
+            switch ingress.admit(message[0], learnerVersion: version, arrival: now) {
             case .success(let batch):
                 let sender = batch.rollout.streamID
-                guard queued[sender, default: []].count < maxQueuedPerActor else {
+                guard queue.count(from: sender) < maxQueuedPerActor else {
                     rejections.count(
                         BatchRejection(BatchRejection.queueFull, sender: sender, "\(maxQueuedPerActor) batches already wait"))
                     continue
                 }
-                queued[sender, default: []].append(batch)
+                noteHeard(from: sender, at: now)
+                roster.accepted(batchFrom: sender, at: now)
+                queue.append(batch)
                 accepted += 1
             case .failure(let rejection):
                 rejections.count(rejection)
@@ -179,35 +222,40 @@ public final class LearnerLoop {
         return accepted
     }
 
+    /// Whether every actor the next update waits for has a batch queued.
+    private var updateIsReady: Bool {
+        let awaited = roster.awaited(at: .now)
+        return !awaited.isEmpty && awaited.allSatisfy { queue.count(from: $0) > 0 }
+    }
+
     /// The most batches one actor may have waiting: a paced actor has at most `max_policy_lag + 1`,
     /// plus one it may resend after a snapshot; more would let one sender grow the learner's memory.
     private var maxQueuedPerActor: Int { config.maxPolicyLag + 2 }
 
-    /// One batch of every actor, oldest first, once each has one; batches that went stale while
-    /// queued are dropped and counted.
-    private func takeIterationBatches() -> [AdmittedBatch]? {
-        for id in actorIDs {
-            while let first = queued[id]?.first, version - first.rollout.policyVersion > UInt64(config.maxPolicyLag) {
-                queued[id]?.removeFirst()
-                rejections.count(
-                    BatchRejection(BatchRejection.stale, sender: id, "went stale while queued (policy v\(first.rollout.policyVersion))"))
-            }
+    /// Drops and counts the queued batches that went stale while they waited.
+    private func dropStaleBatches() {
+        for batch in queue.removeStale(learnerVersion: version, maxPolicyLag: UInt64(config.maxPolicyLag)) {
+            rejections.count(
+                BatchRejection(
+                    BatchRejection.stale, sender: batch.rollout.streamID,
+                    "went stale while queued (policy v\(batch.rollout.policyVersion))"))
         }
-        guard actorIDs.allSatisfy({ !(queued[$0]?.isEmpty ?? true) }) else { return nil }
-        return actorIDs.map { queued[$0]!.removeFirst() }
     }
 
     // MARK: - Updates
 
-    private func update(with batches: [AdmittedBatch], start: ContinuousClock.Instant) throws {
-        let lag = batches.map { Double(version - $0.rollout.policyVersion) }.reduce(0, +) / Double(batches.count)
+    private func update(with batches: [AdmittedBatch]) throws {
+        let now = ContinuousClock.now
+        let lags = batches.map { version - $0.rollout.policyVersion }
+        for lag in lags { lagHistogram[lag, default: 0] += 1 }
         let statistics = learner.update(batches.map(\.rollout))
         version += 1
         envSteps += batches.reduce(0) { $0 + $1.rollout.numSteps * $1.rollout.numEnvs }
         encodeWeights()
         try? sockets.weights.send(weightsFrame, flags: .dontWait)
+        weightSync.published(version, at: .now, to: Set(roster.ids(in: .live)))
 
-        let wallSeconds = seconds(ContinuousClock.now - start)
+        let wallSeconds = (ContinuousClock.now - start).seconds
         let episodeReturns = batches.flatMap(\.episodeReturns)
         let episodeLengths = batches.flatMap(\.episodeLengths)
         for episodeReturn in episodeReturns {
@@ -231,9 +279,15 @@ public final class LearnerLoop {
             MetricScalar(MetricTag.clipFraction, statistics.clipFraction),
             MetricScalar(MetricTag.explainedVariance, statistics.explainedVariance),
             MetricScalar(MetricTag.policyVersion, Double(version)),
-            MetricScalar(MetricTag.policyLag, lag),
-            MetricScalar(MetricTag.queueDepth, Double(queued.values.reduce(0) { $0 + $1.count })),
+            MetricScalar(MetricTag.policyLag, mean(lags.map(Double.init))),
+            MetricScalar(MetricTag.policyLagMax, Double(lags.max() ?? 0)),
+            MetricScalar(MetricTag.queueDepth, Double(queue.count)),
+            MetricScalar(MetricTag.queueBytes, Double(queue.bytes)),
+            MetricScalar(MetricTag.batchAgeSeconds, mean(batches.map { (now - $0.arrival).seconds })),
+            MetricScalar(MetricTag.actorsLive, Double(roster.ids(in: .live).count)),
         ]
+        let syncs = weightSync.takeCompleted()
+        if !syncs.isEmpty { scalars.append(MetricScalar(MetricTag.weightSyncSeconds, mean(syncs))) }
         for (reason, count) in rejected.sorted(by: { $0.key < $1.key }) {
             scalars.append(MetricScalar(MetricTag.rejected(reason), Double(count)))
         }
@@ -251,13 +305,45 @@ public final class LearnerLoop {
     }
 
     private func makeSummary(wallSeconds: Double) -> RunSummary {
-        RunSummary(
+        let joined = roster.records.values.filter { $0.joins > 0 }.count
+        return RunSummary(
             algorithm: config.algorithm, env: envID, seed: config.seed, envSteps: envSteps,
             wallSeconds: wallSeconds, sps: Double(envSteps) / max(wallSeconds, 1e-9), episodes: returns.episodes,
             finalReturnMean100: returns.meanReturn, rewardThreshold: returns.threshold,
             solvedAtStep: returns.solvedAtStep, solvedWallSeconds: returns.solvedWallSeconds,
             policyVersion: Int(version), weightsSHA256: weightsSHA256(learner.agent.policyParameters()).description,
-            actors: RunSummary.Actors(started: actorsStarted, restarts: 0), rejected: rejected)
+            actors: RunSummary.Actors(started: actorsStarted, restarts: actorsStarted - joined), rejected: rejected)
+    }
+
+    /// The live counters `fleet status` prints.
+    func status(at now: ContinuousClock.Instant) -> LearnerStatus {
+        let wallSeconds = (now - start).seconds
+        var actors: [String: LearnerStatus.ActorStatus] = [:]
+        for id in roster.ids {
+            let record = roster.records[id]!
+            let joined = record.joins > 0
+            actors[id] = LearnerStatus.ActorStatus(
+                state: record.state.rawValue, incarnation: joined ? record.incarnation : nil,
+                host: joined ? record.host : nil, pid: joined ? record.pid : nil, joins: record.joins,
+                losses: record.losses, weightsVersion: record.weightsVersion,
+                versionsBehind: record.weightsVersion.map { version - min($0, version) },
+                batchesAccepted: record.batchesAccepted, batchesQueued: queue.count(from: id),
+                rejected: rejections.bySender[id] ?? [:], secondsSinceHeard: record.lastSeen.map { (now - $0).seconds })
+        }
+        return LearnerStatus(
+            algorithm: config.algorithm, env: envID, learnerIncarnation: options.incarnation, policyVersion: version,
+            iteration: learner.iteration, iterations: config.learnerIterations, envSteps: envSteps,
+            wallSeconds: wallSeconds, sps: Double(envSteps) / max(wallSeconds, 1e-9), returnMean100: returns.meanReturn,
+            maxPolicyLag: config.maxPolicyLag,
+            policyLagHistogram: Dictionary(uniqueKeysWithValues: lagHistogram.map { (String($0.key), $0.value) }),
+            actors: actors,
+            queue: LearnerStatus.Queue(
+                batches: queue.count, bytes: queue.bytes, byteBudget: config.ingressByteBudget,
+                oldestBatchSeconds: queue.oldestArrival.map { (now - $0).seconds }),
+            rejected: rejected, rejectedBySender: rejections.bySender,
+            weightSync: LearnerStatus.WeightSync(
+                versionsMeasured: weightSync.measured, lastSeconds: weightSync.lastSeconds,
+                meanSeconds: weightSync.meanSeconds, maxSeconds: weightSync.maxSeconds))
     }
 
     // MARK: - Helpers
@@ -277,9 +363,4 @@ public final class LearnerLoop {
     }
 }
 
-private func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
-
-private func seconds(_ duration: Duration) -> Double {
-    let (whole, fraction) = duration.components
-    return Double(whole) + Double(fraction) * 1e-18
-}
+private func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }

@@ -3,16 +3,20 @@
 struct RejectionCounter {
     /// Rejections so far, by reason.
     private(set) var counts: [String: Int] = [:]
-    private var perSender: [String: Int] = [:]
+    /// Rejections so far by sender (`?` when the frame had none), then by reason. Sender ids come
+    /// from the wire: past ``maxSenders`` distinct ones, the rest are counted under `other`.
+    private(set) var bySender: [String: [String: Int]] = [:]
+    static let maxSenders = 256
     let log: (String) -> Void
 
     init(log: @escaping (String) -> Void) { self.log = log }
 
     mutating func count(_ rejection: BatchRejection) {
         counts[rejection.reason, default: 0] += 1
-        let key = "\(rejection.sender ?? "?")|\(rejection.reason)"
-        let seen = perSender[key, default: 0] + 1
-        perSender[key] = seen
+        var sender = rejection.sender ?? "?"
+        if bySender[sender] == nil, bySender.count >= Self.maxSenders { sender = "other" }
+        let seen = bySender[sender, default: [:]][rejection.reason, default: 0] + 1
+        bySender[sender, default: [:]][rejection.reason] = seen
         if isLogWorthy(seen) {
             log("learner: rejected a batch (\(seen) so far like it): \(rejection)")
         }

@@ -25,8 +25,18 @@ public enum MetricTag {
     public static let clipFraction = "losses/clipfrac"
     public static let explainedVariance = "losses/explained_variance"
     public static let policyVersion = "pipeline/policy_version"
+    /// The mean policy lag of an update's batches, and the largest.
     public static let policyLag = "pipeline/policy_lag"
+    public static let policyLagMax = "pipeline/policy_lag_max"
+    /// Batches, and their frame bytes, admitted and waiting after an update.
     public static let queueDepth = "pipeline/queue_depth"
+    public static let queueBytes = "pipeline/queue_bytes"
+    /// The mean time an update's batches waited at the learner, in seconds.
+    public static let batchAgeSeconds = "pipeline/batch_age_seconds"
+    /// Actors heard from within `actor_timeout`.
+    public static let actorsLive = "pipeline/actors_live"
+    /// Weight-broadcast latency (publish until every live actor holds the version), the mean of
+    /// the versions completed since the previous update, in seconds.
     public static let weightSyncSeconds = "pipeline/weight_sync_seconds"
 
     /// The tag counting batches rejected for `reason` (`pipeline/rejected/stale`).

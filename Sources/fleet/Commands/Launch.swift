@@ -35,6 +35,9 @@ struct Launch: ParsableCommand {
         let learnerArguments =
             ["learner"] + shared + ["--run-dir", runDir]
             + ["batches", "weights", "control"].flatMap { ["--set", "endpoints.\($0)=ipc://\(socketDirectory)/\($0)"] }
+        // Written straight away (print's buffer would hold it back in a pipe): scripts wait for it.
+        FileHandle.standardOutput.write(
+            Data("fleet launch: \(resolved.numActors) actors; live counters: fleet status ipc://\(socketDirectory)\n".utf8))
         let stop = StopSignals()
         let supervisor = ClusterSupervisor(
             learner: ChildCommand(executable: Self.executable, arguments: learnerArguments),

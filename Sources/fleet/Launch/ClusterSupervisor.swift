@@ -83,7 +83,7 @@ final class ClusterSupervisor {
             } else {
                 slot.gaveUp = true
                 say("\(child.name) died (\(ending)) after \(slot.restarts) restarts; giving up on it; "
-                    + "the learner waits for a rollout of every actor, so the run stalls until its stall timeout")
+                    + "the learner goes on without it once actor_timeout passes")
             }
             return
         }

@@ -1,0 +1,116 @@
+/// What the learner knows of each actor of the run, and which of them the next update waits for.
+///
+/// An actor is *pending* until it says Hello, *live* while it is heard from (heartbeats every
+/// second, batches, any control message), and *lost* once it has been silent for `actorTimeout`
+/// (dead, frozen, cut off). Hearing from a lost actor makes it live again. Updates wait for a
+/// batch of every live actor, and for pending ones only during `joinTimeout` from the learner's
+/// start: an actor that never comes (or that a supervisor gave up on) stops holding the run up.
+struct ActorRoster {
+    /// Where an actor stands.
+    enum State: String, Sendable {
+        case pending, live, lost
+    }
+
+    /// One actor, as last heard.
+    struct Record {
+        var state = State.pending
+        var incarnation: UInt64 = 0
+        var host = ""
+        var pid: UInt32 = 0
+        /// Hellos heard: one per start of the actor.
+        var joins = 0
+        /// Times it was declared lost.
+        var losses = 0
+        /// The weights version its latest heartbeat reported.
+        var weightsVersion: UInt64?
+        var batchesAccepted = 0
+        var lastSeen: ContinuousClock.Instant?
+    }
+
+    /// The run's actor ids, in the order updates take their batches.
+    let ids: [String]
+    let actorTimeout: Duration
+    let joinTimeout: Duration
+    /// The learner's start, from which `joinTimeout` runs.
+    var start: ContinuousClock.Instant
+    private(set) var records: [String: Record]
+
+    init(ids: [String], actorTimeout: Duration, joinTimeout: Duration, start: ContinuousClock.Instant = .now) {
+        self.ids = ids
+        self.actorTimeout = actorTimeout
+        self.joinTimeout = joinTimeout
+        self.start = start
+        records = Dictionary(uniqueKeysWithValues: ids.map { ($0, Record()) })
+    }
+
+    /// Whether `id` is one of the run's actors.
+    func contains(_ id: String) -> Bool { records[id] != nil }
+
+    /// Records a Hello: a start (or restart) of `id`. Returns false for an id outside the run.
+    mutating func hello(_ id: String, incarnation: UInt64, host: String, pid: UInt32, at now: ContinuousClock.Instant)
+        -> Bool
+    {
+        guard var record = records[id] else { return false }
+        if record.joins == 0 || incarnation != record.incarnation { record.joins += 1 }
+        record.incarnation = incarnation
+        record.host = host
+        record.pid = pid
+        records[id] = record
+        heard(id, at: now)
+        return true
+    }
+
+    /// Records any sign of life from `id`; returns true when it was lost and is back.
+    @discardableResult
+    mutating func heard(_ id: String, at now: ContinuousClock.Instant) -> Bool {
+        guard var record = records[id] else { return false }
+        let wasLost = record.state == .lost
+        record.state = .live
+        record.lastSeen = now
+        records[id] = record
+        return wasLost
+    }
+
+    /// Records a heartbeat's weights version.
+    mutating func heartbeat(_ id: String, weightsVersion: UInt64, at now: ContinuousClock.Instant) {
+        records[id]?.weightsVersion = weightsVersion
+        heard(id, at: now)
+    }
+
+    /// Counts a batch of `id` taken into the queue.
+    mutating func accepted(batchFrom id: String, at now: ContinuousClock.Instant) {
+        records[id]?.batchesAccepted += 1
+        heard(id, at: now)
+    }
+
+    /// Declares lost every live actor silent for `actorTimeout`; returns their ids.
+    mutating func loseSilentActors(at now: ContinuousClock.Instant) -> [String] {
+        var lost: [String] = []
+        for id in ids {
+            guard var record = records[id], record.state == .live, let lastSeen = record.lastSeen,
+                now - lastSeen >= actorTimeout
+            else { continue }
+            record.state = .lost
+            record.losses += 1
+            records[id] = record
+            lost.append(id)
+        }
+        return lost
+    }
+
+    /// The actors the next update waits for: the live ones, and the pending ones while the
+    /// join timeout lasts.
+    func awaited(at now: ContinuousClock.Instant) -> [String] {
+        let joining = now - start < joinTimeout
+        return ids.filter {
+            switch records[$0]!.state {
+            case .live: true
+            case .pending: joining
+            case .lost: false
+            }
+        }
+    }
+
+    /// The ids in state `state`.
+    func ids(in state: State) -> [String] { ids.filter { records[$0]!.state == state } }
+}

@@ -1,0 +1,47 @@
+/// The batches the learner has admitted and not yet trained on: one FIFO per actor, with their
+/// frame bytes counted so ingress can be bounded in bytes as well as in batches.
+struct BatchQueue {
+    private var queues: [String: [AdmittedBatch]] = [:]
+    /// Frame bytes of every queued batch.
+    private(set) var bytes = 0
+    /// Queued batches.
+    private(set) var count = 0
+
+    /// The batches waiting from `id`.
+    func count(from id: String) -> Int { queues[id]?.count ?? 0 }
+
+    /// When the oldest queued batch arrived, if any is queued.
+    var oldestArrival: ContinuousClock.Instant? { queues.values.compactMap { $0.first?.arrival }.min() }
+
+    mutating func append(_ batch: AdmittedBatch) {
+        queues[batch.rollout.streamID, default: []].append(batch)
+        bytes += batch.frameBytes
+        count += 1
+    }
+
+    /// Removes and returns the batches whose policy is more than `maxPolicyLag` versions behind
+    /// `learnerVersion`: they went stale while they waited.
+    mutating func removeStale(learnerVersion: UInt64, maxPolicyLag: UInt64) -> [AdmittedBatch] {
+        var stale: [AdmittedBatch] = []
+        for id in queues.keys.sorted() {
+            while let first = queues[id]?.first, learnerVersion - first.rollout.policyVersion > maxPolicyLag {
+                stale.append(removeFirst(from: id))
+            }
+        }
+        return stale
+    }
+
+    /// The oldest batch of each of `ids` (in that order) once every one of them has one; nil,
+    /// and nothing removed, otherwise.
+    mutating func takeOneEach(of ids: [String]) -> [AdmittedBatch]? {
+        guard !ids.isEmpty, ids.allSatisfy({ count(from: $0) > 0 }) else { return nil }
+        return ids.map { removeFirst(from: $0) }
+    }
+
+    private mutating func removeFirst(from id: String) -> AdmittedBatch {
+        let batch = queues[id]!.removeFirst()
+        bytes -= batch.frameBytes
+        count -= 1
+        return batch
+    }
+}
