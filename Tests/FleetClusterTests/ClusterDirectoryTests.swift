@@ -1,6 +1,7 @@
 import FleetCluster
 import Foundation
 import XCTest
+import Yams
 
 /// The ready configs in `cluster/` resolve, and the multi-host example says what its header promises.
 final class ClusterDirectoryTests: XCTestCase {
@@ -48,4 +49,16 @@ final class ClusterDirectoryTests: XCTestCase {
         XCTAssertTrue(text.contains("trusted network"))
     }
 
+    /// The Kubernetes ConfigMap carries the multi-host example's config.
+    func testKubernetesConfigMapIsTheMultiHostConfig() throws {
+        let text = try String(
+            contentsOf: Self.cluster.appendingPathComponent("kubernetes/configmap.yaml"), encoding: .utf8)
+        let manifest = try XCTUnwrap(try Yams.load(yaml: text) as? [String: Any])
+        XCTAssertEqual(manifest["kind"] as? String, "ConfigMap")
+        let data = try XCTUnwrap(manifest["data"] as? [String: String])
+        let embedded = try XCTUnwrap(data["config.yaml"])
+        XCTAssertEqual(
+            try ConfigResolver.resolve(yaml: embedded, source: "configmap.yaml config.yaml"),
+            try ConfigResolver.resolve(file: Self.multiHost))
+    }
 }
