@@ -58,8 +58,12 @@ let tests: [Target] = [
     .testTarget(
         name: "FleetAlgorithmsTests",
         dependencies: ["FleetAlgorithms", "FleetEnvironments"]),  // GridWorld's model for the oracles
-    .testTarget(name: "FleetClusterTests", dependencies: ["FleetCluster"]),
-    .testTarget(name: "FleetEndToEndTests", dependencies: ["fleet"]),
+    .testTarget(
+        name: "FleetClusterTests",
+        dependencies: ["FleetCluster", .product(name: "Yams", package: "Yams")]),  // cluster/kubernetes manifests
+    .testTarget(
+        name: "FleetEndToEndTests",
+        dependencies: ["fleet", .product(name: "Yams", package: "Yams")]),  // cluster/kubernetes manifests
 ]
 
 let package = Package(

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what Fleet needs and is missing, and nothing else:
-#   - Debian packages: libzmq, protobuf-c (library and compiler), OpenBLAS, protoc, pkg-config;
-#     `apt-get update` runs once, and only when something is missing.
+#   - Debian packages: libzmq, protobuf-c (library and compiler), OpenBLAS, protoc, pkg-config,
+#     iproute2 (`ip`: the multi-host tests' network namespaces); `apt-get update` runs once, and
+#     only when something is missing.
 #   - with --python: a virtual environment in .build-python/ holding the independent protobuf
 #     implementation that the interop test uses (Tests/Interop/requirements.txt).
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-packages=(libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev protobuf-compiler pkg-config)
+packages=(libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev protobuf-compiler pkg-config iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

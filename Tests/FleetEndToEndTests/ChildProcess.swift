@@ -8,13 +8,24 @@ final class ChildProcess {
     private let stdoutFile: URL, stderrFile: URL
 
     /// Starts `fleet arguments`; `test` kills it in its teardown.
-    init(_ arguments: [String], outputDirectory: URL, name: String, test: XCTestCase) throws {
+    ///
+    /// `launcher` is a command that runs `fleet` for the test, e.g. `["/usr/sbin/ip", "netns", "exec", NAME]`
+    /// for a fleet in a network namespace: `launcher + [fleet] + arguments` is run. The launcher must
+    /// exec `fleet` in place (as `ip netns exec` does) so that the pid killed at teardown is fleet's.
+    init(
+        _ arguments: [String], outputDirectory: URL, name: String, test: XCTestCase, launcher: [String] = []
+    ) throws {
         stdoutFile = outputDirectory.appendingPathComponent("\(name).out")
         stderrFile = outputDirectory.appendingPathComponent("\(name).err")
         FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
         FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-        process.executableURL = FleetProcess.executable
-        process.arguments = arguments
+        if let command = launcher.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = launcher.dropFirst() + [FleetProcess.executable.path] + arguments
+        } else {
+            process.executableURL = FleetProcess.executable
+            process.arguments = arguments
+        }
         process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
         process.standardError = try FileHandle(forWritingTo: stderrFile)
         try process.run()
