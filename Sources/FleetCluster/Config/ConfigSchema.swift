@@ -59,6 +59,9 @@ public enum ConfigSchema {
             "join_timeout", .double, default: 30.0, .positive,
             doc: "seconds from the learner's start during which updates wait for actors not yet joined"),
         ConfigKey(
+            "stall_timeout", .double, default: 120.0, .positive,
+            doc: "seconds without an accepted batch after which the learner gives up"),
+        ConfigKey(
             "ingress_byte_budget", .int, default: 268_435_456, .positive,
             doc: "bytes of admitted batches the learner holds before it stops reading more"),
         ConfigKey(

@@ -15,6 +15,8 @@ public struct RunConfig: Hashable, Sendable {
     public var actorTimeout: Duration
     /// How long from its start the learner waits for actors that have not joined yet.
     public var joinTimeout: Duration
+    /// How long the learner goes without an accepted batch before it gives up.
+    public var stallTimeout: Duration
     /// Bytes of admitted batches the learner holds before it stops reading more.
     public var ingressByteBudget: Int
     /// Where the learner binds its three channels and actors connect.
@@ -37,6 +39,7 @@ public struct RunConfig: Hashable, Sendable {
         maxPolicyLag = config.int("max_policy_lag")
         actorTimeout = .seconds(min(config.double("actor_timeout"), 1e9))
         joinTimeout = .seconds(min(config.double("join_timeout"), 1e9))
+        stallTimeout = .seconds(min(config.double("stall_timeout"), 1e9))
         ingressByteBudget = config.int("ingress_byte_budget")
         endpoints = ChannelEndpoints(
             batches: config.string("endpoints.batches"), weights: config.string("endpoints.weights"),

@@ -14,8 +14,8 @@ import Foundation
 public final class LearnerLoop {
     /// Knobs that are not part of the run config.
     public struct Options {
-        /// Give up when no batch has been accepted for this long.
-        public var stallTimeout: Duration
+        /// Give up when no batch has been accepted for this long; nil: the config's `stall_timeout`.
+        public var stallTimeout: Duration?
         /// The learner's incarnation, told to actors in `Welcome`.
         public var incarnation: UInt64
         /// Where warnings go (rejections, rate-limited; actors lost and back); standard error by default.
@@ -24,7 +24,7 @@ public final class LearnerLoop {
         public var stopRequested: () -> Bool
 
         public init(
-            stallTimeout: Duration = .seconds(120), incarnation: UInt64 = 1,
+            stallTimeout: Duration? = nil, incarnation: UInt64 = 1,
             log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
             stopRequested: @escaping () -> Bool = { false }
         ) {
@@ -106,6 +106,7 @@ public final class LearnerLoop {
         start = .now
         roster.start = start
         var lastAccepted = start
+        let stallTimeout = options.stallTimeout ?? config.stallTimeout
         while learner.iteration < config.learnerIterations {
             if options.stopRequested() {
                 wasInterrupted = true
@@ -124,8 +125,8 @@ public final class LearnerLoop {
             if let batches = queue.takeOneEach(of: roster.awaited(at: now)) {
                 try update(with: batches)
                 lastAccepted = .now
-            } else if now - lastAccepted > options.stallTimeout {
-                throw LearnerError.stalled(seconds: options.stallTimeout.seconds, iteration: learner.iteration)
+            } else if now - lastAccepted > stallTimeout {
+                throw LearnerError.stalled(seconds: stallTimeout.seconds, iteration: learner.iteration)
             }
         }
         shutDownActors(reason: wasInterrupted ? "interrupted" : "training finished")
@@ -150,12 +151,18 @@ public final class LearnerLoop {
             let now = ContinuousClock.now
             switch frame.payload {
             case .hello(let hello):
+                let joinsBefore = roster.records[sender]?.joins
                 guard
                     roster.hello(
                         sender, incarnation: frame.envelope.incarnation, host: hello.host, pid: hello.pid, at: now)
                 else {
                     reply(to: routingID, .shutdown(Shutdown(reason: "\(sender) is not an actor of this run")))
                     continue
+                }
+                if roster.records[sender]?.joins != joinsBefore {
+                    options.log(
+                        "learner: \(sender) joined from \(hello.host) (pid \(hello.pid), incarnation "
+                            + "\(frame.envelope.incarnation))")
                 }
                 routingIDs[sender] = routingID
                 reply(to: routingID, .welcome(Welcome(weightsVersion: version, learnerIncarnation: options.incarnation)))

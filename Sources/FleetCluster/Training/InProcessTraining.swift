@@ -13,7 +13,7 @@ public final class InProcessTraining {
     /// Binds the learner of `config` in `context`; `metrics` and `directory` as ``LearnerLoop``'s.
     public init(
         config: RunConfig, context: Context, directory: RunDirectory? = nil, metrics: MetricsLogger? = nil,
-        stallTimeout: Duration = .seconds(120),
+        stallTimeout: Duration? = nil,
         log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
         stopRequested: @escaping () -> Bool = { false }
     ) throws {
