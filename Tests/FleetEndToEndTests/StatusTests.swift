@@ -1,54 +1,24 @@
 import Foundation
 import XCTest
 
-/// `fleet status ENDPOINT` against a live cluster started by `fleet launch`.
+/// `fleet status ENDPOINT` against a live cluster started by `fleet launch`, and what it shows
+/// when an actor freezes (SIGSTOP) and thaws (SIGCONT).
 final class StatusTests: XCTestCase {
     private var config: String { TrainTests.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path }
 
     func testStatusPrintsTheLearnersCountersAsJSON() throws {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fleet-status-tests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        let runDir = directory.appendingPathComponent("run")
-        let launch = try ChildProcess(
-            ["launch", config, "--actors", "2", "--set", "total_timesteps=50000000", "--run-dir", runDir.path],
-            outputDirectory: directory, name: "launch", test: self)
-        defer {
-            launch.process.interrupt()
-            _ = launch.wait(seconds: 15)
-        }
-        // The launch names the endpoint; wait until the learner has done a few updates.
-        var endpoint: String?
-        var document: [String: Any] = [:]
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if endpoint == nil,
-                let line = launch.stdout.split(separator: "\n").first(where: { $0.contains("fleet status ") })
-            {
-                endpoint = line.components(separatedBy: "fleet status ").last
-            }
-            if let endpoint {
-                let result = try FleetProcess.run(["status", endpoint, "--timeout", "2"])
-                if result.status == 0,
-                    let parsed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-                    (parsed["policy_version"] as? Int ?? 0) >= 3
-                {
-                    document = parsed
-                    break
-                }
-            }
-            usleep(200_000)
-        }
-        XCTAssertNotNil(endpoint, launch.stdout)
+        let cluster = try LaunchedCluster(
+            config: config, actors: 2, arguments: ["--set", "total_timesteps=50000000"], test: self)
+        let document = try XCTUnwrap(
+            try cluster.waitForStatus(seconds: 20) { ($0["policy_version"] as? Int ?? 0) >= 3 }, cluster.launch.stderr)
         XCTAssertEqual(document["env"] as? String, "CartPole-v1")
         let actors = try XCTUnwrap(document["actors"] as? [String: [String: Any]], "\(document)")
         XCTAssertEqual(Set(actors.keys), ["actor-0", "actor-1"])
-        for (id, actor) in actors {
-            XCTAssertEqual(actor["state"] as? String, "live", id)
-            XCTAssertEqual(actor["joins"] as? Int, 1, id)
-            XCTAssertGreaterThan(actor["batches_accepted"] as? Int ?? 0, 0, id)
-            XCTAssertNotNil(actor["weights_version"], id)
+        for id in actors.keys {
+            XCTAssertEqual(document.actor(id, "state") as? String, "live", id)
+            XCTAssertEqual(document.actor(id, "joins") as? Int, 1, id)
+            XCTAssertGreaterThan(document.actor(id, "batches_accepted") as? Int ?? 0, 0, id)
+            XCTAssertNotNil(document.actor(id, "weights_version"), id)
         }
         let queue = try XCTUnwrap(document["queue"] as? [String: Any])
         XCTAssertEqual(queue["byte_budget"] as? Int, 268_435_456)
@@ -57,6 +27,45 @@ final class StatusTests: XCTestCase {
         let sync = try XCTUnwrap(document["weight_sync"] as? [String: Any])
         XCTAssertGreaterThan(sync["versions_measured"] as? Int ?? 0, 0)
         XCTAssertEqual(document["rejected"] as? [String: Int], [:])
+    }
+
+    /// RELIABILITY.md's frozen actor: heartbeats stop, the learner declares it lost and trains on
+    /// without it; after SIGCONT it is back and trained with again.
+    func testAFrozenActorIsLostTheRunGoesOnAndItComesBackAfterThawing() throws {
+        let cluster = try LaunchedCluster(
+            config: config, actors: 2, arguments: ["--set", "total_timesteps=50000000", "--set", "actor_timeout=1"],
+            test: self)
+        _ = try XCTUnwrap(try cluster.waitForStatus(seconds: 20) { ($0["policy_version"] as? Int ?? 0) >= 2 })
+        let victim = try XCTUnwrap(cluster.children(running: "actor").first)
+        let words = LaunchedCluster.commandLine(of: victim)
+        let index = try XCTUnwrap(words.firstIndex(of: "--index").map { words[$0 + 1] })
+        let id = "actor-\(index)"
+
+        kill(victim, SIGSTOP)
+        let frozeAt = Date()
+        let lost = try XCTUnwrap(
+            try cluster.waitForStatus(seconds: 10) { $0.actor(id, "state") as? String == "lost" },
+            cluster.launch.stderr)
+        let detection = Date().timeIntervalSince(frozeAt)
+        let versionWhenLost = try XCTUnwrap(lost["policy_version"] as? Int)
+        // Training goes on with the other actor alone.
+        XCTAssertNotNil(
+            try cluster.waitForStatus(seconds: 10) { ($0["policy_version"] as? Int ?? 0) >= versionWhenLost + 3 })
+
+        kill(victim, SIGCONT)
+        let back = try XCTUnwrap(
+            try cluster.waitForStatus(seconds: 10) {
+                $0.actor(id, "state") as? String == "live" && ($0.actor(id, "versions_behind") as? Int ?? 99) <= 1
+            })
+        XCTAssertEqual(back.actor(id, "losses") as? Int, 1)
+        XCTAssertEqual(back.actor(id, "joins") as? Int, 1, "the same process, not a restart")
+        let acceptedWhenBack = back.actor(id, "batches_accepted") as? Int ?? 0
+        XCTAssertNotNil(
+            try cluster.waitForStatus(seconds: 10) { ($0.actor(id, "batches_accepted") as? Int ?? 0) > acceptedWhenBack + 2 },
+            "the thawed actor's batches are trained on again")
+        XCTAssertTrue(cluster.launch.stderr.contains("\(id) is lost"), cluster.launch.stderr)
+        XCTAssertTrue(cluster.launch.stderr.contains("\(id) is back"), cluster.launch.stderr)
+        print("frozen actor: detected lost after \(String(format: "%.2f", detection)) s (actor_timeout 1 s)")
     }
 
     func testStatusSaysSoWhenNoLearnerAnswers() throws {

@@ -16,10 +16,15 @@ final class PrefixedOutput: @unchecked Sendable {
         prefix = Data("[\(name)] ".utf8)
         self.destination = destination
         let reader = pipe.fileHandleForReading
-        // A thread of its own, blocking in read(2): it sees the end of the output for certain.
+        // A thread of its own, blocking in read(2): it sees the end of the output for certain, and
+        // each read returns what is there (FileHandle's read(upToCount:) would wait for a full buffer).
         let thread = Thread { [self] in
-            while let data = try? reader.read(upToCount: 1 << 16), !data.isEmpty {
-                lock.withLock { pending.append(data) }
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(reader.fileDescriptor, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                lock.withLock { pending.append(contentsOf: buffer[..<count]) }
                 flush(all: false)
             }
             flush(all: true)
