@@ -80,6 +80,16 @@ final class ConfigErrorTests: XCTestCase {
             "--set num_minibatches=4: 'num_minibatches' must divide num_envs * num_steps = 3 * 5 = 15, got 4")
     }
 
+    func testActorsMustSplitTheEnvironmentsEvenly() throws {
+        let error = try XCTUnwrap(self.error(yaml: "num_envs: 4\n", overrides: ["num_actors=3"]))
+        XCTAssertEqual(error.kind, .inconsistent)
+        XCTAssertEqual(error.key, "num_actors")
+        XCTAssertEqual(
+            error.description,
+            "--set num_actors=3: 'num_actors' must divide num_envs = 4 (each actor steps an equal share of the "
+                + "environments), got 3")
+    }
+
     func testRunMustHoldOneBatch() throws {
         let error = try XCTUnwrap(self.error(yaml: "total_timesteps: 100\n"))
         XCTAssertEqual(error.kind, .inconsistent)

@@ -17,8 +17,8 @@ final class LoopLivenessTests: XCTestCase {
         let summary = try learner.run()
         context.shutdown()
         XCTAssertNil(actor.join())
-        // Two iterations of actor-0's rollout alone (512 steps each).
-        XCTAssertEqual(summary.policyVersion, 2)
+        // The run's four updates, each on actor-0's share alone (2 of the 4 environments, 256 steps).
+        XCTAssertEqual(summary.policyVersion, 4)
         XCTAssertEqual(summary.envSteps, 1024)
         XCTAssertEqual(summary.actors, RunSummary.Actors(started: 1, restarts: 0))
     }
@@ -43,7 +43,7 @@ final class LoopLivenessTests: XCTestCase {
         context.shutdown()
         XCTAssertNil(actor.join())
 
-        XCTAssertEqual(summary.envSteps, 2048, "four updates of actor-0's batches alone")
+        XCTAssertEqual(summary.envSteps, 2048, "eight updates of actor-0's share alone")
         XCTAssertEqual(summary.actors.started, 2)
         XCTAssertTrue(log.lines.contains { $0.contains("actor-1 is lost") }, "\(log.lines)")
         // While actor-1 was live, the update waited with actor-0's batch queued.
@@ -52,7 +52,7 @@ final class LoopLivenessTests: XCTestCase {
         XCTAssertEqual(waiting.actors["actor-1"]?.incarnation, 9)
         XCTAssertEqual(waiting.policyVersion, 0)
         XCTAssertEqual(waiting.queue.batches, 1)
-        XCTAssertGreaterThan(waiting.queue.bytes, 128 * 4 * 4 * 4)
+        XCTAssertGreaterThan(waiting.queue.bytes, 128 * 2 * 4 * 4)
         XCTAssertEqual(waiting.actors["actor-0"]?.batchesQueued, 1)
         let lost = try XCTUnwrap(seen.first { $0.actors["actor-1"]?.state == "lost" })
         XCTAssertEqual(lost.actors["actor-1"]?.losses, 1)

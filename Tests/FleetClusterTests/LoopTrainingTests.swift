@@ -15,9 +15,10 @@ final class LoopTrainingTests: XCTestCase {
             config: config, context: try Context(), directory: directory, metrics: metrics, stallTimeout: .seconds(20))
         let summary = try training.run()
 
-        XCTAssertEqual(config.stepsPerIteration, 1024)
+        XCTAssertEqual(config.stepsPerIteration, 512, "num_envs 4 x num_steps 128, however many actors")
+        XCTAssertEqual(config.envsPerActor, 2)
         XCTAssertEqual(summary.envSteps, 2048)
-        XCTAssertEqual(summary.policyVersion, 2)
+        XCTAssertEqual(summary.policyVersion, 4)
         XCTAssertEqual(summary.actors, RunSummary.Actors(started: 2, restarts: 0))
         XCTAssertEqual(summary.rejected, [:])
         XCTAssertGreaterThan(summary.episodes, 0)
@@ -31,10 +32,10 @@ final class LoopTrainingTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory.summaryFile.path))
 
         let lines = try metricsLines(directory)
-        XCTAssertEqual(lines.map { $0["step"] as? Int }, [1024, 2048])
-        XCTAssertEqual(lines.map { $0[MetricTag.policyVersion] as? Double }, [1, 2])
+        XCTAssertEqual(lines.map { $0["step"] as? Int }, [512, 1024, 1536, 2048])
+        XCTAssertEqual(lines.map { $0[MetricTag.policyVersion] as? Double }, [1, 2, 3, 4])
         // max_policy_lag 0: every batch was acted with the learner's current weights.
-        XCTAssertEqual(lines.map { $0[MetricTag.policyLag] as? Double }, [0, 0])
+        XCTAssertEqual(lines.map { $0[MetricTag.policyLag] as? Double }, [0, 0, 0, 0])
         for tag in [
             MetricTag.stepsPerSecond, MetricTag.learningRate, MetricTag.valueLoss, MetricTag.policyLoss,
             MetricTag.entropy, MetricTag.oldApproxKL, MetricTag.approxKL, MetricTag.clipFraction,
@@ -52,10 +53,10 @@ final class LoopTrainingTests: XCTestCase {
             stallTimeout: .seconds(20))
         let summary = try training.run()
         XCTAssertEqual(summary.envSteps, 4096)
-        XCTAssertEqual(summary.policyVersion, 4)
+        XCTAssertEqual(summary.policyVersion, 8)
         XCTAssertEqual(summary.rejected, [:])
         let lags = try metricsLines(directory).compactMap { $0[MetricTag.policyLag] as? Double }
-        XCTAssertEqual(lags.count, 4)
+        XCTAssertEqual(lags.count, 8)
         XCTAssertTrue(lags.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(lags)")
     }
 

@@ -53,7 +53,8 @@ public final class ActorLoop {
     /// The actor id of actor `index`.
     public static func id(index: Int) -> String { "actor-\(index)" }
 
-    /// Builds actor `index` of `config`: its environments (seeded `seed + index * num_envs + i`),
+    /// Builds actor `index` of `config`: its share of the environments (``RunConfig/envsPerActor``,
+    /// seeded `seed + index * envsPerActor + i`, so every environment of the run has its own seed),
     /// an agent of the learner's spec, its acting generator (seeded `seed + index`), and its
     /// sockets, connected to `config.endpoints` in `context`.
     public init(
@@ -64,8 +65,8 @@ public final class ActorLoop {
         self.incarnation = incarnation
         self.log = log
         maxPolicyLag = UInt64(config.maxPolicyLag)
-        let envSeed = config.seed &+ UInt64(index * config.ppo.numEnvs)
-        environment = try EnvironmentFactory.make(id: config.envID, count: config.ppo.numEnvs, seed: envSeed)
+        let envSeed = config.seed &+ UInt64(index * config.envsPerActor)
+        environment = try EnvironmentFactory.make(id: config.envID, count: config.envsPerActor, seed: envSeed)
         agent = config.makeAgent(for: environment, seed: config.seed &+ UInt64(index))
         generator = RandomGenerator(seed: config.seed &+ UInt64(index))
         collector = RolloutCollector(numSteps: config.ppo.numSteps)

@@ -90,7 +90,8 @@ public enum ConfigResolver {
         return value
     }
 
-    /// Rules between keys: the batch divides into minibatches, and the run holds at least one batch.
+    /// Rules between keys: the batch divides into minibatches, the environments into actors, and
+    /// the run holds at least one batch.
     private static func checkConsistency(_ config: ResolvedConfig, origins: [String: String]) throws {
         let numEnvs = config.int("num_envs"), numSteps = config.int("num_steps")
         let numMinibatches = config.int("num_minibatches")
@@ -101,6 +102,14 @@ public enum ConfigResolver {
                 .inconsistent, source: source, key: "num_minibatches",
                 message: "'num_minibatches' must divide num_envs * num_steps = \(numEnvs) * \(numSteps) = \(batch), "
                     + "got \(numMinibatches)")
+        }
+        let numActors = config.int("num_actors")
+        if numEnvs % numActors != 0 {
+            let source = origins["num_actors"] ?? origins["num_envs"] ?? "defaults"
+            throw ConfigError(
+                .inconsistent, source: source, key: "num_actors",
+                message: "'num_actors' must divide num_envs = \(numEnvs) (each actor steps an equal share of "
+                    + "the environments), got \(numActors)")
         }
         let total = config.int("total_timesteps")
         if total < batch {

@@ -21,7 +21,9 @@ public enum ConfigSchema {
         // PPO
         ConfigKey("learning_rate", .double, default: 2.5e-4, .positive, doc: "Adam's learning rate"),
         ConfigKey("anneal_lr", .bool, default: true, doc: "anneal the learning rate linearly to 0"),
-        ConfigKey("num_envs", .int, default: 4, .positive, doc: "parallel environments per rollout"),
+        ConfigKey(
+            "num_envs", .int, default: 4, .positive,
+            doc: "parallel environments of each update's batch, split evenly across the actors"),
         ConfigKey("num_steps", .int, default: 128, .positive, doc: "steps per environment per rollout"),
         ConfigKey("num_minibatches", .int, default: 4, .positive, doc: "minibatches per epoch"),
         ConfigKey("update_epochs", .int, default: 4, .positive, doc: "epochs over each batch"),

@@ -87,7 +87,7 @@ public final class LearnerLoop {
         let actorIDs = (0..<config.numActors).map { ActorLoop.id(index: $0) }
         roster = ActorRoster(ids: actorIDs, actorTimeout: config.actorTimeout, joinTimeout: config.joinTimeout)
         ingress = BatchIngress(
-            actorIDs: Set(actorIDs), numSteps: config.ppo.numSteps, numEnvs: config.ppo.numEnvs,
+            actorIDs: Set(actorIDs), numSteps: config.ppo.numSteps, numEnvs: config.envsPerActor,
             observationSize: probe.observationSize, actionKind: probe.actionKind,
             maxPolicyLag: UInt64(config.maxPolicyLag))
         rejections = RejectionCounter(log: options.log)

@@ -2,9 +2,13 @@ import FleetAlgorithms
 import FleetTensor
 
 extension RunConfig {
-    /// Env steps one learner iteration trains on: one rollout of every actor,
-    /// `num_actors * num_envs * num_steps`.
-    public var stepsPerIteration: Int { numActors * ppo.numEnvs * ppo.numSteps }
+    /// Environments each actor steps: its share of `num_envs`. However many actors generate it,
+    /// an update's batch is the same `num_envs * num_steps` steps: the actor count is a choice of
+    /// where steps are made, not of the algorithm.
+    public var envsPerActor: Int { ppo.numEnvs / numActors }
+
+    /// Env steps one learner iteration trains on: one rollout of every actor, `num_envs * num_steps`.
+    public var stepsPerIteration: Int { ppo.batchSize }
 
     /// Learner iterations of the whole run: `total_timesteps / stepsPerIteration`, at least one.
     public var learnerIterations: Int { max(1, totalTimesteps / stepsPerIteration) }

@@ -18,14 +18,16 @@ struct Launch: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        var resolved = try options.resolveConfig(file: config)
+        var options = options
         if let actors {
             guard actors > 0 else {
                 printError("fleet launch: --actors must be at least 1")
                 throw ExitCode.validationFailure
             }
-            resolved.numActors = actors
+            // As an override, so the config's rules (num_actors divides num_envs) apply to it.
+            options.overrides.append("num_actors=\(actors)")
         }
+        let resolved = try options.resolveConfig(file: config)
         let runDir = RunDirectory.path(for: resolved)
         let socketDirectory = try Self.makePrivateDirectory()
         defer { try? FileManager.default.removeItem(atPath: socketDirectory) }
