@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetCluster
+import FleetTensor
 import FleetTransport
 import Foundation
 
@@ -39,6 +40,9 @@ struct Actor: ParsableCommand {
             printError("fleet actor: --index \(index) is outside 0..<num_actors (\(config.numActors))")
             throw ExitCode.validationFailure
         }
+        // As the learner: reproducible forward passes, and one BLAS thread per actor process
+        // rather than every actor spinning up a thread per core.
+        if config.deterministic { Determinism.enable() }
         let context = try Context()
         let signals = ShutdownOnSignal(context)
         let id = ActorLoop.id(index: index)
