@@ -35,7 +35,10 @@ let layers: [Target] = [
             .product(name: "Yams", package: "Yams"),  // run configs are YAML, as RL Zoo's and verl's
         ]),
     .target(
-        name: "FleetBench", dependencies: ["FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire"]),
+        name: "FleetBench",
+        dependencies: [
+            "FleetAlgorithms", "FleetCluster", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire",
+        ]),
     .executableTarget(
         name: "fleet",
         dependencies: [
@@ -59,6 +62,9 @@ let tests: [Target] = [
         name: "FleetAlgorithmsTests",
         dependencies: ["FleetAlgorithms", "FleetEnvironments"]),  // GridWorld's model for the oracles
     .testTarget(name: "FleetClusterTests", dependencies: ["FleetCluster"]),
+    .testTarget(
+        name: "FleetBenchTests",
+        dependencies: ["FleetBench", "FleetCluster", "fleet"]),  // fleet: the peer process two-process benchmarks start
     .testTarget(name: "FleetEndToEndTests", dependencies: ["fleet"]),
 ]
 
