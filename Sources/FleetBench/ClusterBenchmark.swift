@@ -8,7 +8,9 @@ import Foundation
 /// `inproc://`) on the same config in the same run, all as child processes of this executable and
 /// read from their runs' `summary.json`; then the latency of a weights broadcast
 /// (``WeightsBroadcastBenchmark``). Runs alternate between the subjects, each repetition starting
-/// with a different one; each figure is the median of its runs.
+/// with a different one; each figure is the median of its runs. Its detail lists every run's rate
+/// and longest pause without an update: a pause of about 2 s is an actor that missed a published
+/// version and waited ``ChannelLimits/snapshotRetry`` before asking for a snapshot.
 public enum ClusterBenchmark {
     /// The actor process counts measured.
     public static let actorCounts = [1, 2, 4]
@@ -133,7 +135,9 @@ public enum ClusterBenchmark {
                 if let value = last.returnMean100 { detail += String(format: "; return100 %.0f", value) }
             }
             let pauses = runs.compactMap(\.longestPause)
-            if let longest = pauses.max() { detail += String(format: "; longest pause %.2f s", longest) }
+            if !pauses.isEmpty {
+                detail += "; longest pause " + pauses.map { String(format: "%.2f", $0) }.joined(separator: "/") + " s"
+            }
             return BenchFigure(
                 suite: "cluster",
                 name: "fleet launch --actors \(actors) (ipc, max_policy_lag \(subject.maxPolicyLag)), "
