@@ -35,7 +35,10 @@ let layers: [Target] = [
             .product(name: "Yams", package: "Yams"),  // run configs are YAML, as RL Zoo's and verl's
         ]),
     .target(
-        name: "FleetBench", dependencies: ["FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire"]),
+        name: "FleetBench",
+        dependencies: [
+            "FleetAlgorithms", "FleetCluster", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire",
+        ]),
     .executableTarget(
         name: "fleet",
         dependencies: [
@@ -61,6 +64,9 @@ let tests: [Target] = [
     .testTarget(
         name: "FleetClusterTests",
         dependencies: ["FleetCluster", .product(name: "Yams", package: "Yams")]),  // cluster/kubernetes manifests
+    .testTarget(
+        name: "FleetBenchTests",
+        dependencies: ["FleetBench", "FleetCluster", "fleet"]),  // fleet: the peer process two-process benchmarks start
     .testTarget(
         name: "FleetEndToEndTests",
         dependencies: ["fleet", .product(name: "Yams", package: "Yams")]),  // cluster/kubernetes manifests

@@ -17,20 +17,25 @@ public struct BenchFigure: Encodable, Sendable, Equatable {
     public var baseline: String
     /// The baseline's rate in the same run, in `unit`.
     public var baselineValue: Double
-    /// The ratio the project aims for (value / baselineValue), if it has one.
+    /// The ratio the project aims for (value / baselineValue), if it has one: a floor when
+    /// higher values are better, a ceiling when lower ones are (latencies).
     public var goal: Double?
+    /// Whether a higher value is the better one: true for rates, false for latencies.
+    public var higherIsBetter: Bool
     /// A figure's other facts worth printing beside it, e.g. the time one update takes.
     public var detail: String?
 
     /// value / baselineValue.
     public var ratio: Double { baselineValue > 0 ? value / baselineValue : 0 }
 
-    /// Whether the figure reaches its goal (true when there is none).
-    public var meetsGoal: Bool { goal.map { ratio >= $0 } ?? true }
+    /// Whether the figure reaches its goal (true when there is none): a ratio at least the goal,
+    /// or at most the goal when lower is better.
+    public var meetsGoal: Bool { goal.map { higherIsBetter ? ratio >= $0 : ratio <= $0 } ?? true }
 
     public init(
         suite: String, name: String, value: Double, unit: String,
-        baseline: String, baselineValue: Double, goal: Double? = nil, detail: String? = nil
+        baseline: String, baselineValue: Double, goal: Double? = nil, higherIsBetter: Bool = true,
+        detail: String? = nil
     ) {
         self.suite = suite
         self.name = name
@@ -39,11 +44,13 @@ public struct BenchFigure: Encodable, Sendable, Equatable {
         self.baseline = baseline
         self.baselineValue = baselineValue
         self.goal = goal
+        self.higherIsBetter = higherIsBetter
         self.detail = detail
     }
 
     private enum CodingKeys: String, CodingKey {
         case suite, name, value, unit, baseline, baselineValue = "baseline_value", goal, ratio, detail
+        case higherIsBetter = "higher_is_better"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -55,6 +62,7 @@ public struct BenchFigure: Encodable, Sendable, Equatable {
         try c.encode(baseline, forKey: .baseline)
         try c.encode(baselineValue, forKey: .baselineValue)
         try c.encodeIfPresent(goal, forKey: .goal)
+        try c.encode(higherIsBetter, forKey: .higherIsBetter)
         try c.encode(ratio, forKey: .ratio)
         try c.encodeIfPresent(detail, forKey: .detail)
     }
@@ -79,7 +87,9 @@ public struct BenchReport: Encodable, Sendable {
             [
                 f.suite, f.name, Self.format(f.value) + " " + f.unit, f.baseline,
                 Self.format(f.baselineValue) + " " + f.unit, String(format: "%.3f", f.ratio),
-                f.goal.map { String(format: ">= %.2f %@", $0, f.meetsGoal ? "met" : "MISSED") } ?? "",
+                f.goal.map {
+                    String(format: "%@ %.2f %@", f.higherIsBetter ? ">=" : "<=", $0, f.meetsGoal ? "met" : "MISSED")
+                } ?? "",
                 f.detail ?? "",
             ]
         }

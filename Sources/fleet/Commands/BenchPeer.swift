@@ -11,5 +11,11 @@ struct BenchPeer: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The role and its arguments.")
     var arguments: [String] = []
 
-    func run() throws { try TransportBenchmark.runPeer(arguments: arguments) }
+    func run() throws {
+        if arguments.first == WeightsBroadcastBenchmark.peerRole {
+            try WeightsBroadcastBenchmark.runPeer(arguments: Array(arguments.dropFirst()))
+        } else {
+            try TransportBenchmark.runPeer(arguments: arguments)
+        }
+    }
 }
