@@ -17,7 +17,10 @@ import Foundation
 ///
 /// Should a batch be lost (rejected, dropped), the actor would wait for a version that never
 /// comes: after ``ChannelLimits/snapshotRetry`` it asks for a snapshot, and a reply at its own
-/// version (the learner is idle, not updating) tells it that nothing of its own is waiting.
+/// version (the learner is idle, not updating) tells it that nothing of its own is waiting. Until
+/// the first weights arrive on the weights channel it asks sooner (from
+/// ``ChannelLimits/joinSnapshotRetry``): versions published before its subscription reached the
+/// learner never come.
 ///
 /// An actor belongs to one thread (its sockets do); in `fleet train` each runs on its own `Thread`.
 public final class ActorLoop {
@@ -46,6 +49,16 @@ public final class ActorLoop {
     private var sequence: UInt64 = 0
     private var stopReason: String?
     private var lastHeartbeat = ContinuousClock.now
+    /// Whether anything has come on the weights channel: until it has, the subscription may not
+    /// have reached the learner yet (ZeroMQ's slow joiner), and versions published meanwhile are
+    /// lost to this actor.
+    private var weightsChannelWorks = false
+    /// How long to wait for newer weights before asking for a snapshot: from
+    /// ``ChannelLimits/joinSnapshotRetry``, doubling to ``ChannelLimits/snapshotRetry`` while the
+    /// weights channel is unproven, then that.
+    private var snapshotRetry = ChannelLimits.joinSnapshotRetry
+    /// Whether the latest snapshot request followed a full ``ChannelLimits/snapshotRetry`` wait.
+    private var askedAfterFullWait = false
     /// The weights version the latest heartbeat reported.
     private var reportedVersion: UInt64?
     private let log: (String) -> Void
@@ -116,9 +129,12 @@ public final class ActorLoop {
         let start = ContinuousClock.now
         let waitingFor = heldVersion
         while stopReason == nil, !mayAct {
-            try serviceChannels(timeout: ChannelLimits.heartbeatInterval)
-            if heldVersion == waitingFor, ContinuousClock.now - start >= ChannelLimits.snapshotRetry {
+            try serviceChannels(timeout: min(ChannelLimits.heartbeatInterval, snapshotRetry))
+            if heldVersion == waitingFor, ContinuousClock.now - start >= snapshotRetry {
+                // Only a full wait means a batch may be lost; sooner asks just fetch missed versions.
+                askedAfterFullWait = snapshotRetry >= ChannelLimits.snapshotRetry
                 try sendControl(.snapshotRequest(SnapshotRequest(haveVersion: heldVersion ?? 0)))
+                if !weightsChannelWorks { snapshotRetry = min(snapshotRetry * 2, ChannelLimits.snapshotRetry) }
                 return
             }
         }
@@ -132,7 +148,11 @@ public final class ActorLoop {
             // Only the newest of the queued versions matters: each message holds all the weights.
             var newest: [UInt8]?
             while let bytes = try receiveNow(sockets.weights) { newest = bytes }
-            if let newest { handle(frameBytes: newest, isSnapshot: false) }
+            if let newest {
+                weightsChannelWorks = true
+                snapshotRetry = ChannelLimits.snapshotRetry
+                handle(frameBytes: newest, isSnapshot: false)
+            }
         }
         if ready[controlIndex].contains(.readable) {
             while let bytes = try receiveNow(sockets.control) { handle(frameBytes: bytes, isSnapshot: true) }
@@ -168,7 +188,10 @@ public final class ActorLoop {
         }
         switch frame.payload {
         case .weights(let weights):
-            if isSnapshot, let heldVersion, weights.version == heldVersion { batchesWaiting = 0 }
+            if isSnapshot, askedAfterFullWait, let heldVersion, weights.version == heldVersion {
+                batchesWaiting = 0
+                askedAfterFullWait = false
+            }
             apply(weights)
         case .welcome(let welcome): newestHeardVersion = max(newestHeardVersion, welcome.weightsVersion)
         case .shutdown(let shutdown): stopReason = shutdown.reason

@@ -24,6 +24,9 @@ public enum ChannelLimits {
     public static let batchSendRetry: Duration = .milliseconds(100)
     /// How long an actor waits for newer weights before it asks for a snapshot again.
     public static let snapshotRetry: Duration = .seconds(2)
+    /// The first such wait of an actor that has not received anything on the weights channel
+    /// yet (its subscription may not have reached the learner); it doubles up to `snapshotRetry`.
+    public static let joinSnapshotRetry: Duration = .milliseconds(50)
     /// How often an actor reports its weights version.
     public static let heartbeatInterval: Duration = .seconds(1)
     /// ZeroMQ's own (ZMTP) heartbeats on every connection: a peer silent this long after a ping
