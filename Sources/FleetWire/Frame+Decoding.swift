@@ -136,10 +136,11 @@ enum _Unpacked {
         var tensors: [NamedTensor] = []
         tensors.reserveCapacity(w.n_tensors)
         for i in 0..<w.n_tensors {
-            let path = "weights.tensors[\(i)]"
-            guard let named = w.tensors?[i]?.pointee else { throw WireError(.missingField, field: path) }
+            guard let named = w.tensors?[i]?.pointee else {
+                throw WireError(.missingField, field: "weights.tensors[\(i)]")
+            }
             tensors.append(
-                NamedTensor(name: string(named.name), tensor: try required(named.tensor, path + ".tensor")))
+                NamedTensor(name: string(named.name), tensor: try required(named.tensor, "weights.tensors[\(i)].tensor")))
         }
         return Weights(version: w.version, modelSpecHash: bytes(w.model_spec_hash), tensors: tensors)
     }
@@ -180,10 +181,10 @@ enum _Unpacked {
     }
 
     static func required(
-        _ p: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ path: String, nonNegativeInt32: Bool = false
+        _ p: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ path: @autoclosure () -> String, nonNegativeInt32: Bool = false
     ) throws(WireError) -> WireTensor {
-        guard let t = try tensor(p, path, nonNegativeInt32: nonNegativeInt32) else {
-            throw WireError(.missingField, field: path, "required tensor is absent")
+        guard let t = try tensor(p, path(), nonNegativeInt32: nonNegativeInt32) else {
+            throw WireError(.missingField, field: path(), "required tensor is absent")
         }
         return t
     }
@@ -191,49 +192,49 @@ enum _Unpacked {
     /// The tensor, or nil when the sub-message is absent. Float elements are checked to be finite
     /// and, with `nonNegativeInt32` (token ids), int32 elements to be >= 0, while being copied.
     static func tensor(
-        _ p: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ path: String, nonNegativeInt32: Bool = false
+        _ p: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ path: @autoclosure () -> String, nonNegativeInt32: Bool = false
     ) throws(WireError) -> WireTensor? {
         guard let t = p?.pointee else { return nil }
         guard let raw = UInt32(exactly: t.dtype.rawValue), let dtype = DType(rawValue: raw) else {
-            throw WireError(.unknownDType, field: path, "dtype \(t.dtype.rawValue)")
+            throw WireError(.unknownDType, field: path(), "dtype \(t.dtype.rawValue)")
         }
         var shape: [Int] = []
         shape.reserveCapacity(t.n_shape)
         var count = 1
         for i in 0..<t.n_shape {
             guard let dims = t.shape, let d = Int(exactly: dims[i]) else {
-                throw WireError(.shapeMismatch, field: path, "dimension \(i) is too large")
+                throw WireError(.shapeMismatch, field: path(), "dimension \(i) is too large")
             }
             let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow else { throw WireError(.shapeMismatch, field: path, "element count overflows") }
+            guard !overflow else { throw WireError(.shapeMismatch, field: path(), "element count overflows") }
             count = product
             shape.append(d)
         }
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.elementSize)
         guard !overflow, byteCount == t.data.len else {
             throw WireError(
-                .shapeMismatch, field: path,
+                .shapeMismatch, field: path(),
                 "\(t.data.len) data bytes for shape \(shape) of \(dtype)")
         }
         let data = UnsafeRawBufferPointer(start: t.data.data, count: t.data.data == nil ? 0 : t.data.len)
         guard data.count == byteCount else {
-            throw WireError(.shapeMismatch, field: path, "no data for shape \(shape)")
+            throw WireError(.shapeMismatch, field: path(), "no data for shape \(shape)")
         }
         let storage: WireTensor.Storage
         switch dtype {
         case .float32:
             // Every float field must be finite: check while copying, in the same pass.
             let (values, finite) = _finiteFloat32FromLittleEndian(data, count: count)
-            if !finite { throw WireError(.nonFinite, field: path, "element \(_firstNonFinite(values) ?? 0)") }
+            if !finite { throw WireError(.nonFinite, field: path(), "element \(_firstNonFinite(values) ?? 0)") }
             storage = .float32(values)
         case .float64:
             let values = _arrayFromLittleEndian(Double.self, data, count: count)
-            if let index = _firstNonFinite(values) { throw WireError(.nonFinite, field: path, "element \(index)") }
+            if let index = _firstNonFinite(values) { throw WireError(.nonFinite, field: path(), "element \(index)") }
             storage = .float64(values)
         case .int32:
             let (values, anyNegative) = _int32FromLittleEndian(data, count: count)
             if anyNegative && nonNegativeInt32, let index = values.firstIndex(where: { $0 < 0 }) {
-                throw WireError(.outOfRange, field: path, "value \(values[index]) at index \(index)")
+                throw WireError(.outOfRange, field: path(), "value \(values[index]) at index \(index)")
             }
             storage = .int32(values)
         case .int64: storage = .int64(_arrayFromLittleEndian(Int64.self, data, count: count))
@@ -243,7 +244,7 @@ enum _Unpacked {
             for byte in data { stray |= byte & 0xFE }
             if stray != 0 {
                 let index = data.firstIndex { $0 > 1 } ?? 0
-                throw WireError(.badBool, field: path, "byte \(data[index]) at index \(index)")
+                throw WireError(.badBool, field: path(), "byte \(data[index]) at index \(index)")
             }
             storage = .bool(_arrayFromLittleEndian(Bool.self, data, count: count))
         }

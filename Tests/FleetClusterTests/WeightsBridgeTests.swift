@@ -51,14 +51,25 @@ final class WeightsBridgeTests: XCTestCase {
         XCTAssertEqual(weights.tensors.map(\.tensor.shape), [[3, 4], [3], []])
         XCTAssertEqual(weights.tensors.map(\.tensor.dtype), [.float32, .float32, .float32])
         XCTAssertNoThrow(try weights.validate())
-        // A snapshot: later in-place updates neither reach it nor copy the parameters' storage
-        // (which they would if the message shared it).
-        let storage = addresses(params)
+        // A snapshot: later in-place updates do not reach it (the shared storage is copied on write).
         for p in params { p.tensor.grad = [Float](repeating: 1, count: p.tensor.count) }
         SGD(params, learningRate: 1).step()
         XCTAssertEqual(weights.tensors[1].tensor.float32, [0.25, -3, 7])
         XCTAssertEqual(params[1].tensor.data, [-0.75, -4, 6])
-        XCTAssertEqual(addresses(params), storage)
+    }
+
+    /// The learner's broadcast: the message shares the parameters' storage, is encoded and let go;
+    /// nothing is copied, neither when it is made nor at the next update.
+    func testAMessageEncodedAndReleasedCopiesNothing() throws {
+        let params = makeParameters()
+        let storage = addresses(params)
+        let bytes = Frame(
+            envelope: Envelope(senderID: "learner", incarnation: 1, sequence: 0),
+            payload: .weights(Weights(version: 1, parameters: params, modelSpec: spec))
+        ).encoded()
+        XCTAssertFalse(bytes.isEmpty)
+        for p in params { p.tensor.grad = [Float](repeating: 1, count: p.tensor.count) }
+        SGD(params, learningRate: 1).step()
         params[0].tensor.withUnsafeMutableData { $0[0] = 1 }
         XCTAssertEqual(addresses(params), storage)
     }

@@ -1,5 +1,9 @@
 import FleetTensor
 import FleetWire
+import Synchronization
+
+/// Spec hashes already computed: a learner and its actors hash the same few specs on every broadcast.
+private let specHashes = Mutex<[String: [UInt8]]>([:])
 
 /// The bridge between FleetTensor's parameters and optimizer state and FleetWire's `Weights`
 /// message: what the learner broadcasts to actors and what a checkpoint stores.
@@ -15,12 +19,19 @@ extension Weights {
 
     /// The model spec hash carried by `Weights`: SHA-256 of the spec text's UTF-8 bytes.
     public static func modelSpecHash(_ spec: String) -> [UInt8] {
-        SHA256.hash(utf8: spec).bytes
+        if let known = specHashes.withLock({ $0[spec] }) { return known }
+        let hash = SHA256.hash(utf8: spec).bytes
+        specHashes.withLock {
+            if $0.count >= 64 { $0.removeAll() }
+            $0[spec] = hash
+        }
+        return hash
     }
 
-    /// A weights message holding a copy of each parameter (one copy, into the wire tensor, so
-    /// that later in-place updates of the parameters never copy-on-write), in order, and, for a
-    /// checkpoint, the optimizer's state.
+    /// A weights message holding each parameter's values, in order, and, for a checkpoint, the
+    /// optimizer's state. The values are shared with the parameters, not copied (an array's
+    /// copy-on-write): encode the message and let it go before the next update, as the learner
+    /// does, and nothing is copied at all; an update while it is kept copies that parameter once.
     ///
     /// - Parameters:
     ///   - modelSpec: the model's canonical spec text; its SHA-256 becomes `modelSpecHash`.
@@ -31,8 +42,7 @@ extension Weights {
         tensors.reserveCapacity(parameters.count)
         for p in parameters {
             precondition(!p.name.hasPrefix(Weights.optimizerPrefix), "parameter name \"\(p.name)\" uses the reserved optimizer prefix")
-            let values = p.tensor.data.withUnsafeBufferPointer { Array($0) }
-            tensors.append(NamedTensor(name: p.name, tensor: WireTensor(float32: values, shape: p.tensor.shape)))
+            tensors.append(NamedTensor(name: p.name, tensor: WireTensor(float32: p.tensor.data, shape: p.tensor.shape)))
         }
         if let optimizerState { tensors += optimizerState.namedTensors() }
         self.init(version: version, modelSpecHash: Weights.modelSpecHash(modelSpec), tensors: tensors)
