@@ -1,11 +1,11 @@
-import FleetAlgorithms
 import FleetTensor
 import FleetTransport
 import FleetWire
 import Foundation
 
-/// One actor: steps its environments with the newest weights it holds and ships each rollout to
-/// the learner, until the learner says stop.
+/// One actor: makes batches with the newest weights it holds (its ``BatchSource``: rollouts of
+/// environments, or groups of responses to prompts) and ships each to the learner, until the
+/// learner says stop.
 ///
 /// It subscribes to weights first, then says Hello and asks for a snapshot, so no version is
 /// lost to ZeroMQ's slow joiner. Pacing follows `max_policy_lag` (L): the actor acts only while
@@ -39,10 +39,7 @@ public final class ActorLoop {
     private let sockets: ActorSockets
     private var poller = Poller()
     private let weightsIndex: Int, controlIndex: Int
-    private var environment: any TrainingEnvironment
-    private let agent: PPOAgent
-    private let collector: RolloutCollector
-    private var generator: RandomGenerator
+    private let source: any BatchSource
     private var newestHeardVersion: UInt64 = 0
     /// Batches sent that no new version has accounted for yet: those waiting at the learner.
     private var batchesWaiting: UInt64 = 0
@@ -66,10 +63,9 @@ public final class ActorLoop {
     /// The actor id of actor `index`.
     public static func id(index: Int) -> String { "actor-\(index)" }
 
-    /// Builds actor `index` of `config`: its share of the environments (``RunConfig/envsPerActor``,
-    /// seeded `seed + index * envsPerActor + i`, so every environment of the run has its own seed),
-    /// an agent of the learner's spec, its acting generator (seeded `seed + index`), and its
-    /// sockets, connected to `config.endpoints` in `context`.
+    /// Builds actor `index` of `config`: its batch source (for PPO, its share of the
+    /// environments and an agent of the learner's spec; see ``RolloutSource``) and its sockets,
+    /// connected to `config.endpoints` in `context`.
     public init(
         index: Int, config: RunConfig, context: Context, incarnation: UInt64 = 1,
         log: @escaping (String) -> Void = { _ in }
@@ -78,11 +74,7 @@ public final class ActorLoop {
         self.incarnation = incarnation
         self.log = log
         maxPolicyLag = UInt64(config.maxPolicyLag)
-        let envSeed = config.seed &+ UInt64(index * config.envsPerActor)
-        environment = try EnvironmentFactory.make(id: config.envID, count: config.envsPerActor, seed: envSeed)
-        agent = config.makeAgent(for: environment, seed: config.seed &+ UInt64(index))
-        generator = RandomGenerator(seed: config.seed &+ UInt64(index))
-        collector = RolloutCollector(numSteps: config.ppo.numSteps)
+        source = try RolloutSource(index: index, config: config)
         sockets = try ActorSockets(context: context, endpoints: config.endpoints, actorID: actorID)
         weightsIndex = poller.add(sockets.weights)
         controlIndex = poller.add(sockets.control)
@@ -92,11 +84,10 @@ public final class ActorLoop {
     @discardableResult
     public func run() throws -> String {
         do {
-            let spec = Weights.modelSpecHash("\(environment.id)|\(agent.policySpec)")
             try sendControl(
                 .hello(
                     Hello(
-                        specHash: spec, numEnvs: UInt32(environment.count),
+                        specHash: source.specHash, numEnvs: UInt32(source.width),
                         host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()))))
             try sendControl(.snapshotRequest(SnapshotRequest(haveVersion: 0)))
             while stopReason == nil {
@@ -107,9 +98,7 @@ public final class ActorLoop {
                     continue
                 }
                 let version = heldVersion ?? 0
-                let batch = collector.collect(
-                    &environment, agent: agent, policyVersion: version, generator: &generator)
-                try send(batch)
+                try send(try source.nextBatch(policyVersion: version))
             }
         } catch ZMQError.terminated {
             stopReason = stopReason ?? "context terminated"
@@ -209,7 +198,7 @@ public final class ActorLoop {
         }
         if let heldVersion, weights.version <= heldVersion { return }
         do {
-            try weights.apply(to: agent.policyParameters(), expectingSpec: agent.policySpec)
+            try weights.apply(to: source.policyParameters, expectingSpec: source.policySpec)
         } catch {
             weightsRefused += 1
             log("\(actorID): refused weights v\(weights.version): \(error)")
@@ -219,8 +208,8 @@ public final class ActorLoop {
     }
 
     /// Sends `batch`, servicing the control channel while the learner's queue is full.
-    private func send(_ batch: TrajectoryBatch) throws {
-        let bytes = Frame(envelope: nextEnvelope(), payload: .trajectoryBatch(batch)).encoded()
+    private func send(_ batch: Payload) throws {
+        let bytes = Frame(envelope: nextEnvelope(), payload: batch).encoded()
         while true {
             do {
                 try sockets.batches.send(bytes)

@@ -1,0 +1,20 @@
+import FleetTensor
+import FleetWire
+
+/// What an actor generates batches with: a policy whose weights the learner broadcasts, and a
+/// way to make the next batch with it. ``ActorLoop`` does the rest (channels, pacing, heartbeats).
+///
+/// PPO's source steps environments (``RolloutSource``); the language path's samples groups of
+/// responses to prompts.
+protocol BatchSource: AnyObject {
+    /// The parameters the learner's weights are applied to, in the learner's order.
+    var policyParameters: [(name: String, tensor: Tensor)] { get }
+    /// The policy's canonical spec: weights of another spec are refused.
+    var policySpec: String { get }
+    /// The hash of what the actor runs (environment or task, and policy), told in Hello.
+    var specHash: [UInt8] { get }
+    /// Environments (or prompts) per batch, told in Hello.
+    var width: Int { get }
+    /// The next batch, made with the weights of version `policyVersion`.
+    func nextBatch(policyVersion: UInt64) throws -> Payload
+}

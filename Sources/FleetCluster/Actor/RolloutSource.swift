@@ -1,0 +1,31 @@
+import FleetAlgorithms
+import FleetTensor
+import FleetWire
+
+/// PPO's batch source: steps the actor's share of the environments `num_steps` times per batch.
+final class RolloutSource: BatchSource {
+    private var environment: any TrainingEnvironment
+    private let agent: PPOAgent
+    private let collector: RolloutCollector
+    private var generator: RandomGenerator
+
+    /// Actor `index`'s environments (``RunConfig/envsPerActor``, seeded `seed + index * envsPerActor + i`,
+    /// so every environment of the run has its own seed), an agent of the learner's spec, and
+    /// its acting generator (seeded `seed + index`).
+    init(index: Int, config: RunConfig) throws {
+        let envSeed = config.seed &+ UInt64(index * config.envsPerActor)
+        environment = try EnvironmentFactory.make(id: config.envID, count: config.envsPerActor, seed: envSeed)
+        agent = config.makeAgent(for: environment, seed: config.seed &+ UInt64(index))
+        generator = RandomGenerator(seed: config.seed &+ UInt64(index))
+        collector = RolloutCollector(numSteps: config.ppo.numSteps)
+    }
+
+    var policyParameters: [(name: String, tensor: Tensor)] { agent.policyParameters() }
+    var policySpec: String { agent.policySpec }
+    var specHash: [UInt8] { Weights.modelSpecHash("\(environment.id)|\(agent.policySpec)") }
+    var width: Int { environment.count }
+
+    func nextBatch(policyVersion: UInt64) throws -> Payload {
+        .trajectoryBatch(collector.collect(&environment, agent: agent, policyVersion: policyVersion, generator: &generator))
+    }
+}
