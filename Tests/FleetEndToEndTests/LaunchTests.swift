@@ -18,18 +18,8 @@ final class LaunchTests: XCTestCase {
         return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    /// The pids of the running children of `parent` whose command line contains `word`.
     private func children(of parent: Int32, running word: String) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return false }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 1, Int32(fields[1]) == parent else { return false }
-            let command = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
-            return command.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == word }
-        }
+        LaunchedCluster.children(of: parent, running: word)
     }
 
     /// Waits (bounded) until the run has logged its first iteration.

@@ -52,7 +52,11 @@ final class LaunchedCluster {
 
     /// The pids of the launch's children whose command line contains the word `word`.
     func children(running word: String) -> [Int32] {
-        let parent = launch.process.processIdentifier
+        Self.children(of: launch.process.processIdentifier, running: word)
+    }
+
+    /// The pids of `parent`'s running children whose command line contains the word `word`.
+    static func children(of parent: Int32, running word: String) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { pid in
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
@@ -60,7 +64,7 @@ final class LaunchedCluster {
             else { return false }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             guard fields.count > 1, Int32(fields[1]) == parent else { return false }
-            return Self.commandLine(of: pid).contains(word)
+            return commandLine(of: pid).contains(word)
         }
     }
 
