@@ -1,0 +1,58 @@
+/// Digit sorting: the prompt is `bos` then `length` digits then `:`, the answer is the same digits
+/// in ascending order (`3141:` -> `1134`).
+///
+/// There are `10^length` problems; the id of a prompt is its digits read as a decimal number.
+public struct SortDigitsTask: PromptTask {
+    /// The lengths `init` accepts.
+    public static let lengthRange = 1...12
+
+    /// The number of digits to sort.
+    public let length: Int
+    public let tokenizer: CharacterTokenizer
+    let space: ProblemSpace
+
+    /// Sorting of `length` digits (`lengthRange`).
+    public init(length: Int) {
+        precondition(Self.lengthRange.contains(length), "sort takes 1...12 digits, got \(length)")
+        self.length = length
+        self.tokenizer = .standard
+        self.space = ProblemSpace(size: ProblemSpace.power(10, length), key: "sort-\(length)")
+    }
+
+    public var name: String { "sort-\(length)" }
+
+    public var spec: String {
+        "prompt-task-v1;name=\(name);length=\(length);prompt=<bos>digits:;answer=digits ascending<eos>;"
+            + "split=\(ProblemSpace.rule);held_out=\(space.heldOutCount)/\(space.size);"
+            + "tokenizer=\(tokenizer.spec)"
+    }
+
+    /// `bos`, the digits and `:`.
+    public var promptLength: Int { length + 2 }
+
+    /// The digits, then `eos`.
+    public var maxResponseLength: Int { length + 1 }
+
+    public var answerCharacters: String { "0123456789" }
+
+    public func count(_ split: PromptSplit) -> Int { space.count(split) }
+
+    public func problem(_ index: Int, split: PromptSplit) -> PromptProblem {
+        problem(code: space.code(index, split: split))
+    }
+
+    public func problem(id: Int64) -> PromptProblem? {
+        guard id >= 0 && id < Int64(space.size) else { return nil }
+        return problem(code: Int(id))
+    }
+
+    public func split(of problem: PromptProblem) -> PromptSplit { space.split(of: Int(problem.id)) }
+
+    private func problem(code: Int) -> PromptProblem {
+        let digits = ProblemSpace.digits(code, base: 10, width: length)
+        let text = String(digits.map { Character(String($0)) }) + ":"
+        return PromptProblem(
+            id: Int64(code), prompt: [tokenizer.bos] + tokenizer.encodeKnown(text), promptText: text,
+            answer: String(digits.sorted().map { Character(String($0)) }))
+    }
+}
