@@ -12,14 +12,14 @@ struct Bench: ParsableCommand {
             500k steps three times each without, a few minutes); Ctrl-C stops them.
             """)
 
-    /// The sub-suites built so far; lm arrives with its issue. `cluster` is part of the default
-    /// run: it is the slowest (half a minute quick, a few minutes full), but its figures are the
-    /// ones a user of the cluster sees, so it is measured with the rest.
+    /// The sub-suites. `cluster` is part of the default run: it is the slowest (half a minute
+    /// quick, a few minutes full), but its figures are the ones a user of the cluster sees, so it
+    /// is measured with the rest.
     enum Suite: String, CaseIterable, ExpressibleByArgument {
-        case wire, transport, env, tensor, cluster
+        case wire, transport, env, tensor, lm, cluster
     }
 
-    @Argument(help: "Sub-suites to run: wire, transport, env, tensor, cluster (default: all).")
+    @Argument(help: "Sub-suites to run: wire, transport, env, tensor, lm, cluster (default: all).")
     var suites: [Suite] = []
 
     @Flag(help: "Fewer repetitions: a quick look, not a measurement to quote.")
@@ -38,6 +38,7 @@ struct Bench: ParsableCommand {
                 figures += try TransportBenchmark.figures(quick: quick, fleetExecutable: Self.executablePath)
             case .env: figures += EnvironmentBenchmark.figures(quick: quick)
             case .tensor: figures += try TensorBenchmark.figures(quick: quick)
+            case .lm: figures += try LanguageModelBenchmark.figures(quick: quick)
             case .cluster:
                 // Its children run in their own process groups, out of Ctrl-C's reach: catch the
                 // signal, and let the benchmark stop them and remove its files.
