@@ -198,6 +198,8 @@ final class GRPOLearnerTests: XCTestCase {
         XCTAssertEqual(learner.update(groups).learningRate, 4e-3, accuracy: 1e-15)
         XCTAssertEqual(learner.update(groups).learningRate, 4e-3, accuracy: 1e-15)
         XCTAssertEqual(learner.iteration, 5)
+        XCTAssertEqual(learner.update([]), GRPOStatistics())
+        XCTAssertEqual(learner.iteration, 5, "an empty update does not count")
     }
 
     func testSameSeedSameWeights() {

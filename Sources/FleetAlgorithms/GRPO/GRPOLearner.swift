@@ -117,7 +117,10 @@ public final class GRPOLearner {
     /// 3. for each of `ppoEpochs`: a seeded shuffle of the responses cut into mini-batches of
     ///    `miniBatchSize`; for each, a teacher-forced forward, the loss, backward, global gradient
     ///    clipping to `maxGradNorm` and an AdamW step at the warmed-up learning rate.
+    ///
+    /// No groups: nothing happens (the warm-up does not advance).
     public func update(_ groups: [ResponseGroup]) -> GRPOStatistics {
+        guard !groups.isEmpty else { return GRPOStatistics() }
         iteration += 1
         var statistics = GRPOStatistics()
         optimizer.learningRate = settings.warmupSteps > 0
@@ -147,7 +150,6 @@ public final class GRPOLearner {
                 if group.truncated[i] { truncatedCount += 1 }
             }
         }
-        guard !rewards.isEmpty else { return statistics }
         let advantages = GroupAdvantages.compute(rewards: rewards, groupSizes: groupSizes, scale: settings.advantageScale)
         statistics.responses = rewards.count
         statistics.scoreMean = mean(scores)
