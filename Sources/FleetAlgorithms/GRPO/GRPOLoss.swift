@@ -1,0 +1,166 @@
+import FleetTensor
+import Foundation
+
+/// How per-token losses become one number (verl's `loss_agg_mode` names, REFERENCE.md).
+///
+/// Each mode is a weighted sum of the per-token losses with constant weights; over `S` responses of
+/// lengths `n_s` (`N` tokens in all):
+/// - `tokenMean`: every token weighs `1 / N` (DAPO).
+/// - `seqMeanTokenMean`: a token of response `s` weighs `1 / (S · n_s)`: each response's mean, then
+///   their mean (DeepSeekMath's GRPO).
+/// - `seqMeanTokenSumNorm`: every token weighs `1 / (S · L)` for a constant `L` (the generation budget):
+///   each response's sum divided by `L`, then their mean (Dr. GRPO).
+///
+/// Responses with no tokens take no part (they do not count in `S`).
+public enum LossAggregation: String, Sendable, CaseIterable {
+    case tokenMean = "token-mean"
+    case seqMeanTokenMean = "seq-mean-token-mean"
+    case seqMeanTokenSumNorm = "seq-mean-token-sum-norm"
+}
+
+/// What one evaluation of ``GRPOLoss/policyLoss(logProbs:oldLogProbs:refLogProbs:advantages:lengths:epsLow:epsHigh:beta:aggregation:normalizingLength:)``
+/// reports, under verl's meanings (the fractions and `ppoKL` are plain means over tokens, whatever
+/// the aggregation).
+public struct GRPOLossDiagnostics: Sendable, Equatable {
+    /// The aggregated clipped surrogate alone (verl's `actor/pg_loss`).
+    public var pgLoss: Double
+    /// The aggregated k3 to the reference (verl's `actor/kl_loss`, same aggregation as the loss), 0
+    /// without reference log-probs. The loss is `pgLoss + beta · klLoss`.
+    public var klLoss: Double
+    /// Fraction of tokens whose clipped term was chosen, `-A·clip(r) > -A·r` strictly (verl's
+    /// `pg_clipfrac`): `A > 0` with `r > 1 + eps_high`, or `A < 0` with `r < 1 - eps_low`.
+    public var pgClipfrac: Double
+    /// Fraction of tokens with `A < 0` and `r < 1 - eps_low`: the lower clip bound at work. (verl's
+    /// metric of this name counts dual-clip activations, `A < 0` with `r > clip_ratio_c = 3`; Fleet has
+    /// no dual clip, so the name holds the lower bound's share of ``pgClipfrac`` instead.)
+    public var pgClipfracLower: Double
+    /// `mean(old - logp)` over tokens (verl's `actor/ppo_kl`, the k1 estimate of KL(old ‖ current)).
+    public var ppoKL: Double
+    /// The tokens evaluated.
+    public var tokenCount: Int
+
+    public init(pgLoss: Double = 0, klLoss: Double = 0, pgClipfrac: Double = 0, pgClipfracLower: Double = 0,
+                ppoKL: Double = 0, tokenCount: Int = 0) {
+        self.pgLoss = pgLoss
+        self.klLoss = klLoss
+        self.pgClipfrac = pgClipfrac
+        self.pgClipfracLower = pgClipfracLower
+        self.ppoKL = ppoKL
+        self.tokenCount = tokenCount
+    }
+}
+
+/// GRPO's per-token objective (REFERENCE.md): the clipped surrogate with separate lower and upper clip
+/// ranges (DAPO's clip-higher) plus `beta` times the k3 estimate of KL to the reference policy,
+/// aggregated over tokens by a ``LossAggregation``.
+public enum GRPOLoss {
+    /// The log-ratio `logp - old` is clamped to `[-20, 20]` before `exp`, as verl does, so a stale or
+    /// broken behaviour log-prob cannot overflow the ratio (no gradient flows beyond the clamp).
+    public static let logRatioLimit: Float = 20
+
+    /// `k3 = exp(ref - logp) - (ref - logp) - 1`, an unbiased, non-negative estimate of
+    /// KL(current ‖ ref) from a token sampled by the current policy (Schulman's k3).
+    public static func k3(logp: Float, ref: Float) -> Float {
+        let d = ref - logp
+        return Foundation.exp(d) - d - 1
+    }
+
+    /// The per-token clipped surrogate `-min(r·A, clip(r, 1 - epsLow, 1 + epsHigh)·A)`.
+    public static func clippedSurrogate(ratio: Float, advantage: Float, epsLow: Float, epsHigh: Float) -> Float {
+        let clipped = Swift.min(Swift.max(ratio, 1 - epsLow), 1 + epsHigh)
+        return -Swift.min(ratio * advantage, clipped * advantage)
+    }
+
+    /// Each token's weight in the aggregate (see ``LossAggregation``), flattened like the tokens.
+    /// `normalizingLength` (`L`) is required for `seqMeanTokenSumNorm` and ignored otherwise.
+    public static func tokenWeights(lengths: [Int], aggregation: LossAggregation, normalizingLength: Int? = nil) -> [Float] {
+        precondition(lengths.allSatisfy { $0 >= 0 }, "response lengths must not be negative")
+        let tokens = lengths.reduce(0, +)
+        let sequences = lengths.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        guard tokens > 0 else { return [] }
+        switch aggregation {
+        case .tokenMean:
+            return [Float](repeating: Float(1 / Double(tokens)), count: tokens)
+        case .seqMeanTokenSumNorm:
+            guard let normalizingLength, normalizingLength > 0 else {
+                preconditionFailure("seq-mean-token-sum-norm needs a positive normalizing length")
+            }
+            return [Float](repeating: Float(1 / (Double(sequences) * Double(normalizingLength))), count: tokens)
+        case .seqMeanTokenMean:
+            var weights: [Float] = []
+            weights.reserveCapacity(tokens)
+            for n in lengths where n > 0 {
+                weights.append(contentsOf: repeatElement(Float(1 / (Double(sequences) * Double(n))), count: n))
+            }
+            return weights
+        }
+    }
+
+    /// The GRPO loss of a batch of responses, differentiable through `logProbs` only.
+    ///
+    /// Layout: the responses' tokens are flattened, response after response (ragged, no padding):
+    /// response `s` owns the next `lengths[s]` entries of every per-token input. `logProbs` is the
+    /// current policy's `[N]` log-probs (recorded for autodiff), `oldLogProbs` the behaviour log-probs,
+    /// `refLogProbs` the reference model's (may be `nil` when `beta == 0`; when given with `beta == 0`
+    /// only ``GRPOLossDiagnostics/klLoss`` uses them), `advantages` each token's advantage (its
+    /// response's), all `N` long.
+    ///
+    /// Per token, with `r = exp(clamp(logp - old, ±20))`:
+    /// `-min(r·A, clip(r, 1 - epsLow, 1 + epsHigh)·A) + beta · k3(logp, ref)`, aggregated per
+    /// `aggregation` (`normalizingLength` is `L` of `seq-mean-token-sum-norm`).
+    /// An empty batch gives a constant 0 that does not require gradients.
+    public static func policyLoss(
+        logProbs: Tensor, oldLogProbs: [Float], refLogProbs: [Float]?, advantages: [Float], lengths: [Int],
+        epsLow: Float, epsHigh: Float, beta: Float, aggregation: LossAggregation, normalizingLength: Int? = nil
+    ) -> (loss: Tensor, diagnostics: GRPOLossDiagnostics) {
+        let n = logProbs.count
+        precondition(logProbs.rank == 1, "logProbs must be flat [N], got \(logProbs.shape)")
+        precondition(lengths.reduce(0, +) == n, "lengths add up to \(lengths.reduce(0, +)), logProbs has \(n)")
+        precondition(oldLogProbs.count == n && advantages.count == n, "every per-token input needs \(n) entries")
+        precondition(refLogProbs.map { $0.count == n } ?? true, "refLogProbs needs \(n) entries")
+        precondition(beta == 0 || refLogProbs != nil, "beta \(beta) needs reference log-probs")
+        precondition(epsLow >= 0 && epsLow < 1 && epsHigh >= 0, "clip ranges must be in [0, 1) and [0, inf)")
+        guard n > 0 else { return (Tensor(0), GRPOLossDiagnostics()) }
+        let weights = tokenWeights(lengths: lengths, aggregation: aggregation, normalizingLength: normalizingLength)
+
+        // The clipped surrogate, max(-A r, -A clip(r)).
+        let ratio = (logProbs - Tensor(oldLogProbs)).clamp(min: -logRatioLimit, max: logRatioLimit).exp()
+        let negativeAdvantages = Tensor(advantages.map { -$0 })
+        let unclipped = negativeAdvantages * ratio
+        let clipped = negativeAdvantages * ratio.clamp(min: 1 - epsLow, max: 1 + epsHigh)
+        let surrogate = Tensor.maximum(unclipped, clipped)
+
+        // Plus beta k3 to the reference.
+        var perToken = surrogate
+        var k3Values: [Float]? = nil
+        if let refLogProbs {
+            if beta != 0 {
+                let d = Tensor(refLogProbs) - logProbs
+                let k3 = d.exp() - d - 1
+                k3Values = k3.data
+                perToken = surrogate + k3 * beta
+            } else {
+                let logp = logProbs.data
+                k3Values = (0..<n).map { GRPOLoss.k3(logp: logp[$0], ref: refLogProbs[$0]) }
+            }
+        }
+        let loss = (perToken * Tensor(weights)).sum()
+
+        // Diagnostics from the values, in Double.
+        var pgLoss = 0.0, klLoss = 0.0, ppoKL = 0.0, clippedCount = 0, lowerCount = 0
+        let ratios = ratio.data, pg1 = unclipped.data, pg2 = clipped.data, surrogates = surrogate.data
+        let logp = logProbs.data
+        for i in 0..<n {
+            pgLoss += Double(weights[i]) * Double(surrogates[i])
+            if let k3Values { klLoss += Double(weights[i]) * Double(k3Values[i]) }
+            let logRatio = Swift.min(Swift.max(logp[i] - oldLogProbs[i], -logRatioLimit), logRatioLimit)
+            ppoKL -= Double(logRatio)
+            if pg2[i] > pg1[i] { clippedCount += 1 }
+            if advantages[i] < 0 && ratios[i] < 1 - epsLow { lowerCount += 1 }
+        }
+        let diagnostics = GRPOLossDiagnostics(
+            pgLoss: pgLoss, klLoss: klLoss, pgClipfrac: Double(clippedCount) / Double(n),
+            pgClipfracLower: Double(lowerCount) / Double(n), ppoKL: ppoKL / Double(n), tokenCount: n)
+        return (loss, diagnostics)
+    }
+}
