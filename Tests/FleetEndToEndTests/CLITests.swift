@@ -22,7 +22,8 @@ final class CLITests: XCTestCase {
     func testUnbuiltSubcommandsSaySoAndFail() throws {
         let invocations: [[String]] = [
             ["replay", "a.rec", "--config", "cartpole.toml"], ["inspect", "a.rec"],
-            ["sft", "lm.toml"],
+            ["train", "--set", "algorithm=grpo", TrainTests.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path],
+            ["keygen"],
         ]
         for arguments in invocations {
             let result = try FleetProcess.run(arguments)

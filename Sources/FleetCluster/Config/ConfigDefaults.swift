@@ -25,6 +25,17 @@ public enum ConfigDefaults {
         public let discrete: ConfigValue
         public let continuous: ConfigValue
 
+        /// A key whose default is the same in every family.
+        public init(key: String, same value: ConfigValue) {
+            self.init(key: key, discrete: value, continuous: value)
+        }
+
+        public init(key: String, discrete: ConfigValue, continuous: ConfigValue) {
+            self.key = key
+            self.discrete = discrete
+            self.continuous = continuous
+        }
+
         public func value(for family: EnvironmentFamily) -> ConfigValue {
             switch family {
             case .discrete: discrete
@@ -52,10 +63,26 @@ public enum ConfigDefaults {
         Row(key: "normalize_rewards", discrete: false, continuous: true),
     ]
 
+    /// The language algorithms' differences from GRPO's defaults (the schema's): Dr. GRPO and DAPO
+    /// as REFERENCE.md defines them. The environment family plays no part here.
+    public static let drGRPO: [Row] = [
+        Row(key: "kl_loss_coef", same: 0.0),
+        Row(key: "loss_agg_mode", same: "seq-mean-token-sum-norm"),
+        Row(key: "advantage_scale", same: "none"),
+    ]
+    public static let dapo: [Row] = [
+        Row(key: "kl_loss_coef", same: 0.0),
+        Row(key: "clip_ratio_high", same: 0.28),
+        Row(key: "loss_agg_mode", same: "token-mean"),
+        Row(key: "filter_groups", same: true),
+    ]
+
     /// The rows of `algorithm` (empty for an algorithm without family-dependent defaults).
     public static func rows(for algorithm: String) -> [Row] {
         switch algorithm {
         case "ppo": ppo
+        case "dr_grpo": drGRPO
+        case "dapo": dapo
         default: []
         }
     }

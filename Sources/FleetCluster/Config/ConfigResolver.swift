@@ -90,8 +90,8 @@ public enum ConfigResolver {
         return value
     }
 
-    /// Rules between keys: the batch divides into minibatches, the environments into actors, and
-    /// the run holds at least one batch.
+    /// Rules between keys: the batch divides into minibatches, the width into heads, and for PPO
+    /// the environments into actors and the run holds at least one batch.
     private static func checkConsistency(_ config: ResolvedConfig, origins: [String: String]) throws {
         let numEnvs = config.int("num_envs"), numSteps = config.int("num_steps")
         let numMinibatches = config.int("num_minibatches")
@@ -103,6 +103,15 @@ public enum ConfigResolver {
                 message: "'num_minibatches' must divide num_envs * num_steps = \(numEnvs) * \(numSteps) = \(batch), "
                     + "got \(numMinibatches)")
         }
+        let width = config.int("model.width"), heads = config.int("model.heads")
+        if width % heads != 0 {
+            let source = origins["model.heads"] ?? origins["model.width"] ?? "defaults"
+            throw ConfigError(
+                .inconsistent, source: source, key: "model.heads",
+                message: "'model.heads' must divide model.width = \(width), got \(heads)")
+        }
+        // The rest concerns environment steps: PPO's.
+        guard config.string("algorithm") == "ppo" else { return }
         let numActors = config.int("num_actors")
         if numEnvs % numActors != 0 {
             let source = origins["num_actors"] ?? origins["num_envs"] ?? "defaults"

@@ -5,7 +5,9 @@
 public enum ConfigSchema {
     public static let keys: [ConfigKey] = [
         // The run
-        ConfigKey("algorithm", .string, default: "ppo", .oneOf(["ppo"]), doc: "the learning algorithm"),
+        ConfigKey(
+            "algorithm", .string, default: "ppo", .oneOf(["ppo", "grpo", "dr_grpo", "dapo"]),
+            doc: "the learning algorithm: ppo on environments; grpo, dr_grpo or dapo on a prompt task"),
         ConfigKey("env_id", .string, default: "CartPole-v1", doc: "Gymnasium id of the environment"),
         ConfigKey("seed", .int, default: 1, .nonNegative, doc: "seed of every random generator in the run"),
         ConfigKey(
@@ -48,6 +50,57 @@ public enum ConfigSchema {
         ConfigKey(
             "normalize_rewards", .bool, default: false,
             doc: "scale rewards by the running std of the discounted return, clipped to 10"),
+        // The language path (GRPO, Dr. GRPO, DAPO): verl's names where verl has one
+        ConfigKey("task", .string, default: "addition-2", doc: "the prompt task: addition-N, reverse-N or sort-N"),
+        ConfigKey("model.width", .int, default: 64, .positive, doc: "the transformer's embedding width"),
+        ConfigKey("model.layers", .int, default: 2, .positive, doc: "transformer blocks"),
+        ConfigKey("model.heads", .int, default: 4, .positive, doc: "attention heads (they divide the width)"),
+        ConfigKey("model.context_length", .int, default: 32, .positive, doc: "the most tokens a sequence holds"),
+        ConfigKey(
+            "total_training_steps", .int, default: 200, .positive,
+            doc: "learner updates of a grpo/dr_grpo/dapo run"),
+        ConfigKey("train_batch_size", .int, default: 32, .positive, doc: "prompts (whole groups) per update"),
+        ConfigKey("rollout_n", .int, default: 8, .positive, doc: "responses sampled per prompt (G)"),
+        ConfigKey(
+            "prompts_per_batch", .int, default: 8, .positive,
+            doc: "prompts an actor samples and ships in one group batch"),
+        ConfigKey(
+            "ppo_mini_batch_size", .int, default: 32, .positive,
+            doc: "prompts per optimizer step; their groups' responses form the mini-batch"),
+        ConfigKey("ppo_epochs", .int, default: 1, .positive, doc: "passes over each batch (mu)"),
+        ConfigKey("clip_ratio_low", .double, default: 0.2, .positive, doc: "the ratio's lower clip: r >= 1 - low"),
+        ConfigKey("clip_ratio_high", .double, default: 0.2, .positive, doc: "the ratio's upper clip: r <= 1 + high"),
+        ConfigKey("kl_loss_coef", .double, default: 0.04, .nonNegative, doc: "beta of the k3 KL to the reference"),
+        ConfigKey(
+            "loss_agg_mode", .string, default: "seq-mean-token-mean",
+            .oneOf(["token-mean", "seq-mean-token-mean", "seq-mean-token-sum-norm"]),
+            doc: "how per-token losses are combined"),
+        ConfigKey(
+            "advantage_scale", .string, default: "group", .oneOf(["group", "batch", "none"]),
+            doc: "divide group-centred rewards by the group's std, the batch's, or nothing (Dr. GRPO)"),
+        ConfigKey("temperature", .double, default: 1.0, .positive, doc: "the actors' sampling temperature"),
+        ConfigKey("top_p", .double, default: 1.0, .unitInterval, doc: "the actors' nucleus mass"),
+        ConfigKey(
+            "max_response_length", .optional(.int), default: nil, .positive,
+            doc: "the most response tokens sampled; null: the task's answer length plus eos"),
+        ConfigKey(
+            "overlong_buffer_len", .int, default: 0, .nonNegative,
+            doc: "DAPO's soft overlong punishment cache L_cache; 0: off"),
+        ConfigKey("overlong_filtering", .bool, default: false, doc: "leave truncated responses out of the loss"),
+        ConfigKey(
+            "filter_groups", .bool, default: false,
+            doc: "dynamic sampling: drop groups whose rewards are all equal at the learner's ingress"),
+        ConfigKey("lr_warmup_steps", .int, default: 0, .nonNegative, doc: "linear learning-rate warm-up, in updates"),
+        ConfigKey("weight_decay", .double, default: 0.0, .nonNegative, doc: "AdamW's decoupled weight decay"),
+        ConfigKey(
+            "init_checkpoint", .optional(.string), default: nil,
+            doc: "a policy file (fleet sft's checkpoints/policy-final.fleet) to start from; null: random"),
+        ConfigKey("sft_steps", .int, default: 300, .positive, doc: "fleet sft: optimizer steps on demonstrations"),
+        ConfigKey("sft_learning_rate", .double, default: 3e-3, .positive, doc: "fleet sft: AdamW's learning rate"),
+        ConfigKey("sft_batch_size", .int, default: 64, .positive, doc: "fleet sft: demonstrations per step"),
+        ConfigKey("eval_every", .int, default: 10, .positive, doc: "updates between held-out evaluations"),
+        ConfigKey("eval_prompts", .int, default: 200, .positive, doc: "held-out prompts per evaluation"),
+        ConfigKey("pass_k", .int, default: 4, .positive, doc: "samples per held-out prompt for pass@k"),
         // The cluster
         ConfigKey("num_actors", .int, default: 1, .positive, doc: "actor processes (or threads) stepping environments"),
         ConfigKey(

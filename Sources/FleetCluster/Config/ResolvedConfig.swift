@@ -45,6 +45,10 @@ public struct ResolvedConfig: Hashable, Sendable {
         }
     }
 
+    func optionalInt(_ key: String) -> Int? {
+        self[key] == .null ? nil : int(key)
+    }
+
     func optionalDouble(_ key: String) -> Double? {
         self[key] == .null ? nil : double(key)
     }

@@ -1,7 +1,10 @@
 /// A run's configuration, typed: what the run is, where it goes, and the algorithm's part.
 public struct RunConfig: Hashable, Sendable {
-    /// `ppo` (GRPO and DAPO arrive later).
+    /// `ppo`, `grpo`, `dr_grpo` or `dapo`.
     public var algorithm: String
+
+    /// Whether the algorithm trains a language model on a prompt task (GRPO, Dr. GRPO, DAPO).
+    public var isLanguage: Bool { algorithm != "ppo" }
     public var envID: String
     public var seed: UInt64
     public var deterministic: Bool
@@ -22,6 +25,8 @@ public struct RunConfig: Hashable, Sendable {
     /// Where the learner binds its three channels and actors connect.
     public var endpoints: ChannelEndpoints
     public var ppo: PPOConfig
+    /// The language path's settings (read whatever the algorithm; used by grpo, dr_grpo, dapo and sft).
+    public var language: LanguageConfig
     /// The resolved config this was read from (what `config.yaml` holds).
     public var resolved: ResolvedConfig
 
@@ -45,6 +50,7 @@ public struct RunConfig: Hashable, Sendable {
             batches: config.string("endpoints.batches"), weights: config.string("endpoints.weights"),
             control: config.string("endpoints.control"))
         ppo = PPOConfig(config)
+        language = LanguageConfig(config)
         resolved = config
     }
 

@@ -39,6 +39,12 @@ public enum MetricTag {
     /// the versions completed since the previous update, in seconds.
     public static let weightSyncSeconds = "pipeline/weight_sync_seconds"
 
+    /// Held-out greedy accuracy of a language policy (fraction of prompts answered exactly).
+    public static let evalAccuracy = "eval/accuracy"
+    /// `fleet sft`'s cross-entropy on the demonstration tokens, and the fraction it predicts right.
+    public static let sftLoss = "sft/loss"
+    public static let sftTokenAccuracy = "sft/token_accuracy"
+
     /// The tag counting batches rejected for `reason` (`pipeline/rejected/stale`).
     public static func rejected(_ reason: String) -> String { "pipeline/rejected/\(reason)" }
 }

@@ -25,21 +25,25 @@ public struct RunDirectory: Hashable, Sendable {
         return "\(safe(envID))__\(safe(algorithm))__\(seed)__\(unixTime)"
     }
 
-    /// The path a run of `config` writes: its `run_dir` if set, else `<root>/<default name>`.
-    public static func path(for config: RunConfig, now: Date = Date(), root: String = "runs") -> String {
+    /// The path a run of `config` writes: its `run_dir` if set, else `<root>/<default name>` (the
+    /// task's name for a language run; `algorithm`, when given, in place of the config's: `sft`).
+    public static func path(
+        for config: RunConfig, algorithm: String? = nil, now: Date = Date(), root: String = "runs"
+    ) -> String {
         if let chosen = config.runDirectory { return chosen }
         let name = defaultName(
-            envID: config.envID, algorithm: config.algorithm, seed: config.seed,
-            unixTime: Int(now.timeIntervalSince1970))
+            envID: config.isLanguage || algorithm == "sft" ? config.language.task : config.envID,
+            algorithm: algorithm ?? config.algorithm, seed: config.seed, unixTime: Int(now.timeIntervalSince1970))
         return (root as NSString).appendingPathComponent(name)
     }
 
     /// Creates the run directory of `config` (see ``path(for:now:root:)``) and writes its
     /// `config.yaml`.
     public static func create(
-        for config: RunConfig, now: Date = Date(), root: String = "runs", reuse: Bool = false
+        for config: RunConfig, algorithm: String? = nil, now: Date = Date(), root: String = "runs", reuse: Bool = false
     ) throws -> RunDirectory {
-        let directory = try RunDirectory(creating: path(for: config, now: now, root: root), reuse: reuse)
+        let directory = try RunDirectory(
+            creating: path(for: config, algorithm: algorithm, now: now, root: root), reuse: reuse)
         try config.resolved.write(to: directory.configFile)
         return directory
     }

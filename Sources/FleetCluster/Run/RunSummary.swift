@@ -14,13 +14,22 @@ public struct RunSummary: Codable, Hashable, Sendable {
         }
     }
 
-    /// The evaluation at the end of the run, when there was one.
+    /// The evaluation of the run's policy: episodes and returns for an environment; held-out
+    /// accuracy at the start and the end for a prompt task. What does not apply is left out.
     public struct Evaluation: Codable, Hashable, Sendable {
-        public var episodes: Int
-        public var returnMean: Double
-        public var returnStd: Double
+        public var episodes: Int?
+        public var returnMean: Double?
+        public var returnStd: Double?
         /// Evaluation used the deterministic (greedy or mean) action.
-        public var deterministic: Bool
+        public var deterministic: Bool?
+        /// Greedy accuracy on the held-out prompts before the first update and after the last.
+        public var accuracyStart: Double?
+        public var accuracyEnd: Double?
+        /// Held-out prompts evaluated.
+        public var prompts: Int?
+        /// pass@k at the end, with its k.
+        public var passAtK: Double?
+        public var k: Int?
 
         public init(episodes: Int, returnMean: Double, returnStd: Double, deterministic: Bool) {
             self.episodes = episodes
@@ -29,10 +38,21 @@ public struct RunSummary: Codable, Hashable, Sendable {
             self.deterministic = deterministic
         }
 
+        public init(accuracyStart: Double?, accuracyEnd: Double?, prompts: Int, passAtK: Double?, k: Int) {
+            self.accuracyStart = accuracyStart
+            self.accuracyEnd = accuracyEnd
+            self.prompts = prompts
+            self.passAtK = passAtK
+            self.k = k
+        }
+
         enum CodingKeys: String, CodingKey {
-            case episodes, deterministic
+            case episodes, deterministic, prompts, k
             case returnMean = "return_mean"
             case returnStd = "return_std"
+            case accuracyStart = "accuracy_start"
+            case accuracyEnd = "accuracy_end"
+            case passAtK = "pass_at_k"
         }
     }
 
