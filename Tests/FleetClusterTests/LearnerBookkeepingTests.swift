@@ -53,8 +53,8 @@ final class LearnerBookkeepingTests: XCTestCase {
         XCTAssertEqual(queue.bytes, 250)
         queue.append(batch("actor-1", version: 1, bytes: 70))
         let taken = queue.takeOneEach(of: ["actor-0", "actor-1"])
-        XCTAssertEqual(taken?.map(\.rollout.streamID), ["actor-0", "actor-1"])
-        XCTAssertEqual(taken?.map(\.rollout.policyVersion), [0, 1])
+        XCTAssertEqual(taken?.map(\.sender), ["actor-0", "actor-1"])
+        XCTAssertEqual(taken?.map(\.policyVersion), [0, 1])
         XCTAssertEqual(queue.count, 1)
         XCTAssertEqual(queue.bytes, 150)
         XCTAssertEqual(queue.removeStale(learnerVersion: 3, maxPolicyLag: 2).count, 0)
@@ -84,11 +84,12 @@ final class LearnerBookkeepingTests: XCTestCase {
     }
 
     private func batch(_ sender: String, version: UInt64, bytes: Int) -> AdmittedBatch {
-        AdmittedBatch(
-            rollout: Rollout(
-                streamID: sender, policyVersion: version, numSteps: 1, numEnvs: 1, observationSize: 1,
-                observations: [0], actions: .discrete([0]), rewards: [0], terminated: [false], truncated: [false],
-                behaviourLogProbs: [0], finalObservationSteps: [], finalObservations: [], nextObservations: [0]),
-            episodeReturns: [], episodeLengths: [], frameBytes: bytes, arrival: t0)
+        let rollout = Rollout(
+            streamID: sender, policyVersion: version, numSteps: 1, numEnvs: 1, observationSize: 1,
+            observations: [0], actions: .discrete([0]), rewards: [0], terminated: [false], truncated: [false],
+            behaviourLogProbs: [0], finalObservationSteps: [], finalObservations: [], nextObservations: [0])
+        return AdmittedBatch(
+            sender: sender, policyVersion: version, content: .rollout(rollout, episodeReturns: [], episodeLengths: []),
+            frameBytes: bytes, arrival: t0)
     }
 }

@@ -5,13 +5,35 @@ import XCTest
 
 /// The learner's door for batches: the staleness rule and the run's own checks, one by one.
 final class LoopIngressTests: XCTestCase {
-    private func ingress(maxPolicyLag: UInt64 = 1) -> BatchIngress {
-        BatchIngress(
-            actorIDs: ["actor-0", "actor-1"], numSteps: 2, numEnvs: 3, observationSize: 4,
-            actionKind: .discrete(count: 2), maxPolicyLag: maxPolicyLag)
+    /// The shared checks and PPO's, as the learner applies them, for 2 actors of 3 CartPole
+    /// environments x 2 steps each.
+    private struct Door {
+        var ingress: BatchIngress
+        let ppo: PPOTraining
+
+        mutating func admit(_ bytes: [UInt8], learnerVersion: UInt64) -> Result<Rollout, BatchRejection> {
+            let result = ingress.admit(bytes, learnerVersion: learnerVersion).flatMap { admitted in
+                ppo.admit(admitted.frame, sender: admitted.sender).map { (admitted, $0) }
+            }
+            switch result {
+            case .success(let (admitted, content)):
+                ingress.taken(admitted)
+                guard case .rollout(let rollout, _, _) = content else { preconditionFailure("a PPO run queues rollouts") }
+                return .success(rollout)
+            case .failure(let rejection):
+                return .failure(rejection)
+            }
+        }
     }
 
-    private func reason(_ result: Result<AdmittedBatch, BatchRejection>) -> String? {
+    private func ingress(maxPolicyLag: UInt64 = 1) -> Door {
+        let config = try! loopTestConfig(["num_steps=2", "num_envs=6", "num_actors=2", "num_minibatches=2", "total_timesteps=12"])
+        return Door(
+            ingress: BatchIngress(actorIDs: ["actor-0", "actor-1"], maxPolicyLag: maxPolicyLag),
+            ppo: try! PPOTraining(config: config))
+    }
+
+    private func reason(_ result: Result<Rollout, BatchRejection>) -> String? {
         if case .failure(let rejection) = result { return rejection.reason }
         return nil
     }
@@ -21,11 +43,11 @@ final class LoopIngressTests: XCTestCase {
         let old = cartPoleBatchFrame(sender: "actor-0", sequence: 0, policyVersion: 3, steps: 2, envs: 3)
         XCTAssertEqual(reason(door.admit(old, learnerVersion: 5)), BatchRejection.stale)
         let fresh = cartPoleBatchFrame(sender: "actor-0", sequence: 1, policyVersion: 4, steps: 2, envs: 3)
-        guard case .success(let batch) = door.admit(fresh, learnerVersion: 5) else { return XCTFail("refused") }
-        XCTAssertEqual(batch.rollout.policyVersion, 4)
-        XCTAssertEqual(batch.rollout.streamID, "actor-0")
-        XCTAssertEqual(batch.rollout.actions, .discrete([0, 0, 0, 0, 0, 0]))
-        XCTAssertEqual(batch.rollout.observations.count, 2 * 3 * 4)
+        guard case .success(let rollout) = door.admit(fresh, learnerVersion: 5) else { return XCTFail("refused") }
+        XCTAssertEqual(rollout.policyVersion, 4)
+        XCTAssertEqual(rollout.streamID, "actor-0")
+        XCTAssertEqual(rollout.actions, .discrete([0, 0, 0, 0, 0, 0]))
+        XCTAssertEqual(rollout.observations.count, 2 * 3 * 4)
     }
 
     func testMaxPolicyLagZeroTakesOnlyTheCurrentVersion() {

@@ -28,7 +28,7 @@ final class LoopTrainingTests: XCTestCase {
         XCTAssertGreaterThan(summary.sps, 0)
         XCTAssertEqual(summary.weightsSHA256?.count, 64)
         XCTAssertEqual(
-            summary.weightsSHA256, weightsSHA256(training.learner.learner.agent.policyParameters()).description)
+            summary.weightsSHA256, weightsSHA256(training.learner.policyParameters).description)
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory.summaryFile.path))
 
         let lines = try metricsLines(directory)

@@ -6,6 +6,8 @@ struct BatchQueue {
     private(set) var bytes = 0
     /// Queued batches.
     private(set) var count = 0
+    /// Response groups in the queued batches (language runs).
+    private(set) var groups = 0
 
     /// The batches waiting from `id`.
     func count(from id: String) -> Int { queues[id]?.count ?? 0 }
@@ -14,9 +16,10 @@ struct BatchQueue {
     var oldestArrival: ContinuousClock.Instant? { queues.values.compactMap { $0.first?.arrival }.min() }
 
     mutating func append(_ batch: AdmittedBatch) {
-        queues[batch.rollout.streamID, default: []].append(batch)
+        queues[batch.sender, default: []].append(batch)
         bytes += batch.frameBytes
         count += 1
+        groups += batch.groups.count
     }
 
     /// Removes and returns the batches whose policy is more than `maxPolicyLag` versions behind
@@ -24,7 +27,7 @@ struct BatchQueue {
     mutating func removeStale(learnerVersion: UInt64, maxPolicyLag: UInt64) -> [AdmittedBatch] {
         var stale: [AdmittedBatch] = []
         for id in queues.keys.sorted() {
-            while let first = queues[id]?.first, learnerVersion - first.rollout.policyVersion > maxPolicyLag {
+            while let first = queues[id]?.first, learnerVersion - first.policyVersion > maxPolicyLag {
                 stale.append(removeFirst(from: id))
             }
         }
@@ -38,10 +41,26 @@ struct BatchQueue {
         return ids.map { removeFirst(from: $0) }
     }
 
+    /// Whole batches, oldest first whoever sent them, until they hold at least `groups` groups;
+    /// nil, and nothing removed, while the queue holds fewer.
+    mutating func takeOldest(holdingGroups wanted: Int) -> [AdmittedBatch]? {
+        guard groups >= wanted else { return nil }
+        var taken: [AdmittedBatch] = []
+        var held = 0
+        while held < wanted {
+            let sender = queues.filter { !$0.value.isEmpty }.min { $0.value[0].arrival < $1.value[0].arrival }!.key
+            let batch = removeFirst(from: sender)
+            held += batch.groups.count
+            taken.append(batch)
+        }
+        return taken
+    }
+
     private mutating func removeFirst(from id: String) -> AdmittedBatch {
         let batch = queues[id]!.removeFirst()
         bytes -= batch.frameBytes
         count -= 1
+        groups -= batch.groups.count
         return batch
     }
 }

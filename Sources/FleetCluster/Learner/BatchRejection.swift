@@ -24,6 +24,10 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
     public static let specMismatch = "spec_mismatch"
     /// A discrete action outside the action space.
     public static let actionOutOfRange = "action_out_of_range"
+    /// A token id outside the vocabulary, or a response longer than the run's budget.
+    public static let tokenOutOfRange = "token_out_of_range"
+    /// A reward other than the task's verifier gives the response.
+    public static let rewardMismatch = "reward_mismatch"
     /// A policy version the learner has not published yet.
     public static let futurePolicyVersion = "future_policy_version"
     /// A policy more than `max_policy_lag` versions older than the learner's.

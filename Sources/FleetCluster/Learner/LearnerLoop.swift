@@ -5,10 +5,11 @@ import FleetWire
 import Foundation
 
 /// The learner: binds the three channels, answers actors (and `fleet status`) on the control
-/// channel, admits batches (``BatchIngress``) into a queue bounded in batches and bytes, and once
-/// it holds a batch of every actor it waits for (``ActorRoster``) runs a PPO update, bumps the
-/// weights version and publishes the new weights. It stops after the run's iterations, tells the
-/// actors to shut down and writes `summary.json`.
+/// channel, admits batches (``BatchIngress``, then the algorithm's checks) into a queue bounded
+/// in batches and bytes, and once the queue holds an update's worth (for PPO a batch of every
+/// actor it waits for, ``ActorRoster``; for GRPO/DAPO `train_batch_size` groups) runs the
+/// algorithm's update, bumps the weights version and publishes the new weights. It stops after the
+/// run's updates, tells the actors to shut down and writes `summary.json`.
 ///
 /// It belongs to the thread that created it (its sockets do).
 public final class LearnerLoop {
@@ -36,12 +37,12 @@ public final class LearnerLoop {
     }
 
     public let config: RunConfig
-    /// The PPO learner (and through it the agent whose weights are broadcast).
-    public let learner: PPOLearner
     /// The weights version: the number of updates done.
     public private(set) var version: UInt64 = 0
-    /// Env steps trained on.
-    public private(set) var envSteps = 0
+    /// Env steps (or, for a language run, responses) trained on.
+    public var envSteps: Int { algorithm.stepsTrained }
+    /// The policy actors act with (its parameters, shared).
+    public var policyParameters: [(name: String, tensor: Tensor)] { algorithm.policyParameters }
     /// Rejected batches by reason.
     public var rejected: [String: Int] { rejections.counts }
     /// Actor starts heard (a Hello with a new incarnation).
@@ -50,6 +51,7 @@ public final class LearnerLoop {
     public private(set) var wasInterrupted = false
 
     private let options: Options
+    private let algorithm: any LearnerAlgorithm
     private let sockets: LearnerSockets
     private var poller = Poller()
     private let batchesIndex: Int, controlIndex: Int
@@ -62,16 +64,15 @@ public final class LearnerLoop {
     private var lagHistogram: [UInt64: Int] = [:]
     /// The control routing id of every actor that said Hello, for Shutdown.
     private var routingIDs: [String: [UInt8]] = [:]
-    private var returns: ReturnTracker
     private let metrics: MetricsLogger?
     private let directory: RunDirectory?
-    private let envID: String
     private var weightsFrame: [UInt8] = []
     private var sequence: UInt64 = 0
     private var start = ContinuousClock.now
 
-    /// Builds the agent and PPO learner of `config` and binds `config.endpoints` in `context`.
-    /// `metrics` receives one step per iteration; `directory` receives `summary.json`.
+    /// Builds the algorithm of `config` (PPO, or GRPO/Dr. GRPO/DAPO on a prompt task) and binds
+    /// `config.endpoints` in `context`. `metrics` receives one step per update; `directory`
+    /// receives `summary.json` and the final policy.
     public init(
         config: RunConfig, context: Context, directory: RunDirectory? = nil, metrics: MetricsLogger? = nil,
         options: Options = Options()
@@ -80,18 +81,11 @@ public final class LearnerLoop {
         self.options = options
         self.directory = directory
         self.metrics = metrics
-        let probe = try EnvironmentFactory.make(id: config.envID, count: 1, seed: config.seed)
-        envID = probe.id
-        let agent = config.makeAgent(for: probe, seed: config.seed)
-        learner = PPOLearner(agent: agent, settings: config.ppoSettings, seed: config.seed)
+        algorithm = config.isLanguage ? try GroupTraining(config: config) : try PPOTraining(config: config)
         let actorIDs = (0..<config.numActors).map { ActorLoop.id(index: $0) }
         roster = ActorRoster(ids: actorIDs, actorTimeout: config.actorTimeout, joinTimeout: config.joinTimeout)
-        ingress = BatchIngress(
-            actorIDs: Set(actorIDs), numSteps: config.ppo.numSteps, numEnvs: config.envsPerActor,
-            observationSize: probe.observationSize, actionKind: probe.actionKind,
-            maxPolicyLag: UInt64(config.maxPolicyLag))
+        ingress = BatchIngress(actorIDs: Set(actorIDs), maxPolicyLag: UInt64(config.maxPolicyLag))
         rejections = RejectionCounter(log: options.log)
-        returns = ReturnTracker(threshold: probe.rewardThreshold)
         sockets = try LearnerSockets(context: context, endpoints: config.endpoints)
         batchesIndex = poller.add(sockets.batches)
         controlIndex = poller.add(sockets.control)
@@ -107,7 +101,9 @@ public final class LearnerLoop {
         roster.start = start
         var lastAccepted = start
         let stallTimeout = options.stallTimeout ?? config.stallTimeout
-        while learner.iteration < config.learnerIterations {
+        let opening = try algorithm.begin()
+        if let metrics, !opening.isEmpty { try metrics.log(step: 0, opening) }
+        while algorithm.updates < algorithm.totalUpdates {
             if options.stopRequested() {
                 wasInterrupted = true
                 break
@@ -122,15 +118,15 @@ public final class LearnerLoop {
                     "learner: \(id) is lost: nothing heard for \(config.actorTimeout); updates go on without it")
             }
             dropStaleBatches()
-            if let batches = queue.takeOneEach(of: roster.awaited(at: now)) {
+            if let batches = algorithm.takeUpdateBatches(from: &queue, awaited: roster.awaited(at: now)) {
                 try update(with: batches)
                 lastAccepted = .now
             } else if now - lastAccepted > stallTimeout {
-                throw LearnerError.stalled(seconds: stallTimeout.seconds, iteration: learner.iteration)
+                throw LearnerError.stalled(seconds: stallTimeout.seconds, iteration: algorithm.updates)
             }
         }
         shutDownActors(reason: wasInterrupted ? "interrupted" : "training finished")
-        let summary = makeSummary(wallSeconds: (ContinuousClock.now - start).seconds)
+        let summary = try makeSummary(wallSeconds: (ContinuousClock.now - start).seconds)
         try metrics?.close()
         if let directory {
             try PolicyFile.write(
@@ -201,26 +197,35 @@ public final class LearnerLoop {
 
     // MARK: - Batches
 
-    /// Admits batches waiting now; returns how many were accepted. Past `ingress_byte_budget` it
-    /// stops reading while an update can go ahead (leaving the rest in ZeroMQ's bounded queues,
-    /// so actors wait), and reads on only when an update still lacks a batch.
+    /// Admits batches waiting now; returns how many were accepted. Past `ingress_byte_budget`, or
+    /// when the algorithm's queue is full (``LearnerAlgorithm/hasRoom(in:)``), it stops reading while
+    /// an update can go ahead (leaving the rest in ZeroMQ's bounded queues, so actors wait), and
+    /// reads on only when an update still lacks a batch.
     private func receiveBatches() throws -> Int {
         var accepted = 0
-        while queue.bytes < config.ingressByteBudget || !updateIsReady,
+        while (queue.bytes < config.ingressByteBudget && algorithm.hasRoom(in: queue)) || !updateIsReady,
             let message = try receiveNow(sockets.batches, multipart: false)
         {
             let now = ContinuousClock.now
-            switch ingress.admit(message[0], learnerVersion: version, arrival: now) {
-            case .success(let batch):
-                let sender = batch.rollout.streamID
-                guard queue.count(from: sender) < maxQueuedPerActor else {
+            let admitted = ingress.admit(message[0], learnerVersion: version).flatMap { frame in
+                algorithm.admit(frame.frame, sender: frame.sender).map { (frame, $0) }
+            }
+            switch admitted {
+            case .success(let (frame, content)):
+                let sender = frame.sender
+                guard queue.count(from: sender) < algorithm.maxQueuedPerActor else {
                     rejections.count(
-                        BatchRejection(BatchRejection.queueFull, sender: sender, "\(maxQueuedPerActor) batches already wait"))
+                        BatchRejection(
+                            BatchRejection.queueFull, sender: sender, "\(algorithm.maxQueuedPerActor) batches already wait"))
                     continue
                 }
+                ingress.taken(frame)
                 noteHeard(from: sender, at: now)
                 roster.accepted(batchFrom: sender, at: now)
-                queue.append(batch)
+                let batch = AdmittedBatch(
+                    sender: sender, policyVersion: frame.policyVersion, content: content, frameBytes: message[0].count,
+                    arrival: now)
+                if batch.rollout != nil || !batch.groups.isEmpty { queue.append(batch) }
                 accepted += 1
             case .failure(let rejection):
                 rejections.count(rejection)
@@ -229,23 +234,15 @@ public final class LearnerLoop {
         return accepted
     }
 
-    /// Whether every actor the next update waits for has a batch queued.
-    private var updateIsReady: Bool {
-        let awaited = roster.awaited(at: .now)
-        return !awaited.isEmpty && awaited.allSatisfy { queue.count(from: $0) > 0 }
-    }
-
-    /// The most batches one actor may have waiting: a paced actor has at most `max_policy_lag + 1`,
-    /// plus one it may resend after a snapshot; more would let one sender grow the learner's memory.
-    private var maxQueuedPerActor: Int { config.maxPolicyLag + 2 }
+    /// Whether the queue holds the next update's batches.
+    private var updateIsReady: Bool { algorithm.isReady(queue, awaited: roster.awaited(at: .now)) }
 
     /// Drops and counts the queued batches that went stale while they waited.
     private func dropStaleBatches() {
         for batch in queue.removeStale(learnerVersion: version, maxPolicyLag: UInt64(config.maxPolicyLag)) {
             rejections.count(
                 BatchRejection(
-                    BatchRejection.stale, sender: batch.rollout.streamID,
-                    "went stale while queued (policy v\(batch.rollout.policyVersion))"))
+                    BatchRejection.stale, sender: batch.sender, "went stale while queued (policy v\(batch.policyVersion))"))
         }
     }
 
@@ -253,38 +250,18 @@ public final class LearnerLoop {
 
     private func update(with batches: [AdmittedBatch]) throws {
         let now = ContinuousClock.now
-        let lags = batches.map { version - $0.rollout.policyVersion }
+        let lags = batches.map { version - $0.policyVersion }
         for lag in lags { lagHistogram[lag, default: 0] += 1 }
-        let statistics = learner.update(batches.map(\.rollout))
+        var scalars = try algorithm.update(batches, wallSeconds: (now - start).seconds)
         version += 1
-        envSteps += batches.reduce(0) { $0 + $1.rollout.numSteps * $1.rollout.numEnvs }
         encodeWeights()
         try? sockets.weights.send(weightsFrame, flags: .dontWait)
         weightSync.published(version, at: .now, to: Set(roster.ids(in: .live)))
 
-        let wallSeconds = (ContinuousClock.now - start).seconds
-        let episodeReturns = batches.flatMap(\.episodeReturns)
-        let episodeLengths = batches.flatMap(\.episodeLengths)
-        for episodeReturn in episodeReturns {
-            returns.record(episodeReturn: Double(episodeReturn), envStep: envSteps, wallSeconds: wallSeconds)
-        }
         guard let metrics else { return }
-        var scalars: [MetricScalar] = []
-        if !episodeReturns.isEmpty {
-            scalars.append(MetricScalar(MetricTag.episodicReturn, mean(episodeReturns.map(Double.init))))
-            scalars.append(MetricScalar(MetricTag.episodicLength, mean(episodeLengths.map(Double.init))))
-        }
-        if let mean100 = returns.meanReturn { scalars.append(MetricScalar(MetricTag.returnMean100, mean100)) }
+        let wallSeconds = (ContinuousClock.now - start).seconds
         scalars += [
             MetricScalar(MetricTag.stepsPerSecond, Double(envSteps) / max(wallSeconds, 1e-9)),
-            MetricScalar(MetricTag.learningRate, statistics.learningRate),
-            MetricScalar(MetricTag.valueLoss, statistics.valueLoss),
-            MetricScalar(MetricTag.policyLoss, statistics.policyLoss),
-            MetricScalar(MetricTag.entropy, statistics.entropy),
-            MetricScalar(MetricTag.oldApproxKL, statistics.oldApproxKL),
-            MetricScalar(MetricTag.approxKL, statistics.approxKL),
-            MetricScalar(MetricTag.clipFraction, statistics.clipFraction),
-            MetricScalar(MetricTag.explainedVariance, statistics.explainedVariance),
             MetricScalar(MetricTag.policyVersion, Double(version)),
             MetricScalar(MetricTag.policyLag, mean(lags.map(Double.init))),
             MetricScalar(MetricTag.policyLagMax, Double(lags.max() ?? 0)),
@@ -303,23 +280,22 @@ public final class LearnerLoop {
 
     /// The current policy as the wire message actors take (and `fleet eval` reads).
     private func policyWeights() -> Weights {
-        let agent = learner.agent
-        return Weights(version: version, parameters: agent.policyParameters(), modelSpec: agent.policySpec)
+        Weights(version: version, parameters: algorithm.policyParameters, modelSpec: algorithm.policySpec)
     }
 
     private func encodeWeights() {
         weightsFrame = frame(.weights(policyWeights()))
     }
 
-    private func makeSummary(wallSeconds: Double) -> RunSummary {
+    private func makeSummary(wallSeconds: Double) throws -> RunSummary {
         let joined = roster.records.values.filter { $0.joins > 0 }.count
-        return RunSummary(
-            algorithm: config.algorithm, env: envID, seed: config.seed, envSteps: envSteps,
-            wallSeconds: wallSeconds, sps: Double(envSteps) / max(wallSeconds, 1e-9), episodes: returns.episodes,
-            finalReturnMean100: returns.meanReturn, rewardThreshold: returns.threshold,
-            solvedAtStep: returns.solvedAtStep, solvedWallSeconds: returns.solvedWallSeconds,
-            policyVersion: Int(version), weightsSHA256: weightsSHA256(learner.agent.policyParameters()).description,
+        var summary = RunSummary(
+            algorithm: config.algorithm, env: algorithm.subject, seed: config.seed, envSteps: envSteps,
+            wallSeconds: wallSeconds, sps: Double(envSteps) / max(wallSeconds, 1e-9), policyVersion: Int(version),
+            weightsSHA256: weightsSHA256(algorithm.policyParameters).description,
             actors: RunSummary.Actors(started: actorsStarted, restarts: actorsStarted - joined), rejected: rejected)
+        try algorithm.finish(&summary)
+        return summary
     }
 
     /// The live counters `fleet status` prints.
@@ -338,9 +314,10 @@ public final class LearnerLoop {
                 rejected: rejections.bySender[id] ?? [:], secondsSinceHeard: record.lastSeen.map { (now - $0).seconds })
         }
         return LearnerStatus(
-            algorithm: config.algorithm, env: envID, learnerIncarnation: options.incarnation, policyVersion: version,
-            iteration: learner.iteration, iterations: config.learnerIterations, envSteps: envSteps,
-            wallSeconds: wallSeconds, sps: Double(envSteps) / max(wallSeconds, 1e-9), returnMean100: returns.meanReturn,
+            algorithm: config.algorithm, env: algorithm.subject, learnerIncarnation: options.incarnation,
+            policyVersion: version, iteration: algorithm.updates, iterations: algorithm.totalUpdates, envSteps: envSteps,
+            wallSeconds: wallSeconds, sps: Double(envSteps) / max(wallSeconds, 1e-9),
+            returnMean100: algorithm.returnMean100,
             maxPolicyLag: config.maxPolicyLag,
             policyLagHistogram: Dictionary(uniqueKeysWithValues: lagHistogram.map { (String($0.key), $0.value) }),
             actors: actors,
@@ -370,4 +347,3 @@ public final class LearnerLoop {
     }
 }
 
-private func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }

@@ -39,8 +39,16 @@ public enum MetricTag {
     /// the versions completed since the previous update, in seconds.
     public static let weightSyncSeconds = "pipeline/weight_sync_seconds"
 
-    /// Held-out greedy accuracy of a language policy (fraction of prompts answered exactly).
+    /// Held-out greedy accuracy of a language policy (fraction of prompts answered exactly), and
+    /// pass@k (some of k sampled responses is right).
     public static let evalAccuracy = "eval/accuracy"
+    public static let evalPassAtK = "eval/pass_at_k"
+    /// Dynamic sampling's counts, since the start: groups that came in, kept, and dropped because
+    /// every response was right or every response wrong.
+    public static let groupsGenerated = "dynamic_sampling/generated"
+    public static let groupsKept = "dynamic_sampling/kept"
+    public static let groupsDroppedAllCorrect = "dynamic_sampling/dropped_all_correct"
+    public static let groupsDroppedAllWrong = "dynamic_sampling/dropped_all_wrong"
     /// `fleet sft`'s cross-entropy on the demonstration tokens, and the fraction it predicts right.
     public static let sftLoss = "sft/loss"
     public static let sftTokenAccuracy = "sft/token_accuracy"

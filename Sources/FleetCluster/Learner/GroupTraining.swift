@@ -1,0 +1,193 @@
+import FleetAlgorithms
+import FleetEnvironments
+import FleetTensor
+import FleetWire
+import Foundation
+
+/// GRPO, Dr. GRPO and DAPO in the learner loop: group batches of the run's task, checked against
+/// the task (prompts, tokens, budget, and each reward re-verified); DAPO's dynamic sampling at the
+/// door (a group whose rewards are all equal is dropped and counted, while actors keep sampling);
+/// an update once whole batches hold `train_batch_size` groups; held-out evaluation every
+/// `eval_every` updates.
+final class GroupTraining: LearnerAlgorithm {
+    let learner: GRPOLearner
+    let task: any PromptTask
+    let subject: String
+    let totalUpdates: Int
+    let stepsPerUpdate: Int
+    private(set) var stepsTrained = 0
+    private let config: LanguageConfig
+    private let groupSize: Int
+    private let responseBudget: Int
+    private let rewardSpec: RewardSpec
+    private let filterGroups: Bool
+    private let evaluation: HeldOutEvaluation
+    private var evaluationGenerator: RandomGenerator
+    /// Dynamic sampling's counts: groups that came in, kept, and dropped with every response right
+    /// or every response wrong.
+    private(set) var generated = 0, kept = 0, droppedAllCorrect = 0, droppedAllWrong = 0
+    private var accuracyStart: Double?
+    private var accuracyEnd: Double?
+    private var accuracyEndUpdate = -1
+    private var passAtK: Double?
+
+    /// The task, the policy (from `init_checkpoint` when set) and its learner. Throws
+    /// ``LanguageSetupError`` when they do not fit, or the checkpoint's error.
+    init(config runConfig: RunConfig) throws {
+        config = runConfig.language
+        task = try runConfig.makeTask()
+        subject = task.name
+        let policy = try runConfig.makeLanguageModel(for: task, seed: runConfig.seed)
+        if let path = config.initCheckpoint {
+            do {
+                try PolicyFile.read(URL(fileURLWithPath: path)).apply(to: policy.namedParameters(), expectingSpec: policy.spec)
+            } catch {
+                throw LanguageSetupError(description: "init_checkpoint \(path): \(error)")
+            }
+        }
+        learner = GRPOLearner(policy: policy, settings: runConfig.grpoSettings(for: task), seed: runConfig.seed)
+        totalUpdates = config.totalTrainingSteps
+        groupSize = config.rolloutN
+        stepsPerUpdate = config.trainBatchSize * config.rolloutN
+        responseBudget = runConfig.responseBudget(for: task)
+        rewardSpec = runConfig.rewardSpec
+        filterGroups = config.filterGroups
+        evaluation = HeldOutEvaluation(task: task, count: config.evalPrompts, responseBudget: responseBudget)
+        evaluationGenerator = RandomGenerator(seed: runConfig.seed &+ 0x5EED)
+    }
+
+    var updates: Int { learner.iteration }
+    var policyParameters: [(name: String, tensor: Tensor)] { learner.policyParameters() }
+    var policySpec: String { learner.policy.spec }
+    var returnMean100: Double? { nil }
+
+    func admit(_ frame: Frame, sender: String) -> Result<AdmittedBatch.Content, BatchRejection> {
+        guard case .groupBatch(let batch) = frame.payload else {
+            return .failure(
+                BatchRejection(
+                    BatchRejection.unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) frame in a \(subject) run"))
+        }
+        guard Int(batch.groupSize) == groupSize else {
+            return .failure(
+                BatchRejection(BatchRejection.specMismatch, sender: sender, "groups of \(batch.groupSize), the run samples \(groupSize)"))
+        }
+        let groups: [ResponseGroup]
+        do {
+            groups = try responseGroups(batch, sender: sender)
+        } catch {
+            return .failure(error)
+        }
+        var keptGroups: [ResponseGroup] = []
+        for group in groups {
+            generated += 1
+            guard filterGroups, !DynamicSampling.keeps(groupRewards: group.rewards) else {
+                kept += 1
+                keptGroups.append(group)
+                continue
+            }
+            if group.rewards.first == rewardSpec.reward(Verdict(correct: true, wellFormed: true))
+                || group.rewards.first == rewardSpec.reward(Verdict(correct: true, wellFormed: false))
+            {
+                droppedAllCorrect += 1
+            } else {
+                droppedAllWrong += 1
+            }
+        }
+        return .success(.groups(keptGroups))
+    }
+
+    /// Group actors pace themselves by version only; the queue's bound is ``hasRoom(in:)``.
+    var maxQueuedPerActor: Int { Int.max }
+
+    func isReady(_ queue: BatchQueue, awaited: [String]) -> Bool { queue.groups >= config.trainBatchSize }
+
+    /// Room for two updates' worth of kept groups: past it, actors wait.
+    func hasRoom(in queue: BatchQueue) -> Bool { queue.groups < 2 * config.trainBatchSize }
+
+    /// Whole batches, oldest first, holding at least `train_batch_size` groups.
+    func takeUpdateBatches(from queue: inout BatchQueue, awaited: [String]) -> [AdmittedBatch]? {
+        queue.takeOldest(holdingGroups: config.trainBatchSize)
+    }
+
+    func update(_ batches: [AdmittedBatch], wallSeconds: Double) throws -> [MetricScalar] {
+        let groups = batches.flatMap(\.groups)
+        let statistics = learner.update(groups)
+        stepsTrained += groups.reduce(0) { $0 + $1.responses.count }
+        var scalars = statistics.scalars.map { MetricScalar($0.tag, $0.value) }
+        scalars += [
+            MetricScalar(MetricTag.groupsGenerated, Double(generated)),
+            MetricScalar(MetricTag.groupsKept, Double(kept)),
+            MetricScalar(MetricTag.groupsDroppedAllCorrect, Double(droppedAllCorrect)),
+            MetricScalar(MetricTag.groupsDroppedAllWrong, Double(droppedAllWrong)),
+        ]
+        if learner.iteration % config.evalEvery == 0 || learner.iteration == totalUpdates {
+            scalars += try evaluate()
+        }
+        return scalars
+    }
+
+    func begin() throws -> [MetricScalar] {
+        let accuracy = try evaluation.greedyAccuracy(of: learner.policy)
+        accuracyStart = accuracy
+        return [MetricScalar(MetricTag.evalAccuracy, accuracy)]
+    }
+
+    func finish(_ summary: inout RunSummary) throws {
+        if accuracyEndUpdate != learner.iteration { _ = try evaluate() }
+        summary.eval = RunSummary.Evaluation(
+            accuracyStart: accuracyStart, accuracyEnd: accuracyEnd, prompts: evaluation.problems.count,
+            passAtK: passAtK, k: config.passK)
+    }
+
+    /// Held-out greedy accuracy and pass@k now.
+    private func evaluate() throws -> [MetricScalar] {
+        let accuracy = try evaluation.greedyAccuracy(of: learner.policy)
+        let pass = try evaluation.passAtK(
+            of: learner.policy, k: config.passK, temperature: Float(config.temperature), using: &evaluationGenerator)
+        accuracyEnd = accuracy
+        passAtK = pass
+        accuracyEndUpdate = learner.iteration
+        return [MetricScalar(MetricTag.evalAccuracy, accuracy), MetricScalar(MetricTag.evalPassAtK, pass)]
+    }
+
+    /// The batch's groups, each checked against the task: the prompt is the task's for its id,
+    /// responses fit the budget and the vocabulary, and each reward is the verifier's.
+    private func responseGroups(_ batch: GroupBatch, sender: String) throws(BatchRejection) -> [ResponseGroup] {
+        let ids = batch.promptIDs.int64 ?? [], promptTokens = batch.promptTokens.int32 ?? []
+        let promptOffsets = (batch.promptOffsets.int64 ?? []).map { Int($0) }
+        let tokens = batch.responseTokens.int32 ?? [], offsets = (batch.responseOffsets.int64 ?? []).map { Int($0) }
+        let logProbs = batch.behaviourLogProbs.float32 ?? []
+        let rewards = batch.rewards.float32 ?? [], truncated = batch.truncated.bool ?? []
+        let vocabulary = Int32(task.tokenizer.vocabularySize)
+        var groups: [ResponseGroup] = []
+        for (p, id) in ids.enumerated() {
+            let prompt = Array(promptTokens[promptOffsets[p]..<promptOffsets[p + 1]])
+            guard let problem = task.problem(id: id), problem.prompt == prompt else {
+                throw BatchRejection(BatchRejection.specMismatch, sender: sender, "prompt \(id) is not \(subject)'s")
+            }
+            var group = ResponseGroup(
+                promptID: id, prompt: prompt, responses: [], behaviourLogProbs: [], rewards: [], truncated: [],
+                policyVersion: batch.policyVersion)
+            for r in (p * groupSize)..<((p + 1) * groupSize) {
+                let response = Array(tokens[offsets[r]..<offsets[r + 1]])
+                guard response.count <= responseBudget, response.allSatisfy({ $0 < vocabulary }) else {
+                    throw BatchRejection(
+                        BatchRejection.tokenOutOfRange, sender: sender,
+                        "a response of \(response.count) tokens (budget \(responseBudget)) or a token >= \(vocabulary)")
+                }
+                let reward = rewardSpec.reward(task.verify(response: response, for: problem))
+                guard reward == rewards[r] else {
+                    throw BatchRejection(
+                        BatchRejection.rewardMismatch, sender: sender,
+                        "reward \(rewards[r]) for prompt \(id), the verifier gives \(reward)")
+                }
+                group.responses.append(response)
+                group.behaviourLogProbs.append(Array(logProbs[offsets[r]..<offsets[r + 1]]))
+                group.rewards.append(reward)
+                group.truncated.append(truncated[r])
+            }
+            groups.append(group)
+        }
+        return groups
+    }
+}

@@ -1,0 +1,154 @@
+import FleetAlgorithms
+import FleetTensor
+import FleetWire
+
+/// PPO in the learner loop: trajectory batches of the run's shape, one rollout of every awaited
+/// actor per update, returns tracked for `solved_at_step`.
+final class PPOTraining: LearnerAlgorithm {
+    /// The PPO learner (and through it the agent whose weights are broadcast).
+    let learner: PPOLearner
+    let subject: String
+    let totalUpdates: Int
+    private(set) var stepsTrained = 0
+    let stepsPerUpdate: Int
+    private let numSteps: Int, numEnvs: Int, observationSize: Int
+    private let actionKind: ActionKind
+    private let maxPolicyLag: Int
+    private var returns: ReturnTracker
+
+    init(config: RunConfig) throws {
+        let probe = try EnvironmentFactory.make(id: config.envID, count: 1, seed: config.seed)
+        subject = probe.id
+        learner = PPOLearner(agent: config.makeAgent(for: probe, seed: config.seed), settings: config.ppoSettings, seed: config.seed)
+        totalUpdates = config.learnerIterations
+        stepsPerUpdate = config.stepsPerIteration
+        numSteps = config.ppo.numSteps
+        numEnvs = config.envsPerActor
+        observationSize = probe.observationSize
+        actionKind = probe.actionKind
+        maxPolicyLag = config.maxPolicyLag
+        returns = ReturnTracker(threshold: probe.rewardThreshold)
+    }
+
+    var updates: Int { learner.iteration }
+    var policyParameters: [(name: String, tensor: Tensor)] { learner.agent.policyParameters() }
+    var policySpec: String { learner.agent.policySpec }
+    var returnMean100: Double? { returns.meanReturn }
+
+    func admit(_ frame: Frame, sender: String) -> Result<AdmittedBatch.Content, BatchRejection> {
+        guard case .trajectoryBatch(let batch) = frame.payload else {
+            return .failure(
+                BatchRejection(BatchRejection.unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) frame in a PPO run"))
+        }
+        if let mismatch = shapeMismatch(batch) {
+            return .failure(BatchRejection(BatchRejection.specMismatch, sender: sender, mismatch))
+        }
+        let actions: PolicyActions
+        switch actionKind {
+        case .discrete(let count):
+            let indices = batch.actions.int64 ?? []
+            guard indices.allSatisfy({ $0 < count }) else {
+                return .failure(
+                    BatchRejection(BatchRejection.actionOutOfRange, sender: sender, "a discrete action >= \(count)"))
+            }
+            actions = .discrete(indices.map { Int($0) })
+        case .continuous(let dimension, _, _):
+            actions = .continuous(batch.actions.float32 ?? [], dimension: dimension)
+        }
+        let rollout = Rollout(
+            streamID: sender, policyVersion: batch.policyVersion, numSteps: numSteps, numEnvs: numEnvs,
+            observationSize: observationSize, observations: batch.observations.float32 ?? [],
+            actions: actions, rewards: batch.rewards.float32 ?? [], terminated: batch.terminated.bool ?? [],
+            truncated: batch.truncated.bool ?? [], behaviourLogProbs: batch.behaviourLogProbs.float32 ?? [],
+            finalObservationSteps: (batch.finalObservationSteps.int64 ?? []).map { Int($0) },
+            finalObservations: batch.finalObservations.float32 ?? [],
+            nextObservations: batch.nextObservations.float32 ?? [])
+        return .success(
+            .rollout(
+                rollout, episodeReturns: batch.episodeReturns.float32 ?? [],
+                episodeLengths: batch.episodeLengths.int64 ?? []))
+    }
+
+    /// A paced actor has at most `max_policy_lag + 1` batches waiting, plus one it may resend after
+    /// a snapshot; more would let one sender grow the learner's memory.
+    var maxQueuedPerActor: Int { maxPolicyLag + 2 }
+
+    func isReady(_ queue: BatchQueue, awaited: [String]) -> Bool {
+        !awaited.isEmpty && awaited.allSatisfy { queue.count(from: $0) > 0 }
+    }
+
+    /// Actors pace themselves by what the learner consumed: the per-actor bound is enough.
+    func hasRoom(in queue: BatchQueue) -> Bool { true }
+
+    /// One batch of every awaited actor, once each has one.
+    func takeUpdateBatches(from queue: inout BatchQueue, awaited: [String]) -> [AdmittedBatch]? {
+        queue.takeOneEach(of: awaited)
+    }
+
+    func update(_ batches: [AdmittedBatch], wallSeconds: Double) throws -> [MetricScalar] {
+        let rollouts = batches.compactMap(\.rollout)
+        let statistics = learner.update(rollouts)
+        stepsTrained += rollouts.reduce(0) { $0 + $1.numSteps * $1.numEnvs }
+        var episodeReturns: [Float] = [], episodeLengths: [Int64] = []
+        for batch in batches {
+            if case .rollout(_, let finishedReturns, let lengths) = batch.content {
+                episodeReturns += finishedReturns
+                episodeLengths += lengths
+            }
+        }
+        for episodeReturn in episodeReturns {
+            returns.record(episodeReturn: Double(episodeReturn), envStep: stepsTrained, wallSeconds: wallSeconds)
+        }
+        var scalars: [MetricScalar] = []
+        if !episodeReturns.isEmpty {
+            scalars.append(MetricScalar(MetricTag.episodicReturn, mean(episodeReturns.map(Double.init))))
+            scalars.append(MetricScalar(MetricTag.episodicLength, mean(episodeLengths.map(Double.init))))
+        }
+        if let mean100 = returns.meanReturn { scalars.append(MetricScalar(MetricTag.returnMean100, mean100)) }
+        return scalars + [
+            MetricScalar(MetricTag.learningRate, statistics.learningRate),
+            MetricScalar(MetricTag.valueLoss, statistics.valueLoss),
+            MetricScalar(MetricTag.policyLoss, statistics.policyLoss),
+            MetricScalar(MetricTag.entropy, statistics.entropy),
+            MetricScalar(MetricTag.oldApproxKL, statistics.oldApproxKL),
+            MetricScalar(MetricTag.approxKL, statistics.approxKL),
+            MetricScalar(MetricTag.clipFraction, statistics.clipFraction),
+            MetricScalar(MetricTag.explainedVariance, statistics.explainedVariance),
+        ]
+    }
+
+    func begin() throws -> [MetricScalar] { [] }
+
+    func finish(_ summary: inout RunSummary) throws {
+        summary.episodes = returns.episodes
+        summary.finalReturnMean100 = returns.meanReturn
+        summary.rewardThreshold = returns.threshold
+        summary.solvedAtStep = returns.solvedAtStep
+        summary.solvedWallSeconds = returns.solvedWallSeconds
+    }
+
+    /// What differs from the run's shapes, or nil. (Validation has checked that the tensors agree
+    /// with the batch's own T and N.)
+    private func shapeMismatch(_ batch: TrajectoryBatch) -> String? {
+        if Int(batch.numSteps) != numSteps || Int(batch.numEnvs) != numEnvs {
+            return "\(batch.numSteps) steps x \(batch.numEnvs) envs, the run uses \(numSteps) x \(numEnvs)"
+        }
+        guard batch.observations.dtype == .float32, batch.observations.shape == [numSteps, numEnvs, observationSize]
+        else {
+            return "observations \(batch.observations.dtype) \(batch.observations.shape), expected float32 "
+                + "\([numSteps, numEnvs, observationSize])"
+        }
+        switch actionKind {
+        case .discrete:
+            if batch.actions.dtype != .int64 { return "\(batch.actions.dtype) actions for a discrete action space" }
+        case .continuous(let dimension, _, _):
+            if batch.actions.dtype != .float32 || batch.actions.shape != [numSteps, numEnvs, dimension] {
+                return "actions \(batch.actions.dtype) \(batch.actions.shape), expected float32 "
+                    + "\([numSteps, numEnvs, dimension])"
+            }
+        }
+        return nil
+    }
+}
+
+func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
