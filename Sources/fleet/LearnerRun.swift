@@ -16,7 +16,11 @@ struct LearnerRun {
     /// writes nothing.
     init(command: String, config: RunConfig) throws {
         do {
-            _ = try EnvironmentFactory.make(id: config.envID, count: 1, seed: config.seed)
+            if config.isLanguage {
+                _ = try config.languageModelConfig(for: try config.makeTask())
+            } else {
+                _ = try EnvironmentFactory.make(id: config.envID, count: 1, seed: config.seed)
+            }
         } catch {
             printError("fleet \(command): \(error)")
             throw ExitCode.validationFailure
@@ -27,7 +31,7 @@ struct LearnerRun {
         directory = try RunDirectory.create(for: config)
         metrics = try MetricsLogger(
             directory: directory,
-            progress: ProgressLine(totalSteps: config.learnerIterations * config.stepsPerIteration))
+            progress: ProgressLine(totalSteps: config.plannedSteps))
     }
 
     /// Whether Ctrl-C or SIGTERM asked the run to stop.
@@ -57,6 +61,15 @@ struct LearnerRun {
     static func report(_ summary: RunSummary, directory: RunDirectory) -> String {
         func number(_ value: Double?, _ format: String) -> String {
             value.map { String(format: format, $0) } ?? "-"
+        }
+        if let eval = summary.eval, let accuracyEnd = eval.accuracyEnd {
+            return """
+                \(summary.env) \(summary.algorithm) seed \(summary.seed): \(summary.policyVersion ?? 0) updates, \
+                \(summary.envSteps) responses in \(number(summary.wallSeconds, "%.1f")) s
+                held-out greedy accuracy (\(eval.prompts ?? 0) prompts): \(number(eval.accuracyStart.map { 100 * $0 }, "%.1f"))% \
+                -> \(number(100 * accuracyEnd, "%.1f"))%; pass@\(eval.k ?? 0) \(number(eval.passAtK.map { 100 * $0 }, "%.1f"))%
+                run directory: \(directory.url.path)
+                """
         }
         let solved = summary.solvedAtStep.map {
             "step \($0) (\(number(summary.solvedWallSeconds, "%.1f")) s)"

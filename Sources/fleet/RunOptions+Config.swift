@@ -11,18 +11,6 @@ extension RunOptions {
         return all
     }
 
-    /// Resolves the config file at `path` for `fleet <command>`, which trains with the cluster:
-    /// a language algorithm (grpo, dr_grpo, dapo) is refused, exit 2, until the cluster runs it.
-    func resolveClusterConfig(file path: String, command: String) throws -> RunConfig {
-        let config = try resolveConfig(file: path)
-        if config.isLanguage {
-            try notBuiltYet(
-                "\(command) with algorithm \(config.algorithm)",
-                arrivesWith: "the GRPO/DAPO issue's cluster work (fleet sft works already)")
-        }
-        return config
-    }
-
     /// Resolves the config file at `path` with this command line's overrides. A config error is
     /// printed (file, key, what was expected) and ends the command with exit code 64.
     func resolveConfig(file path: String) throws -> RunConfig {

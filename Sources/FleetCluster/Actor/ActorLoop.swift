@@ -74,7 +74,7 @@ public final class ActorLoop {
         self.incarnation = incarnation
         self.log = log
         maxPolicyLag = UInt64(config.maxPolicyLag)
-        source = try RolloutSource(index: index, config: config)
+        source = config.isLanguage ? try GroupSource(index: index, config: config) : try RolloutSource(index: index, config: config)
         sockets = try ActorSockets(context: context, endpoints: config.endpoints, actorID: actorID)
         weightsIndex = poller.add(sockets.weights)
         controlIndex = poller.add(sockets.control)
@@ -110,7 +110,7 @@ public final class ActorLoop {
     private var mayAct: Bool {
         guard let heldVersion else { return false }
         return newestHeardVersion - min(heldVersion, newestHeardVersion) <= maxPolicyLag
-            && batchesWaiting <= maxPolicyLag
+            && (!source.pacesByConsumption || batchesWaiting <= maxPolicyLag)
     }
 
     /// Waits for newer weights (or Shutdown), asking for a snapshot when none comes in time.

@@ -15,6 +15,10 @@ protocol BatchSource: AnyObject {
     var specHash: [UInt8] { get }
     /// Environments (or prompts) per batch, told in Hello.
     var width: Int { get }
+    /// Whether each new weights version consumed one batch of this actor (PPO: an update takes one
+    /// of every actor), so that the actor may count its batches waiting at the learner; otherwise
+    /// (GRPO/DAPO: an update takes groups from whoever sent them) it paces by version only.
+    var pacesByConsumption: Bool { get }
     /// The next batch, made with the weights of version `policyVersion`.
     func nextBatch(policyVersion: UInt64) throws -> Payload
 }

@@ -24,6 +24,7 @@ final class RolloutSource: BatchSource {
     var policySpec: String { agent.policySpec }
     var specHash: [UInt8] { Weights.modelSpecHash("\(environment.id)|\(agent.policySpec)") }
     var width: Int { environment.count }
+    var pacesByConsumption: Bool { true }
 
     func nextBatch(policyVersion: UInt64) throws -> Payload {
         .trajectoryBatch(collector.collect(&environment, agent: agent, policyVersion: policyVersion, generator: &generator))

@@ -10,6 +10,13 @@ extension RunConfig {
     /// Env steps one learner iteration trains on: one rollout of every actor, `num_envs * num_steps`.
     public var stepsPerIteration: Int { ppo.batchSize }
 
+    /// What the whole run trains on: env steps for PPO, responses for a language run.
+    public var plannedSteps: Int {
+        isLanguage
+            ? language.totalTrainingSteps * language.trainBatchSize * language.rolloutN
+            : learnerIterations * stepsPerIteration
+    }
+
     /// Learner iterations of the whole run: `total_timesteps / stepsPerIteration`, at least one.
     public var learnerIterations: Int { max(1, totalTimesteps / stepsPerIteration) }
 

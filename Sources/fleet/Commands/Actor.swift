@@ -23,7 +23,7 @@ struct Actor: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        var config = try options.resolveClusterConfig(file: config, command: "actor")
+        var config = try options.resolveConfig(file: config)
         if let connect {
             do {
                 config.endpoints = try config.endpoints.connecting(to: connect)

@@ -27,7 +27,7 @@ struct Launch: ParsableCommand {
             // As an override, so the config's rules (num_actors divides num_envs) apply to it.
             options.overrides.append("num_actors=\(actors)")
         }
-        let resolved = try options.resolveClusterConfig(file: config, command: "launch")
+        let resolved = try options.resolveConfig(file: config)
         let runDir = RunDirectory.path(for: resolved)
         let socketDirectory = try Self.makePrivateDirectory()
         defer { try? FileManager.default.removeItem(atPath: socketDirectory) }

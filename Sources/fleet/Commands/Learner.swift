@@ -17,7 +17,7 @@ struct Learner: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        let config = try options.resolveClusterConfig(file: config, command: "learner")
+        let config = try options.resolveConfig(file: config)
         guard config.endpoints.areReachableFromOtherProcesses else {
             printError(
                 "fleet learner: endpoints must be ipc:// or tcp:// (got \(config.endpoints.all.joined(separator: ", "))); "

@@ -11,7 +11,7 @@ struct Train: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        let run = try LearnerRun(command: "train", config: try options.resolveClusterConfig(file: config, command: "train"))
+        let run = try LearnerRun(command: "train", config: try options.resolveConfig(file: config))
         let training = try InProcessTraining(
             config: run.config, context: try Context(), directory: run.directory, metrics: run.metrics,
             stopRequested: run.stopRequested)

@@ -1,0 +1,73 @@
+import FleetAlgorithms
+import FleetEnvironments
+import FleetTensor
+import FleetWire
+
+/// The language path's batch source: for each of `prompts_per_batch` train prompts, `rollout_n`
+/// responses sampled from the actor's copy of the policy (temperature, top-p, the response
+/// budget), each scored by the task's verifier, shipped whole as one group batch.
+///
+/// Actor `index` of N takes train prompts `(b * N + index) * P ..< (b * N + index + 1) * P` for its
+/// b-th batch, so actors never sample the same prompts at the same time.
+final class GroupSource: BatchSource {
+    private let task: any PromptTask
+    private let model: TransformerLM
+    private let sampler: ResponseSampler
+    private let rewardSpec: RewardSpec
+    private let promptsPerBatch: Int
+    private let groupSize: Int
+    private let index: Int, actorCount: Int
+    private var batchesMade = 0
+    private var generator: RandomGenerator
+
+    /// Actor `index`'s policy copy (its weights come from the learner) and sampler; its sampling
+    /// generator is seeded `seed + index`.
+    init(index: Int, config: RunConfig) throws {
+        task = try config.makeTask()
+        model = try config.makeLanguageModel(for: task, seed: config.seed)
+        sampler = ResponseSampler(
+            model: model, eos: task.tokenizer.eos, maxResponseLength: config.responseBudget(for: task),
+            temperature: Float(config.language.temperature), topP: Float(config.language.topP))
+        rewardSpec = config.rewardSpec
+        promptsPerBatch = config.language.promptsPerBatch
+        groupSize = config.language.rolloutN
+        self.index = index
+        actorCount = config.numActors
+        generator = RandomGenerator(seed: config.seed &+ UInt64(index))
+    }
+
+    var policyParameters: [(name: String, tensor: Tensor)] { model.namedParameters() }
+    var policySpec: String { model.spec }
+    var specHash: [UInt8] { Weights.modelSpecHash("\(task.spec)|\(model.spec)") }
+    var width: Int { promptsPerBatch }
+    /// The learner takes groups from any actor: pace by version only.
+    var pacesByConsumption: Bool { false }
+
+    func nextBatch(policyVersion: UInt64) throws -> Payload {
+        let first = (batchesMade * actorCount + index) * promptsPerBatch
+        batchesMade += 1
+        let problems = (first..<(first + promptsPerBatch)).map { task.problem($0, split: .train) }
+        let groups = try sampler.sample(prompts: problems.map(\.prompt), groupSize: groupSize, using: &generator)
+        var promptTokens: [Int32] = [], promptOffsets: [Int64] = [0]
+        var responseTokens: [Int32] = [], responseOffsets: [Int64] = [0]
+        var logProbs: [Float] = [], rewards: [Float] = [], truncated: [Bool] = []
+        for (problem, group) in zip(problems, groups) {
+            promptTokens += problem.prompt
+            promptOffsets.append(Int64(promptTokens.count))
+            for (response, (responseLogProbs, wasTruncated)) in zip(group.responses, zip(group.logProbs, group.truncated)) {
+                responseTokens += response
+                responseOffsets.append(Int64(responseTokens.count))
+                logProbs += responseLogProbs
+                rewards.append(rewardSpec.reward(task.verify(response: response, for: problem)))
+                truncated.append(wasTruncated)
+            }
+        }
+        return .groupBatch(
+            GroupBatch(
+                policyVersion: policyVersion, groupSize: UInt32(groupSize),
+                promptIDs: WireTensor(int64: problems.map(\.id)), promptTokens: WireTensor(int32: promptTokens),
+                promptOffsets: WireTensor(int64: promptOffsets), responseTokens: WireTensor(int32: responseTokens),
+                responseOffsets: WireTensor(int64: responseOffsets), behaviourLogProbs: WireTensor(float32: logProbs),
+                rewards: WireTensor(float32: rewards), truncated: WireTensor(bool: truncated)))
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import XCTest
+
+/// GRPO and DAPO through the real cluster: `fleet sft`, then `fleet launch` with actor processes
+/// sampling groups from its policy, on a tiny model so the run is short.
+final class LanguageRunTests: XCTestCase {
+    private let tiny = [
+        "task=addition-1", "model.width=32", "model.layers=1", "model.heads=4", "rollout_n=4", "prompts_per_batch=4",
+        "train_batch_size=8", "ppo_mini_batch_size=8", "eval_prompts=10", "eval_every=2", "max_policy_lag=1",
+    ]
+
+    private func settings(_ extra: [String]) -> [String] { (tiny + extra).flatMap { ["--set", $0] } }
+
+    private var config: String { TrainTests.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path }
+
+    private func summary(_ runDir: URL) throws -> [String: Any] {
+        let data = try Data(contentsOf: runDir.appendingPathComponent("summary.json"))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func testSFTThenGRPOAndDAPOWithActorProcesses() throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fleet-language-tests-\(UUID().uuidString)", isDirectory: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let sftDir = directory.appendingPathComponent("sft")
+        let sft = try FleetProcess.run(
+            ["sft", config, "--run-dir", sftDir.path]
+                + settings(["algorithm=grpo", "sft_steps=10", "sft_batch_size=16", "eval_every=5"]))
+        XCTAssertEqual(sft.status, 0, sft.stderr)
+        let policy = sftDir.appendingPathComponent("checkpoints/policy-final.fleet").path
+
+        for algorithm in ["grpo", "dapo"] {
+            let runDir = directory.appendingPathComponent(algorithm)
+            let launch = try ChildProcess(
+                ["launch", config, "--actors", "2", "--run-dir", runDir.path]
+                    + settings(["algorithm=\(algorithm)", "total_training_steps=4", "init_checkpoint=\(policy)"]),
+                outputDirectory: directory, name: "launch-\(algorithm)", test: self)
+            XCTAssertEqual(launch.wait(seconds: 60), 0, launch.stderr)
+            let run = try summary(runDir)
+            XCTAssertEqual(run["algorithm"] as? String, algorithm)
+            XCTAssertEqual(run["env"] as? String, "addition-1")
+            XCTAssertEqual(run["policy_version"] as? Int, 4)
+            XCTAssertEqual(run["actors"] as? [String: Int], ["started": 2, "restarts": 0])
+            let rejected = try XCTUnwrap(run["rejected"] as? [String: Int])
+            XCTAssertEqual(Set(rejected.keys).subtracting(["stale"]), [], "only stale batches may be refused: \(rejected)")
+            let eval = try XCTUnwrap(run["eval"] as? [String: Any])
+            XCTAssertEqual(eval["prompts"] as? Int, 10)
+            // The run starts from the SFT policy: its starting accuracy is the SFT run's final one.
+            let sftEval = try XCTUnwrap(try summary(sftDir)["eval"] as? [String: Any])
+            XCTAssertEqual(eval["accuracy_start"] as? Double, sftEval["accuracy_end"] as? Double)
+            let metrics = try String(contentsOf: runDir.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+            for tag in ["actor/pg_loss", "actor/pg_clipfrac", "actor/ppo_kl", "actor/entropy", "critic/score/mean",
+                        "response_length/mean", "dynamic_sampling/kept", "eval/accuracy"] {
+                XCTAssertTrue(metrics.contains("\"\(tag)\""), "\(algorithm): metrics.jsonl lacks \(tag)")
+            }
+        }
+    }
+}
