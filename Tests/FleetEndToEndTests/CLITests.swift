@@ -22,7 +22,6 @@ final class CLITests: XCTestCase {
     func testUnbuiltSubcommandsSaySoAndFail() throws {
         let invocations: [[String]] = [
             ["replay", "a.rec", "--config", "cartpole.toml"], ["inspect", "a.rec"],
-            ["train", "--set", "algorithm=grpo", TrainTests.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path],
             ["keygen"],
         ]
         for arguments in invocations {
