@@ -11,7 +11,6 @@ final class ActorSockets {
     /// to `endpoints`. The subscription is in place before anything is asked of the learner.
     init(context: Context, endpoints: ChannelEndpoints, actorID: String) throws(ZMQError) {
         weights = try Socket(context, .sub, linger: ChannelLimits.linger)
-        try weights.enableConnectionHeartbeats()
         try weights.set(.receiveHighWaterMark, to: ChannelLimits.weightsQueue)
         try weights.subscribe()
         try weights.connect(endpoints.weights)
@@ -22,7 +21,6 @@ final class ActorSockets {
         try control.set(.receiveHighWaterMark, to: ChannelLimits.controlQueue)
         try control.connect(endpoints.control)
         batches = try Socket(context, .push, linger: ChannelLimits.linger)
-        try batches.enableConnectionHeartbeats()
         try batches.set(.sendHighWaterMark, to: ChannelLimits.batchSendQueue)
         try batches.set(.sendTimeout, to: ChannelLimits.batchSendRetry)
         try batches.connect(endpoints.batches)

@@ -20,7 +20,7 @@ final class LearnerSockets {
         try control.set(.maxMessageSize, to: Int64(ChannelLimits.maxControlBytes))
         // A restarted actor (same id, new connection) takes its routing id over at once.
         try control.set(.routerHandover, to: true)
-        for socket in [batches, weights, control] { try socket.enableConnectionHeartbeats() }
+        try control.enableConnectionHeartbeats()
         try batches.bind(endpoints.batches)
         try weights.bind(endpoints.weights)
         try control.bind(endpoints.control)

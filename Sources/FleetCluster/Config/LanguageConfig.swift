@@ -43,6 +43,7 @@ public struct LanguageConfig: Hashable, Sendable {
     public var sftSteps: Int
     public var sftLearningRate: Double
     public var sftBatchSize: Int
+    public var sftWarmupSteps: Int
     public var evalEvery: Int
     public var evalPrompts: Int
     public var passK: Int
@@ -79,6 +80,7 @@ public struct LanguageConfig: Hashable, Sendable {
         sftSteps = config.int("sft_steps")
         sftLearningRate = config.double("sft_learning_rate")
         sftBatchSize = config.int("sft_batch_size")
+        sftWarmupSteps = config.int("sft_warmup_steps")
         evalEvery = config.int("eval_every")
         evalPrompts = config.int("eval_prompts")
         passK = config.int("pass_k")

@@ -31,7 +31,8 @@ public final class SupervisedWarmStart {
         task = try config.makeTask()
         model = try config.makeLanguageModel(for: task, seed: config.seed)
         trainer = SupervisedTrainer(
-            model: model, learningRate: config.language.sftLearningRate, weightDecay: config.language.weightDecay,
+            model: model, learningRate: config.language.sftLearningRate, warmupSteps: config.language.sftWarmupSteps,
+            weightDecay: config.language.weightDecay,
             maxGradientNorm: config.language.maxGradNorm)
         evaluation = HeldOutEvaluation(
             task: task, count: config.language.evalPrompts, responseBudget: config.responseBudget(for: task))

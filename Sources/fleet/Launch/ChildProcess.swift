@@ -21,36 +21,51 @@ final class ChildProcess {
         try process.run()
     }
 
-    var isRunning: Bool { process.isRunning }
+    /// Whether it still runs. Foundation's `Process` is asked, and the kernel too: a child that
+    /// crashed has been seen to stay "running" for Foundation while it was already a zombie.
+    var isRunning: Bool { process.isRunning && termination == nil }
     var pid: Int32 { process.processIdentifier }
+
+    /// How it ended, as the kernel tells it without reaping it (`waitid` with `WNOWAIT`).
+    private var termination: (signaled: Bool, status: Int32)? {
+        if !process.isRunning {
+            return (process.terminationReason == .uncaughtSignal, process.terminationStatus)
+        }
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(process.processIdentifier), &info, WEXITED | WNOHANG | WNOWAIT) == 0,
+            info._sifields._sigchld.si_pid == process.processIdentifier
+        else { return nil }
+        let code = info.si_code
+        return (code == Int32(CLD_KILLED) || code == Int32(CLD_DUMPED), info._sifields._sigchld.si_status)
+    }
 
     /// How it ended: `exit N` or `signal N`; nil while it runs.
     var ending: String? {
-        guard !process.isRunning else { return nil }
-        return process.terminationReason == .uncaughtSignal
-            ? "signal \(process.terminationStatus)" : "exit \(process.terminationStatus)"
+        guard let termination else { return nil }
+        return termination.signaled ? "signal \(termination.status)" : "exit \(termination.status)"
     }
 
     /// Whether it ended with exit status 0.
-    var succeeded: Bool { !process.isRunning && process.terminationReason == .exit && process.terminationStatus == 0 }
+    var succeeded: Bool { termination.map { !$0.signaled && $0.status == 0 } ?? false }
 
     /// Its exit status, or 128 + the signal that ended it.
     var exitCode: Int32 {
-        process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        guard let termination else { return 0 }
+        return termination.signaled ? 128 + termination.status : termination.status
     }
 
     /// Sends `signal` if it still runs.
     func send(_ signal: Int32) {
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        if isRunning { kill(process.processIdentifier, signal) }
     }
 
     /// Waits at most `seconds` for it to end; true if it has.
     @discardableResult
     func wait(seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if !process.isRunning { for output in outputs { output.waitUntilDrained(seconds: 1) } }
-        return !process.isRunning
+        while isRunning && Date() < deadline { usleep(20_000) }
+        if !isRunning { for output in outputs { output.waitUntilDrained(seconds: 1) } }
+        return !isRunning
     }
 
     /// Asks it to stop (SIGTERM), then kills it (SIGKILL) if it has not ended after `grace` seconds.
