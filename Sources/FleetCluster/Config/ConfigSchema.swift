@@ -86,6 +86,9 @@ public enum ConfigSchema {
         ConfigKey(
             "overlong_buffer_len", .int, default: 0, .nonNegative,
             doc: "DAPO's soft overlong punishment cache L_cache; 0: off"),
+        ConfigKey(
+            "format_bonus", .double, default: 0.0,
+            doc: "added to a response's reward when it is well formed (ends with eos, only the answer's characters)"),
         ConfigKey("overlong_filtering", .bool, default: false, doc: "leave truncated responses out of the loss"),
         ConfigKey(
             "filter_groups", .bool, default: false,

@@ -32,6 +32,8 @@ public struct LanguageConfig: Hashable, Sendable {
     /// DAPO's L_cache; 0: no soft overlong punishment.
     public var overlongBufferLength: Int
     public var overlongFiltering: Bool
+    /// Added to the reward of a well-formed response.
+    public var formatBonus: Double
     /// Dynamic sampling at the learner's ingress.
     public var filterGroups: Bool
     public var learningRate: Double
@@ -71,6 +73,7 @@ public struct LanguageConfig: Hashable, Sendable {
         maxResponseLength = config.optionalInt("max_response_length")
         overlongBufferLength = config.int("overlong_buffer_len")
         overlongFiltering = config.bool("overlong_filtering")
+        formatBonus = config.double("format_bonus")
         filterGroups = config.bool("filter_groups")
         learningRate = config.double("learning_rate")
         warmupSteps = config.int("lr_warmup_steps")

@@ -42,8 +42,13 @@ extension RunConfig {
         return TransformerLM(try languageModelConfig(for: task), using: &generator)
     }
 
-    /// The rewards of the algorithm: +1/-1 for DAPO, exact match (1/0) otherwise.
-    public var rewardSpec: RewardSpec { algorithm == "dapo" ? .dapo : .exactMatch }
+    /// The rewards of the algorithm: +1/-1 for DAPO, exact match (1/0) otherwise, plus `format_bonus`
+    /// for a well-formed response.
+    public var rewardSpec: RewardSpec {
+        var spec = algorithm == "dapo" ? RewardSpec.dapo : .exactMatch
+        spec.formatBonus = Float(language.formatBonus)
+        return spec
+    }
 
     /// The learner's settings for `task`.
     public func grpoSettings(for task: any PromptTask) -> GRPOSettings {
