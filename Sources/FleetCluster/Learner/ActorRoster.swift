@@ -43,9 +43,6 @@ struct ActorRoster {
         records = Dictionary(uniqueKeysWithValues: ids.map { ($0, Record()) })
     }
 
-    /// Whether `id` is one of the run's actors.
-    func contains(_ id: String) -> Bool { records[id] != nil }
-
     /// Records a Hello: a start (or restart) of `id`. Returns false for an id outside the run.
     mutating func hello(_ id: String, incarnation: UInt64, host: String, pid: UInt32, at now: ContinuousClock.Instant)
         -> Bool
@@ -71,16 +68,19 @@ struct ActorRoster {
         return wasLost
     }
 
-    /// Records a heartbeat's weights version.
-    mutating func heartbeat(_ id: String, weightsVersion: UInt64, at now: ContinuousClock.Instant) {
+    /// Records a heartbeat's weights version (a sign of life); returns true when `id` was lost and is back.
+    @discardableResult
+    mutating func heartbeat(_ id: String, weightsVersion: UInt64, at now: ContinuousClock.Instant) -> Bool {
         records[id]?.weightsVersion = weightsVersion
-        heard(id, at: now)
+        return heard(id, at: now)
     }
 
-    /// Counts a batch of `id` taken into the queue.
-    mutating func accepted(batchFrom id: String, at now: ContinuousClock.Instant) {
+    /// Counts a batch of `id` taken into the queue (a sign of life); returns true when `id` was
+    /// lost and is back.
+    @discardableResult
+    mutating func accepted(batchFrom id: String, at now: ContinuousClock.Instant) -> Bool {
         records[id]?.batchesAccepted += 1
-        heard(id, at: now)
+        return heard(id, at: now)
     }
 
     /// Declares lost every live actor silent for `actorTimeout`; returns their ids.

@@ -163,15 +163,13 @@ public final class LearnerLoop {
                 routingIDs[sender] = routingID
                 reply(to: routingID, .welcome(Welcome(weightsVersion: version, learnerIncarnation: options.incarnation)))
             case .heartbeat(let heartbeat):
-                noteHeard(from: sender, at: now)
-                guard roster.contains(sender) else { continue }
-                roster.heartbeat(sender, weightsVersion: heartbeat.weightsVersion, at: now)
+                if roster.heartbeat(sender, weightsVersion: heartbeat.weightsVersion, at: now) { logReturn(of: sender) }
                 weightSync.acknowledged(by: sender, version: heartbeat.weightsVersion, at: now)
             case .snapshotRequest:
-                noteHeard(from: sender, at: now)
+                if roster.heard(sender, at: now) { logReturn(of: sender) }
                 try? sockets.control.send(multipart: [routingID, weightsFrame], flags: .dontWait)
             case .stats:
-                noteHeard(from: sender, at: now)
+                if roster.heard(sender, at: now) { logReturn(of: sender) }
             case .statusRequest:
                 if let json = try? status(at: now).json() { reply(to: routingID, .status(Status(json: json))) }
             default:
@@ -180,10 +178,8 @@ public final class LearnerLoop {
         }
     }
 
-    /// Marks `sender` live if it is one of the run's actors, and says so when it was lost.
-    private func noteHeard(from sender: String, at now: ContinuousClock.Instant) {
-        if roster.heard(sender, at: now) { options.log("learner: \(sender) is back") }
-    }
+    /// Says that `sender`, lost, has been heard again.
+    private func logReturn(of sender: String) { options.log("learner: \(sender) is back") }
 
     private func reply(to routingID: [UInt8], _ payload: Payload) {
         try? sockets.control.send(multipart: [routingID, frame(payload)], flags: .dontWait)
@@ -220,8 +216,7 @@ public final class LearnerLoop {
                     continue
                 }
                 ingress.taken(frame)
-                noteHeard(from: sender, at: now)
-                roster.accepted(batchFrom: sender, at: now)
+                if roster.accepted(batchFrom: sender, at: now) { logReturn(of: sender) }
                 let batch = AdmittedBatch(
                     sender: sender, policyVersion: frame.policyVersion, content: content, frameBytes: message[0].count,
                     arrival: now)

@@ -150,5 +150,3 @@ final class PPOTraining: LearnerAlgorithm {
         return nil
     }
 }
-
-func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }

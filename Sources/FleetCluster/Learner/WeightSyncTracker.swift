@@ -61,11 +61,3 @@ struct WeightSyncTracker {
         }
     }
 }
-
-extension Duration {
-    /// This duration in seconds.
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) * 1e-18
-    }
-}
