@@ -19,7 +19,8 @@
 /// Records are TFRecord-framed, so a record takes `L + 16` bytes. A file that ends exactly after
 /// a record (or after the header) ends cleanly; one that ends inside a record has a torn tail
 /// (a write cut short) that ``RecordWriter/openForAppend(path:maxRecordLength:bufferCapacity:)``
-/// cuts back. Any checksum mismatch is corruption, reported with the record's offset.
+/// cuts back. Any checksum mismatch is corruption, reported with the record's offset; a lenient
+/// reader skips the record and finds the next one (``RecordReader/skipDamage()``).
 ///
 /// ``RecordWriter`` writes these files and ``RecordReader`` reads them.
 public enum RecordFile {
