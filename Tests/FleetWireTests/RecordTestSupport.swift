@@ -50,4 +50,43 @@ class RecordFileTestCase: XCTestCase {
             return (records, error)
         }
     }
+
+    /// Reads every record of a file as replay does: a corrupt record is skipped with
+    /// `skipDamage()` and reading goes on. Returns the records, the corruption errors with their
+    /// skips, and how the reading ended (`nil` for a clean end, else the error that ended it).
+    func readLeniently(_ name: String, maxRecordLength: Int = RecordFile.defaultMaxRecordLength)
+        -> (records: [[UInt8]], damage: [RecordError], skips: [RecordDamageSkip], end: RecordError?)
+    {
+        var records: [[UInt8]] = []
+        var damage: [RecordError] = []
+        var skips: [RecordDamageSkip] = []
+        do throws(RecordError) {
+            let reader = try RecordReader(path: path(name), maxRecordLength: maxRecordLength, bufferCapacity: 4096)
+            while true {
+                do throws(RecordError) {
+                    guard let record = try reader.next() else { return (records, damage, skips, nil) }
+                    records.append(record)
+                } catch .tornTail(let offset) {
+                    return (records, damage, skips, .tornTail(offset: offset))
+                } catch {
+                    guard let skip = try reader.skipDamage() else { throw error }
+                    XCTAssertGreaterThan(skip.resumeOffset, skip.damagedOffset, "reading must move forward")
+                    damage.append(error)
+                    skips.append(skip)
+                }
+            }
+        } catch {
+            return (records, damage, skips, error)
+        }
+    }
+
+    /// A record framed as ``RecordWriter`` frames it: length, its checksum, data, data checksum.
+    func framed(_ record: [UInt8]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        _RecordBytes.append(&bytes, UInt64(record.count))
+        _RecordBytes.append(&bytes, CRC32C.mask(CRC32C.checksum(bytes)))
+        bytes += record
+        _RecordBytes.append(&bytes, CRC32C.mask(CRC32C.checksum(record)))
+        return bytes
+    }
 }
