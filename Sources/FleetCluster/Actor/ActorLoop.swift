@@ -36,6 +36,8 @@ public final class ActorLoop {
     public private(set) var heldVersion: UInt64?
 
     private let maxPolicyLag: UInt64
+    /// How long an actor whose source ran out waits for its last batch to be taken.
+    private let drainTimeout: Duration
     private let sockets: ActorSockets
     private var poller = Poller()
     private let weightsIndex: Int, controlIndex: Int
@@ -66,21 +68,33 @@ public final class ActorLoop {
     /// Builds actor `index` of `config`: its batch source (for PPO, its share of the
     /// environments and an agent of the learner's spec; see ``RolloutSource``) and its sockets,
     /// connected to `config.endpoints` in `context`.
-    public init(
+    public convenience init(
         index: Int, config: RunConfig, context: Context, incarnation: UInt64 = 1,
+        log: @escaping (String) -> Void = { _ in }
+    ) throws {
+        try self.init(
+            index: index, source: try makeBatchSource(index: index, config: config), config: config, context: context,
+            incarnation: incarnation, log: log)
+    }
+
+    /// Builds actor `index` of `config` around `source`.
+    init(
+        index: Int, source: any BatchSource, config: RunConfig, context: Context, incarnation: UInt64 = 1,
         log: @escaping (String) -> Void = { _ in }
     ) throws {
         actorID = Self.id(index: index)
         self.incarnation = incarnation
         self.log = log
         maxPolicyLag = UInt64(config.maxPolicyLag)
-        source = config.isLanguage ? try GroupSource(index: index, config: config) : try RolloutSource(index: index, config: config)
+        drainTimeout = config.actorTimeout
+        self.source = source
         sockets = try ActorSockets(context: context, endpoints: config.endpoints, actorID: actorID)
         weightsIndex = poller.add(sockets.weights)
         controlIndex = poller.add(sockets.control)
     }
 
-    /// Runs until the learner sends Shutdown (or the context is shut down); returns the reason.
+    /// Runs until the learner sends Shutdown (or the context is shut down, or the source has no
+    /// more batches); returns the reason.
     @discardableResult
     public func run() throws -> String {
         do {
@@ -98,12 +112,28 @@ public final class ActorLoop {
                     continue
                 }
                 let version = heldVersion ?? 0
-                try send(try source.nextBatch(policyVersion: version))
+                guard let batch = try source.nextBatch(policyVersion: version) else {
+                    try drain()
+                    return stopReason ?? "every batch sent"
+                }
+                try send(batch)
             }
         } catch ZMQError.terminated {
             stopReason = stopReason ?? "context terminated"
         }
         return stopReason ?? "stopped"
+    }
+
+    /// With nothing more to send, waits until the learner has published a version after the
+    /// last batch (it has had the batch), says Shutdown, or `drainTimeout` passes.
+    private func drain() throws {
+        let start = ContinuousClock.now
+        let lastVersion = heldVersion ?? 0
+        while stopReason == nil, batchesSent > 0, newestHeardVersion <= lastVersion,
+            ContinuousClock.now - start < drainTimeout
+        {
+            try serviceChannels(timeout: ChannelLimits.heartbeatInterval / 10)
+        }
     }
 
     /// Whether the held weights are fresh enough to act with (see the type's pacing rule).

@@ -19,6 +19,12 @@ protocol BatchSource: AnyObject {
     /// of every actor), so that the actor may count its batches waiting at the learner; otherwise
     /// (GRPO/DAPO: an update takes groups from whoever sent them) it paces by version only.
     var pacesByConsumption: Bool { get }
-    /// The next batch, made with the weights of version `policyVersion`.
-    func nextBatch(policyVersion: UInt64) throws -> Payload
+    /// The next batch, made with the weights of version `policyVersion`; nil when the source has
+    /// no more (a replayed capture that has all been sent).
+    func nextBatch(policyVersion: UInt64) throws -> Payload?
+}
+
+/// The source of actor `index` of `config`: its environments (PPO) or its prompts (GRPO, DAPO).
+func makeBatchSource(index: Int, config: RunConfig) throws -> any BatchSource {
+    config.isLanguage ? try GroupSource(index: index, config: config) : try RolloutSource(index: index, config: config)
 }

@@ -43,7 +43,7 @@ final class GroupSource: BatchSource {
     /// The learner takes groups from any actor: pace by version only.
     var pacesByConsumption: Bool { false }
 
-    func nextBatch(policyVersion: UInt64) throws -> Payload {
+    func nextBatch(policyVersion: UInt64) throws -> Payload? {
         let first = (batchesMade * actorCount + index) * promptsPerBatch
         batchesMade += 1
         let problems = (first..<(first + promptsPerBatch)).map { task.problem($0, split: .train) }

@@ -26,7 +26,7 @@ final class RolloutSource: BatchSource {
     var width: Int { environment.count }
     var pacesByConsumption: Bool { true }
 
-    func nextBatch(policyVersion: UInt64) throws -> Payload {
+    func nextBatch(policyVersion: UInt64) throws -> Payload? {
         .trajectoryBatch(collector.collect(&environment, agent: agent, policyVersion: policyVersion, generator: &generator))
     }
 }

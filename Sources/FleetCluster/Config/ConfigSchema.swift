@@ -123,6 +123,16 @@ public enum ConfigSchema {
         ConfigKey(
             "ingress_byte_budget", .int, default: 268_435_456, .positive,
             doc: "bytes of admitted batches the learner holds before it stops reading more"),
+        // Capture
+        ConfigKey(
+            "capture", .bool, default: false,
+            doc: "the learner writes every batch it trains on, in order, to captures/ (fleet replay reproduces the run)"),
+        ConfigKey(
+            "capture_dropped", .bool, default: false,
+            doc: "with capture: also the batches the learner drops, and why, in files of their own"),
+        ConfigKey(
+            "capture_file_bytes", .int, default: 1_073_741_824, .positive,
+            doc: "a capture file past this size is closed and the next one begun"),
         ConfigKey(
             "endpoints.batches", .string, default: "inproc://fleet-batches",
             doc: "batch channel: the learner's PULL binds here, actors PUSH to it"),

@@ -24,6 +24,8 @@ public struct RunConfig: Hashable, Sendable {
     public var ingressByteBudget: Int
     /// Where the learner binds its three channels and actors connect.
     public var endpoints: ChannelEndpoints
+    /// What the learner captures of the batches it consumes and drops.
+    public var capture: CaptureConfig
     public var ppo: PPOConfig
     /// The language path's settings (read whatever the algorithm; used by grpo, dr_grpo, dapo and sft).
     public var language: LanguageConfig
@@ -49,6 +51,7 @@ public struct RunConfig: Hashable, Sendable {
         endpoints = ChannelEndpoints(
             batches: config.string("endpoints.batches"), weights: config.string("endpoints.weights"),
             control: config.string("endpoints.control"))
+        capture = CaptureConfig(config)
         ppo = PPOConfig(config)
         language = LanguageConfig(config)
         resolved = config

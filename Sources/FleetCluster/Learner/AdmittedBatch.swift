@@ -1,7 +1,8 @@
 import FleetAlgorithms
 
 /// A batch the learner accepted: who sent it, the policy version it was made with, what it holds,
-/// and its frame's size and arrival (for the queue's byte bound and the batch-age metric).
+/// and its frame's size and arrival (for the queue's byte bound and the batch-age metric); its
+/// bytes too when the learner captures.
 struct AdmittedBatch {
     /// What a batch holds, by algorithm.
     enum Content {
@@ -16,6 +17,8 @@ struct AdmittedBatch {
     var content: Content
     var frameBytes: Int
     var arrival: ContinuousClock.Instant
+    /// The frame as it arrived, kept only while the learner captures (``BatchCapture``).
+    var frame: [UInt8]? = nil
 
     /// The rollout of a PPO batch.
     var rollout: Rollout? {

@@ -56,6 +56,13 @@ struct BatchQueue {
         return taken
     }
 
+    /// Empties the queue; returns its batches, oldest first.
+    mutating func removeAll() -> [AdmittedBatch] {
+        let all = queues.values.joined().sorted { $0.arrival < $1.arrival }
+        self = BatchQueue()
+        return all
+    }
+
     private mutating func removeFirst(from id: String) -> AdmittedBatch {
         let batch = queues[id]!.removeFirst()
         bytes -= batch.frameBytes

@@ -36,6 +36,11 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
     public static let replayed = "replayed"
     /// The sender already has as many batches waiting as a paced actor can have.
     public static let queueFull = "queue_full"
+    /// A language batch none of whose groups dynamic sampling kept (captured, not counted here:
+    /// the groups are counted as dropped by dynamic sampling).
+    public static let noGroupKept = "no_group_kept"
+    /// A batch still queued when the run ended.
+    public static let unconsumed = "unconsumed"
 
     public var description: String { "\(sender ?? "unknown sender"): \(reason): \(detail)" }
 }

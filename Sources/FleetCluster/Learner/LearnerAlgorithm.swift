@@ -39,3 +39,9 @@ protocol LearnerAlgorithm: AnyObject {
     /// Writes the algorithm's part of the summary (episodes, returns, evaluation).
     func finish(_ summary: inout RunSummary) throws
 }
+
+/// The algorithm of `config`, with its initial weights: PPO on an environment, or GRPO, Dr. GRPO
+/// or DAPO on a prompt task. The live learner and an offline replay build it alike.
+func makeLearnerAlgorithm(config: RunConfig) throws -> any LearnerAlgorithm {
+    config.isLanguage ? try GroupTraining(config: config) : try PPOTraining(config: config)
+}

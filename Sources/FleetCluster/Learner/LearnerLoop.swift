@@ -66,6 +66,8 @@ public final class LearnerLoop {
     private var routingIDs: [String: [UInt8]] = [:]
     private let metrics: MetricsLogger?
     private let directory: RunDirectory?
+    /// Where consumed (and dropped) batches are captured, when the config says `capture`.
+    private let capture: BatchCapture?
     private var weightsFrame: [UInt8] = []
     private var sequence: UInt64 = 0
     private var start = ContinuousClock.now
@@ -81,7 +83,7 @@ public final class LearnerLoop {
         self.options = options
         self.directory = directory
         self.metrics = metrics
-        algorithm = config.isLanguage ? try GroupTraining(config: config) : try PPOTraining(config: config)
+        algorithm = try makeLearnerAlgorithm(config: config)
         let actorIDs = (0..<config.numActors).map { ActorLoop.id(index: $0) }
         roster = ActorRoster(ids: actorIDs, actorTimeout: config.actorTimeout, joinTimeout: config.joinTimeout)
         ingress = BatchIngress(actorIDs: Set(actorIDs), maxPolicyLag: UInt64(config.maxPolicyLag))
@@ -89,6 +91,12 @@ public final class LearnerLoop {
         sockets = try LearnerSockets(context: context, endpoints: config.endpoints)
         batchesIndex = poller.add(sockets.batches)
         controlIndex = poller.add(sockets.control)
+        if config.capture.enabled {
+            guard let directory else { throw CaptureError.noRunDirectory }
+            capture = try BatchCapture(config: config, subject: algorithm.subject, runDirectory: directory, start: start)
+        } else {
+            capture = nil
+        }
         encodeWeights()
     }
 
@@ -99,6 +107,7 @@ public final class LearnerLoop {
     public func run() throws -> RunSummary {
         start = .now
         roster.start = start
+        capture?.start = start
         var lastAccepted = start
         let stallTimeout = options.stallTimeout ?? config.stallTimeout
         let opening = try algorithm.begin()
@@ -117,7 +126,7 @@ public final class LearnerLoop {
                 options.log(
                     "learner: \(id) is lost: nothing heard for \(config.actorTimeout); updates go on without it")
             }
-            dropStaleBatches()
+            try dropStaleBatches()
             if let batches = algorithm.takeUpdateBatches(from: &queue, awaited: roster.awaited(at: now)) {
                 try update(with: batches)
                 lastAccepted = .now
@@ -126,7 +135,9 @@ public final class LearnerLoop {
             }
         }
         shutDownActors(reason: wasInterrupted ? "interrupted" : "training finished")
+        for batch in queue.removeAll() { try drop(batch, reason: BatchRejection.unconsumed) }
         let summary = try makeSummary(wallSeconds: (ContinuousClock.now - start).seconds)
+        try capture?.finish(policyVersion: Int(version), weightsSHA256: summary.weightsSHA256 ?? "")
         try metrics?.close()
         if let directory {
             try PolicyFile.write(
@@ -210,20 +221,27 @@ public final class LearnerLoop {
             case .success(let (frame, content)):
                 let sender = frame.sender
                 guard queue.count(from: sender) < algorithm.maxQueuedPerActor else {
-                    rejections.count(
+                    try reject(
                         BatchRejection(
-                            BatchRejection.queueFull, sender: sender, "\(algorithm.maxQueuedPerActor) batches already wait"))
+                            BatchRejection.queueFull, sender: sender, "\(algorithm.maxQueuedPerActor) batches already wait"),
+                        frame: message[0], arrival: now)
                     continue
                 }
                 ingress.taken(frame)
                 if roster.accepted(batchFrom: sender, at: now) { logReturn(of: sender) }
                 let batch = AdmittedBatch(
                     sender: sender, policyVersion: frame.policyVersion, content: content, frameBytes: message[0].count,
-                    arrival: now)
-                if batch.rollout != nil || !batch.groups.isEmpty { queue.append(batch) }
+                    arrival: now, frame: capture != nil ? message[0] : nil)
+                if batch.rollout != nil || !batch.groups.isEmpty {
+                    queue.append(batch)
+                } else {
+                    // Dynamic sampling kept none of its groups (and counted them).
+                    try capture?.dropped(
+                        message[0], reason: BatchRejection.noGroupKept, learnerVersion: version, arrival: now, at: now)
+                }
                 accepted += 1
             case .failure(let rejection):
-                rejections.count(rejection)
+                try reject(rejection, frame: message[0], arrival: now)
             }
         }
         return accepted
@@ -233,11 +251,25 @@ public final class LearnerLoop {
     private var updateIsReady: Bool { algorithm.isReady(queue, awaited: roster.awaited(at: .now)) }
 
     /// Drops and counts the queued batches that went stale while they waited.
-    private func dropStaleBatches() {
+    private func dropStaleBatches() throws {
         for batch in queue.removeStale(learnerVersion: version, maxPolicyLag: UInt64(config.maxPolicyLag)) {
-            rejections.count(
-                BatchRejection(
-                    BatchRejection.stale, sender: batch.sender, "went stale while queued (policy v\(batch.policyVersion))"))
+            try drop(batch, reason: BatchRejection.stale)
+        }
+    }
+
+    /// Counts a queued batch dropped for `reason` (and captures it, when dropped batches are).
+    private func drop(_ batch: AdmittedBatch, reason: String) throws {
+        let detail =
+            reason == BatchRejection.stale
+            ? "went stale while queued (policy v\(batch.policyVersion))" : "still queued when the run ended"
+        try reject(BatchRejection(reason, sender: batch.sender, detail), frame: batch.frame, arrival: batch.arrival)
+    }
+
+    /// Counts `rejection` and captures its frame when dropped batches are captured.
+    private func reject(_ rejection: BatchRejection, frame: [UInt8]?, arrival: ContinuousClock.Instant) throws {
+        rejections.count(rejection)
+        if let capture, let frame {
+            try capture.dropped(frame, reason: rejection.reason, learnerVersion: version, arrival: arrival, at: .now)
         }
     }
 
@@ -248,6 +280,8 @@ public final class LearnerLoop {
         let lags = batches.map { version - $0.policyVersion }
         for lag in lags { lagHistogram[lag, default: 0] += 1 }
         var scalars = try algorithm.update(batches, wallSeconds: (now - start).seconds)
+        try capture?.consumed(
+            batches.map { ($0.frame ?? [], $0.arrival) }, learnerVersion: version, update: algorithm.updates, at: now)
         version += 1
         encodeWeights()
         try? sockets.weights.send(weightsFrame, flags: .dontWait)

@@ -9,13 +9,20 @@ public final class ActorThread: Sendable {
     private let outcome = _Outcome()
 
     /// Starts actor `index` of `config` in `context`.
-    public init(index: Int, config: RunConfig, context: Context, log: @escaping @Sendable (String) -> Void) {
+    public convenience init(index: Int, config: RunConfig, context: Context, log: @escaping @Sendable (String) -> Void) {
+        self.init(index: index, log: log) {
+            let actor = try ActorLoop(index: index, config: config, context: context, log: log)
+            try actor.run()
+        }
+    }
+
+    /// Runs `body`, which builds and runs actor `index`, on a thread of its own.
+    init(index: Int, log: @escaping @Sendable (String) -> Void, body: @escaping @Sendable () throws -> Void) {
         self.index = index
         let finished = self.finished, outcome = self.outcome
         let thread = Thread {
             do {
-                let actor = try ActorLoop(index: index, config: config, context: context, log: log)
-                try actor.run()
+                try body()
             } catch {
                 outcome.set(error)
                 log("\(ActorLoop.id(index: index)): stopped: \(error)")

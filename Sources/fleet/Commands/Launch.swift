@@ -16,9 +16,11 @@ struct Launch: ParsableCommand {
     @Argument(help: "The run's config file.") var config: String
     @Option(help: "How many actor processes to start (default: the config's num_actors).") var actors: Int?
     @OptionGroup var options: RunOptions
+    @OptionGroup var capture: CaptureOption
 
     func run() throws {
         var options = options
+        options.overrides += capture.overrides
         if let actors {
             guard actors > 0 else {
                 printError("fleet launch: --actors must be at least 1")

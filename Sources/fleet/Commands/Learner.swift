@@ -15,9 +15,10 @@ struct Learner: ParsableCommand {
 
     @Argument(help: "The run's config file.") var config: String
     @OptionGroup var options: RunOptions
+    @OptionGroup var capture: CaptureOption
 
     func run() throws {
-        let config = try options.resolveConfig(file: config)
+        let config = try options.with(capture).resolveConfig(file: config)
         guard config.endpoints.areReachableFromOtherProcesses else {
             printError(
                 "fleet learner: endpoints must be ipc:// or tcp:// (got \(config.endpoints.all.joined(separator: ", "))); "

@@ -9,9 +9,10 @@ struct Train: ParsableCommand {
 
     @Argument(help: "The run's config file.") var config: String
     @OptionGroup var options: RunOptions
+    @OptionGroup var capture: CaptureOption
 
     func run() throws {
-        let run = try LearnerRun(command: "train", config: try options.resolveConfig(file: config))
+        let run = try LearnerRun(command: "train", config: try options.with(capture).resolveConfig(file: config))
         let training = try InProcessTraining(
             config: run.config, context: try Context(), directory: run.directory, metrics: run.metrics,
             stopRequested: run.stopRequested)

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The capture files named on a command line: a capture directory stands for its files (those
+/// its manifest lists, in order; or, without a manifest, its `<kind>-NNNNN.fleetrec` files by
+/// name), and a file for itself.
+public struct CaptureSelection {
+    /// The files, in reading order.
+    public var files: [String]
+    /// The manifest of the first capture directory given, if it has one.
+    public var manifest: CaptureManifest?
+    /// The first capture directory given.
+    public var directory: URL?
+
+    /// Resolves `paths`, keeping a directory's files of the kinds `kinds`.
+    public init(_ paths: [String], kinds: Set<CaptureEntry.Kind>) throws {
+        files = []
+        let manager = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CaptureError.notACapture(path: path) }
+            guard isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
+            let url = URL(fileURLWithPath: path, isDirectory: true)
+            let names: [String]
+            if manager.fileExists(atPath: url.appendingPathComponent(CaptureManifest.fileName).path) {
+                let manifest = try CaptureManifest.read(directory: url)
+                if directory == nil {
+                    directory = url
+                    self.manifest = manifest
+                }
+                let kindNames = Set(kinds.map(\.name))
+                names = manifest.files.filter { kindNames.contains($0.kind) }.map(\.name)
+            } else {
+                let all = (try? manager.contentsOfDirectory(atPath: path)) ?? []
+                names = all.filter { name in
+                    name.hasSuffix(".\(CaptureFileSeries.fileExtension)")
+                        && kinds.contains { name.hasPrefix("\($0.name)-") || name.contains("-\($0.name)-") }
+                }.sorted()
+                if directory == nil { directory = url }
+            }
+            guard !names.isEmpty else { throw CaptureError.notACapture(path: path) }
+            files += names.map { url.appendingPathComponent($0).path }
+        }
+    }
+
+    /// The resolved config the capture's manifest names, if there is one.
+    public var configFile: String? {
+        guard let directory, let manifest else { return nil }
+        return directory.appendingPathComponent(manifest.config).path
+    }
+}

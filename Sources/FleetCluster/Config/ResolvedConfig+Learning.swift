@@ -1,0 +1,20 @@
+import FleetWire
+
+extension ResolvedConfig {
+    /// Keys that say where and how a run is deployed, not what it learns: its run directory, its
+    /// channels' endpoints, how long it waits for actors, how much it buffers, what it captures.
+    public static let deploymentKeys: Set<String> = [
+        "run_dir", "endpoints.batches", "endpoints.weights", "endpoints.control", "actor_timeout", "join_timeout",
+        "stall_timeout", "ingress_byte_budget", "capture", "capture_dropped", "capture_file_bytes",
+    ]
+
+    /// The SHA-256 (hex) of every key but the ``deploymentKeys``, in schema order: configs with the
+    /// same learning hash train the same weights from the same batches.
+    public var learningSHA256: String {
+        var sha = SHA256()
+        for key in ConfigSchema.keys where !Self.deploymentKeys.contains(key.name) {
+            sha.update(Array("\(key.name): \(self[key.name].yaml)\n".utf8))
+        }
+        return sha.finalize().description
+    }
+}
