@@ -39,7 +39,7 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
     /// A language batch none of whose groups dynamic sampling kept (captured, not counted here:
     /// the groups are counted as dropped by dynamic sampling).
     public static let noGroupKept = "no_group_kept"
-    /// A batch still queued when the run ended.
+    /// A batch still queued when the run ended (captured as dropped, not counted as refused).
     public static let unconsumed = "unconsumed"
 
     public var description: String { "\(sender ?? "unknown sender"): \(reason): \(detail)" }

@@ -135,7 +135,13 @@ public final class LearnerLoop {
             }
         }
         shutDownActors(reason: wasInterrupted ? "interrupted" : "training finished")
-        for batch in queue.removeAll() { try drop(batch, reason: BatchRejection.unconsumed) }
+        // Batches still queued were not trained on: captured as dropped, but not refused (nor counted).
+        for batch in queue.removeAll() {
+            if let frame = batch.frame {
+                try capture?.dropped(
+                    frame, reason: BatchRejection.unconsumed, learnerVersion: version, arrival: batch.arrival, at: .now)
+            }
+        }
         let summary = try makeSummary(wallSeconds: (ContinuousClock.now - start).seconds)
         try capture?.finish(policyVersion: Int(version), weightsSHA256: summary.weightsSHA256 ?? "")
         try metrics?.close()
@@ -253,16 +259,11 @@ public final class LearnerLoop {
     /// Drops and counts the queued batches that went stale while they waited.
     private func dropStaleBatches() throws {
         for batch in queue.removeStale(learnerVersion: version, maxPolicyLag: UInt64(config.maxPolicyLag)) {
-            try drop(batch, reason: BatchRejection.stale)
+            try reject(
+                BatchRejection(
+                    BatchRejection.stale, sender: batch.sender, "went stale while queued (policy v\(batch.policyVersion))"),
+                frame: batch.frame, arrival: batch.arrival)
         }
-    }
-
-    /// Counts a queued batch dropped for `reason` (and captures it, when dropped batches are).
-    private func drop(_ batch: AdmittedBatch, reason: String) throws {
-        let detail =
-            reason == BatchRejection.stale
-            ? "went stale while queued (policy v\(batch.policyVersion))" : "still queued when the run ended"
-        try reject(BatchRejection(reason, sender: batch.sender, detail), frame: batch.frame, arrival: batch.arrival)
     }
 
     /// Counts `rejection` and captures its frame when dropped batches are captured.
