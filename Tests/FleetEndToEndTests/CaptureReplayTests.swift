@@ -79,4 +79,33 @@ final class CaptureReplayTests: XCTestCase {
         XCTAssertTrue(replay.stderr.contains("the config differs from the capture's"), replay.stderr)
         XCTAssertTrue(replay.stderr.contains("differs from the live run's weights_sha256"), replay.stderr)
     }
+
+    /// `fleet replay --into`: the capture's batches, sent by actors of their original ids, drive a
+    /// fresh learner through its run; it refuses none of them.
+    func testReplayIntoALiveLearnerDrivesItsRun() throws {
+        let directory = temporaryDirectory()
+        let liveDir = directory.appendingPathComponent("live")
+        let launch = try ChildProcess(
+            ["launch", config, "--capture", "--actors", "2", "--run-dir", liveDir.path, "--set", "total_timesteps=8192"],
+            outputDirectory: directory, name: "launch", test: self)
+        XCTAssertEqual(launch.wait(seconds: 60), 0, launch.stderr)
+
+        let sockets = directory.appendingPathComponent("sockets")
+        try FileManager.default.createDirectory(at: sockets, withIntermediateDirectories: true)
+        let targetDir = directory.appendingPathComponent("target")
+        let learner = try ChildProcess(
+            ["learner", config, "--run-dir", targetDir.path, "--set", "num_actors=2", "--set", "total_timesteps=4096"]
+                + ["batches", "weights", "control"].flatMap { ["--set", "endpoints.\($0)=ipc://\(sockets.path)/\($0)"] },
+            outputDirectory: directory, name: "learner", test: self)
+        let replay = try FleetProcess.run(
+            ["replay", liveDir.appendingPathComponent("captures").path, "--into", "ipc://\(sockets.path)"])
+        XCTAssertEqual(replay.status, 0, replay.stdout + replay.stderr)
+        XCTAssertEqual(learner.wait(seconds: 30), 0, learner.stderr)
+        let target = try json(targetDir.appendingPathComponent("summary.json"))
+        XCTAssertEqual(target["policy_version"] as? Int, 8)
+        XCTAssertEqual(target["rejected"] as? [String: Int], [:])
+        XCTAssertEqual(target["actors"] as? [String: Int], ["started": 2, "restarts": 0])
+        XCTAssertTrue(replay.stdout.contains("actor-0: sent"), replay.stdout)
+        XCTAssertTrue(replay.stdout.contains("actor-1: sent"), replay.stdout)
+    }
 }
