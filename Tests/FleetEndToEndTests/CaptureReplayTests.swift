@@ -48,10 +48,14 @@ final class CaptureReplayTests: XCTestCase {
         let directory = temporaryDirectory()
         let runDir = directory.appendingPathComponent("live")
         try launchAndReplayTwice(
-            ["--actors", "2", "--set", "total_timesteps=16384", "--set", "capture_dropped=true"], runDir: runDir,
-            in: directory)
+            ["--actors", "2", "--capture-actors", "--set", "total_timesteps=8192", "--set", "capture_dropped=true"],
+            runDir: runDir, in: directory)
         let summary = try json(runDir.appendingPathComponent("summary.json"))
-        XCTAssertEqual(summary["policy_version"] as? Int, 32)
+        XCTAssertEqual(summary["policy_version"] as? Int, 16)
+        // Each actor captured what it sent, beside the learner's capture.
+        let names = try FileManager.default.contentsOfDirectory(atPath: runDir.appendingPathComponent("captures").path)
+        XCTAssertEqual(names.filter { $0.hasPrefix("actor-0-i") && $0.hasSuffix("-sent-00000.fleetrec") }.count, 1, "\(names)")
+        XCTAssertEqual(names.filter { $0.hasPrefix("actor-1-i") && $0.hasSuffix("-sent-00000.fleetrec") }.count, 1, "\(names)")
     }
 
     func testACapturedGRPOClusterReplaysToTheLiveWeightsTwice() throws {
@@ -65,19 +69,44 @@ final class CaptureReplayTests: XCTestCase {
         try launchAndReplayTwice(["--actors", "2"] + tiny.flatMap { ["--set", $0] }, runDir: runDir, in: directory)
     }
 
-    func testAReplayWithAnotherSeedDoesNotMatchAndSaysSo() throws {
+    /// Another seed, a corrupt record (lenient: skipped and reported), the same in strict mode:
+    /// each replay fails (exit 1) and says why.
+    func testWhatAReplayCannotReproduceItSays() throws {
         let directory = temporaryDirectory()
         let runDir = directory.appendingPathComponent("live")
         let launch = try ChildProcess(
             ["launch", config, "--capture", "--run-dir", runDir.path, "--set", "total_timesteps=4096"],
             outputDirectory: directory, name: "launch", test: self)
         XCTAssertEqual(launch.wait(seconds: 60), 0, launch.stderr)
-        let replay = try FleetProcess.run(
-            ["replay", runDir.appendingPathComponent("captures").path, "--seed", "2", "--run-dir",
-             directory.appendingPathComponent("replay").path])
-        XCTAssertEqual(replay.status, 1, replay.stdout + replay.stderr)
-        XCTAssertTrue(replay.stderr.contains("the config differs from the capture's"), replay.stderr)
-        XCTAssertTrue(replay.stderr.contains("differs from the live run's weights_sha256"), replay.stderr)
+        let captures = runDir.appendingPathComponent("captures")
+        func replay(_ extra: [String], _ name: String) throws -> FleetProcess.Result {
+            try FleetProcess.run(["replay", captures.path, "--run-dir", directory.appendingPathComponent(name).path] + extra)
+        }
+
+        let otherSeed = try replay(["--seed", "2"], "seed")
+        XCTAssertEqual(otherSeed.status, 1, otherSeed.stdout + otherSeed.stderr)
+        XCTAssertTrue(otherSeed.stderr.contains("the config differs from the capture's"), otherSeed.stderr)
+        XCTAssertTrue(otherSeed.stderr.contains("differs from the live run's weights_sha256"), otherSeed.stderr)
+
+        // A flipped byte in the middle of the file: inside some record's data.
+        let file = captures.appendingPathComponent("consumed-00000.fleetrec")
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int)
+        let handle = try FileHandle(forUpdating: file)
+        try handle.seek(toOffset: UInt64(size / 2))
+        let byte = try XCTUnwrap(handle.readData(ofLength: 1).first)
+        try handle.seek(toOffset: UInt64(size / 2))
+        try handle.write(contentsOf: [byte ^ 0x10])
+        try handle.close()
+
+        let lenient = try replay([], "lenient")
+        XCTAssertEqual(lenient.status, 1, lenient.stdout + lenient.stderr)
+        XCTAssertTrue(lenient.stderr.contains("skipped corrupt_record in \(file.path) at offset"), lenient.stderr)
+        XCTAssertTrue(lenient.stderr.contains("differs from the live run's weights_sha256"), lenient.stderr)
+
+        let strict = try replay(["--strict"], "strict")
+        XCTAssertEqual(strict.status, 1, strict.stdout + strict.stderr)
+        XCTAssertTrue(strict.stderr.contains("corrupt record"), strict.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("strict/summary.json").path))
     }
 
     /// `fleet replay --into`: the capture's batches, sent by actors of their original ids, drive a

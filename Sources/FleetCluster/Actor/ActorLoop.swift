@@ -61,6 +61,9 @@ public final class ActorLoop {
     /// The weights version the latest heartbeat reported.
     private var reportedVersion: UInt64?
     private let log: (String) -> Void
+    /// Where sent batches are captured, when asked (``capture(into:fileBytes:)``).
+    private var sentCapture: CaptureFileSeries?
+    private let started = ContinuousClock.now
 
     /// The actor id of actor `index`.
     public static func id(index: Int) -> String { "actor-\(index)" }
@@ -82,7 +85,8 @@ public final class ActorLoop {
         index: Int, source: any BatchSource, config: RunConfig, context: Context, incarnation: UInt64 = 1,
         log: @escaping (String) -> Void = { _ in }
     ) throws {
-        actorID = Self.id(index: index)
+        let actorID = Self.id(index: index)
+        self.actorID = actorID
         self.incarnation = incarnation
         self.log = log
         maxPolicyLag = UInt64(config.maxPolicyLag)
@@ -91,6 +95,16 @@ public final class ActorLoop {
         sockets = try ActorSockets(context: context, endpoints: config.endpoints, actorID: actorID)
         weightsIndex = poller.add(sockets.weights)
         controlIndex = poller.add(sockets.control)
+    }
+
+    /// Captures every batch this actor sends into `directory`, in files
+    /// `actor-<index>-i<incarnation>-sent-NNNNN.fleetrec` (a restart writes new ones), rotated
+    /// past `fileBytes`. Call before ``run()``.
+    public func capture(into directory: URL, fileBytes: Int) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        sentCapture = CaptureFileSeries(
+            directory: directory, prefix: "\(actorID)-i\(incarnation)-sent", kind: .sent, runID: actorID,
+            maxFileBytes: fileBytes)
     }
 
     /// Runs until the learner sends Shutdown (or the context is shut down, or the source has no
@@ -114,13 +128,15 @@ public final class ActorLoop {
                 let version = heldVersion ?? 0
                 guard let batch = try source.nextBatch(policyVersion: version) else {
                     try drain()
-                    return stopReason ?? "every batch sent"
+                    stopReason = stopReason ?? "every batch sent"
+                    break
                 }
                 try send(batch)
             }
         } catch ZMQError.terminated {
             stopReason = stopReason ?? "context terminated"
         }
+        try sentCapture?.close()
         return stopReason ?? "stopped"
     }
 
@@ -251,6 +267,17 @@ public final class ActorLoop {
         }
         batchesSent += 1
         batchesWaiting += 1
+        try captureSent(bytes)
+    }
+
+    /// Captures a sent batch's frame, when asked.
+    private func captureSent(_ bytes: [UInt8]) throws {
+        guard let sentCapture else { return }
+        let seconds = (ContinuousClock.now - started).seconds
+        try sentCapture.append(
+            CaptureEntry(
+                kind: .sent, learnerVersion: heldVersion ?? 0, arrivalSeconds: seconds, eventSeconds: seconds, frame: bytes))
+        try sentCapture.flush()
     }
 
     private func sendControl(_ payload: Payload) throws {

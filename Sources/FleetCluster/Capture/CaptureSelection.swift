@@ -31,18 +31,26 @@ public struct CaptureSelection {
                     self.manifest = manifest
                 }
                 let kindNames = Set(kinds.map(\.name))
-                names = manifest.files.filter { kindNames.contains($0.kind) }.map(\.name)
+                // Actors' own captures (fleet actor --capture) sit beside the learner's, unlisted.
+                let sent = kinds.contains(.sent) ? Self.files(in: url, ofKinds: [.sent]) : []
+                names = manifest.files.filter { kindNames.contains($0.kind) }.map(\.name) + sent
             } else {
-                let all = (try? manager.contentsOfDirectory(atPath: path)) ?? []
-                names = all.filter { name in
-                    name.hasSuffix(".\(CaptureFileSeries.fileExtension)")
-                        && kinds.contains { name.hasPrefix("\($0.name)-") || name.contains("-\($0.name)-") }
-                }.sorted()
+                names = Self.files(in: url, ofKinds: kinds)
                 if directory == nil { directory = url }
             }
             guard !names.isEmpty else { throw CaptureError.notACapture(path: path) }
             files += names.map { url.appendingPathComponent($0).path }
         }
+    }
+
+    /// The capture files of `kinds` in `directory` by name: `<kind>-NNNNN.fleetrec` (the learner's)
+    /// and `<actor>-i<incarnation>-<kind>-NNNNN.fleetrec` (an actor's).
+    static func files(in directory: URL, ofKinds kinds: Set<CaptureEntry.Kind>) -> [String] {
+        let all = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return all.filter { name in
+            name.hasSuffix(".\(CaptureFileSeries.fileExtension)")
+                && kinds.contains { name.hasPrefix("\($0.name)-") || name.contains("-\($0.name)-") }
+        }.sorted()
     }
 
     /// The resolved config the capture's manifest names, if there is one.

@@ -20,6 +20,8 @@ struct Actor: ParsableCommand {
     @Option(help: "This actor's index (its id is actor-INDEX), from 0 to num_actors - 1.") var index: Int = 0
     @Option(help: "This start's incarnation, higher than any earlier one (default: Unix time in ms).")
     var incarnation: UInt64?
+    @Option(help: "Capture every batch this actor sends into this directory (files actor-N-iINCARNATION-sent-*.fleetrec).")
+    var capture: String?
     @OptionGroup var options: RunOptions
 
     func run() throws {
@@ -52,6 +54,9 @@ struct Actor: ParsableCommand {
                 index: index, config: config, context: context,
                 incarnation: incarnation ?? UInt64(Date().timeIntervalSince1970 * 1000),
                 log: { printError("\(id): \($0)") })
+            if let capture {
+                try actor.capture(into: URL(fileURLWithPath: capture, isDirectory: true), fileBytes: config.capture.fileBytes)
+            }
             reason = try actor.run()
         } catch {
             printError("fleet actor: \(id) stopped: \(error)")

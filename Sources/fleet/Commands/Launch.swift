@@ -17,6 +17,8 @@ struct Launch: ParsableCommand {
     @Option(help: "How many actor processes to start (default: the config's num_actors).") var actors: Int?
     @OptionGroup var options: RunOptions
     @OptionGroup var capture: CaptureOption
+    @Flag(help: "Each actor also captures what it sends, into the run's captures/ (fleet actor --capture).")
+    var captureActors = false
 
     func run() throws {
         var options = options
@@ -49,7 +51,8 @@ struct Launch: ParsableCommand {
             actor: {
                 ChildCommand(
                     executable: Self.executable,
-                    arguments: ["actor"] + shared + ["--connect", "ipc://\(socketDirectory)", "--index", "\($0)"])
+                    arguments: ["actor"] + shared + ["--connect", "ipc://\(socketDirectory)", "--index", "\($0)"]
+                        + (captureActors ? ["--capture", (runDir as NSString).appendingPathComponent("captures")] : []))
             },
             stopRequested: { stop.isRaised })
         let outcome = try supervisor.run()
