@@ -21,8 +21,7 @@ final class CLITests: XCTestCase {
     /// Subcommands that are not built yet must say so and fail: none pretends to work.
     func testUnbuiltSubcommandsSaySoAndFail() throws {
         let invocations: [[String]] = [
-            ["replay", "a.rec", "--config", "cartpole.toml"], ["inspect", "a.rec"],
-            ["keygen"],
+            ["replay", "a.rec", "--config", "cartpole.toml"], ["keygen"],
         ]
         for arguments in invocations {
             let result = try FleetProcess.run(arguments)
