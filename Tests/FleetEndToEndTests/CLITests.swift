@@ -20,9 +20,7 @@ final class CLITests: XCTestCase {
 
     /// Subcommands that are not built yet must say so and fail: none pretends to work.
     func testUnbuiltSubcommandsSaySoAndFail() throws {
-        let invocations: [[String]] = [
-            ["inspect", "a.rec"], ["keygen"],
-        ]
+        let invocations: [[String]] = [["keygen"]]
         for arguments in invocations {
             let result = try FleetProcess.run(arguments)
             XCTAssertEqual(result.status, 2, "fleet \(arguments.joined(separator: " "))")
