@@ -32,8 +32,9 @@ public struct CaptureSelection {
                 }
                 let kindNames = Set(kinds.map(\.name))
                 // Actors' own captures (fleet actor --capture) sit beside the learner's, unlisted.
-                let sent = kinds.contains(.sent) ? Self.files(in: url, ofKinds: [.sent]) : []
-                names = manifest.files.filter { kindNames.contains($0.kind) }.map(\.name) + sent
+                let listed = manifest.files.filter { kindNames.contains($0.kind) }.map(\.name)
+                let unlisted = kinds.contains(.sent) ? Self.files(in: url, ofKinds: [.sent]).filter { !listed.contains($0) } : []
+                names = listed + unlisted
             } else {
                 names = Self.files(in: url, ofKinds: kinds)
                 if directory == nil { directory = url }
