@@ -39,6 +39,8 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
     /// A language batch none of whose groups dynamic sampling kept (captured, not counted here:
     /// the groups are counted as dropped by dynamic sampling).
     public static let noGroupKept = "no_group_kept"
+    /// A batch of an update whose loss or gradient was not finite: the update was undone.
+    public static let nonFiniteUpdate = "non_finite_update"
     /// A batch still queued when the run ended (captured as dropped, not counted as refused).
     public static let unconsumed = "unconsumed"
 

@@ -47,6 +47,8 @@ public final class LearnerLoop {
     public var rejected: [String: Int] { rejections.counts }
     /// Actor starts heard (a Hello with a new incarnation).
     public var actorsStarted: Int { roster.records.values.reduce(0) { $0 + $1.joins } }
+    /// Updates undone because a loss or gradient was not finite (their weights left untouched).
+    public private(set) var updatesAborted = 0
     /// Whether the run ended early because a stop was requested.
     public private(set) var wasInterrupted = false
 
@@ -279,8 +281,20 @@ public final class LearnerLoop {
     private func update(with batches: [AdmittedBatch]) throws {
         let now = ContinuousClock.now
         let lags = batches.map { version - $0.policyVersion }
+        var scalars: [MetricScalar]
+        do {
+            scalars = try algorithm.update(batches, wallSeconds: (now - start).seconds)
+        } catch let aborted as UpdateAborted {
+            updatesAborted += 1
+            options.log("learner: update \(algorithm.updates + 1) undone: \(aborted); its \(batches.count) batches dropped")
+            for batch in batches {
+                try reject(
+                    BatchRejection(BatchRejection.nonFiniteUpdate, sender: batch.sender, aborted.description),
+                    frame: batch.frame, arrival: batch.arrival)
+            }
+            return
+        }
         for lag in lags { lagHistogram[lag, default: 0] += 1 }
-        var scalars = try algorithm.update(batches, wallSeconds: (now - start).seconds)
         try capture?.consumed(
             batches.map { ($0.frame ?? [], $0.arrival) }, learnerVersion: version, update: algorithm.updates, at: now)
         version += 1

@@ -85,9 +85,17 @@ final class PPOTraining: LearnerAlgorithm {
         queue.takeOneEach(of: awaited)
     }
 
+    /// Trains on the batches' rollouts; a loss or gradient that is not finite in any minibatch
+    /// undoes the whole update (``UpdateAborted``).
     func update(_ batches: [AdmittedBatch], wallSeconds: Double) throws -> [MetricScalar] {
         let rollouts = batches.compactMap(\.rollout)
+        let before = learner.exportState()
         let statistics = learner.update(rollouts)
+        if statistics.gradientNormNonFinite > 0 {
+            try learner.restoreState(before)
+            throw UpdateAborted(
+                description: "a loss or gradient was not finite in \(statistics.gradientNormNonFinite) minibatches")
+        }
         stepsTrained += rollouts.reduce(0) { $0 + $1.numSteps * $1.numEnvs }
         var episodeReturns: [Float] = [], episodeLengths: [Int64] = []
         for batch in batches {
