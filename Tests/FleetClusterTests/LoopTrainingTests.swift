@@ -137,4 +137,28 @@ final class LoopTrainingTests: XCTestCase {
         context.shutdown()
         XCTAssertNil(actor.join())
     }
+
+    /// An actor that keeps sending bad batches is quarantined at `quarantine_after`: its batches
+    /// are refused from then on, and the run goes on with the others instead of waiting for it.
+    func testAnActorSendingBadBatchesIsQuarantinedAndTheRunGoesOnWithoutIt() throws {
+        let config = try loopTestConfig(["num_actors=2", "total_timesteps=2048", "quarantine_after=3"])
+        let context = try Context()
+        let log = LogLines()
+        let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(20)) {
+            log.append($0)
+        }
+        let flood = try Socket(context, .push, linger: .zero)
+        try flood.connect(config.endpoints.batches)
+        for sequence: UInt64 in 0..<5 {
+            try flood.send(
+                cartPoleBatchFrame(
+                    sender: "actor-1", sequence: sequence, incarnation: 0, policyVersion: 0, steps: 128, envs: 2,
+                    action: 7))
+        }
+        let summary = try training.run()
+        XCTAssertEqual(summary.policyVersion, 4)
+        XCTAssertEqual(summary.rejected[BatchRejection.actionOutOfRange], 3, "\(summary.rejected)")
+        XCTAssertGreaterThanOrEqual(summary.rejected[BatchRejection.quarantined] ?? 0, 2, "\(summary.rejected)")
+        XCTAssertTrue(log.lines.contains { $0.contains("actor-1 quarantined after 3 bad batches") }, "\(log.lines)")
+    }
 }

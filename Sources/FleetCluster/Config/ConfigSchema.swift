@@ -123,6 +123,10 @@ public enum ConfigSchema {
         ConfigKey(
             "ingress_byte_budget", .int, default: 268_435_456, .positive,
             doc: "bytes of admitted batches the learner holds before it stops reading more"),
+        ConfigKey(
+            "quarantine_after", .int, default: 100, .positive,
+            doc: "bad batches (malformed, invalid, foreign, replayed) after which an actor is quarantined: "
+                + "nothing it sends is taken for the rest of the run"),
         // Capture
         ConfigKey(
             "capture", .bool, default: false,

@@ -22,6 +22,8 @@ public struct RunConfig: Hashable, Sendable {
     public var stallTimeout: Duration
     /// Bytes of admitted batches the learner holds before it stops reading more.
     public var ingressByteBudget: Int
+    /// Bad batches after which an actor is quarantined for the rest of the run.
+    public var quarantineAfter: Int
     /// Where the learner binds its three channels and actors connect.
     public var endpoints: ChannelEndpoints
     /// What the learner captures of the batches it consumes and drops.
@@ -48,6 +50,7 @@ public struct RunConfig: Hashable, Sendable {
         joinTimeout = .seconds(min(config.double("join_timeout"), 1e9))
         stallTimeout = .seconds(min(config.double("stall_timeout"), 1e9))
         ingressByteBudget = config.int("ingress_byte_budget")
+        quarantineAfter = config.int("quarantine_after")
         endpoints = ChannelEndpoints(
             batches: config.string("endpoints.batches"), weights: config.string("endpoints.weights"),
             control: config.string("endpoints.control"))

@@ -5,10 +5,12 @@
 /// (dead, frozen, cut off). Hearing from a lost actor makes it live again. Updates wait for a
 /// batch of every live actor, and for pending ones only during `joinTimeout` from the learner's
 /// start: an actor that never comes (or that a supervisor gave up on) stops holding the run up.
+/// An actor that sent too many bad batches is *quarantined* for the rest of the run: nothing it
+/// sends is taken, and updates never wait for it.
 struct ActorRoster {
     /// Where an actor stands.
     enum State: String, Sendable {
-        case pending, live, lost
+        case pending, live, lost, quarantined
     }
 
     /// One actor, as last heard.
@@ -62,7 +64,7 @@ struct ActorRoster {
     mutating func heard(_ id: String, at now: ContinuousClock.Instant) -> Bool {
         guard var record = records[id] else { return false }
         let wasLost = record.state == .lost
-        record.state = .live
+        if record.state != .quarantined { record.state = .live }
         record.lastSeen = now
         records[id] = record
         return wasLost
@@ -106,10 +108,16 @@ struct ActorRoster {
             switch records[$0]!.state {
             case .live: true
             case .pending: joining
-            case .lost: false
+            case .lost, .quarantined: false
             }
         }
     }
+
+    /// Quarantines `id` for the rest of the run.
+    mutating func quarantine(_ id: String) { records[id]?.state = .quarantined }
+
+    /// Whether `id` is quarantined.
+    func isQuarantined(_ id: String) -> Bool { records[id]?.state == .quarantined }
 
     /// The ids in state `state`.
     func ids(in state: State) -> [String] { ids.filter { records[$0]!.state == state } }

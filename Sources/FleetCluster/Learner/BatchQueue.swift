@@ -56,6 +56,16 @@ struct BatchQueue {
         return taken
     }
 
+    /// Removes `id`'s batches.
+    mutating func removeAll(from id: String) {
+        for batch in queues[id] ?? [] {
+            bytes -= batch.frameBytes
+            count -= 1
+            groups -= batch.groups.count
+        }
+        queues[id] = nil
+    }
+
     /// Empties the queue; returns its batches, oldest first.
     mutating func removeAll() -> [AdmittedBatch] {
         let all = queues.values.joined().sorted { $0.arrival < $1.arrival }

@@ -41,8 +41,18 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
     public static let noGroupKept = "no_group_kept"
     /// A batch of an update whose loss or gradient was not finite: the update was undone.
     public static let nonFiniteUpdate = "non_finite_update"
+    /// A batch from an actor quarantined for sending too many bad ones.
+    public static let quarantined = "quarantined"
     /// A batch still queued when the run ended (captured as dropped, not counted as refused).
     public static let unconsumed = "unconsumed"
+
+    /// Whether the rejection says the sender misbehaved (a malformed, invalid, foreign or replayed
+    /// batch), as opposed to what a healthy actor meets (a stale batch, a full queue, an undone
+    /// update): only these count toward quarantine.
+    public var isMisbehaviour: Bool {
+        ![Self.stale, Self.queueFull, Self.nonFiniteUpdate, Self.unconsumed, Self.quarantined, Self.noGroupKept]
+            .contains(reason)
+    }
 
     public var description: String { "\(sender ?? "unknown sender"): \(reason): \(detail)" }
 }

@@ -64,6 +64,8 @@ public final class LearnerLoop {
     private var weightSync = WeightSyncTracker()
     /// Batches trained on, by their policy lag at the update.
     private var lagHistogram: [UInt64: Int] = [:]
+    /// Bad batches (``BatchRejection/isMisbehaviour``) by actor, toward quarantine.
+    private var misbehaviour: [String: Int] = [:]
     /// The control routing id of every actor that said Hello, for Shutdown.
     private var routingIDs: [String: [UInt8]] = [:]
     private let metrics: MetricsLogger?
@@ -222,8 +224,13 @@ public final class LearnerLoop {
             let message = try receiveNow(sockets.batches, multipart: false)
         {
             let now = ContinuousClock.now
-            let admitted = ingress.admit(message[0], learnerVersion: version).flatMap { frame in
-                algorithm.admit(frame.frame, sender: frame.sender).map { (frame, $0) }
+            let admitted = ingress.admit(message[0], learnerVersion: version).flatMap {
+                frame -> Result<(BatchIngress.Admitted, AdmittedBatch.Content), BatchRejection> in
+                guard !roster.isQuarantined(frame.sender) else {
+                    return .failure(
+                        BatchRejection(BatchRejection.quarantined, sender: frame.sender, "quarantined for bad batches"))
+                }
+                return algorithm.admit(frame.frame, sender: frame.sender).map { (frame, $0) }
             }
             switch admitted {
             case .success(let (frame, content)):
@@ -268,9 +275,22 @@ public final class LearnerLoop {
         }
     }
 
-    /// Counts `rejection` and captures its frame when dropped batches are captured.
+    /// Counts `rejection` (quarantining a run's actor at its `quarantine_after`-th bad batch) and
+    /// captures its frame when dropped batches are captured.
     private func reject(_ rejection: BatchRejection, frame: [UInt8]?, arrival: ContinuousClock.Instant) throws {
         rejections.count(rejection)
+        if rejection.isMisbehaviour, let sender = rejection.sender, roster.records[sender] != nil,
+            !roster.isQuarantined(sender)
+        {
+            misbehaviour[sender, default: 0] += 1
+            if misbehaviour[sender]! >= config.quarantineAfter {
+                roster.quarantine(sender)
+                queue.removeAll(from: sender)
+                options.log(
+                    "learner: \(sender) quarantined after \(config.quarantineAfter) bad batches; nothing it sends is taken "
+                        + "and updates no longer wait for it")
+            }
+        }
         if let capture, let frame {
             try capture.dropped(frame, reason: rejection.reason, learnerVersion: version, arrival: arrival, at: .now)
         }
