@@ -12,6 +12,7 @@ final class ActorSockets {
     init(context: Context, endpoints: ChannelEndpoints, actorID: String) throws(ZMQError) {
         weights = try Socket(context, .sub, linger: ChannelLimits.linger)
         try weights.set(.receiveHighWaterMark, to: ChannelLimits.weightsQueue)
+        try weights.set(.maxMessageSize, to: Int64(ChannelLimits.maxWeightsBytes))
         try weights.subscribe()
         try weights.connect(endpoints.weights)
         control = try Socket(context, .dealer, linger: ChannelLimits.linger)
@@ -19,6 +20,8 @@ final class ActorSockets {
         try control.set(.routingID, to: Array(actorID.utf8))
         try control.set(.sendHighWaterMark, to: ChannelLimits.controlQueue)
         try control.set(.receiveHighWaterMark, to: ChannelLimits.controlQueue)
+        // Snapshots (weights) come on the control channel too.
+        try control.set(.maxMessageSize, to: Int64(ChannelLimits.maxWeightsBytes))
         try control.connect(endpoints.control)
         batches = try Socket(context, .push, linger: ChannelLimits.linger)
         try batches.set(.sendHighWaterMark, to: ChannelLimits.batchSendQueue)

@@ -16,6 +16,9 @@ public enum ChannelLimits {
     public static let weightsQueue: Int32 = 4
     /// The largest control message the learner accepts (hello, heartbeat, snapshot request, stats).
     public static let maxControlBytes = 1 << 20
+    /// The largest weights message an actor takes (on the weights channel, and as a snapshot on
+    /// the control channel): the largest frame the wire decodes.
+    public static let maxWeightsBytes = DecodeLimits.default.maxFrameBytes
     /// Control messages queued per peer.
     public static let controlQueue: Int32 = 100
     /// How long closing a socket may wait to deliver what it still holds.
