@@ -6,9 +6,10 @@ import Foundation
 /// End-to-end env steps per second of `fleet launch` with 1, 2 and 4 actor processes on
 /// CartPole-v1, each against `fleet train` (the learner and one actor as threads over
 /// `inproc://`) on the same config in the same run, all as child processes of this executable and
-/// read from their runs' `summary.json`; then the latency of a weights broadcast
-/// (``WeightsBroadcastBenchmark``). Runs alternate between the subjects, each repetition starting
-/// with a different one; each figure is the median of its runs. Its detail lists every run's rate
+/// read from their runs' `summary.json`; then what capture costs (`--capture` against the same
+/// launch without, ``captureFigure(settings:fleetExecutable:stopRequested:)``); then the latency
+/// of a weights broadcast (``WeightsBroadcastBenchmark``). Runs alternate between the subjects,
+/// each repetition starting with a different one; each figure is the median of its runs. Its detail lists every run's rate
 /// and longest pause without an update: a pause of about 2 s is an actor that missed a published
 /// version and waited ``ChannelLimits/snapshotRetry`` before asking for a snapshot.
 public enum ClusterBenchmark {
@@ -49,76 +50,148 @@ public enum ClusterBenchmark {
         RunConfig(try ConfigResolver.resolve(yaml: cartPoleConfig, source: "fleet bench cluster's CartPole config"))
     }
 
-    /// The throughput figures, then the broadcast-latency ones. `quick`: 50k env steps per run
-    /// and one repetition (full: CleanRL's 500k and three), and fewer round trips. Ctrl-C
-    /// (`stopRequested`) stops the children and throws ``BenchInterrupted``; temporary
-    /// directories are removed either way.
+    /// The throughput figures, the capture figure, then the broadcast-latency ones. `quick`: 50k
+    /// env steps per run and one repetition (full: CleanRL's 500k and three), and fewer round
+    /// trips. Ctrl-C (`stopRequested`) stops the children and throws ``BenchInterrupted``;
+    /// temporary directories are removed either way.
     public static func figures(
         quick: Bool, fleetExecutable: String, stopRequested: @escaping () -> Bool = { false }
     ) throws -> [BenchFigure] {
-        try throughputFigures(quick: quick, fleetExecutable: fleetExecutable, stopRequested: stopRequested)
+        let settings = RunSettings(steps: quick ? 50_000 : 500_000, repetitions: quick ? 1 : 3)
+        return try throughputFigures(settings: settings, fleetExecutable: fleetExecutable, stopRequested: stopRequested)
+            + [captureFigure(settings: settings, fleetExecutable: fleetExecutable, stopRequested: stopRequested)]
             + WeightsBroadcastBenchmark.figures(
                 settings: quick ? .quick : .full, fleetExecutable: fleetExecutable, stopRequested: stopRequested)
     }
 
     // MARK: - Env steps per second
 
-    /// What one run starts: `fleet train` (no actor count) or `fleet launch --actors N`. More than
-    /// one actor runs with `max_policy_lag` 1, so actors act while the learner updates
-    /// (cluster/README.md); one actor, like `fleet train`, with the config's 0 (synchronous).
+    /// How long each run trains, and how many times each subject runs (its figure is the median).
+    struct RunSettings {
+        var steps: Int
+        var repetitions: Int
+    }
+
+    /// What one run starts: `fleet train` (no actor count) or `fleet launch --actors N`, with
+    /// `capture` (and `capture_dropped`) or not. More than one actor runs with `max_policy_lag` 1,
+    /// so actors act while the learner updates (cluster/README.md); one actor, like `fleet train`,
+    /// with the config's 0 (synchronous).
     struct Subject: Hashable {
         var actors: Int?
+        var capture = false
 
         var maxPolicyLag: Int { (actors ?? 1) > 1 ? 1 : 0 }
 
         func arguments(config: String, runDirectory: String, steps: Int) -> [String] {
-            let common = [
+            var common = [
                 "--run-dir", runDirectory, "--set", "total_timesteps=\(steps)",
                 "--set", "max_policy_lag=\(maxPolicyLag)",
             ]
+            if capture { common += ["--capture", "--set", "capture_dropped=true"] }
             guard let actors else { return ["train", config] + common }
             return ["launch", config, "--actors", "\(actors)"] + common
         }
 
-        var name: String { actors.map { "launch-\($0)" } ?? "train" }
+        var name: String { (actors.map { "launch-\($0)" } ?? "train") + (capture ? "-capture" : "") }
     }
 
     /// What one run reported.
     struct Outcome {
         var sps: Double
         var envSteps: Int
+        var wallSeconds: Double
         var updates: Int
         var returnMean100: Double?
         /// The longest time without an update: before the first, or between two (from `metrics.jsonl`).
         var longestPause: Double?
+        /// What its capture wrote, when it captured.
+        var capture: CaptureSize?
+    }
+
+    /// The bytes a run's capture wrote, from `captures/manifest.json`'s `files[].bytes`.
+    struct CaptureSize: Equatable {
+        var consumedBytes: Int
+        var droppedBytes: Int
+        var files: Int
+
+        var bytes: Int { consumedBytes + droppedBytes }
+    }
+
+    /// Runs subjects one at a time as children of `fleetExecutable`, on ``cartPoleConfig`` written
+    /// into a fresh temporary directory (removed by ``close()``), and reads their outcomes; each
+    /// run's directory is removed once read (a captured run's grows with its steps).
+    final class Runner {
+        let directory: String
+        let config: String
+        let settings: RunSettings
+        let fleetExecutable: String
+        let stopRequested: () -> Bool
+        /// The env steps every run must end with (``RunConfig/plannedSteps``).
+        let plannedSteps: Int
+        /// Runs started so far.
+        private var serial = 0
+
+        init(settings: RunSettings, fleetExecutable: String, stopRequested: @escaping () -> Bool) throws {
+            let plannedSteps = try ClusterBenchmark.plannedSteps(settings.steps)
+            directory = try makeTemporaryDirectory("fleet-bench-cluster")
+            config = directory + "/cartpole-ppo.yaml"
+            self.settings = settings
+            self.fleetExecutable = fleetExecutable
+            self.stopRequested = stopRequested
+            self.plannedSteps = plannedSteps
+            do {
+                try cartPoleConfig.write(toFile: config, atomically: true, encoding: .utf8)
+            } catch {
+                close()
+                throw error
+            }
+        }
+
+        /// Runs `subject` to its end and reads what it reported; throws a ``BenchError`` when it
+        /// fails or does not finish its steps, ``BenchInterrupted`` when a stop is requested.
+        func run(_ subject: Subject) throws -> Outcome {
+            serial += 1
+            let name = "\(serial)-\(subject.name)"
+            let runDirectory = "\(directory)/run-\(name)"
+            defer { try? FileManager.default.removeItem(atPath: runDirectory) }
+            let child = try BenchChildProcess(
+                name: name, executable: fleetExecutable,
+                arguments: subject.arguments(config: config, runDirectory: runDirectory, steps: settings.steps),
+                outputDirectory: directory)
+            defer { child.stop() }
+            try child.waitForSuccess(timeout: 120 + Double(settings.steps) / 500, stopRequested: stopRequested)
+            // `fleet launch` exits 0 only when its learner did, but say so plainly if it did not finish.
+            if subject.actors != nil, !child.stdout.contains("fleet launch: learner finished") {
+                throw BenchError("\(name) exited 0 without saying \"fleet launch: learner finished\"\(child.stderrTail)")
+            }
+            return try readOutcome(runDirectory, expectedEnvSteps: plannedSteps, capture: subject.capture)
+        }
+
+        /// Removes the temporary directory and everything in it.
+        func close() { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    /// The env steps a run of ``cartPoleConfig`` with `total_timesteps` `steps` trains on.
+    static func plannedSteps(_ steps: Int) throws -> Int {
+        let resolved = try ConfigResolver.resolve(
+            yaml: cartPoleConfig, source: "fleet bench cluster's CartPole config",
+            overrides: [ConfigOverride(parsing: "total_timesteps=\(steps)")])
+        return RunConfig(resolved).plannedSteps
     }
 
     static func throughputFigures(
-        quick: Bool, fleetExecutable: String, stopRequested: () -> Bool
+        settings: RunSettings, fleetExecutable: String, stopRequested: @escaping () -> Bool
     ) throws -> [BenchFigure] {
-        let directory = try makeTemporaryDirectory("fleet-bench-cluster")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let config = directory + "/cartpole-ppo.yaml"
-        try cartPoleConfig.write(toFile: config, atomically: true, encoding: .utf8)
-        let steps = quick ? 50_000 : 500_000
-        let repetitions = quick ? 1 : 3
+        let runner = try Runner(settings: settings, fleetExecutable: fleetExecutable, stopRequested: stopRequested)
+        defer { runner.close() }
         let baseline = Subject(actors: nil)
         let subjects = [baseline] + actorCounts.map { Subject(actors: $0) }
 
         var outcomes: [Subject: [Outcome]] = [:]
-        var serial = 0
-        for repetition in 0..<repetitions {
+        for repetition in 0..<settings.repetitions {
             for offset in subjects.indices {
                 let subject = subjects[(offset + repetition) % subjects.count]
-                serial += 1
-                let runDirectory = "\(directory)/run-\(serial)-\(subject.name)"
-                let child = try BenchChildProcess(
-                    name: "\(serial)-\(subject.name)", executable: fleetExecutable,
-                    arguments: subject.arguments(config: config, runDirectory: runDirectory, steps: steps),
-                    outputDirectory: directory)
-                defer { child.stop() }
-                try child.waitForSuccess(timeout: 120 + Double(steps) / 500, stopRequested: stopRequested)
-                outcomes[subject, default: []].append(try readOutcome(runDirectory))
+                outcomes[subject, default: []].append(try runner.run(subject))
             }
         }
 
@@ -141,14 +214,68 @@ public enum ClusterBenchmark {
             return BenchFigure(
                 suite: "cluster",
                 name: "fleet launch --actors \(actors) (ipc, max_policy_lag \(subject.maxPolicyLag)), "
-                    + "CartPole PPO \(steps / 1000)k steps, median",
+                    + "CartPole PPO \(settings.steps / 1000)k steps, median",
                 value: median(runs.map(\.sps)), unit: "env steps/s", baseline: baselineName,
                 baselineValue: baselineSPS, detail: detail)
         }
     }
 
-    /// Reads a finished run's `summary.json` (and `metrics.jsonl` for its pauses).
-    static func readOutcome(_ runDirectory: String) throws -> Outcome {
+    // MARK: - Capture
+
+    /// The actor processes of the capture figure's runs.
+    public static let captureActors = 2
+
+    /// The capture figure's floor: SPS with capture / SPS without at least 0.95, i.e. capture
+    /// costs at most 5% of end-to-end SPS.
+    public static let captureGoal = 0.95
+
+    /// What capture costs: `fleet launch --actors 2 --capture` (with `capture_dropped`) against
+    /// the same launch without, in pairs (without, with, without, with, …, so that the machine's
+    /// noise hits both alike), each the median of `settings.repetitions` runs; its detail gives
+    /// the cost in percent and the capture's size from `captures/manifest.json`.
+    static func captureFigure(
+        settings: RunSettings, fleetExecutable: String, stopRequested: @escaping () -> Bool
+    ) throws -> BenchFigure {
+        let runner = try Runner(settings: settings, fleetExecutable: fleetExecutable, stopRequested: stopRequested)
+        defer { runner.close() }
+        let without = Subject(actors: captureActors), with = Subject(actors: captureActors, capture: true)
+        var pairs: [(without: Outcome, with: Outcome)] = []
+        for _ in 0..<settings.repetitions {
+            let first = try runner.run(without)
+            pairs.append((first, try runner.run(with)))
+        }
+        return captureFigure(pairs: pairs, steps: settings.steps, subject: with)
+    }
+
+    /// The capture figure from its runs' outcomes, in run order.
+    static func captureFigure(pairs: [(without: Outcome, with: Outcome)], steps: Int, subject: Subject) -> BenchFigure {
+        let withSPS = median(pairs.map(\.with.sps)), withoutSPS = median(pairs.map(\.without.sps))
+        let cost = withoutSPS > 0 ? 100 * (1 - withSPS / withoutSPS) : 0
+        var detail = String(format: "capture costs %.1f%% of SPS (goal <= %.0f%%)", cost, 100 * (1 - captureGoal))
+        detail += "; pairs without/with "
+            + pairs.map { "\(thousands([$0.without.sps]))/\(thousands([$0.with.sps]))" }.joined(separator: ", ")
+        let sizes = pairs.compactMap { pair in pair.with.capture.map { (size: $0, run: pair.with) } }
+        if !sizes.isEmpty {
+            let bytesPerStep = median(sizes.map { Double($0.size.bytes) / Double(max(1, $0.run.envSteps)) })
+            let rate = median(sizes.map { Double($0.size.bytes) / max($0.run.wallSeconds, 1e-9) / 1e6 })
+            let total = median(sizes.map { Double($0.size.bytes) / 1e6 })
+            let dropped = median(sizes.map { Double($0.size.droppedBytes) / 1e6 })
+            detail += String(
+                format: "; capture %.1f B/env step, %.2f MB/s written (%.1f MB per run, %.2f MB of it dropped batches)",
+                bytesPerStep, rate, total, dropped)
+        }
+        return BenchFigure(
+            suite: "cluster",
+            name: "fleet launch --actors \(subject.actors ?? 1) --capture (capture_dropped, ipc, max_policy_lag "
+                + "\(subject.maxPolicyLag)), CartPole PPO \(steps / 1000)k steps, median",
+            value: withSPS, unit: "env steps/s", baseline: "the same launch without capture, interleaved",
+            baselineValue: withoutSPS, goal: captureGoal, detail: detail)
+    }
+
+    /// Reads a finished run's `summary.json` (and `metrics.jsonl` for its pauses, and, when it
+    /// captured, `captures/manifest.json`). Throws a ``BenchError`` when the run did not train on
+    /// `expectedEnvSteps` steps, or its capture is missing or incomplete.
+    static func readOutcome(_ runDirectory: String, expectedEnvSteps: Int? = nil, capture: Bool = false) throws -> Outcome {
         let url = URL(fileURLWithPath: runDirectory)
         let summary: RunSummary
         do {
@@ -160,11 +287,38 @@ public enum ClusterBenchmark {
         guard summary.sps.isFinite, summary.sps > 0 else {
             throw BenchError("\(runDirectory)/summary.json reports sps \(summary.sps)")
         }
+        if let expectedEnvSteps, summary.envSteps != expectedEnvSteps {
+            throw BenchError(
+                "\(runDirectory)/summary.json reports \(summary.envSteps) env steps, not the \(expectedEnvSteps) planned: "
+                    + "the run did not finish")
+        }
+        var size: CaptureSize?
+        if capture {
+            let manifest: CaptureManifest
+            do {
+                manifest = try CaptureManifest.read(directory: url.appendingPathComponent("captures"))
+            } catch {
+                throw BenchError("the captured run \(runDirectory) has no readable capture manifest: \(error)")
+            }
+            let consumed = manifest.files.filter { $0.kind == CaptureEntry.Kind.consumed.name }
+            guard manifest.complete, manifest.policyVersion == summary.policyVersion,
+                consumed.reduce(0, { $0 + $1.bytes }) > 0
+            else {
+                throw BenchError(
+                    "the captured run \(runDirectory)'s capture is incomplete: complete \(manifest.complete), policy "
+                        + "version \(manifest.policyVersion.map(String.init) ?? "none") (summary: "
+                        + "\(summary.policyVersion.map(String.init) ?? "none")), \(consumed.count) consumed files")
+            }
+            let total = manifest.files.reduce(0) { $0 + $1.bytes }
+            let consumedBytes = consumed.reduce(0) { $0 + $1.bytes }
+            size = CaptureSize(consumedBytes: consumedBytes, droppedBytes: total - consumedBytes, files: manifest.files.count)
+        }
         return Outcome(
-            sps: summary.sps, envSteps: summary.envSteps, updates: summary.policyVersion ?? 0,
-            returnMean100: summary.finalReturnMean100,
+            sps: summary.sps, envSteps: summary.envSteps, wallSeconds: summary.wallSeconds,
+            updates: summary.policyVersion ?? 0, returnMean100: summary.finalReturnMean100,
             longestPause: longestPause(
-                metrics: url.appendingPathComponent("metrics.jsonl"), wallSeconds: summary.wallSeconds))
+                metrics: url.appendingPathComponent("metrics.jsonl"), wallSeconds: summary.wallSeconds),
+            capture: size)
     }
 
     /// The longest stretch without an update, from the `wall_time` of each `metrics.jsonl` line

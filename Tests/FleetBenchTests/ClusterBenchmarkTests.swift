@@ -93,6 +93,173 @@ final class ClusterBenchmarkTests: XCTestCase {
         for pid in tree { XCTAssertFalse(isAlive(pid), "process \(pid) survived") }
     }
 
+    // MARK: - Capture figure
+
+    func testACapturedRunPassesCaptureAndCaptureDropped() {
+        let subject = ClusterBenchmark.Subject(actors: ClusterBenchmark.captureActors, capture: true)
+        let arguments = subject.arguments(config: "c.yaml", runDirectory: "/r", steps: 2048)
+        XCTAssertEqual(Array(arguments.prefix(4)), ["launch", "c.yaml", "--actors", "2"])
+        XCTAssertTrue(arguments.contains("--capture"), "\(arguments)")
+        XCTAssertTrue(arguments.contains("capture_dropped=true"), "\(arguments)")
+        XCTAssertTrue(arguments.contains("max_policy_lag=1"), "\(arguments)")
+        XCTAssertEqual(subject.name, "launch-2-capture")
+        let without = ClusterBenchmark.Subject(actors: 2)
+        XCTAssertFalse(without.arguments(config: "c.yaml", runDirectory: "/r", steps: 2048).contains("--capture"))
+        XCTAssertNotEqual(without, subject)
+    }
+
+    func testCaptureFigureComparesMediansAndStatesItsGoal() {
+        func outcome(_ sps: Double, capturedBytes: Int? = nil) -> ClusterBenchmark.Outcome {
+            ClusterBenchmark.Outcome(
+                sps: sps, envSteps: 10_000, wallSeconds: 10_000 / sps, updates: 20,
+                capture: capturedBytes.map { ClusterBenchmark.CaptureSize(consumedBytes: $0, droppedBytes: 0, files: 1) })
+        }
+        let pairs = [
+            (without: outcome(1000), with: outcome(900, capturedBytes: 400_000)),
+            (without: outcome(1100), with: outcome(1045, capturedBytes: 400_000)),
+            (without: outcome(1200), with: outcome(1000, capturedBytes: 400_000)),
+        ]
+        let figure = ClusterBenchmark.captureFigure(
+            pairs: pairs, steps: 50_000, subject: ClusterBenchmark.Subject(actors: 2, capture: true))
+        XCTAssertEqual(figure.value, 1000)
+        XCTAssertEqual(figure.baselineValue, 1100)
+        XCTAssertEqual(figure.goal, ClusterBenchmark.captureGoal)
+        XCTAssertEqual(figure.goal, 0.95)
+        XCTAssertFalse(figure.meetsGoal)
+        let detail = figure.detail ?? ""
+        XCTAssertTrue(detail.hasPrefix("capture costs 9.1% of SPS (goal <= 5%)"), detail)
+        XCTAssertTrue(detail.contains("pairs without/with 1.0k/0.9k, 1.1k/1.0k, 1.2k/1.0k"), detail)
+        // 400 kB over 10k steps; 10 s at 1000 steps/s: 0.04 MB/s.
+        XCTAssertTrue(detail.contains("capture 40.0 B/env step, 0.04 MB/s written (0.4 MB per run"), detail)
+        XCTAssertTrue(figure.name.contains("--actors 2 --capture"), figure.name)
+        XCTAssertTrue(BenchReport(figures: [figure]).table().contains(">= 0.95 MISSED"))
+    }
+
+    func testReadingACapturedRunChecksItsManifest() throws {
+        let directory = try temporaryDirectory("fleet-bench-outcome")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.writeFakeRun(at: directory, sps: 1000, envSteps: 2048, capture: true)
+        let outcome = try ClusterBenchmark.readOutcome(directory.path, expectedEnvSteps: 2048, capture: true)
+        XCTAssertEqual(outcome.capture, ClusterBenchmark.CaptureSize(consumedBytes: 81_920, droppedBytes: 2048, files: 2))
+        XCTAssertEqual(outcome.wallSeconds, 2.048)
+
+        XCTAssertThrowsError(try ClusterBenchmark.readOutcome(directory.path, expectedEnvSteps: 4096)) { error in
+            XCTAssertTrue("\(error)".contains("did not finish"), "\(error)")
+        }
+        try Self.writeFakeRun(at: directory, sps: 1000, envSteps: 2048, capture: true, complete: false)
+        XCTAssertThrowsError(try ClusterBenchmark.readOutcome(directory.path, capture: true)) { error in
+            XCTAssertTrue("\(error)".contains("capture is incomplete"), "\(error)")
+        }
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("captures"))
+        XCTAssertThrowsError(try ClusterBenchmark.readOutcome(directory.path, capture: true)) { error in
+            XCTAssertTrue("\(error)".contains("no readable capture manifest"), "\(error)")
+        }
+    }
+
+    /// The capture figure's runs, with a fake `fleet`: without and with capture in turn, every
+    /// run's directory gone before the next starts and the benchmark's directory gone at the end.
+    func testCaptureRunsAlternateAndLeaveNothingBehind() throws {
+        let directory = try temporaryDirectory("fleet-bench-fake")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("runs.log")
+        let fleet = try Self.writeFakeFleet(in: directory, log: log)
+        let figure = try ClusterBenchmark.captureFigure(
+            settings: .init(steps: 2048, repetitions: 3), fleetExecutable: fleet, stopRequested: { false })
+        let runs = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ") }
+        XCTAssertEqual(
+            runs.map { "\($0[0]) \($0[1])" }, ["launch no", "launch yes", "launch no", "launch yes", "launch no", "launch yes"])
+        XCTAssertEqual(runs.map { $0[2] }, Array(repeating: "0", count: 6), "a run directory was left behind")
+        let benchDirectory = URL(fileURLWithPath: String(runs[0][3])).deletingLastPathComponent()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: benchDirectory.path))
+        XCTAssertEqual(figure.value, 960)
+        XCTAssertEqual(figure.baselineValue, 1000)
+        XCTAssertEqual(figure.ratio, 0.96, accuracy: 1e-9)
+        XCTAssertTrue(figure.meetsGoal)
+        XCTAssertTrue(figure.detail?.contains("capture 41.0 B/env step") ?? false, figure.detail ?? "")
+    }
+
+    func testAFailedOrUnfinishedCaptureRunIsAnError() throws {
+        let directory = try temporaryDirectory("fleet-bench-fake")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("runs.log")
+        for (mode, message) in [
+            ("fail", "exited with status 3"), ("quiet", "without saying \"fleet launch: learner finished\""),
+            ("short", "did not finish"),
+        ] {
+            let fleet = try Self.writeFakeFleet(in: directory, log: log, mode: mode)
+            XCTAssertThrowsError(
+                try ClusterBenchmark.captureFigure(
+                    settings: .init(steps: 2048, repetitions: 1), fleetExecutable: fleet, stopRequested: { false })
+            ) { error in
+                XCTAssertTrue("\(error)".contains(message), "\(mode): \(error)")
+            }
+        }
+    }
+
+    private func temporaryDirectory(_ prefix: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A run directory's `summary.json`, and with `capture` its `captures/manifest.json`: 80 KiB
+    /// consumed, 2 KiB dropped, 4 updates.
+    static func writeFakeRun(
+        at directory: URL, sps: Double, envSteps: Int, capture: Bool, complete: Bool = true
+    ) throws {
+        let summary = RunSummary(
+            algorithm: "ppo", env: "CartPole-v1", seed: 1, envSteps: envSteps, wallSeconds: Double(envSteps) / sps,
+            sps: sps, policyVersion: 4)
+        try summary.jsonData().write(to: directory.appendingPathComponent("summary.json"))
+        guard capture else { return }
+        let captures = directory.appendingPathComponent("captures")
+        try FileManager.default.createDirectory(at: captures, withIntermediateDirectories: true)
+        try Self.fakeManifest(complete: complete).write(
+            to: captures.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
+    }
+
+    static func fakeManifest(complete: Bool = true) -> String {
+        """
+        {"format": "fleet-capture", "version": 1, "run_id": "fake", "algorithm": "ppo", "subject": "CartPole-v1", \
+        "seed": 1, "config": "config.yaml", "learning_config_sha256": "0", "files": [\
+        {"name": "consumed-00000.fleetrec", "kind": "consumed", "records": 8, "bytes": 81920}, \
+        {"name": "dropped-00000.fleetrec", "kind": "dropped", "records": 1, "bytes": 2048}], \
+        "updates": 4, "policy_version": 4, "weights_sha256": "0", "complete": \(complete)}
+        """
+    }
+
+    /// A stand-in for `fleet`: logs `subcommand captured? run-directories-left run-directory` to
+    /// `log`, writes a 2048-step run (1000 env steps/s, 960 with `--capture`) and says the learner
+    /// finished. `mode`: `fail` exits 3, `quiet` says nothing, `short` reports 1024 steps.
+    static func writeFakeFleet(in directory: URL, log: URL, mode: String = "ok") throws -> String {
+        let script = directory.appendingPathComponent("fleet-\(mode)")
+        let text = """
+            #!/bin/sh
+            run=""; capture=no; previous=""
+            for argument in "$@"; do
+              [ "$previous" = "--run-dir" ] && run="$argument"
+              [ "$argument" = "--capture" ] && capture=yes
+              previous="$argument"
+            done
+            left=$(ls -d "$(dirname "$run")"/run-* 2>/dev/null | wc -l)
+            echo "$1 $capture $left $run" >> '\(log.path)'
+            [ \(mode) = fail ] && { echo "boom" >&2; exit 3; }
+            steps=2048; [ \(mode) = short ] && steps=1024
+            sps=1000; [ $capture = yes ] && sps=960
+            mkdir -p "$run/captures"
+            echo "{\\"algorithm\\": \\"ppo\\", \\"env\\": \\"CartPole-v1\\", \\"seed\\": 1, \\"env_steps\\": $steps, \\"wall_seconds\\": 2.048, \\"sps\\": $sps, \\"episodes\\": 0, \\"policy_version\\": 4, \\"actors\\": {\\"started\\": 2, \\"restarts\\": 0}, \\"rejected\\": {}}" > "$run/summary.json"
+            [ $capture = yes ] && cat > "$run/captures/manifest.json" <<'JSON'
+            \(fakeManifest())
+            JSON
+            [ \(mode) = quiet ] || echo "fleet launch: learner finished; actors started 2, restarts 0; run directory: $run"
+            exit 0
+
+            """
+        try text.write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        return script.path
+    }
+
 
     /// Whether `pid` runs (a zombie waiting for its reaper does not).
     private func isAlive(_ pid: Int32) -> Bool {

@@ -7,9 +7,10 @@ struct Bench: ParsableCommand {
         abstract: "Measure Fleet against baselines measured in the same run, as ratios.",
         discussion: """
             Build in release mode first (make bench does): debug figures mean little. The cluster \
-            suite runs fleet train and fleet launch with 1, 2 and 4 actors as child processes \
-            (50k CartPole steps each with --quick, about half a minute with its broadcast latencies; \
-            500k steps three times each without, a few minutes); Ctrl-C stops them.
+            suite runs fleet train and fleet launch with 1, 2 and 4 actors as child processes, then \
+            fleet launch with 2 actors with and without --capture in turn (50k CartPole steps each with \
+            --quick, about half a minute with its broadcast latencies; 500k steps three times each \
+            without, a few minutes); Ctrl-C stops them.
             """)
 
     /// The sub-suites. `cluster` is part of the default run: it is the slowest (half a minute
