@@ -24,6 +24,26 @@ extension Socket {
         return frames
     }
 
+    /// Receives every frame of one multipart message and the metadata properties `names` of the
+    /// connection it came on (``Message/metadata(_:)``), e.g. `User-Id`; a property the connection
+    /// lacks is left out.
+    ///
+    /// The corresponding C functions are `zmq_msg_recv` and `zmq_msg_gets`.
+    public func receiveMultipart(
+        flags: ReceiveFlags = [], metadata names: [String]
+    ) throws(ZMQError) -> (frames: [[UInt8]], metadata: [String: String]) {
+        defer { releaseScratch() }
+        try receiveScratch(flags)
+        var metadata: [String: String] = [:]
+        for name in names { metadata[name] = _zmqMsgGets(scratch, name) }
+        var frames = [copyScratch()]
+        while _zmqMsgMore(scratch) != 0 {
+            try receiveScratch([])
+            frames.append(copyScratch())
+        }
+        return (frames, metadata)
+    }
+
     /// Receives one frame as a `Message`, whose bytes are read in place without a copy.
     ///
     /// The corresponding C function is `zmq_msg_recv`.
