@@ -23,8 +23,12 @@ public final class ZAPHandler: Sendable {
     /// with `authenticate`'s response, on a thread of its own, until ``stop()`` or until the
     /// context is shut down. `authenticate` runs on that thread.
     ///
-    /// Throws `ZMQError.addressInUse` when the context already has a handler.
-    public init(context: Context, authenticate: @escaping @Sendable (ZAPRequest) -> ZAPResponse) throws(ZMQError) {
+    /// Throws `ZMQError.addressInUse` when the context still has another handler after `bindWait`
+    /// (one that was just stopped lets go of the endpoint within ``pollInterval``).
+    public init(
+        context: Context, bindWait: Duration = .seconds(1),
+        authenticate: @escaping @Sendable (ZAPRequest) -> ZAPResponse
+    ) throws(ZMQError) {
         let state = self.state
         let bound = DispatchSemaphore(value: 0)
         let thread = Thread {
@@ -33,7 +37,15 @@ public final class ZAPHandler: Sendable {
             do {
                 socket = try Socket(context, .rep, linger: .zero)
                 try socket.set(.receiveTimeout, to: ZAPHandler.pollInterval)
-                try socket.bind(ZAPHandler.endpoint)
+                let deadline = ContinuousClock.now + bindWait
+                while true {
+                    do {
+                        try socket.bind(ZAPHandler.endpoint)
+                        break
+                    } catch .addressInUse where ContinuousClock.now < deadline {
+                        Thread.sleep(forTimeInterval: 0.01)
+                    }
+                }
             } catch {
                 state.bindError = error as? ZMQError ?? .invalidArgument
                 bound.signal()
