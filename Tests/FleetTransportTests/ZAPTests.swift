@@ -80,6 +80,28 @@ final class ZAPTests: XCTestCase {
         XCTAssertNil(try inproc.receiveMessage().userID)
     }
 
+    /// A ROUTER polled before the receive gives its routing-id frame no metadata; the message's
+    /// other frames carry it, and `receiveMultipart(metadata:)` finds it there.
+    func testAPolledRoutersMessagesCarryTheUserID() throws {
+        let context = try Context()
+        let server = try CurveKeyPair.generate()
+        let handler = try ZAPHandler(context: context) { _ in .allow(userID: "actor-5") }
+        defer { handler.stopAndWait() }
+        let router = try makeSocket(context, .router)
+        try router.makeCurveServer(secretKey: server.secretKey)
+        let dealer = try makeSocket(context, .dealer)
+        try dealer.set(.routingID, to: "d".bytes)
+        try dealer.makeCurveClient(serverPublicKey: server.publicKey, keys: try CurveKeyPair.generate())
+        try dealer.connect(try bindResolved(router, "tcp://127.0.0.1:*"))
+        try dealer.send("hello".bytes)
+        var poller = Poller()
+        let index = poller.add(router)
+        XCTAssertTrue(try poller.poll(timeout: .seconds(5))[index].contains(.readable))
+        let (frames, metadata) = try router.receiveMultipart(flags: .dontWait, metadata: [Metadata.userID])
+        XCTAssertEqual(frames, ["d".bytes, "hello".bytes])
+        XCTAssertEqual(metadata[Metadata.userID], "actor-5")
+    }
+
     func testRepliesFollowRFC27() throws {
         let context = try Context()
         let key = try CurveKeyPair.generate()
