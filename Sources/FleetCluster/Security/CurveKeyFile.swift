@@ -136,7 +136,9 @@ func _fileExists(_ path: String) -> Bool {
 /// The permission bits of the file at `path` (following links).
 func _mode(of path: String) throws(KeyFileError) -> mode_t {
     var info = stat()
-    guard stat(path, &info) == 0 else { throw KeyFileError(path: path, "cannot be read: \(String(cString: strerror(errno)))") }
+    guard stat(path, &info) == 0 else {
+        throw KeyFileError(path: path, errno == ENOENT ? "does not exist" : "cannot be read: \(String(cString: strerror(errno)))")
+    }
     return info.st_mode
 }
 
