@@ -21,7 +21,7 @@ final class CLITests: XCTestCase {
     /// Subcommands that are not built yet must say so and fail: none pretends to work.
     func testUnbuiltSubcommandsSaySoAndFail() throws {
         let invocations: [[String]] = [
-            ["inspect", "a.rec"], ["keygen"],
+            ["inspect", "a.rec"],
         ]
         for arguments in invocations {
             let result = try FleetProcess.run(arguments)

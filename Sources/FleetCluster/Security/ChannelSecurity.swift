@@ -51,7 +51,8 @@ extension RunConfig {
                 } catch {
                     throw ConfigError(
                         .unreadableFile, source: error.path, key: "curve.authorized_actors", line: error.line,
-                        message: "the allow-list (curve.authorized_actors) \(error.message)")
+                        message: "curve.authorized_actors: \(error.message)"
+                            + (_fileExists(error.path) ? "" : " (fleet keygen --authorize FILE writes it)"))
                 }
                 security.curve = LearnerCurve(keys: keys, allowList: allowList)
             case (nil, nil) where settings.insecure:
@@ -98,7 +99,8 @@ extension RunConfig {
             } catch {
                 throw ConfigError(
                     .unreadableFile, source: error.path, key: "curve.learner_public_key_file",
-                    message: "the learner's public key (curve.learner_public_key_file) \(error.message)")
+                    message: "curve.learner_public_key_file: \(error.message)"
+                        + (_fileExists(error.path) ? "" : " (fleet keygen writes it: learner.pub)"))
             }
             security.curve = ActorCurve(keys: keys, learnerPublicKey: learnerKey)
         case (nil, nil) where settings.insecure:
@@ -126,7 +128,8 @@ extension RunConfig {
         } catch {
             throw ConfigError(
                 error.message.contains("chmod") ? .insecure : .unreadableFile, source: error.path, key: key,
-                line: error.line, message: "\(key) \(error.message)")
+                line: error.line,
+                message: "\(key): \(error.message)" + (_fileExists(error.path) ? "" : " (fleet keygen writes key files)"))
         }
     }
 }
