@@ -8,11 +8,11 @@ extension Message {
 
     /// The user id the ZAP handler gave the sender's connection; nil when no handler
     /// authenticated it (NULL mechanism, `inproc://`).
-    public var userID: String? { metadata(Metadata.userID) }
+    public var userID: String? { metadata(MessageProperty.userID) }
 }
 
 /// Names of connection metadata properties (``Message/metadata(_:)``).
-public enum Metadata {
+public enum MessageProperty {
     /// What the ZAP handler authenticated the peer as (`User-Id`).
     public static let userID = "User-Id"
     /// The peer's IP address (`Peer-Address`).

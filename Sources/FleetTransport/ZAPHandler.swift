@@ -70,12 +70,12 @@ public final class ZAPHandler: Sendable {
                 } else {
                     reply = ZAPResponse.failure("malformed ZAP request").replyFrames(to: frames.count > 1 ? frames[1] : [])
                 }
+                state.countAnswer()
                 do {
                     try socket.send(multipart: reply)
                 } catch {
                     return
                 }
-                state.countAnswer()
             }
         }
         thread.name = "zap-handler"
@@ -84,7 +84,7 @@ public final class ZAPHandler: Sendable {
         if let error = state.bindError { throw error }
     }
 
-    /// Requests answered so far.
+    /// Requests answered so far (counted as each reply is sent).
     public var answered: Int { state.answered }
 
     /// Asks the thread to stop; it closes its socket within ``pollInterval``. Close the CURVE

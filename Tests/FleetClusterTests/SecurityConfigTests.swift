@@ -94,7 +94,9 @@ final class SecurityConfigTests: XCTestCase {
         XCTAssertEqual(error.kind, .insecure)
         XCTAssertTrue(error.description.contains("mode 644"), error.description)
         XCTAssertTrue(error.description.contains("chmod 600 \(learnerKey)"), error.description)
-        XCTAssertNotNil(try tcpTestConfig(keys, ["insecure=true"]).learnerSecurity().curve)
+        let lenient = try tcpTestConfig(keys, ["insecure=true"]).learnerSecurity()
+        XCTAssertNotNil(lenient.curve)
+        XCTAssertEqual(lenient.warnings, ["insecure: true: curve.learner_secret_key_file \(learnerKey) is mode 644: others may read the secret key"])
     }
 
     func testAMalformedAllowListIsAConfigErrorWithItsLine() throws {

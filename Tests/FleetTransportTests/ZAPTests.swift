@@ -40,10 +40,10 @@ final class ZAPTests: XCTestCase {
         var delivered: [String] = []
         for _ in 0..<sent {
             let (frames, metadata) = try pull.receiveMultipart(
-                metadata: [Metadata.userID, "X-Public-Key", Metadata.peerAddress, "No-Such-Property"])
-            XCTAssertEqual(metadata[Metadata.userID], "alice")
+                metadata: [MessageProperty.userID, "X-Public-Key", MessageProperty.peerAddress, "No-Such-Property"])
+            XCTAssertEqual(metadata[MessageProperty.userID], "alice")
             XCTAssertEqual(metadata["X-Public-Key"], alice.publicKey)
-            XCTAssertEqual(metadata[Metadata.peerAddress], "127.0.0.1")
+            XCTAssertEqual(metadata[MessageProperty.peerAddress], "127.0.0.1")
             XCTAssertNil(metadata["No-Such-Property"])
             delivered.append(String(decoding: frames[0], as: UTF8.self))
         }
@@ -97,9 +97,9 @@ final class ZAPTests: XCTestCase {
         var poller = Poller()
         let index = poller.add(router)
         XCTAssertTrue(try poller.poll(timeout: .seconds(5))[index].contains(.readable))
-        let (frames, metadata) = try router.receiveMultipart(flags: .dontWait, metadata: [Metadata.userID])
+        let (frames, metadata) = try router.receiveMultipart(flags: .dontWait, metadata: [MessageProperty.userID])
         XCTAssertEqual(frames, ["d".bytes, "hello".bytes])
-        XCTAssertEqual(metadata[Metadata.userID], "actor-5")
+        XCTAssertEqual(metadata[MessageProperty.userID], "actor-5")
     }
 
     func testRepliesFollowRFC27() throws {

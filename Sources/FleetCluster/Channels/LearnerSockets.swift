@@ -68,8 +68,8 @@ final class LearnerSockets {
         do {
             guard authenticates(socket) else { return (try socket.receiveMultipart(flags: .dontWait), nil) }
             let (frames, metadata) = try socket.receiveMultipart(
-                flags: .dontWait, metadata: [Metadata.userID, ActorAllowList.publicKeyProperty])
-            let peer = metadata[Metadata.userID].map {
+                flags: .dontWait, metadata: [MessageProperty.userID, ActorAllowList.publicKeyProperty])
+            let peer = metadata[MessageProperty.userID].map {
                 AuthenticatedPeer(id: $0, publicKey: metadata[ActorAllowList.publicKeyProperty] ?? "")
             }
             return (frames, peer)

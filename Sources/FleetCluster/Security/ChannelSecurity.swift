@@ -44,7 +44,9 @@ extension RunConfig {
             let secretFile = settings.learnerSecretKeyFile, allowListFile = settings.authorizedActors
             switch (secretFile, allowListFile) {
             case (let secretFile?, let allowListFile?):
-                let keys = try Self.keyPair(secretFile, key: "curve.learner_secret_key_file", insecure: settings.insecure)
+                let keys = try Self.keyPair(
+                    secretFile, key: "curve.learner_secret_key_file", insecure: settings.insecure,
+                    warnings: &security.warnings)
                 let allowList: ActorAllowList
                 do {
                     allowList = try ActorAllowList(path: allowListFile)
@@ -92,7 +94,8 @@ extension RunConfig {
         let learnerFile = settings.learnerPublicKeyFile, secretFile = settings.actorSecretKeyFile(for: actorID)
         switch (learnerFile, secretFile) {
         case (let learnerFile?, let secretFile?):
-            let keys = try Self.keyPair(secretFile, key: "curve.actor_secret_key_file", insecure: settings.insecure)
+            let keys = try Self.keyPair(
+                secretFile, key: "curve.actor_secret_key_file", insecure: settings.insecure, warnings: &security.warnings)
             let learnerKey: String
             do {
                 learnerKey = try CurveKeyFile.readPublicKey(at: learnerFile)
@@ -122,7 +125,14 @@ extension RunConfig {
         "insecure: true: the tcp endpoints run without CURVE: no authentication, no encryption; anyone who "
         + "reaches them can send batches, read the weights and stop actors"
 
-    private static func keyPair(_ path: String, key: String, insecure: Bool) throws(ConfigError) -> CurveKeyPair {
+    /// The key pair in the file `path` names (config key `key`); with `insecure`, a file others
+    /// may read is taken with a warning.
+    private static func keyPair(
+        _ path: String, key: String, insecure: Bool, warnings: inout [String]
+    ) throws(ConfigError) -> CurveKeyPair {
+        if insecure, let mode = try? _mode(of: path), mode & 0o077 != 0 {
+            warnings.append("insecure: true: \(key) \(path) is mode \(String(mode & 0o777, radix: 8)): others may read the secret key")
+        }
         do {
             return try CurveKeyFile.readKeyPair(at: path, allowOpenMode: insecure)
         } catch {
