@@ -89,6 +89,16 @@ extension SocketOption where Value == [UInt8] {
     }
 }
 
+extension SocketOption where Value == String {
+    /// The ZAP domain a server socket's connections are authenticated in, passed to the ZAP handler
+    /// (`ZMQ_ZAP_DOMAIN`). CURVE servers consult the handler whether or not it is set.
+    public static var zapDomain: Self {
+        SocketOption(
+            name: "ZMQ_ZAP_DOMAIN", code: _ZMQ_ZAP_DOMAIN, capacity: 256, encode: { Array($0.utf8) },
+            decode: { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+    }
+}
+
 // MARK: - Encodings
 
 extension SocketOption {

@@ -16,6 +16,10 @@ public struct SocketType: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let dealer = SocketType(rawValue: _ZMQConstant.dealer)
     /// Addresses peers by routing id: receives `[id, frames...]`, sends to the id of the first frame.
     public static let router = SocketType(rawValue: _ZMQConstant.router)
+    /// Sends a request and waits for its reply, one at a time.
+    public static let req = SocketType(rawValue: _ZMQConstant.req)
+    /// Receives a request, then sends its reply, one at a time (a ZAP handler's socket).
+    public static let rep = SocketType(rawValue: _ZMQConstant.rep)
 
     public var description: String {
         switch self {
@@ -25,6 +29,8 @@ public struct SocketType: RawRepresentable, Hashable, Sendable, CustomStringConv
         case .sub: "SUB"
         case .dealer: "DEALER"
         case .router: "ROUTER"
+        case .req: "REQ"
+        case .rep: "REP"
         default: "socket type \(rawValue)"
         }
     }

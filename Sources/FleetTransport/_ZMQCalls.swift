@@ -80,6 +80,10 @@ func _zmqMsgData(_ message: UnsafeMutablePointer<zmq_msg_t>) -> UnsafeMutableRaw
 }
 func _zmqMsgSize(_ message: UnsafePointer<zmq_msg_t>) -> Int { zmq_msg_size(message) }
 func _zmqMsgMore(_ message: UnsafePointer<zmq_msg_t>) -> CInt { zmq_msg_more(message) }
+/// The metadata property `name` of the connection `message` came on; nil (errno EINVAL) when it has none.
+func _zmqMsgGets(_ message: UnsafeMutablePointer<zmq_msg_t>, _ name: String) -> String? {
+    zmq_msg_gets(message, name).map { String(cString: $0) }
+}
 func _zmqMsgSend(
     _ message: UnsafeMutablePointer<zmq_msg_t>, _ socket: UnsafeMutableRawPointer, _ flags: CInt
 ) -> CInt {
@@ -115,6 +119,14 @@ func _zmqCurvePublic(
     zmq_curve_public(publicKey, secretKey)
 }
 func _zmqHas(_ capability: String) -> Bool { zmq_has(capability) != 0 }
+func _zmqZ85Encode(
+    _ destination: UnsafeMutablePointer<CChar>, _ data: UnsafePointer<UInt8>, _ size: Int
+) -> UnsafeMutablePointer<CChar>? {
+    zmq_z85_encode(destination, data, size)
+}
+func _zmqZ85Decode(_ destination: UnsafeMutablePointer<UInt8>, _ text: UnsafePointer<CChar>) -> UnsafeMutablePointer<UInt8>? {
+    zmq_z85_decode(destination, text)
+}
 
 // MARK: - Errors and version
 
@@ -146,11 +158,12 @@ let _ZMQ_CURVE_PUBLICKEY = ZMQ_CURVE_PUBLICKEY
 let _ZMQ_CURVE_SERVERKEY = ZMQ_CURVE_SERVERKEY
 let _ZMQ_MECHANISM = ZMQ_MECHANISM
 let _ZMQ_CURVE = ZMQ_CURVE
+let _ZMQ_ZAP_DOMAIN = ZMQ_ZAP_DOMAIN
 
 /// Socket types and option names as libzmq numbers them.
 enum _ZMQConstant {
     static let push = ZMQ_PUSH, pull = ZMQ_PULL, pub = ZMQ_PUB, sub = ZMQ_SUB
-    static let dealer = ZMQ_DEALER, router = ZMQ_ROUTER
+    static let dealer = ZMQ_DEALER, router = ZMQ_ROUTER, req = ZMQ_REQ, rep = ZMQ_REP
     static let sndhwm = ZMQ_SNDHWM, rcvhwm = ZMQ_RCVHWM, linger = ZMQ_LINGER
     static let rcvtimeo = ZMQ_RCVTIMEO, sndtimeo = ZMQ_SNDTIMEO
     static let heartbeatIvl = ZMQ_HEARTBEAT_IVL, heartbeatTimeout = ZMQ_HEARTBEAT_TIMEOUT

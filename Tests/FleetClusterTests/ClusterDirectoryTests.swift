@@ -34,19 +34,28 @@ final class ClusterDirectoryTests: XCTestCase {
             ChannelEndpoints(
                 batches: "tcp://learner.example:5555", weights: "tcp://learner.example:5556",
                 control: "tcp://learner.example:5557"))
+        // CURVE keys where `fleet keygen --out keys` puts them (the header's commands), not insecure.
+        XCTAssertFalse(config.security.insecure)
+        XCTAssertEqual(config.security.learnerSecretKeyFile, "keys/learner.key")
+        XCTAssertEqual(config.security.authorizedActors, "keys/authorized_actors")
+        XCTAssertEqual(config.security.learnerPublicKeyFile, "keys/learner.pub")
+        XCTAssertEqual(config.security.actorSecretKeyFile(for: "actor-1"), "keys/actor-1.key")
         // Apart from the cluster keys, it is cartpole-ppo.yaml.
         let single = try RunConfig(file: Self.cluster.appendingPathComponent("cartpole-ppo.yaml").path)
         XCTAssertEqual(single.ppo, config.ppo)
         XCTAssertEqual(single.totalTimesteps, config.totalTimesteps)
     }
 
-    /// The header's commands name the file, and the warning about unauthenticated ports is there.
+    /// The header's commands make the keys and name the file, and it warns about `insecure: true`.
     func testMultiHostHeaderGivesTheCommands() throws {
         let text = try String(contentsOfFile: Self.multiHost, encoding: .utf8)
+        XCTAssertTrue(text.contains("fleet keygen --out keys --name learner\n"))
+        XCTAssertTrue(
+            text.contains("fleet keygen --out keys --name actor-0 --name actor-1 --authorize keys/authorized_actors\n"))
         XCTAssertTrue(text.contains("fleet learner cluster/multihost-cartpole-ppo.yaml\n"))
         XCTAssertTrue(
             text.contains("fleet actor cluster/multihost-cartpole-ppo.yaml --connect tcp://LEARNER_HOST --index I"))
-        XCTAssertTrue(text.contains("trusted network"))
+        XCTAssertTrue(text.contains("`insecure: true` runs it unauthenticated"))
     }
 
     /// The Kubernetes ConfigMap carries the multi-host example's config.

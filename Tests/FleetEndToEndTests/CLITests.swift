@@ -18,16 +18,6 @@ final class CLITests: XCTestCase {
         }
     }
 
-    /// Subcommands that are not built yet must say so and fail: none pretends to work.
-    func testUnbuiltSubcommandsSaySoAndFail() throws {
-        let invocations: [[String]] = [["keygen"]]
-        for arguments in invocations {
-            let result = try FleetProcess.run(arguments)
-            XCTAssertEqual(result.status, 2, "fleet \(arguments.joined(separator: " "))")
-            XCTAssertTrue(result.stderr.contains("not built yet"), result.stderr)
-        }
-    }
-
     func testUnknownBenchSuiteIsAClearError() throws {
         let result = try FleetProcess.run(["bench", "warp-drive"])
         XCTAssertNotEqual(result.status, 0)

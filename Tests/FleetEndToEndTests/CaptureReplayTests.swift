@@ -120,7 +120,9 @@ final class CaptureReplayTests: XCTestCase {
         XCTAssertEqual(launch.wait(seconds: 60), 0, launch.stderr)
 
         let sockets = directory.appendingPathComponent("sockets")
-        try FileManager.default.createDirectory(at: sockets, withIntermediateDirectories: true)
+        // Owner-only: the learner refuses ipc sockets others could reach.
+        try FileManager.default.createDirectory(
+            at: sockets, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let targetDir = directory.appendingPathComponent("target")
         let learner = try ChildProcess(
             ["learner", config, "--run-dir", targetDir.path, "--set", "num_actors=2", "--set", "total_timesteps=4096"]

@@ -12,8 +12,10 @@ final class ChildProcess {
     /// `launcher` is a command that runs `fleet` for the test, e.g. `["/usr/sbin/ip", "netns", "exec", NAME]`
     /// for a fleet in a network namespace: `launcher + [fleet] + arguments` is run. The launcher must
     /// exec `fleet` in place (as `ip netns exec` does) so that the pid killed at teardown is fleet's.
+    /// `currentDirectory` is where it runs (default: the test's working directory).
     init(
-        _ arguments: [String], outputDirectory: URL, name: String, test: XCTestCase, launcher: [String] = []
+        _ arguments: [String], outputDirectory: URL, name: String, test: XCTestCase, launcher: [String] = [],
+        currentDirectory: URL? = nil
     ) throws {
         stdoutFile = outputDirectory.appendingPathComponent("\(name).out")
         stderrFile = outputDirectory.appendingPathComponent("\(name).err")
@@ -26,6 +28,7 @@ final class ChildProcess {
             process.executableURL = FleetProcess.executable
             process.arguments = arguments
         }
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
         process.standardError = try FileHandle(forWritingTo: stderrFile)
         try process.run()

@@ -80,6 +80,15 @@ final class ClusterTemplateTests: XCTestCase {
         let learner = network.hosts[0].address
         XCTAssertTrue(
             stdout.contains("fleet-cluster: learner on \(learner) (port 5557), 2 actors on 2 nodes"), stdout)
+        // Fresh CURVE keys for the job, owner-only, and the learner serving CURVE with them.
+        let keys = URL(fileURLWithPath: runDir.path + "-keys")
+        XCTAssertTrue(stdout.contains("fleet-cluster: CURVE keys for the learner and 2 actors in \(keys.path)"), stdout)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: keys.path)[.posixPermissions] as? Int, 0o700)
+        for name in ["learner.key", "learner.pub", "actor-0.key", "actor-1.key", "authorized_actors"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: keys.appendingPathComponent(name).path), name)
+        }
+        XCTAssertTrue(stderr.contains("learner: CURVE on tcp://*:5555, tcp://*:5556, tcp://*:5557; 2 actors on the allow-list"), stderr)
+        XCTAssertFalse(stderr.contains("warning"), stderr)
         XCTAssertTrue(stdout.contains("fleet-cluster: learner exited 0"), stdout)
         for index in 0..<2 { XCTAssertTrue(stderr.contains("actor-\(index): stopped (training finished)"), stderr) }
         // The learner step on the first node, the actor step's two tasks on the others.
@@ -249,6 +258,36 @@ final class ClusterTemplateTests: XCTestCase {
         let field = (variable["valueFrom"] as? [String: Any])?["fieldRef"] as? [String: Any]
         XCTAssertEqual(field?["fieldPath"] as? String, "metadata.annotations['batch.kubernetes.io/job-completion-index']")
         XCTAssertEqual(try container(learner)["args"] as? [String], ["learner", "/etc/fleet/config.yaml", "--run-dir", "/runs/cartpole"])
+
+        // CURVE keys from the Secret fleet-keys, where the config's key paths point from each
+        // container's working directory: the learner's secret and the allow-list in its pod only;
+        // the learner's public key and every actor's key pair in the actors'.
+        let curve = try XCTUnwrap(config["curve"] as? [String: String])
+        let actorKeyFile = try XCTUnwrap(curve["actor_secret_key_file"])
+        let actorKeys = (0..<(config["num_actors"] as? Int ?? 0)).map {
+            actorKeyFile.replacingOccurrences(of: "{actor_id}", with: "actor-\($0)")
+        }
+        let wanted = [
+            "learner": [curve["learner_secret_key_file"], curve["authorized_actors"]].compactMap { $0 },
+            "actors": [curve["learner_public_key_file"]].compactMap { $0 } + actorKeys,
+        ]
+        for (role, job) in [("learner", learner), ("actors", actors)] {
+            let workingDirectory = try XCTUnwrap(try container(job)["workingDir"] as? String, role)
+            XCTAssertEqual(workingDirectory, "/opt/fleet", "the Dockerfile's WORKDIR")
+            let volumes = try XCTUnwrap(try podSpec(job)["volumes"] as? [[String: Any]])
+            let keysVolume = try XCTUnwrap(
+                volumes.first { ($0["secret"] as? [String: Any])?["secretName"] as? String == "fleet-keys" }, role)
+            let secret = try XCTUnwrap(keysVolume["secret"] as? [String: Any])
+            XCTAssertEqual(secret["defaultMode"] as? Int, 0o400, "\(role): owner read-only")
+            let mounts = try XCTUnwrap(try container(job)["volumeMounts"] as? [[String: Any]])
+            let mount = try XCTUnwrap(mounts.first { $0["name"] as? String == keysVolume["name"] as? String }, role)
+            let mountPath = try XCTUnwrap(mount["mountPath"] as? String)
+            let items = try XCTUnwrap(secret["items"] as? [[String: String]], role)
+            let mounted = Set(items.compactMap { $0["path"] }.map { "\(mountPath)/\($0)" })
+            let needed = Set(try XCTUnwrap(wanted[role]).map { "\(workingDirectory)/\($0)" })
+            XCTAssertEqual(mounted, needed, role)
+            XCTAssertEqual(Set(items.compactMap { $0["key"] }), Set(items.compactMap { $0["path"] }), role)
+        }
     }
 
     /// The manifests' command lines, given to the real `fleet` with the pod's paths and variables

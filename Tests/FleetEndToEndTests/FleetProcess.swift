@@ -13,10 +13,12 @@ struct FleetProcess {
         Bundle.main.bundleURL.appendingPathComponent("fleet")
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs `fleet arguments` to its end, in `directory` (default: the test's working directory).
+    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -5,10 +5,12 @@ import XCTest
 final class LearnerActorTests: XCTestCase {
     private var config: String { TrainTests.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path }
 
-    /// A fresh short directory (ipc socket paths must stay short), removed when the test ends.
+    /// A fresh short directory (ipc socket paths must stay short), owner-only as the learner
+    /// requires of its ipc sockets' directory, removed when the test ends.
     private func temporaryDirectory() throws -> URL {
         let url = URL(fileURLWithPath: "/tmp/fleet-la-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url
     }
@@ -38,6 +40,36 @@ final class LearnerActorTests: XCTestCase {
         XCTAssertEqual(summary["env_steps"] as? Int, 4096)
         XCTAssertEqual((summary["actors"] as? [String: Int])?["started"], 2)
         XCTAssertEqual((summary["rejected"] as? [String: Int]), [:])
+    }
+
+    /// An ipc directory others may enter, tcp without keys: refused (exit 64, saying what to set),
+    /// unless insecure: true, which says so at start.
+    func testLearnerAndActorRefuseEndpointsOthersCouldReach() throws {
+        let open = try temporaryDirectory()
+        XCTAssertEqual(chmod(open.path, 0o755), 0)
+        let ipc = try FleetProcess.run(["learner", config, "--run-dir", open.appendingPathComponent("run").path] + ipcSettings(open, actors: 1))
+        XCTAssertEqual(ipc.status, 64, ipc.stderr)
+        XCTAssertTrue(ipc.stderr.contains("\(open.path) is mode 755, not owner-only"), ipc.stderr)
+        XCTAssertTrue(ipc.stderr.contains("insecure: true"), ipc.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: open.appendingPathComponent("run").path), "nothing written")
+
+        let tcp = ["batches", "weights", "control"].enumerated().flatMap { ["--set", "endpoints.\($1)=tcp://127.0.0.1:\(5555 + $0)"] }
+        let learner = try FleetProcess.run(["learner", config] + tcp)
+        XCTAssertEqual(learner.status, 64, learner.stderr)
+        XCTAssertTrue(learner.stderr.contains("set curve.learner_secret_key_file"), learner.stderr)
+        XCTAssertTrue(learner.stderr.contains("curve.authorized_actors"), learner.stderr)
+        let actor = try FleetProcess.run(["actor", config] + tcp)
+        XCTAssertEqual(actor.status, 64, actor.stderr)
+        XCTAssertTrue(actor.stderr.contains("curve.learner_public_key_file"), actor.stderr)
+        XCTAssertTrue(actor.stderr.contains("curve.actor_secret_key_file"), actor.stderr)
+
+        // insecure: true starts, and says what it lets through (stopped at once by a short stall_timeout).
+        let lenient = try FleetProcess.run(
+            ["learner", config, "--run-dir", open.appendingPathComponent("lenient").path, "--set", "insecure=true",
+                "--set", "stall_timeout=0.2", "--set", "join_timeout=0.1"] + ipcSettings(open, actors: 1))
+        XCTAssertEqual(lenient.status, 1, lenient.stderr)
+        XCTAssertTrue(lenient.stderr.contains("learner: warning: insecure: true: endpoints.batches"), lenient.stderr)
+        XCTAssertTrue(lenient.stderr.contains("other users may connect"), lenient.stderr)
     }
 
     func testLearnerRefusesInprocEndpoints() throws {

@@ -12,6 +12,9 @@ final class StatusTests: XCTestCase {
         let document = try XCTUnwrap(
             try cluster.waitForStatus(seconds: 20) { ($0["policy_version"] as? Int ?? 0) >= 3 }, cluster.launch.stderr)
         XCTAssertEqual(document["env"] as? String, "CartPole-v1")
+        // fleet launch's ipc sockets are in a directory only this user can enter.
+        let socketDirectory = String(try XCTUnwrap(cluster.statusEndpoint).dropFirst("ipc://".count))
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: socketDirectory)[.posixPermissions] as? Int, 0o700)
         let actors = try XCTUnwrap(document["actors"] as? [String: [String: Any]], "\(document)")
         XCTAssertEqual(Set(actors.keys), ["actor-0", "actor-1"])
         for id in actors.keys {

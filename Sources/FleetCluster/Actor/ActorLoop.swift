@@ -70,7 +70,8 @@ public final class ActorLoop {
 
     /// Builds actor `index` of `config`: its batch source (for PPO, its share of the
     /// environments and an agent of the learner's spec; see ``RolloutSource``) and its sockets,
-    /// connected to `config.endpoints` in `context`.
+    /// connected to `config.endpoints` in `context` (tcp ones as a CURVE client with the config's
+    /// keys: ``RunConfig/actorSecurity(actorID:)``, whose ``ConfigError`` it throws).
     public convenience init(
         index: Int, config: RunConfig, context: Context, incarnation: UInt64 = 1,
         log: @escaping (String) -> Void = { _ in }
@@ -92,7 +93,10 @@ public final class ActorLoop {
         maxPolicyLag = UInt64(config.maxPolicyLag)
         drainTimeout = config.actorTimeout
         self.source = source
-        sockets = try ActorSockets(context: context, endpoints: config.endpoints, actorID: actorID)
+        // Said at every start: what insecure: true lets through.
+        let security = try config.actorSecurity(actorID: actorID)
+        for warning in security.warnings { log("warning: \(warning)") }
+        sockets = try ActorSockets(context: context, endpoints: config.endpoints, actorID: actorID, curve: security.curve)
         weightsIndex = poller.add(sockets.weights)
         controlIndex = poller.add(sockets.control)
     }

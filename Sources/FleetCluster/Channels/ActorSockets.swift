@@ -8,12 +8,18 @@ final class ActorSockets {
     let control: Socket
 
     /// Opens the sockets in `context` with ``ChannelLimits``, subscribes to weights and connects
-    /// to `endpoints`. The subscription is in place before anything is asked of the learner.
-    init(context: Context, endpoints: ChannelEndpoints, actorID: String) throws(ZMQError) {
+    /// to `endpoints`, as a CURVE client of the learner on tcp endpoints when `curve` is given.
+    /// The subscription is in place before anything is asked of the learner.
+    init(context: Context, endpoints: ChannelEndpoints, actorID: String, curve: ActorCurve? = nil) throws(ZMQError) {
+        func secure(_ socket: Socket, for endpoint: String) throws(ZMQError) {
+            guard let curve, _isTCP(endpoint) else { return }
+            try socket.makeCurveClient(serverPublicKey: curve.learnerPublicKey, keys: curve.keys)
+        }
         weights = try Socket(context, .sub, linger: ChannelLimits.linger)
         try weights.set(.receiveHighWaterMark, to: ChannelLimits.weightsQueue)
         try weights.set(.maxMessageSize, to: Int64(ChannelLimits.maxWeightsBytes))
         try weights.subscribe()
+        try secure(weights, for: endpoints.weights)
         try weights.connect(endpoints.weights)
         control = try Socket(context, .dealer, linger: ChannelLimits.linger)
         try control.enableConnectionHeartbeats()
@@ -22,10 +28,12 @@ final class ActorSockets {
         try control.set(.receiveHighWaterMark, to: ChannelLimits.controlQueue)
         // Snapshots (weights) come on the control channel too.
         try control.set(.maxMessageSize, to: Int64(ChannelLimits.maxWeightsBytes))
+        try secure(control, for: endpoints.control)
         try control.connect(endpoints.control)
         batches = try Socket(context, .push, linger: ChannelLimits.linger)
         try batches.set(.sendHighWaterMark, to: ChannelLimits.batchSendQueue)
         try batches.set(.sendTimeout, to: ChannelLimits.batchSendRetry)
+        try secure(batches, for: endpoints.batches)
         try batches.connect(endpoints.batches)
     }
 }

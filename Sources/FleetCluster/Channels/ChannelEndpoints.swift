@@ -23,3 +23,13 @@ public struct ChannelEndpoints: Hashable, Sendable {
             control: "inproc://\(name)-control")
     }
 }
+
+extension ChannelEndpoints {
+    /// The channels by config key (`endpoints.batches`, ...) and endpoint, in channel order.
+    var named: [(key: String, endpoint: String)] {
+        [("endpoints.batches", batches), ("endpoints.weights", weights), ("endpoints.control", control)]
+    }
+}
+
+/// Whether `endpoint` is a tcp one: what CURVE protects.
+func _isTCP(_ endpoint: String) -> Bool { endpoint.hasPrefix("tcp://") }

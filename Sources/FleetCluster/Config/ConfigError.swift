@@ -16,6 +16,9 @@ public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
         case outOfRange
         case inconsistent
         case malformedOverride
+        /// An endpoint others could use: tcp without CURVE keys, an ipc socket in a directory
+        /// others may enter, a secret key file others may read.
+        case insecure
     }
 
     public let kind: Kind

@@ -146,6 +146,22 @@ public enum ConfigSchema {
         ConfigKey(
             "endpoints.control", .string, default: "inproc://fleet-control",
             doc: "control channel: the learner's ROUTER binds here, actors connect a DEALER"),
+        // Security: CURVE on tcp endpoints, owner-only directories for ipc sockets
+        ConfigKey(
+            "curve.learner_secret_key_file", .optional(.string), default: nil,
+            doc: "the learner's key pair file (fleet keygen --name learner: learner.key, mode 0600)"),
+        ConfigKey(
+            "curve.authorized_actors", .optional(.string), default: nil,
+            doc: "the learner's allow-list: 'ACTOR-ID PUBLIC-KEY' lines; reread when it changes (and on SIGHUP)"),
+        ConfigKey(
+            "curve.learner_public_key_file", .optional(.string), default: nil,
+            doc: "the learner's public key file (learner.pub), which actors check the learner by"),
+        ConfigKey(
+            "curve.actor_secret_key_file", .optional(.string), default: nil,
+            doc: "an actor's key pair file; {actor_id} stands for its id, e.g. keys/{actor_id}.key"),
+        ConfigKey(
+            "insecure", .bool, default: false,
+            doc: "allow tcp endpoints without CURVE keys and ipc sockets others can reach (warned at every start)"),
     ]
 
     /// The key named `name`, if the schema has one.

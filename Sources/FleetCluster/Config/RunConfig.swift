@@ -28,6 +28,8 @@ public struct RunConfig: Hashable, Sendable {
     public var endpoints: ChannelEndpoints
     /// What the learner captures of the batches it consumes and drops.
     public var capture: CaptureConfig
+    /// CURVE keys, the actors' allow-list, and whether insecure endpoints are allowed.
+    public var security: SecurityConfig
     public var ppo: PPOConfig
     /// The language path's settings (read whatever the algorithm; used by grpo, dr_grpo, dapo and sft).
     public var language: LanguageConfig
@@ -55,6 +57,7 @@ public struct RunConfig: Hashable, Sendable {
             batches: config.string("endpoints.batches"), weights: config.string("endpoints.weights"),
             control: config.string("endpoints.control"))
         capture = CaptureConfig(config)
+        security = SecurityConfig(config)
         ppo = PPOConfig(config)
         language = LanguageConfig(config)
         resolved = config

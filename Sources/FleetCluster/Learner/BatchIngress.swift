@@ -2,7 +2,8 @@ import FleetAlgorithms
 import FleetWire
 
 /// The learner's door for batch frames: decode and validate (`WireError`), then the checks every
-/// algorithm shares — a batch kind, from one of the run's actors, not replayed, and from a policy
+/// algorithm shares — sent by the actor the connection was authenticated as (with CURVE), a batch
+/// kind, from one of the run's actors, not replayed, and from a policy
 /// neither from the future nor more than `maxPolicyLag` versions old. What the batch must hold
 /// is the algorithm's to check (``LearnerAlgorithm/admit(_:sender:)``). Nothing that fails
 /// reaches the optimizer.
@@ -27,8 +28,12 @@ struct BatchIngress {
     }
 
     /// Admits the frame `bytes` while the learner holds weights version `learnerVersion`, or says
-    /// why not. Call ``taken(_:)`` once the algorithm has accepted it too.
-    mutating func admit(_ bytes: [UInt8], learnerVersion: UInt64) -> Result<Admitted, BatchRejection> {
+    /// why not. `authenticatedAs` is the actor id the frame's connection was authenticated as (the
+    /// ZAP user id; nil without CURVE): an envelope naming another sender is refused before anything
+    /// else looks at it. Call ``taken(_:)`` once the algorithm has accepted it too.
+    mutating func admit(
+        _ bytes: [UInt8], authenticatedAs: String? = nil, learnerVersion: UInt64
+    ) -> Result<Admitted, BatchRejection> {
         let frame: Frame
         do {
             frame = try Frame(decoding: bytes, limits: limits)
@@ -36,6 +41,12 @@ struct BatchIngress {
             return .failure(BatchRejection(error.reason.rawValue, error.description))
         }
         let sender = frame.envelope.senderID
+        if let authenticatedAs, sender != authenticatedAs {
+            return .failure(
+                BatchRejection(
+                    BatchRejection.senderMismatch, sender: authenticatedAs,
+                    "the envelope says \(sender), the connection's key is \(authenticatedAs)'s"))
+        }
         let policyVersion: UInt64
         switch frame.payload {
         case .trajectoryBatch(let batch): policyVersion = batch.policyVersion

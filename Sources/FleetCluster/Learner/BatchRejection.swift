@@ -1,7 +1,8 @@
 import FleetWire
 
-/// Why the learner refused a batch frame: a `WireError`'s reason label, or one of the learner's
-/// own checks below. Rejections are counted by `reason`.
+/// Why the learner refused a batch frame (or, for the authentication checks, a control message):
+/// a `WireError`'s reason label, or one of the learner's own checks below. Rejections are counted
+/// by `reason`.
 public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible {
     /// The counter label, e.g. `malformed`, `stale`.
     public var reason: String
@@ -20,6 +21,11 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
     public static let unexpectedPayload = "unexpected_payload"
     /// A sender id that is not one of the run's actors.
     public static let unknownSender = "unknown_sender"
+    /// An envelope whose sender id is not the actor id its connection's CURVE key was admitted as
+    /// (or, on a CURVE socket, a connection without one). Counted under the authenticated id.
+    public static let senderMismatch = "sender_mismatch"
+    /// A message on a connection whose key was taken off the allow-list after it was admitted.
+    public static let revokedKey = "revoked_key"
     /// Steps, environments, observation size or action type other than the run's.
     public static let specMismatch = "spec_mismatch"
     /// A discrete action outside the action space.

@@ -11,6 +11,12 @@ import Foundation
 /// algorithm's update, bumps the weights version and publishes the new weights. It stops after the
 /// run's updates, tells the actors to shut down and writes `summary.json`.
 ///
+/// On tcp endpoints it is a CURVE server that admits the allow-list's keys only
+/// (``RunConfig/learnerSecurity()``), and every message must come from the actor its connection
+/// was authenticated as: another envelope sender is refused as `sender_mismatch`, and the messages
+/// of a key revoked since its connection was admitted as `revoked_key`. A revocation also drops every
+/// connection (the others reconnect and authenticate again), which cuts the revoked peer off.
+///
 /// It belongs to the thread that created it (its sockets do).
 public final class LearnerLoop {
     /// Knobs that are not part of the run config.
@@ -51,6 +57,11 @@ public final class LearnerLoop {
     public private(set) var updatesAborted = 0
     /// Whether the run ended early because a stop was requested.
     public private(set) var wasInterrupted = false
+    /// The endpoints as bound (a tcp port given as `*` resolved).
+    public var boundEndpoints: ChannelEndpoints { sockets.boundEndpoints }
+    /// The actors admitted on the tcp endpoints, when they use CURVE. It rereads its file when the
+    /// file changes; ``ActorAllowList/requestReload()`` makes it reread at once (SIGHUP).
+    public let allowList: ActorAllowList?
 
     private let options: Options
     private let algorithm: any LearnerAlgorithm
@@ -77,8 +88,9 @@ public final class LearnerLoop {
     private var start = ContinuousClock.now
 
     /// Builds the algorithm of `config` (PPO, or GRPO/Dr. GRPO/DAPO on a prompt task) and binds
-    /// `config.endpoints` in `context`. `metrics` receives one step per update; `directory`
-    /// receives `summary.json` and the final policy.
+    /// `config.endpoints` in `context`, tcp ones with CURVE (throws the ``ConfigError`` of
+    /// ``RunConfig/learnerSecurity()`` when the keys are missing). `metrics` receives one step per
+    /// update; `directory` receives `summary.json` and the final policy.
     public init(
         config: RunConfig, context: Context, directory: RunDirectory? = nil, metrics: MetricsLogger? = nil,
         options: Options = Options()
@@ -92,7 +104,16 @@ public final class LearnerLoop {
         roster = ActorRoster(ids: actorIDs, actorTimeout: config.actorTimeout, joinTimeout: config.joinTimeout)
         ingress = BatchIngress(actorIDs: Set(actorIDs), maxPolicyLag: UInt64(config.maxPolicyLag))
         rejections = RejectionCounter(log: options.log)
-        sockets = try LearnerSockets(context: context, endpoints: config.endpoints)
+        let security = try config.learnerSecurity()
+        // Said at every start: what insecure: true lets through.
+        for warning in security.warnings { options.log("learner: warning: \(warning)") }
+        allowList = security.curve?.allowList
+        sockets = try LearnerSockets(context: context, endpoints: config.endpoints, curve: security.curve)
+        if let allowList {
+            let tcp = config.endpoints.all.filter(_isTCP).joined(separator: ", ")
+            options.log(
+                "learner: CURVE on \(tcp); \(allowList.entries.count) actors on the allow-list \(allowList.path)")
+        }
         batchesIndex = poller.add(sockets.batches)
         controlIndex = poller.add(sockets.control)
         if config.capture.enabled {
@@ -121,6 +142,7 @@ public final class LearnerLoop {
                 wasInterrupted = true
                 break
             }
+            try checkAllowList()
             let ready = try poller.poll(timeout: .milliseconds(100))
             if ready[controlIndex].contains(.readable) { try serviceControl() }
             if ready[batchesIndex].contains(.readable), try receiveBatches() > 0 { lastAccepted = .now }
@@ -160,11 +182,23 @@ public final class LearnerLoop {
     // MARK: - Control channel
 
     private func serviceControl() throws {
-        while let message = try receiveNow(sockets.control, multipart: true) {
+        while let (message, peer) = try sockets.receive(sockets.control) {
             guard message.count == 2 else { continue }
+            if let refusal = authenticationRefusal(of: peer, on: sockets.control) {
+                rejections.count(refusal, of: "a control message")
+                continue
+            }
             let routingID = message[0]
             guard let frame = try? Frame(decoding: message[1]) else { continue }
             let sender = frame.envelope.senderID
+            if let peer, sender != peer.id {
+                rejections.count(
+                    BatchRejection(
+                        BatchRejection.senderMismatch, sender: peer.id,
+                        "a \(frame.kind.rawValue) as \(sender) on \(peer.id)'s connection"),
+                    of: "a control message")
+                continue
+            }
             let now = ContinuousClock.now
             switch frame.payload {
             case .hello(let hello):
@@ -221,45 +255,98 @@ public final class LearnerLoop {
     private func receiveBatches() throws -> Int {
         var accepted = 0
         while (queue.bytes < config.ingressByteBudget && algorithm.hasRoom(in: queue)) || !updateIsReady,
-            let message = try receiveNow(sockets.batches, multipart: false)
+            let (frames, peer) = try sockets.receive(sockets.batches)
         {
             let now = ContinuousClock.now
-            let admitted = ingress.admit(message[0], learnerVersion: version).flatMap {
-                frame -> Result<(BatchIngress.Admitted, AdmittedBatch.Content), BatchRejection> in
-                guard !roster.isQuarantined(frame.sender) else {
-                    return .failure(
-                        BatchRejection(BatchRejection.quarantined, sender: frame.sender, "quarantined for bad batches"))
-                }
-                return algorithm.admit(frame.frame, sender: frame.sender).map { (frame, $0) }
-            }
-            switch admitted {
-            case .success(let (frame, content)):
-                let sender = frame.sender
-                guard queue.count(from: sender) < algorithm.maxQueuedPerActor else {
-                    try reject(
-                        BatchRejection(
-                            BatchRejection.queueFull, sender: sender, "\(algorithm.maxQueuedPerActor) batches already wait"),
-                        frame: message[0], arrival: now)
-                    continue
-                }
-                ingress.taken(frame)
-                if roster.accepted(batchFrom: sender, at: now) { logReturn(of: sender) }
-                let batch = AdmittedBatch(
-                    sender: sender, policyVersion: frame.policyVersion, content: content, frameBytes: message[0].count,
-                    arrival: now, frame: capture != nil ? message[0] : nil)
-                if batch.rollout != nil || !batch.groups.isEmpty {
-                    queue.append(batch)
-                } else {
-                    // Dynamic sampling kept none of its groups (and counted them).
-                    try capture?.dropped(
-                        message[0], reason: BatchRejection.noGroupKept, learnerVersion: version, arrival: now, at: now)
-                }
-                accepted += 1
-            case .failure(let rejection):
-                try reject(rejection, frame: message[0], arrival: now)
-            }
+            // A batch is one frame; a sender that sends several has each judged as one.
+            for frame in frames { accepted += try receiveBatch(frame, from: peer, at: now) }
         }
         return accepted
+    }
+
+    /// Admits one batch frame `bytes` from `peer` (1), or counts why not (0).
+    private func receiveBatch(_ bytes: [UInt8], from peer: AuthenticatedPeer?, at now: ContinuousClock.Instant) throws -> Int {
+        if let refusal = authenticationRefusal(of: peer, on: sockets.batches) {
+            try reject(refusal, frame: bytes, arrival: now)
+            return 0
+        }
+        let admitted = ingress.admit(bytes, authenticatedAs: peer?.id, learnerVersion: version).flatMap {
+            frame -> Result<(BatchIngress.Admitted, AdmittedBatch.Content), BatchRejection> in
+            guard !roster.isQuarantined(frame.sender) else {
+                return .failure(
+                    BatchRejection(BatchRejection.quarantined, sender: frame.sender, "quarantined for bad batches"))
+            }
+            return algorithm.admit(frame.frame, sender: frame.sender).map { (frame, $0) }
+        }
+        switch admitted {
+        case .success(let (frame, content)):
+            let sender = frame.sender
+            guard queue.count(from: sender) < algorithm.maxQueuedPerActor else {
+                try reject(
+                    BatchRejection(
+                        BatchRejection.queueFull, sender: sender, "\(algorithm.maxQueuedPerActor) batches already wait"),
+                    frame: bytes, arrival: now)
+                return 0
+            }
+            ingress.taken(frame)
+            if roster.accepted(batchFrom: sender, at: now) { logReturn(of: sender) }
+            let batch = AdmittedBatch(
+                sender: sender, policyVersion: frame.policyVersion, content: content, frameBytes: bytes.count,
+                arrival: now, frame: capture != nil ? bytes : nil)
+            if batch.rollout != nil || !batch.groups.isEmpty {
+                queue.append(batch)
+            } else {
+                // Dynamic sampling kept none of its groups (and counted them).
+                try capture?.dropped(
+                    bytes, reason: BatchRejection.noGroupKept, learnerVersion: version, arrival: now, at: now)
+            }
+            return 1
+        case .failure(let rejection):
+            try reject(rejection, frame: bytes, arrival: now)
+            return 0
+        }
+    }
+
+    // MARK: - Authentication
+
+    /// Why a message from `peer` on `socket` is refused before anything reads it: on a CURVE
+    /// socket, a connection without an authenticated id (libzmq always gives one), or a key taken
+    /// off the allow-list since the connection was admitted. nil: go on (the envelope's sender is
+    /// checked against `peer` once decoded).
+    private func authenticationRefusal(of peer: AuthenticatedPeer?, on socket: Socket) -> BatchRejection? {
+        guard sockets.authenticates(socket) else { return nil }
+        guard let peer else {
+            return BatchRejection(BatchRejection.senderMismatch, "a CURVE connection without an authenticated id")
+        }
+        guard let allowList, allowList.isListed(peer.id, key: peer.publicKey) else {
+            return BatchRejection(
+                BatchRejection.revokedKey, sender: peer.id, "its key was taken off the allow-list after it connected")
+        }
+        return nil
+    }
+
+    /// Rereads the allow-list when it is due and says what changed. A revocation drops every
+    /// connection: the other actors reconnect and are admitted again, the revoked one is refused.
+    private func checkAllowList() throws {
+        guard let allowList else { return }
+        allowList.reloadIfDue()
+        for event in allowList.takeEvents() {
+            switch event {
+            case .reloaded(let listed, let added, let revoked):
+                var text = "learner: allow-list \(allowList.path) reloaded: \(listed) listed"
+                if !added.isEmpty { text += "; added \(added.joined(separator: ", "))" }
+                if !revoked.isEmpty {
+                    try sockets.dropConnections()
+                    text += "; revoked \(revoked.joined(separator: ", ")): every connection dropped, to authenticate again"
+                }
+                options.log(text)
+            case .unusable(let error):
+                options.log("learner: allow-list not reloaded, the last good one stays: \(error)")
+            case .refused(let key, let address, let count):
+                options.log(
+                    "learner: refused a connection from \(address): key \(key) is not on the allow-list (\(count) so far)")
+            }
+        }
     }
 
     /// Whether the queue holds the next update's batches.
@@ -400,14 +487,6 @@ public final class LearnerLoop {
         defer { sequence += 1 }
         let envelope = Envelope(senderID: "learner", incarnation: options.incarnation, sequence: sequence)
         return Frame(envelope: envelope, payload: payload).encoded()
-    }
-
-    private func receiveNow(_ socket: Socket, multipart: Bool) throws -> [[UInt8]]? {
-        do {
-            return multipart ? try socket.receiveMultipart(flags: .dontWait) : [try socket.receive(flags: .dontWait)]
-        } catch .wouldBlock {
-            return nil
-        }
     }
 }
 

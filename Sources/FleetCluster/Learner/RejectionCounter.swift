@@ -11,14 +11,15 @@ struct RejectionCounter {
 
     init(log: @escaping (String) -> Void) { self.log = log }
 
-    mutating func count(_ rejection: BatchRejection) {
+    /// Counts `rejection` of `what` was refused (a batch, a control message).
+    mutating func count(_ rejection: BatchRejection, of what: String = "a batch") {
         counts[rejection.reason, default: 0] += 1
         var sender = rejection.sender ?? "?"
         if bySender[sender] == nil, bySender.count >= Self.maxSenders { sender = "other" }
         let seen = bySender[sender, default: [:]][rejection.reason, default: 0] + 1
         bySender[sender, default: [:]][rejection.reason] = seen
         if isLogWorthy(seen) {
-            log("learner: rejected a batch (\(seen) so far like it): \(rejection)")
+            log("learner: rejected \(what) (\(seen) so far like it): \(rejection)")
         }
     }
 

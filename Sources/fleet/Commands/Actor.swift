@@ -13,6 +13,11 @@ struct Actor: ParsableCommand {
             --connect ipc://DIRECTORY connects to ipc://DIRECTORY/batches, /weights and /control. \
             Give it the learner's config and --set overrides (the learner checks that its batches fit). \
             The actor runs until the learner says Shutdown (or SIGINT/SIGTERM).
+
+            To tcp endpoints it connects with CURVE: curve.actor_secret_key_file is its key pair \
+            ({actor_id} stands for its id, e.g. keys/{actor_id}.key) and curve.learner_public_key_file \
+            the learner's public key (fleet keygen writes them). insecure: true allows tcp without, \
+            with a warning.
             """)
 
     @Argument(help: "The run's config file.") var config: String
@@ -40,6 +45,12 @@ struct Actor: ParsableCommand {
         }
         guard (0..<config.numActors).contains(index) else {
             printError("fleet actor: --index \(index) is outside 0..<num_actors (\(config.numActors))")
+            throw ExitCode.validationFailure
+        }
+        do {
+            _ = try config.actorSecurity(actorID: ActorLoop.id(index: index))
+        } catch {
+            printError("fleet actor: \(error)")
             throw ExitCode.validationFailure
         }
         // As the learner: reproducible forward passes, and one BLAS thread per actor process

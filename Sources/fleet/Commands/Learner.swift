@@ -11,6 +11,13 @@ struct Learner: ParsableCommand {
             tcp:// (actors in other processes cannot reach inproc://), e.g. \
             --set endpoints.batches=tcp://*:5555. The learner waits for num_actors actors \
             (`fleet actor CONFIG --connect … --index N`, N from 0) and shuts them down when done.
+
+            tcp endpoints use CURVE: curve.learner_secret_key_file is the learner's key pair and \
+            curve.authorized_actors the allow-list of actor keys (fleet keygen writes both); only \
+            listed keys get in, each as its actor id. The allow-list is reread within a second of a \
+            change and on SIGHUP; a key taken out is refused from then on and its connection is cut. \
+            ipc:// sockets must be in an owner-only directory. insecure: true allows either without, \
+            with a warning.
             """)
 
     @Argument(help: "The run's config file.") var config: String
@@ -25,12 +32,20 @@ struct Learner: ParsableCommand {
                     + "other processes cannot reach inproc://. Use --set endpoints.batches=ipc://… or `fleet train`.")
             throw ExitCode.validationFailure
         }
+        do {
+            _ = try config.learnerSecurity()
+        } catch {
+            printError("fleet learner: \(error)")
+            throw ExitCode.validationFailure
+        }
         let run = try LearnerRun(command: "learner", config: config)
         let context = try Context()
         defer { context.shutdown() }
         let learner = try LearnerLoop(
             config: config, context: context, directory: run.directory, metrics: run.metrics,
             options: LearnerLoop.Options(stopRequested: run.stopRequested))
+        let hangup = learner.allowList.map(ReloadOnHangup.init)
+        defer { withExtendedLifetime(hangup) {} }
         try run.finish { (try learner.run(), learner.wasInterrupted) }
     }
 }

@@ -13,11 +13,23 @@ struct Status: ParsableCommand {
             The answer lists the actors (state, incarnation, weights version, batches, rejections, \
             last heard), the policy-lag histogram, the batch queue (batches, bytes, budget), \
             rejections by reason and by sender, and weight-broadcast latency.
+
+            A learner with CURVE on tcp answers only keys on its allow-list: pass --key (a key pair \
+            of fleet keygen, listed under its file name: fleet keygen --out keys --name operator \
+            --authorize keys/authorized_actors) and --learner-key (the learner's learner.pub).
             """)
 
     @Argument(help: "The learner's control endpoint.") var endpoint: String
     @Option(help: "Seconds to wait for the answer.") var timeout: Double = 5
     @Flag(help: "One line of JSON instead of indented JSON.") var compact = false
+    @Option(help: ArgumentHelp("Connect with CURVE with this key pair (NAME.key; NAME must be on the allow-list).", valueName: "file"))
+    var key: String?
+    @Option(help: ArgumentHelp("The learner's public key (learner.pub), with --key.", valueName: "file"))
+    var learnerKey: String?
+
+    func validate() throws {
+        guard (key == nil) == (learnerKey == nil) else { throw ValidationError("--key and --learner-key go together") }
+    }
 
     func run() throws {
         let target = Self.controlEndpoint(endpoint)
@@ -32,9 +44,21 @@ struct Status: ParsableCommand {
         let context = try Context()
         defer { context.shutdown() }
         let socket = try Socket(context, .dealer, linger: .zero)
+        var sender = "status-\(getpid())"
+        if let key, let learnerKey {
+            do {
+                let keys = try CurveKeyFile.readKeyPair(at: key)
+                try socket.makeCurveClient(serverPublicKey: try CurveKeyFile.readPublicKey(at: learnerKey), keys: keys)
+            } catch let error as KeyFileError {
+                printError("fleet status: \(error)")
+                throw ExitCode.validationFailure
+            }
+            // The learner takes a message only from the name its key is listed under.
+            sender = URL(fileURLWithPath: key).deletingPathExtension().lastPathComponent
+        }
         try socket.connect(target)
         let request = Frame(
-            envelope: Envelope(senderID: "status-\(getpid())", incarnation: 1, sequence: 0),
+            envelope: Envelope(senderID: sender, incarnation: 1, sequence: 0),
             payload: .statusRequest(StatusRequest()))
         try socket.send(request.encoded())
         var poller = Poller()
@@ -49,7 +73,8 @@ struct Status: ParsableCommand {
             print(try document.json(pretty: !compact))
             return
         }
-        printError("fleet status: no answer from \(target) within \(timeout) s; is a learner running there?")
+        let hint = target.hasPrefix("tcp://") && key == nil ? " (with CURVE, it answers only listed keys: --key, --learner-key)" : ""
+        printError("fleet status: no answer from \(target) within \(timeout) s; is a learner running there?\(hint)")
         throw ExitCode.failure
     }
 
