@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLEET_PYTHON ?= $(CURDIR)/.build-python/bin/python
 export FLEET_PYTHON
 
-.PHONY: demo test build release bench bench-allocations deps clean
+.PHONY: demo test faults build release bench bench-allocations deps clean
 
 ## demo: install what is missing, build in release mode, and show Fleet working.
 demo: deps release
@@ -15,6 +15,13 @@ test:
 	./scripts/install-deps.sh --python
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-swift-testing
+
+## faults: every fault test of RELIABILITY.md, the long ones too; their figures at the end.
+faults:
+	./scripts/install-deps.sh
+	$(SWIFT) build --build-tests
+	bash -o pipefail -c 'FLEET_FAULTS_LONG=1 $(SWIFT) test --disable-swift-testing --filter FleetFaultTests 2>&1 | tee .build/faults.log'
+	@grep '^FAULT |' .build/faults.log
 
 ## bench: every `fleet bench` sub-suite, in release mode.
 bench: deps release

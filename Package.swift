@@ -69,7 +69,15 @@ let tests: [Target] = [
         dependencies: ["FleetBench", "FleetCluster", "fleet"]),  // fleet: the peer process two-process benchmarks start
     .testTarget(
         name: "FleetEndToEndTests",
-        dependencies: ["fleet", .product(name: "Yams", package: "Yams")]),  // cluster/kubernetes manifests
+        dependencies: ["fleet", "FleetProcessTesting", .product(name: "Yams", package: "Yams")]),  // cluster/kubernetes manifests
+    // RELIABILITY.md's faults and bad inputs, each asserting what must hold and printing its figure;
+    // the long ones run only under `make faults` (FLEET_FAULTS_LONG=1).
+    .testTarget(
+        name: "FleetFaultTests",
+        dependencies: ["fleet", "FleetProcessTesting", "FleetCluster", "FleetTransport", "FleetWire"],
+        path: "Tests/Faults"),
+    // Running `fleet` as real processes in tests.
+    .target(name: "FleetProcessTesting", path: "Tests/ProcessTesting"),
 ]
 
 let package = Package(

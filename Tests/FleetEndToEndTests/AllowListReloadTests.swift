@@ -1,4 +1,5 @@
 import Foundation
+import FleetProcessTesting
 import XCTest
 
 /// `fleet learner` rereads its allow-list without a restart: on SIGHUP, and when the file changes.

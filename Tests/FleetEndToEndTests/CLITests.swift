@@ -1,3 +1,4 @@
+import FleetProcessTesting
 import XCTest
 
 final class CLITests: XCTestCase {

@@ -1,4 +1,5 @@
 import Foundation
+import FleetProcessTesting
 import XCTest
 
 /// `fleet inspect` on the capture of a real launched cluster: the JSON for scripts and the text

@@ -1,4 +1,5 @@
 import Foundation
+import FleetProcessTesting
 import XCTest
 
 /// Capture and exact replay through the real processes: a multi-process cluster captures what its

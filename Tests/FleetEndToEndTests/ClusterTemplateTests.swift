@@ -1,4 +1,5 @@
 import Foundation
+import FleetProcessTesting
 import XCTest
 import Yams
 

@@ -1,4 +1,5 @@
 import Foundation
+import FleetProcessTesting
 import XCTest
 
 /// `fleet keygen`: key files with the modes a secret needs, never replacing one, and the allow-list.

@@ -1,4 +1,5 @@
 import Foundation
+import FleetProcessTesting
 import XCTest
 
 /// GRPO and DAPO through the real cluster: `fleet sft`, then `fleet launch` with actor processes

@@ -1,4 +1,5 @@
 import Foundation
+import FleetProcessTesting
 import XCTest
 
 /// `fleet launch`: a supervisor with a learner child and actor children.

@@ -1,4 +1,5 @@
 import Foundation
+import FleetProcessTesting
 import XCTest
 
 /// A `fleet launch` running in the background of a test, with a way to ask its learner for

@@ -1,4 +1,5 @@
 import Foundation
+import FleetProcessTesting
 import XCTest
 
 /// `fleet learner` and `fleet actor` as separate processes over `ipc://`.

@@ -1,4 +1,5 @@
 import Foundation
+import FleetProcessTesting
 import XCTest
 
 /// `fleet learner` and `fleet actor` on three hosts over tcp://: network namespaces joined by a

@@ -1,4 +1,5 @@
 import Foundation
+import FleetProcessTesting
 import XCTest
 
 /// `fleet sft`: a warm start on a prompt task's demonstrations, its policy file and summary.

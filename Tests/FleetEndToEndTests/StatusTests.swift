@@ -1,4 +1,5 @@
 import Foundation
+import FleetProcessTesting
 import XCTest
 
 /// `fleet status ENDPOINT` against a live cluster started by `fleet launch`, and what it shows

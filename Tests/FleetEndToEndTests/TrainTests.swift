@@ -1,11 +1,11 @@
 import Foundation
+import FleetProcessTesting
 import XCTest
 
 /// `fleet train` as a user runs it.
 final class TrainTests: XCTestCase {
     /// The package's root, where `cluster/` lives.
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = FleetProcessTesting.packageRoot
 
     private func temporaryRunDirectory() throws -> URL {
         let root = FileManager.default.temporaryDirectory

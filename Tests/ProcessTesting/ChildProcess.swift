@@ -3,8 +3,8 @@ import XCTest
 
 /// A `fleet` process running in the background of a test, with its output collected into files;
 /// killed when the test ends if it is still running.
-final class ChildProcess {
-    let process = Process()
+public final class ChildProcess {
+    public let process = Process()
     private let stdoutFile: URL, stderrFile: URL
 
     /// Starts `fleet arguments`; `test` kills it in its teardown.
@@ -13,7 +13,7 @@ final class ChildProcess {
     /// for a fleet in a network namespace: `launcher + [fleet] + arguments` is run. The launcher must
     /// exec `fleet` in place (as `ip netns exec` does) so that the pid killed at teardown is fleet's.
     /// `currentDirectory` is where it runs (default: the test's working directory).
-    init(
+    public init(
         _ arguments: [String], outputDirectory: URL, name: String, test: XCTestCase, launcher: [String] = [],
         currentDirectory: URL? = nil
     ) throws {
@@ -42,12 +42,12 @@ final class ChildProcess {
     }
 
     /// Waits up to `seconds` for the process to exit; returns its status, or nil if it is still running.
-    func wait(seconds: Double) -> Int32? {
+    public func wait(seconds: Double) -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    var stdout: String { (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
+    public var stdout: String { (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
 }

@@ -1,20 +1,20 @@
 import Foundation
 
 /// Runs the built `fleet` executable as a real process and collects what it printed.
-struct FleetProcess {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public struct FleetProcess {
+    public struct Result {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// The `fleet` executable beside the test bundle (SwiftPM builds it for this target).
-    static var executable: URL {
+    public static var executable: URL {
         Bundle.main.bundleURL.appendingPathComponent("fleet")
     }
 
     /// Runs `fleet arguments` to its end, in `directory` (default: the test's working directory).
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    public static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -32,3 +32,7 @@ struct FleetProcess {
             stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
+
+/// The package's root directory (where `cluster/` and `Package.swift` are).
+public let packageRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
