@@ -1,4 +1,4 @@
-import FleetCluster
+@testable import FleetCluster
 import FleetTransport
 import FleetWire
 import Foundation
@@ -160,5 +160,10 @@ final class LoopTrainingTests: XCTestCase {
         XCTAssertEqual(summary.rejected[BatchRejection.actionOutOfRange], 3, "\(summary.rejected)")
         XCTAssertGreaterThanOrEqual(summary.rejected[BatchRejection.quarantined] ?? 0, 2, "\(summary.rejected)")
         XCTAssertTrue(log.lines.contains { $0.contains("actor-1 quarantined after 3 bad batches") }, "\(log.lines)")
+        let status = training.learner.status(at: .now)
+        XCTAssertEqual(status.quarantined, ["actor-1"])
+        XCTAssertEqual(status.actors["actor-1"]?.state, "quarantined")
+        XCTAssertEqual(status.actors["actor-1"]?.badBatches, 3)
+        XCTAssertEqual(status.actors["actor-0"]?.badBatches, 0)
     }
 }

@@ -463,8 +463,10 @@ public final class LearnerLoop {
                 versionsBehind: record.weightsVersion.map { version - min($0, version) },
                 batchesAccepted: record.batchesAccepted, batchesQueued: queue.count(from: id),
                 rejected: rejections.bySender[id] ?? [:], secondsSinceHeard: record.lastSeen.map { (now - $0).seconds })
+            actors[id]?.restarts = max(0, record.joins - 1)
+            actors[id]?.badBatches = misbehaviour[id] ?? 0
         }
-        return LearnerStatus(
+        var status = LearnerStatus(
             algorithm: config.algorithm, env: algorithm.subject, learnerIncarnation: options.incarnation,
             policyVersion: version, iteration: algorithm.updates, iterations: algorithm.totalUpdates, envSteps: envSteps,
             wallSeconds: wallSeconds, sps: Double(envSteps) / max(wallSeconds, 1e-9),
@@ -479,6 +481,9 @@ public final class LearnerLoop {
             weightSync: LearnerStatus.WeightSync(
                 versionsMeasured: weightSync.measured, lastSeconds: weightSync.lastSeconds,
                 meanSeconds: weightSync.meanSeconds, maxSeconds: weightSync.maxSeconds))
+        status.quarantined = roster.ids(in: .quarantined)
+        status.updatesAborted = updatesAborted
+        return status
     }
 
     // MARK: - Helpers

@@ -6,7 +6,8 @@ import Foundation
 public struct LearnerStatus: Codable, Hashable, Sendable {
     /// One actor of the run, as the learner last heard it.
     public struct ActorStatus: Codable, Hashable, Sendable {
-        /// `pending` (never heard), `live`, or `lost` (silent for `actor_timeout`).
+        /// `pending` (never heard), `live`, `lost` (silent for `actor_timeout`) or `quarantined`
+        /// (it sent `quarantine_after` bad batches).
         public var state: String
         public var incarnation: UInt64?
         public var host: String?
@@ -15,6 +16,10 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
         public var joins: Int
         /// Times it went silent for `actor_timeout`.
         public var losses: Int
+        /// Starts after its first (`joins - 1`).
+        public var restarts: Int = 0
+        /// Bad batches (malformed, invalid, foreign, replayed) counted toward quarantine.
+        public var badBatches: Int = 0
         /// The weights version its latest heartbeat reported.
         public var weightsVersion: UInt64?
         /// The learner's version minus ``weightsVersion``.
@@ -27,7 +32,8 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
         public var secondsSinceHeard: Double?
 
         enum CodingKeys: String, CodingKey {
-            case state, incarnation, host, pid, joins, losses, rejected
+            case state, incarnation, host, pid, joins, losses, restarts, rejected
+            case badBatches = "bad_batches"
             case weightsVersion = "weights_version"
             case versionsBehind = "versions_behind"
             case batchesAccepted = "batches_accepted"
@@ -87,9 +93,14 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
     /// Rejected batches by sender id, then reason.
     public var rejectedBySender: [String: [String: Int]]
     public var weightSync: WeightSync
+    /// Actors quarantined for bad batches.
+    public var quarantined: [String] = []
+    /// Updates undone because their loss or a gradient was not finite.
+    public var updatesAborted = 0
 
     enum CodingKeys: String, CodingKey {
-        case algorithm, env, iteration, iterations, sps, actors, queue, rejected
+        case algorithm, env, iteration, iterations, sps, actors, queue, rejected, quarantined
+        case updatesAborted = "updates_aborted"
         case learnerIncarnation = "learner_incarnation"
         case policyVersion = "policy_version"
         case envSteps = "env_steps"
