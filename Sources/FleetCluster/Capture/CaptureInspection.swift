@@ -63,18 +63,11 @@ extension CaptureInspection {
 
     /// The inspection as JSON with sorted keys; `pretty` indents it.
     public func json(pretty: Bool = true) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        try ReportJSON.encode(self, pretty: pretty)
     }
 
     /// Reads an inspection's JSON.
     public init(json: String) throws {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        self = try decoder.decode(Self.self, from: Data(json.utf8))
+        self = try ReportJSON.decode(Self.self, from: json)
     }
 }

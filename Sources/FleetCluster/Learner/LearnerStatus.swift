@@ -114,19 +114,12 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
 
     /// The status as JSON with sorted keys; `pretty` indents it for people.
     public func json(pretty: Bool = false) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        try ReportJSON.encode(self, pretty: pretty)
     }
 
     /// Reads a status document.
     public init(json: String) throws {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        self = try decoder.decode(Self.self, from: Data(json.utf8))
+        self = try ReportJSON.decode(Self.self, from: json)
     }
 
     public init(
