@@ -11,5 +11,13 @@ let package = Package(
         .executableTarget(
             name: "FuzzFrameDecoding",
             dependencies: [.product(name: "FleetWire", package: "Fleet")]),
+        .executableTarget(
+            name: "FuzzCaptureFiles",
+            dependencies: ["FleetCaptureEntry", .product(name: "FleetWire", package: "Fleet")]),
+        // CaptureEntry.swift of FleetCluster (a symbolic link), alone: FleetCluster is not a product,
+        // and this one file needs only FleetWire.
+        .target(
+            name: "FleetCaptureEntry",
+            dependencies: [.product(name: "FleetWire", package: "Fleet")]),
     ]
 )
