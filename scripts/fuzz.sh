@@ -22,6 +22,8 @@
 #
 # Environment: FUZZ_SECONDS (600), FUZZ_MAX_LEN (input size cap in bytes, 1048576),
 # FUZZ_TIMEOUT (seconds one input may take before it counts as a finding, 30).
+# 1 MiB is the size of a real batch (the wire benchmark's are 1.03 MiB). It does not slow the run:
+# libFuzzer lets inputs grow gradually, and the largest after 10 minutes was 22 KB.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
