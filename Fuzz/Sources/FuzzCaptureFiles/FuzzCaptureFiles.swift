@@ -61,16 +61,16 @@ func readLeniently(_ path: String) -> [[UInt8]] {
             records.append(record)
         } catch .tornTail {
             return records
-        } catch {
+        } catch let damage {
             let skip: RecordDamageSkip?
             do throws(RecordError) {
                 skip = try reader.skipDamage()
             } catch {
-                finding("skipDamage() failed after \(error): \(error)")
+                finding("skipDamage() after \(damage) failed: \(error)")
             }
-            guard let skip else { finding("no damage to skip after \(error)") }
+            guard let skip else { finding("no damage to skip after \(damage)") }
             if skip.damagedOffset != before || skip.resumeOffset <= before {
-                finding("skipDamage() after \(error) at \(before) did not move forward: \(skip)")
+                finding("skipDamage() after \(damage) at \(before) did not move forward: \(skip)")
             }
         }
         if reader.offset <= before { finding("reading did not move forward from offset \(before)") }
