@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLEET_PYTHON ?= $(CURDIR)/.build-python/bin/python
 export FLEET_PYTHON
 
-.PHONY: demo test faults build release bench bench-allocations deps clean
+.PHONY: demo test faults build release bench bench-allocations fuzz deps clean
 
 ## demo: install what is missing, build in release mode, and show Fleet working.
 demo: deps release
@@ -32,6 +32,13 @@ bench-allocations: deps release
 	cc -O2 -shared -fPIC -o .build/malloc-count.so bench/malloc-count.c
 	LD_PRELOAD=$(CURDIR)/.build/malloc-count.so .build/release/fleet bench tensor
 
+## fuzz: libFuzzer with sanitizers on the wire decode path for FUZZ_SECONDS (FUZZ_TARGET=captures:
+## capture files); exits non-zero on a finding. Builds into .build-fuzz/, apart from `swift build`.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGET ?= frames
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh $(FUZZ_TARGET)
+
 deps:
 	./scripts/install-deps.sh
 
@@ -42,4 +49,4 @@ release:
 	$(SWIFT) build -c release --product fleet
 
 clean:
-	rm -rf .build .build-python
+	rm -rf .build .build-python .build-fuzz

@@ -1,0 +1,1 @@
+../../../Sources/FleetCluster/Capture/CaptureEntry.swift
