@@ -26,6 +26,8 @@ public struct RunConfig: Hashable, Sendable {
     public var endpoints: ChannelEndpoints
     /// What the learner captures of the batches it consumes and drops.
     public var capture: CaptureConfig
+    /// How often the learner checkpoints and how many checkpoints it keeps.
+    public var checkpoints: CheckpointConfig
     public var ppo: PPOConfig
     /// The language path's settings (read whatever the algorithm; used by grpo, dr_grpo, dapo and sft).
     public var language: LanguageConfig
@@ -52,6 +54,7 @@ public struct RunConfig: Hashable, Sendable {
             batches: config.string("endpoints.batches"), weights: config.string("endpoints.weights"),
             control: config.string("endpoints.control"))
         capture = CaptureConfig(config)
+        checkpoints = CheckpointConfig(config)
         ppo = PPOConfig(config)
         language = LanguageConfig(config)
         resolved = config

@@ -139,6 +139,44 @@ final class GroupTraining: LearnerAlgorithm {
             passAtK: passAtK, k: config.passK)
     }
 
+    func checkpoint() -> AlgorithmCheckpoint {
+        var tensors = TensorArchive(learner.exportState())
+        tensors.add("evaluation.generator", .uint64(evaluationGenerator.state))
+        let bookkeeping = LanguageBookkeeping(
+            stepsTrained: stepsTrained, generated: generated, kept: kept, droppedAllCorrect: droppedAllCorrect,
+            droppedAllWrong: droppedAllWrong, accuracyStart: accuracyStart, accuracyEnd: accuracyEnd,
+            accuracyEndUpdate: accuracyEndUpdate, passAtK: passAtK)
+        return AlgorithmCheckpoint(tensors: tensors, bookkeeping: AlgorithmBookkeeping(language: bookkeeping))
+    }
+
+    func restore(_ checkpoint: AlgorithmCheckpoint) throws {
+        guard let bookkeeping = checkpoint.bookkeeping.language else {
+            throw CheckpointRestoreError("it holds no language-run state")
+        }
+        let evaluationState: [UInt64]
+        do {
+            evaluationState = try checkpoint.tensors.uint64("evaluation.generator", count: 4)
+            guard evaluationState.contains(where: { $0 != 0 }) else {
+                throw CheckpointRestoreError("evaluation.generator is all zero")
+            }
+            try learner.restoreState(try checkpoint.tensors.grpoLearnerState())
+        } catch let error as CheckpointRestoreError {
+            throw error
+        } catch {
+            throw CheckpointRestoreError("\(subject) learner: \(error)")
+        }
+        evaluationGenerator = RandomGenerator(state: evaluationState)
+        stepsTrained = bookkeeping.stepsTrained
+        generated = bookkeeping.generated
+        kept = bookkeeping.kept
+        droppedAllCorrect = bookkeeping.droppedAllCorrect
+        droppedAllWrong = bookkeeping.droppedAllWrong
+        accuracyStart = bookkeeping.accuracyStart
+        accuracyEnd = bookkeeping.accuracyEnd
+        accuracyEndUpdate = bookkeeping.accuracyEndUpdate
+        passAtK = bookkeeping.passAtK
+    }
+
     /// Held-out greedy accuracy and pass@k now.
     private func evaluate() throws -> [MetricScalar] {
         let accuracy = try evaluation.greedyAccuracy(of: learner.policy)

@@ -66,6 +66,21 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
         }
     }
 
+    /// The newest checkpoint: its weights version, its age, how long writing it took (nil for one
+    /// a resume started from), and `checkpoint_every`.
+    public struct Checkpoint: Codable, Hashable, Sendable {
+        public var version: UInt64
+        public var ageSeconds: Double
+        public var writeSeconds: Double?
+        public var every: Int
+
+        enum CodingKeys: String, CodingKey {
+            case version, every
+            case ageSeconds = "age_seconds"
+            case writeSeconds = "write_seconds"
+        }
+    }
+
     public var algorithm: String
     public var env: String
     public var learnerIncarnation: UInt64
@@ -87,9 +102,11 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
     /// Rejected batches by sender id, then reason.
     public var rejectedBySender: [String: [String: Int]]
     public var weightSync: WeightSync
+    /// The newest checkpoint; nil before the first (or without a run directory).
+    public var checkpoint: Checkpoint?
 
     enum CodingKeys: String, CodingKey {
-        case algorithm, env, iteration, iterations, sps, actors, queue, rejected
+        case algorithm, env, iteration, iterations, sps, actors, queue, rejected, checkpoint
         case learnerIncarnation = "learner_incarnation"
         case policyVersion = "policy_version"
         case envSteps = "env_steps"
@@ -122,7 +139,8 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
         algorithm: String, env: String, learnerIncarnation: UInt64, policyVersion: UInt64, iteration: Int,
         iterations: Int, envSteps: Int, wallSeconds: Double, sps: Double, returnMean100: Double?,
         maxPolicyLag: Int, policyLagHistogram: [String: Int], actors: [String: ActorStatus], queue: Queue,
-        rejected: [String: Int], rejectedBySender: [String: [String: Int]], weightSync: WeightSync
+        rejected: [String: Int], rejectedBySender: [String: [String: Int]], weightSync: WeightSync,
+        checkpoint: Checkpoint? = nil
     ) {
         self.algorithm = algorithm
         self.env = env
@@ -141,5 +159,6 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
         self.rejected = rejected
         self.rejectedBySender = rejectedBySender
         self.weightSync = weightSync
+        self.checkpoint = checkpoint
     }
 }

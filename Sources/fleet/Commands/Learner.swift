@@ -10,12 +10,15 @@ struct Learner: ParsableCommand {
             The config's endpoints.batches, endpoints.weights and endpoints.control must be ipc:// or \
             tcp:// (actors in other processes cannot reach inproc://), e.g. \
             --set endpoints.batches=tcp://*:5555. The learner waits for num_actors actors \
-            (`fleet actor CONFIG --connect … --index N`, N from 0) and shuts them down when done.
+            (`fleet actor CONFIG --connect … --index N`, N from 0) and shuts them down when done. \
+            With --resume it continues the run in --run-dir from its newest valid checkpoint; running \
+            actors reconnect by themselves.
             """)
 
     @Argument(help: "The run's config file.") var config: String
     @OptionGroup var options: RunOptions
     @OptionGroup var capture: CaptureOption
+    @OptionGroup var resume: ResumeOption
 
     func run() throws {
         let config = try options.with(capture).resolveConfig(file: config)
@@ -25,12 +28,14 @@ struct Learner: ParsableCommand {
                     + "other processes cannot reach inproc://. Use --set endpoints.batches=ipc://… or `fleet train`.")
             throw ExitCode.validationFailure
         }
-        let run = try LearnerRun(command: "learner", config: config)
+        let run = try LearnerRun(command: "learner", config: config, resume: resume.resume)
         let context = try Context()
         defer { context.shutdown() }
-        let learner = try LearnerLoop(
-            config: config, context: context, directory: run.directory, metrics: run.metrics,
-            options: LearnerLoop.Options(stopRequested: run.stopRequested))
+        let learner = try run.start {
+            try LearnerLoop(
+                config: config, context: context, directory: run.directory, metrics: run.metrics,
+                options: LearnerLoop.Options(stopRequested: run.stopRequested, resume: resume.resume))
+        }
         try run.finish { (try learner.run(), learner.wasInterrupted) }
     }
 }
