@@ -129,6 +129,8 @@ final class LoopResumeTests: XCTestCase {
                 seen.insert("\(envelope.senderID)/\(envelope.incarnation)/\(envelope.sequence)").inserted,
                 "a batch trained twice: \(envelope)")
         }
+        XCTAssertEqual(
+            try CaptureInspection(CaptureSelection([directory.capturesDirectory.path], kinds: [.consumed])).consumedTwice, 0)
         let manifest = try CaptureManifest.read(directory: directory.capturesDirectory)
         XCTAssertEqual(manifest.versionSkips, [.init(from: 4, to: 6)])
         XCTAssertEqual(manifest.weightsSHA256, summary.weightsSHA256)
