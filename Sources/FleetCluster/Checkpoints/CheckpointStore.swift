@@ -128,7 +128,6 @@ public struct CheckpointStore: Sendable {
                 try? FileManager.default.removeItem(at: url)
             }
         }
-        try? AtomicFile.syncDirectory(directory)
     }
 
     // MARK: Loading

@@ -221,6 +221,8 @@ public final class LearnerLoop {
                 routingIDs[sender] = routingID
                 reply(to: routingID, .welcome(Welcome(weightsVersion: version, learnerIncarnation: options.incarnation)))
             case .heartbeat(let heartbeat):
+                // An actor that said Hello to a learner before this one (a resumed run's) is told Shutdown too.
+                if roster.records[sender] != nil { routingIDs[sender] = routingID }
                 if roster.heartbeat(sender, weightsVersion: heartbeat.weightsVersion, at: now) { logReturn(of: sender) }
                 weightSync.acknowledged(by: sender, version: heartbeat.weightsVersion, at: now)
             case .snapshotRequest:
