@@ -170,7 +170,7 @@ public final class LearnerLoop {
                 try update(with: batches)
                 lastAccepted = .now
             } else if now - lastAccepted > stallTimeout {
-                try writeCheckpoint(final: true)
+                do { try writeCheckpoint(final: true) } catch { options.log("learner: \(error)") }
                 throw LearnerError.stalled(seconds: stallTimeout.seconds, iteration: algorithm.updates)
             }
         }
