@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetCluster
 import FleetTensor
+import Foundation
 
 /// What `fleet train` and `fleet learner` share around the learner: the config's environment
 /// checked before anything is written, deterministic mode, the run directory with its metrics,
@@ -13,8 +14,9 @@ struct LearnerRun {
     let stop = StopSignals()
 
     /// Prepares a run of `config` for `fleet <command>`; an unknown environment exits 64 and
-    /// writes nothing.
-    init(command: String, config: RunConfig) throws {
+    /// writes nothing. `resume`: the run directory is an earlier run's, to continue (it must be
+    /// named and exist).
+    init(command: String, config: RunConfig, resume: Bool = false) throws {
         do {
             if config.isLanguage {
                 _ = try config.languageModelConfig(for: try config.makeTask())
@@ -25,10 +27,20 @@ struct LearnerRun {
             printError("fleet \(command): \(error)")
             throw ExitCode.validationFailure
         }
+        if resume {
+            guard let path = config.runDirectory else {
+                printError("fleet \(command): --resume needs the run directory to continue: --run-dir PATH (or run_dir in the config)")
+                throw ExitCode.validationFailure
+            }
+            guard FileManager.default.fileExists(atPath: path) else {
+                printError("fleet \(command): nothing to resume: run directory \(path) does not exist")
+                throw ExitCode.failure
+            }
+        }
         if config.deterministic { Determinism.enable() }
         self.command = command
         self.config = config
-        directory = try RunDirectory.create(for: config)
+        directory = try RunDirectory.create(for: config, reuse: resume)
         metrics = try MetricsLogger(
             directory: directory,
             progress: ProgressLine(totalSteps: config.plannedSteps))
@@ -40,6 +52,17 @@ struct LearnerRun {
         return { stop.isRaised }
     }
 
+    /// Builds the learner with `make`; a checkpoint that cannot be resumed from (or written) is
+    /// printed and ends the command with exit code 1.
+    func start<Learner>(_ make: () throws -> Learner) throws -> Learner {
+        do {
+            return try make()
+        } catch let error as CheckpointError {
+            printError("fleet \(command): \(error)")
+            throw ExitCode.failure
+        }
+    }
+
     /// Runs `train` (which returns the summary and whether it was interrupted), prints the report,
     /// and fails with exit 1 when the learner failed or 130 when it was interrupted.
     func finish(_ train: () throws -> (summary: RunSummary, interrupted: Bool)) throws {
@@ -47,6 +70,9 @@ struct LearnerRun {
         do {
             outcome = try train()
         } catch let error as LearnerError {
+            printError("fleet \(command): \(error)")
+            throw ExitCode.failure
+        } catch let error as CheckpointError {
             printError("fleet \(command): \(error)")
             throw ExitCode.failure
         }

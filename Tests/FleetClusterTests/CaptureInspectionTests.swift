@@ -113,6 +113,8 @@ final class CaptureInspectionTests: XCTestCase {
         XCTAssertEqual(inspection.learnerVersions, CaptureInspection.VersionRange(2).including(9))
         XCTAssertEqual(inspection.policyVersions, CaptureInspection.VersionRange(3).including(9))
         XCTAssertEqual(inspection.updates, 3)
+        // The sample frames share one envelope: actor-0 and actor-1 each have one batch consumed twice.
+        XCTAssertEqual(inspection.consumedTwice, 2)
         XCTAssertEqual(inspection.policyLagHistogram.consumed, ["0": 2, "1": 1, "2": 1])
         XCTAssertEqual(inspection.policyLagHistogram.dropped, ["0": 1, "4": 1])
         XCTAssertEqual(inspection.policyLagHistogram.byLag(.consumed).map(\.lag), [0, 1, 2])
@@ -256,6 +258,7 @@ final class CaptureInspectionTests: XCTestCase {
             [
                 "files", "records", "records_by_kind", "dropped_by_reason", "batch_kinds", "senders", "learner_versions",
                 "policy_versions", "updates", "policy_lag_histogram", "content_by_kind", "time_span", "damage",
+                "consumed_twice",
             ])
         let kinds = try XCTUnwrap(object["batch_kinds"] as? [String: Int])
         XCTAssertEqual(kinds, ["trajectory_batch": 5, "group_batch": 1, "other": 1, "undecodable": 1])
@@ -281,7 +284,7 @@ final class CaptureInspectionTests: XCTestCase {
             "batches     5 trajectory_batch, 1 group_batch, 1 other, 1 undecodable",
             "senders     actor-0 3, actor-1 2, actor-2 1, actor-7 1",
             "versions    learner 2..9, policy 3..9",
-            "            3 updates",
+            "            3 updates; 2 batches consumed twice",
             "policy lag  lag  consumed  dropped",
             "              0         2        1",
             "              1         1        0",

@@ -104,8 +104,9 @@ public final class ActorLoop {
     /// Captures every batch this actor sends into `directory`, in files
     /// `actor-<index>-i<incarnation>-sent-NNNNN.fleetrec` (a restart writes new ones), rotated
     /// past `fileBytes`. Call before ``run()``.
-    public func capture(into directory: URL, fileBytes: Int) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    /// The directory is made with the first file, at the first batch sent: by then the learner has
+    /// answered, so under `fleet launch` its run directory (which holds `captures/`) exists.
+    public func capture(into directory: URL, fileBytes: Int) {
         sentCapture = CaptureFileSeries(
             directory: directory, prefix: "\(actorID)-i\(incarnation)-sent", kind: .sent, runID: actorID,
             maxFileBytes: fileBytes)

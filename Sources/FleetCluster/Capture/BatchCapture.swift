@@ -20,7 +20,17 @@ final class BatchCapture {
 
     /// Starts the capture of a run of `config` (its subject `subject`) in `runDirectory`'s
     /// `captures/`; times are counted from `start`, the learner's start.
-    init(config: RunConfig, subject: String, runDirectory: RunDirectory, start: ContinuousClock.Instant) throws {
+    convenience init(config: RunConfig, subject: String, runDirectory: RunDirectory, start: ContinuousClock.Instant) throws {
+        try self.init(
+            config: config, subject: subject, runDirectory: runDirectory, start: start, consumed: [], dropped: [], updates: 0,
+            versionSkips: [])
+    }
+
+    private init(
+        config: RunConfig, subject: String, runDirectory: RunDirectory, start: ContinuousClock.Instant,
+        consumed consumedFiles: [CaptureManifest.File], dropped droppedFiles: [CaptureManifest.File], updates: Int,
+        versionSkips: [CaptureManifest.VersionSkip]
+    ) throws {
         directory = runDirectory.capturesDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let runID = runDirectory.url.lastPathComponent
@@ -29,18 +39,91 @@ final class BatchCapture {
         try AtomicFile.write(Data(configText.utf8), to: directory.appendingPathComponent(configName))
         manifest = CaptureManifest(
             runID: runID, algorithm: config.algorithm, subject: subject, seed: config.seed, config: configName,
-            learningConfigSHA256: config.resolved.learningSHA256, files: [], updates: 0, complete: false)
+            learningConfigSHA256: config.resolved.learningSHA256, files: [], updates: updates, complete: false)
+        manifest.versionSkips = versionSkips.isEmpty ? nil : versionSkips
         consumed = CaptureFileSeries(
-            directory: directory, prefix: "consumed", kind: .consumed, runID: runID, maxFileBytes: config.capture.fileBytes)
+            directory: directory, prefix: "consumed", kind: .consumed, runID: runID, maxFileBytes: config.capture.fileBytes,
+            existing: consumedFiles)
         dropped =
-            config.capture.dropped
+            config.capture.dropped || !droppedFiles.isEmpty
             ? CaptureFileSeries(
                 directory: directory, prefix: "dropped", kind: .dropped, runID: runID,
-                maxFileBytes: config.capture.fileBytes)
+                maxFileBytes: config.capture.fileBytes, existing: droppedFiles)
             : nil
         self.start = start
-        try manifest.write(to: directory)
+        captureDropped = config.capture.dropped
+        try writeManifest()
     }
+
+    /// Continues the capture of a resumed run from `position`, its checkpoint's: the consumed files
+    /// are cut back to it (the records of updates after the checkpoint go: the learner that trained
+    /// them died and the resumed run does not have them), every dropped file is kept (its torn tail
+    /// cut), and new records go to new files. `versionSkip`, when the resume skipped weights
+    /// versions, is recorded in the manifest so that a replay does not take it for missing updates.
+    /// Problems with old files are logged, not fatal.
+    convenience init(
+        resuming position: CapturePosition, updates: Int, versionSkip: Range<UInt64>?, config: RunConfig,
+        subject: String, runDirectory: RunDirectory, start: ContinuousClock.Instant, log: (String) -> Void
+    ) throws {
+        let directory = runDirectory.capturesDirectory
+        let earlier = try? CaptureManifest.read(directory: directory)
+        try self.init(
+            config: config, subject: subject, runDirectory: runDirectory, start: start,
+            consumed: Self.cutBack(directory, to: position, log: log), dropped: Self.droppedFiles(in: directory, log: log),
+            updates: updates,
+            versionSkips: (earlier?.versionSkips ?? []) + (versionSkip.map { [.init(from: $0.lowerBound, to: $0.upperBound)] } ?? []))
+    }
+
+    /// Deletes the consumed files past `position` and truncates its last one to its length then.
+    private static func cutBack(_ directory: URL, to position: CapturePosition, log: (String) -> Void) -> [CaptureManifest.File] {
+        let kept = Set(position.consumed.map(\.name))
+        for name in CaptureSelection.files(in: directory, ofKinds: [.consumed]) where !kept.contains(name)
+            && CaptureFileSeries.index(ofFile: name, prefix: "consumed") != nil
+        {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+            log("learner: capture: removed \(name) (updates after the checkpoint)")
+        }
+        var files: [CaptureManifest.File] = []
+        for file in position.consumed {
+            let path = directory.appendingPathComponent(file.name).path
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            guard let size else {
+                log("learner: capture: \(file.name) is gone; the capture lacks its updates")
+                continue
+            }
+            if size > file.bytes {
+                if truncate(path, off_t(file.bytes)) == 0 {
+                    log("learner: capture: cut \(file.name) back to the checkpoint (\(size - file.bytes) bytes of later updates)")
+                } else {
+                    log("learner: capture: cannot cut \(file.name) back (errno \(errno)); a replay will see its extra updates")
+                }
+            } else if size < file.bytes {
+                log("learner: capture: \(file.name) has \(size) bytes, \(file.bytes) at the checkpoint; records are missing")
+            }
+            files.append(file)
+        }
+        return files
+    }
+
+    /// The dropped files already in `directory`, each checked (a torn tail cut) and counted.
+    private static func droppedFiles(in directory: URL, log: (String) -> Void) -> [CaptureManifest.File] {
+        CaptureSelection.files(in: directory, ofKinds: [.dropped]).compactMap { name in
+            guard CaptureFileSeries.index(ofFile: name, prefix: "dropped") != nil else { return nil }
+            let path = directory.appendingPathComponent(name).path
+            do {
+                let writer = try RecordWriter.openForAppend(path: path, maxRecordLength: CaptureEntry.maxRecordLength)
+                defer { try? writer.close() }
+                return CaptureManifest.File(
+                    name: name, kind: CaptureEntry.Kind.dropped.name, records: writer.existingRecords, bytes: writer.offset)
+            } catch {
+                log("learner: capture: \(name) is damaged (\(error)); left as it is")
+                return nil
+            }
+        }
+    }
+
+    /// Where the consumed files stand: what a checkpoint records.
+    var position: CapturePosition { CapturePosition(consumed: consumed.files) }
 
     /// Records the batches of update `update` (1-based), taken at learner version `learnerVersion`, in order.
     func consumed(
@@ -66,7 +149,7 @@ final class BatchCapture {
         _ frame: [UInt8], reason: String, learnerVersion: UInt64, arrival: ContinuousClock.Instant,
         at now: ContinuousClock.Instant
     ) throws {
-        guard let dropped else { return }
+        guard captureDropped, let dropped else { return }
         let entry = CaptureEntry(
             kind: .dropped, learnerVersion: learnerVersion, arrivalSeconds: seconds(arrival), eventSeconds: seconds(now),
             reason: reason, frame: frame)
@@ -74,7 +157,8 @@ final class BatchCapture {
     }
 
     /// Whether dropped batches are captured (so their frames are worth keeping until they are).
-    var capturesDropped: Bool { dropped != nil }
+    var capturesDropped: Bool { captureDropped }
+    private let captureDropped: Bool
 
     /// Closes the files (synced) and writes the manifest with the run's final weights.
     func finish(policyVersion: Int, weightsSHA256: String) throws {

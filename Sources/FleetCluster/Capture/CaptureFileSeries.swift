@@ -14,16 +14,32 @@ final class CaptureFileSeries {
     /// Every file begun so far, with its records and bytes.
     private(set) var files: [CaptureManifest.File] = []
     private var writer: RecordWriter?
+    /// The number in the next file's name.
+    private var nextIndex = 0
 
     /// The file name extension of capture files.
     static let fileExtension = "fleetrec"
 
-    init(directory: URL, prefix: String, kind: CaptureEntry.Kind, runID: String, maxFileBytes: Int) {
+    /// A series in `directory`; `existing` lists files an earlier learner of the run wrote (a
+    /// resumed run's): they are kept, and the next record begins a new file numbered after them.
+    init(
+        directory: URL, prefix: String, kind: CaptureEntry.Kind, runID: String, maxFileBytes: Int,
+        existing: [CaptureManifest.File] = []
+    ) {
         self.directory = directory
         self.prefix = prefix
         self.kind = kind
         self.runID = runID
         self.maxFileBytes = maxFileBytes
+        files = existing
+        nextIndex = (existing.compactMap { Self.index(ofFile: $0.name, prefix: prefix) }.max() ?? -1) + 1
+    }
+
+    /// The number in the name `<prefix>-NNNNN.fleetrec`, or nil for another name.
+    static func index(ofFile name: String, prefix: String) -> Int? {
+        let head = prefix + "-", tail = "." + fileExtension
+        guard name.hasPrefix(head), name.hasSuffix(tail) else { return nil }
+        return Int(name.dropFirst(head.count).dropLast(tail.count))
     }
 
     /// Appends `entry`; returns true when it began a new file.
@@ -52,7 +68,9 @@ final class CaptureFileSeries {
 
     private func beginFile() throws {
         try close()
-        let name = String(format: "%@-%05d.%@", prefix, files.count, Self.fileExtension)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let name = String(format: "%@-%05d.%@", prefix, nextIndex, Self.fileExtension)
+        nextIndex += 1
         let path = directory.appendingPathComponent(name).path
         writer = try Self.catching(path) { () throws(RecordError) in
             try RecordWriter.create(

@@ -25,6 +25,9 @@ public struct CaptureInspection: Codable, Hashable, Sendable {
     public var policyVersions: VersionRange?
     /// Distinct learner versions among consumed entries: the updates the capture holds.
     public var updates: Int
+    /// Consumed entries whose batch (sender, incarnation, sequence) was consumed before: trained
+    /// twice. 0 for a learner's capture, resumed runs' included.
+    public var consumedTwice: Int
     public var policyLagHistogram: PolicyLagHistograms
     /// What the batches of each entry kind carry.
     public var contentByKind: ByEntryKind<BatchContent>
@@ -44,6 +47,7 @@ public struct CaptureInspection: Codable, Hashable, Sendable {
         case policyLagHistogram = "policy_lag_histogram"
         case contentByKind = "content_by_kind"
         case timeSpan = "time_span"
+        case consumedTwice = "consumed_twice"
     }
 }
 

@@ -87,7 +87,8 @@ extension CaptureInspection {
         func range(_ range: VersionRange?) -> String { range.map { "\($0.min)..\($0.max)" } ?? "none" }
         return [
             "learner \(range(learnerVersions)), policy \(range(policyVersions))",
-            ReportFormat.count(updates, "update"),
+            ReportFormat.count(updates, "update")
+                + (consumedTwice > 0 ? "; \(ReportFormat.count(consumedTwice, "batch", plural: "batches")) consumed twice" : ""),
         ]
     }
 

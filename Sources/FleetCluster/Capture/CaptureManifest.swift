@@ -38,6 +38,15 @@ public struct CaptureManifest: Codable, Hashable, Sendable {
     public var weightsSHA256: String?
     /// Whether the run that wrote the capture ended and closed it; false while it runs or if it died.
     public var complete: Bool
+    /// Weights versions a resumed run skipped (``VersionSkip``); nil when it never did.
+    public var versionSkips: [VersionSkip]?
+
+    /// Versions `from..<to` that no update produced: a learner resumed from a checkpoint at `from`
+    /// went on at `to`, past every version its predecessor may have published.
+    public struct VersionSkip: Codable, Hashable, Sendable {
+        public var from: UInt64
+        public var to: UInt64
+    }
 
     public static let formatName = "fleet-capture"
     /// The manifest's name in a capture directory.
@@ -47,6 +56,7 @@ public struct CaptureManifest: Codable, Hashable, Sendable {
         case format, version, algorithm, subject, seed, config, files, updates, complete
         case runID = "run_id", learningConfigSHA256 = "learning_config_sha256", policyVersion = "policy_version"
         case weightsSHA256 = "weights_sha256"
+        case versionSkips = "version_skips"
     }
 
     /// The consumed files' names, in order: what an offline replay trains on.

@@ -39,7 +39,8 @@ public final class CaptureReplay {
 
     /// Trains on every consumed entry `reader` yields; throws ``CaptureReplayError`` when an entry
     /// does not fit (out of order, more updates than the run has, refused by the algorithm).
-    public func run(_ reader: CaptureReader) throws -> Outcome {
+    /// `versionSkips` (the capture manifest's) are versions a resumed run skipped: not gaps.
+    public func run(_ reader: CaptureReader, versionSkips: [CaptureManifest.VersionSkip] = []) throws -> Outcome {
         let clock = ContinuousClock()
         let start = clock.now
         let opening = try algorithm.begin()
@@ -49,11 +50,16 @@ public final class CaptureReplay {
         var pendingSeconds = 0.0
         var gaps: [Range<UInt64>] = []
         var batches = 0, skipped = 0
+        // The version the next update's batches should have been taken at.
+        var expected: UInt64 = 0
+        let skips = Set(versionSkips.map { $0.from..<$0.to })
 
         func train() throws {
             guard !pending.isEmpty else { return }
-            let expected = UInt64(algorithm.updates)
-            if pendingVersion > expected { gaps.append(expected..<pendingVersion) }
+            if pendingVersion > expected, !skips.contains(expected..<pendingVersion) {
+                gaps.append(expected..<pendingVersion)
+            }
+            expected = pendingVersion + 1
             guard algorithm.updates < algorithm.totalUpdates else {
                 throw CaptureReplayError.tooManyUpdates(total: algorithm.totalUpdates)
             }
@@ -75,10 +81,9 @@ public final class CaptureReplay {
             if !pending.isEmpty, entry.learnerVersion != pendingVersion { try train() }
             if pending.isEmpty {
                 // Versions only grow: the next update's batches were taken at version `updates` or later.
-                guard entry.learnerVersion >= UInt64(algorithm.updates) else {
+                guard entry.learnerVersion >= expected else {
                     throw CaptureReplayError.outOfOrder(
-                        file: located.file, offset: located.offset, version: entry.learnerVersion,
-                        expected: UInt64(algorithm.updates))
+                        file: located.file, offset: located.offset, version: entry.learnerVersion, expected: expected)
                 }
                 pendingVersion = entry.learnerVersion
                 pendingSeconds = entry.eventSeconds

@@ -11,6 +11,9 @@ struct CaptureTally {
     private var learnerVersions: CaptureInspection.VersionRange?
     private var policyVersions: CaptureInspection.VersionRange?
     private var consumedVersions: Set<UInt64> = []
+    /// Every consumed batch by "sender incarnation sequence", and the repeats among them.
+    private var consumedBatches: Set<String> = []
+    private var consumedTwice = 0
     private var policyLag = CaptureInspection.PolicyLagHistograms()
     private var content = CaptureInspection.ByEntryKind(repeating: BatchContentTally())
     private var firstArrivalSeconds: Double?
@@ -26,6 +29,10 @@ struct CaptureTally {
             return
         }
         senders[frame.envelope.senderID, default: 0] += 1
+        if entry.kind == .consumed {
+            let id = "\(frame.envelope.senderID) \(frame.envelope.incarnation) \(frame.envelope.sequence)"
+            if !consumedBatches.insert(id).inserted { consumedTwice += 1 }
+        }
         switch frame.payload {
         case .trajectoryBatch(let batch):
             batchKinds.trajectoryBatch += 1
@@ -69,7 +76,8 @@ struct CaptureTally {
         return CaptureInspection(
             files: files.map { fileSummary($0) }, records: recordsByFile.values.reduce(0, +), recordsByKind: recordsByKind,
             droppedByReason: droppedByReason, batchKinds: batchKinds, senders: senders, learnerVersions: learnerVersions,
-            policyVersions: policyVersions, updates: consumedVersions.count, policyLagHistogram: policyLag,
+            policyVersions: policyVersions, updates: consumedVersions.count, consumedTwice: consumedTwice,
+            policyLagHistogram: policyLag,
             contentByKind: content.map(\.content),
             timeSpan: timeSpan, manifest: manifest.map(CaptureInspection.ManifestSummary.init), damage: damage)
     }

@@ -12,6 +12,8 @@ public enum ConfigConstraint: Hashable, Sendable {
     case oneOf([String])
     /// A list that is not empty and whose numbers are all greater than zero.
     case nonEmptyPositive
+    /// A number greater than or equal to this bound.
+    case atLeast(Int)
 
     /// What the constraint expects, as an error message says it: "in [0, 1]".
     public var expectation: String {
@@ -22,6 +24,7 @@ public enum ConfigConstraint: Hashable, Sendable {
         case .unitInterval: "in [0, 1]"
         case .oneOf(let names): "one of " + names.joined(separator: ", ")
         case .nonEmptyPositive: "a non-empty list of numbers greater than 0"
+        case .atLeast(let bound): "at least \(bound)"
         }
     }
 
@@ -33,6 +36,8 @@ public enum ConfigConstraint: Hashable, Sendable {
         case (.positive, .double(let x)): return x > 0
         case (.nonNegative, .int(let x)): return x >= 0
         case (.nonNegative, .double(let x)): return x >= 0
+        case (.atLeast(let bound), .int(let x)): return x >= bound
+        case (.atLeast(let bound), .double(let x)): return x >= Double(bound)
         case (.unitInterval, .double(let x)): return x >= 0 && x <= 1
         case (.unitInterval, .int(let x)): return x >= 0 && x <= 1
         case (.oneOf(let names), .string(let name)): return names.contains(name)

@@ -137,6 +137,13 @@ public enum ConfigSchema {
         ConfigKey(
             "capture_file_bytes", .int, default: 1_073_741_824, .positive,
             doc: "a capture file past this size is closed and the next one begun"),
+        // Checkpoints
+        ConfigKey(
+            "checkpoint_every", .int, default: 50, .nonNegative,
+            doc: "updates between checkpoints (also written when the run ends or is stopped); 0: only then"),
+        ConfigKey(
+            "checkpoint_keep", .int, default: 2, .atLeast(2),
+            doc: "complete checkpoints kept in checkpoints/ (at least 2, to fall back on)"),
         ConfigKey(
             "endpoints.batches", .string, default: "inproc://fleet-batches",
             doc: "batch channel: the learner's PULL binds here, actors PUSH to it"),

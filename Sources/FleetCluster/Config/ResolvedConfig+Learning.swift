@@ -2,10 +2,12 @@ import FleetWire
 
 extension ResolvedConfig {
     /// Keys that say where and how a run is deployed, not what it learns: its run directory, its
-    /// channels' endpoints, how long it waits for actors, how much it buffers, what it captures.
+    /// channels' endpoints, how long it waits for actors, how much it buffers, what it captures, how
+    /// often it checkpoints.
     public static let deploymentKeys: Set<String> = [
         "run_dir", "endpoints.batches", "endpoints.weights", "endpoints.control", "actor_timeout", "join_timeout",
         "stall_timeout", "ingress_byte_budget", "capture", "capture_dropped", "capture_file_bytes",
+        "checkpoint_every", "checkpoint_keep",
     ]
 
     /// The SHA-256 (hex) of every key but the ``deploymentKeys``, in schema order: configs with the

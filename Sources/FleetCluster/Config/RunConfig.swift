@@ -30,6 +30,8 @@ public struct RunConfig: Hashable, Sendable {
     public var capture: CaptureConfig
     /// CURVE keys, the actors' allow-list, and whether insecure endpoints are allowed.
     public var security: SecurityConfig
+    /// How often the learner checkpoints and how many checkpoints it keeps.
+    public var checkpoints: CheckpointConfig
     public var ppo: PPOConfig
     /// The language path's settings (read whatever the algorithm; used by grpo, dr_grpo, dapo and sft).
     public var language: LanguageConfig
@@ -58,6 +60,7 @@ public struct RunConfig: Hashable, Sendable {
             control: config.string("endpoints.control"))
         capture = CaptureConfig(config)
         security = SecurityConfig(config)
+        checkpoints = CheckpointConfig(config)
         ppo = PPOConfig(config)
         language = LanguageConfig(config)
         resolved = config

@@ -26,9 +26,13 @@ public enum PolicyFile {
     public static func write(_ weights: Weights, to url: URL, sender: String = "learner") throws {
         try FileManager.default.createDirectory(
             at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let frame = Frame(envelope: Envelope(senderID: sender, incarnation: 0, sequence: weights.version),
-                          payload: .weights(weights))
-        try AtomicFile.write(Data(frame.encoded()), to: url)
+        try AtomicFile.write(Data(encoded(weights, sender: sender)), to: url)
+    }
+
+    /// The bytes of a policy file holding `weights`.
+    public static func encoded(_ weights: Weights, sender: String = "learner") -> [UInt8] {
+        Frame(envelope: Envelope(senderID: sender, incarnation: 0, sequence: weights.version), payload: .weights(weights))
+            .encoded()
     }
 
     /// Reads the weights saved at `url`, validated as any frame off the wire.

@@ -11,8 +11,8 @@ struct BatchIngress {
     let actorIDs: Set<String>
     let maxPolicyLag: UInt64
     let limits: DecodeLimits
-    /// The last (incarnation, sequence) taken from each sender.
-    private var lastTaken: [String: (incarnation: UInt64, sequence: UInt64)] = [:]
+    /// The last (incarnation, sequence) taken from each sender (a checkpoint saves and restores it).
+    var lastTaken: [String: (incarnation: UInt64, sequence: UInt64)] = [:]
 
     init(actorIDs: Set<String>, maxPolicyLag: UInt64, limits: DecodeLimits = .default) {
         self.actorIDs = actorIDs

@@ -109,9 +109,16 @@ final class GroupTraining: LearnerAlgorithm {
         queue.takeOldest(holdingGroups: config.trainBatchSize)
     }
 
+    /// Trains on the batches' groups; a loss or gradient that is not finite in any mini-batch
+    /// undoes the whole update (``UpdateAborted``).
     func update(_ batches: [AdmittedBatch], wallSeconds: Double) throws -> [MetricScalar] {
         let groups = batches.flatMap(\.groups)
+        let before = learner.exportState()
         let statistics = learner.update(groups)
+        if statistics.nonFiniteSkipped > 0 {
+            try learner.restoreState(before)
+            throw UpdateAborted(description: "a loss or gradient was not finite in \(statistics.nonFiniteSkipped) mini-batches")
+        }
         stepsTrained += groups.reduce(0) { $0 + $1.responses.count }
         var scalars = statistics.scalars.map { MetricScalar($0.tag, $0.value) }
         scalars += [
@@ -137,6 +144,44 @@ final class GroupTraining: LearnerAlgorithm {
         summary.eval = RunSummary.Evaluation(
             accuracyStart: accuracyStart, accuracyEnd: accuracyEnd, prompts: evaluation.problems.count,
             passAtK: passAtK, k: config.passK)
+    }
+
+    func checkpoint() -> AlgorithmCheckpoint {
+        var tensors = TensorArchive(learner.exportState())
+        tensors.add("evaluation.generator", .uint64(evaluationGenerator.state))
+        let bookkeeping = LanguageBookkeeping(
+            stepsTrained: stepsTrained, generated: generated, kept: kept, droppedAllCorrect: droppedAllCorrect,
+            droppedAllWrong: droppedAllWrong, accuracyStart: accuracyStart, accuracyEnd: accuracyEnd,
+            accuracyEndUpdate: accuracyEndUpdate, passAtK: passAtK)
+        return AlgorithmCheckpoint(tensors: tensors, bookkeeping: AlgorithmBookkeeping(language: bookkeeping))
+    }
+
+    func restore(_ checkpoint: AlgorithmCheckpoint) throws {
+        guard let bookkeeping = checkpoint.bookkeeping.language else {
+            throw CheckpointRestoreError("it holds no language-run state")
+        }
+        let evaluationState: [UInt64]
+        do {
+            evaluationState = try checkpoint.tensors.uint64("evaluation.generator", count: 4)
+            guard evaluationState.contains(where: { $0 != 0 }) else {
+                throw CheckpointRestoreError("evaluation.generator is all zero")
+            }
+            try learner.restoreState(try checkpoint.tensors.grpoLearnerState())
+        } catch let error as CheckpointRestoreError {
+            throw error
+        } catch {
+            throw CheckpointRestoreError("\(subject) learner: \(error)")
+        }
+        evaluationGenerator = RandomGenerator(state: evaluationState)
+        stepsTrained = bookkeeping.stepsTrained
+        generated = bookkeeping.generated
+        kept = bookkeeping.kept
+        droppedAllCorrect = bookkeeping.droppedAllCorrect
+        droppedAllWrong = bookkeeping.droppedAllWrong
+        accuracyStart = bookkeeping.accuracyStart
+        accuracyEnd = bookkeeping.accuracyEnd
+        accuracyEndUpdate = bookkeeping.accuracyEndUpdate
+        passAtK = bookkeeping.passAtK
     }
 
     /// Held-out greedy accuracy and pass@k now.

@@ -38,6 +38,12 @@ protocol LearnerAlgorithm: AnyObject {
     func begin() throws -> [MetricScalar]
     /// Writes the algorithm's part of the summary (episodes, returns, evaluation).
     func finish(_ summary: inout RunSummary) throws
+
+    /// Everything the algorithm holds, for a checkpoint: what resuming needs to continue bit-exactly.
+    func checkpoint() -> AlgorithmCheckpoint
+    /// Continues from `checkpoint`, saved by an algorithm of the same config. Everything is
+    /// checked before anything changes; throws a description of what does not fit.
+    func restore(_ checkpoint: AlgorithmCheckpoint) throws
 }
 
 /// The algorithm of `config`, with its initial weights: PPO on an environment, or GRPO, Dr. GRPO

@@ -16,6 +16,9 @@ import Foundation
 /// was authenticated as: another envelope sender is refused as `sender_mismatch`, and the messages
 /// of a key revoked since its connection was admitted as `revoked_key`. A revocation also drops every
 /// connection (the others reconnect and authenticate again), which cuts the revoked peer off.
+/// With a run directory it checkpoints (``LearnerCheckpoints``: every `checkpoint_every` updates,
+/// before the version is published, and when the run ends or is stopped); with
+/// ``Options/resume`` it continues from the newest valid checkpoint.
 ///
 /// It belongs to the thread that created it (its sockets do).
 public final class LearnerLoop {
@@ -29,16 +32,20 @@ public final class LearnerLoop {
         public var log: (String) -> Void
         /// Asked about ten times a second; true ends the run early (Ctrl-C), with a summary.
         public var stopRequested: () -> Bool
+        /// Continue the run from the newest valid checkpoint in the run directory (`--resume`):
+        /// weights, optimizer, counters, every actor's last batch taken; versions go on from it.
+        public var resume: Bool
 
         public init(
             stallTimeout: Duration? = nil, incarnation: UInt64 = 1,
             log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
-            stopRequested: @escaping () -> Bool = { false }
+            stopRequested: @escaping () -> Bool = { false }, resume: Bool = false
         ) {
             self.stallTimeout = stallTimeout
             self.incarnation = incarnation
             self.log = log
             self.stopRequested = stopRequested
+            self.resume = resume
         }
     }
 
@@ -51,8 +58,8 @@ public final class LearnerLoop {
     public var policyParameters: [(name: String, tensor: Tensor)] { algorithm.policyParameters }
     /// Rejected batches by reason.
     public var rejected: [String: Int] { rejections.counts }
-    /// Actor starts heard (a Hello with a new incarnation).
-    public var actorsStarted: Int { roster.records.values.reduce(0) { $0 + $1.joins } }
+    /// Actor starts heard (a Hello with a new incarnation), a resumed run's earlier ones included.
+    public var actorsStarted: Int { earlier.actorsStarted + roster.records.values.reduce(0) { $0 + $1.joins } }
     /// Updates undone because a loss or gradient was not finite (their weights left untouched).
     public private(set) var updatesAborted = 0
     /// Whether the run ended early because a stop was requested.
@@ -86,6 +93,12 @@ public final class LearnerLoop {
     private var weightsFrame: [UInt8] = []
     private var sequence: UInt64 = 0
     private var start = ContinuousClock.now
+    /// Writes the checkpoints (nil without a run directory).
+    private let checkpoints: LearnerCheckpoints?
+    /// What a resumed run did before this learner; zero for a fresh one.
+    private var earlier = EarlierSessions()
+    /// The checkpoint this learner resumed from, if it did.
+    public private(set) var resumedFrom: URL?
 
     /// Builds the algorithm of `config` (PPO, or GRPO/Dr. GRPO/DAPO on a prompt task) and binds
     /// `config.endpoints` in `context`, tcp ones with CURVE (throws the ``ConfigError`` of
@@ -96,10 +109,23 @@ public final class LearnerLoop {
         options: Options = Options()
     ) throws {
         self.config = config
-        self.options = options
         self.directory = directory
         self.metrics = metrics
-        algorithm = try makeLearnerAlgorithm(config: config)
+        let algorithm = try makeLearnerAlgorithm(config: config)
+        self.algorithm = algorithm
+        let checkpoints = directory.map {
+            LearnerCheckpoints(
+                directory: $0, config: config.checkpoints, totalUpdates: algorithm.totalUpdates, log: options.log)
+        }
+        self.checkpoints = checkpoints
+        var options = options
+        var resume: LearnerCheckpoints.Resume?
+        if options.resume {
+            guard let checkpoints else { throw CheckpointError.noRunDirectory }
+            resume = try checkpoints.resume(config: config, subject: algorithm.subject)
+            options.incarnation = max(options.incarnation, resume!.checkpoint.state.learnerIncarnation + 1)
+        }
+        self.options = options
         let actorIDs = (0..<config.numActors).map { ActorLoop.id(index: $0) }
         roster = ActorRoster(ids: actorIDs, actorTimeout: config.actorTimeout, joinTimeout: config.joinTimeout)
         ingress = BatchIngress(actorIDs: Set(actorIDs), maxPolicyLag: UInt64(config.maxPolicyLag))
@@ -118,11 +144,22 @@ public final class LearnerLoop {
         controlIndex = poller.add(sockets.control)
         if config.capture.enabled {
             guard let directory else { throw CaptureError.noRunDirectory }
-            capture = try BatchCapture(config: config, subject: algorithm.subject, runDirectory: directory, start: start)
+            if let resume, let position = resume.checkpoint.state.capture {
+                let saved = resume.checkpoint.state.version
+                capture = try BatchCapture(
+                    resuming: position, updates: resume.checkpoint.state.updates,
+                    versionSkip: resume.version > saved ? saved..<resume.version : nil, config: config,
+                    subject: algorithm.subject, runDirectory: directory, start: start, log: options.log)
+            } else {
+                capture = try BatchCapture(config: config, subject: algorithm.subject, runDirectory: directory, start: start)
+            }
         } else {
             capture = nil
         }
+        if let resume { try restore(resume) }
         encodeWeights()
+        // A resume that skipped versions records it before publishing any: another restart goes on past them.
+        if let resume, resume.version != resume.checkpoint.state.version { try writeCheckpoint(final: false) }
     }
 
     /// Trains until the run's env steps are done (or a stop is requested); then shuts the actors
@@ -135,7 +172,8 @@ public final class LearnerLoop {
         capture?.start = start
         var lastAccepted = start
         let stallTimeout = options.stallTimeout ?? config.stallTimeout
-        let opening = try algorithm.begin()
+        // A resumed run began earlier: its opening scalars (a language run's accuracy_start) are in the checkpoint.
+        let opening = try resumedFrom == nil ? algorithm.begin() : []
         if let metrics, !opening.isEmpty { try metrics.log(step: 0, opening) }
         while algorithm.updates < algorithm.totalUpdates {
             if options.stopRequested() {
@@ -157,10 +195,12 @@ public final class LearnerLoop {
                 try update(with: batches)
                 lastAccepted = .now
             } else if now - lastAccepted > stallTimeout {
+                do { try writeCheckpoint(final: true) } catch { options.log("learner: \(error)") }
                 throw LearnerError.stalled(seconds: stallTimeout.seconds, iteration: algorithm.updates)
             }
         }
         shutDownActors(reason: wasInterrupted ? "interrupted" : "training finished")
+        try writeCheckpoint(final: true)
         // Batches still queued were not trained on: captured as dropped, but not refused (nor counted).
         for batch in queue.removeAll() {
             if let frame = batch.frame {
@@ -168,7 +208,7 @@ public final class LearnerLoop {
                     frame, reason: BatchRejection.unconsumed, learnerVersion: version, arrival: batch.arrival, at: .now)
             }
         }
-        let summary = try makeSummary(wallSeconds: (ContinuousClock.now - start).seconds)
+        let summary = try makeSummary(wallSeconds: wallSeconds)
         try capture?.finish(policyVersion: Int(version), weightsSHA256: summary.weightsSHA256 ?? "")
         try metrics?.close()
         if let directory {
@@ -218,6 +258,8 @@ public final class LearnerLoop {
                 routingIDs[sender] = routingID
                 reply(to: routingID, .welcome(Welcome(weightsVersion: version, learnerIncarnation: options.incarnation)))
             case .heartbeat(let heartbeat):
+                // An actor that said Hello to a learner before this one (a resumed run's) is told Shutdown too.
+                if roster.records[sender] != nil { routingIDs[sender] = routingID }
                 if roster.heartbeat(sender, weightsVersion: heartbeat.weightsVersion, at: now) { logReturn(of: sender) }
                 weightSync.acknowledged(by: sender, version: heartbeat.weightsVersion, at: now)
             case .snapshotRequest:
@@ -390,7 +432,7 @@ public final class LearnerLoop {
         let lags = batches.map { version - $0.policyVersion }
         var scalars: [MetricScalar]
         do {
-            scalars = try algorithm.update(batches, wallSeconds: (now - start).seconds)
+            scalars = try algorithm.update(batches, wallSeconds: wallSeconds)
         } catch let aborted as UpdateAborted {
             updatesAborted += 1
             options.log("learner: update \(algorithm.updates + 1) undone: \(aborted); its \(batches.count) batches dropped")
@@ -406,11 +448,13 @@ public final class LearnerLoop {
             batches.map { ($0.frame ?? [], $0.arrival) }, learnerVersion: version, update: algorithm.updates, at: now)
         version += 1
         encodeWeights()
+        // Before publishing: a version goes out only once a checkpoint bounds it (``LearnerCheckpoints``).
+        if checkpoints?.isDue(version: version) == true { try writeCheckpoint(final: false) }
         try? sockets.weights.send(weightsFrame, flags: .dontWait)
         weightSync.published(version, at: .now, to: Set(roster.ids(in: .live)))
 
         guard let metrics else { return }
-        let wallSeconds = (ContinuousClock.now - start).seconds
+        let wallSeconds = self.wallSeconds
         scalars += [
             MetricScalar(MetricTag.stepsPerSecond, Double(envSteps) / max(wallSeconds, 1e-9)),
             MetricScalar(MetricTag.policyVersion, Double(version)),
@@ -439,19 +483,18 @@ public final class LearnerLoop {
     }
 
     private func makeSummary(wallSeconds: Double) throws -> RunSummary {
-        let joined = roster.records.values.filter { $0.joins > 0 }.count
         var summary = RunSummary(
             algorithm: config.algorithm, env: algorithm.subject, seed: config.seed, envSteps: envSteps,
             wallSeconds: wallSeconds, sps: Double(envSteps) / max(wallSeconds, 1e-9), policyVersion: Int(version),
             weightsSHA256: weightsSHA256(algorithm.policyParameters).description,
-            actors: RunSummary.Actors(started: actorsStarted, restarts: actorsStarted - joined), rejected: rejected)
+            actors: RunSummary.Actors(started: actorsStarted, restarts: actorsRestarts), rejected: rejected)
         try algorithm.finish(&summary)
         return summary
     }
 
     /// The live counters `fleet status` prints.
     func status(at now: ContinuousClock.Instant) -> LearnerStatus {
-        let wallSeconds = (now - start).seconds
+        let wallSeconds = earlier.wallSeconds + (now - start).seconds
         var actors: [String: LearnerStatus.ActorStatus] = [:]
         for id in roster.ids {
             let record = roster.records[id]!
@@ -480,10 +523,66 @@ public final class LearnerLoop {
             rejected: rejected, rejectedBySender: rejections.bySender,
             weightSync: LearnerStatus.WeightSync(
                 versionsMeasured: weightSync.measured, lastSeconds: weightSync.lastSeconds,
-                meanSeconds: weightSync.meanSeconds, maxSeconds: weightSync.maxSeconds))
+                meanSeconds: weightSync.meanSeconds, maxSeconds: weightSync.maxSeconds),
+            checkpoint: checkpoints?.status(at: now))
         status.quarantined = roster.ids(in: .quarantined)
         status.updatesAborted = updatesAborted
         return status
+    }
+
+    // MARK: - Checkpoints
+
+    /// Seconds of the run so far, a resumed run's earlier sessions included.
+    private var wallSeconds: Double { earlier.wallSeconds + (ContinuousClock.now - start).seconds }
+
+    /// Restarts of actors (a Hello from an actor already heard from), a resumed run's earlier sessions included.
+    private var actorsRestarts: Int {
+        earlier.actorsRestarts + roster.records.values.reduce(0) { $0 + max(0, $1.joins - 1) }
+    }
+
+    /// The lowest incarnation an actor started now must have for its batches to count: above every
+    /// incarnation taken so far (a resumed run's actors restarted in this process need it).
+    public var nextActorIncarnation: UInt64 { (ingress.lastTaken.values.map(\.incarnation).max() ?? 0) + 1 }
+
+    /// Checkpoints the learner now (``LearnerCheckpoints/write(_:final:)``); `final`: no version
+    /// will be published after it.
+    private func writeCheckpoint(final: Bool) throws {
+        guard let checkpoints else { return }
+        let part = algorithm.checkpoint()
+        let state = LearnerCheckpointState(
+            algorithm: config.algorithm, subject: algorithm.subject, learningConfigSHA256: config.resolved.learningSHA256,
+            version: version, updates: algorithm.updates, wallSeconds: wallSeconds, learnerIncarnation: options.incarnation,
+            lastTaken: ingress.lastTaken.mapValues { .init(incarnation: $0.incarnation, sequence: $0.sequence) },
+            rejected: rejections.counts, rejectedBySender: rejections.bySender, actorsStarted: actorsStarted,
+            actorsRestarts: actorsRestarts,
+            policyLagHistogram: Dictionary(uniqueKeysWithValues: lagHistogram.map { (String($0.key), $0.value) }),
+            capture: capture?.position, bookkeeping: part.bookkeeping)
+        try checkpoints.write(
+            LearnerCheckpoint(state: state, tensors: part.tensors, policy: policyWeights(), config: config.resolved.yaml),
+            final: final)
+    }
+
+    /// Continues from `resume`: the algorithm's state, then the loop's.
+    private func restore(_ resume: LearnerCheckpoints.Resume) throws {
+        let checkpoint = resume.checkpoint, state = checkpoint.state
+        do {
+            try algorithm.restore(AlgorithmCheckpoint(tensors: checkpoint.tensors, bookkeeping: state.bookkeeping))
+        } catch {
+            throw CheckpointError.doesNotFit(path: resume.url.path, reason: "\(error)")
+        }
+        version = resume.version
+        ingress.lastTaken = state.lastTaken.mapValues { ($0.incarnation, $0.sequence) }
+        rejections.restore(counts: state.rejected, bySender: state.rejectedBySender)
+        lagHistogram = Dictionary(
+            uniqueKeysWithValues: state.policyLagHistogram.compactMap { key, count in UInt64(key).map { ($0, count) } })
+        earlier = EarlierSessions(
+            wallSeconds: state.wallSeconds, actorsStarted: state.actorsStarted, actorsRestarts: state.actorsRestarts)
+        resumedFrom = resume.url
+        options.log(
+            "learner: resumed from \(resume.url.lastPathComponent) (\(state.updates) updates, \(algorithm.stepsTrained) "
+                + "steps) in \(String(format: "%.3f", resume.loadSeconds)) s; weights version \(version)"
+                + (version > state.version ? " (versions \(state.version + 1)..<\(version) skipped: "
+                    + "the learner before may have published them)" : ""))
     }
 
     // MARK: - Helpers

@@ -72,6 +72,21 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
         }
     }
 
+    /// The newest checkpoint: its weights version, its age, how long writing it took (nil for one
+    /// a resume started from), and `checkpoint_every`.
+    public struct Checkpoint: Codable, Hashable, Sendable {
+        public var version: UInt64
+        public var ageSeconds: Double
+        public var writeSeconds: Double?
+        public var every: Int
+
+        enum CodingKeys: String, CodingKey {
+            case version, every
+            case ageSeconds = "age_seconds"
+            case writeSeconds = "write_seconds"
+        }
+    }
+
     public var algorithm: String
     public var env: String
     public var learnerIncarnation: UInt64
@@ -97,9 +112,11 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
     public var quarantined: [String] = []
     /// Updates undone because their loss or a gradient was not finite.
     public var updatesAborted = 0
+    /// The newest checkpoint; nil before the first (or without a run directory).
+    public var checkpoint: Checkpoint?
 
     enum CodingKeys: String, CodingKey {
-        case algorithm, env, iteration, iterations, sps, actors, queue, rejected, quarantined
+        case algorithm, env, iteration, iterations, sps, actors, queue, rejected, quarantined, checkpoint
         case updatesAborted = "updates_aborted"
         case learnerIncarnation = "learner_incarnation"
         case policyVersion = "policy_version"
@@ -126,7 +143,8 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
         algorithm: String, env: String, learnerIncarnation: UInt64, policyVersion: UInt64, iteration: Int,
         iterations: Int, envSteps: Int, wallSeconds: Double, sps: Double, returnMean100: Double?,
         maxPolicyLag: Int, policyLagHistogram: [String: Int], actors: [String: ActorStatus], queue: Queue,
-        rejected: [String: Int], rejectedBySender: [String: [String: Int]], weightSync: WeightSync
+        rejected: [String: Int], rejectedBySender: [String: [String: Int]], weightSync: WeightSync,
+        checkpoint: Checkpoint? = nil
     ) {
         self.algorithm = algorithm
         self.env = env
@@ -145,5 +163,6 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
         self.rejected = rejected
         self.rejectedBySender = rejectedBySender
         self.weightSync = weightSync
+        self.checkpoint = checkpoint
     }
 }

@@ -127,6 +127,26 @@ final class PPOTraining: LearnerAlgorithm {
 
     func begin() throws -> [MetricScalar] { [] }
 
+    func checkpoint() -> AlgorithmCheckpoint {
+        AlgorithmCheckpoint(
+            tensors: TensorArchive(learner.exportState()),
+            bookkeeping: AlgorithmBookkeeping(ppo: PPOBookkeeping(stepsTrained: stepsTrained, returns: returns)))
+    }
+
+    func restore(_ checkpoint: AlgorithmCheckpoint) throws {
+        guard let bookkeeping = checkpoint.bookkeeping.ppo else { throw CheckpointRestoreError("it holds no PPO state") }
+        guard bookkeeping.returns.threshold == returns.threshold, bookkeeping.stepsTrained >= 0 else {
+            throw CheckpointRestoreError("its returns are of another environment (threshold \(bookkeeping.returns.threshold as Any))")
+        }
+        do {
+            try learner.restoreState(try checkpoint.tensors.ppoLearnerState())
+        } catch {
+            throw CheckpointRestoreError("PPO learner: \(error)")
+        }
+        stepsTrained = bookkeeping.stepsTrained
+        returns = bookkeeping.returns
+    }
+
     func finish(_ summary: inout RunSummary) throws {
         summary.episodes = returns.episodes
         summary.finalReturnMean100 = returns.meanReturn

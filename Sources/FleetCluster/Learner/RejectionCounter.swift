@@ -11,6 +11,12 @@ struct RejectionCounter {
 
     init(log: @escaping (String) -> Void) { self.log = log }
 
+    /// Continues counting from `counts` and `bySender` (a resumed run's, from its checkpoint).
+    mutating func restore(counts: [String: Int], bySender: [String: [String: Int]]) {
+        self.counts = counts
+        self.bySender = bySender
+    }
+
     /// Counts `rejection` of `what` was refused (a batch, a control message).
     mutating func count(_ rejection: BatchRejection, of what: String = "a batch") {
         counts[rejection.reason, default: 0] += 1

@@ -2,6 +2,7 @@ import Foundation
 
 /// Writes a file so that readers see the old contents or the new, never a part: the bytes go to
 /// a temporary file beside it, are synced, and the temporary file is renamed over the target.
+/// The rename itself is durable once the directory is synced (``syncDirectory(_:)``).
 public enum AtomicFile {
     /// Replaces the file at `url` with `data`.
     public static func write(_ data: Data, to url: URL) throws {
@@ -30,5 +31,14 @@ public enum AtomicFile {
             unlink(temporary.path)
             throw POSIXError(failure)
         }
+    }
+
+    /// Makes the entries of `directory` (files created, renamed or removed in it) durable: fsync of
+    /// the directory itself.
+    public static func syncDirectory(_ directory: URL) throws {
+        let descriptor = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
 }

@@ -8,10 +8,12 @@ public final class ActorThread: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let outcome = _Outcome()
 
-    /// Starts actor `index` of `config` in `context`.
-    public convenience init(index: Int, config: RunConfig, context: Context, log: @escaping @Sendable (String) -> Void) {
+    /// Starts actor `index` of `config` in `context`, as incarnation `incarnation`.
+    public convenience init(
+        index: Int, config: RunConfig, context: Context, incarnation: UInt64 = 1, log: @escaping @Sendable (String) -> Void
+    ) {
         self.init(index: index, log: log) {
-            let actor = try ActorLoop(index: index, config: config, context: context, log: log)
+            let actor = try ActorLoop(index: index, config: config, context: context, incarnation: incarnation, log: log)
             try actor.run()
         }
     }

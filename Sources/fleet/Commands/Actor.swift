@@ -66,7 +66,7 @@ struct Actor: ParsableCommand {
                 incarnation: incarnation ?? UInt64(Date().timeIntervalSince1970 * 1000),
                 log: { printError("\(id): \($0)") })
             if let capture {
-                try actor.capture(into: URL(fileURLWithPath: capture, isDirectory: true), fileBytes: config.capture.fileBytes)
+                actor.capture(into: URL(fileURLWithPath: capture, isDirectory: true), fileBytes: config.capture.fileBytes)
             }
             reason = try actor.run()
         } catch {

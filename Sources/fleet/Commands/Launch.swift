@@ -10,7 +10,8 @@ struct Launch: ParsableCommand {
             endpoints in a fresh owner-only directory, prefixes their output lines ([learner], [actor-0], …), \
             restarts an actor that dies (backoff from 0.25 s doubling to 8 s, at most 5 restarts per actor), \
             and forwards Ctrl-C/SIGTERM to the learner, which shuts the actors down and writes its summary. \
-            Exits non-zero if the learner fails. summary.json's actors.started and actors.restarts count processes.
+            Exits non-zero if the learner fails. summary.json's actors.started and actors.restarts count processes. \
+            With --resume (and --run-dir) the learner continues the run from its newest valid checkpoint.
             """)
 
     @Argument(help: "The run's config file.") var config: String
@@ -19,6 +20,7 @@ struct Launch: ParsableCommand {
     @OptionGroup var capture: CaptureOption
     @Flag(help: "Each actor also captures what it sends, into the run's captures/ (fleet actor --capture).")
     var captureActors = false
+    @OptionGroup var resume: ResumeOption
 
     func run() throws {
         var options = options
@@ -32,14 +34,20 @@ struct Launch: ParsableCommand {
             options.overrides.append("num_actors=\(actors)")
         }
         let resolved = try options.resolveConfig(file: config)
+        if resume.resume && resolved.runDirectory == nil {
+            printError("fleet launch: --resume needs the run directory to continue: --run-dir PATH (or run_dir in the config)")
+            throw ExitCode.validationFailure
+        }
         let runDir = RunDirectory.path(for: resolved)
+        // A resumed run's summary counts the actors of its earlier sessions too (those that ended with a summary).
+        let earlierActors = resume.resume ? Self.actorsInSummary(of: runDir) : RunSummary.Actors()
         let socketDirectory = try Self.makePrivateDirectory()
         defer { try? FileManager.default.removeItem(atPath: socketDirectory) }
 
         let shared =
             [config] + options.configOverrides.flatMap { ["--set", $0] } + ["--set", "num_actors=\(resolved.numActors)"]
         let learnerArguments =
-            ["learner"] + shared + ["--run-dir", runDir]
+            ["learner"] + shared + ["--run-dir", runDir] + (resume.resume ? ["--resume"] : [])
             + ["batches", "weights", "control"].flatMap { ["--set", "endpoints.\($0)=ipc://\(socketDirectory)/\($0)"] }
         // Written straight away (print's buffer would hold it back in a pipe): scripts wait for it.
         FileHandle.standardOutput.write(
@@ -58,10 +66,12 @@ struct Launch: ParsableCommand {
         let outcome = try supervisor.run()
 
         let summaryFile = URL(fileURLWithPath: runDir).appendingPathComponent("summary.json")
+        let actors = RunSummary.Actors(
+            started: earlierActors.started + outcome.actors.started, restarts: earlierActors.restarts + outcome.actors.restarts)
         if FileManager.default.fileExists(atPath: summaryFile.path) {
-            try RunSummary.recordActors(outcome.actors, inSummaryAt: summaryFile)
+            try RunSummary.recordActors(actors, inSummaryAt: summaryFile)
         }
-        let counts = "actors started \(outcome.actors.started), restarts \(outcome.actors.restarts)"
+        let counts = "actors started \(actors.started), restarts \(actors.restarts)"
         if outcome.learnerSucceeded {
             print("fleet launch: learner finished; \(counts); run directory: \(runDir)")
         } else if stop.isRaised {
@@ -71,6 +81,14 @@ struct Launch: ParsableCommand {
             printError("fleet launch: the learner died (\(outcome.learnerEnding)); actors stopped; \(counts)")
             throw ExitCode(outcome.learnerExitCode == 0 ? 1 : outcome.learnerExitCode)
         }
+    }
+
+    /// The actor counts of the summary an earlier session left in `runDir`, if it left one.
+    static func actorsInSummary(of runDir: String) -> RunSummary.Actors {
+        let file = URL(fileURLWithPath: runDir).appendingPathComponent("summary.json")
+        guard let data = try? Data(contentsOf: file), let summary = try? JSONDecoder().decode(RunSummary.self, from: data)
+        else { return RunSummary.Actors() }
+        return summary.actors
     }
 
     /// This executable, for the children.

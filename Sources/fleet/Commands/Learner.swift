@@ -18,11 +18,14 @@ struct Learner: ParsableCommand {
             change and on SIGHUP; a key taken out is refused from then on and its connection is cut. \
             ipc:// sockets must be in an owner-only directory. insecure: true allows either without, \
             with a warning.
+            With --resume it continues the run in --run-dir from its newest valid checkpoint; running \
+            actors reconnect by themselves.
             """)
 
     @Argument(help: "The run's config file.") var config: String
     @OptionGroup var options: RunOptions
     @OptionGroup var capture: CaptureOption
+    @OptionGroup var resume: ResumeOption
 
     func run() throws {
         let config = try options.with(capture).resolveConfig(file: config)
@@ -38,12 +41,14 @@ struct Learner: ParsableCommand {
             printError("fleet learner: \(error)")
             throw ExitCode.validationFailure
         }
-        let run = try LearnerRun(command: "learner", config: config)
+        let run = try LearnerRun(command: "learner", config: config, resume: resume.resume)
         let context = try Context()
         defer { context.shutdown() }
-        let learner = try LearnerLoop(
-            config: config, context: context, directory: run.directory, metrics: run.metrics,
-            options: LearnerLoop.Options(stopRequested: run.stopRequested))
+        let learner = try run.start {
+            try LearnerLoop(
+                config: config, context: context, directory: run.directory, metrics: run.metrics,
+                options: LearnerLoop.Options(stopRequested: run.stopRequested, resume: resume.resume))
+        }
         let hangup = learner.allowList.map(ReloadOnHangup.init)
         defer { withExtendedLifetime(hangup) {} }
         try run.finish { (try learner.run(), learner.wasInterrupted) }

@@ -60,7 +60,8 @@ struct Replay: ParsableCommand {
         let metrics = try MetricsLogger(directory: directory, progress: nil)
         let outcome: CaptureReplay.Outcome
         do {
-            outcome = try CaptureReplay(config: config, directory: directory, metrics: metrics).run(reader)
+            outcome = try CaptureReplay(config: config, directory: directory, metrics: metrics)
+                .run(reader, versionSkips: selection.manifest?.versionSkips ?? [])
         } catch let error as CaptureError {
             printError("fleet replay: \(error)")
             throw ExitCode.failure

@@ -10,12 +10,16 @@ struct Train: ParsableCommand {
     @Argument(help: "The run's config file.") var config: String
     @OptionGroup var options: RunOptions
     @OptionGroup var capture: CaptureOption
+    @OptionGroup var resume: ResumeOption
 
     func run() throws {
-        let run = try LearnerRun(command: "train", config: try options.with(capture).resolveConfig(file: config))
-        let training = try InProcessTraining(
-            config: run.config, context: try Context(), directory: run.directory, metrics: run.metrics,
-            stopRequested: run.stopRequested)
+        let run = try LearnerRun(
+            command: "train", config: try options.with(capture).resolveConfig(file: config), resume: resume.resume)
+        let training = try run.start {
+            try InProcessTraining(
+                config: run.config, context: try Context(), directory: run.directory, metrics: run.metrics,
+                stopRequested: run.stopRequested, resume: resume.resume)
+        }
         try run.finish { (try training.run(), training.learner.wasInterrupted) }
     }
 }

@@ -1,0 +1,139 @@
+import FleetTransport
+import FleetWire
+import Foundation
+import XCTest
+
+@testable import FleetCluster
+
+/// Bit-exact resume (RELIABILITY test 16): with one fixed sequence of batches (a live run's
+/// capture), 2N updates straight end with the same weights as N updates, a checkpoint written to
+/// disk and read back into a new learner, and N more. PPO (with and without the normalizers) and
+/// GRPO (with a reference policy and warm-up) alike; the summaries agree too.
+final class CheckpointResumeTests: XCTestCase {
+    /// A live in-process run of `config` with capture; returns its summary and its consumed batches,
+    /// update by update.
+    private func capturedRun(_ config: RunConfig) throws -> (RunSummary, [[CaptureEntry]]) {
+        let directory = try RunDirectory(creating: try makeTemporaryDirectory(self).appendingPathComponent("live").path)
+        let summary = try InProcessTraining(config: config, context: try Context(), directory: directory, stallTimeout: .seconds(60))
+            .run()
+        return (summary, try consumedUpdates(in: directory.capturesDirectory))
+    }
+
+    /// Trains `algorithm` on one captured update's batches, admitted by the algorithm as the learner admits them.
+    private func train(_ algorithm: any LearnerAlgorithm, on entries: [CaptureEntry]) throws {
+        let batches = try entries.map { entry -> AdmittedBatch in
+            let frame = try Frame(decoding: entry.frame)
+            let content = try algorithm.admit(frame, sender: frame.envelope.senderID).get()
+            var policyVersion: UInt64 = 0
+            if case .trajectoryBatch(let batch) = frame.payload { policyVersion = batch.policyVersion }
+            if case .groupBatch(let batch) = frame.payload { policyVersion = batch.policyVersion }
+            return AdmittedBatch(
+                sender: frame.envelope.senderID, policyVersion: policyVersion, content: content,
+                frameBytes: entry.frame.count, arrival: .now)
+        }
+        _ = try algorithm.update(batches, wallSeconds: entries[0].eventSeconds)
+    }
+
+    /// Writes `algorithm`'s checkpoint into a fresh run directory's checkpoints/ and reads it back
+    /// into a new algorithm of `config`.
+    private func roundTrip(_ algorithm: any LearnerAlgorithm, config: RunConfig) throws -> any LearnerAlgorithm {
+        let directory = try RunDirectory(creating: try makeTemporaryDirectory(self).appendingPathComponent("split").path)
+        let checkpoints = LearnerCheckpoints(
+            directory: directory, config: config.checkpoints, totalUpdates: algorithm.totalUpdates, log: { _ in })
+        let part = algorithm.checkpoint()
+        let state = LearnerCheckpointState(
+            algorithm: config.algorithm, subject: algorithm.subject, learningConfigSHA256: config.resolved.learningSHA256,
+            version: UInt64(algorithm.updates), updates: algorithm.updates, wallSeconds: 1, learnerIncarnation: 1,
+            lastTaken: [:], rejected: [:], rejectedBySender: [:], actorsStarted: 1, actorsRestarts: 0,
+            policyLagHistogram: [:], capture: nil, bookkeeping: part.bookkeeping)
+        try checkpoints.write(
+            LearnerCheckpoint(state: state, tensors: part.tensors, policy: nil, config: config.resolved.yaml), final: true)
+
+        let resumed = try makeLearnerAlgorithm(config: config)
+        let resume = try checkpoints.resume(config: config, subject: resumed.subject)
+        XCTAssertEqual(resume.version, UInt64(algorithm.updates))
+        try resumed.restore(AlgorithmCheckpoint(tensors: resume.checkpoint.tensors, bookkeeping: resume.checkpoint.state.bookkeeping))
+        XCTAssertTrue(resumed.checkpoint() == algorithm.checkpoint(), "the state read back is the state written")
+        return resumed
+    }
+
+    /// 2N straight and N + checkpoint + N: the final weights (and summaries) of both, and the live run's.
+    private func assertResumeIsBitExact(_ config: RunConfig, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (live, updates) = try capturedRun(config)
+        XCTAssertEqual(updates.count, config.isLanguage ? config.language.totalTrainingSteps : config.learnerIterations)
+        let half = updates.count / 2
+
+        let straight = try makeLearnerAlgorithm(config: config)
+        _ = try straight.begin()
+        for update in updates { try train(straight, on: update) }
+        let straightSHA = weightsSHA256(straight.policyParameters).description
+        XCTAssertEqual(straightSHA, live.weightsSHA256, "the straight replay is the live run", file: file, line: line)
+
+        let first = try makeLearnerAlgorithm(config: config)
+        _ = try first.begin()
+        for update in updates[..<half] { try train(first, on: update) }
+        let second = try roundTrip(first, config: config)
+        for update in updates[half...] { try train(second, on: update) }
+        XCTAssertEqual(
+            weightsSHA256(second.policyParameters).description, straightSHA, "2N straight == N, checkpoint, resume, N",
+            file: file, line: line)
+        XCTAssertTrue(second.checkpoint() == straight.checkpoint(), "optimizer, counters and generators too", file: file, line: line)
+
+        var a = RunSummary(algorithm: config.algorithm, env: straight.subject, seed: config.seed)
+        var b = a
+        try straight.finish(&a)
+        try second.finish(&b)
+        XCTAssertEqual(a, b, file: file, line: line)
+        XCTAssertEqual(second.stepsTrained, straight.stepsTrained)
+    }
+
+    func testPPOResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig(["num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "capture=true"]))
+    }
+
+    func testPPOWithObservationAndRewardNormalizationResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig([
+                "num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "capture=true", "normalize_observations=true",
+                "normalize_rewards=true", "update_epochs=2",
+            ]))
+    }
+
+    func testGRPOWithAReferencePolicyResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig([
+                "algorithm=grpo", "task=addition-1", "model.width=16", "model.layers=1", "model.heads=2", "rollout_n=4",
+                "prompts_per_batch=2", "train_batch_size=2", "ppo_mini_batch_size=1", "ppo_epochs=2", "total_training_steps=6",
+                "eval_prompts=4", "eval_every=2", "kl_loss_coef=0.04", "lr_warmup_steps=3", "learning_rate=1e-3",
+                "num_actors=2", "max_policy_lag=1", "capture=true",
+            ]))
+    }
+
+    func testDAPOResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig([
+                "algorithm=dapo", "task=addition-1", "model.width=16", "model.layers=1", "model.heads=2", "rollout_n=4",
+                "prompts_per_batch=2", "train_batch_size=2", "ppo_mini_batch_size=1", "total_training_steps=4",
+                "eval_prompts=4", "eval_every=2", "format_bonus=0.5", "filter_groups=false", "learning_rate=1e-3",
+                "num_actors=1", "max_policy_lag=0", "capture=true",
+            ]))
+    }
+}
+
+/// The consumed entries of the capture in `captures`, grouped by update (learner version), in order.
+func consumedUpdates(in captures: URL) throws -> [[CaptureEntry]] {
+    let selection = try CaptureSelection([captures.path], kinds: [.consumed])
+    let reader = CaptureReader(files: selection.files, mode: .strict)
+    var updates: [[CaptureEntry]] = []
+    var version: UInt64?
+    while let located = try reader.next() {
+        guard located.entry.kind == .consumed else { continue }
+        if located.entry.learnerVersion != version {
+            updates.append([])
+            version = located.entry.learnerVersion
+        }
+        updates[updates.count - 1].append(located.entry)
+    }
+    return updates
+}

@@ -1,0 +1,179 @@
+import FleetTransport
+import FleetWire
+import Foundation
+import XCTest
+
+@testable import FleetCluster
+
+/// The learner loop's checkpoints and resume, in one process: a stopped run goes on where it
+/// stopped and its summary covers the whole run; batches already taken stay taken; a capture is
+/// cut back to the checkpoint and still replays to the live weights; versions skip past what a
+/// dead learner may have published; a resume with another config or without a checkpoint fails clearly.
+final class LoopResumeTests: XCTestCase {
+    /// A learner (its version) read by a stop condition.
+    private final class LearnerRef: @unchecked Sendable {
+        weak var learner: LearnerLoop?
+        var version: UInt64 { learner?.version ?? 0 }
+    }
+
+    private func runDirectory() throws -> RunDirectory {
+        try RunDirectory(creating: try makeTemporaryDirectory(self).appendingPathComponent("run").path)
+    }
+
+    /// Runs `config` in `directory` until the learner reaches `stopAt` (nil: the end); returns the
+    /// training, after its run, and its summary.
+    @discardableResult
+    private func run(
+        _ config: RunConfig, in directory: RunDirectory, stopAt: UInt64? = nil, resume: Bool = false,
+        log: LogLines = LogLines(), context: Context? = nil, before: (InProcessTraining) throws -> Void = { _ in }
+    ) throws -> (InProcessTraining, RunSummary) {
+        let ref = LearnerRef()
+        let training = try InProcessTraining(
+            config: config, context: try context ?? Context(), directory: directory, metrics: try MetricsLogger(directory: directory),
+            stallTimeout: .seconds(30), log: log.append, stopRequested: { stopAt.map { ref.version >= $0 } ?? false },
+            resume: resume)
+        ref.learner = training.learner
+        try before(training)
+        return (training, try training.run())
+    }
+
+    private func checkpointNames(_ directory: RunDirectory) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory.checkpointsDirectory.path)
+            .filter { $0.hasPrefix("version-") }.sorted()
+    }
+
+    func testAStoppedRunGoesOnWhereItStoppedAndItsSummaryCoversTheWholeRun() throws {
+        let config = try loopTestConfig(["num_actors=2", "max_policy_lag=0", "total_timesteps=4096", "checkpoint_every=3"])
+        let directory = try runDirectory()
+        let (first, stopped) = try run(config, in: directory, stopAt: 4)
+        XCTAssertTrue(first.learner.wasInterrupted)
+        XCTAssertEqual(stopped.policyVersion, 4)
+        XCTAssertEqual(try checkpointNames(directory), ["version-000003", "version-000004"], "periodic 3, and 4 at the stop")
+
+        let log = LogLines()
+        let (second, summary) = try run(config, in: directory, resume: true, log: log)
+        XCTAssertEqual(second.learner.resumedFrom?.lastPathComponent, "version-000004")
+        XCTAssertTrue(log.lines.contains { $0.hasPrefix("learner: resumed from version-000004 (4 updates, 2048 steps)") }, "\(log.lines)")
+        XCTAssertEqual(summary.envSteps, 4096)
+        XCTAssertEqual(summary.policyVersion, 8, "a checkpoint written at a stop is resumed at its own version")
+        XCTAssertEqual(summary.actors, RunSummary.Actors(started: 4, restarts: 0), "two actors in each session")
+        XCTAssertGreaterThan(summary.wallSeconds, stopped.wallSeconds)
+        XCTAssertGreaterThanOrEqual(summary.episodes, stopped.episodes)
+        XCTAssertEqual(try metricsLines(directory).map { $0["step"] as? Int }, (1...8).map { $0 * 512 })
+        XCTAssertEqual(try checkpointNames(directory), ["version-000007", "version-000008"], "periodic 7, and 8 at the end")
+
+        let status = second.learner.status(at: .now)
+        XCTAssertEqual(status.checkpoint?.version, 8)
+        XCTAssertEqual(status.checkpoint?.every, 3)
+        XCTAssertLessThan(status.checkpoint?.ageSeconds ?? .infinity, 60)
+        let json = try status.json()
+        XCTAssertTrue(json.contains("\"checkpoint\":{\"age_seconds\":"), json)
+    }
+
+    func testBatchesTakenBeforeTheCheckpointAreReplaysAfterTheResume() throws {
+        let config = try loopTestConfig(["max_policy_lag=0", "total_timesteps=2048"])
+        let directory = try runDirectory()
+        try run(config, in: directory, stopAt: 2)
+        let state = try LearnerCheckpoint(
+            files: try CheckpointStore(directory: directory.checkpointsDirectory, keep: 2).loadNewest { $0 }.loaded.files
+        ).state
+        let taken = try XCTUnwrap(state.lastTaken["actor-0"])
+        XCTAssertEqual(taken.incarnation, 1)
+
+        let context = try Context()
+        let (second, summary) = try run(config, in: directory, resume: true, context: context) { training in
+            XCTAssertEqual(training.learner.nextActorIncarnation, 2, "the actors of the resumed run start as incarnation 2")
+            let replayer = try Socket(context, .push, linger: .zero)
+            try replayer.connect(config.endpoints.batches)
+            // The batch taken last, and an older one, sent again.
+            for sequence in [taken.sequence, taken.sequence - 1] {
+                try replayer.send(
+                    cartPoleBatchFrame(sender: "actor-0", sequence: sequence, policyVersion: 2, steps: 128, envs: 4))
+            }
+        }
+        XCTAssertEqual(summary.rejected, [BatchRejection.replayed: 2])
+        XCTAssertEqual(summary.policyVersion, 4)
+        XCTAssertEqual(second.learner.rejected, [BatchRejection.replayed: 2])
+    }
+
+    func testAResumeAfterATornCheckpointCutsTheCaptureBackSkipsVersionsAndStillReplaysToTheLiveWeights() throws {
+        let config = try loopTestConfig([
+            "num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "checkpoint_every=2", "capture=true",
+            "capture_dropped=true",
+        ])
+        let directory = try runDirectory()
+        try run(config, in: directory, stopAt: 5)
+        // As if the learner had died writing the checkpoint of version 5: the newest complete one is 4.
+        let torn = directory.checkpointsDirectory.appendingPathComponent("version-000005")
+        try FileManager.default.removeItem(at: torn.appendingPathComponent("manifest.json"))
+        XCTAssertEqual(try consumedUpdates(in: directory.capturesDirectory).count, 5)
+
+        let log = LogLines()
+        let (second, summary) = try run(config, in: directory, resume: true, log: log)
+        XCTAssertEqual(second.learner.resumedFrom?.lastPathComponent, "version-000004")
+        XCTAssertTrue(
+            log.lines.contains("learner: passed over checkpoint version-000005: no manifest.json (a write that did not finish)"),
+            "\(log.lines)")
+        // Version 5 may have been published by the learner that wrote checkpoint 4: the resume goes on at 6.
+        XCTAssertTrue(log.lines.contains { $0.contains("weights version 6 (versions 5..<6 skipped") }, "\(log.lines)")
+        XCTAssertEqual(summary.policyVersion, 10, "8 updates, versions 5 skipped once")
+        XCTAssertEqual(summary.envSteps, 4096)
+
+        // The capture holds the updates the final weights come from: 4 before the checkpoint, 4 after.
+        let updates = try consumedUpdates(in: directory.capturesDirectory)
+        XCTAssertEqual(updates.map { $0[0].learnerVersion }, [0, 1, 2, 3, 6, 7, 8, 9])
+        var seen = Set<String>()
+        for entry in updates.joined() {
+            let envelope = try Frame(decoding: entry.frame).envelope
+            XCTAssertTrue(
+                seen.insert("\(envelope.senderID)/\(envelope.incarnation)/\(envelope.sequence)").inserted,
+                "a batch trained twice: \(envelope)")
+        }
+        XCTAssertEqual(
+            try CaptureInspection(CaptureSelection([directory.capturesDirectory.path], kinds: [.consumed])).consumedTwice, 0)
+        let manifest = try CaptureManifest.read(directory: directory.capturesDirectory)
+        XCTAssertEqual(manifest.versionSkips, [.init(from: 4, to: 6)])
+        XCTAssertEqual(manifest.weightsSHA256, summary.weightsSHA256)
+        let selection = try CaptureSelection([directory.capturesDirectory.path], kinds: [.consumed])
+        let replay = try CaptureReplay(config: config)
+            .run(CaptureReader(files: selection.files, mode: .strict), versionSkips: manifest.versionSkips ?? [])
+        XCTAssertEqual(replay.gaps, [])
+        XCTAssertEqual(replay.updates, 8)
+        XCTAssertEqual(replay.summary.weightsSHA256, summary.weightsSHA256, "the resumed capture replays to the live weights")
+    }
+
+    func testAResumeWithAnotherLearningConfigNamesTheKeysThatDiffer() throws {
+        let config = try loopTestConfig(["total_timesteps=1024"])
+        let directory = try runDirectory()
+        try run(config, in: directory)
+        var other = try loopTestConfig(["total_timesteps=1024", "learning_rate=0.001", "checkpoint_every=7"])
+        other.endpoints = config.endpoints
+        XCTAssertThrowsError(try run(other, in: directory, resume: true)) { error in
+            guard case CheckpointError.configMismatch(_, let keys) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(keys, ["learning_rate (0.00025, now 0.001)"], "checkpoint_every may change; learning_rate may not")
+            XCTAssertTrue("\(error)".contains("resume with the run's own config"), "\(error)")
+        }
+    }
+
+    func testAResumeWithoutACheckpointIsAClearError() throws {
+        let config = try loopTestConfig(["total_timesteps=1024"])
+        XCTAssertThrowsError(try run(config, in: try runDirectory(), resume: true)) { error in
+            XCTAssertTrue("\(error)".contains("no valid checkpoint to resume from"), "\(error)")
+            XCTAssertTrue("\(error)".contains("(none written yet)"), "\(error)")
+        }
+        XCTAssertThrowsError(
+            try LearnerLoop(config: config, context: try Context(), options: LearnerLoop.Options(resume: true))
+        ) { error in
+            XCTAssertEqual(error as? CheckpointError, .noRunDirectory)
+        }
+    }
+
+    func testCheckpointKeepBelowTwoIsAConfigErrorNamingTheKey() {
+        XCTAssertThrowsError(try loopTestConfig(["checkpoint_keep=1"])) { error in
+            XCTAssertTrue("\(error)".contains("'checkpoint_keep' must be at least 2, got"), "\(error)")
+        }
+        XCTAssertThrowsError(try loopTestConfig(["checkpoint_every=-1"])) { error in
+            XCTAssertTrue("\(error)".contains("'checkpoint_every' must be at least 0"), "\(error)")
+        }
+    }
+}

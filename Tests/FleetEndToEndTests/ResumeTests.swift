@@ -1,0 +1,112 @@
+import Foundation
+import FleetProcessTesting
+import XCTest
+
+/// `--resume` as a user runs it: `fleet train` and `fleet launch` stopped with Ctrl-C go on to the
+/// end with `--resume`, `fleet status` shows the newest checkpoint, and a resume without a run
+/// directory or a checkpoint says so.
+final class ResumeTests: XCTestCase {
+    private var config: String { TrainTests.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path }
+
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fleet-resume-tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    private func summary(_ runDir: URL) throws -> [String: Any] {
+        let data = try Data(contentsOf: runDir.appendingPathComponent("summary.json"))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    private func metricsLines(_ runDir: URL) -> Int {
+        ((try? String(contentsOf: runDir.appendingPathComponent("metrics.jsonl"), encoding: .utf8)) ?? "")
+            .split(separator: "\n").count
+    }
+
+    /// Small updates (4 envs x 32 steps, one epoch): `updates` of them.
+    private func settings(updates: Int, _ extra: [String] = []) -> [String] {
+        (["total_timesteps=\(128 * updates)", "num_steps=32", "update_epochs=1"] + extra).flatMap { ["--set", $0] }
+    }
+
+    func testTrainStoppedWithCtrlCGoesOnToTheEndWithResume() throws {
+        let runDir = try temporaryDirectory().appendingPathComponent("run")
+        let arguments = ["train", config, "--run-dir", runDir.path] + settings(updates: 200, ["checkpoint_every=50"])
+        let first = Process()
+        first.executableURL = FleetProcess.executable
+        first.arguments = arguments
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        let deadline = Date().addingTimeInterval(30)
+        while metricsLines(runDir) < 3 && Date() < deadline && first.isRunning { usleep(20_000) }
+        first.interrupt()
+        first.waitUntilExit()
+        XCTAssertEqual(first.terminationStatus, 130)
+        let stopped = try XCTUnwrap(try summary(runDir)["policy_version"] as? Int)
+        XCTAssertLessThan(stopped, 200)
+
+        let resumed = try FleetProcess.run(arguments + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("learner: resumed from version-"), resumed.stderr)
+        let run = try summary(runDir)
+        XCTAssertEqual(run["env_steps"] as? Int, 128 * 200)
+        XCTAssertEqual(run["policy_version"] as? Int, 200, "a checkpoint written at Ctrl-C is resumed at its own version")
+        XCTAssertEqual(run["actors"] as? [String: Int], ["started": 2, "restarts": 0])
+        XCTAssertEqual(metricsLines(runDir), 200, "metrics.jsonl goes on where it stopped")
+        let checkpoints = try FileManager.default.contentsOfDirectory(
+            atPath: runDir.appendingPathComponent("checkpoints").path)
+        let kept = checkpoints.filter { $0.hasPrefix("version-") }.sorted()
+        XCTAssertEqual(kept.count, 2, "checkpoint_keep 2: \(kept)")
+        XCTAssertEqual(kept.last, "version-000200", "the last written when the run ended")
+        XCTAssertTrue(checkpoints.contains("policy-final.fleet"))
+    }
+
+    func testLaunchShowsItsCheckpointInStatusAndGoesOnWithResume() throws {
+        let extra = settings(updates: 300, ["checkpoint_every=5"])
+        let cluster = try LaunchedCluster(config: config, actors: 2, arguments: extra, test: self)
+        let document = try XCTUnwrap(
+            try cluster.waitForStatus(seconds: 30) { (($0["checkpoint"] as? [String: Any])?["version"] as? Int ?? 0) >= 5 },
+            cluster.launch.stderr)
+        let checkpoint = try XCTUnwrap(document["checkpoint"] as? [String: Any])
+        XCTAssertEqual(checkpoint["every"] as? Int, 5)
+        XCTAssertLessThan(try XCTUnwrap(checkpoint["age_seconds"] as? Double), 30)
+        XCTAssertGreaterThan(try XCTUnwrap(checkpoint["write_seconds"] as? Double), 0)
+        cluster.launch.process.interrupt()
+        XCTAssertEqual(cluster.launch.wait(seconds: 20), 130, cluster.launch.stderr)
+        XCTAssertEqual(try summary(cluster.runDirectory)["actors"] as? [String: Int], ["started": 2, "restarts": 0])
+
+        let resumed = try FleetProcess.run(
+            ["launch", config, "--actors", "2", "--run-dir", cluster.runDirectory.path, "--resume"] + extra)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("[learner] learner: resumed from version-"), resumed.stderr)
+        let run = try summary(cluster.runDirectory)
+        XCTAssertEqual(run["env_steps"] as? Int, 128 * 300)
+        XCTAssertEqual(run["actors"] as? [String: Int], ["started": 4, "restarts": 0], "both sessions' actors")
+    }
+
+    func testResumeWithoutARunDirectoryOrACheckpointSaysSo() throws {
+        let noDirectory = try FleetProcess.run(["train", config, "--resume"])
+        XCTAssertEqual(noDirectory.status, 64)
+        XCTAssertTrue(noDirectory.stderr.contains("--resume needs the run directory to continue"), noDirectory.stderr)
+
+        let directory = try temporaryDirectory()
+        let missing = directory.appendingPathComponent("missing").path
+        let nothing = try FleetProcess.run(["train", config, "--resume", "--run-dir", missing])
+        XCTAssertEqual(nothing.status, 1)
+        XCTAssertTrue(nothing.stderr.contains("nothing to resume: run directory \(missing) does not exist"), nothing.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: missing))
+
+        let empty = directory.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: false)
+        let none = try FleetProcess.run(["train", config, "--resume", "--run-dir", empty.path])
+        XCTAssertEqual(none.status, 1)
+        XCTAssertTrue(none.stderr.contains("no valid checkpoint to resume from"), none.stderr)
+
+        let launch = try FleetProcess.run(["launch", config, "--resume"])
+        XCTAssertEqual(launch.status, 64)
+        XCTAssertTrue(launch.stderr.contains("--resume needs the run directory"), launch.stderr)
+    }
+}
