@@ -63,6 +63,8 @@ public final class ActorLoop {
     private let log: (String) -> Void
     /// Where sent batches are captured, when asked (``capture(into:fileBytes:)``).
     private var sentCapture: CaptureFileSeries?
+    /// The capture directory, until the first captured batch has made it.
+    private var sentCaptureDirectory: URL?
     private let started = ContinuousClock.now
 
     /// The actor id of actor `index`.
@@ -104,8 +106,12 @@ public final class ActorLoop {
     /// Captures every batch this actor sends into `directory`, in files
     /// `actor-<index>-i<incarnation>-sent-NNNNN.fleetrec` (a restart writes new ones), rotated
     /// past `fileBytes`. Call before ``run()``.
+    ///
+    /// The directory is made with the first batch sent, not now: `fleet launch --capture-actors`
+    /// puts it in the run directory, which the learner creates and refuses when it is not empty.
+    /// A batch goes only after weights came from the learner, so after it made its run directory.
     public func capture(into directory: URL, fileBytes: Int) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        sentCaptureDirectory = directory
         sentCapture = CaptureFileSeries(
             directory: directory, prefix: "\(actorID)-i\(incarnation)-sent", kind: .sent, runID: actorID,
             maxFileBytes: fileBytes)
@@ -277,6 +283,10 @@ public final class ActorLoop {
     /// Captures a sent batch's frame, when asked.
     private func captureSent(_ bytes: [UInt8]) throws {
         guard let sentCapture else { return }
+        if let directory = sentCaptureDirectory {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            sentCaptureDirectory = nil
+        }
         let seconds = (ContinuousClock.now - started).seconds
         try sentCapture.append(
             CaptureEntry(
