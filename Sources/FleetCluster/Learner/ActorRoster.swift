@@ -50,7 +50,11 @@ struct ActorRoster {
         -> Bool
     {
         guard var record = records[id] else { return false }
-        if record.joins == 0 || incarnation != record.incarnation { record.joins += 1 }
+        if record.joins == 0 || incarnation != record.incarnation {
+            record.joins += 1
+            // A new process holds no weights until it reports some: not its predecessor's.
+            record.weightsVersion = nil
+        }
         record.incarnation = incarnation
         record.host = host
         record.pid = pid
