@@ -169,7 +169,7 @@ final class InvalidBatchFaultTests: XCTestCase {
                 + "\(FrameFaults.reasons(expected.filter { $0.key != BatchRejection.nonFiniteUpdate })); "
                 + "the 3e38-reward batch was taken, its update's loss overflowed and was undone "
                 + "(non_finite_update \(expected[BatchRejection.nonFiniteUpdate]!): it and actor-1's batch of that update; "
-                + "updates aborted 1, weights untouched); run finished at v\(summary.policyVersion ?? 0); "
+                + "updates aborted 1, no version published for it); run finished at v\(summary.policyVersion ?? 0); "
                 + "the \(seen.count) published weights versions seen all decoded finite; final parameters finite; "
                 + "the undone update stalled the run \(String(format: "%.1f", stall)) s (actors learn their batches were "
                 + "dropped only by a snapshot after a full wait)\(stale > 0 ? ", and \(stale) real batch went stale" : ""). "
