@@ -79,4 +79,16 @@ final class LoopIngressTests: XCTestCase {
             BatchRejection.actionOutOfRange)
         XCTAssertEqual(reason(door.admit([0x0A, 0xFF, 0xFF], learnerVersion: 8)), WireError.Reason.malformed.rawValue)
     }
+
+    func testGarbageOnAnAuthenticatedConnectionIsCountedAgainstItsActor() {
+        var ingress = BatchIngress(actorIDs: ["actor-0"], maxPolicyLag: 1)
+        guard case .failure(let rejection) = ingress.admit([0x0A, 0xFF, 0xFF], authenticatedAs: "actor-0", learnerVersion: 0)
+        else { return XCTFail("garbage admitted") }
+        XCTAssertEqual(rejection.sender, "actor-0")
+        XCTAssertTrue(rejection.isMisbehaviour)
+        guard case .failure(let anonymous) = ingress.admit([0x0A, 0xFF, 0xFF], learnerVersion: 0) else {
+            return XCTFail("garbage admitted")
+        }
+        XCTAssertNil(anonymous.sender)
+    }
 }

@@ -38,7 +38,9 @@ struct BatchIngress {
         do {
             frame = try Frame(decoding: bytes, limits: limits)
         } catch {
-            return .failure(BatchRejection(error.reason.rawValue, error.description))
+            // On an authenticated connection the sender is known even when the frame is garbage:
+            // counted against it, toward quarantine.
+            return .failure(BatchRejection(error.reason.rawValue, sender: authenticatedAs, error.description))
         }
         let sender = frame.envelope.senderID
         if let authenticatedAs, sender != authenticatedAs {
