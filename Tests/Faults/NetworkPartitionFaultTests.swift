@@ -13,6 +13,8 @@ import XCTest
 ///   `losses` + 1) and train on with actor-1; a shorter one is ridden out without a loss; after the
 ///   heal actor-0 is live again, its batches are trained on again, and it is no more than
 ///   `max_policy_lag` + 1 versions behind;
+/// - the other actor loses no batch: while the learner waits for the cut-off one, it must not take
+///   the wait for a sign that its own batches were lost (and send more than its pacing allows);
 /// - every batch is accounted for (``NetFault/Ledger``): each batch the actors sent (their
 ///   `--capture`) is trained, rejected with a reason, unconsumed at the stop, or in flight at the
 ///   stop; none is unexplained;
@@ -108,6 +110,10 @@ final class NetworkPartitionFaultTests: XCTestCase {
                 XCTAssertEqual(result.lossesAdded, 0, "a \(cut) s cut, shorter than actor_timeout: no loss")
             }
             XCTAssertNotNil(result.flowing, "a \(cut) s cut: actor-0's batches trained on again after the heal")
+            // actor-1 waits with the cut-off actor-0 until it is lost, but none of its batches are wasted.
+            XCTAssertEqual(
+                result.rejected.filter { $0.key.hasPrefix("actor-1 ") }, [:],
+                "a \(cut) s cut of actor-0 cost actor-1 batches")
             XCTAssertLessThanOrEqual(
                 result.rssPeak - result.rssBefore, 32 << 20,
                 "learner RSS \(NetFault.mib(result.rssBefore)) before a \(cut) s cut, \(NetFault.mib(result.rssPeak)) at its peak")
