@@ -18,7 +18,7 @@ import XCTest
 /// consumption, so pacing is not what stops it); nothing is dropped silently (``NetFault/Ledger``
 /// balances: every sent batch trained, rejected by reason, unconsumed or in flight at the stop); the
 /// learner's admitted queue stays within its byte budget plus one batch per actor; and every
-/// process's resident memory stays under its budget (learner 128 MiB, actor 96 MiB: about 2.5x
+/// process's resident memory stays under its budget (learner 128 MiB, actor 96 MiB: about 3x
 /// what a debug build of each takes) and does not grow from the first third of the run to the last
 /// (by at most 8 MiB).
 ///
