@@ -56,8 +56,9 @@ public final class ActorLoop {
     /// ``ChannelLimits/joinSnapshotRetry``, doubling to ``ChannelLimits/snapshotRetry`` while the
     /// weights channel is unproven, then that.
     private var snapshotRetry = ChannelLimits.joinSnapshotRetry
-    /// Whether the latest snapshot request followed a full ``ChannelLimits/snapshotRetry`` wait.
-    private var askedAfterFullWait = false
+    /// The version held when the latest snapshot request followed a full ``ChannelLimits/snapshotRetry``
+    /// wait (nil: it did not). Only a reply at that very version says the learner has not moved since.
+    private var askedAfterFullWaitAt: UInt64?
     /// The weights version the latest heartbeat reported.
     private var reportedVersion: UInt64?
     private let log: (String) -> Void
@@ -172,7 +173,7 @@ public final class ActorLoop {
             try serviceChannels(timeout: min(ChannelLimits.heartbeatInterval, snapshotRetry))
             if heldVersion == waitingFor, ContinuousClock.now - start >= snapshotRetry {
                 // Only a full wait means a batch may be lost; sooner asks just fetch missed versions.
-                askedAfterFullWait = snapshotRetry >= ChannelLimits.snapshotRetry
+                askedAfterFullWaitAt = snapshotRetry >= ChannelLimits.snapshotRetry ? heldVersion : nil
                 try sendControl(.snapshotRequest(SnapshotRequest(haveVersion: heldVersion ?? 0)))
                 if !weightsChannelWorks { snapshotRetry = min(snapshotRetry * 2, ChannelLimits.snapshotRetry) }
                 return
@@ -228,9 +229,11 @@ public final class ActorLoop {
         }
         switch frame.payload {
         case .weights(let weights):
-            if isSnapshot, askedAfterFullWait, let heldVersion, weights.version == heldVersion {
+            // A version that came on the weights channel after the request does not count: the learner
+            // moved (and consumed a batch of this actor) since.
+            if isSnapshot, let asked = askedAfterFullWaitAt, weights.version == asked, heldVersion == asked {
                 batchesWaiting = 0
-                askedAfterFullWait = false
+                askedAfterFullWaitAt = nil
             }
             apply(weights)
         case .welcome(let welcome): newestHeardVersion = max(newestHeardVersion, welcome.weightsVersion)

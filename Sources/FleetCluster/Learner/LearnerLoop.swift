@@ -262,8 +262,12 @@ public final class LearnerLoop {
                 if roster.records[sender] != nil { routingIDs[sender] = routingID }
                 if roster.heartbeat(sender, weightsVersion: heartbeat.weightsVersion, at: now) { logReturn(of: sender) }
                 weightSync.acknowledged(by: sender, version: heartbeat.weightsVersion, at: now)
-            case .snapshotRequest:
+            case .snapshotRequest(let request):
                 if roster.heard(sender, at: now) { logReturn(of: sender) }
+                // An actor that asks at the current version after a long wait takes a reply at it to
+                // mean its batches were lost. While some of them wait here (the update waits for
+                // another actor), say nothing: it asks again, and the update's weights come.
+                if version > 0, request.haveVersion == version, queue.count(from: sender) > 0 { continue }
                 try? sockets.control.send(multipart: [routingID, weightsFrame], flags: .dontWait)
             case .stats:
                 if roster.heard(sender, at: now) { logReturn(of: sender) }
