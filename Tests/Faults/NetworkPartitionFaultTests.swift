@@ -49,7 +49,7 @@ final class NetworkPartitionFaultTests: XCTestCase {
     }
 
     private func partitionRun(cuts: [Double], recoveryTimeout: Double) throws {
-        let network = try NetFault.Hosts.make(count: 3, test: self)
+        let network = try TestHosts.make(count: 3, test: self)
         let learnerHost = network.hosts[0], actorHosts = Array(network.hosts.dropFirst())
         let directory = try NetFault.makeDirectory("fleet-f6", test: self)
         let runDirectory = directory.appendingPathComponent("run")
@@ -146,7 +146,7 @@ final class NetworkPartitionFaultTests: XCTestCase {
 
     /// Cuts actor host `actor` off for `seconds`, heals it, and waits for its recovery.
     private func partition(
-        actor index: Int, for seconds: Double, network: NetFault.Hosts, learner: ChildProcess,
+        actor index: Int, for seconds: Double, network: TestHosts, learner: ChildProcess,
         status: NetFault.StatusProbe, sampler: NetFault.Sampler, recoveryTimeout: Double
     ) throws -> CutResult {
         let id = "actor-\(index)"

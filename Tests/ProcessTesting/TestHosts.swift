@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
 
-/// Hosts for a test, made of Linux network namespaces on one private subnet, removed when the test ends.
+/// Hosts for a test, made of Linux network namespaces on one private subnet, removed when the test
+/// ends; ``setLink(ofHost:up:)`` cuts a host off and back.
 ///
 /// Host 0 holds a bridge (`br0`) with the subnet's `.1` address; every other host is joined to the
 /// bridge by a veth pair (`vethN` on the bridge, `eth0` in host N) and has the address `.N+1`. Each
@@ -9,25 +10,25 @@ import XCTest
 /// The names (`fleet-hN-XXXXXX`) and the subnet (`10.A.B.0/24`, A in 200...249) are chosen at random.
 ///
 /// Needs `ip` (iproute2) and root; ``make(count:test:)`` throws `XCTSkip` saying so when either is missing.
-final class TestHosts {
-    struct Host {
+public final class TestHosts {
+    public struct Host {
         /// The namespace's name (`ip netns exec NAME …`).
-        let name: String
+        public let name: String
         /// Its IPv4 address on the subnet.
-        let address: String
+        public let address: String
     }
 
-    let hosts: [Host]
+    public let hosts: [Host]
 
     private init(hosts: [Host]) { self.hosts = hosts }
 
     /// `ip` (iproute2), if installed.
-    static let ip: String? = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first {
+    public static let ip: String? = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first {
         FileManager.default.isExecutableFile(atPath: $0)
     }
 
     /// Makes `count` hosts (at least 2); `test` removes them (and with them their links) in its teardown.
-    static func make(count: Int, test: XCTestCase) throws -> TestHosts {
+    public static func make(count: Int, test: XCTestCase) throws -> TestHosts {
         precondition(count >= 2 && count < 250)
         guard let ip else { throw XCTSkip("multi-host tests need `ip` (Debian package iproute2)") }
         let suffix = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(6)).lowercased()
@@ -66,16 +67,24 @@ final class TestHosts {
     }
 
     /// The command that runs a program in `host`: `ip netns exec NAME`, which execs it in place.
-    func launcher(_ host: Host) -> [String] { [Self.ip!, "netns", "exec", host.name] }
+    public func launcher(_ host: Host) -> [String] { [Self.ip!, "netns", "exec", host.name] }
+
+    /// Cuts (`up: false`) or restores the cable of host `index` (1 or more): its veth on the bridge,
+    /// `vethINDEX` in host 0, goes down or up. Packets to and from the host are dropped while it is
+    /// down (its own `eth0` loses carrier; its address and routes stay, as with a pulled cable).
+    public func setLink(ofHost index: Int, up: Bool) throws {
+        precondition(index >= 1 && index < hosts.count)
+        try Self.check(Self.ip!, ["-n", hosts[0].name, "link", "set", "veth\(index)", up ? "up" : "down"])
+    }
 
     /// The inode of `host`'s network namespace, as `/proc/PID/ns/net` names it (`net:[INODE]`).
-    func namespaceInode(_ host: Host) throws -> UInt64 {
+    public func namespaceInode(_ host: Host) throws -> UInt64 {
         let attributes = try FileManager.default.attributesOfItem(atPath: "/run/netns/\(host.name)")
         return try XCTUnwrap((attributes[.systemFileNumber] as? NSNumber)?.uint64Value)
     }
 
     /// The processes now in any of the network namespaces `names`.
-    static func processes(inNamespaces names: [String]) -> [Int32] {
+    public static func processes(inNamespaces names: [String]) -> [Int32] {
         let inodes = Set(names.compactMap { name in
             (try? FileManager.default.attributesOfItem(atPath: "/run/netns/\(name)"))
                 .flatMap { ($0[.systemFileNumber] as? NSNumber)?.uint64Value }
@@ -87,7 +96,7 @@ final class TestHosts {
     }
 
     /// SIGKILLs every process in the network namespaces `names`, until none is left (bounded).
-    static func killProcesses(inNamespaces names: [String]) {
+    public static func killProcesses(inNamespaces names: [String]) {
         let deadline = Date().addingTimeInterval(5)
         while case let pids = processes(inNamespaces: names), !pids.isEmpty, Date() < deadline {
             for pid in pids { kill(pid, SIGKILL) }
@@ -96,7 +105,7 @@ final class TestHosts {
     }
 
     /// The inode of the network namespace process `pid` is in, or nil if it is gone.
-    static func namespaceInode(ofProcess pid: Int32) -> UInt64? {
+    public static func namespaceInode(ofProcess pid: Int32) -> UInt64? {
         guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net"),
             link.hasPrefix("net:["), link.hasSuffix("]")
         else { return nil }
@@ -105,7 +114,7 @@ final class TestHosts {
 
     /// The remote IPv4 addresses of the established TCP connections to `ports` in the network
     /// namespace of process `pid` (read from its `/proc/PID/net/tcp`, no process started).
-    static func peers(ofProcess pid: Int32, localPorts ports: Set<UInt16>) -> Set<String> {
+    public static func peers(ofProcess pid: Int32, localPorts ports: Set<UInt16>) -> Set<String> {
         guard let table = try? String(contentsOfFile: "/proc/\(pid)/net/tcp", encoding: .utf8) else { return [] }
         var peers: Set<String> = []
         for line in table.split(separator: "\n").dropFirst() {
@@ -136,7 +145,7 @@ final class TestHosts {
         init(_ description: String) { self.description = description }
     }
 
-    private static func check(_ ip: String, _ arguments: [String]) throws {
+    static func check(_ ip: String, _ arguments: [String]) throws {
         let result = try run(ip, arguments)
         guard result.status == 0 else {
             throw Failure("ip \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
