@@ -3,7 +3,7 @@ import XCTest
 
 final class CLITests: XCTestCase {
     static let subcommands = [
-        "train", "launch", "learner", "actor", "replay", "inspect", "status", "eval", "sft",
+        "train", "launch", "learner", "actor", "replay", "inspect", "status", "eval", "sft", "plot",
         "keygen", "bench",
     ]
 
