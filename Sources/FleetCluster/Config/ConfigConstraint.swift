@@ -14,6 +14,8 @@ public enum ConfigConstraint: Hashable, Sendable {
     case nonEmptyPositive
     /// A number greater than or equal to this bound.
     case atLeast(Int)
+    /// A TCP port: an integer in [0, 65535] (0: any free port).
+    case port
 
     /// What the constraint expects, as an error message says it: "in [0, 1]".
     public var expectation: String {
@@ -25,6 +27,7 @@ public enum ConfigConstraint: Hashable, Sendable {
         case .oneOf(let names): "one of " + names.joined(separator: ", ")
         case .nonEmptyPositive: "a non-empty list of numbers greater than 0"
         case .atLeast(let bound): "at least \(bound)"
+        case .port: "a port in [0, 65535]"
         }
     }
 
@@ -38,6 +41,7 @@ public enum ConfigConstraint: Hashable, Sendable {
         case (.nonNegative, .double(let x)): return x >= 0
         case (.atLeast(let bound), .int(let x)): return x >= bound
         case (.atLeast(let bound), .double(let x)): return x >= Double(bound)
+        case (.port, .int(let x)): return (0...65535).contains(x)
         case (.unitInterval, .double(let x)): return x >= 0 && x <= 1
         case (.unitInterval, .int(let x)): return x >= 0 && x <= 1
         case (.oneOf(let names), .string(let name)): return names.contains(name)

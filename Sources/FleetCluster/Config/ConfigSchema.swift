@@ -127,6 +127,13 @@ public enum ConfigSchema {
             "quarantine_after", .int, default: 100, .positive,
             doc: "bad batches (malformed, invalid, foreign, replayed) after which an actor is quarantined: "
                 + "nothing it sends is taken for the rest of the run"),
+        // Monitoring
+        ConfigKey(
+            "metrics_port", .optional(.int), default: nil, .port,
+            doc: "the learner serves Prometheus metrics on http://metrics_address:PORT/metrics; 0: any free port; null: off"),
+        ConfigKey(
+            "metrics_address", .string, default: "127.0.0.1",
+            doc: "the IPv4 address the metrics endpoint binds (0.0.0.0: every interface)"),
         // Capture
         ConfigKey(
             "capture", .bool, default: false,

@@ -7,7 +7,7 @@ extension ResolvedConfig {
     public static let deploymentKeys: Set<String> = [
         "run_dir", "endpoints.batches", "endpoints.weights", "endpoints.control", "actor_timeout", "join_timeout",
         "stall_timeout", "ingress_byte_budget", "capture", "capture_dropped", "capture_file_bytes",
-        "checkpoint_every", "checkpoint_keep",
+        "checkpoint_every", "checkpoint_keep", "metrics_port", "metrics_address",
     ]
 
     /// The SHA-256 (hex) of every key but the ``deploymentKeys``, in schema order: configs with the

@@ -24,6 +24,10 @@ public struct RunConfig: Hashable, Sendable {
     public var ingressByteBudget: Int
     /// Bad batches after which an actor is quarantined for the rest of the run.
     public var quarantineAfter: Int
+    /// The port the learner serves Prometheus metrics on (0: any free port); nil: no metrics endpoint.
+    public var metricsPort: Int?
+    /// The IPv4 address the metrics endpoint binds.
+    public var metricsAddress: String
     /// Where the learner binds its three channels and actors connect.
     public var endpoints: ChannelEndpoints
     /// What the learner captures of the batches it consumes and drops.
@@ -55,6 +59,8 @@ public struct RunConfig: Hashable, Sendable {
         stallTimeout = .seconds(min(config.double("stall_timeout"), 1e9))
         ingressByteBudget = config.int("ingress_byte_budget")
         quarantineAfter = config.int("quarantine_after")
+        metricsPort = config.optionalInt("metrics_port")
+        metricsAddress = config.string("metrics_address")
         endpoints = ChannelEndpoints(
             batches: config.string("endpoints.batches"), weights: config.string("endpoints.weights"),
             control: config.string("endpoints.control"))

@@ -69,6 +69,9 @@ public final class LearnerLoop {
     /// The actors admitted on the tcp endpoints, when they use CURVE. It rereads its file when the
     /// file changes; ``ActorAllowList/requestReload()`` makes it reread at once (SIGHUP).
     public let allowList: ActorAllowList?
+    /// The port the Prometheus endpoint (`metrics_port`) listens on, the one chosen for port 0;
+    /// nil without one.
+    public var boundMetricsPort: Int? { metricsServer?.boundPort }
 
     private let options: Options
     private let algorithm: any LearnerAlgorithm
@@ -97,6 +100,10 @@ public final class LearnerLoop {
     private let checkpoints: LearnerCheckpoints?
     /// What a resumed run did before this learner; zero for a fresh one.
     private var earlier = EarlierSessions()
+    /// Serves ``LearnerStatus/prometheusText()`` on `metrics_port`; nil without one.
+    private let metricsServer: MetricsServer?
+    /// When the counters were last handed to ``metricsServer``.
+    private var metricsPublished = ContinuousClock.now
     /// The checkpoint this learner resumed from, if it did.
     public private(set) var resumedFrom: URL?
 
@@ -140,6 +147,13 @@ public final class LearnerLoop {
             options.log(
                 "learner: CURVE on \(tcp); \(allowList.entries.count) actors on the allow-list \(allowList.path)")
         }
+        if let port = config.metricsPort {
+            let server = try MetricsServer(address: config.metricsAddress, port: port)
+            metricsServer = server
+            options.log("learner: Prometheus metrics on http://\(config.metricsAddress):\(server.boundPort)/metrics")
+        } else {
+            metricsServer = nil
+        }
         batchesIndex = poller.add(sockets.batches)
         controlIndex = poller.add(sockets.control)
         if config.capture.enabled {
@@ -160,6 +174,16 @@ public final class LearnerLoop {
         encodeWeights()
         // A resume that skipped versions records it before publishing any: another restart goes on past them.
         if let resume, resume.version != resume.checkpoint.state.version { try writeCheckpoint(final: false) }
+        publishMetrics(at: .now)
+    }
+
+    deinit { metricsServer?.stop() }
+
+    /// Hands the counters to the metrics endpoint, if there is one.
+    private func publishMetrics(at now: ContinuousClock.Instant) {
+        guard let metricsServer else { return }
+        metricsServer.update(status(at: now).prometheusText())
+        metricsPublished = now
     }
 
     /// Trains until the run's env steps are done (or a stop is requested); then shuts the actors
@@ -191,6 +215,8 @@ public final class LearnerLoop {
                     "learner: \(id) is lost: nothing heard for \(config.actorTimeout); updates go on without it")
             }
             try dropStaleBatches()
+            // Actors joining, lost, rejections: the endpoint sees them within a quarter second.
+            if metricsServer != nil, now - metricsPublished >= .milliseconds(250) { publishMetrics(at: now) }
             if let batches = algorithm.takeUpdateBatches(from: &queue, awaited: roster.awaited(at: now)) {
                 try update(with: batches)
                 lastAccepted = .now
@@ -216,6 +242,7 @@ public final class LearnerLoop {
                 policyWeights(), to: directory.checkpointsDirectory.appendingPathComponent(PolicyFile.finalName))
         }
         try directory?.writeSummary(summary)
+        publishMetrics(at: .now)
         return summary
     }
 
@@ -465,6 +492,7 @@ public final class LearnerLoop {
         if checkpoints?.isDue(version: version) == true { try writeCheckpoint(final: false) }
         try? sockets.weights.send(weightsFrame, flags: .dontWait)
         weightSync.published(version, at: .now, to: Set(roster.ids(in: .live)))
+        publishMetrics(at: .now)
 
         guard let metrics else { return }
         let wallSeconds = self.wallSeconds
