@@ -114,4 +114,12 @@ final class LaunchTests: XCTestCase {
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(launch.stderr.contains("the learner died"), launch.stderr)
     }
+
+    /// `--actors` that the config's rules refuse is named as `--actors`, not as the override it travels as.
+    func testActorsThatDoNotDivideTheEnvironmentsAreRefusedByName() throws {
+        let result = try FleetProcess.run(["launch", config, "--actors", "3"])
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("fleet launch: --actors 3: 'num_actors' must divide num_envs = 4"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("--set"), result.stderr)
+    }
 }

@@ -33,7 +33,18 @@ struct Launch: ParsableCommand {
             // As an override, so the config's rules (num_actors divides num_envs) apply to it.
             options.overrides.append("num_actors=\(actors)")
         }
-        let resolved = try options.resolveConfig(file: config)
+        let resolved: RunConfig
+        do {
+            resolved = try RunConfig(file: config, overrides: options.configOverrides)
+        } catch let error as ConfigError {
+            // `--actors N` travels as the last `num_actors` override: an error about it names `--actors`.
+            if let actors, error.key == "num_actors", error.source == "--set num_actors=\(actors)" {
+                printError("fleet launch: --actors \(actors): \(error.message)")
+            } else {
+                printError("fleet: \(error)")
+            }
+            throw ExitCode.validationFailure
+        }
         if resume.resume && resolved.runDirectory == nil {
             printError("fleet launch: --resume needs the run directory to continue: --run-dir PATH (or run_dir in the config)")
             throw ExitCode.validationFailure
