@@ -7,13 +7,7 @@ import XCTest
 final class CaptureInspectTests: XCTestCase {
     private var config: String { TrainTests.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path }
 
-    private func temporaryDirectory() -> URL {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fleet-inspect-tests-\(UUID().uuidString)", isDirectory: true)
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        return directory
-    }
+    private func temporaryDirectory() throws -> URL { try makeTestDirectory("fleet-inspect") }
 
     private func object(_ json: String) throws -> [String: Any] {
         try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
@@ -21,7 +15,7 @@ final class CaptureInspectTests: XCTestCase {
 
     /// Two PPO actors, one batch each per update: the capture holds two consumed records per update.
     func testInspectingALaunchedCaptureCountsTwoBatchesPerUpdate() throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
         let runDir = directory.appendingPathComponent("live")
         let launch = try ChildProcess(
             ["launch", config, "--capture", "--run-dir", runDir.path, "--actors", "2", "--set", "total_timesteps=4096",

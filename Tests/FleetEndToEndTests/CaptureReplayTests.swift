@@ -8,17 +8,8 @@ import XCTest
 final class CaptureReplayTests: XCTestCase {
     private var config: String { TrainTests.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path }
 
-    private func json(_ url: URL) throws -> [String: Any] {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-    }
 
-    private func temporaryDirectory() -> URL {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fleet-capture-tests-\(UUID().uuidString)", isDirectory: true)
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        return directory
-    }
+    private func temporaryDirectory() throws -> URL { try makeTestDirectory("fleet-capture") }
 
     /// Launches `arguments` with capture into `runDir`, then replays its capture twice; returns the live hash.
     @discardableResult
@@ -27,9 +18,9 @@ final class CaptureReplayTests: XCTestCase {
             ["launch", config, "--capture", "--run-dir", runDir.path] + arguments, outputDirectory: directory,
             name: "launch", test: self)
         XCTAssertEqual(launch.wait(seconds: 120), 0, launch.stderr)
-        let live = try XCTUnwrap(try json(runDir.appendingPathComponent("summary.json"))["weights_sha256"] as? String)
+        let live = try XCTUnwrap(try readJSONObject(runDir.appendingPathComponent("summary.json"))["weights_sha256"] as? String)
         let captures = runDir.appendingPathComponent("captures")
-        let manifest = try json(captures.appendingPathComponent("manifest.json"))
+        let manifest = try readJSONObject(captures.appendingPathComponent("manifest.json"))
         XCTAssertEqual(manifest["weights_sha256"] as? String, live)
         XCTAssertEqual(manifest["complete"] as? Bool, true)
 
@@ -38,7 +29,7 @@ final class CaptureReplayTests: XCTestCase {
             let replay = try FleetProcess.run(["replay", captures.path, "--run-dir", replayDir.path])
             XCTAssertEqual(replay.status, 0, replay.stdout + replay.stderr)
             XCTAssertTrue(replay.stdout.contains("matches the live run's weights_sha256"), replay.stdout)
-            let replayed = try json(replayDir.appendingPathComponent("summary.json"))
+            let replayed = try readJSONObject(replayDir.appendingPathComponent("summary.json"))
             XCTAssertEqual(replayed["weights_sha256"] as? String, live, "replay \(trial)")
             print("capture replay \(trial): \(replay.stdout.split(separator: "\n").first ?? "")")
         }
@@ -46,12 +37,12 @@ final class CaptureReplayTests: XCTestCase {
     }
 
     func testACapturedCartPoleClusterReplaysToTheLiveWeightsTwice() throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
         let runDir = directory.appendingPathComponent("live")
         try launchAndReplayTwice(
             ["--actors", "2", "--capture-actors", "--set", "total_timesteps=8192", "--set", "capture_dropped=true"],
             runDir: runDir, in: directory)
-        let summary = try json(runDir.appendingPathComponent("summary.json"))
+        let summary = try readJSONObject(runDir.appendingPathComponent("summary.json"))
         XCTAssertEqual(summary["policy_version"] as? Int, 16)
         // Each actor captured what it sent, beside the learner's capture.
         let names = try FileManager.default.contentsOfDirectory(atPath: runDir.appendingPathComponent("captures").path)
@@ -60,7 +51,7 @@ final class CaptureReplayTests: XCTestCase {
     }
 
     func testACapturedGRPOClusterReplaysToTheLiveWeightsTwice() throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
         let tiny = [
             "algorithm=grpo", "task=addition-1", "model.width=32", "model.layers=1", "model.heads=4", "rollout_n=4",
             "prompts_per_batch=4", "train_batch_size=8", "ppo_mini_batch_size=8", "eval_prompts=10", "eval_every=2",
@@ -73,7 +64,7 @@ final class CaptureReplayTests: XCTestCase {
     /// Another seed, a corrupt record (lenient: skipped and reported), the same in strict mode:
     /// each replay fails (exit 1) and says why.
     func testWhatAReplayCannotReproduceItSays() throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
         let runDir = directory.appendingPathComponent("live")
         let launch = try ChildProcess(
             ["launch", config, "--capture", "--run-dir", runDir.path, "--set", "total_timesteps=4096"],
@@ -113,7 +104,7 @@ final class CaptureReplayTests: XCTestCase {
     /// `fleet replay --into`: the capture's batches, sent by actors of their original ids, drive a
     /// fresh learner through its run; it refuses none of them.
     func testReplayIntoALiveLearnerDrivesItsRun() throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
         let liveDir = directory.appendingPathComponent("live")
         let launch = try ChildProcess(
             ["launch", config, "--capture", "--actors", "2", "--run-dir", liveDir.path, "--set", "total_timesteps=8192"],
@@ -133,7 +124,7 @@ final class CaptureReplayTests: XCTestCase {
             ["replay", liveDir.appendingPathComponent("captures").path, "--into", "ipc://\(sockets.path)"])
         XCTAssertEqual(replay.status, 0, replay.stdout + replay.stderr)
         XCTAssertEqual(learner.wait(seconds: 30), 0, learner.stderr)
-        let target = try json(targetDir.appendingPathComponent("summary.json"))
+        let target = try readJSONObject(targetDir.appendingPathComponent("summary.json"))
         XCTAssertEqual(target["policy_version"] as? Int, 8)
         XCTAssertEqual(target["rejected"] as? [String: Int], [:])
         XCTAssertEqual(target["actors"] as? [String: Int], ["started": 2, "restarts": 0])

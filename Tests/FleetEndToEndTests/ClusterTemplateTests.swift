@@ -11,12 +11,7 @@ final class ClusterTemplateTests: XCTestCase {
     private static let cluster = TrainTests.packageRoot.appendingPathComponent("cluster")
     private static let sbatch = cluster.appendingPathComponent("slurm/fleet-cluster.sbatch")
 
-    private func temporaryDirectory() throws -> URL {
-        let url = URL(fileURLWithPath: "/tmp/fleet-tpl-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func temporaryDirectory() throws -> URL { try makeTestDirectory("fleet-tpl") }
 
     // MARK: - Slurm
 

@@ -14,10 +14,6 @@ final class LanguageRunTests: XCTestCase {
 
     private var config: String { TrainTests.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path }
 
-    private func summary(_ runDir: URL) throws -> [String: Any] {
-        let data = try Data(contentsOf: runDir.appendingPathComponent("summary.json"))
-        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
-    }
 
     func testSFTThenGRPOAndDAPOWithActorProcesses() throws {
         let directory = FileManager.default.temporaryDirectory
@@ -37,7 +33,7 @@ final class LanguageRunTests: XCTestCase {
                     + settings(["algorithm=\(algorithm)", "total_training_steps=4", "init_checkpoint=\(policy)"]),
                 outputDirectory: directory, name: "launch-\(algorithm)", test: self)
             XCTAssertEqual(launch.wait(seconds: 60), 0, launch.stderr)
-            let run = try summary(runDir)
+            let run = try runSummary(runDir)
             XCTAssertEqual(run["algorithm"] as? String, algorithm)
             XCTAssertEqual(run["env"] as? String, "addition-1")
             XCTAssertEqual(run["policy_version"] as? Int, 4)
@@ -47,7 +43,7 @@ final class LanguageRunTests: XCTestCase {
             let eval = try XCTUnwrap(run["eval"] as? [String: Any])
             XCTAssertEqual(eval["prompts"] as? Int, 10)
             // The run starts from the SFT policy: its starting accuracy is the SFT run's final one.
-            let sftEval = try XCTUnwrap(try summary(sftDir)["eval"] as? [String: Any])
+            let sftEval = try XCTUnwrap(try runSummary(sftDir)["eval"] as? [String: Any])
             XCTAssertEqual(eval["accuracy_start"] as? Double, sftEval["accuracy_end"] as? Double)
             let metrics = try String(contentsOf: runDir.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
             for tag in ["actor/pg_loss", "actor/pg_clipfrac", "actor/ppo_kl", "actor/entropy", "critic/score/mean",

@@ -6,18 +6,8 @@ import XCTest
 final class LaunchTests: XCTestCase {
     private var config: String { TrainTests.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path }
 
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fleet-launch-tests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func temporaryDirectory() throws -> URL { try makeTestDirectory("fleet-launch") }
 
-    private func summary(_ runDir: URL) throws -> [String: Any] {
-        let data = try Data(contentsOf: runDir.appendingPathComponent("summary.json"))
-        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
-    }
 
     private func children(of parent: Int32, running word: String) -> [Int32] {
         LaunchedCluster.children(of: parent, running: word)
@@ -41,7 +31,7 @@ final class LaunchTests: XCTestCase {
         XCTAssertEqual(launch.wait(seconds: 30), 0, launch.stderr)
         XCTAssertTrue(launch.stdout.contains("[learner] CartPole-v1 ppo seed 1: 4096 steps"), launch.stdout)
         XCTAssertTrue(launch.stderr.contains("[actor-1] "), launch.stderr)
-        let actors = try XCTUnwrap(try summary(runDir)["actors"] as? [String: Int])
+        let actors = try XCTUnwrap(try runSummary(runDir)["actors"] as? [String: Int])
         XCTAssertEqual(actors, ["started": 2, "restarts": 0])
     }
 
@@ -58,7 +48,7 @@ final class LaunchTests: XCTestCase {
         kill(victim, SIGKILL)
         XCTAssertEqual(launch.wait(seconds: 30), 0, launch.stderr)
         XCTAssertTrue(launch.stderr.contains("died (signal 9); restarting"), launch.stderr)
-        let summary = try summary(runDir)
+        let summary = try runSummary(runDir)
         XCTAssertEqual(summary["env_steps"] as? Int, 20480)
         XCTAssertEqual(summary["actors"] as? [String: Int], ["started": 3, "restarts": 1])
     }
@@ -76,7 +66,7 @@ final class LaunchTests: XCTestCase {
         launch.process.interrupt()
         XCTAssertEqual(launch.wait(seconds: 15), 130, launch.stderr)
         for child in everyChild { XCTAssertNotEqual(kill(child, 0), 0, "child \(child) is still running") }
-        let steps = try XCTUnwrap(try summary(runDir)["env_steps"] as? Int)
+        let steps = try XCTUnwrap(try runSummary(runDir)["env_steps"] as? Int)
         XCTAssertGreaterThan(steps, 0)
         XCTAssertLessThan(steps, 50_000_000)
     }

@@ -8,13 +8,7 @@ final class LearnerActorTests: XCTestCase {
 
     /// A fresh short directory (ipc socket paths must stay short), owner-only as the learner
     /// requires of its ipc sockets' directory, removed when the test ends.
-    private func temporaryDirectory() throws -> URL {
-        let url = URL(fileURLWithPath: "/tmp/fleet-la-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        try FileManager.default.createDirectory(
-            at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func temporaryDirectory() throws -> URL { try makeTestDirectory("fleet-la") }
 
     private func ipcSettings(_ directory: URL, actors: Int) -> [String] {
         ["--set", "total_timesteps=4096", "--set", "num_actors=\(actors)"]

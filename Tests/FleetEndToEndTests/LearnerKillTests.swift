@@ -14,13 +14,7 @@ final class LearnerKillTests: XCTestCase {
     private var config: String { TrainTests.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path }
 
     /// A fresh short owner-only directory (ipc socket paths must stay short), removed when the test ends.
-    private func temporaryDirectory() throws -> URL {
-        let url = URL(fileURLWithPath: "/tmp/fleet-kill-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        try FileManager.default.createDirectory(
-            at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func temporaryDirectory() throws -> URL { try makeTestDirectory("fleet-kill") }
 
     /// The policy versions of the lines of `metrics.jsonl` (one per update, in the order written).
     private func loggedVersions(_ runDir: URL) -> [Int] {

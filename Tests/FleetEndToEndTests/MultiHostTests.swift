@@ -14,12 +14,7 @@ final class MultiHostTests: XCTestCase {
     /// The config's ports: batches, weights, control.
     private let ports: Set<UInt16> = [5555, 5556, 5557]
 
-    private func temporaryDirectory() throws -> URL {
-        let url = URL(fileURLWithPath: "/tmp/fleet-mh-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func temporaryDirectory() throws -> URL { try makeTestDirectory("fleet-mh") }
 
     func testLearnerAndActorsOnThreeHostsTrainOverTCP() throws {
         let network = try TestHosts.make(count: 3, test: self)

@@ -8,18 +8,8 @@ import XCTest
 final class ResumeTests: XCTestCase {
     private var config: String { TrainTests.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path }
 
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fleet-resume-tests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func temporaryDirectory() throws -> URL { try makeTestDirectory("fleet-resume") }
 
-    private func summary(_ runDir: URL) throws -> [String: Any] {
-        let data = try Data(contentsOf: runDir.appendingPathComponent("summary.json"))
-        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
-    }
 
     private func metricsLines(_ runDir: URL) -> Int {
         ((try? String(contentsOf: runDir.appendingPathComponent("metrics.jsonl"), encoding: .utf8)) ?? "")
@@ -45,13 +35,13 @@ final class ResumeTests: XCTestCase {
         first.interrupt()
         first.waitUntilExit()
         XCTAssertEqual(first.terminationStatus, 130)
-        let stopped = try XCTUnwrap(try summary(runDir)["policy_version"] as? Int)
+        let stopped = try XCTUnwrap(try runSummary(runDir)["policy_version"] as? Int)
         XCTAssertLessThan(stopped, 200)
 
         let resumed = try FleetProcess.run(arguments + ["--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stderr.contains("learner: resumed from version-"), resumed.stderr)
-        let run = try summary(runDir)
+        let run = try runSummary(runDir)
         XCTAssertEqual(run["env_steps"] as? Int, 128 * 200)
         XCTAssertEqual(run["policy_version"] as? Int, 200, "a checkpoint written at Ctrl-C is resumed at its own version")
         XCTAssertEqual(run["actors"] as? [String: Int], ["started": 2, "restarts": 0])
@@ -76,13 +66,13 @@ final class ResumeTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(checkpoint["write_seconds"] as? Double), 0)
         cluster.launch.process.interrupt()
         XCTAssertEqual(cluster.launch.wait(seconds: 20), 130, cluster.launch.stderr)
-        XCTAssertEqual(try summary(cluster.runDirectory)["actors"] as? [String: Int], ["started": 2, "restarts": 0])
+        XCTAssertEqual(try runSummary(cluster.runDirectory)["actors"] as? [String: Int], ["started": 2, "restarts": 0])
 
         let resumed = try FleetProcess.run(
             ["launch", config, "--actors", "2", "--run-dir", cluster.runDirectory.path, "--resume"] + extra)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stderr.contains("[learner] learner: resumed from version-"), resumed.stderr)
-        let run = try summary(cluster.runDirectory)
+        let run = try runSummary(cluster.runDirectory)
         XCTAssertEqual(run["env_steps"] as? Int, 128 * 300)
         XCTAssertEqual(run["actors"] as? [String: Int], ["started": 4, "restarts": 0], "both sessions' actors")
     }
