@@ -44,3 +44,28 @@ public enum Payload: Sendable, Hashable {
         }
     }
 }
+
+extension Payload {
+    /// The policy version a batch was made with; nil for a payload that is not a batch.
+    public var batchPolicyVersion: UInt64? {
+        switch self {
+        case .trajectoryBatch(let batch): batch.policyVersion
+        case .groupBatch(let batch): batch.policyVersion
+        default: nil
+        }
+    }
+
+    /// The same batch stamped with `policyVersion`; nil for a payload that is not a batch.
+    public func withBatchPolicyVersion(_ policyVersion: UInt64) -> Payload? {
+        switch self {
+        case .trajectoryBatch(var batch):
+            batch.policyVersion = policyVersion
+            return .trajectoryBatch(batch)
+        case .groupBatch(var batch):
+            batch.policyVersion = policyVersion
+            return .groupBatch(batch)
+        default:
+            return nil
+        }
+    }
+}

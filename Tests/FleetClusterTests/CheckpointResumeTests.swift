@@ -24,11 +24,8 @@ final class CheckpointResumeTests: XCTestCase {
         let batches = try entries.map { entry -> AdmittedBatch in
             let frame = try Frame(decoding: entry.frame)
             let content = try algorithm.admit(frame, sender: frame.envelope.senderID).get()
-            var policyVersion: UInt64 = 0
-            if case .trajectoryBatch(let batch) = frame.payload { policyVersion = batch.policyVersion }
-            if case .groupBatch(let batch) = frame.payload { policyVersion = batch.policyVersion }
             return AdmittedBatch(
-                sender: frame.envelope.senderID, policyVersion: policyVersion, content: content,
+                sender: frame.envelope.senderID, policyVersion: frame.payload.batchPolicyVersion ?? 0, content: content,
                 frameBytes: entry.frame.count, arrival: .now)
         }
         _ = try algorithm.update(batches, wallSeconds: entries[0].eventSeconds)

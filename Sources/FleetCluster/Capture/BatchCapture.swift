@@ -156,8 +156,8 @@ final class BatchCapture {
         if try dropped.append(entry) { try writeManifest() }
     }
 
-    /// Whether dropped batches are captured (so their frames are worth keeping until they are).
-    var capturesDropped: Bool { captureDropped }
+    /// Whether dropped batches are captured now (`capture_dropped`; a resumed run may have dropped
+    /// files from before without it).
     private let captureDropped: Bool
 
     /// Closes the files (synced) and writes the manifest with the run's final weights.

@@ -11,6 +11,9 @@ public final class CaptureInjection {
     public struct Outcome {
         /// Batches sent, by actor id.
         public var sent: [String: Int]
+        /// Captured frames of each actor's sender that were not batches it could send (undecodable
+        /// or another kind), by actor id.
+        public var unsendable: [String: Int]
         /// Why each actor stopped.
         public var endings: [String: String]
         /// Damage the capture's files showed (as one actor's reader saw it; all read the same files).
@@ -44,7 +47,8 @@ public final class CaptureInjection {
                 let actor = try ActorLoop(
                     index: index, source: source, config: config, context: context, incarnation: incarnation, log: log)
                 let ending = try actor.run()
-                results.record(id: id, sent: source.batchesSent, ending: ending, damage: index == 0 ? reader.damage : nil)
+                results.record(
+                    id: id, sent: source.batchesSent, unsendable: source.unsendable, ending: ending, damage: index == 0 ? reader.damage : nil)
             }
         }
         for thread in threads {
@@ -56,10 +60,11 @@ public final class CaptureInjection {
     /// What the actor threads report, each once.
     private final class _Results: @unchecked Sendable {
         private let lock = NSLock()
-        private var stored = Outcome(sent: [:], endings: [:], damage: [])
-        func record(id: String, sent: Int, ending: String, damage: [CaptureReader.Damage]?) {
+        private var stored = Outcome(sent: [:], unsendable: [:], endings: [:], damage: [])
+        func record(id: String, sent: Int, unsendable: Int, ending: String, damage: [CaptureReader.Damage]?) {
             lock.withLock {
                 stored.sent[id] = sent
+                stored.unsendable[id] = unsendable
                 stored.endings[id] = ending
                 if let damage { stored.damage = damage }
             }

@@ -118,11 +118,7 @@ public final class CaptureReplay {
             throw CaptureReplayError.refused(file: located.file, offset: located.offset, reason: error.description)
         }
         let sender = frame.envelope.senderID
-        let policyVersion: UInt64
-        switch frame.payload {
-        case .trajectoryBatch(let batch): policyVersion = batch.policyVersion
-        case .groupBatch(let batch): policyVersion = batch.policyVersion
-        default:
+        guard let policyVersion = frame.payload.batchPolicyVersion else {
             throw CaptureReplayError.refused(
                 file: located.file, offset: located.offset, reason: "a \(frame.kind.rawValue) frame is not a batch")
         }

@@ -18,7 +18,7 @@ final class CapturedBatchSource: BatchSource {
     private var started = ContinuousClock.now
     /// Batches handed out so far, and captured frames of this sender that could not be sent.
     private(set) var batchesSent = 0
-    private(set) var unreadable = 0
+    private(set) var unsendable = 0
 
     /// Replays `sender`'s entries of `reader` with actor `index`'s policy of `config`.
     init(index: Int, config: RunConfig, reader: CaptureReader, sender: String, pace: ReplayPace) throws {
@@ -36,21 +36,15 @@ final class CapturedBatchSource: BatchSource {
 
     func nextBatch(policyVersion: UInt64) throws -> Payload? {
         while let located = try reader.next() {
+            // Another sender's frames are another actor's to send; an undecodable one is counted
+            // against every actor (none can tell whose it was).
             guard let frame = try? Frame(decoding: located.entry.frame) else {
-                unreadable += 1
+                unsendable += 1
                 continue
             }
             guard frame.envelope.senderID == sender else { continue }
-            let payload: Payload
-            switch frame.payload {
-            case .trajectoryBatch(var batch):
-                batch.policyVersion = policyVersion
-                payload = .trajectoryBatch(batch)
-            case .groupBatch(var batch):
-                batch.policyVersion = policyVersion
-                payload = .groupBatch(batch)
-            default:
-                unreadable += 1
+            guard let payload = frame.payload.withBatchPolicyVersion(policyVersion) else {
+                unsendable += 1
                 continue
             }
             wait(untilArrival: located.entry.arrivalSeconds)

@@ -49,11 +49,7 @@ struct BatchIngress {
                     BatchRejection.senderMismatch, sender: authenticatedAs,
                     "the envelope says \(sender), the connection's key is \(authenticatedAs)'s"))
         }
-        let policyVersion: UInt64
-        switch frame.payload {
-        case .trajectoryBatch(let batch): policyVersion = batch.policyVersion
-        case .groupBatch(let batch): policyVersion = batch.policyVersion
-        default:
+        guard let policyVersion = frame.payload.batchPolicyVersion else {
             return .failure(BatchRejection(BatchRejection.unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) frame"))
         }
         guard actorIDs.contains(sender) else {

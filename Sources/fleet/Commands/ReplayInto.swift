@@ -38,6 +38,9 @@ struct ReplayInto {
         }
         for id in outcome.sent.keys.sorted() {
             print("\(id): sent \(outcome.sent[id] ?? 0) batches (\(outcome.endings[id] ?? "stopped"))")
+            if let unsendable = outcome.unsendable[id], unsendable > 0 {
+                printError("fleet replay: \(id): passed over \(unsendable) captured frames that are not batches it can send")
+            }
         }
         print("sent \(outcome.sent.values.reduce(0, +)) batches into \(endpoint)")
         if signals.isRaised { throw ExitCode(130) }
