@@ -97,6 +97,18 @@ final class PlotTests: XCTestCase {
         XCTAssertTrue(document.texts.contains("x<y"))
     }
 
+    func testLongRunNamesAreShortenedInTheLegendAndKeptWhole() throws {
+        let name = "demo-cartpole-ppo-1796515880__seed-1"
+        let series = MetricsSeries(name: name, tag: "t", points: [(0, 1), (1, 2)])
+        let svg = SVGPlot(panels: [.init(title: "t", series: [series])], xLabel: "step").render()
+        let document = try SVGDocument(svg)
+        XCTAssertEqual(document.polylines.map(\.run), [name])
+        XCTAssertTrue(document.texts.contains("demo-cartpol…880__seed-1"), "\(document.texts)")
+        XCTAssertTrue(svg.contains("<title>\(name)</title>"))
+        XCTAssertEqual(SVGPlot.legendLabel("short"), "short")
+        XCTAssertEqual(SVGPlot.legendLabel(name).count, 24)
+    }
+
     func testAxisTicksAreRoundAndCoverTheValues() {
         let axis = PlotAxis(values: [3, 97])
         XCTAssertEqual(axis.ticks, [0, 20, 40, 60, 80, 100])

@@ -88,12 +88,20 @@ public struct SVGPlot: Sendable {
             out += "<polyline class=\"series\" data-run=\"\(Self.escape(series.name))\" fill=\"none\" stroke=\"\(color)\" "
                 + "stroke-width=\"1.5\" points=\"\(points)\"/>\n"
             let legendY = plotTop + 10 + Double(index) * 18
-            out += "<g class=\"legend\"><line x1=\"\(Self.n(right + 12))\" y1=\"\(Self.n(legendY))\" x2=\"\(Self.n(right + 32))\" "
+            out += "<g class=\"legend\"><title>\(Self.escape(series.name))</title><line x1=\"\(Self.n(right + 12))\" y1=\"\(Self.n(legendY))\" x2=\"\(Self.n(right + 32))\" "
                 + "y2=\"\(Self.n(legendY))\" stroke=\"\(color)\" stroke-width=\"3\"/>"
                 + "<text x=\"\(Self.n(right + 38))\" y=\"\(Self.n(legendY))\" dominant-baseline=\"middle\">"
-                + "\(Self.escape(series.name))\(series.points.isEmpty ? " (no data)" : "")</text></g>\n"
+                + "\(Self.escape(Self.legendLabel(series.name)))\(series.points.isEmpty ? " (no data)" : "")</text></g>\n"
         }
         return out + "</g>\n"
+    }
+
+    /// A run's name as the legend shows it: names longer than the legend's room (about 24
+    /// characters) keep their start and end around an ellipsis; the full name is the entry's title.
+    static func legendLabel(_ name: String, room: Int = 24) -> String {
+        guard name.count > room else { return name }
+        let tail = (room - 1) / 2
+        return String(name.prefix(room - 1 - tail)) + "…" + String(name.suffix(tail))
     }
 
     /// A coordinate with at most two decimals.
