@@ -20,12 +20,21 @@ let generated: [Target] = [
         linkerSettings: [.linkedLibrary("protobuf-c")]),
 ]
 
+// MARK: - Elementwise kernels (C, one variant per instruction set, chosen at run time)
+
+let kernels: [Target] = [
+    .target(
+        name: "CFleetKernels", path: "Sources/CFleetKernels",
+        // No FMA contraction: every variant must give the bits of the scalar Swift code.
+        cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+]
+
 // MARK: - Fleet's layers (dependencies point down only)
 
 let layers: [Target] = [
     .target(name: "FleetWire", dependencies: ["CFleetProto"]),
     .target(name: "FleetTransport", dependencies: ["FleetWire", "CZeroMQ"]),
-    .target(name: "FleetTensor", dependencies: ["COpenBLAS"]),
+    .target(name: "FleetTensor", dependencies: ["COpenBLAS", "CFleetKernels"]),
     .target(name: "FleetEnvironments"),
     .target(name: "FleetAlgorithms", dependencies: ["FleetTensor"]),
     .target(
@@ -91,5 +100,5 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
-    targets: systemLibraries + generated + layers + tests
+    targets: systemLibraries + generated + kernels + layers + tests
 )

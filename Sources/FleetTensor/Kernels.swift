@@ -1,3 +1,5 @@
+import CFleetKernels
+
 /// Elementwise loops over contiguous buffers, without bounds checks or per-element calls.
 ///
 /// They are `@inline(__always)` so that the closure given at each call site is inlined into the
@@ -21,6 +23,46 @@ enum Kernels {
         let four = lanes.lowHalf + lanes.highHalf
         let two = four.lowHalf + four.highHalf
         return (two[0] + two[1]) + tail
+    }
+
+    /// `[FastMath.tanh(x[i])]`, bit for bit, in CFleetKernels' widest variant for this CPU.
+    static func tanh(_ x: [Float]) -> [Float] {
+        let n = x.count
+        return [Float](unsafeUninitializedCapacity: n) { out, initialized in
+            x.withUnsafeBufferPointer { x in
+                if let source = x.baseAddress, let destination = out.baseAddress {
+                    fleet_tanh_f32(source, destination, n)
+                }
+            }
+            initialized = n
+        }
+    }
+
+    /// The instruction set ``tanh(_:)`` runs with on this CPU (`avx512f`, `avx2`, `sse2`, ...).
+    static var vectorInstructionSet: String { String(cString: fleet_kernels_isa()) }
+
+    /// `sums[j] += x[r, j]` for every row `r` of the row-major `rows` x `columns` matrix `x`,
+    /// added in row order for each column (the order of the plain double loop, so the same
+    /// bits), eight columns at a time.
+    static func addColumnSums(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        var j = 0
+        while j + 8 <= columns {
+            var acc = UnsafeRawPointer(sums + j).loadUnaligned(as: V.self)
+            var row = x + j
+            for _ in 0..<rows {
+                acc += UnsafeRawPointer(row).loadUnaligned(as: V.self)
+                row += columns
+            }
+            UnsafeMutableRawPointer(sums + j).storeBytes(of: acc, as: V.self)
+            j += 8
+        }
+        while j < columns {
+            var acc = sums[j]
+            for r in 0..<rows { acc += x[r * columns + j] }
+            sums[j] = acc
+            j += 1
+        }
     }
 
     /// `[f(x[i])]`.

@@ -115,9 +115,7 @@ extension Tensor {
                     }
                     if let bias, bias.requiresGrad {
                         bias.withGradBuffer { gb in
-                            for r in 0..<rows {
-                                for j in 0..<outFeatures { gb[j] += pg[r * outFeatures + j] }
-                            }
+                            Kernels.addColumnSums(pg.baseAddress!, rows: rows, columns: outFeatures, into: gb.baseAddress!)
                         }
                     }
                 }

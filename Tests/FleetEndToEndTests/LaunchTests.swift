@@ -95,7 +95,7 @@ final class LaunchTests: XCTestCase {
         // The learner refuses to start in a run directory that is not empty.
         let runDir = directory.appendingPathComponent("run")
         try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: runDir.appendingPathComponent("other").path, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: runDir.appendingPathComponent("other").path, contents: Data()))
         let launch = try ChildProcess(
             ["launch", config, "--actors", "1", "--set", "total_timesteps=4096", "--run-dir", runDir.path],
             outputDirectory: directory, name: "launch", test: self)

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import FleetTensor
+import CFleetKernels
 
 /// The polynomial scalar functions against Double libm.
 final class FastMathTests: XCTestCase {
@@ -24,5 +25,40 @@ final class FastMathTests: XCTestCase {
         XCTAssertEqual(FastMath.tanh(100), 1)
         XCTAssertEqual(FastMath.tanh(-100), -1)
         XCTAssertEqual(FastMath.tanh(0), 0)
+    }
+
+    /// The vectorized tanh kernel gives FastMath.tanh's bits: over a dense range, the edges of
+    /// the clamp and of the small-x branch, infinities, NaN and signed zeros, at every array
+    /// length that leaves a different tail after the vector loop.
+    func testTheTanhKernelGivesTheScalarBitsOnThisCPU() {
+        var inputs = (-130_000...130_000).map { Float($0) * 1e-4 }
+        let clamp: Float = 7.905_311_107_635_498
+        for edge: Float in [clamp, 0.0004, 1e-8, 20] {
+            var below = edge, above = edge
+            for _ in 0..<4 {
+                below = below.nextDown
+                above = above.nextUp
+                inputs += [below, above, -below, -above]
+            }
+        }
+        inputs += [.infinity, -.infinity, .nan, 0, -0, .leastNonzeroMagnitude, -.greatestFiniteMagnitude]
+        let expected = inputs.map { FastMath.tanh($0).bitPattern }
+        XCTAssertEqual(Kernels.tanh(inputs).map(\.bitPattern), expected, "with \(Kernels.vectorInstructionSet)")
+        var ran: [String] = []
+        for isa in ["avx512f", "avx2", "sse2", "baseline"] {
+            var out = [Float](repeating: 0, count: inputs.count)
+            guard fleet_tanh_f32_variant(isa, inputs, &out, inputs.count) == 1 else { continue }
+            ran.append(isa)
+            for (index, (x, y)) in zip(inputs, out).enumerated() where y.bitPattern != expected[index] {
+                XCTFail("\(isa): tanh(\(x)) = \(y), FastMath.tanh gives \(FastMath.tanh(x))")
+                break
+            }
+        }
+        XCTAssertTrue(ran.contains(Kernels.vectorInstructionSet), "\(ran)")
+        for count in 0..<40 {
+            let slice = Array(inputs[1000..<(1000 + count)])
+            XCTAssertEqual(Kernels.tanh(slice).map(\.bitPattern), slice.map { FastMath.tanh($0).bitPattern })
+        }
+        print("tanh kernel: \(Kernels.vectorInstructionSet); variants checked: \(ran.joined(separator: ", "))")
     }
 }
