@@ -23,10 +23,7 @@ let generated: [Target] = [
 // MARK: - Elementwise kernels (C, one variant per instruction set, chosen at run time)
 
 let kernels: [Target] = [
-    .target(
-        name: "CFleetKernels", path: "Sources/CFleetKernels",
-        // No FMA contraction: every variant must give the bits of the scalar Swift code.
-        cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+    .target(name: "CFleetKernels", path: "Sources/CFleetKernels"),
 ]
 
 // MARK: - Fleet's layers (dependencies point down only)

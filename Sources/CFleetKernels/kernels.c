@@ -1,5 +1,8 @@
 #include "fleet_kernels.h"
 
+// No contraction into FMA: every variant must give the bits of the scalar Swift code.
+#pragma clang fp contract(off)
+
 // Swift's min and max, so that NaN goes through as it does in FastMath.tanh.
 static inline __attribute__((always_inline)) float swift_min(float x, float y) { return y < x ? y : x; }
 static inline __attribute__((always_inline)) float swift_max(float x, float y) { return y >= x ? y : x; }
