@@ -11,10 +11,14 @@ public struct GRPOLearnerState: Sendable, Equatable {
     public var parameters: [Parameter]
     /// The reference policy's parameters, in the same order; nil when the learner has no reference.
     public var referenceParameters: [Parameter]?
+    /// AdamW's step counts and moments.
     public var optimizer: OptimizerState
+    /// Updates done so far (``GRPOLearner/iteration``); not negative.
     public var iteration: Int
+    /// The mini-batch generator's four state words (``RandomGenerator/state``); not all zero.
     public var generatorState: [UInt64]
 
+    /// Creates a state; it is checked against a learner only by ``GRPOLearner/restoreState(_:)``.
     public init(
         parameters: [Parameter], referenceParameters: [Parameter]?, optimizer: OptimizerState, iteration: Int,
         generatorState: [UInt64]
@@ -34,6 +38,7 @@ public enum GRPOLearnerStateError: Error, Equatable, CustomStringConvertible {
     case optimizer(OptimizerStateError)
     case invalid(String)
 
+    /// A one-line message naming what does not fit.
     public var description: String {
         switch self {
         case .parameterMismatch(let name): "parameter \"\(name)\" differs in name, shape or size"

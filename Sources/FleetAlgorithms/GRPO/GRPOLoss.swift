@@ -39,6 +39,7 @@ public struct GRPOLossDiagnostics: Sendable, Equatable {
     /// The tokens evaluated.
     public var tokenCount: Int
 
+    /// Creates diagnostics, zero by default.
     public init(pgLoss: Double = 0, klLoss: Double = 0, pgClipfrac: Double = 0, pgClipfracLower: Double = 0,
                 ppoKL: Double = 0, tokenCount: Int = 0) {
         self.pgLoss = pgLoss

@@ -7,8 +7,11 @@ import FleetTensor
 /// (`actor_mean.*` in CleanRL's continuous agent is `actor.*` here), `actor_logstd`; the normalizer
 /// travels as `obs_rms.mean`, `obs_rms.var`, `obs_rms.count`.
 public final class PPOAgent {
+    /// The length of one observation vector.
     public let observationSize: Int
+    /// The action space the actor head is built for.
     public let actionKind: ActionKind
+    /// The hidden layer widths, shared by actor and critic.
     public let hiddenSizes: [Int]
     /// `obs → hidden… → 1`, value head gain 1.
     public let critic: MLP
@@ -29,6 +32,9 @@ public final class PPOAgent {
     /// The clip applied to normalized observations.
     public static let observationClip: Float = 10
 
+    /// Builds the critic, then the actor, from `generator` (CleanRL's order), and a zero log-std for
+    /// continuous actions. Traps on a non-positive `observationSize`, a discrete space without actions,
+    /// or continuous bounds whose size is not `dimension`.
     public init(observationSize: Int, actionKind: ActionKind, hiddenSizes: [Int],
                 normalizeObservations: Bool, using generator: inout RandomGenerator) {
         precondition(observationSize > 0, "observationSize must be positive")

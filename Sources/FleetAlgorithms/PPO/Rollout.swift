@@ -32,6 +32,7 @@ public struct Rollout: Sendable {
     public var numSteps: Int
     /// N.
     public var numEnvs: Int
+    /// The length of one observation vector.
     public var observationSize: Int
     /// `[T*N*obs]`, raw (not normalized): the observation each step acted on.
     public var observations: [Float]
@@ -52,6 +53,7 @@ public struct Rollout: Sendable {
     /// `[N*obs]`: the observation after step T-1.
     public var nextObservations: [Float]
 
+    /// Creates a rollout from its arrays as given; their sizes are not checked here.
     public init(
         streamID: String, policyVersion: UInt64, numSteps: Int, numEnvs: Int, observationSize: Int,
         observations: [Float], actions: PolicyActions, rewards: [Float], terminated: [Bool],
