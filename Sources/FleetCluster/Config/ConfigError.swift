@@ -21,6 +21,7 @@ public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
         case insecure
     }
 
+    /// What went wrong, for code that reacts to it.
     public let kind: Kind
     /// Where the value came from: the config file's path, `--set key=value`, or `defaults`.
     public let source: String
@@ -28,10 +29,12 @@ public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
     public let key: String?
     /// The 1-based line and column in the file, when known.
     public let line: Int?
+    /// The 1-based column, when known.
     public let column: Int?
     /// The problem, naming the key and what was expected.
     public let message: String
 
+    /// Creates an error; `source` is the file's path, `--set key=value` or `defaults`.
     public init(
         _ kind: Kind, source: String, key: String? = nil, line: Int? = nil, column: Int? = nil,
         message: String
@@ -44,6 +47,7 @@ public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `<source>[:<line>[:<column>]]: <message>`.
     public var description: String {
         var place = source
         if let line { place += ":\(line)" }
