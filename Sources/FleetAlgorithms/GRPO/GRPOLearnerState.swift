@@ -33,9 +33,14 @@ public struct GRPOLearnerState: Sendable, Equatable {
 
 /// Why a ``GRPOLearnerState`` does not fit a learner.
 public enum GRPOLearnerStateError: Error, Equatable, CustomStringConvertible {
+    /// A saved policy parameter differs from the learner's in name, shape or element count; on a count
+    /// mismatch, `name` holds the two counts instead.
     case parameterMismatch(name: String)
+    /// The reference policy does not fit: one side has one and the other not, or a parameter differs.
     case referenceMismatch(String)
+    /// AdamW refused the optimizer state.
     case optimizer(OptimizerStateError)
+    /// A negative iteration, or a generator state that is not four words, not all zero.
     case invalid(String)
 
     /// A one-line message naming what does not fit.

@@ -98,9 +98,13 @@ public final class PPOAgent {
 
     /// Why ``applyPolicyParameters(_:)`` refused a set of parameters.
     public enum ParameterError: Error, Equatable {
+        /// The set lacks a parameter the agent has.
         case missing(name: String)
+        /// The set holds a parameter the agent does not have, or a name twice.
         case unexpected(name: String)
+        /// A parameter's shape differs from the agent's.
         case shapeMismatch(name: String, expected: [Int], found: [Int])
+        /// A parameter holds NaN or an infinity.
         case nonFinite(name: String)
     }
 

@@ -47,8 +47,13 @@ public struct PPOLearnerState: Sendable, Equatable {
 
 /// Why a ``PPOLearnerState`` does not fit a learner.
 public enum PPOLearnerStateError: Error, Equatable {
+    /// A saved parameter differs from the agent's in name, shape or element count; `name` is `count`
+    /// when the numbers of parameters differ.
     case parameterMismatch(name: String)
+    /// Adam refused the optimizer state.
     case optimizer(OptimizerStateError)
+    /// A negative iteration, a generator state that is not four words (not all zero), or observation
+    /// statistics that do not match the agent's normalizer.
     case invalid(String)
 }
 
