@@ -39,10 +39,15 @@ public struct GridWorld: DiscreteEnvironment {
 
     /// A cell of the layout.
     public enum Cell: Character, Sendable {
+        /// An empty cell (`.`).
         case free = "."
+        /// A wall (`#`): not a state; moving into it leaves the agent in place.
         case wall = "#"
+        /// The start cell (`S`), exactly one per layout.
         case start = "S"
+        /// A goal (`G`): entering it adds `goalReward` and terminates.
         case goal = "G"
+        /// A pit (`P`): entering it adds `pitReward` and terminates.
         case pit = "P"
     }
 

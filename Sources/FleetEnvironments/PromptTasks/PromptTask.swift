@@ -1,7 +1,9 @@
 /// Which part of a task's problems: the training problems, or the held-out ones evaluation uses.
 /// The two are disjoint by construction (see `ProblemSpace`).
 public enum PromptSplit: String, Sendable, Hashable, CaseIterable {
+    /// The problems training samples from (about nine tenths).
     case train
+    /// The problems evaluation uses (a tenth, at least one), disjoint from the training ones.
     case heldOut = "held_out"
 }
 
