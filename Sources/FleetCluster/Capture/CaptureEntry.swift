@@ -127,10 +127,15 @@ public struct CaptureEntry: Hashable, Sendable {
 
 /// Why a record of a capture file is not a ``CaptureEntry``.
 public enum CaptureEntryError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The record is shorter than the 32 bytes of fixed fields.
     case tooShort(length: Int)
+    /// The layout version is not ``CaptureEntry/layoutVersion``.
     case unsupportedLayoutVersion(UInt8)
+    /// The kind byte is not 1, 2 or 3.
     case unknownKind(UInt8)
+    /// The reason length exceeds ``CaptureEntry/maxReasonLength`` or the record.
     case badReasonLength(Int)
+    /// The reason is not valid UTF-8.
     case reasonNotUTF8
 
     /// A one-line message naming the field that does not fit.

@@ -8,13 +8,21 @@
 public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What went wrong.
     public enum Kind: Hashable, Sendable {
+        /// The config, a key file or the allow-list cannot be read.
         case unreadableFile
+        /// The YAML does not parse, or a key is not a plain scalar.
         case malformedYAML
+        /// The document is not a mapping of keys to values.
         case notAMapping
+        /// A key the schema does not know.
         case unknownKey
+        /// A value of the wrong type for its key.
         case wrongType
+        /// A value outside what its key's constraint allows.
         case outOfRange
+        /// Values that are each valid but do not fit together (e.g. `num_envs * num_steps` and `num_minibatches`).
         case inconsistent
+        /// A `--set` argument that is not `key=value` with a YAML value.
         case malformedOverride
         /// An endpoint others could use: tcp without CURVE keys, an ipc socket in a directory
         /// others may enter, a secret key file others may read.

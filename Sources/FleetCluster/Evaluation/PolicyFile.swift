@@ -10,8 +10,11 @@ public enum PolicyFile {
 
     /// Why a file is not a policy: it cannot be read, is not a valid frame, or holds another payload.
     public enum ReadError: Error, CustomStringConvertible {
+        /// The file cannot be read.
         case unreadable(path: String, reason: String)
+        /// The bytes do not decode to a valid frame.
         case invalid(path: String, WireError)
+        /// The frame's payload is not weights; `kind` names it.
         case notAPolicy(path: String, kind: String)
 
         /// A sentence that starts with the path.

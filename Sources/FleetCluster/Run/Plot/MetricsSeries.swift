@@ -1,6 +1,8 @@
 /// What a learning curve's x axis counts: the logged step, or seconds since the run's first line.
 public enum PlotXAxis: String, CaseIterable, Sendable {
+    /// The logged step.
     case step
+    /// Seconds since the first logged wall time of the run.
     case wall
 
     /// The axis title: `step` or `wall time (s)`.
