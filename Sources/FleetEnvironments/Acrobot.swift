@@ -59,12 +59,15 @@ public struct Acrobot: DiscreteEnvironment {
         self.state = State(theta1: 0, theta2: 0, theta1Dot: 0, theta2Dot: 0)
     }
 
+    /// `[-1, 1]` for the four cosines and sines, `±4π` and `±9π` rad/s for the two angular velocities.
     public var observationSpace: BoxSpace {
         BoxSpace(symmetric: [1, 1, 1, 1, Float(Self.maxVelocity1), Float(Self.maxVelocity2)])
     }
 
+    /// Three actions: torque -1, 0, +1.
     public var actionSpace: ActionSpace { .discrete(DiscreteSpace(3)) }
 
+    /// -100, Gymnasium's threshold for Acrobot-v1.
     public var rewardThreshold: Double? { -100 }
 
     /// Draws every state component uniformly from [-0.1, 0.1), rounded to `Float`.
@@ -80,6 +83,8 @@ public struct Acrobot: DiscreteEnvironment {
         write(observation)
     }
 
+    /// Applies the torque of `action` for one RK4 step of 0.2 s; traps unless `action` is 0, 1 or 2.
+    /// Angles are wrapped to `[-π, π]` and velocities clipped to their limits.
     public mutating func step(_ action: Int, observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
         precondition(action >= 0 && action < 3, "Acrobot action \(action) is not 0, 1 or 2")
         let torque = Self.torques[action]

@@ -57,14 +57,18 @@ public struct CartPole: DiscreteEnvironment {
         self.state = State(x: 0, xDot: 0, theta: 0, thetaDot: 0)
     }
 
+    /// `±4.8` m for `x`, `±24°` (in rad) for `theta`, unbounded velocities: twice the termination
+    /// thresholds, as Gymnasium.
     public var observationSpace: BoxSpace {
         BoxSpace(symmetric: [
             Float(Self.xThreshold * 2), .infinity, Float(Self.thetaThreshold * 2), .infinity,
         ])
     }
 
+    /// Two actions: push left (0) or right (1) with 10 N.
     public var actionSpace: ActionSpace { .discrete(DiscreteSpace(2)) }
 
+    /// 475, Gymnasium's threshold for CartPole-v1.
     public var rewardThreshold: Double? { 475 }
 
     /// Draws every state component uniformly from [-0.05, 0.05).
@@ -77,6 +81,7 @@ public struct CartPole: DiscreteEnvironment {
         write(observation)
     }
 
+    /// Pushes the cart for one Euler step of 0.02 s; traps unless `action` is 0 or 1.
     public mutating func step(_ action: Int, observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
         precondition(action == 0 || action == 1, "CartPole action \(action) is not 0 or 1")
         var s = state

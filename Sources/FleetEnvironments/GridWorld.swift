@@ -39,10 +39,15 @@ public struct GridWorld: DiscreteEnvironment {
 
     /// A cell of the layout.
     public enum Cell: Character, Sendable {
+        /// An empty cell (`.`).
         case free = "."
+        /// A wall (`#`): not a state; moving into it leaves the agent in place.
         case wall = "#"
+        /// The start cell (`S`), exactly one per layout.
         case start = "S"
+        /// A goal (`G`): entering it adds `goalReward` and terminates.
         case goal = "G"
+        /// A pit (`P`): entering it adds `pitReward` and terminates.
         case pit = "P"
     }
 
@@ -151,12 +156,14 @@ public struct GridWorld: DiscreteEnvironment {
         cells.firstIndex { $0.row == row && $0.column == column }
     }
 
+    /// `[0, 1]` per state: the one-hot vector over the non-wall cells.
     public var observationSpace: BoxSpace {
         BoxSpace(
             low: [Float](repeating: 0, count: model.stateCount),
             high: [Float](repeating: 1, count: model.stateCount), shape: [model.stateCount])
     }
 
+    /// Four actions: up, right, down, left.
     public var actionSpace: ActionSpace { .discrete(DiscreteSpace(4)) }
 
     /// None: the optimal return depends on the layout (compute it from `model`).
@@ -170,6 +177,8 @@ public struct GridWorld: DiscreteEnvironment {
         write(observation)
     }
 
+    /// Draws one outcome of `action` from ``model`` with the environment's generator; traps unless
+    /// `action` is 0, 1, 2 or 3.
     public mutating func step(_ action: Int, observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
         precondition(action >= 0 && action < 4, "GridWorld action \(action) is not 0, 1, 2 or 3")
         let outcomes = model.outcomes(state: position, action: action)

@@ -50,14 +50,17 @@ public struct MountainCar: DiscreteEnvironment {
         self.state = State(position: -0.5, velocity: 0)
     }
 
+    /// Position in `[-1.2, 0.6]`, velocity in `[-0.07, 0.07]`.
     public var observationSpace: BoxSpace {
         BoxSpace(
             low: [Float(Self.minPosition), Float(-Self.maxSpeed)],
             high: [Float(Self.maxPosition), Float(Self.maxSpeed)], shape: [2])
     }
 
+    /// Three actions: push left, no push, push right.
     public var actionSpace: ActionSpace { .discrete(DiscreteSpace(3)) }
 
+    /// -110, Gymnasium's threshold for MountainCar-v0.
     public var rewardThreshold: Double? { -110 }
 
     /// Draws the position uniformly from [-0.6, -0.4), velocity 0.
@@ -68,6 +71,8 @@ public struct MountainCar: DiscreteEnvironment {
         write(observation)
     }
 
+    /// Pushes the car for one step; traps unless `action` is 0, 1 or 2. Velocity and position are
+    /// clipped to their limits, and the velocity is zeroed when the car hits the left wall moving left.
     public mutating func step(_ action: Int, observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
         precondition(action >= 0 && action < 3, "MountainCar action \(action) is not 0, 1 or 2")
         var position = state.position

@@ -51,12 +51,15 @@ public struct Pendulum: ContinuousEnvironment {
         self.state = State(theta: 0, thetaDot: 0)
     }
 
+    /// `[-1, 1]` for the cosine and sine, `±8` rad/s for the angular velocity.
     public var observationSpace: BoxSpace { BoxSpace(symmetric: [1, 1, Float(Self.maxSpeed)]) }
 
+    /// One torque in `[-2, 2]`.
     public var actionSpace: ActionSpace {
         .box(BoxSpace(low: [-Self.maxTorque], high: [Self.maxTorque], shape: [1]))
     }
 
+    /// None: Gymnasium registers no threshold for Pendulum-v1.
     public var rewardThreshold: Double? { nil }
 
     /// Draws theta uniformly from [-pi, pi) and theta_dot from [-1, 1).
@@ -70,6 +73,8 @@ public struct Pendulum: ContinuousEnvironment {
         write(observation)
     }
 
+    /// Applies `action[0]`, clipped to `[-2, 2]`, for one step of 0.05 s; traps unless `action` holds
+    /// exactly one value. Never terminates.
     public mutating func step(
         _ action: UnsafeBufferPointer<Float>, observation: UnsafeMutableBufferPointer<Float>
     ) -> StepOutcome {

@@ -1,6 +1,8 @@
 /// How a send behaves.
 public struct SendFlags: OptionSet, Hashable, Sendable {
+    /// The libzmq flag bits passed to `zmq_send` / `zmq_msg_send`.
     public let rawValue: CInt
+    /// Creates flags from libzmq flag bits; prefer the static members.
     public init(rawValue: CInt) { self.rawValue = rawValue }
 
     /// Fail with `ZMQError.wouldBlock` instead of waiting for room (`ZMQ_DONTWAIT`).
@@ -11,7 +13,9 @@ public struct SendFlags: OptionSet, Hashable, Sendable {
 
 /// How a receive behaves.
 public struct ReceiveFlags: OptionSet, Hashable, Sendable {
+    /// The libzmq flag bits passed to `zmq_msg_recv`.
     public let rawValue: CInt
+    /// Creates flags from libzmq flag bits; prefer the static members.
     public init(rawValue: CInt) { self.rawValue = rawValue }
 
     /// Fail with `ZMQError.wouldBlock` instead of waiting for a message (`ZMQ_DONTWAIT`).

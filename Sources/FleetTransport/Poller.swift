@@ -1,6 +1,8 @@
 /// What a socket is ready for.
 public struct PollEvents: OptionSet, Hashable, Sendable {
+    /// The `events` / `revents` bits of a `zmq_pollitem_t`.
     public let rawValue: Int16
+    /// Creates events from `zmq_pollitem_t` bits; prefer the static members.
     public init(rawValue: Int16) { self.rawValue = rawValue }
 
     /// A message can be received without blocking (`ZMQ_POLLIN`).
@@ -22,6 +24,7 @@ public struct Poller {
     private var sockets: [Socket] = []
     private var items: [_ZMQPollItem] = []
 
+    /// Creates a poller that watches no sockets yet.
     public init() {}
 
     /// Watches `socket` for `events` and returns its index in `poll`'s result.

@@ -8,6 +8,7 @@ public struct SocketOption<Value>: Sendable, CustomStringConvertible {
     let encode: @Sendable (Value) -> [UInt8]
     let decode: @Sendable ([UInt8]) -> Value
 
+    /// libzmq's name for the option, as ``name``.
     public var description: String { name }
 }
 

@@ -2,6 +2,7 @@
 public struct SocketType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     /// The libzmq socket type number.
     public let rawValue: CInt
+    /// Creates a type from a libzmq socket type number; prefer the static members.
     public init(rawValue: CInt) { self.rawValue = rawValue }
 
     /// Sends to connected PULL peers, round-robin; blocks at the high-water mark.
@@ -21,6 +22,7 @@ public struct SocketType: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// Receives a request, then sends its reply, one at a time (a ZAP handler's socket).
     public static let rep = SocketType(rawValue: _ZMQConstant.rep)
 
+    /// The libzmq name in capitals (`PUSH`, `ROUTER`, ...), or `socket type <n>` for other numbers.
     public var description: String {
         switch self {
         case .push: "PUSH"

@@ -19,6 +19,7 @@ public struct ZAPRequest: Hashable, Sendable {
     /// The version of RFC 27 this handler speaks.
     public static let supportedVersion = "1.0"
 
+    /// Creates a request from its fields, by default of the version this handler speaks.
     public init(
         version: String = ZAPRequest.supportedVersion, requestID: [UInt8], domain: String, address: String,
         routingID: [UInt8], mechanism: String, credentials: [[UInt8]]

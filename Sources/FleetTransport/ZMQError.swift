@@ -37,7 +37,9 @@ public struct ZMQError: Error, RawRepresentable, Hashable, Sendable, CustomStrin
         return text + ": " + message
     }
 
+    /// Compares error numbers only; the operation and endpoint are ignored.
     public static func == (lhs: ZMQError, rhs: ZMQError) -> Bool { lhs.rawValue == rhs.rawValue }
+    /// Hashes the error number only, as `==` compares.
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 
     /// Lets `catch ZMQError.wouldBlock` match any thrown `ZMQError` with that number.

@@ -9,6 +9,7 @@ public struct Hello: Sendable, Hashable {
     /// The actor's process id.
     public var pid: UInt32
 
+    /// Creates a hello; nothing is checked until the frame is validated.
     public init(specHash: [UInt8], numEnvs: UInt32, host: String, pid: UInt32) {
         self.specHash = specHash
         self.numEnvs = numEnvs
@@ -24,6 +25,7 @@ public struct Welcome: Sendable, Hashable {
     /// The learner's incarnation.
     public var learnerIncarnation: UInt64
 
+    /// Creates a welcome from the learner's current version and incarnation.
     public init(weightsVersion: UInt64, learnerIncarnation: UInt64) {
         self.weightsVersion = weightsVersion
         self.learnerIncarnation = learnerIncarnation
@@ -37,6 +39,7 @@ public struct Heartbeat: Sendable, Hashable {
     /// Batches sent in this incarnation.
     public var batchesSent: UInt64
 
+    /// Creates a heartbeat; `batchesSent` counts from the start of the actor's incarnation.
     public init(weightsVersion: UInt64, batchesSent: UInt64) {
         self.weightsVersion = weightsVersion
         self.batchesSent = batchesSent
@@ -48,6 +51,7 @@ public struct SnapshotRequest: Sendable, Hashable {
     /// The version the actor holds.
     public var haveVersion: UInt64
 
+    /// Creates a request for the current weights; `haveVersion` is the version held, 0 for none.
     public init(haveVersion: UInt64) {
         self.haveVersion = haveVersion
     }
@@ -58,6 +62,7 @@ public struct Shutdown: Sendable, Hashable {
     /// Why, for the log.
     public var reason: String
 
+    /// Creates a shutdown; `reason` is free text for the log.
     public init(reason: String) {
         self.reason = reason
     }
@@ -66,6 +71,7 @@ public struct Shutdown: Sendable, Hashable {
 /// Anyone -> learner on the control channel: send me your counters (`fleet.v1.StatusRequest`,
 /// what `fleet status` sends). It has no fields.
 public struct StatusRequest: Sendable, Hashable {
+    /// Creates the (empty) request.
     public init() {}
 }
 
@@ -75,6 +81,7 @@ public struct Status: Sendable, Hashable {
     /// Decoding refuses bytes that are not valid UTF-8; the JSON itself is not parsed here.
     public var json: String
 
+    /// Creates a status reply; `json` is sent as is, without being parsed.
     public init(json: String) {
         self.json = json
     }

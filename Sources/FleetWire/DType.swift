@@ -20,6 +20,7 @@ public enum DType: UInt32, Sendable, Hashable, CaseIterable, CustomStringConvert
     /// Whether values of this type must be finite to pass validation.
     public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
 
+    /// The lowercase name, as in the proto enum without its prefix: `float32`, `bool`, ...
     public var description: String {
         switch self {
         case .float32: "float32"

@@ -11,6 +11,7 @@ public struct DecodeLimits: Sendable, Hashable {
     /// A well-formed frame needs little more than its own size.
     public var maxUnpackedBytes: Int
 
+    /// Creates limits; both are in bytes.
     public init(maxFrameBytes: Int, maxUnpackedBytes: Int) {
         self.maxFrameBytes = maxFrameBytes
         self.maxUnpackedBytes = maxUnpackedBytes

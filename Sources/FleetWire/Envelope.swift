@@ -14,6 +14,7 @@ public struct Envelope: Sendable, Hashable {
     /// Grows by one per frame within an incarnation.
     public var sequence: UInt64
 
+    /// Creates an envelope, by default of the schema version this build writes.
     public init(
         schemaVersion: UInt32 = Envelope.currentSchemaVersion, senderID: String,
         incarnation: UInt64, sequence: UInt64

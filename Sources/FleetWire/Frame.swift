@@ -8,6 +8,7 @@ public struct Frame: Sendable, Hashable {
     /// What the frame carries.
     public var payload: Payload
 
+    /// Creates a frame without validating it; see `validate()`.
     public init(envelope: Envelope, payload: Payload) {
         self.envelope = envelope
         self.payload = payload

@@ -30,6 +30,7 @@ public struct GroupBatch: Sendable, Hashable {
     /// [P * G] bool: the response hit the length limit.
     public var truncated: WireTensor
 
+    /// Creates a batch from its tensors as given; the layout above is checked by `validate()`, not here.
     public init(
         policyVersion: UInt64, groupSize: UInt32, promptIDs: WireTensor, promptTokens: WireTensor,
         promptOffsets: WireTensor, responseTokens: WireTensor, responseOffsets: WireTensor,

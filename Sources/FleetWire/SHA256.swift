@@ -108,6 +108,7 @@ public struct SHA256: Sendable {
             return String(decoding: out, as: UTF8.self)
         }
 
+        /// The same as ``hex``.
         public var description: String { hex }
     }
 

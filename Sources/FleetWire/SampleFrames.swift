@@ -59,26 +59,32 @@ public enum SampleFrames {
                     NamedTensor(name: "actor.0.bias", tensor: WireTensor(float32: [0, 1], shape: [2])),
                 ])))
 
+    /// An actor's hello: spec hash `01 02 03 04`, 4 environments, host `host-a`, pid 4242.
     public static let hello = Frame(
         envelope: actorEnvelope,
         payload: .hello(Hello(specHash: [1, 2, 3, 4], numEnvs: 4, host: "host-a", pid: 4242)))
 
+    /// The learner's welcome: weights version 12, learner incarnation 2.
     public static let welcome = Frame(
         envelope: learnerEnvelope,
         payload: .welcome(Welcome(weightsVersion: 12, learnerIncarnation: 2)))
 
+    /// An actor's heartbeat: weights version 12, 99 batches sent.
     public static let heartbeat = Frame(
         envelope: actorEnvelope,
         payload: .heartbeat(Heartbeat(weightsVersion: 12, batchesSent: 99)))
 
+    /// An actor holding version 11 asking for the current weights.
     public static let snapshotRequest = Frame(
         envelope: actorEnvelope,
         payload: .snapshotRequest(SnapshotRequest(haveVersion: 11)))
 
+    /// An actor's stats: `sps` 12345.5 and `queue_depth` 3.
     public static let stats = Frame(
         envelope: actorEnvelope,
         payload: .stats(Stats(scalars: [Scalar(name: "sps", value: 12345.5), Scalar(name: "queue_depth", value: 3)])))
 
+    /// The learner's shutdown, with reason `operator`.
     public static let shutdown = Frame(
         envelope: learnerEnvelope,
         payload: .shutdown(Shutdown(reason: "operator")))

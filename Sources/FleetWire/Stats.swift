@@ -5,6 +5,7 @@ public struct Scalar: Sendable, Hashable {
     /// The value. NaN and infinities are allowed (a gauge may be undefined).
     public var value: Double
 
+    /// Creates a scalar; an empty name is refused by validation, not here.
     public init(name: String, value: Double) {
         self.name = name
         self.value = value
@@ -16,6 +17,7 @@ public struct Stats: Sendable, Hashable {
     /// The scalars, in the sender's order.
     public var scalars: [Scalar]
 
+    /// Creates stats from scalars, kept in the given order.
     public init(scalars: [Scalar]) {
         self.scalars = scalars
     }

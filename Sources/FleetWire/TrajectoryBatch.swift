@@ -41,6 +41,9 @@ public struct TrajectoryBatch: Sendable, Hashable {
     /// [E] int64: their lengths.
     public var episodeLengths: WireTensor
 
+    /// Creates a batch from its tensors as given; the layout above is checked by `validate()`, not here.
+    /// The optional tensors default to empty ones; a `nil` `finalObservations` becomes
+    /// ``emptyFinalObservations(like:)`` of `observations`.
     public init(
         policyVersion: UInt64, numSteps: UInt32, numEnvs: UInt32,
         observations: WireTensor, actions: WireTensor, rewards: WireTensor,

@@ -5,6 +5,7 @@ public struct NamedTensor: Sendable, Hashable {
     /// The values. Required on decode (`missing_field`).
     public var tensor: WireTensor
 
+    /// Creates a named tensor; empty or duplicate names are refused by validation, not here.
     public init(name: String, tensor: WireTensor) {
         self.name = name
         self.tensor = tensor
@@ -22,6 +23,7 @@ public struct Weights: Sendable, Hashable {
     /// The parameters, in the sender's order.
     public var tensors: [NamedTensor]
 
+    /// Creates a weights message; nothing is checked until the frame is validated.
     public init(version: UInt64, modelSpecHash: [UInt8], tensors: [NamedTensor]) {
         self.version = version
         self.modelSpecHash = modelSpecHash

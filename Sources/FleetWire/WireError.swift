@@ -5,8 +5,11 @@
 public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A stable short label for counters, e.g. `shape_mismatch`. Compare with the static members.
     public struct Reason: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The label itself, e.g. `shape_mismatch`.
         public let rawValue: String
+        /// Creates a reason from a label; prefer the static members, which are the labels this module reports.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The label.
         public var description: String { rawValue }
 
         /// The frame is larger than `DecodeLimits.maxFrameBytes`; it was not unpacked.
@@ -63,12 +66,14 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A sentence for people; not stable, do not parse.
     public var detail: String
 
+    /// Creates an error; `field` is the proto field path, empty for the frame as a whole.
     public init(_ reason: Reason, field: String = "", _ detail: String = "") {
         self.reason = reason
         self.field = field
         self.detail = detail
     }
 
+    /// `<field>: <reason>: <detail>`, with `frame` for an empty field and without an empty detail.
     public var description: String {
         let place = field.isEmpty ? "frame" : field
         return detail.isEmpty ? "\(place): \(reason)" : "\(place): \(reason): \(detail)"

@@ -18,6 +18,7 @@ public struct SoftOverlongPunishment: Sendable, Equatable {
     /// `L_cache`, the stretch before `L_max` over which the punishment grows.
     public var cache: Int
 
+    /// Creates the punishment; traps unless `0 < cache <= maxLength` (both in tokens).
     public init(maxLength: Int, cache: Int) {
         precondition(cache > 0 && maxLength >= cache, "soft overlong punishment needs 0 < L_cache <= L_max")
         self.maxLength = maxLength

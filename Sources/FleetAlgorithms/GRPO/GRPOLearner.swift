@@ -9,16 +9,22 @@ import Foundation
 /// when it was sampled. Responses are ragged; prompts of one task share a length (the learner
 /// accepts any).
 public struct ResponseGroup: Sendable, Equatable {
+    /// The task's id of the prompt.
     public var promptID: Int64
+    /// The prompt's token ids.
     public var prompt: [Int32]
+    /// The G responses' token ids, ragged.
     public var responses: [[Int32]]
+    /// Per response token, its log-prob under the sampling policy at temperature 1.
     public var behaviourLogProbs: [[Float]]
+    /// One reward per response, as the task scored it (without the soft overlong punishment).
     public var rewards: [Float]
     /// The response hit the generation budget (it did not end by itself).
     public var truncated: [Bool]
     /// The weights version the responses were sampled with.
     public var policyVersion: UInt64
 
+    /// Creates a group without checking it; ``GRPOLearner/update(_:)`` traps on counts that disagree.
     public init(promptID: Int64, prompt: [Int32], responses: [[Int32]], behaviourLogProbs: [[Float]], rewards: [Float],
                 truncated: [Bool], policyVersion: UInt64) {
         self.promptID = promptID
@@ -35,10 +41,14 @@ public struct ResponseGroup: Sendable, Equatable {
 /// `ppoKL` and entropy are means over the update's mini-batches (all epochs), as verl averages its
 /// per-mini-batch metrics; `gradNorm` is the mean pre-clip norm over the optimizer steps.
 public struct GRPOStatistics: Sendable, Equatable {
+    /// The means of ``GRPOLossDiagnostics``'s terms of the same names (verl's `actor/pg_loss`,
+    /// `actor/pg_clipfrac`, `actor/pg_clipfrac_lower`, `actor/ppo_kl`, `actor/kl_loss`).
     public var pgLoss = 0.0, pgClipfrac = 0.0, pgClipfracLower = 0.0, ppoKL = 0.0, klLoss = 0.0
     /// Mean entropy (nats) of the policy's next-token distribution over the trained response tokens.
     public var entropy = 0.0
+    /// Mean global gradient norm before clipping, over the optimizer steps.
     public var gradNorm = 0.0
+    /// The learning rate of this update, after warm-up.
     public var learningRate = 0.0
     /// Mean reward as given (the task's score).
     public var scoreMean = 0.0
@@ -46,16 +56,19 @@ public struct GRPOStatistics: Sendable, Equatable {
     public var rewardMean = 0.0
     /// Mean advantage over response tokens.
     public var advantageMean = 0.0
+    /// Mean response length in tokens.
     public var responseLengthMean = 0.0
     /// Fraction of responses that were truncated.
     public var responseLengthClipRatio = 0.0
     /// Responses in the batch, and those that took part in the loss (after overlong filtering and
     /// leaving out empty responses).
     public var responses = 0, responsesTrained = 0
+    /// Optimizer steps taken (mini-batches over all epochs, less those skipped).
     public var optimizerSteps = 0
     /// Optimizer steps skipped because the loss or the gradient norm was not finite.
     public var nonFiniteSkipped = 0
 
+    /// All zeros: what an update with no groups reports.
     public init() {}
 
     /// verl's metric names with their values, in a fixed order.
@@ -79,6 +92,7 @@ public final class GRPOLearner {
     public let policy: TransformerLM
     /// A frozen copy of the policy as it was at construction, when `beta > 0`.
     public let reference: TransformerLM?
+    /// The hyperparameters given at creation.
     public let settings: GRPOSettings
     /// AdamW over the policy's parameters.
     public let optimizer: AdamW

@@ -11,10 +11,14 @@ public struct GRPOLearnerState: Sendable, Equatable {
     public var parameters: [Parameter]
     /// The reference policy's parameters, in the same order; nil when the learner has no reference.
     public var referenceParameters: [Parameter]?
+    /// AdamW's step counts and moments.
     public var optimizer: OptimizerState
+    /// Updates done so far (``GRPOLearner/iteration``); not negative.
     public var iteration: Int
+    /// The mini-batch generator's four state words (``RandomGenerator/state``); not all zero.
     public var generatorState: [UInt64]
 
+    /// Creates a state; it is checked against a learner only by ``GRPOLearner/restoreState(_:)``.
     public init(
         parameters: [Parameter], referenceParameters: [Parameter]?, optimizer: OptimizerState, iteration: Int,
         generatorState: [UInt64]
@@ -29,11 +33,17 @@ public struct GRPOLearnerState: Sendable, Equatable {
 
 /// Why a ``GRPOLearnerState`` does not fit a learner.
 public enum GRPOLearnerStateError: Error, Equatable, CustomStringConvertible {
+    /// A saved policy parameter differs from the learner's in name, shape or element count; on a count
+    /// mismatch, `name` holds the two counts instead.
     case parameterMismatch(name: String)
+    /// The reference policy does not fit: one side has one and the other not, or a parameter differs.
     case referenceMismatch(String)
+    /// AdamW refused the optimizer state.
     case optimizer(OptimizerStateError)
+    /// A negative iteration, or a generator state that is not four words, not all zero.
     case invalid(String)
 
+    /// A one-line message naming what does not fit.
     public var description: String {
         switch self {
         case .parameterMismatch(let name): "parameter \"\(name)\" differs in name, shape or size"

@@ -13,8 +13,11 @@ import Foundation
 ///
 /// Responses with no tokens take no part (they do not count in `S`).
 public enum LossAggregation: String, Sendable, CaseIterable {
+    /// Every token weighs `1 / N` (DAPO).
     case tokenMean = "token-mean"
+    /// Each response's mean, then their mean (DeepSeekMath's GRPO).
     case seqMeanTokenMean = "seq-mean-token-mean"
+    /// Each response's sum divided by the generation budget, then their mean (Dr. GRPO).
     case seqMeanTokenSumNorm = "seq-mean-token-sum-norm"
 }
 
@@ -39,6 +42,7 @@ public struct GRPOLossDiagnostics: Sendable, Equatable {
     /// The tokens evaluated.
     public var tokenCount: Int
 
+    /// Creates diagnostics, zero by default.
     public init(pgLoss: Double = 0, klLoss: Double = 0, pgClipfrac: Double = 0, pgClipfracLower: Double = 0,
                 ppoKL: Double = 0, tokenCount: Int = 0) {
         self.pgLoss = pgLoss

@@ -66,6 +66,8 @@ public struct GRPOSettings: Sendable, Equatable {
     /// The actors' nucleus (top-p) mass; 1 samples from the whole vocabulary.
     public var topP: Float
 
+    /// Creates settings, by default DeepSeekMath's GRPO. Nothing is checked here; ``GRPOLearner`` traps
+    /// on non-positive `ppoEpochs`, `miniBatchSize` or `maxResponseLength`.
     public init(
         learningRate: Double = 1e-6, warmupSteps: Int = 0, weightDecay: Double = 0.01, maxGradNorm: Double = 1.0,
         epsLow: Double = 0.2, epsHigh: Double = 0.2, beta: Double = 0.04,

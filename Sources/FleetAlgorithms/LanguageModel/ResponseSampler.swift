@@ -31,6 +31,7 @@ public struct ResponseSampler {
         /// Whether each response reached ``ResponseSampler/maxResponseLength`` without `eos`.
         public var truncated: [Bool]
 
+        /// Creates a group from per-response arrays of equal count.
         public init(responses: [[Int32]], logProbs: [[Float]], truncated: [Bool]) {
             self.responses = responses
             self.logProbs = logProbs
@@ -49,6 +50,8 @@ public struct ResponseSampler {
     /// The nucleus: the smallest set of most probable tokens whose probability reaches it.
     public var topP: Float
 
+    /// Creates a sampler; traps unless `maxResponseLength > 0`, `temperature` is finite and `>= 0`, and
+    /// `topP` is in `(0, 1]`. Prompt lengths and `eos` are checked when sampling, by throwing.
     public init(model: TransformerLM, eos: Int32, maxResponseLength: Int, temperature: Float, topP: Float) {
         precondition(maxResponseLength > 0, "maxResponseLength must be positive")
         precondition(temperature >= 0 && temperature.isFinite, "temperature must be finite and >= 0")
@@ -171,6 +174,7 @@ public enum ResponseSamplingError: Error, Sendable, Equatable, CustomStringConve
     /// A prompt token (or `eos`) outside `0..<vocabulary`.
     case tokenOutOfVocabulary(token: Int32, vocabulary: Int)
 
+    /// A sentence naming the lengths or token at fault.
     public var description: String {
         switch self {
         case .exceedsContext(let promptLength, let maxResponseLength, let contextLength):

@@ -7,8 +7,11 @@ import FleetTensor
 /// (`actor_mean.*` in CleanRL's continuous agent is `actor.*` here), `actor_logstd`; the normalizer
 /// travels as `obs_rms.mean`, `obs_rms.var`, `obs_rms.count`.
 public final class PPOAgent {
+    /// The length of one observation vector.
     public let observationSize: Int
+    /// The action space the actor head is built for.
     public let actionKind: ActionKind
+    /// The hidden layer widths, shared by actor and critic.
     public let hiddenSizes: [Int]
     /// `obs → hidden… → 1`, value head gain 1.
     public let critic: MLP
@@ -29,6 +32,9 @@ public final class PPOAgent {
     /// The clip applied to normalized observations.
     public static let observationClip: Float = 10
 
+    /// Builds the critic, then the actor, from `generator` (CleanRL's order), and a zero log-std for
+    /// continuous actions. Traps on a non-positive `observationSize`, a discrete space without actions,
+    /// or continuous bounds whose size is not `dimension`.
     public init(observationSize: Int, actionKind: ActionKind, hiddenSizes: [Int],
                 normalizeObservations: Bool, using generator: inout RandomGenerator) {
         precondition(observationSize > 0, "observationSize must be positive")
@@ -92,9 +98,13 @@ public final class PPOAgent {
 
     /// Why ``applyPolicyParameters(_:)`` refused a set of parameters.
     public enum ParameterError: Error, Equatable {
+        /// The set lacks a parameter the agent has.
         case missing(name: String)
+        /// The set holds a parameter the agent does not have, or a name twice.
         case unexpected(name: String)
+        /// A parameter's shape differs from the agent's.
         case shapeMismatch(name: String, expected: [Int], found: [Int])
+        /// A parameter holds NaN or an infinity.
         case nonFinite(name: String)
     }
 

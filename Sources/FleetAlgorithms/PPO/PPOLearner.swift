@@ -3,12 +3,16 @@ import FleetTensor
 /// What one PPO update reports, under CleanRL's metric meanings (losses, approx_kl and
 /// old_approx_kl from the last minibatch; clipfrac averaged over every minibatch).
 public struct PPOStatistics: Sendable {
+    /// The update's learning rate; `policy_loss`, `value_loss`, `entropy`, `old_approx_kl` and `approx_kl`
+    /// of the last minibatch; `clipfrac` averaged over all minibatches; `explained_variance` of the
+    /// values computed before the update against the returns.
     public var learningRate, policyLoss, valueLoss, entropy, oldApproxKL, approxKL, clipFraction, explainedVariance: Double
     /// < updateEpochs when target_kl stopped early.
     public var epochsRun: Int
     /// Updates skipped because a loss or gradient was not finite.
     public var gradientNormNonFinite: Int
 
+    /// Creates statistics, zero by default.
     public init(learningRate: Double = 0, policyLoss: Double = 0, valueLoss: Double = 0, entropy: Double = 0,
                 oldApproxKL: Double = 0, approxKL: Double = 0, clipFraction: Double = 0,
                 explainedVariance: Double = 0, epochsRun: Int = 0, gradientNormNonFinite: Int = 0) {
@@ -27,7 +31,9 @@ public struct PPOStatistics: Sendable {
 
 /// PPO's learner (CleanRL's `ppo.py` update, REFERENCE.md).
 public final class PPOLearner {
+    /// The agent trained in place.
     public let agent: PPOAgent
+    /// The hyperparameters given at creation.
     public let settings: PPOSettings
     /// Updates done.
     public internal(set) var iteration: Int
@@ -40,6 +46,8 @@ public final class PPOLearner {
     /// Minibatch storage, reused across minibatches and updates.
     private var buffers = MinibatchBuffers()
 
+    /// A learner that trains `agent` in place with Adam (eps 1e-5), drawing minibatch permutations from
+    /// a generator seeded by `seed`. Nothing in `settings` is checked here.
     public init(agent: PPOAgent, settings: PPOSettings, seed: UInt64) {
         self.agent = agent
         self.settings = settings

@@ -6,9 +6,13 @@ import FleetTensor
 public struct PPOLearnerState: Sendable, Equatable {
     /// One named parameter.
     public struct Parameter: Sendable, Equatable {
+        /// The parameter's dotted name, e.g. `actor.0.weight`.
         public var name: String
+        /// The parameter's shape.
         public var shape: [Int]
+        /// Row-major values; their count is the product of `shape`.
         public var values: [Float]
+        /// Creates a parameter; it is checked against a learner's only on restore.
         public init(name: String, shape: [Int], values: [Float]) {
             self.name = name
             self.shape = shape
@@ -18,12 +22,18 @@ public struct PPOLearnerState: Sendable, Equatable {
 
     /// `PPOAgent.trainableParameters`, in their order.
     public var parameters: [Parameter]
+    /// Adam's step counts and moments.
     public var optimizer: OptimizerState
+    /// Updates done so far (the learning-rate annealing follows it); not negative.
     public var iteration: Int
+    /// The minibatch generator's four state words (``RandomGenerator/state``); not all zero.
     public var generatorState: [UInt64]
+    /// The observation normalizer's statistics; nil exactly when the agent does not normalize.
     public var observationStatistics: RunningMeanStd?
+    /// The reward-scaling streams, keyed by `"<streamID>/<env>"`.
     public var rewardStreams: [String: RewardScaler.Stream]
 
+    /// Creates a state; it is checked against a learner only by ``PPOLearner/restoreState(_:)``.
     public init(parameters: [Parameter], optimizer: OptimizerState, iteration: Int, generatorState: [UInt64],
                 observationStatistics: RunningMeanStd?, rewardStreams: [String: RewardScaler.Stream]) {
         self.parameters = parameters
@@ -37,8 +47,13 @@ public struct PPOLearnerState: Sendable, Equatable {
 
 /// Why a ``PPOLearnerState`` does not fit a learner.
 public enum PPOLearnerStateError: Error, Equatable {
+    /// A saved parameter differs from the agent's in name, shape or element count; `name` is `count`
+    /// when the numbers of parameters differ.
     case parameterMismatch(name: String)
+    /// Adam refused the optimizer state.
     case optimizer(OptimizerStateError)
+    /// A negative iteration, a generator state that is not four words (not all zero), or observation
+    /// statistics that do not match the agent's normalizer.
     case invalid(String)
 }
 

@@ -1,22 +1,33 @@
 /// PPO's hyperparameters with CleanRL's meaning (REFERENCE.md). The defaults are CleanRL's
 /// `ppo.py` for CartPole-v1 (500k steps of 4 envs x 128 steps: 976 iterations).
 public struct PPOSettings: Sendable {
+    /// Adam's learning rate (the initial one when annealed).
     public var learningRate: Double
     /// At iteration u of U (1-based) use `(1 - (u-1)/U) * learningRate`.
     public var annealLearningRate: Bool
     /// U, for the annealing.
     public var totalIterations: Int
+    /// Minibatches per epoch: each holds `batch / numMinibatches` steps (at least 1), the last possibly fewer.
     public var numMinibatches: Int
+    /// Passes over the batch per update, each with a fresh permutation.
     public var updateEpochs: Int
+    /// The discount factor, for GAE and reward scaling.
     public var gamma: Double
+    /// GAE's lambda.
     public var gaeLambda: Double
     /// Treat truncation as termination (no bootstrap from the final observation), as CleanRL does.
     public var cleanrlCompat: Bool
+    /// Normalize advantages within each minibatch: `(A - mean) / (unbiased std + 1e-8)`.
     public var normalizeAdvantages: Bool
+    /// The ratio clip range: `r` in `[1 - clipCoef, 1 + clipCoef]`; also the value clip when `clipValueLoss`.
     public var clipCoef: Double
+    /// Clip the new values to within `clipCoef` of the old ones in the value loss, as CleanRL's `clip_vloss`.
     public var clipValueLoss: Bool
+    /// The entropy bonus coefficient.
     public var entCoef: Double
+    /// The value loss coefficient.
     public var vfCoef: Double
+    /// Global L2 gradient-norm clip before each optimizer step.
     public var maxGradNorm: Double
     /// Stop an update's epochs after one whose approx_kl exceeds this; nil: never.
     public var targetKL: Double?
@@ -27,6 +38,7 @@ public struct PPOSettings: Sendable {
     /// Divide rewards by the running std of the discounted return, clip 10 (continuous control).
     public var normalizeRewards: Bool
 
+    /// Creates settings, by default CleanRL's CartPole-v1 ones. Nothing is checked here.
     public init(
         learningRate: Double = 2.5e-4, annealLearningRate: Bool = true, totalIterations: Int = 976,
         numMinibatches: Int = 4, updateEpochs: Int = 4,

@@ -8,21 +8,28 @@
 public struct RewardScaler: Sendable {
     /// One (actor, environment) stream.
     public struct Stream: Sendable, Equatable {
+        /// The running discounted return, reset by a terminated step (not by a truncated one).
         public var discountedReturn: Double = 0
+        /// The running variance of the discounted return.
         public var statistics = RunningMeanStd(size: 1)
 
+        /// Creates a stream, by default a fresh one (return 0, gymnasium's initial statistics).
         public init(discountedReturn: Double = 0, statistics: RunningMeanStd = RunningMeanStd(size: 1)) {
             self.discountedReturn = discountedReturn
             self.statistics = statistics
         }
     }
 
+    /// The discount of the running return.
     public let gamma: Double
+    /// Added to the variance before its square root.
     public static let epsilon = 1e-8
+    /// Scaled rewards are clipped to `[-clip, clip]`.
     public static let clip: Float = 10
     /// Keyed by `"<streamID>/<env>"`.
     public private(set) var streams: [String: Stream] = [:]
 
+    /// A scaler with no streams yet; each starts fresh the first time its key is seen.
     public init(gamma: Double) { self.gamma = gamma }
 
     /// A scaler continuing saved streams.

@@ -16,6 +16,7 @@ public enum PolicyActions: Sendable, Equatable {
 
 /// What a policy acts in: `count` discrete actions, or a box of `dimension` continuous ones.
 public enum ActionKind: Sendable, Equatable {
+    /// Actions are the indices `0 ..< count`.
     case discrete(count: Int)
     /// `low`/`high` are the environment's bounds (the actor clips samples to them before stepping).
     case continuous(dimension: Int, low: [Float], high: [Float])
@@ -32,6 +33,7 @@ public struct Rollout: Sendable {
     public var numSteps: Int
     /// N.
     public var numEnvs: Int
+    /// The length of one observation vector.
     public var observationSize: Int
     /// `[T*N*obs]`, raw (not normalized): the observation each step acted on.
     public var observations: [Float]
@@ -52,6 +54,7 @@ public struct Rollout: Sendable {
     /// `[N*obs]`: the observation after step T-1.
     public var nextObservations: [Float]
 
+    /// Creates a rollout from its arrays as given; their sizes are not checked here.
     public init(
         streamID: String, policyVersion: UInt64, numSteps: Int, numEnvs: Int, observationSize: Int,
         observations: [Float], actions: PolicyActions, rewards: [Float], terminated: [Bool],

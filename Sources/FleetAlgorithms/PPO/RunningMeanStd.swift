@@ -6,11 +6,13 @@ public struct RunningMeanStd: Sendable, Equatable {
     public private(set) var mean: [Double]
     /// `[size]`, population variance.
     public private(set) var variance: [Double]
+    /// The weight of the merged rows, starting at 1e-4 (not an integer count).
     public private(set) var count: Double
 
     /// The vector size.
     public var size: Int { mean.count }
 
+    /// Fresh statistics for vectors of `size`: mean 0, variance 1, count 1e-4.
     public init(size: Int) {
         mean = [Double](repeating: 0, count: size)
         variance = [Double](repeating: 1, count: size)

@@ -50,15 +50,21 @@ public struct CaptureEntry: Hashable, Sendable {
     /// fixed fields and the longest reason. Writers and readers of captures use this limit.
     public static let maxRecordLength = DecodeLimits.default.maxFrameBytes + fixedSize + maxReasonLength
 
+    /// What became of the batch.
     public var kind: Kind
+    /// The learner's weights version when it trained on or dropped the batch; for `sent`, the version
+    /// the actor held.
     public var learnerVersion: UInt64
+    /// Seconds from the learner's start to the batch's arrival (for `sent`, from the actor's start to the send).
     public var arrivalSeconds: Double
+    /// Seconds from the start to the update that consumed the batch, or to its drop.
     public var eventSeconds: Double
     /// Why a dropped batch was dropped (a rejection reason such as `stale`); empty otherwise.
     public var reason: String
     /// The batch's frame bytes.
     public var frame: [UInt8]
 
+    /// Creates an entry; a reason longer than ``maxReasonLength`` bytes is cut when encoded, not here.
     public init(
         kind: Kind, learnerVersion: UInt64, arrivalSeconds: Double, eventSeconds: Double, reason: String = "",
         frame: [UInt8]
@@ -121,12 +127,18 @@ public struct CaptureEntry: Hashable, Sendable {
 
 /// Why a record of a capture file is not a ``CaptureEntry``.
 public enum CaptureEntryError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The record is shorter than the 32 bytes of fixed fields.
     case tooShort(length: Int)
+    /// The layout version is not ``CaptureEntry/layoutVersion``.
     case unsupportedLayoutVersion(UInt8)
+    /// The kind byte is not 1, 2 or 3.
     case unknownKind(UInt8)
+    /// The reason length exceeds ``CaptureEntry/maxReasonLength`` or the record.
     case badReasonLength(Int)
+    /// The reason is not valid UTF-8.
     case reasonNotUTF8
 
+    /// A one-line message naming the field that does not fit.
     public var description: String {
         switch self {
         case .tooShort(let length): "a capture entry of \(length) bytes, shorter than its fixed fields"

@@ -13,6 +13,7 @@ public enum CaptureError: Error, CustomStringConvertible {
     /// Capture was asked for where there is no run directory to write it to.
     case noRunDirectory
 
+    /// A one-line message that starts with the path at fault, when there is one.
     public var description: String {
         switch self {
         case .record(let path, let error): "\(path): \(error)"

@@ -20,9 +20,13 @@ public final class CaptureInjection {
         public var damage: [CaptureReader.Damage]
     }
 
+    /// The run's config: its endpoints, actor count and security are what the actors use.
     public let config: RunConfig
+    /// The capture files to read, in order.
     public let files: [String]
+    /// Whether damage in `files` is thrown (`strict`) or skipped (`lenient`).
     public let mode: CaptureReader.Mode
+    /// How fast the batches are sent.
     public let pace: ReplayPace
 
     /// Replays `files` into the learner at `config.endpoints`.

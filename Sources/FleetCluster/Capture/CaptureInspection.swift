@@ -12,6 +12,7 @@ public struct CaptureInspection: Codable, Hashable, Sendable {
     public var files: [FileSummary]
     /// Intact entries read.
     public var records: Int
+    /// Intact entries by kind: consumed, dropped, sent.
     public var recordsByKind: ByEntryKind<Int>
     /// Dropped entries by their reason (`stale`, …).
     public var droppedByReason: [String: Int]
@@ -28,9 +29,11 @@ public struct CaptureInspection: Codable, Hashable, Sendable {
     /// Consumed entries whose batch (sender, incarnation, sequence) was consumed before: trained
     /// twice. 0 for a learner's capture, resumed runs' included.
     public var consumedTwice: Int
+    /// Consumed and dropped entries by policy lag.
     public var policyLagHistogram: PolicyLagHistograms
     /// What the batches of each entry kind carry.
     public var contentByKind: ByEntryKind<BatchContent>
+    /// From the first arrival to the last event; nil without entries.
     public var timeSpan: TimeSpan?
     /// From the capture directory's manifest, when one was given.
     public var manifest: ManifestSummary?

@@ -3,6 +3,7 @@ import FleetWire
 extension CaptureInspection {
     /// One capture file read.
     public struct FileSummary: Codable, Hashable, Sendable {
+        /// The file's path, as given.
         public var path: String
         /// Intact entries read from it.
         public var records: Int
@@ -12,16 +13,21 @@ extension CaptureInspection {
 
     /// One value per entry kind: consumed, dropped and sent.
     public struct ByEntryKind<Value> {
+        /// The value for consumed entries.
         public var consumed: Value
+        /// The value for dropped entries.
         public var dropped: Value
+        /// The value for sent entries.
         public var sent: Value
 
+        /// The same `value` for every kind.
         public init(repeating value: Value) {
             consumed = value
             dropped = value
             sent = value
         }
 
+        /// The value of `kind`.
         public subscript(kind: CaptureEntry.Kind) -> Value {
             get {
                 switch kind {
@@ -50,7 +56,9 @@ extension CaptureInspection {
 
     /// Entries by the payload kind of their frame.
     public struct BatchKindCounts: Codable, Hashable, Sendable {
+        /// Entries whose frame is a trajectory batch.
         public var trajectoryBatch = 0
+        /// Entries whose frame is a group batch.
         public var groupBatch = 0
         /// Frames that decode to another payload (not a batch).
         public var other = 0
@@ -66,7 +74,9 @@ extension CaptureInspection {
 
     /// The smallest and largest of some versions.
     public struct VersionRange: Codable, Hashable, Sendable {
+        /// The smallest version.
         public var min: UInt64
+        /// The largest version.
         public var max: UInt64
 
         /// The range of `version` alone.
@@ -88,7 +98,9 @@ extension CaptureInspection {
     /// version — keyed `"0"`, `"1"`, … (negative when a batch claims a version the learner did
     /// not have yet).
     public struct PolicyLagHistograms: Codable, Hashable, Sendable {
+        /// Consumed batches by lag.
         public var consumed: [String: Int] = [:]
+        /// Dropped batches by lag.
         public var dropped: [String: Int] = [:]
 
         /// The histogram of `kind` as (lag, batches) pairs, smallest lag first; empty for `sent`.
@@ -100,9 +112,13 @@ extension CaptureInspection {
 
     /// The count, mean, minimum and maximum of some values; the last three are left out without values.
     public struct ValueSummary: Codable, Hashable, Sendable {
+        /// The number of values.
         public var count: Int
+        /// Their mean; nil without values.
         public var mean: Double?
+        /// The smallest; nil without values.
         public var min: Double?
+        /// The largest; nil without values.
         public var max: Double?
 
         init(_ statistics: RunningStatistics) {
@@ -115,10 +131,15 @@ extension CaptureInspection {
 
     /// The episodes trajectory batches report as finished.
     public struct EpisodeSummary: Codable, Hashable, Sendable {
+        /// The number of finished episodes.
         public var count: Int
+        /// Their mean return; nil without episodes.
         public var returnMean: Double?
+        /// The smallest return; nil without episodes.
         public var returnMin: Double?
+        /// The largest return; nil without episodes.
         public var returnMax: Double?
+        /// Their mean length in steps; nil without episodes.
         public var lengthMean: Double?
 
         enum CodingKeys: String, CodingKey {
@@ -138,6 +159,7 @@ extension CaptureInspection {
         public var responses: Int
         /// Every reward element: per step of trajectory batches, per response of group batches.
         public var rewards: ValueSummary
+        /// The episodes the trajectory batches report as finished.
         public var episodes: EpisodeSummary
 
         enum CodingKeys: String, CodingKey {
@@ -148,8 +170,11 @@ extension CaptureInspection {
 
     /// From the first arrival to the last event (update or drop), in seconds from the learner's start.
     public struct TimeSpan: Codable, Hashable, Sendable {
+        /// The earliest arrival, in seconds from the start.
         public var firstArrivalSeconds: Double
+        /// The latest update or drop, in seconds from the start.
         public var lastEventSeconds: Double
+        /// `lastEventSeconds - firstArrivalSeconds`; written to JSON as `seconds`, never read from it.
         public var seconds: Double { lastEventSeconds - firstArrivalSeconds }
 
         enum CodingKeys: String, CodingKey {
@@ -158,17 +183,20 @@ extension CaptureInspection {
             case lastEventSeconds = "last_event_seconds"
         }
 
+        /// Creates a span from its two ends, in seconds from the start.
         public init(firstArrivalSeconds: Double, lastEventSeconds: Double) {
             self.firstArrivalSeconds = firstArrivalSeconds
             self.lastEventSeconds = lastEventSeconds
         }
 
+        /// Reads both ends; `seconds` in the JSON is ignored (it is computed).
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             firstArrivalSeconds = try container.decode(Double.self, forKey: .firstArrivalSeconds)
             lastEventSeconds = try container.decode(Double.self, forKey: .lastEventSeconds)
         }
 
+        /// Writes both ends and their difference, `seconds`.
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(firstArrivalSeconds, forKey: .firstArrivalSeconds)
@@ -179,9 +207,13 @@ extension CaptureInspection {
 
     /// What the capture directory's manifest says of the run.
     public struct ManifestSummary: Codable, Hashable, Sendable {
+        /// The run directory's name.
         public var runID: String
+        /// The run's algorithm (`ppo`, `grpo`, ...).
         public var algorithm: String
+        /// The environment id or the task's name.
         public var subject: String
+        /// The run's seed.
         public var seed: UInt64
         /// The final weights' hash, once the run ended.
         public var weightsSHA256: String?

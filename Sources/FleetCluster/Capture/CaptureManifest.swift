@@ -13,6 +13,7 @@ public struct CaptureManifest: Codable, Hashable, Sendable {
         public var kind: String
         /// Records and bytes written to it so far (the last file's grow until the run ends).
         public var records: Int
+        /// Bytes written to it so far.
         public var bytes: Int
     }
 
@@ -22,19 +23,24 @@ public struct CaptureManifest: Codable, Hashable, Sendable {
     public var version = 1
     /// The run directory's name, also in every capture file's header.
     public var runID: String
+    /// The run's algorithm, as the config names it (`ppo`, `grpo`, ...).
     public var algorithm: String
     /// The environment id or the task's name.
     public var subject: String
+    /// The run's seed.
     public var seed: UInt64
     /// The resolved config's file name inside the capture directory, and its
     /// ``ResolvedConfig/learningSHA256`` (which a replay's config must share).
     public var config: String
+    /// The resolved config's ``ResolvedConfig/learningSHA256``, in hexadecimal.
     public var learningConfigSHA256: String
+    /// The capture files, in the order they were written.
     public var files: [File]
     /// Updates trained when the manifest was last written.
     public var updates: Int
     /// Set when the run ended (interrupted or not): the final weights version and their hash.
     public var policyVersion: Int?
+    /// The final weights' hash, set with `policyVersion` when the run ended.
     public var weightsSHA256: String?
     /// Whether the run that wrote the capture ended and closed it; false while it runs or if it died.
     public var complete: Bool
@@ -44,10 +50,13 @@ public struct CaptureManifest: Codable, Hashable, Sendable {
     /// Versions `from..<to` that no update produced: a learner resumed from a checkpoint at `from`
     /// went on at `to`, past every version its predecessor may have published.
     public struct VersionSkip: Codable, Hashable, Sendable {
+        /// The version the resumed learner's checkpoint held.
         public var from: UInt64
+        /// The version the resumed learner went on at.
         public var to: UInt64
     }
 
+    /// The value of ``format`` in every manifest.
     public static let formatName = "fleet-capture"
     /// The manifest's name in a capture directory.
     public static let fileName = "manifest.json"

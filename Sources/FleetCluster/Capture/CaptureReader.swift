@@ -22,6 +22,7 @@ public final class CaptureReader {
 
     /// A damaged stretch of a capture file.
     public struct Damage: Hashable, Sendable, Codable {
+        /// The file's path, as given.
         public var file: String
         /// Where the damaged record starts.
         public var offset: Int
@@ -40,12 +41,17 @@ public final class CaptureReader {
 
     /// An entry with where it was read.
     public struct Located {
+        /// The entry, parsed from a record whose checksums matched.
         public var entry: CaptureEntry
+        /// The file it was read from.
         public var file: String
+        /// The byte offset of its record in that file.
         public var offset: Int
     }
 
+    /// The files read, in order.
     public let files: [String]
+    /// What to do about damage.
     public let mode: Mode
     /// The damage met so far (lenient mode).
     public private(set) var damage: [Damage] = []

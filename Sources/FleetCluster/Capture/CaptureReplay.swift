@@ -12,9 +12,11 @@ import Foundation
 public final class CaptureReplay {
     /// What a replay did.
     public struct Outcome {
+        /// The replayed run's summary, with its `weights_sha256`.
         public var summary: RunSummary
         /// Updates trained, and batches trained on.
         public var updates: Int
+        /// Batches trained on.
         public var batches: Int
         /// Updates missing from the capture, as version ranges (`3..<5`): with any, the replay is
         /// not the live run.
@@ -23,6 +25,7 @@ public final class CaptureReplay {
         public var skippedEntries: Int
     }
 
+    /// The config the learner was built from.
     public let config: RunConfig
     private let algorithm: any LearnerAlgorithm
     private let directory: RunDirectory?
@@ -142,6 +145,7 @@ public enum CaptureReplayError: Error, CustomStringConvertible {
     /// A batch that the config's learner refuses.
     case refused(file: String, offset: Int, reason: String)
 
+    /// A sentence naming the record at fault and the likely cause.
     public var description: String {
         switch self {
         case .outOfOrder(let file, let offset, let version, let expected):

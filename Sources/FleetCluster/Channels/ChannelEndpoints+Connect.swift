@@ -40,6 +40,7 @@ public enum ConnectTargetError: Error, Equatable, CustomStringConvertible {
     /// `tcp://HOST` was given but the config's endpoint is not `tcp://…:PORT`.
     case notTCP(String)
 
+    /// A sentence naming the `--connect` target or endpoint and what was expected.
     public var description: String {
         switch self {
         case .malformed(let target):

@@ -10,6 +10,7 @@ public struct ChannelEndpoints: Hashable, Sendable {
     /// Control: the learner's ROUTER, the actors' DEALERs.
     public var control: String
 
+    /// Creates endpoints from three ZeroMQ endpoint strings, taken as given.
     public init(batches: String, weights: String, control: String) {
         self.batches = batches
         self.weights = weights

@@ -35,5 +35,7 @@ public enum ChannelLimits {
     /// ZeroMQ's own (ZMTP) heartbeats on every connection: a peer silent this long after a ping
     /// is dropped, so a dead host's connection does not linger in the learner's queues.
     public static let connectionHeartbeat: Duration = .seconds(1)
+    /// How long a control-channel peer may stay silent after a ZMTP ping before its connection
+    /// is dropped (`ZMQ_HEARTBEAT_TIMEOUT`).
     public static let connectionTimeout: Duration = .seconds(10)
 }

@@ -4,7 +4,9 @@ public enum CheckpointError: Error, Hashable, Sendable, CustomStringConvertible 
     public struct Skipped: Hashable, Sendable, CustomStringConvertible {
         /// The directory's name (`version-000120`).
         public var name: String
+        /// Why it was passed over, for people.
         public var reason: String
+        /// `<name>: <reason>`.
         public var description: String { "\(name): \(reason)" }
     }
 
@@ -19,6 +21,7 @@ public enum CheckpointError: Error, Hashable, Sendable, CustomStringConvertible 
     /// Writing failed (the previous checkpoints are untouched).
     case writeFailed(path: String, reason: String)
 
+    /// A sentence naming the path or directory and, for a config mismatch, the keys that differ.
     public var description: String {
         switch self {
         case .noRunDirectory:

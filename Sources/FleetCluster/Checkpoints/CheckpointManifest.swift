@@ -6,7 +6,9 @@ import Foundation
 public struct CheckpointManifest: Codable, Hashable, Sendable {
     /// One file of the checkpoint.
     public struct File: Codable, Hashable, Sendable {
+        /// Its name inside the checkpoint directory.
         public var name: String
+        /// Its size in bytes.
         public var bytes: Int
         /// SHA-256 of the file's bytes, hex.
         public var sha256: String
@@ -18,6 +20,7 @@ public struct CheckpointManifest: Codable, Hashable, Sendable {
     public var layout = 1
     /// The weights version the checkpoint holds, and the learner's updates then.
     public var version: UInt64
+    /// The learner's updates when the checkpoint was written.
     public var updates: Int
     /// The version a learner resuming from this checkpoint starts at: past every version the
     /// learner that wrote it may have published before its next checkpoint (equal to ``version``
@@ -25,9 +28,12 @@ public struct CheckpointManifest: Codable, Hashable, Sendable {
     public var resumeVersion: UInt64
     /// Seconds since 1970 when it was written.
     public var createdUnixSeconds: Double
+    /// Every file of the checkpoint but the manifest.
     public var files: [File]
 
+    /// The value of ``format`` in every manifest.
     public static let formatName = "fleet-checkpoint"
+    /// The manifest's name in a checkpoint directory.
     public static let fileName = "manifest.json"
 
     enum CodingKeys: String, CodingKey {

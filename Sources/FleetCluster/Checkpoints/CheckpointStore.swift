@@ -22,7 +22,9 @@ public struct CheckpointStore: Sendable {
 
     /// A checkpoint read back and checked.
     public struct Loaded: Sendable {
+        /// The checkpoint's directory.
         public var url: URL
+        /// Its manifest, whose files all matched.
         public var manifest: CheckpointManifest
         /// The files the manifest lists, by name.
         public var files: [String: Data]
@@ -33,6 +35,7 @@ public struct CheckpointStore: Sendable {
         public var damagedManifests: [CheckpointManifest]
     }
 
+    /// A store in `directory` (the run's `checkpoints/` folder); traps when `keep` is below 2.
     public init(directory: URL, keep: Int) {
         precondition(keep >= 2, "keep at least two checkpoints")
         self.directory = directory

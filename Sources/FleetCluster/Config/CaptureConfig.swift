@@ -7,6 +7,7 @@ public struct CaptureConfig: Hashable, Sendable {
     /// The size past which a capture file is closed and the next begun.
     public var fileBytes: Int
 
+    /// Reads `capture`, `capture_dropped` and `capture_file_bytes` from a resolved (validated) config.
     public init(_ config: ResolvedConfig) {
         enabled = config.bool("capture")
         dropped = config.bool("capture_dropped")

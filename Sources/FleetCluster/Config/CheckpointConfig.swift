@@ -5,6 +5,7 @@ public struct CheckpointConfig: Hashable, Sendable {
     /// Complete checkpoints kept (at least 2).
     public var keep: Int
 
+    /// Reads `checkpoint_every` and `checkpoint_keep` from a resolved (validated) config.
     public init(_ config: ResolvedConfig) {
         every = config.int("checkpoint_every")
         keep = config.int("checkpoint_keep")

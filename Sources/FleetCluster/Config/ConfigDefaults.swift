@@ -21,8 +21,11 @@ public enum EnvironmentFamily: String, Hashable, Sendable, CaseIterable {
 public enum ConfigDefaults {
     /// One row of the table: a key and its default in each family.
     public struct Row: Sendable {
+        /// The key's name, as in ``ConfigSchema/keys``.
         public let key: String
+        /// The default for discrete-action environments.
         public let discrete: ConfigValue
+        /// The default for continuous-action environments.
         public let continuous: ConfigValue
 
         /// A key whose default is the same in every family.
@@ -30,12 +33,14 @@ public enum ConfigDefaults {
             self.init(key: key, discrete: value, continuous: value)
         }
 
+        /// A key whose default differs by family.
         public init(key: String, discrete: ConfigValue, continuous: ConfigValue) {
             self.key = key
             self.discrete = discrete
             self.continuous = continuous
         }
 
+        /// The default for `family`.
         public func value(for family: EnvironmentFamily) -> ConfigValue {
             switch family {
             case .discrete: discrete
@@ -70,6 +75,7 @@ public enum ConfigDefaults {
         Row(key: "loss_agg_mode", same: "seq-mean-token-sum-norm"),
         Row(key: "advantage_scale", same: "none"),
     ]
+    /// DAPO: no KL term, clip-higher 0.28, token-mean aggregation and dynamic sampling (`filter_groups`).
     public static let dapo: [Row] = [
         Row(key: "kl_loss_coef", same: 0.0),
         Row(key: "clip_ratio_high", same: 0.28),

@@ -8,19 +8,28 @@
 public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What went wrong.
     public enum Kind: Hashable, Sendable {
+        /// The config, a key file or the allow-list cannot be read.
         case unreadableFile
+        /// The YAML does not parse, or a key is not a plain scalar.
         case malformedYAML
+        /// The document is not a mapping of keys to values.
         case notAMapping
+        /// A key the schema does not know.
         case unknownKey
+        /// A value of the wrong type for its key.
         case wrongType
+        /// A value outside what its key's constraint allows.
         case outOfRange
+        /// Values that are each valid but do not fit together (e.g. `num_envs * num_steps` and `num_minibatches`).
         case inconsistent
+        /// A `--set` argument that is not `key=value` with a YAML value.
         case malformedOverride
         /// An endpoint others could use: tcp without CURVE keys, an ipc socket in a directory
         /// others may enter, a secret key file others may read.
         case insecure
     }
 
+    /// What went wrong, for code that reacts to it.
     public let kind: Kind
     /// Where the value came from: the config file's path, `--set key=value`, or `defaults`.
     public let source: String
@@ -28,10 +37,12 @@ public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
     public let key: String?
     /// The 1-based line and column in the file, when known.
     public let line: Int?
+    /// The 1-based column, when known.
     public let column: Int?
     /// The problem, naming the key and what was expected.
     public let message: String
 
+    /// Creates an error; `source` is the file's path, `--set key=value` or `defaults`.
     public init(
         _ kind: Kind, source: String, key: String? = nil, line: Int? = nil, column: Int? = nil,
         message: String
@@ -44,6 +55,7 @@ public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `<source>[:<line>[:<column>]]: <message>`.
     public var description: String {
         var place = source
         if let line { place += ":\(line)" }

@@ -4,11 +4,14 @@ import Yams
 /// One `--set key=value`: the value is read as a YAML scalar or flow value
 /// (`0.99`, `null`, `true`, `[32, 32]`, `"quoted text"`).
 public struct ConfigOverride: Hashable, Sendable {
+    /// The key to set, as written (dotted for nested sections); checked against the schema when applied.
     public let key: String
+    /// The value to set it to.
     public let value: ConfigValue
     /// The argument as given, naming the override in errors.
     public let argument: String
 
+    /// An override of `key` with `value`, named `--set key=<value as YAML>` in errors.
     public init(key: String, value: ConfigValue) {
         self.key = key
         self.value = value

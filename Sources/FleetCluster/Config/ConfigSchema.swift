@@ -3,6 +3,7 @@
 /// Names follow CleanRL's `ppo.py` where one exists. The defaults here hold for every algorithm
 /// and environment family; those that depend on the family are in ``ConfigDefaults``.
 public enum ConfigSchema {
+    /// Every key, with its type, default, constraint and doc line.
     public static let keys: [ConfigKey] = [
         // The run
         ConfigKey(

@@ -3,9 +3,13 @@
 public struct LanguageConfig: Hashable, Sendable {
     /// The prompt task's name (`addition-2`).
     public var task: String
+    /// The transformer's embedding width (`model.width`).
     public var modelWidth: Int
+    /// Transformer blocks (`model.layers`).
     public var modelLayers: Int
+    /// Attention heads (`model.heads`).
     public var modelHeads: Int
+    /// The most tokens a sequence holds, prompt and response (`model.context_length`).
     public var contextLength: Int
     /// Learner updates of the run.
     public var totalTrainingSteps: Int
@@ -17,37 +21,55 @@ public struct LanguageConfig: Hashable, Sendable {
     public var promptsPerBatch: Int
     /// Prompts per optimizer step.
     public var miniBatchSize: Int
+    /// Passes over each batch (`ppo_epochs`, mu).
     public var ppoEpochs: Int
+    /// The ratio's lower clip range: `r >= 1 - clipRatioLow` (`clip_ratio_low`).
     public var clipRatioLow: Double
+    /// The ratio's upper clip range: `r <= 1 + clipRatioHigh` (`clip_ratio_high`).
     public var clipRatioHigh: Double
+    /// Beta of the k3 KL to the reference (`kl_loss_coef`); 0: no reference.
     public var klLossCoef: Double
     /// `token-mean`, `seq-mean-token-mean` or `seq-mean-token-sum-norm`.
     public var lossAggregation: String
     /// `group`, `batch` or `none`.
     public var advantageScale: String
+    /// The actors' sampling temperature.
     public var temperature: Double
+    /// The actors' nucleus mass, in `(0, 1]`.
     public var topP: Double
     /// nil: the task's answer length plus eos.
     public var maxResponseLength: Int?
     /// DAPO's L_cache; 0: no soft overlong punishment.
     public var overlongBufferLength: Int
+    /// Leave truncated responses out of the loss (`overlong_filtering`).
     public var overlongFiltering: Bool
     /// Added to the reward of a well-formed response.
     public var formatBonus: Double
     /// Dynamic sampling at the learner's ingress.
     public var filterGroups: Bool
+    /// AdamW's peak learning rate (`learning_rate`).
     public var learningRate: Double
+    /// Linear learning-rate warm-up, in updates (`lr_warmup_steps`).
     public var warmupSteps: Int
+    /// AdamW's decoupled weight decay.
     public var weightDecay: Double
+    /// Global L2 gradient-norm clip before each optimizer step.
     public var maxGradNorm: Double
     /// A policy file to start from.
     public var initCheckpoint: String?
+    /// `fleet sft`: optimizer steps on demonstrations.
     public var sftSteps: Int
+    /// `fleet sft`: AdamW's learning rate.
     public var sftLearningRate: Double
+    /// `fleet sft`: demonstrations per step.
     public var sftBatchSize: Int
+    /// `fleet sft`: linear learning-rate warm-up, in steps.
     public var sftWarmupSteps: Int
+    /// Updates between held-out evaluations.
     public var evalEvery: Int
+    /// Held-out prompts per evaluation.
     public var evalPrompts: Int
+    /// Samples per held-out prompt, for pass@k.
     public var passK: Int
 
     /// The language part of a resolved config.

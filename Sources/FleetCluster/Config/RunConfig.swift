@@ -5,12 +5,17 @@ public struct RunConfig: Hashable, Sendable {
 
     /// Whether the algorithm trains a language model on a prompt task (GRPO, Dr. GRPO, DAPO).
     public var isLanguage: Bool { algorithm != "ppo" }
+    /// The Gymnasium id of the environment (`env_id`), e.g. `CartPole-v1`.
     public var envID: String
+    /// The seed of every random generator in the run.
     public var seed: UInt64
+    /// Reproducible results: fixed reduction orders, no racing updates.
     public var deterministic: Bool
+    /// Environment steps of the whole run (`total_timesteps`).
     public var totalTimesteps: Int
     /// The run directory chosen in the config; nil: the default name under `runs/`.
     public var runDirectory: String?
+    /// Actor processes or threads (`num_actors`); they split `ppo.numEnvs` between them.
     public var numActors: Int
     /// Batches from policies more than this many versions old are rejected.
     public var maxPolicyLag: Int
@@ -36,6 +41,7 @@ public struct RunConfig: Hashable, Sendable {
     public var security: SecurityConfig
     /// How often the learner checkpoints and how many checkpoints it keeps.
     public var checkpoints: CheckpointConfig
+    /// PPO's hyperparameters (read whatever the algorithm; used by ppo).
     public var ppo: PPOConfig
     /// The language path's settings (read whatever the algorithm; used by grpo, dr_grpo, dapo and sft).
     public var language: LanguageConfig
@@ -45,6 +51,7 @@ public struct RunConfig: Hashable, Sendable {
     /// Updates of the whole run: `totalTimesteps / ppo.batchSize`.
     public var numIterations: Int { totalTimesteps / ppo.batchSize }
 
+    /// Reads every part of a resolved config; the timeouts are capped at 1e9 seconds.
     public init(_ config: ResolvedConfig) {
         algorithm = config.string("algorithm")
         envID = config.string("env_id")

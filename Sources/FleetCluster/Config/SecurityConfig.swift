@@ -17,6 +17,7 @@ public struct SecurityConfig: Hashable, Sendable {
     /// What stands for the actor's id in ``actorSecretKeyFile``.
     public static let actorIDPlaceholder = "{actor_id}"
 
+    /// Reads `insecure` and the `curve.*` keys of a resolved config; nothing is checked here.
     public init(_ config: ResolvedConfig) {
         insecure = config.bool("insecure")
         learnerSecretKeyFile = config.optionalString("curve.learner_secret_key_file")

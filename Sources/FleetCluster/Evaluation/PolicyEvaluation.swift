@@ -5,13 +5,16 @@ import FleetWire
 
 /// What a policy earned over a number of evaluation episodes.
 public struct EvaluationResult: Sendable, Equatable {
+    /// Each episode's undiscounted return, in the order played.
     public var returns: [Double]
+    /// Each episode's length in steps, in the same order.
     public var lengths: [Int]
     /// Whether actions were the policy's most likely ones (argmax / Gaussian mean) or samples.
     public var greedy: Bool
     /// For GridWorld: the greedy policy's exact value from the start state beside the optimum.
     public var oracle: GridWorldOracle?
 
+    /// The mean return; 0 without episodes.
     public var mean: Double { returns.reduce(0, +) / Double(max(1, returns.count)) }
 
     /// The population standard deviation of the returns.

@@ -8,11 +8,16 @@ public enum PolicyFile {
     /// The name of the final policy in a run's `checkpoints/` folder.
     public static let finalName = "policy-final.fleet"
 
+    /// Why a file is not a policy: it cannot be read, is not a valid frame, or holds another payload.
     public enum ReadError: Error, CustomStringConvertible {
+        /// The file cannot be read.
         case unreadable(path: String, reason: String)
+        /// The bytes do not decode to a valid frame.
         case invalid(path: String, WireError)
+        /// The frame's payload is not weights; `kind` names it.
         case notAPolicy(path: String, kind: String)
 
+        /// A sentence that starts with the path.
         public var description: String {
             switch self {
             case .unreadable(let path, let reason): "\(path): cannot read it: \(reason)"

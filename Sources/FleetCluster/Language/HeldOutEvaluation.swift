@@ -5,8 +5,11 @@ import FleetTensor
 /// Accuracy of a policy on a task's first held-out prompts: greedy (one response each) and pass@k
 /// (k sampled responses each, correct if any is).
 public struct HeldOutEvaluation {
+    /// The task whose held-out split is evaluated.
     public let task: any PromptTask
+    /// The problems evaluated: the first of the held-out split, in its order.
     public let problems: [PromptProblem]
+    /// The most tokens sampled per response, `eos` included.
     public let responseBudget: Int
 
     /// The first `count` held-out problems of `task` (all of them if it has fewer).

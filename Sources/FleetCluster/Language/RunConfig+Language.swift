@@ -4,6 +4,7 @@ import FleetTensor
 
 /// Why a language run cannot start: its task, its model or its budget do not fit.
 public struct LanguageSetupError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What does not fit, for people.
     public let description: String
 }
 

@@ -8,7 +8,9 @@ import Foundation
 /// starts from a policy that is right sometimes, logs held-out greedy accuracy as it goes, and
 /// writes the policy to `checkpoints/policy-final.fleet` (a grpo/dapo run's `init_checkpoint`).
 public final class SupervisedWarmStart {
+    /// The run's config; its `sft_*` keys drive the training.
     public let config: RunConfig
+    /// The config's prompt task, whose train split gives the demonstrations.
     public let task: any PromptTask
     /// The policy being trained.
     public let model: TransformerLM

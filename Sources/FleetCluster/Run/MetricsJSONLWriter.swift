@@ -5,6 +5,7 @@ import Foundation
 ///
 /// Each line is written when logged (one write a step), so a killed run loses no line.
 public final class MetricsJSONLWriter {
+    /// The file written, `metrics.jsonl` of the run directory.
     public let fileURL: URL
     private var handle: FileHandle?
 

@@ -3,8 +3,11 @@ import Foundation
 /// Fans each logged step out to the run's TensorBoard event file, its `metrics.jsonl`, and the
 /// progress line. Use one logger from one task at a time.
 public final class MetricsLogger {
+    /// The TensorBoard event file writer.
     public let events: TensorBoardEventWriter
+    /// The `metrics.jsonl` writer.
     public let jsonl: MetricsJSONLWriter
+    /// The console progress line, when one is shown.
     public let progress: ProgressLine?
     private let clock: () -> Double
     private var closed = false

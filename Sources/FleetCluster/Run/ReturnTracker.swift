@@ -41,6 +41,7 @@ public struct ReturnTracker: Hashable, Sendable, Codable {
         }
     }
 
+    /// A tracker with no episodes yet; traps unless `window` is positive.
     public init(threshold: Double?, window: Int = 100) {
         precondition(window > 0, "the window holds at least one episode")
         self.threshold = threshold

@@ -3,6 +3,7 @@ import Foundation
 /// The directory one run writes: `config.yaml`, the TensorBoard event file(s), `metrics.jsonl`,
 /// `summary.json`, and `checkpoints/` and `captures/` for those who write them.
 public struct RunDirectory: Hashable, Sendable {
+    /// The directory itself.
     public let url: URL
 
     /// The resolved configuration.

@@ -7,6 +7,7 @@ public enum RunDirectoryError: Error, Hashable, Sendable, CustomStringConvertibl
     /// The directory could not be created.
     case cannotCreate(path: String, reason: String)
 
+    /// A sentence naming the path and, for a directory in use, what to do.
     public var description: String {
         switch self {
         case .notEmpty(let path):

@@ -13,7 +13,9 @@ public struct LearnerSecurity: Sendable {
 
 /// The learner's CURVE settings: its key pair, and the actors it admits.
 public struct LearnerCurve: Sendable {
+    /// The learner's key pair, read from `curve.learner_secret_key_file`.
     public var keys: CurveKeyPair
+    /// The actors admitted, from `curve.authorized_actors`.
     public var allowList: ActorAllowList
 }
 
@@ -28,7 +30,9 @@ public struct ActorSecurity: Sendable {
 
 /// An actor's CURVE settings.
 public struct ActorCurve: Hashable, Sendable {
+    /// The actor's key pair, read from its `curve.actor_secret_key_file`.
     public var keys: CurveKeyPair
+    /// The learner's public key (Z85, 40 characters), read from `curve.learner_public_key_file`.
     public var learnerPublicKey: String
 }
 

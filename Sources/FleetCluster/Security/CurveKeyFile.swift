@@ -112,17 +112,21 @@ public enum CurveKeyFile {
 
 /// A key file or allow-list that cannot be used: which file, where, and why.
 public struct KeyFileError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The file concerned.
     public let path: String
     /// The 1-based line, when the problem is on one.
     public let line: Int?
+    /// What is wrong, for people.
     public let message: String
 
+    /// Creates an error about `path`, at a 1-based `line` when the problem is on one.
     public init(path: String, line: Int? = nil, _ message: String) {
         self.path = path
         self.line = line
         self.message = message
     }
 
+    /// `<path>[:<line>]: <message>`.
     public var description: String { "\(path)\(line.map { ":\($0)" } ?? ""): \(message)" }
 }
 

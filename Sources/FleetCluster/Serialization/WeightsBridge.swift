@@ -153,6 +153,7 @@ public enum WeightsMismatch: Error, Sendable, Equatable, CustomStringConvertible
     /// A tensor's element count does not match its shape.
     case elementCount(name: String, expected: Int, found: Int)
 
+    /// A sentence naming the tensor at fault and what was expected.
     public var description: String {
         switch self {
         case .modelSpecHash(let expected, let found): "model spec hash \(found) differs from the expected \(expected)"

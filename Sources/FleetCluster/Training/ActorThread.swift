@@ -4,6 +4,7 @@ import Foundation
 /// An ``ActorLoop`` running on its own `Thread` (blocking ZeroMQ calls stay off the cooperative
 /// pool). The loop is built on that thread, so its sockets never change threads.
 public final class ActorThread: Sendable {
+    /// The actor's index; its id is `actor-<index>`.
     public let index: Int
     private let finished = DispatchSemaphore(value: 0)
     private let outcome = _Outcome()

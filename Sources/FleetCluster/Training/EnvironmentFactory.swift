@@ -2,8 +2,10 @@ import FleetEnvironments
 
 /// An environment id Fleet does not know.
 public struct UnknownEnvironmentError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The id asked for.
     public let id: String
 
+    /// The id and the ids Fleet knows.
     public var description: String {
         "unknown environment '\(id)'; known: " + EnvironmentFactory.knownIDs.joined(separator: ", ")
     }

@@ -4,6 +4,7 @@ import Foundation
 /// `fleet train`: the learner on the calling thread and `num_actors` actors on their own threads,
 /// talking over the config's endpoints (normally `inproc://`) in one shared `Context`.
 public final class InProcessTraining {
+    /// The run's config; the actors are its `num_actors`.
     public let config: RunConfig
     /// The learner, bound when this is made: sockets of the same context may connect at once.
     public let learner: LearnerLoop

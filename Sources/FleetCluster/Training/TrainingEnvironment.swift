@@ -36,15 +36,25 @@ protocol _VectorBacked: TrainingEnvironment {
 }
 
 extension _VectorBacked {
+    /// The wrapped environment type's Gymnasium id.
     public var id: String { Env.id }
+    /// The number of copies in the wrapped vector.
     public var count: Int { vector.count }
+    /// The wrapped environment's observation length.
     public var observationSize: Int { vector.observationDimension }
+    /// The first copy's threshold (every copy is of the same type).
     public var rewardThreshold: Double? { vector.environments[0].rewardThreshold }
+    /// The wrapped vector's observation buffer, `[count * observationSize]`.
     public var observations: [Float] { vector.observations }
+    /// The wrapped vector's final observations, before auto-reset.
     public var finalObservations: [Float] { vector.finalObservations }
+    /// The wrapped vector's last rewards.
     public var rewards: [Float] { vector.rewards }
+    /// The wrapped vector's last terminated flags.
     public var terminated: [Bool] { vector.terminated }
+    /// The wrapped vector's last truncated flags.
     public var truncated: [Bool] { vector.truncated }
+    /// The episodes the wrapped vector's last step finished.
     public var finishedEpisodes: [FinishedEpisode] { vector.finishedEpisodes }
 }
 
@@ -52,8 +62,10 @@ extension _VectorBacked {
 public struct DiscreteTrainingEnvironment<Env: DiscreteEnvironment>: _VectorBacked {
     var vector: VectorEnvironment<Env>
 
+    /// Wraps `vector` as it is (``VectorEnvironment`` resets its copies when made).
     public init(_ vector: VectorEnvironment<Env>) { self.vector = vector }
 
+    /// `.discrete(count:)` with the action space's size.
     public var actionKind: ActionKind {
         guard case .discrete(let space) = vector.environments[0].actionSpace else {
             preconditionFailure("\(Env.id) is discrete but its action space is not")
@@ -61,6 +73,7 @@ public struct DiscreteTrainingEnvironment<Env: DiscreteEnvironment>: _VectorBack
         return .discrete(count: space.n)
     }
 
+    /// Steps every copy with its action index; traps on continuous actions.
     public mutating func step(_ actions: PolicyActions) {
         guard case .discrete(let indices) = actions else {
             preconditionFailure("\(Env.id) takes discrete actions")
@@ -73,8 +86,10 @@ public struct DiscreteTrainingEnvironment<Env: DiscreteEnvironment>: _VectorBack
 public struct ContinuousTrainingEnvironment<Env: ContinuousEnvironment>: _VectorBacked {
     var vector: VectorEnvironment<Env>
 
+    /// Wraps `vector` as it is (``VectorEnvironment`` resets its copies when made).
     public init(_ vector: VectorEnvironment<Env>) { self.vector = vector }
 
+    /// `.continuous` with the action box's size and bounds.
     public var actionKind: ActionKind {
         guard case .box(let box) = vector.environments[0].actionSpace else {
             preconditionFailure("\(Env.id) is continuous but its action space is not a box")
@@ -82,6 +97,7 @@ public struct ContinuousTrainingEnvironment<Env: ContinuousEnvironment>: _Vector
         return .continuous(dimension: box.count, low: box.low, high: box.high)
     }
 
+    /// Steps every copy with its action vector (clipped by the environment); traps on discrete actions.
     public mutating func step(_ actions: PolicyActions) {
         guard case .continuous(let values, _) = actions else {
             preconditionFailure("\(Env.id) takes continuous actions")

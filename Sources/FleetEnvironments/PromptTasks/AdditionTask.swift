@@ -8,6 +8,7 @@ public struct AdditionTask: PromptTask {
 
     /// The width of each operand.
     public let digits: Int
+    /// The standard tokenizer (CharacterTokenizer/standard).
     public let tokenizer: CharacterTokenizer
     let space: ProblemSpace
     private let modulus: Int
@@ -21,8 +22,11 @@ public struct AdditionTask: PromptTask {
         self.space = ProblemSpace(size: modulus * modulus, key: "addition-\(digits)")
     }
 
+    /// `addition-<digits>`, the name `PromptTasks.make(name:)` parses back to this task.
     public var name: String { "addition-\(digits)" }
 
+    /// One line of `key=value` fields (`prompt-task-v1;...`): the name, options, prompt and answer
+    /// formats, split rule and sizes, and the tokenizer's spec.
     public var spec: String {
         "prompt-task-v1;name=\(name);digits=\(digits);prompt=<bos>A+B= zero-padded;"
             + "answer=A+B decimal no leading zeros<eos>;split=\(ProblemSpace.rule);"
@@ -35,19 +39,24 @@ public struct AdditionTask: PromptTask {
     /// Up to `digits + 1` digits, then `eos`.
     public var maxResponseLength: Int { digits + 2 }
 
+    /// The digits 0-9.
     public var answerCharacters: String { "0123456789" }
 
+    /// A tenth of the 10^(2 digits) problems (at least 1) for `.heldOut`, the rest for `.train`.
     public func count(_ split: PromptSplit) -> Int { space.count(split) }
 
+    /// Problem `index` of `split`, wrapping past `count(split)`; traps on a negative index.
     public func problem(_ index: Int, split: PromptSplit) -> PromptProblem {
         problem(code: space.code(index, split: split))
     }
 
+    /// The problem with `id`, or nil when `id` is outside `0 ..< 10^(2 digits)`.
     public func problem(id: Int64) -> PromptProblem? {
         guard id >= 0 && id < Int64(space.size) else { return nil }
         return problem(code: Int(id))
     }
 
+    /// The split of `problem`'s id; traps when the id is not one of this task's.
     public func split(of problem: PromptProblem) -> PromptSplit { space.split(of: Int(problem.id)) }
 
     private func problem(code: Int) -> PromptProblem {

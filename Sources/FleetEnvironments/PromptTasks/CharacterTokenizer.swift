@@ -109,6 +109,7 @@ public struct UnknownCharacterError: Error, Hashable, Sendable, CustomStringConv
     /// The tokenizer's alphabet.
     public let alphabet: String
 
+    /// Names the character (with its Unicode scalars), its offset and the alphabet.
     public var description: String {
         let scalars = character.unicodeScalars.map { scalar in
             let hex = String(scalar.value, radix: 16, uppercase: true)

@@ -8,6 +8,7 @@ public struct RewardSpec: Sendable, Hashable {
     /// Added when the response is well formed (correct or not).
     public var formatBonus: Float
 
+    /// Creates a reward rule, without a format bonus by default.
     public init(correct: Float, incorrect: Float, formatBonus: Float = 0) {
         self.correct = correct
         self.incorrect = incorrect

@@ -1,7 +1,9 @@
 /// Which part of a task's problems: the training problems, or the held-out ones evaluation uses.
 /// The two are disjoint by construction (see `ProblemSpace`).
 public enum PromptSplit: String, Sendable, Hashable, CaseIterable {
+    /// The problems training samples from (about nine tenths).
     case train
+    /// The problems evaluation uses (a tenth, at least one), disjoint from the training ones.
     case heldOut = "held_out"
 }
 
@@ -17,6 +19,7 @@ public struct PromptProblem: Sendable, Hashable {
     /// The exact answer, e.g. `52`.
     public var answer: String
 
+    /// Creates a problem as given; tasks build theirs with ``PromptTask/problem(_:split:)``.
     public init(id: Int64, prompt: [Int32], promptText: String, answer: String) {
         self.id = id
         self.prompt = prompt
@@ -33,6 +36,7 @@ public struct Verdict: Sendable, Hashable {
     /// the task's answer format allows (`answerCharacters`).
     public var wellFormed: Bool
 
+    /// Creates a verdict from its two flags.
     public init(correct: Bool, wellFormed: Bool) {
         self.correct = correct
         self.wellFormed = wellFormed
@@ -81,10 +85,13 @@ extension PromptTask {
     /// The number of training problems.
     public var trainCount: Int { count(.train) }
 
+    /// The answer's tokens, then `eos`.
     public func demonstration(for problem: PromptProblem) -> [Int32] {
         tokenizer.encodeKnown(problem.answer) + [tokenizer.eos]
     }
 
+    /// Compares the tokens before the first `eos` with the answer character by character; a response
+    /// without `eos` is neither correct nor well formed.
     public func verify(response: [Int32], for problem: PromptProblem) -> Verdict {
         guard let end = response.firstIndex(of: tokenizer.eos) else {
             return Verdict(correct: false, wellFormed: false)

@@ -5,6 +5,7 @@ public struct UnknownPromptTaskError: Error, Hashable, Sendable, CustomStringCon
     /// What is wrong with it.
     public let reason: String
 
+    /// The name, the reason, and the known name patterns.
     public var description: String {
         "unknown prompt task '\(name)': \(reason); known: " + PromptTasks.knownNames.joined(separator: ", ")
     }

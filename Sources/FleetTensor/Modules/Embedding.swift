@@ -22,7 +22,9 @@ public final class Embedding: Module {
         weight.embedding(ids, shape: idsShape)
     }
 
+    /// `embedding vocabulary=<V> dimension=<D>`.
     public var specHeader: String { "embedding vocabulary=\(vocabulary) dimension=\(dimension)" }
 
+    /// `weight` alone.
     public func namedParameters() -> [(name: String, tensor: Tensor)] { [(name: "weight", tensor: weight)] }
 }

@@ -14,6 +14,7 @@ public struct KeyValueCache {
         /// The model's context length, which the cache may not exceed.
         public let contextLength: Int
 
+        /// A sentence naming the context length.
         public var description: String {
             "the key/value cache is full: it holds the whole context of \(contextLength) positions"
         }

@@ -30,6 +30,7 @@ public final class LayerNorm: Module {
         "layernorm dimension=\(dimension) eps_bits=0x\(String(eps.bitPattern, radix: 16))"
     }
 
+    /// `weight`, then `bias`, each `[dimension]`.
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
         [(name: "weight", tensor: weight), (name: "bias", tensor: bias)]
     }

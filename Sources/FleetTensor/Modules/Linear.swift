@@ -51,8 +51,10 @@ public final class Linear: Module {
         Tensor.linear(x, weight: weight, bias: bias)
     }
 
+    /// `linear in=<in> out=<out> bias=<true|false>`.
     public var specHeader: String { "linear in=\(inFeatures) out=\(outFeatures) bias=\(bias != nil)" }
 
+    /// `weight`, then `bias` when the layer has one.
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
         [(name: "weight", tensor: weight)] + (bias.map { [(name: "bias", tensor: $0)] } ?? [])
     }

@@ -50,10 +50,12 @@ public final class MLP: Module {
         return h
     }
 
+    /// `mlp sizes=<widths, comma-separated> activation=<tanh|relu>`.
     public var specHeader: String {
         "mlp sizes=\(sizes.map(String.init).joined(separator: ",")) activation=\(activation.rawValue)"
     }
 
+    /// `<2i>.weight` and `<2i>.bias` for layer `i`, as in the type's overview.
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
         layers.enumerated().flatMap { prefixedParameters(String(2 * $0.offset), $0.element.namedParameters()) }
     }

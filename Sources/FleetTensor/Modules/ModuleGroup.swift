@@ -39,6 +39,8 @@ public final class ModuleGroup: Module {
         return lines.joined(separator: "\n")
     }
 
+    /// Each child's parameters prefixed with its name, in child order, then the standalone parameters
+    /// under their own names.
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
         children.flatMap { prefixedParameters($0.name, $0.module.namedParameters()) } + standalone
     }

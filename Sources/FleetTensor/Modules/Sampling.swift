@@ -8,7 +8,10 @@
 public enum Sampling {
     /// A sampled token and its policy log-probability (temperature 1).
     public struct Draw: Sendable, Equatable {
+        /// The token id, in `0..<V`.
         public let token: Int
+        /// `log softmax(logits)[token]` at temperature 1 over the whole vocabulary, whatever the
+        /// temperature and top-p of the draw.
         public let logProb: Float
     }
 

@@ -35,6 +35,8 @@ public final class TransformerLM: Module {
         /// Whether the output head is the token embedding (GPT-2) or a separate `[V, D]` matrix.
         public var tiedHead: Bool
 
+        /// Creates a configuration; nothing is checked here. ``TransformerLM/init(_:using:)`` traps on
+        /// non-positive sizes and on `heads` that do not divide `width`.
         public init(vocabulary: Int, contextLength: Int, width: Int, heads: Int, layers: Int, tiedHead: Bool = true) {
             self.vocabulary = vocabulary
             self.contextLength = contextLength
@@ -84,8 +86,10 @@ public final class TransformerLM: Module {
             return output(attended.permuted([0, 2, 1, 3]).reshaped([b, t, h * hd]))
         }
 
+        /// `self-attention heads=<H>`.
         public var specHeader: String { "self-attention heads=\(heads)" }
 
+        /// `qkv.weight`, `qkv.bias`, `output.weight`, `output.bias`.
         public func namedParameters() -> [(name: String, tensor: Tensor)] {
             prefixedParameters("qkv", qkv.namedParameters()) + prefixedParameters("output", output.namedParameters())
         }
@@ -106,8 +110,10 @@ public final class TransformerLM: Module {
         /// `x` `[..., D]` to `[..., D]`.
         public func callAsFunction(_ x: Tensor) -> Tensor { project(expand(x).gelu()) }
 
+        /// `feed-forward gelu-tanh`; the width is in the parameter shapes.
         public var specHeader: String { "feed-forward gelu-tanh" }
 
+        /// `expand.weight`, `expand.bias`, `project.weight`, `project.bias`.
         public func namedParameters() -> [(name: String, tensor: Tensor)] {
             prefixedParameters("expand", expand.namedParameters()) + prefixedParameters("project", project.namedParameters())
         }
@@ -115,9 +121,13 @@ public final class TransformerLM: Module {
 
     /// One pre-LayerNorm block.
     public final class Block: Module {
+        /// The LayerNorm before attention.
         public let norm1: LayerNorm
+        /// The causal self-attention; its output is added to the block's input.
         public let attention: SelfAttention
+        /// The LayerNorm before the feed-forward network.
         public let norm2: LayerNorm
+        /// The feed-forward network; its output is added to the residual stream.
         public let mlp: FeedForward
 
         init(_ config: Config, using generator: inout RandomGenerator) {
@@ -134,8 +144,10 @@ public final class TransformerLM: Module {
             return y + mlp(norm2(y))
         }
 
+        /// `block pre-layernorm`.
         public var specHeader: String { "block pre-layernorm" }
 
+        /// `norm1.*`, `attention.*`, `norm2.*`, `mlp.*`, in that order.
         public func namedParameters() -> [(name: String, tensor: Tensor)] {
             prefixedParameters("norm1", norm1.namedParameters()) + prefixedParameters("attention", attention.namedParameters())
                 + prefixedParameters("norm2", norm2.namedParameters()) + prefixedParameters("mlp", mlp.namedParameters())
@@ -266,12 +278,14 @@ public final class TransformerLM: Module {
         try step(tokens: tokens.map(Int.init), cache: &cache)
     }
 
+    /// One line with the whole ``Config``, the LayerNorm epsilon as its bit pattern, and the MLP kind.
     public var specHeader: String {
         "transformer-lm vocabulary=\(config.vocabulary) context=\(config.contextLength) width=\(config.width) "
             + "heads=\(config.heads) layers=\(config.layers) tied-head=\(config.tiedHead) "
             + "norm=pre-layernorm eps_bits=0x\(String(Float(1e-5).bitPattern, radix: 16)) mlp=4x-gelu-tanh"
     }
 
+    /// In the order of the type's overview; `head.weight` only when the head is not tied.
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
         var result = prefixedParameters("tokenEmbedding", tokenEmbedding.namedParameters())
             + prefixedParameters("positionEmbedding", positionEmbedding.namedParameters())

@@ -5,7 +5,9 @@
 /// gradient before the moments); for decoupled decay use ``AdamW``. The exact update is
 /// documented on the shared core (`AdamCore.swift`).
 public final class Adam: Optimizer {
+    /// The parameters given at creation, in that order.
     public var parameters: [(name: String, tensor: Tensor)] { core.parameters }
+    /// The rate the next ``step()`` uses (default 1e-3); a schedule sets it before each update.
     public var learningRate: Double
     /// The decay rate of the first moment (gradient mean).
     public var beta1: Double
@@ -28,6 +30,8 @@ public final class Adam: Optimizer {
         core = _AdamCore(parameters)
     }
 
+    /// Updates every parameter that has a gradient (a parameter's step count and moments advance only
+    /// then); allocates nothing.
     public func step() {
         core.step(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps,
                   weightDecay: weightDecay, decoupled: false)
@@ -36,6 +40,9 @@ public final class Adam: Optimizer {
     /// Counters `<name>.step`, buffers `<name>.exp_avg` and `<name>.exp_avg_sq`; kind `"adam"`.
     public func exportState() -> OptimizerState { core.exportState(kind: "adam") }
 
+    /// Replaces the step counts and moments with `state`'s, which must be of kind `"adam"` and have
+    /// exactly this optimizer's entries and shapes; throws ``OptimizerStateError`` otherwise, changing
+    /// nothing.
     public func importState(_ state: OptimizerState) throws(OptimizerStateError) {
         try core.importState(state, kind: "adam")
     }

@@ -4,7 +4,9 @@
 /// the gradient itself is not changed. Defaults match PyTorch: `beta1 = 0.9`, `beta2 = 0.999`,
 /// `eps = 1e-8`, `weightDecay = 0.01`. (DAPO's setting is AdamW at lr 1e-6 with warm-up.)
 public final class AdamW: Optimizer {
+    /// The parameters given at creation, in that order.
     public var parameters: [(name: String, tensor: Tensor)] { core.parameters }
+    /// The rate the next ``step()`` uses (default 1e-3); a schedule sets it before each update.
     public var learningRate: Double
     /// The decay rate of the first moment (gradient mean).
     public var beta1: Double
@@ -27,6 +29,8 @@ public final class AdamW: Optimizer {
         core = _AdamCore(parameters)
     }
 
+    /// Decays and updates every parameter that has a gradient (a parameter's step count and moments
+    /// advance only then); allocates nothing.
     public func step() {
         core.step(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps,
                   weightDecay: weightDecay, decoupled: true)
@@ -35,6 +39,9 @@ public final class AdamW: Optimizer {
     /// Counters `<name>.step`, buffers `<name>.exp_avg` and `<name>.exp_avg_sq`; kind `"adamw"`.
     public func exportState() -> OptimizerState { core.exportState(kind: "adamw") }
 
+    /// Replaces the step counts and moments with `state`'s, which must be of kind `"adamw"` and have
+    /// exactly this optimizer's entries and shapes; throws ``OptimizerStateError`` otherwise, changing
+    /// nothing.
     public func importState(_ state: OptimizerState) throws(OptimizerStateError) {
         try core.importState(state, kind: "adamw")
     }

@@ -11,7 +11,9 @@ public protocol LearningRateSchedule: Sendable {
 public struct ConstantSchedule: LearningRateSchedule, Equatable {
     /// The learning rate.
     public var rate: Double
+    /// Creates a schedule that always returns `rate`.
     public init(_ rate: Double) { self.rate = rate }
+    /// ``rate``, whatever the iteration.
     public func learningRate(at iteration: Int) -> Double { rate }
 }
 
@@ -26,12 +28,14 @@ public struct LinearAnnealSchedule: LearningRateSchedule, Equatable {
     /// `U`, the number of iterations of the run.
     public var totalIterations: Int
 
+    /// Creates the schedule; traps unless `totalIterations` is positive.
     public init(initialRate: Double, totalIterations: Int) {
         precondition(totalIterations > 0, "totalIterations must be positive")
         self.initialRate = initialRate
         self.totalIterations = totalIterations
     }
 
+    /// `(1 - (u - 1) / U) * lr0`, 0 past `U`; traps when `iteration` is below 1.
     public func learningRate(at iteration: Int) -> Double {
         precondition(iteration >= 1, "iterations count from 1")
         let u = Swift.min(iteration, totalIterations + 1)
@@ -52,12 +56,14 @@ public struct WarmupConstantSchedule: LearningRateSchedule, Equatable {
     /// `W`, the number of updates to reach `lr0`.
     public var warmupSteps: Int
 
+    /// Creates the schedule; traps when `warmupSteps` is negative.
     public init(peakRate: Double, warmupSteps: Int) {
         precondition(warmupSteps >= 0, "warmupSteps must not be negative")
         self.peakRate = peakRate
         self.warmupSteps = warmupSteps
     }
 
+    /// `lr0 * min(iteration, W) / W`, or `lr0` when `W` is 0; traps when `iteration` is below 1.
     public func learningRate(at iteration: Int) -> Double {
         precondition(iteration >= 1, "iterations count from 1")
         guard iteration < warmupSteps else { return peakRate }

@@ -13,6 +13,7 @@ public struct OptimizerState: Sendable, Equatable {
         public var name: String
         /// The count (never negative in a state an optimizer accepts).
         public var value: Int64
+        /// Creates a counter; a negative value is refused on import, not here.
         public init(name: String, value: Int64) {
             self.name = name
             self.value = value
@@ -27,6 +28,7 @@ public struct OptimizerState: Sendable, Equatable {
         public var shape: [Int]
         /// Row-major elements; `values.count` is the product of `shape`.
         public var values: [Float]
+        /// Creates a buffer; a `values.count` that does not fill `shape` is refused on import, not here.
         public init(name: String, shape: [Int], values: [Float]) {
             self.name = name
             self.shape = shape
@@ -48,6 +50,7 @@ public struct OptimizerState: Sendable, Equatable {
     /// The buffers, in parameter order.
     public var buffers: [Buffer]
 
+    /// Creates a state; an optimizer checks it against its parameters in `importState(_:)`.
     public init(kind: String, counters: [Counter], buffers: [Buffer]) {
         self.kind = kind
         self.counters = counters
@@ -72,6 +75,7 @@ public enum OptimizerStateError: Error, Sendable, Equatable, CustomStringConvert
     /// A counter is negative.
     case invalidCounter(name: String, value: Int64)
 
+    /// A one-line message naming the entry and what differs.
     public var description: String {
         switch self {
         case .kindMismatch(let expected, let found): "optimizer state is for \(found), not \(expected)"

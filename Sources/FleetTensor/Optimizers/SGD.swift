@@ -11,7 +11,9 @@
 ///
 /// Scalars are rounded to `Float` once per step; elements are `Float`.
 public final class SGD: Optimizer {
+    /// The parameters given at creation, in that order.
     public let parameters: [(name: String, tensor: Tensor)]
+    /// The rate the next ``step()`` uses; a schedule sets it before each update.
     public var learningRate: Double
     /// The momentum factor; fixed at creation (momentum buffers exist only when it is not zero).
     public let momentum: Double
@@ -40,6 +42,8 @@ public final class SGD: Optimizer {
         steps = [Int](repeating: 0, count: parameters.count)
     }
 
+    /// Updates every parameter that has a gradient as in the formula above (a parameter's step count
+    /// advances only then); allocates nothing.
     public func step() {
         let alpha = Float(-learningRate), wd = Float(weightDecay), decays = weightDecay != 0
         let mu = Float(momentum), keep = Float(1 - dampening), nesterov = self.nesterov
@@ -88,6 +92,9 @@ public final class SGD: Optimizer {
         return OptimizerState(kind: "sgd", counters: counters, buffers: states)
     }
 
+    /// Replaces the step counts (and momentum buffers, when momentum is on) with `state`'s, which must be
+    /// of kind `"sgd"` and have exactly this optimizer's entries and shapes; throws
+    /// ``OptimizerStateError`` otherwise, changing nothing.
     public func importState(_ state: OptimizerState) throws(OptimizerStateError) {
         var layout = _StateLayout(kind: "sgd")
         for (i, p) in parameters.enumerated() {

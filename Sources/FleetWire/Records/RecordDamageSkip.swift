@@ -9,6 +9,7 @@ public struct RecordDamageSkip: Hashable, Sendable {
     /// Bytes skipped: the corrupt record and anything up to ``resumeOffset``.
     public var skippedBytes: Int { resumeOffset - damagedOffset }
 
+    /// Creates a skip from two byte offsets into the file.
     public init(damagedOffset: Int, resumeOffset: Int) {
         self.damagedOffset = damagedOffset
         self.resumeOffset = resumeOffset

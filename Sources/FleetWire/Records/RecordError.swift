@@ -35,6 +35,7 @@ public enum RecordError: Error, Hashable, Sendable {
 }
 
 extension RecordError: CustomStringConvertible {
+    /// A one-line message; `.io` includes `strerror` of its errno.
     public var description: String {
         switch self {
         case .badMagic: "not a record file (bad magic)"

@@ -6,13 +6,18 @@ import Foundation
 public struct MetricsLog: Sendable {
     /// One logged step.
     public struct Row: Sendable, Equatable {
+        /// The step the scalars were logged at: environment steps trained (responses for GRPO/DAPO,
+        /// demonstrations for `fleet sft`).
         public let step: Double
+        /// Seconds since 1970 when the step was logged; nil when the line has none.
         public let wallTime: Double?
+        /// The step's finite values by tag.
         public let scalars: [String: Double]
     }
 
     /// The run's name: the directory's last path component.
     public let name: String
+    /// The steps, in file order.
     public let rows: [Row]
     /// The lines skipped because they do not parse.
     public let malformedLines: Int

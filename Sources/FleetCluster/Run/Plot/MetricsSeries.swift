@@ -1,8 +1,11 @@
 /// What a learning curve's x axis counts: the logged step, or seconds since the run's first line.
 public enum PlotXAxis: String, CaseIterable, Sendable {
+    /// The logged step.
     case step
+    /// Seconds since the first logged wall time of the run.
     case wall
 
+    /// The axis title: `step` or `wall time (s)`.
     public var label: String {
         switch self {
         case .step: return "step"
@@ -13,10 +16,14 @@ public enum PlotXAxis: String, CaseIterable, Sendable {
 
 /// One run's curve of one tag: (x, value) in logged order.
 public struct MetricsSeries: Sendable, Equatable {
+    /// The run's name (its directory's last path component).
     public let name: String
+    /// The metric's tag.
     public let tag: String
+    /// The points, in logged order.
     public let points: [(x: Double, y: Double)]
 
+    /// Creates a series from points as given.
     public init(name: String, tag: String, points: [(x: Double, y: Double)]) {
         self.name = name
         self.tag = tag
@@ -39,6 +46,7 @@ public struct MetricsSeries: Sendable, Equatable {
         self.init(name: log.name, tag: tag, points: points)
     }
 
+    /// Equal when name, tag and every point are equal (tuples are not `Equatable`, hence this).
     public static func == (lhs: MetricsSeries, rhs: MetricsSeries) -> Bool {
         lhs.name == rhs.name && lhs.tag == rhs.tag && lhs.points.elementsEqual(rhs.points) { $0 == $1 }
     }

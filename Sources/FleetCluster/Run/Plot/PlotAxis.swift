@@ -3,10 +3,15 @@ import Foundation
 /// A linear axis over some values: a domain widened to "nice" round ticks (1, 2 or 5 times a power
 /// of ten), about `targetTicks` of them.
 public struct PlotAxis: Sendable, Equatable {
+    /// The domain's lower end: the first tick.
     public let lower: Double
+    /// The domain's upper end: the last tick.
     public let upper: Double
+    /// The ticks from `lower` to `upper`, evenly spaced.
     public let ticks: [Double]
 
+    /// An axis covering `values`: 0 to 1 without values, and padded by 10% (or by 1 around 0) when they
+    /// are all equal.
     public init(values: [Double], targetTicks: Int = 5) {
         var low = values.min() ?? 0
         var high = values.max() ?? 1

@@ -7,6 +7,7 @@ public enum PlotError: Error, Equatable, CustomStringConvertible {
     /// No `--metric` given and none of the default tags is logged.
     case noDefaultMetric(tried: [String], available: [String])
 
+    /// A sentence saying what is missing and what the runs have.
     public var description: String {
         switch self {
         case .noMetricsFile(let run):
