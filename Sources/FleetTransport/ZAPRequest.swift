@@ -1,5 +1,5 @@
 /// One ZAP request (ZeroMQ RFC 27): a server socket asks its context's ZAP handler whether a
-/// connecting peer may in, and as whom.
+/// connecting peer may come in, and as whom.
 public struct ZAPRequest: Hashable, Sendable {
     /// The protocol version, "1.0".
     public var version: String

@@ -56,6 +56,10 @@ final class CaptureFileTests: XCTestCase {
         let decoded = try CaptureEntry(decoding: long.encoded())
         XCTAssertLessThanOrEqual(decoded.reason.utf8.count, CaptureEntry.maxReasonLength)
         XCTAssertTrue(decoded.reason.allSatisfy { $0 == "é" })
+        // A three-byte character across the limit is left out whole, not cut in half.
+        let straddling = entry(1, kind: .dropped, reason: String(repeating: "a", count: 1023) + "€b")
+        let cut = try CaptureEntry(decoding: straddling.encoded())
+        XCTAssertEqual(cut.reason, String(repeating: "a", count: 1023))
     }
 
     func testFilesRotatePastTheirSizeAndReadBackInOrder() throws {

@@ -81,8 +81,10 @@ public struct CaptureEntry: Hashable, Sendable {
     public func encoded() -> [UInt8] {
         var reasonBytes = Array(reason.utf8)
         if reasonBytes.count > Self.maxReasonLength {
-            reasonBytes = Array(String(decoding: reasonBytes.prefix(Self.maxReasonLength), as: UTF8.self).utf8)
-            while reasonBytes.count > Self.maxReasonLength { reasonBytes.removeLast() }
+            // Back off continuation bytes (10xxxxxx) so that the cut falls before a character's first byte.
+            var end = Self.maxReasonLength
+            while end > 0, reasonBytes[end] & 0xC0 == 0x80 { end -= 1 }
+            reasonBytes.removeSubrange(end...)
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Self.fixedSize + reasonBytes.count + frame.count)

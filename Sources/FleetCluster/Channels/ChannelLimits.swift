@@ -32,8 +32,9 @@ public enum ChannelLimits {
     public static let joinSnapshotRetry: Duration = .milliseconds(50)
     /// How often an actor reports its weights version.
     public static let heartbeatInterval: Duration = .seconds(1)
-    /// ZeroMQ's own (ZMTP) heartbeats on every connection: a peer silent this long after a ping
-    /// is dropped, so a dead host's connection does not linger in the learner's queues.
+    /// How often ZeroMQ's own (ZMTP) heartbeats ping each control-channel connection
+    /// (`ZMQ_HEARTBEAT_IVL`); a peer that stays silent for ``connectionTimeout`` after a ping is
+    /// dropped, so a dead host's connection does not linger in the learner's queues.
     public static let connectionHeartbeat: Duration = .seconds(1)
     /// How long a control-channel peer may stay silent after a ZMTP ping before its connection
     /// is dropped (`ZMQ_HEARTBEAT_TIMEOUT`).
