@@ -36,60 +36,103 @@ __attribute__((target("avx2"))) static void tanh_avx2(const float *x, float *y, 
 __attribute__((target("avx512f"))) static void tanh_avx512(const float *x, float *y, size_t n) { TANH_LOOP }
 #endif
 
-typedef void (*tanh_kernel)(const float *, float *, size_t);
 
-static tanh_kernel chosen_tanh(const char **isa) {
+// The Adam update, in the order of FleetTensor's `_adamUpdate` (see fleet_kernels.h). The square
+// root is clang's elementwise builtin: correctly rounded, no errno, so the loop vectorizes.
+static inline __attribute__((always_inline)) void adam_element(
+    float *p, const float *g, float *m, float *v, size_t j, const struct fleet_adam_scalars *s, int decays, int adds_l2) {
+    float pj = p[j], gj = g[j];
+    if (adds_l2) gj = gj + s->l2 * pj;
+    if (decays) pj = pj * s->decay;
+    float mj = m[j] + s->w1 * (gj - m[j]);
+    float vj = v[j] * s->b2 + s->w2 * gj * gj;
+    m[j] = mj;
+    v[j] = vj;
+    p[j] = pj + s->negative_step_size * mj / (__builtin_elementwise_sqrt(vj) / s->bias_correction2_sqrt + s->eps);
+}
+
+#define ADAM_LOOP                                                                                          \
+    if (decays) {                                                                                          \
+        for (size_t j = 0; j < n; j++) adam_element(p, g, m, v, j, s, 1, 0);                               \
+    } else if (adds_l2) {                                                                                  \
+        for (size_t j = 0; j < n; j++) adam_element(p, g, m, v, j, s, 0, 1);                               \
+    } else {                                                                                               \
+        for (size_t j = 0; j < n; j++) adam_element(p, g, m, v, j, s, 0, 0);                               \
+    }
+
+#define ADAM_PARAMETERS                                                                                    \
+    float *restrict p, const float *restrict g, float *restrict m, float *restrict v, size_t n,            \
+        const struct fleet_adam_scalars *s, int decays, int adds_l2
+
+static void adam_baseline(ADAM_PARAMETERS) { ADAM_LOOP }
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static void adam_avx2(ADAM_PARAMETERS) { ADAM_LOOP }
+__attribute__((target("avx512f"))) static void adam_avx512(ADAM_PARAMETERS) { ADAM_LOOP }
+#endif
+
+// The variants, and the one in use: chosen before main (no locking on the hot path), or by
+// fleet_kernels_use_isa.
+struct variant {
+    const char *isa;
+    void (*tanh)(const float *, float *, size_t);
+    void (*adam)(ADAM_PARAMETERS);
+};
+
+static const struct variant variants[] = {
+#if defined(__x86_64__)
+    {"avx512f", tanh_avx512, adam_avx512},
+    {"avx2", tanh_avx2, adam_avx2},
+    {"sse2", tanh_baseline, adam_baseline},
+#else
+    {"baseline", tanh_baseline, adam_baseline},
+#endif
+};
+static const size_t variant_count = sizeof variants / sizeof variants[0];
+
+static int supported(const struct variant *variant) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) { *isa = "avx512f"; return tanh_avx512; }
-    if (__builtin_cpu_supports("avx2")) { *isa = "avx2"; return tanh_avx2; }
+    if (__builtin_strcmp(variant->isa, "avx512f") == 0) return __builtin_cpu_supports("avx512f");
+    if (__builtin_strcmp(variant->isa, "avx2") == 0) return __builtin_cpu_supports("avx2");
 #endif
-#if defined(__x86_64__)
-    *isa = "sse2";
-#else
-    *isa = "baseline";
-#endif
-    return tanh_baseline;
+    (void)variant;
+    return 1;
 }
 
-static tanh_kernel tanh_impl;
-static const char *tanh_isa;
-
-// Chosen once, before main: no locking on the hot path.
-__attribute__((constructor)) static void choose_kernels(void) { tanh_impl = chosen_tanh(&tanh_isa); }
-
-void fleet_tanh_f32(const float *x, float *y, size_t n) {
-    if (!tanh_impl) tanh_impl = chosen_tanh(&tanh_isa);
-    tanh_impl(x, y, n);
+static const struct variant *widest(void) {
+    for (size_t i = 0; i < variant_count; i++)
+        if (supported(&variants[i])) return &variants[i];
+    return &variants[variant_count - 1];
 }
 
-const char *fleet_kernels_isa(void) {
-    if (!tanh_impl) tanh_impl = chosen_tanh(&tanh_isa);
-    return tanh_isa;
+static const struct variant *in_use;
+
+__attribute__((constructor)) static void choose_variant(void) { in_use = widest(); }
+
+static const struct variant *current(void) {
+    if (!in_use) in_use = widest();
+    return in_use;
 }
 
-int fleet_tanh_f32_variant(const char *isa, const float *x, float *y, size_t n) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_strcmp(isa, "avx512f") == 0) {
-        if (!__builtin_cpu_supports("avx512f")) return 0;
-        tanh_avx512(x, y, n);
+void fleet_tanh_f32(const float *x, float *y, size_t n) { current()->tanh(x, y, n); }
+
+void fleet_adam_f32(float *p, const float *g, float *m, float *v, size_t n, const struct fleet_adam_scalars *s,
+                    int decays, int adds_l2) {
+    current()->adam(p, g, m, v, n, s, decays, adds_l2);
+}
+
+const char *fleet_kernels_isa(void) { return current()->isa; }
+
+int fleet_kernels_use_isa(const char *isa) {
+    if (isa == 0) {
+        in_use = widest();
         return 1;
     }
-    if (__builtin_strcmp(isa, "avx2") == 0) {
-        if (!__builtin_cpu_supports("avx2")) return 0;
-        tanh_avx2(x, y, n);
-        return 1;
+    for (size_t i = 0; i < variant_count; i++) {
+        if (__builtin_strcmp(variants[i].isa, isa) == 0 && supported(&variants[i])) {
+            in_use = &variants[i];
+            return 1;
+        }
     }
-    if (__builtin_strcmp(isa, "sse2") == 0) {
-        tanh_baseline(x, y, n);
-        return 1;
-    }
-#else
-    if (__builtin_strcmp(isa, "baseline") == 0) {
-        tanh_baseline(x, y, n);
-        return 1;
-    }
-#endif
     return 0;
 }

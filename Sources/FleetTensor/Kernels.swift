@@ -38,7 +38,8 @@ enum Kernels {
         }
     }
 
-    /// The instruction set ``tanh(_:)`` runs with on this CPU (`avx512f`, `avx2`, `sse2`, ...).
+    /// The instruction set ``tanh(_:)`` and the Adam step run with on this CPU (`avx512f`,
+    /// `avx2`, `sse2`, ...).
     static var vectorInstructionSet: String { String(cString: fleet_kernels_isa()) }
 
     /// `sums[j] += x[r, j]` for every row `r` of the row-major `rows` x `columns` matrix `x`,

@@ -1,5 +1,6 @@
 import XCTest
 
+import CFleetKernels
 @testable import FleetTensor
 
 /// The hand-vectorized loops give the bits of the plain loops they replace.
@@ -23,5 +24,52 @@ final class KernelsTests: XCTestCase {
                 XCTAssertEqual(fast.map(\.bitPattern), plain.map(\.bitPattern), "\(rows) x \(columns)")
             }
         }
+    }
+
+    /// The C Adam step gives the Swift reference's bits in every variant this CPU runs, in each
+    /// mode (plain, L2, decoupled decay), at lengths that leave every tail.
+    func testTheAdamKernelGivesTheReferenceBitsInEveryVariant() {
+        var generator = RandomGenerator(seed: 5)
+        let scalars = _AdamScalars(
+            w1: 0.1, b2: 0.999, w2: 0.001, eps: 1e-5, l2: 0.01, decay: 0.9999,
+            negativeStepSize: -2.5e-4, biasCorrection2Sqrt: 0.0447)
+        defer { fleet_kernels_use_isa(nil) }
+        var ran: [String] = []
+        for isa in ["avx512f", "avx2", "sse2", "baseline"] {
+            guard fleet_kernels_use_isa(isa) == 1 else { continue }
+            ran.append(isa)
+            for (decays, addsL2) in [(false, false), (false, true), (true, false)] {
+                for n in Array(0...40) + [1000] {
+                    let start = (0..<4).map { _ in Tensor.uniform([n], low: -2, high: 2, using: &generator).data }
+                    var reference = start, kernel = start
+                    reference[3] = reference[3].map(abs)  // v, the second moment, is never negative
+                    kernel[3] = reference[3]
+                    func step(_ a: inout [[Float]], _ update: (UnsafeMutablePointer<Float>, UnsafePointer<Float>,
+                        UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+                        var p = a[0], m = a[2], v = a[3]
+                        let g = a[1]
+                        p.withUnsafeMutableBufferPointer { p in
+                            g.withUnsafeBufferPointer { g in
+                                m.withUnsafeMutableBufferPointer { m in
+                                    v.withUnsafeMutableBufferPointer { v in
+                                        guard n > 0 else { return }
+                                        update(p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!)
+                                    }
+                                }
+                            }
+                        }
+                        a = [p, g, m, v]
+                    }
+                    step(&reference) { _adamUpdate($0, $1, $2, $3, n, scalars, decays: decays, addsL2: addsL2) }
+                    step(&kernel) { _adamKernel($0, $1, $2, $3, n, scalars, decays: decays, addsL2: addsL2) }
+                    for k in [0, 2, 3] {
+                        XCTAssertEqual(kernel[k].map(\.bitPattern), reference[k].map(\.bitPattern),
+                                       "\(isa) n \(n) decays \(decays) l2 \(addsL2) array \(k)")
+                    }
+                }
+            }
+        }
+        XCTAssertFalse(ran.isEmpty)
+        print("adam kernel variants checked: \(ran.joined(separator: ", "))")
     }
 }

@@ -10,10 +10,22 @@
 /// x and y may be the same array.
 void fleet_tanh_f32(const float *x, float *y, size_t n);
 
-/// The instruction set fleet_tanh_f32 uses on this CPU: "avx512f", "avx2", "sse2" (x86-64's
+/// The per-step constants of an Adam update, rounded to float.
+struct fleet_adam_scalars {
+    float w1, b2, w2, eps, l2, decay, negative_step_size, bias_correction2_sqrt;
+};
+
+/// One Adam (or AdamW) step over n parameters p with gradients g and moments m, v, element by
+/// element: g += l2 p (if adds_l2); p *= decay (if decays); m += w1 (g - m); v = v b2 + w2 g g;
+/// p += negative_step_size m / (sqrt(v) / bias_correction2_sqrt + eps). The arrays must not overlap.
+void fleet_adam_f32(float *p, const float *g, float *m, float *v, size_t n, const struct fleet_adam_scalars *s,
+                    int decays, int adds_l2);
+
+/// The instruction set fleet_tanh_f32 and fleet_adam_f32 use on this CPU: "avx512f", "avx2", "sse2" (x86-64's
 /// baseline) or "baseline" (other architectures).
 const char *fleet_kernels_isa(void);
 
-/// fleet_tanh_f32 in the named variant ("avx512f", "avx2", "sse2" or "baseline"), for tests that
-/// hold every variant to the same bits. Returns 0 (and writes nothing) when this CPU cannot run it.
-int fleet_tanh_f32_variant(const char *isa, const float *x, float *y, size_t n);
+/// Makes every kernel use the named variant ("avx512f", "avx2", "sse2" or "baseline"), or the
+/// widest this CPU has when isa is NULL: for tests that hold every variant to the same bits.
+/// Returns 0 (and changes nothing) when this CPU cannot run it. Not for use while kernels run.
+int fleet_kernels_use_isa(const char *isa);

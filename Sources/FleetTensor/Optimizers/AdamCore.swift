@@ -1,3 +1,4 @@
+import CFleetKernels
 import Foundation
 
 /// The Adam update shared by ``Adam`` and ``AdamW``: per-parameter step counts and the two
@@ -56,11 +57,7 @@ final class _AdamCore {
                     let scalars = _AdamScalars(
                         w1: w1, b2: b2, w2: w2, eps: epsilon, l2: l2, decay: decay,
                         negativeStepSize: negativeStepSize, biasCorrection2Sqrt: biasCorrection2Sqrt)
-                    switch (decoupled && weightDecay != 0, l2 != 0) {
-                    case (true, _): _adamUpdate(p, g, pm, pv, n, scalars, decays: true, addsL2: false)
-                    case (false, true): _adamUpdate(p, g, pm, pv, n, scalars, decays: false, addsL2: true)
-                    case (false, false): _adamUpdate(p, g, pm, pv, n, scalars, decays: false, addsL2: false)
-                    }
+                    _adamKernel(p, g, pm, pv, n, scalars, decays: decoupled && weightDecay != 0, addsL2: l2 != 0)
                 }
             }
         }
@@ -92,6 +89,16 @@ final class _AdamCore {
 /// The per-step constants of the Adam update, rounded to `Float`.
 struct _AdamScalars {
     var w1, b2, w2, eps, l2, decay, negativeStepSize, biasCorrection2Sqrt: Float
+}
+
+/// The Adam update of `n` elements in CFleetKernels' widest variant for this CPU: the bits of
+/// ``_adamUpdate(_:_:_:_:_:_:decays:addsL2:)``, which stays as its reference.
+func _adamKernel(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+                 _ v: UnsafeMutablePointer<Float>, _ n: Int, _ s: _AdamScalars, decays: Bool, addsL2: Bool) {
+    var scalars = fleet_adam_scalars(
+        w1: s.w1, b2: s.b2, w2: s.w2, eps: s.eps, l2: s.l2, decay: s.decay,
+        negative_step_size: s.negativeStepSize, bias_correction2_sqrt: s.biasCorrection2Sqrt)
+    fleet_adam_f32(p, g, m, v, n, &scalars, decays && !addsL2 ? 1 : 0, addsL2 && !decays ? 1 : 0)
 }
 
 /// The Adam update of `n` elements: eight lanes at a time with SIMD, then one at a time.
