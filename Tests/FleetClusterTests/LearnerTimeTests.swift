@@ -35,6 +35,14 @@ final class LearnerTimeTests: XCTestCase {
         XCTAssertEqual(byPhase.values.reduce(0, +), 2.0, accuracy: 1e-12)
         XCTAssertEqual(byPhase["ingress"], 0)
 
+        // An instant read before the last change charges nothing and moves nothing back.
+        account.enter(.metrics, at: at(1900))
+        XCTAssertEqual(account.enter(.update, at: at(1800)), .metrics)
+        XCTAssertEqual(account.seconds(of: .metrics, at: at(2000)), 0)
+        XCTAssertEqual(account.seconds(of: .update, at: at(1850)), 1.0, accuracy: 1e-12)
+        XCTAssertEqual(account.seconds(of: .idle, at: at(2100)), 0.7, accuracy: 1e-12)
+        XCTAssertEqual(account.wallSeconds(at: at(2100)), 2.1, accuracy: 1e-12)
+
         account.restart(at: at(3000))
         XCTAssertEqual(account.wallSeconds(at: at(3000)), 0)
         XCTAssertNil(account.share(of: .broadcast, at: at(3000)), "no share of no time")

@@ -184,7 +184,7 @@ public final class LearnerLoop {
     /// Hands the counters to the metrics endpoint, if there is one.
     private func publishMetrics(at now: ContinuousClock.Instant) {
         guard let metricsServer else { return }
-        let previous = time.enter(.metrics, at: now)
+        let previous = time.enter(.metrics)
         defer { time.enter(previous) }
         metricsServer.update(status(at: now).prometheusText())
         metricsPublished = now

@@ -54,11 +54,14 @@ public struct LearnerTimeAccount: Sendable {
     }
 
     /// Charges the time since the last change to the current phase and goes on in `phase`;
-    /// returns the phase it left, to go back to.
+    /// returns the phase it left, to go back to. An instant before the last change (read
+    /// earlier, passed late) charges nothing: time is never charged twice nor taken back.
     @discardableResult
     public mutating func enter(_ phase: Phase, at now: ContinuousClock.Instant = .now) -> Phase {
-        totals[self.phase.rawValue] += now - since
-        since = now
+        if now > since {
+            totals[self.phase.rawValue] += now - since
+            since = now
+        }
         let left = self.phase
         self.phase = phase
         return left
@@ -66,7 +69,7 @@ public struct LearnerTimeAccount: Sendable {
 
     /// Time spent in `phase` until `now` (the current phase's time so far included).
     public func duration(of phase: Phase, at now: ContinuousClock.Instant = .now) -> Duration {
-        totals[phase.rawValue] + (phase == self.phase ? now - since : .zero)
+        totals[phase.rawValue] + (phase == self.phase && now > since ? now - since : .zero)
     }
 
     /// Seconds spent in `phase` until `now`.
