@@ -2,6 +2,10 @@
 /// phase charges the time since the last change to the phase it ends. The phases cover the
 /// learner's run without gaps or overlap, so their seconds add up to its wall time.
 ///
+/// It is wall time, not CPU time: a phase includes the time the learner's thread waited for a
+/// core. On a machine with no idle core, publishing weights wakes the ZeroMQ I/O thread or the
+/// actors, which can take the learner's core in the middle of `broadcast`.
+///
 /// Keeping the account costs a clock read and an addition per change, and no allocation (the
 /// totals are a fixed array made once).
 public struct LearnerTimeAccount: Sendable {
