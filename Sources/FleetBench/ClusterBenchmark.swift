@@ -6,9 +6,11 @@ import Foundation
 /// End-to-end env steps per second of `fleet launch` with 1, 2 and 4 actor processes on
 /// CartPole-v1, each against `fleet train` (the learner and one actor as threads over
 /// `inproc://`) on the same config in the same run, all as child processes of this executable and
-/// read from their runs' `summary.json`; then what capture costs (`--capture` against the same
-/// launch without, ``captureFigure(settings:fleetExecutable:stopRequested:)``); then the latency
-/// of a weights broadcast (``WeightsBroadcastBenchmark``). Runs alternate between the subjects,
+/// read from their runs' `summary.json`; the share of the `--actors 2` learner's wall time spent
+/// broadcasting weights, from the same runs' `learner_time`
+/// (``broadcastShareFigure(runs:steps:subject:)``); then what capture costs (`--capture` against
+/// the same launch without, ``captureFigure(settings:fleetExecutable:stopRequested:)``); then the
+/// latency of a weights broadcast (``WeightsBroadcastBenchmark``). Runs alternate between the subjects,
 /// each repetition starting with a different one; each figure is the median of its runs. Its detail lists every run's rate
 /// and longest pause without an update: a pause of about 2 s is an actor that missed a published
 /// version and waited ``ChannelLimits/snapshotRetry`` before asking for a snapshot.
@@ -50,9 +52,9 @@ public enum ClusterBenchmark {
         RunConfig(try ConfigResolver.resolve(yaml: cartPoleConfig, source: "fleet bench cluster's CartPole config"))
     }
 
-    /// The throughput figures, the capture figure, then the broadcast-latency ones. `quick`: 50k
-    /// env steps per run and one repetition (full: CleanRL's 500k and three), and fewer round
-    /// trips. Ctrl-C (`stopRequested`) stops the children and throws ``BenchInterrupted``;
+    /// The throughput figures and the broadcast share, the capture figure, then the
+    /// broadcast-latency ones. `quick`: 50k env steps per run and one repetition (full: CleanRL's
+    /// 500k and three), and fewer round trips. Ctrl-C (`stopRequested`) stops the children and throws ``BenchInterrupted``;
     /// temporary directories are removed either way.
     public static func figures(
         quick: Bool, fleetExecutable: String, stopRequested: @escaping () -> Bool = { false }
@@ -106,6 +108,8 @@ public enum ClusterBenchmark {
         var longestPause: Double?
         /// What its capture wrote, when it captured.
         var capture: CaptureSize?
+        /// Where its learner's wall time went, seconds by phase (`summary.json`'s `learner_time`).
+        var learnerTime: [String: Double]?
     }
 
     /// The bytes a run's capture wrote, from `captures/manifest.json`'s `files[].bytes`.
@@ -198,6 +202,8 @@ public enum ClusterBenchmark {
         let baselineRuns = outcomes[baseline] ?? []
         let baselineSPS = median(baselineRuns.map(\.sps))
         let baselineName = "fleet train (1 actor thread, inproc, lag 0)"
+        let shareSubject = Subject(actors: broadcastShareActors)
+        let share = try broadcastShareFigure(runs: outcomes[shareSubject] ?? [], steps: settings.steps, subject: shareSubject)
         return subjects.dropFirst().map { subject in
             let runs = outcomes[subject] ?? []
             let actors = subject.actors ?? 1
@@ -217,7 +223,47 @@ public enum ClusterBenchmark {
                     + "CartPole PPO \(settings.steps / 1000)k steps, median",
                 value: median(runs.map(\.sps)), unit: "env steps/s", baseline: baselineName,
                 baselineValue: baselineSPS, detail: detail)
+        } + [share]
+    }
+
+    // MARK: - Weight broadcast share
+
+    /// The actor processes of the runs the broadcast-share figure reads.
+    public static let broadcastShareActors = 2
+
+    /// The broadcast-share figure's ceiling: encoding and publishing weights take at most 2% of
+    /// the learner's wall time.
+    public static let broadcastShareGoal = 0.02
+
+    /// The share of the learner's wall time spent encoding and publishing weights, from the
+    /// `learner_time` of the `fleet launch --actors 2` runs' `summary.json`: the run with the
+    /// median share (the lower middle one for an even count), as its broadcast seconds against its
+    /// learner seconds, so that the ratio is its share. Its detail lists every run's share and the
+    /// median run's time by phase. Throws a ``BenchError`` when a run has no `learner_time`.
+    static func broadcastShareFigure(runs: [Outcome], steps: Int, subject: Subject) throws -> BenchFigure {
+        let accounted = try runs.map { run -> (broadcast: Double, wall: Double, phases: [String: Double]) in
+            guard let phases = run.learnerTime, !phases.isEmpty else {
+                throw BenchError("a fleet launch --actors \(subject.actors ?? 1) run's summary.json has no learner_time")
+            }
+            return (phases["broadcast"] ?? 0, phases.values.reduce(0, +), phases)
         }
+        let shares = accounted.map { $0.wall > 0 ? $0.broadcast / $0.wall : 0 }
+        let byShare = shares.indices.sorted { shares[$0] < shares[$1] }
+        let middle = byShare.isEmpty ? nil : accounted[byShare[(byShare.count - 1) / 2]]
+        var detail = "shares " + shares.map { String(format: "%.2f%%", 100 * $0) }.joined(separator: "/")
+        if let middle {
+            let wall = max(middle.wall, 1e-9)
+            let phases = middle.phases.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map {
+                "\($0.key) " + String(format: "%.1f%%", 100 * $0.value / wall)
+            }
+            detail += String(format: "; median run's learner %.1f s: ", middle.wall) + phases.joined(separator: ", ")
+        }
+        return BenchFigure(
+            suite: "cluster",
+            name: "weight broadcast share of learner time, fleet launch --actors \(subject.actors ?? 1) (ipc, "
+                + "max_policy_lag \(subject.maxPolicyLag)), CartPole PPO \(steps / 1000)k steps, median",
+            value: middle?.broadcast ?? 0, unit: "s", baseline: "the learner's wall time (learner_time summed)",
+            baselineValue: middle?.wall ?? 0, goal: broadcastShareGoal, higherIsBetter: false, detail: detail)
     }
 
     // MARK: - Capture
@@ -318,7 +364,7 @@ public enum ClusterBenchmark {
             updates: summary.policyVersion ?? 0, returnMean100: summary.finalReturnMean100,
             longestPause: longestPause(
                 metrics: url.appendingPathComponent("metrics.jsonl"), wallSeconds: summary.wallSeconds),
-            capture: size)
+            capture: size, learnerTime: summary.learnerTime)
     }
 
     /// The longest stretch without an update, from the `wall_time` of each `metrics.jsonl` line

@@ -94,7 +94,7 @@ struct LearnerRun {
                 \(summary.envSteps) responses in \(number(summary.wallSeconds, "%.1f")) s
                 held-out greedy accuracy (\(eval.prompts ?? 0) prompts): \(number(eval.accuracyStart.map { 100 * $0 }, "%.1f"))% \
                 -> \(number(100 * accuracyEnd, "%.1f"))%; pass@\(eval.k ?? 0) \(number(eval.passAtK.map { 100 * $0 }, "%.1f"))%
-                run directory: \(directory.url.path)
+                \(summary.learnerTimeLine.map { $0 + "\n" } ?? "")run directory: \(directory.url.path)
                 """
         }
         let solved = summary.solvedAtStep.map {
@@ -106,7 +106,7 @@ struct LearnerRun {
             policy v\(summary.policyVersion ?? 0)
             final return (mean of last 100 episodes): \(number(summary.finalReturnMean100, "%.2f")) \
             over \(summary.episodes) episodes; threshold \(number(summary.rewardThreshold, "%.0f")): \(solved)
-            run directory: \(directory.url.path)
+            \(summary.learnerTimeLine.map { $0 + "\n" } ?? "")run directory: \(directory.url.path)
             """
     }
 }

@@ -196,6 +196,49 @@ final class ClusterBenchmarkTests: XCTestCase {
         }
     }
 
+    // MARK: - Broadcast share figure
+
+    func testBroadcastShareIsTheMedianRunsBroadcastSecondsOverItsLearnerSeconds() throws {
+        func outcome(broadcast: Double, update: Double) -> ClusterBenchmark.Outcome {
+            ClusterBenchmark.Outcome(
+                sps: 1000, envSteps: 10_000, wallSeconds: 10, updates: 20,
+                learnerTime: ["broadcast": broadcast, "update": update, "idle": 10 - broadcast - update])
+        }
+        let subject = ClusterBenchmark.Subject(actors: ClusterBenchmark.broadcastShareActors)
+        let runs = [outcome(broadcast: 0.5, update: 6), outcome(broadcast: 0.1, update: 7), outcome(broadcast: 0.3, update: 8)]
+        let figure = try ClusterBenchmark.broadcastShareFigure(runs: runs, steps: 50_000, subject: subject)
+        XCTAssertEqual(figure.value, 0.3, accuracy: 1e-12)
+        XCTAssertEqual(figure.baselineValue, 10, accuracy: 1e-12)
+        XCTAssertEqual(figure.ratio, 0.03, accuracy: 1e-12)
+        XCTAssertEqual(figure.goal, 0.02)
+        XCTAssertFalse(figure.higherIsBetter)
+        XCTAssertFalse(figure.meetsGoal)
+        XCTAssertTrue(figure.name.hasPrefix("weight broadcast share of learner time, fleet launch --actors 2"), figure.name)
+        let detail = figure.detail ?? ""
+        XCTAssertTrue(detail.hasPrefix("shares 5.00%/1.00%/3.00%; median run's learner 10.0 s: update 80.0%, idle 17.0%, broadcast 3.0%"), detail)
+        XCTAssertTrue(BenchReport(figures: [figure]).table().contains("<= 0.02 MISSED"))
+
+        let met = try ClusterBenchmark.broadcastShareFigure(
+            runs: [outcome(broadcast: 0.1, update: 7), outcome(broadcast: 0.15, update: 7)], steps: 50_000, subject: subject)
+        XCTAssertEqual(met.ratio, 0.01, accuracy: 1e-12, "the lower middle of an even count")
+        XCTAssertTrue(met.meetsGoal)
+
+        var bare = outcome(broadcast: 0.1, update: 7)
+        bare.learnerTime = nil
+        XCTAssertThrowsError(try ClusterBenchmark.broadcastShareFigure(runs: [bare], steps: 50_000, subject: subject)) {
+            XCTAssertTrue("\($0)".contains("no learner_time"), "\($0)")
+        }
+    }
+
+    func testReadingARunTakesItsLearnerTime() throws {
+        let directory = try temporaryDirectory("fleet-bench-outcome")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.writeFakeRun(
+            at: directory, sps: 1000, envSteps: 2048, capture: false, learnerTime: ["update": 1.5, "broadcast": 0.02])
+        let outcome = try ClusterBenchmark.readOutcome(directory.path, expectedEnvSteps: 2048)
+        XCTAssertEqual(outcome.learnerTime, ["update": 1.5, "broadcast": 0.02])
+    }
+
     private func temporaryDirectory(_ prefix: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -205,11 +248,13 @@ final class ClusterBenchmarkTests: XCTestCase {
     /// A run directory's `summary.json`, and with `capture` its `captures/manifest.json`: 80 KiB
     /// consumed, 2 KiB dropped, 4 updates.
     static func writeFakeRun(
-        at directory: URL, sps: Double, envSteps: Int, capture: Bool, complete: Bool = true
+        at directory: URL, sps: Double, envSteps: Int, capture: Bool, complete: Bool = true,
+        learnerTime: [String: Double]? = nil
     ) throws {
-        let summary = RunSummary(
+        var summary = RunSummary(
             algorithm: "ppo", env: "CartPole-v1", seed: 1, envSteps: envSteps, wallSeconds: Double(envSteps) / sps,
             sps: sps, policyVersion: 4)
+        summary.learnerTime = learnerTime
         try summary.jsonData().write(to: directory.appendingPathComponent("summary.json"))
         guard capture else { return }
         let captures = directory.appendingPathComponent("captures")

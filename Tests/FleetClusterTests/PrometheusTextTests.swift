@@ -23,6 +23,8 @@ final class PrometheusTextTests: XCTestCase {
             checkpoint: LearnerStatus.Checkpoint(version: 4, ageSeconds: 0.75, writeSeconds: 0.01, every: 50))
         status.quarantined = ["actor-1"]
         status.updatesAborted = 1
+        status.learnerTime = ["update": 1.25, "broadcast": 0.015, "idle": 0.25]
+        status.broadcastShare = 0.01
         return status
     }
 
@@ -50,6 +52,8 @@ final class PrometheusTextTests: XCTestCase {
         XCTAssertEqual(samples["fleet_checkpoint_age_seconds"], 0.75)
         XCTAssertEqual(samples["fleet_policy_lag_batches_total{lag=\"10\"}"], 1)
         XCTAssertEqual(samples["fleet_return_mean100"], 22.25)
+        XCTAssertEqual(samples["fleet_learner_time_seconds_total{phase=\"update\"}"], 1.25)
+        XCTAssertEqual(samples["fleet_learner_time_seconds_total{phase=\"broadcast\"}"], 0.015)
     }
 
     func testEveryFamilyHasHelpAndTypeAndCountersEndInTotal() throws {

@@ -11,10 +11,10 @@ final class RunSummaryTests: XCTestCase {
             [
                 "algorithm", "env", "seed", "env_steps", "wall_seconds", "sps", "episodes", "final_return_mean100",
                 "reward_threshold", "solved_at_step", "solved_wall_seconds", "policy_version", "weights_sha256",
-                "actors", "rejected", "eval",
+                "actors", "rejected", "eval", "learner_time", "broadcast_share",
             ])
         for key in ["final_return_mean100", "reward_threshold", "solved_at_step", "solved_wall_seconds",
-                    "policy_version", "weights_sha256", "eval"]
+                    "policy_version", "weights_sha256", "eval", "learner_time", "broadcast_share"]
         {
             XCTAssertTrue(object[key] is NSNull, "\(key) should be null, is \(String(describing: object[key]))")
         }
@@ -23,17 +23,20 @@ final class RunSummaryTests: XCTestCase {
     }
 
     func testFullSummaryRoundTripsAndReadsAsSnakeCase() throws {
-        let summary = RunSummary(
+        var summary = RunSummary(
             algorithm: "ppo", env: "CartPole-v1", seed: 3, envSteps: 500_000, wallSeconds: 120.5, sps: 4149.4,
             episodes: 1800, finalReturnMean100: 490.25, rewardThreshold: 475, solvedAtStep: 230_400,
             solvedWallSeconds: 55.5, policyVersion: 976, weightsSHA256: String(repeating: "ab", count: 32),
             actors: .init(started: 4, restarts: 1), rejected: ["stale": 3, "invalid": 1],
             eval: .init(episodes: 10, returnMean: 500, returnStd: 0, deterministic: true))
+        summary.learnerTime = ["update": 100, "broadcast": 0.5, "idle": 20]
+        summary.broadcastShare = 0.5 / 120.5
         let data = try summary.jsonData()
         XCTAssertEqual(try JSONDecoder().decode(RunSummary.self, from: data), summary)
         let text = String(decoding: data, as: UTF8.self)
         XCTAssertTrue(text.contains("\"solved_at_step\" : 230400"), text)
         XCTAssertTrue(text.contains("\"return_mean\" : 500"), text)
+        XCTAssertTrue(text.contains("\"learner_time\" : {"), text)
         XCTAssertTrue(text.hasSuffix("}\n"))
     }
 

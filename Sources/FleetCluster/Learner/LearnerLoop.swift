@@ -106,6 +106,8 @@ public final class LearnerLoop {
     private var metricsPublished = ContinuousClock.now
     /// The checkpoint this learner resumed from, if it did.
     public private(set) var resumedFrom: URL?
+    /// Where this learner's wall time goes, by phase (``run()``'s; summary.json's `learner_time`).
+    public private(set) var time = LearnerTimeAccount()
 
     /// Builds the algorithm of `config` (PPO, or GRPO/Dr. GRPO/DAPO on a prompt task) and binds
     /// `config.endpoints` in `context`, tcp ones with CURVE (throws the ``ConfigError`` of
@@ -182,6 +184,8 @@ public final class LearnerLoop {
     /// Hands the counters to the metrics endpoint, if there is one.
     private func publishMetrics(at now: ContinuousClock.Instant) {
         guard let metricsServer else { return }
+        let previous = time.enter(.metrics)
+        defer { time.enter(previous) }
         metricsServer.update(status(at: now).prometheusText())
         metricsPublished = now
     }
@@ -192,6 +196,7 @@ public final class LearnerLoop {
     @discardableResult
     public func run() throws -> RunSummary {
         start = .now
+        time.restart(at: start)
         roster.start = start
         capture?.start = start
         var lastAccepted = start
@@ -205,9 +210,11 @@ public final class LearnerLoop {
                 break
             }
             try checkAllowList()
-            let ready = try poller.poll(timeout: .milliseconds(100))
+            let ready = try timed(.idle) { try poller.poll(timeout: .milliseconds(100)) }
             if ready[controlIndex].contains(.readable) { try serviceControl() }
-            if ready[batchesIndex].contains(.readable), try receiveBatches() > 0 { lastAccepted = .now }
+            if ready[batchesIndex].contains(.readable), try timed(.ingress, { try receiveBatches() }) > 0 {
+                lastAccepted = .now
+            }
             let now = ContinuousClock.now
             for id in roster.loseSilentActors(at: now) {
                 weightSync.forget(id, at: now)
@@ -230,8 +237,10 @@ public final class LearnerLoop {
         // Batches still queued were not trained on: captured as dropped, but not refused (nor counted).
         for batch in queue.removeAll() {
             if let frame = batch.frame {
-                try capture?.dropped(
-                    frame, reason: BatchRejection.unconsumed, learnerVersion: version, arrival: batch.arrival, at: .now)
+                try timed(.capture) {
+                    try capture?.dropped(
+                        frame, reason: BatchRejection.unconsumed, learnerVersion: version, arrival: batch.arrival, at: .now)
+                }
             }
         }
         let summary = try makeSummary(wallSeconds: wallSeconds)
@@ -379,8 +388,10 @@ public final class LearnerLoop {
                 queue.append(batch)
             } else {
                 // Dynamic sampling kept none of its groups (and counted them).
-                try capture?.dropped(
-                    bytes, reason: BatchRejection.noGroupKept, learnerVersion: version, arrival: now, at: now)
+                try timed(.capture) {
+                    try capture?.dropped(
+                        bytes, reason: BatchRejection.noGroupKept, learnerVersion: version, arrival: now, at: now)
+                }
             }
             return 1
         case .failure(let rejection):
@@ -461,7 +472,9 @@ public final class LearnerLoop {
             }
         }
         if let capture, let frame {
-            try capture.dropped(frame, reason: rejection.reason, learnerVersion: version, arrival: arrival, at: .now)
+            try timed(.capture) {
+                try capture.dropped(frame, reason: rejection.reason, learnerVersion: version, arrival: arrival, at: .now)
+            }
         }
     }
 
@@ -472,7 +485,7 @@ public final class LearnerLoop {
         let lags = batches.map { version - $0.policyVersion }
         var scalars: [MetricScalar]
         do {
-            scalars = try algorithm.update(batches, wallSeconds: wallSeconds)
+            scalars = try timed(.update) { try algorithm.update(batches, wallSeconds: self.wallSeconds) }
         } catch let aborted as UpdateAborted {
             updatesAborted += 1
             options.log("learner: update \(algorithm.updates + 1) undone: \(aborted); its \(batches.count) batches dropped")
@@ -484,17 +497,21 @@ public final class LearnerLoop {
             return
         }
         for lag in lags { lagHistogram[lag, default: 0] += 1 }
-        try capture?.consumed(
-            batches.map { ($0.frame ?? [], $0.arrival) }, learnerVersion: version, update: algorithm.updates, at: now)
+        try timed(.capture) {
+            try capture?.consumed(
+                batches.map { ($0.frame ?? [], $0.arrival) }, learnerVersion: version, update: algorithm.updates, at: now)
+        }
         version += 1
-        encodeWeights()
+        timed(.broadcast) { encodeWeights() }
         // Before publishing: a version goes out only once a checkpoint bounds it (``LearnerCheckpoints``).
         if checkpoints?.isDue(version: version) == true { try writeCheckpoint(final: false) }
-        try? sockets.weights.send(weightsFrame, flags: .dontWait)
+        timed(.broadcast) { _ = try? sockets.weights.send(weightsFrame, flags: .dontWait) }
         weightSync.published(version, at: .now, to: Set(roster.ids(in: .live)))
         publishMetrics(at: .now)
 
         guard let metrics else { return }
+        let previous = time.enter(.metrics)
+        defer { time.enter(previous) }
         let wallSeconds = self.wallSeconds
         scalars += [
             MetricScalar(MetricTag.stepsPerSecond, Double(envSteps) / max(wallSeconds, 1e-9)),
@@ -508,6 +525,10 @@ public final class LearnerLoop {
         ]
         let syncs = weightSync.takeCompleted()
         if !syncs.isEmpty { scalars.append(MetricScalar(MetricTag.weightSyncSeconds, mean(syncs))) }
+        let timeNow = ContinuousClock.now
+        for phase in LearnerTimeAccount.Phase.allCases {
+            scalars.append(MetricScalar(phase.metricTag, time.seconds(of: phase, at: timeNow)))
+        }
         for (reason, count) in rejected.sorted(by: { $0.key < $1.key }) {
             scalars.append(MetricScalar(MetricTag.rejected(reason), Double(count)))
         }
@@ -529,6 +550,9 @@ public final class LearnerLoop {
             wallSeconds: wallSeconds, sps: Double(envSteps) / max(wallSeconds, 1e-9), policyVersion: Int(version),
             weightsSHA256: weightsSHA256(algorithm.policyParameters).description,
             actors: RunSummary.Actors(started: actorsStarted, restarts: actorsRestarts), rejected: rejected)
+        let now = ContinuousClock.now
+        summary.learnerTime = time.secondsByPhase(at: now)
+        summary.broadcastShare = time.share(of: .broadcast, at: now)
         try algorithm.finish(&summary)
         return summary
     }
@@ -568,6 +592,8 @@ public final class LearnerLoop {
             checkpoint: checkpoints?.status(at: now))
         status.quarantined = roster.ids(in: .quarantined)
         status.updatesAborted = updatesAborted
+        status.learnerTime = time.secondsByPhase(at: now)
+        status.broadcastShare = time.share(of: .broadcast, at: now)
         return status
     }
 
@@ -589,6 +615,8 @@ public final class LearnerLoop {
     /// will be published after it.
     private func writeCheckpoint(final: Bool) throws {
         guard let checkpoints else { return }
+        let previous = time.enter(.checkpoint)
+        defer { time.enter(previous) }
         let part = algorithm.checkpoint()
         let state = LearnerCheckpointState(
             algorithm: config.algorithm, subject: algorithm.subject, learningConfigSHA256: config.resolved.learningSHA256,
@@ -627,6 +655,13 @@ public final class LearnerLoop {
     }
 
     // MARK: - Helpers
+
+    /// Runs `body` with the learner's time charged to `phase` (``time``), then to the phase before.
+    private func timed<T>(_ phase: LearnerTimeAccount.Phase, _ body: () throws -> T) rethrows -> T {
+        let previous = time.enter(phase)
+        defer { time.enter(previous) }
+        return try body()
+    }
 
     private func frame(_ payload: Payload) -> [UInt8] {
         defer { sequence += 1 }

@@ -115,6 +115,16 @@ extension LearnerStatus {
                 text.sample("fleet_checkpoint_write_seconds", write)
             }
         }
+        if let learnerTime {
+            text.family(
+                "fleet_learner_time_seconds_total", .counter,
+                "Seconds of this learner process by phase: ingress, idle, update, broadcast, checkpoint, capture, metrics, other.")
+            for phase in LearnerTimeAccount.Phase.allCases {
+                if let seconds = learnerTime[phase.name] {
+                    text.sample("fleet_learner_time_seconds_total", [("phase", phase.name)], seconds)
+                }
+            }
+        }
         return text.output
     }
 }

@@ -114,6 +114,11 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
     public var updatesAborted = 0
     /// The newest checkpoint; nil before the first (or without a run directory).
     public var checkpoint: Checkpoint?
+    /// Where this learner process's wall time went so far: seconds by phase (ingress, idle, update,
+    /// broadcast, checkpoint, capture, metrics, other; ``LearnerTimeAccount``).
+    public var learnerTime: [String: Double]?
+    /// The `broadcast` seconds of ``learnerTime`` over their sum.
+    public var broadcastShare: Double?
 
     enum CodingKeys: String, CodingKey {
         case algorithm, env, iteration, iterations, sps, actors, queue, rejected, quarantined, checkpoint
@@ -127,6 +132,8 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
         case policyLagHistogram = "policy_lag_histogram"
         case rejectedBySender = "rejected_by_sender"
         case weightSync = "weight_sync"
+        case learnerTime = "learner_time"
+        case broadcastShare = "broadcast_share"
     }
 
     /// The status as JSON with sorted keys; `pretty` indents it for people.

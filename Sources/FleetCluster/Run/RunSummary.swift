@@ -78,6 +78,13 @@ public struct RunSummary: Codable, Hashable, Sendable {
     /// Rejected batches by reason (`stale`, `invalid`, ...).
     public var rejected: [String: Int]
     public var eval: Evaluation?
+    /// Where the learner's wall time went: seconds by phase (``LearnerTimeAccount/Phase``: ingress,
+    /// idle, update, broadcast, checkpoint, capture, metrics, other), adding up to this learner
+    /// process's wall time (a resumed run's earlier sessions are not in it). Nil when no learner ran.
+    public var learnerTime: [String: Double]?
+    /// The `broadcast` seconds of ``learnerTime`` over their sum: the share of the learner's time
+    /// spent encoding and publishing weights.
+    public var broadcastShare: Double?
 
     public init(
         algorithm: String, env: String, seed: UInt64, envSteps: Int = 0, wallSeconds: Double = 0,
@@ -114,6 +121,8 @@ public struct RunSummary: Codable, Hashable, Sendable {
         case solvedWallSeconds = "solved_wall_seconds"
         case policyVersion = "policy_version"
         case weightsSHA256 = "weights_sha256"
+        case learnerTime = "learner_time"
+        case broadcastShare = "broadcast_share"
     }
 
     /// Encodes every key, `null` for unknown values (a number that is not finite is unknown too).
@@ -135,6 +144,8 @@ public struct RunSummary: Codable, Hashable, Sendable {
         try container.encode(actors, forKey: .actors)
         try container.encode(rejected, forKey: .rejected)
         try container.encode(eval, forKey: .eval)
+        try container.encode(learnerTime, forKey: .learnerTime)
+        try container.encode(broadcastShare.flatMap(finiteOrNil), forKey: .broadcastShare)
     }
 
     /// The summary as pretty-printed JSON with sorted keys and a final newline.
