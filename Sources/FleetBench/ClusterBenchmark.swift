@@ -110,6 +110,8 @@ public enum ClusterBenchmark {
         var capture: CaptureSize?
         /// Where its learner's wall time went, seconds by phase (`summary.json`'s `learner_time`).
         var learnerTime: [String: Double]?
+        /// The learner thread's CPU seconds in `broadcast` (`summary.json`'s `broadcast_cpu_seconds`).
+        var broadcastCPUSeconds: Double?
     }
 
     /// The bytes a run's capture wrote, from `captures/manifest.json`'s `files[].bytes`.
@@ -235,22 +237,28 @@ public enum ClusterBenchmark {
     /// the learner's wall time.
     public static let broadcastShareGoal = 0.02
 
-    /// The share of the learner's wall time spent encoding and publishing weights, from the
-    /// `learner_time` of the `fleet launch --actors 2` runs' `summary.json`: the run with the
-    /// median share (the lower middle one for an even count), as its broadcast seconds against its
-    /// learner seconds, so that the ratio is its share. Its detail lists every run's share and the
-    /// median run's time by phase. Throws a ``BenchError`` when a run has no `learner_time`.
+    /// What encoding and publishing weights cost the learner, from the `fleet launch --actors 2`
+    /// runs' `summary.json`: the learner thread's CPU seconds in `broadcast`
+    /// (`broadcast_cpu_seconds`) against its wall time (`learner_time` summed), so that the ratio
+    /// is the share; of the run with the median share (the lower middle one for an even count).
+    /// CPU time, because the wall time of `broadcast` also holds the time the learner waited for a
+    /// core after waking the actors, which on a machine without an idle core is most of it; the
+    /// detail lists every run's CPU share, their wall-time shares, and the median run's time by
+    /// phase. Throws a ``BenchError`` when a run has no `learner_time` or `broadcast_cpu_seconds`.
     static func broadcastShareFigure(runs: [Outcome], steps: Int, subject: Subject) throws -> BenchFigure {
-        let accounted = try runs.map { run -> (broadcast: Double, wall: Double, phases: [String: Double]) in
-            guard let phases = run.learnerTime, !phases.isEmpty else {
-                throw BenchError("a fleet launch --actors \(subject.actors ?? 1) run's summary.json has no learner_time")
+        let accounted = try runs.map { run -> (cpu: Double, broadcast: Double, wall: Double, phases: [String: Double]) in
+            guard let phases = run.learnerTime, !phases.isEmpty, let cpu = run.broadcastCPUSeconds else {
+                throw BenchError(
+                    "a fleet launch --actors \(subject.actors ?? 1) run's summary.json has no learner_time or broadcast_cpu_seconds")
             }
-            return (phases["broadcast"] ?? 0, phases.values.reduce(0, +), phases)
+            return (cpu, phases["broadcast"] ?? 0, phases.values.reduce(0, +), phases)
         }
-        let shares = accounted.map { $0.wall > 0 ? $0.broadcast / $0.wall : 0 }
+        func percent(_ value: Double, _ wall: Double) -> String { String(format: "%.2f%%", wall > 0 ? 100 * value / wall : 0) }
+        let shares = accounted.map { $0.wall > 0 ? $0.cpu / $0.wall : 0 }
         let byShare = shares.indices.sorted { shares[$0] < shares[$1] }
         let middle = byShare.isEmpty ? nil : accounted[byShare[(byShare.count - 1) / 2]]
-        var detail = "shares " + shares.map { String(format: "%.2f%%", 100 * $0) }.joined(separator: "/")
+        var detail = "CPU shares " + accounted.map { percent($0.cpu, $0.wall) }.joined(separator: "/")
+            + "; wall-time shares " + accounted.map { percent($0.broadcast, $0.wall) }.joined(separator: "/")
         if let middle {
             let wall = max(middle.wall, 1e-9)
             let phases = middle.phases.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map {
@@ -260,9 +268,9 @@ public enum ClusterBenchmark {
         }
         return BenchFigure(
             suite: "cluster",
-            name: "weight broadcast share of learner time, fleet launch --actors \(subject.actors ?? 1) (ipc, "
+            name: "weight broadcast CPU share of learner time, fleet launch --actors \(subject.actors ?? 1) (ipc, "
                 + "max_policy_lag \(subject.maxPolicyLag)), CartPole PPO \(steps / 1000)k steps, median",
-            value: middle?.broadcast ?? 0, unit: "s", baseline: "the learner's wall time (learner_time summed)",
+            value: middle?.cpu ?? 0, unit: "s", baseline: "the learner's wall time (learner_time summed)",
             baselineValue: middle?.wall ?? 0, goal: broadcastShareGoal, higherIsBetter: false, detail: detail)
     }
 
@@ -364,7 +372,7 @@ public enum ClusterBenchmark {
             updates: summary.policyVersion ?? 0, returnMean100: summary.finalReturnMean100,
             longestPause: longestPause(
                 metrics: url.appendingPathComponent("metrics.jsonl"), wallSeconds: summary.wallSeconds),
-            capture: size, learnerTime: summary.learnerTime)
+            capture: size, learnerTime: summary.learnerTime, broadcastCPUSeconds: summary.broadcastCPUSeconds)
     }
 
     /// The longest stretch without an update, from the `wall_time` of each `metrics.jsonl` line

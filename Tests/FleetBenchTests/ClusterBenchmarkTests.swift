@@ -198,14 +198,18 @@ final class ClusterBenchmarkTests: XCTestCase {
 
     // MARK: - Broadcast share figure
 
-    func testBroadcastShareIsTheMedianRunsBroadcastSecondsOverItsLearnerSeconds() throws {
-        func outcome(broadcast: Double, update: Double) -> ClusterBenchmark.Outcome {
+    func testBroadcastShareIsTheMedianRunsBroadcastCPUSecondsOverItsLearnerSeconds() throws {
+        func outcome(cpu: Double, broadcast: Double, update: Double) -> ClusterBenchmark.Outcome {
             ClusterBenchmark.Outcome(
                 sps: 1000, envSteps: 10_000, wallSeconds: 10, updates: 20,
-                learnerTime: ["broadcast": broadcast, "update": update, "idle": 10 - broadcast - update])
+                learnerTime: ["broadcast": broadcast, "update": update, "idle": 10 - broadcast - update],
+                broadcastCPUSeconds: cpu)
         }
         let subject = ClusterBenchmark.Subject(actors: ClusterBenchmark.broadcastShareActors)
-        let runs = [outcome(broadcast: 0.5, update: 6), outcome(broadcast: 0.1, update: 7), outcome(broadcast: 0.3, update: 8)]
+        let runs = [
+            outcome(cpu: 0.5, broadcast: 0.6, update: 6), outcome(cpu: 0.1, broadcast: 0.2, update: 7),
+            outcome(cpu: 0.3, broadcast: 0.4, update: 8),
+        ]
         let figure = try ClusterBenchmark.broadcastShareFigure(runs: runs, steps: 50_000, subject: subject)
         XCTAssertEqual(figure.value, 0.3, accuracy: 1e-12)
         XCTAssertEqual(figure.baselineValue, 10, accuracy: 1e-12)
@@ -213,30 +217,40 @@ final class ClusterBenchmarkTests: XCTestCase {
         XCTAssertEqual(figure.goal, 0.02)
         XCTAssertFalse(figure.higherIsBetter)
         XCTAssertFalse(figure.meetsGoal)
-        XCTAssertTrue(figure.name.hasPrefix("weight broadcast share of learner time, fleet launch --actors 2"), figure.name)
+        XCTAssertTrue(
+            figure.name.hasPrefix("weight broadcast CPU share of learner time, fleet launch --actors 2"), figure.name)
         let detail = figure.detail ?? ""
-        XCTAssertTrue(detail.hasPrefix("shares 5.00%/1.00%/3.00%; median run's learner 10.0 s: update 80.0%, idle 17.0%, broadcast 3.0%"), detail)
+        XCTAssertTrue(
+            detail.hasPrefix(
+                "CPU shares 5.00%/1.00%/3.00%; wall-time shares 6.00%/2.00%/4.00%; "
+                    + "median run's learner 10.0 s: update 80.0%, idle 16.0%, broadcast 4.0%"), detail)
         XCTAssertTrue(BenchReport(figures: [figure]).table().contains("<= 0.02 MISSED"))
 
         let met = try ClusterBenchmark.broadcastShareFigure(
-            runs: [outcome(broadcast: 0.1, update: 7), outcome(broadcast: 0.15, update: 7)], steps: 50_000, subject: subject)
+            runs: [outcome(cpu: 0.1, broadcast: 0.5, update: 7), outcome(cpu: 0.15, broadcast: 0.5, update: 7)],
+            steps: 50_000, subject: subject)
         XCTAssertEqual(met.ratio, 0.01, accuracy: 1e-12, "the lower middle of an even count")
         XCTAssertTrue(met.meetsGoal)
 
-        var bare = outcome(broadcast: 0.1, update: 7)
+        var bare = outcome(cpu: 0.1, broadcast: 0.1, update: 7)
         bare.learnerTime = nil
         XCTAssertThrowsError(try ClusterBenchmark.broadcastShareFigure(runs: [bare], steps: 50_000, subject: subject)) {
             XCTAssertTrue("\($0)".contains("no learner_time"), "\($0)")
         }
+        var noCPU = outcome(cpu: 0.1, broadcast: 0.1, update: 7)
+        noCPU.broadcastCPUSeconds = nil
+        XCTAssertThrowsError(try ClusterBenchmark.broadcastShareFigure(runs: [noCPU], steps: 50_000, subject: subject))
     }
 
     func testReadingARunTakesItsLearnerTime() throws {
         let directory = try temporaryDirectory("fleet-bench-outcome")
         defer { try? FileManager.default.removeItem(at: directory) }
         try Self.writeFakeRun(
-            at: directory, sps: 1000, envSteps: 2048, capture: false, learnerTime: ["update": 1.5, "broadcast": 0.02])
+            at: directory, sps: 1000, envSteps: 2048, capture: false, learnerTime: ["update": 1.5, "broadcast": 0.02],
+            broadcastCPUSeconds: 0.01)
         let outcome = try ClusterBenchmark.readOutcome(directory.path, expectedEnvSteps: 2048)
         XCTAssertEqual(outcome.learnerTime, ["update": 1.5, "broadcast": 0.02])
+        XCTAssertEqual(outcome.broadcastCPUSeconds, 0.01)
     }
 
     private func temporaryDirectory(_ prefix: String) throws -> URL {
@@ -249,12 +263,13 @@ final class ClusterBenchmarkTests: XCTestCase {
     /// consumed, 2 KiB dropped, 4 updates.
     static func writeFakeRun(
         at directory: URL, sps: Double, envSteps: Int, capture: Bool, complete: Bool = true,
-        learnerTime: [String: Double]? = nil
+        learnerTime: [String: Double]? = nil, broadcastCPUSeconds: Double? = nil
     ) throws {
         var summary = RunSummary(
             algorithm: "ppo", env: "CartPole-v1", seed: 1, envSteps: envSteps, wallSeconds: Double(envSteps) / sps,
             sps: sps, policyVersion: 4)
         summary.learnerTime = learnerTime
+        summary.broadcastCPUSeconds = broadcastCPUSeconds
         try summary.jsonData().write(to: directory.appendingPathComponent("summary.json"))
         guard capture else { return }
         let captures = directory.appendingPathComponent("captures")

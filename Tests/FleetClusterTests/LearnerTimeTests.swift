@@ -75,13 +75,17 @@ final class LearnerTimeTests: XCTestCase {
         XCTAssertEqual(share, (time["broadcast"] ?? 0) / accounted, accuracy: 1e-12)
         XCTAssertGreaterThan(share, 0)
         XCTAssertLessThan(share, 1)
+        let cpu = try XCTUnwrap(summary.broadcastCPUSeconds)
+        XCTAssertGreaterThan(cpu, 0, "encoding 8 versions takes some CPU")
+        XCTAssertLessThanOrEqual(cpu, (time["broadcast"] ?? 0) + 0.01, "CPU time within the phase's wall time")
 
         // summary.json on disk carries both keys.
         let object = try XCTUnwrap(
             JSONSerialization.jsonObject(with: Data(contentsOf: directory.summaryFile)) as? [String: Any])
         let written = try XCTUnwrap(object["learner_time"] as? [String: Double], "\(object)")
         XCTAssertEqual(Set(written.keys), Set(time.keys))
-        XCTAssertEqual(object["broadcast_share"] as? Double, share)
+        XCTAssertEqual(try XCTUnwrap(object["broadcast_share"] as? Double), share, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(object["broadcast_cpu_seconds"] as? Double), cpu, accuracy: 1e-12)
 
         // The metrics: every phase's cumulative seconds at every update, never going down.
         let lines = try metricsLines(directory)
@@ -99,6 +103,7 @@ final class LearnerTimeTests: XCTestCase {
         XCTAssertEqual(Set(statusTime.keys), Set(time.keys))
         XCTAssertGreaterThanOrEqual(statusTime["update"] ?? 0, time["update"] ?? 0)
         XCTAssertNotNil(status.broadcastShare)
+        XCTAssertNotNil(status.broadcastCPUSeconds)
         XCTAssertTrue(try status.json().contains("\"learner_time\""))
 
         let line = try XCTUnwrap(summary.learnerTimeLine)
@@ -115,10 +120,11 @@ final class LearnerTimeTests: XCTestCase {
             "other": 0.25,
         ]
         summary.broadcastShare = 0.01
+        summary.broadcastCPUSeconds = 0.02
         XCTAssertEqual(
             summary.learnerTimeLine,
             "learner time 10.00 s: ingress 1.000 s (10.0%), idle 2.000 s (20.0%), update 6.000 s (60.0%), "
                 + "broadcast 0.100 s (1.0%), checkpoint 0.400 s (4.0%), capture 0.000 s (0.0%), metrics 0.250 s (2.5%), "
-                + "other 0.250 s (2.5%); weight broadcast 1.00% of it")
+                + "other 0.250 s (2.5%); weight broadcast 1.00% of it (0.20% in CPU time)")
     }
 }

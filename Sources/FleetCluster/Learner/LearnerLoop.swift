@@ -108,6 +108,9 @@ public final class LearnerLoop {
     public private(set) var resumedFrom: URL?
     /// Where this learner's wall time goes, by phase (``run()``'s; summary.json's `learner_time`).
     public private(set) var time = LearnerTimeAccount()
+    /// The CPU seconds the learner's thread spent encoding and publishing weights: `broadcast`'s
+    /// cost without the time it waited for a core.
+    public private(set) var broadcastCPUSeconds = 0.0
 
     /// Builds the algorithm of `config` (PPO, or GRPO/Dr. GRPO/DAPO on a prompt task) and binds
     /// `config.endpoints` in `context`, tcp ones with CURVE (throws the ``ConfigError`` of
@@ -502,10 +505,10 @@ public final class LearnerLoop {
                 batches.map { ($0.frame ?? [], $0.arrival) }, learnerVersion: version, update: algorithm.updates, at: now)
         }
         version += 1
-        timed(.broadcast) { encodeWeights() }
+        broadcasting { encodeWeights() }
         // Before publishing: a version goes out only once a checkpoint bounds it (``LearnerCheckpoints``).
         if checkpoints?.isDue(version: version) == true { try writeCheckpoint(final: false) }
-        timed(.broadcast) { _ = try? sockets.weights.send(weightsFrame, flags: .dontWait) }
+        broadcasting { _ = try? sockets.weights.send(weightsFrame, flags: .dontWait) }
         weightSync.published(version, at: .now, to: Set(roster.ids(in: .live)))
         publishMetrics(at: .now)
 
@@ -553,6 +556,7 @@ public final class LearnerLoop {
         let now = ContinuousClock.now
         summary.learnerTime = time.secondsByPhase(at: now)
         summary.broadcastShare = time.share(of: .broadcast, at: now)
+        summary.broadcastCPUSeconds = broadcastCPUSeconds
         try algorithm.finish(&summary)
         return summary
     }
@@ -594,6 +598,7 @@ public final class LearnerLoop {
         status.updatesAborted = updatesAborted
         status.learnerTime = time.secondsByPhase(at: now)
         status.broadcastShare = time.share(of: .broadcast, at: now)
+        status.broadcastCPUSeconds = broadcastCPUSeconds
         return status
     }
 
@@ -657,6 +662,13 @@ public final class LearnerLoop {
     // MARK: - Helpers
 
     /// Runs `body` with the learner's time charged to `phase` (``time``), then to the phase before.
+    /// `body` timed as `broadcast`, in wall time and in this thread's CPU time.
+    private func broadcasting<T>(_ body: () throws -> T) rethrows -> T {
+        let cpu = ThreadCPUClock.seconds()
+        defer { broadcastCPUSeconds += ThreadCPUClock.seconds() - cpu }
+        return try timed(.broadcast, body)
+    }
+
     private func timed<T>(_ phase: LearnerTimeAccount.Phase, _ body: () throws -> T) rethrows -> T {
         let previous = time.enter(phase)
         defer { time.enter(previous) }

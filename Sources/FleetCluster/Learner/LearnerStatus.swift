@@ -119,6 +119,10 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
     public var learnerTime: [String: Double]?
     /// The `broadcast` seconds of ``learnerTime`` over their sum.
     public var broadcastShare: Double?
+    /// The CPU seconds the learner's thread spent in `broadcast` (encoding and publishing weights):
+    /// what broadcasting costs, without the time the thread waited for a core, which
+    /// ``broadcastShare``'s wall time includes on a busy machine.
+    public var broadcastCPUSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case algorithm, env, iteration, iterations, sps, actors, queue, rejected, quarantined, checkpoint
@@ -134,6 +138,7 @@ public struct LearnerStatus: Codable, Hashable, Sendable {
         case weightSync = "weight_sync"
         case learnerTime = "learner_time"
         case broadcastShare = "broadcast_share"
+        case broadcastCPUSeconds = "broadcast_cpu_seconds"
     }
 
     /// The status as JSON with sorted keys; `pretty` indents it for people.

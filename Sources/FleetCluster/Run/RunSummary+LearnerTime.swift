@@ -2,8 +2,8 @@ import Foundation
 
 extension RunSummary {
     /// `learner_time` as one line for people, phases in ``LearnerTimeAccount/Phase`` order with
-    /// their seconds and share, then the broadcast share:
-    /// `learner time 20.00 s: ingress 1.000 s (5.0%), idle ...; weight broadcast 0.40% of it`.
+    /// their seconds and share, then the broadcast share in wall and CPU time:
+    /// `learner time 20.00 s: ingress 1.000 s (5.0%), idle ...; weight broadcast 0.40% of it (0.10% in CPU time)`.
     /// Nil when the summary has no `learner_time`.
     public var learnerTimeLine: String? {
         guard let learnerTime else { return nil }
@@ -15,6 +15,9 @@ extension RunSummary {
         }
         var line = String(format: "learner time %.2f s: ", wall) + phases.joined(separator: ", ")
         if let broadcastShare { line += String(format: "; weight broadcast %.2f%% of it", 100 * broadcastShare) }
+        if let broadcastCPUSeconds, wall > 0 {
+            line += String(format: " (%.2f%% in CPU time)", 100 * broadcastCPUSeconds / wall)
+        }
         return line
     }
 }

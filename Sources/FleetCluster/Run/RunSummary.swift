@@ -85,6 +85,10 @@ public struct RunSummary: Codable, Hashable, Sendable {
     /// The `broadcast` seconds of ``learnerTime`` over their sum: the share of the learner's time
     /// spent encoding and publishing weights.
     public var broadcastShare: Double?
+    /// The CPU seconds the learner's thread spent in `broadcast` (encoding and publishing weights):
+    /// what broadcasting costs, without the time the thread waited for a core, which
+    /// ``broadcastShare``'s wall time includes on a busy machine.
+    public var broadcastCPUSeconds: Double?
 
     public init(
         algorithm: String, env: String, seed: UInt64, envSteps: Int = 0, wallSeconds: Double = 0,
@@ -123,6 +127,7 @@ public struct RunSummary: Codable, Hashable, Sendable {
         case weightsSHA256 = "weights_sha256"
         case learnerTime = "learner_time"
         case broadcastShare = "broadcast_share"
+        case broadcastCPUSeconds = "broadcast_cpu_seconds"
     }
 
     /// Encodes every key, `null` for unknown values (a number that is not finite is unknown too).
@@ -146,6 +151,7 @@ public struct RunSummary: Codable, Hashable, Sendable {
         try container.encode(eval, forKey: .eval)
         try container.encode(learnerTime, forKey: .learnerTime)
         try container.encode(broadcastShare.flatMap(finiteOrNil), forKey: .broadcastShare)
+        try container.encode(broadcastCPUSeconds.flatMap(finiteOrNil), forKey: .broadcastCPUSeconds)
     }
 
     /// The summary as pretty-printed JSON with sorted keys and a final newline.
