@@ -2,7 +2,10 @@
 
 Runs, in rounds (seed = round number, the order rotated every round so that none always goes first
 on a warm or cold machine):
-  fleet launch  `fleet launch cluster/cartpole-ppo.yaml --actors 2` (a learner and 2 actor processes)
+  fleet launch  `fleet launch cluster/cartpole-ppo.yaml --actors 2` (a learner and 2 actor processes,
+                synchronous: max_policy_lag 0, CleanRL's algorithm exactly)
+  fleet launch, max_policy_lag 1   the same, with actors acting during the update (batches at
+                most one version old, corrected by their behaviour log-probs)
   fleet train   `fleet train cluster/cartpole-ppo.yaml` (one process, synchronous, CleanRL's algorithm)
   CleanRL       CleanRL's released ppo.py (`python -m cleanrl.ppo`, its defaults are these settings)
   SB3           Stable-Baselines3 PPO with the same settings (sb3_ppo.py)
@@ -111,6 +114,8 @@ def main():
 
     systems = {
         "fleet launch --actors 2": lambda seed, dir: fleet_run("launch", ["launch", "--actors", "2"], args.fleet, seed, args.steps, dir),
+        "fleet launch --actors 2, max_policy_lag 1": lambda seed, dir: fleet_run(
+            "launch-lag1", ["launch", "--actors", "2", "--set", "max_policy_lag=1"], args.fleet, seed, args.steps, dir),
         "fleet train": lambda seed, dir: fleet_run("train", ["train"], args.fleet, seed, args.steps, dir),
         "CleanRL ppo.py": lambda seed, dir: python_run(
             [args.python, "-m", "cleanrl.ppo", "--seed", str(seed), "--total-timesteps", str(args.steps), "--cuda", "False"], dir),
