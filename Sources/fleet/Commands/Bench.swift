@@ -29,7 +29,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Fewer repetitions: a quick look, not a measurement to quote.")
     var quick = false
 
-    @Option(help: "Also write the report as JSON to this file.")
+    @Option(help: "Also write the report as JSON to this file.", completion: .file(extensions: ["json"]))
     var json: String?
 
     func run() throws {
