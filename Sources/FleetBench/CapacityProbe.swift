@@ -102,7 +102,7 @@ public enum CapacityProbe {
         let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).flatMap(cpuModel(cpuinfo:))
         let rounds = quick ? 3 : 5
         // Two 64 MiB buffers, quick or not: past most last-level caches (32 MiB of L3 is common),
-        // so that it is memory's rate, not the cache's (32 MiB ones measured half again faster).
+        // so that it is memory's rate, not the cache's.
         let memcpyBytes = 64 << 20
         let memcpyRate = memcpyGBPerSecond(bytes: memcpyBytes, rounds: rounds)
 
@@ -147,12 +147,16 @@ public enum CapacityProbe {
             source.deallocate()
             target.deallocate()
         }
-        memset(source, 0x5A, bytes)
+        // The source holds its word indices, not a memset: LLVM turns a memcpy from freshly
+        // memset memory into a memset of the target, which measured (write-only) 2.5x faster.
+        let words = bytes / 8
+        let sourceWords = source.bindMemory(to: UInt64.self, capacity: words)
+        for i in 0..<words { sourceWords[i] = UInt64(i) }
         memset(target, 0, bytes)
         let seconds = Stopwatch.bestSecondsPerIteration(iterations: 1, repeats: rounds) {
             memcpy(target, source, bytes)
         }
-        precondition(target.load(fromByteOffset: bytes - 1, as: UInt8.self) == 0x5A)
+        precondition(target.load(fromByteOffset: (words - 1) * 8, as: UInt64.self) == UInt64(words - 1))
         return Double(bytes) / seconds / 1e9
     }
 
