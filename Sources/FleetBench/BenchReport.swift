@@ -72,16 +72,25 @@ public struct BenchFigure: Encodable, Sendable, Equatable {
 public struct BenchReport: Encodable, Sendable {
     public var machine: String
     public var date: String
+    /// What the machine could do when the run started (``CapacityProbe``), if it was probed.
+    public var capacity: MachineCapacity?
     public var figures: [BenchFigure]
 
-    public init(figures: [BenchFigure], date: Date = Date()) {
+    public init(figures: [BenchFigure], capacity: MachineCapacity? = nil, date: Date = Date()) {
         self.machine = BenchReport.describeMachine()
         self.date = ISO8601DateFormatter().string(from: date)
+        self.capacity = capacity
         self.figures = figures
     }
 
-    /// A fixed-width table: figure, value, baseline, ratio and goal.
-    public func table() -> String {
+    /// The capacity block (when probed and `includingCapacity`), then a fixed-width table:
+    /// figure, value, baseline, ratio and goal.
+    public func table(includingCapacity: Bool = true) -> String {
+        let block = includingCapacity ? capacity.map { $0.block + "\n" } ?? "" : ""
+        return block + figureTable()
+    }
+
+    private func figureTable() -> String {
         let header = ["suite", "figure", "value", "baseline", "baseline value", "ratio", "goal", "detail"]
         let rows = figures.map { f in
             [

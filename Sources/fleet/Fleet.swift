@@ -11,6 +11,10 @@ struct Fleet: ParsableCommand {
             Actors step environments or sample groups of responses from a small language-model \
             policy and ship protobuf batches over ZeroMQ to a learner, which runs PPO, GRPO or \
             DAPO and broadcasts new weights back.
+
+            Shell completion: fleet --generate-completion-script bash|zsh|fish prints the script \
+            for your shell, e.g. into ~/.local/share/bash-completion/completions/fleet (bash), \
+            a directory of $fpath as _fleet (zsh) or ~/.config/fish/completions/fleet.fish (fish).
             """,
         subcommands: [
             Train.self, Launch.self, Learner.self, Actor.self, Replay.self, Inspect.self,

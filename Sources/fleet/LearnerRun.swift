@@ -43,7 +43,7 @@ struct LearnerRun {
         directory = try RunDirectory.create(for: config, reuse: resume)
         metrics = try MetricsLogger(
             directory: directory,
-            progress: ProgressLine(totalSteps: config.plannedSteps))
+            progress: ProgressLine(totalSteps: config.plannedSteps, shape: ProgressSnapshot.Shape(config)))
     }
 
     /// Whether Ctrl-C or SIGTERM asked the run to stop.

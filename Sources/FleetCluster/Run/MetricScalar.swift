@@ -57,6 +57,8 @@ public enum MetricTag {
     /// the versions completed since the previous update, in seconds.
     public static let weightSyncSeconds = "pipeline/weight_sync_seconds"
 
+    /// verl's mean reward (score) of an update's responses, logged by GRPO and DAPO.
+    public static let scoreMean = "critic/score/mean"
     /// Held-out greedy accuracy of a language policy (fraction of prompts answered exactly), and
     /// pass@k (some of k sampled responses is right).
     public static let evalAccuracy = "eval/accuracy"

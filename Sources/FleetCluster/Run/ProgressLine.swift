@@ -19,10 +19,12 @@ public final class ProgressLine {
     private var lastDraw: Double?
     private var drawnWidth = 0
 
-    /// A progress line on `output` (standard error by default); `isTerminal` defaults to
-    /// whether standard error is one. `clock` gives seconds (any origin).
+    /// A progress line of `shape` (a PPO run's by default) on `output` (standard error by
+    /// default); `isTerminal` defaults to whether standard error is one. `clock` gives seconds
+    /// (any origin).
     public init(
         totalSteps: Int? = nil,
+        shape: ProgressSnapshot.Shape = .environmentSteps,
         isTerminal: Bool = isatty(STDERR_FILENO) != 0,
         terminalInterval: Double = 0.25,
         plainInterval: Double = 5,
@@ -34,7 +36,7 @@ public final class ProgressLine {
         self.plainInterval = plainInterval
         self.clock = clock
         self.output = output
-        snapshot = ProgressSnapshot(totalSteps: totalSteps)
+        snapshot = ProgressSnapshot(shape: shape, totalSteps: totalSteps)
     }
 
     /// Changes what the line shows and draws it if it is due.

@@ -20,12 +20,14 @@ struct Actor: ParsableCommand {
             with a warning.
             """)
 
-    @Argument(help: "The run's config file.") var config: String
+    @Argument(help: "The run's config file.", completion: .configFile) var config: String
     @Option(help: "Where the learner is: tcp://HOST or ipc://DIRECTORY (see above).") var connect: String?
     @Option(help: "This actor's index (its id is actor-INDEX), from 0 to num_actors - 1.") var index: Int = 0
     @Option(help: "This start's incarnation, higher than any earlier one (default: Unix time in ms).")
     var incarnation: UInt64?
-    @Option(help: "Capture every batch this actor sends into this directory (files actor-N-iINCARNATION-sent-*.fleetrec).")
+    @Option(
+        help: "Capture every batch this actor sends into this directory (files actor-N-iINCARNATION-sent-*.fleetrec).",
+        completion: .directory)
     var capture: String?
     @OptionGroup var options: RunOptions
 

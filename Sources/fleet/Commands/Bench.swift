@@ -6,7 +6,10 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Fleet against baselines measured in the same run, as ratios.",
         discussion: """
-            Build in release mode first (make bench does): debug figures mean little. The cluster \
+            Build in release mode first (make bench does): debug figures mean little. First, in \
+            well under a second, it probes and prints what the machine can do right now (CPU, online \
+            cores, load average, memcpy GB/s, the sgemm roofline on one thread, a scalar multiply-add \
+            chain), the report's capacity in --json. The cluster \
             suite runs fleet train and fleet launch with 1, 2 and 4 actors as child processes, then \
             fleet launch with 2 actors with and without --capture in turn (50k CartPole steps each with \
             --quick, about half a minute with its broadcast latencies; 500k steps three times each \
@@ -26,10 +29,15 @@ struct Bench: ParsableCommand {
     @Flag(help: "Fewer repetitions: a quick look, not a measurement to quote.")
     var quick = false
 
-    @Option(help: "Also write the report as JSON to this file.")
+    @Option(help: "Also write the report as JSON to this file.", completion: .file(extensions: ["json"]))
     var json: String?
 
     func run() throws {
+        // What the machine can do now, before any suite adds to its load: printed at once, so
+        // that it is on screen while the suites run, and kept for the JSON report.
+        let capacity = CapacityProbe.measure(quick: quick)
+        print(capacity.block)
+        fflush(nil)  // every output stream: standard output may be a pipe
         var figures: [BenchFigure] = []
         var stop: StopSignals?
         for suite in suites.isEmpty ? Suite.allCases : suites {
@@ -54,8 +62,8 @@ struct Bench: ParsableCommand {
                 }
             }
         }
-        let report = BenchReport(figures: figures)
-        print(report.table(), terminator: "")
+        let report = BenchReport(figures: figures, capacity: capacity)
+        print(report.table(includingCapacity: false), terminator: "")
         if let json {
             try report.json().write(to: URL(fileURLWithPath: json))
         }

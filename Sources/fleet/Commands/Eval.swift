@@ -12,8 +12,9 @@ struct Eval: ParsableCommand {
             --config names another.
             """)
 
-    @Argument(help: "A policy file or a run directory.") var checkpoint: String
-    @Option(help: "The config to evaluate under (default: the run's config.yaml).") var config: String?
+    @Argument(help: "A policy file or a run directory.", completion: .file()) var checkpoint: String
+    @Option(help: "The config to evaluate under (default: the run's config.yaml).", completion: .configFile)
+    var config: String?
     @Option(help: "How many episodes to play.") var episodes = 10
     @Flag(help: "Sample actions instead of taking the most likely ones.") var sample = false
     @OptionGroup var options: RunOptions

@@ -20,7 +20,7 @@ struct Inspect: ParsableCommand {
             exits 1. --json prints the same as JSON with sorted, snake_case keys, for scripts.
             """)
 
-    @Argument(help: "Capture directories or files, in order.") var captures: [String]
+    @Argument(help: "Capture directories or files, in order.", completion: .file()) var captures: [String]
     @Flag(help: "Print JSON for scripts.") var json = false
     @Flag(help: "Fail at the first torn or corrupt record instead of reporting it.") var strict = false
 

@@ -25,10 +25,10 @@ struct Keygen: ParsableCommand {
               fleet keygen --out keys --name actor-0 --name actor-1 --authorize keys/authorized_actors
             """)
 
-    @Option(help: "The directory the key files go into.") var out: String
+    @Option(help: "The directory the key files go into.", completion: .directory) var out: String
     @Option(name: .customLong("name"), help: "A key pair's name, e.g. learner or actor-0 (repeatable).")
     var names: [String] = []
-    @Option(help: ArgumentHelp("Add every NAME with its public key to this allow-list file.", valueName: "file"))
+    @Option(help: ArgumentHelp("Add every NAME with its public key to this allow-list file.", valueName: "file"), completion: .file())
     var authorize: String?
 
     func validate() throws {

@@ -14,7 +14,7 @@ struct Launch: ParsableCommand {
             With --resume (and --run-dir) the learner continues the run from its newest valid checkpoint.
             """)
 
-    @Argument(help: "The run's config file.") var config: String
+    @Argument(help: "The run's config file.", completion: .configFile) var config: String
     @Option(help: "How many actor processes to start (default: the config's num_actors).") var actors: Int?
     @OptionGroup var options: RunOptions
     @OptionGroup var capture: CaptureOption

@@ -22,7 +22,7 @@ struct Learner: ParsableCommand {
             actors reconnect by themselves.
             """)
 
-    @Argument(help: "The run's config file.") var config: String
+    @Argument(help: "The run's config file.", completion: .configFile) var config: String
     @OptionGroup var options: RunOptions
     @OptionGroup var capture: CaptureOption
     @OptionGroup var resume: ResumeOption

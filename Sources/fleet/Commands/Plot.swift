@@ -18,10 +18,12 @@ struct Plot: ParsableCommand {
             The output is SVG only (no PNG: convert with e.g. rsvg-convert if needed).
             """)
 
-    @Argument(help: ArgumentHelp("Run directories, each with a metrics.jsonl.", valueName: "run")) var runs: [String]
+    @Argument(help: ArgumentHelp("Run directories, each with a metrics.jsonl.", valueName: "run"), completion: .directory)
+    var runs: [String]
     @Option(name: .customLong("metric"), help: ArgumentHelp("A tag to plot, one panel each (repeatable).", valueName: "tag"))
     var metrics: [String] = []
-    @Option(help: ArgumentHelp("The SVG file to write.", valueName: "file.svg")) var out = "plot.svg"
+    @Option(help: ArgumentHelp("The SVG file to write.", valueName: "file.svg"), completion: .file(extensions: ["svg"]))
+    var out = "plot.svg"
     @Option(help: ArgumentHelp("The x axis: step, or wall (seconds since the run's first logged step).", valueName: "step|wall"))
     var x: PlotXAxis = .step
 

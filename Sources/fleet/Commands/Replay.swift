@@ -15,8 +15,9 @@ struct Replay: ParsableCommand {
             Damage (a torn tail, a corrupt record) is reported and skipped; --strict makes it fatal.
             """)
 
-    @Argument(help: "Capture directories or files, in order.") var captures: [String]
-    @Option(help: "The config of the run to reproduce (default: the capture's own config.yaml).") var config: String?
+    @Argument(help: "Capture directories or files, in order.", completion: .file()) var captures: [String]
+    @Option(help: "The config of the run to reproduce (default: the capture's own config.yaml).", completion: .configFile)
+    var config: String?
     @Option(help: "Send the batches to a live learner at this endpoint (tcp://HOST or ipc://DIRECTORY).")
     var into: String?
     @Option(help: "With --into: 'original' keeps the captured arrival times, 'fast' sends as fast as the learner takes them.")

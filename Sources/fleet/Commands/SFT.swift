@@ -14,7 +14,7 @@ struct SFT: ParsableCommand {
             checkpoints/policy-final.fleet: give that to a grpo or dapo run as init_checkpoint.
             """)
 
-    @Argument(help: "The run's config file.") var config: String
+    @Argument(help: "The run's config file.", completion: .configFile) var config: String
     @OptionGroup var options: RunOptions
 
     func run() throws {

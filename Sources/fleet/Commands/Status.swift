@@ -22,9 +22,12 @@ struct Status: ParsableCommand {
     @Argument(help: "The learner's control endpoint.") var endpoint: String
     @Option(help: "Seconds to wait for the answer.") var timeout: Double = 5
     @Flag(help: "One line of JSON instead of indented JSON.") var compact = false
-    @Option(help: ArgumentHelp("Connect with CURVE with this key pair (NAME.key; NAME must be on the allow-list).", valueName: "file"))
+    @Option(help: ArgumentHelp("Connect with CURVE with this key pair (NAME.key; NAME must be on the allow-list).", valueName: "file"),
+        completion: .file(extensions: ["key"]))
     var key: String?
-    @Option(help: ArgumentHelp("The learner's public key (learner.pub), with --key.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("The learner's public key (learner.pub), with --key.", valueName: "file"),
+        completion: .file(extensions: ["pub"]))
     var learnerKey: String?
 
     func validate() throws {

@@ -7,7 +7,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train in one process, with the actors as threads over inproc://.")
 
-    @Argument(help: "The run's config file.") var config: String
+    @Argument(help: "The run's config file.", completion: .configFile) var config: String
     @OptionGroup var options: RunOptions
     @OptionGroup var capture: CaptureOption
     @OptionGroup var resume: ResumeOption
