@@ -12,6 +12,7 @@ extension NetFault {
         private var paused = false
         private var closed = false
         private var downstreamBytes = 0
+        private var downstreamPassesInFlight = 0
         private let listener: Int32
         private let upstreamPath: String
 
@@ -28,8 +29,23 @@ extension NetFault {
             Thread { [self] in acceptLoop() }.start()
         }
 
-        /// Stops (or resumes) relaying what upstream sends.
-        func setPaused(_ value: Bool) { lock.withLock { paused = value } }
+        /// Stops (or resumes) relaying what upstream sends. Pausing returns once a pass that was
+        /// already under way has been relayed and counted (within ~50 ms): from then on nothing passes.
+        func setPaused(_ value: Bool) {
+            lock.withLock { paused = value }
+            while value && lock.withLock({ downstreamPassesInFlight > 0 }) { usleep(1_000) }
+        }
+
+        /// Starts a downstream pass unless paused.
+        private func beginDownstreamPass() -> Bool {
+            lock.withLock {
+                guard !paused else { return false }
+                downstreamPassesInFlight += 1
+                return true
+            }
+        }
+
+        private func endDownstreamPass() { lock.withLock { downstreamPassesInFlight -= 1 } }
 
         /// Bytes relayed from upstream to the connecting peers so far.
         var bytesDownstream: Int { lock.withLock { downstreamBytes } }
@@ -40,7 +56,6 @@ extension NetFault {
         }
 
         private var isClosed: Bool { lock.withLock { closed } }
-        private var isPaused: Bool { lock.withLock { paused } }
 
         private func acceptLoop() {
             defer { Glibc.close(listener) }
@@ -87,10 +102,13 @@ extension NetFault {
             defer { pair.end() }
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while !isClosed {
-                if toPeer && isPaused {
+                // Downstream, a pass runs as "in flight" from the pause check to the count, so that
+                // setPaused(true) can wait for the pass it raced with instead of counting it later.
+                if toPeer && !beginDownstreamPass() {
                     usleep(10_000)
                     continue
                 }
+                defer { if toPeer { endDownstreamPass() } }
                 var entry = pollfd(fd: source, events: Int16(POLLIN), revents: 0)
                 guard poll(&entry, 1, 50) > 0 else { continue }
                 let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
