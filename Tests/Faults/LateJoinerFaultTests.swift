@@ -48,7 +48,8 @@ final class LateJoinerFaultTests: XCTestCase {
 
     private func report(_ joiners: [Joiner], runs: Int, seed: UInt64) {
         FaultReport.figure(
-            "9 late joiners", mustHold: "every joiner holds current weights within \(Int(bound)) s, then stays <= 1 version behind",
+            "9 late joiners", mustHold: "every joiner holds current weights within \(Int(bound)) s, then stays <= 2 versions behind; "
+                + "nothing refused but a joiner's first batch as stale",
             "\(joiners.count) joiners in \(runs) runs (seed \(seed)), joining at learner v\(joiners.map(\.versionAtStart).min() ?? 0)"
                 + "..v\(joiners.map(\.versionAtStart).max() ?? 0): max time to current weights "
                 + "\(PF.seconds(joiners.map(\.current).max() ?? .nan)) s from process start "
@@ -114,11 +115,15 @@ final class LateJoinerFaultTests: XCTestCase {
         XCTAssertEqual(joiners.count, slots - 1, "every joiner started: \(cluster.learner.stderr)")
         for joiner in joiners.values {
             XCTAssertLessThanOrEqual(joiner.current, bound, "\(joiner.id) holds current weights in time: \(joiner)")
-            XCTAssertLessThanOrEqual(joiner.maxBehindAfter, 1, "\(joiner.id) fell behind: \(joiner)")
+            // Two, not one: a joiner whose first batch was acted with weights that reached it before
+            // the learner took its Hello can arrive a version late (stale) while the learner moves on.
+            XCTAssertLessThanOrEqual(joiner.maxBehindAfter, 2, "\(joiner.id) fell behind: \(joiner)")
             XCTAssertFalse(joiner.firstBatch.isNaN, "\(joiner.id) was trained with: \(joiner)")
         }
         let final = try XCTUnwrap(client.status())
-        XCTAssertEqual(final.rejected, [:], "nothing refused")
+        // The one refusal the join race allows: a joiner's first batch, stale by a version (counted).
+        XCTAssertEqual(Set(final.rejected.keys).subtracting(["stale"]), [], "nothing else refused: \(final.rejected)")
+        XCTAssertLessThanOrEqual(final.rejected["stale"] ?? 0, slots - 1, "at most one stale batch a joiner: \(final.rejected)")
         for index in 0..<slots { XCTAssertEqual(final.actors[ActorLoop.id(index: index)]?.state, "live") }
 
         cluster.learner.process.interrupt()
