@@ -17,7 +17,8 @@ struct fleet_adam_scalars {
 
 /// One Adam (or AdamW) step over n parameters p with gradients g and moments m, v, element by
 /// element: g += l2 p (if adds_l2); p *= decay (if decays); m += w1 (g - m); v = v b2 + w2 g g;
-/// p += negative_step_size m / (sqrt(v) / bias_correction2_sqrt + eps). The arrays must not overlap.
+/// p += negative_step_size m / (sqrt(v) / bias_correction2_sqrt + eps). At most one of decays (AdamW)
+/// and adds_l2 (Adam's weight decay) is set. The arrays must not overlap.
 void fleet_adam_f32(float *p, const float *g, float *m, float *v, size_t n, const struct fleet_adam_scalars *s,
                     int decays, int adds_l2);
 

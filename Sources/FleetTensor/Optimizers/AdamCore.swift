@@ -98,7 +98,7 @@ func _adamKernel(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ 
     var scalars = fleet_adam_scalars(
         w1: s.w1, b2: s.b2, w2: s.w2, eps: s.eps, l2: s.l2, decay: s.decay,
         negative_step_size: s.negativeStepSize, bias_correction2_sqrt: s.biasCorrection2Sqrt)
-    fleet_adam_f32(p, g, m, v, n, &scalars, decays && !addsL2 ? 1 : 0, addsL2 && !decays ? 1 : 0)
+    fleet_adam_f32(p, g, m, v, n, &scalars, decays ? 1 : 0, addsL2 ? 1 : 0)
 }
 
 /// The Adam update of `n` elements: eight lanes at a time with SIMD, then one at a time.
