@@ -35,20 +35,26 @@ let layers: [Target] = [
     .target(name: "FleetEnvironments"),
     .target(name: "FleetAlgorithms", dependencies: ["FleetTensor"]),
     .target(
-        name: "FleetCluster",
+        name: "FleetConfig",
         dependencies: [
-            "FleetAlgorithms", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire",
+            "FleetAlgorithms", "FleetEnvironments", "FleetTensor", "FleetWire",
             .product(name: "Yams", package: "Yams"),  // run configs are YAML, as RL Zoo's and verl's
         ]),
     .target(
+        name: "FleetCluster",
+        dependencies: ["FleetAlgorithms", "FleetConfig", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire"]),
+    .target(
+        name: "FleetTools",
+        dependencies: ["FleetAlgorithms", "FleetCluster", "FleetConfig", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire"]),
+    .target(
         name: "FleetBench",
         dependencies: [
-            "FleetAlgorithms", "FleetCluster", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire",
+            "FleetAlgorithms", "FleetCluster", "FleetConfig", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire",
         ]),
     .executableTarget(
         name: "fleet",
         dependencies: [
-            "FleetBench", "FleetCluster", "FleetTensor",
+            "FleetBench", "FleetCluster", "FleetConfig", "FleetTensor", "FleetTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 ]
@@ -57,7 +63,7 @@ let layers: [Target] = [
 
 let tests: [Target] = [
     .testTarget(
-        name: "FleetWireTests", dependencies: ["FleetWire", "CFleetProto"],
+        name: "FleetWireTests", dependencies: ["FleetWire", "CFleetProto", "FleetTestSupport"],
         exclude: ["Golden"]),
     .testTarget(name: "FleetTransportTests", dependencies: ["FleetTransport"]),
     .testTarget(name: "FleetTensorTests", dependencies: ["FleetTensor"]),
@@ -67,12 +73,19 @@ let tests: [Target] = [
     .testTarget(
         name: "FleetAlgorithmsTests",
         dependencies: ["FleetAlgorithms", "FleetEnvironments"]),  // GridWorld's model for the oracles
+    .testTarget(name: "FleetConfigTests", dependencies: ["FleetConfig", "FleetTestSupport"]),
     .testTarget(
         name: "FleetClusterTests",
-        dependencies: ["FleetCluster", .product(name: "Yams", package: "Yams")]),  // cluster/kubernetes manifests
+        dependencies: [
+            "FleetCluster", "FleetConfig", "FleetClusterTesting", "FleetTestSupport",
+            .product(name: "Yams", package: "Yams"),  // cluster/kubernetes manifests
+        ]),
+    .testTarget(
+        name: "FleetToolsTests",
+        dependencies: ["FleetTools", "FleetCluster", "FleetConfig", "FleetClusterTesting", "FleetTestSupport"]),
     .testTarget(
         name: "FleetBenchTests",
-        dependencies: ["FleetBench", "FleetCluster", "fleet"]),  // fleet: the peer process two-process benchmarks start
+        dependencies: ["FleetBench", "FleetCluster", "FleetConfig", "fleet"]),  // fleet: the peer process two-process benchmarks start
     .testTarget(
         name: "FleetEndToEndTests",
         dependencies: ["fleet", "FleetProcessTesting", .product(name: "Yams", package: "Yams")]),  // cluster/kubernetes manifests
@@ -80,10 +93,16 @@ let tests: [Target] = [
     // the long ones run only under `make faults` (FLEET_FAULTS_LONG=1).
     .testTarget(
         name: "FleetFaultTests",
-        dependencies: ["fleet", "FleetProcessTesting", "FleetCluster", "FleetTransport", "FleetWire"],
+        dependencies: ["fleet", "FleetProcessTesting", "FleetCluster", "FleetConfig", "FleetTools", "FleetTransport", "FleetWire"],
         path: "Tests/Faults"),
     // Running `fleet` as real processes in tests.
     .target(name: "FleetProcessTesting", path: "Tests/ProcessTesting"),
+    // Temporary directories and hex for any test; short learner configs and frames for cluster tests.
+    .target(name: "FleetTestSupport", path: "Tests/TestSupport"),
+    .target(
+        name: "FleetClusterTesting",
+        dependencies: ["FleetCluster", "FleetConfig", "FleetTransport", "FleetWire"],
+        path: "Tests/ClusterTesting"),
 ]
 
 let package = Package(

@@ -1,4 +1,7 @@
 import FleetCluster
+import FleetConfig
+import FleetEnvironments
+import FleetWire
 import Foundation
 
 /// `fleet bench cluster`: the cluster as a user runs it.

@@ -1,3 +1,5 @@
+import FleetCluster
+import FleetEnvironments
 import FleetTensor
 import Foundation
 

@@ -1,5 +1,6 @@
 import FleetAlgorithms
 import FleetCluster
+import FleetEnvironments
 import FleetTensor
 import FleetTransport
 import FleetWire

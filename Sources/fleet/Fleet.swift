@@ -1,5 +1,7 @@
 import ArgumentParser
 import FleetTensor
+import FleetTransport
+import FleetWire
 
 /// `fleet`: the one executable of the cluster.
 @main

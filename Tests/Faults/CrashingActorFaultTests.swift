@@ -1,4 +1,6 @@
 import FleetCluster
+import FleetTools
+import FleetConfig
 import FleetProcessTesting
 import Foundation
 import XCTest

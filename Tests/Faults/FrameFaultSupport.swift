@@ -1,4 +1,5 @@
 @testable import FleetCluster
+import FleetConfig
 import FleetProcessTesting
 import FleetTransport
 import FleetWire

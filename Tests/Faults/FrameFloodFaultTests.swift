@@ -1,4 +1,5 @@
 @testable import FleetCluster
+import FleetConfig
 import FleetTransport
 import FleetWire
 import Foundation

@@ -1,4 +1,5 @@
 import FleetCluster
+import FleetConfig
 import FleetProcessTesting
 import FleetWire
 import Foundation

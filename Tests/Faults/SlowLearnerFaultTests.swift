@@ -1,5 +1,7 @@
 import FleetCluster
+import FleetConfig
 import FleetProcessTesting
+import FleetWire
 import Foundation
 import XCTest
 

@@ -1,5 +1,6 @@
 import FleetCluster
 import XCTest
+import FleetConfig
 
 /// `fleet actor --connect`: how a target turns the config's endpoints into an actor's.
 final class ChannelConnectTests: XCTestCase {

@@ -4,6 +4,9 @@ import Foundation
 import XCTest
 
 @testable import FleetCluster
+import FleetTestSupport
+import FleetClusterTesting
+import FleetConfig
 
 /// Bit-exact resume (RELIABILITY test 16): with one fixed sequence of batches (a live run's
 /// capture), 2N updates straight end with the same weights as N updates, a checkpoint written to
@@ -116,21 +119,4 @@ final class CheckpointResumeTests: XCTestCase {
                 "num_actors=1", "max_policy_lag=0", "capture=true",
             ]))
     }
-}
-
-/// The consumed entries of the capture in `captures`, grouped by update (learner version), in order.
-func consumedUpdates(in captures: URL) throws -> [[CaptureEntry]] {
-    let selection = try CaptureSelection([captures.path], kinds: [.consumed])
-    let reader = CaptureReader(files: selection.files, mode: .strict)
-    var updates: [[CaptureEntry]] = []
-    var version: UInt64?
-    while let located = try reader.next() {
-        guard located.entry.kind == .consumed else { continue }
-        if located.entry.learnerVersion != version {
-            updates.append([])
-            version = located.entry.learnerVersion
-        }
-        updates[updates.count - 1].append(located.entry)
-    }
-    return updates
 }

@@ -2,6 +2,8 @@ import Foundation
 import XCTest
 
 @testable import FleetCluster
+import FleetTestSupport
+import FleetConfig
 
 /// The checkpoint folder: what a write leaves, how many are kept, and how loading passes over a
 /// torn or damaged newest checkpoint to the previous one, saying why.

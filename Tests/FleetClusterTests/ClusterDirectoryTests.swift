@@ -2,6 +2,7 @@ import FleetCluster
 import Foundation
 import XCTest
 import Yams
+import FleetConfig
 
 /// The ready configs in `cluster/` resolve, and the multi-host example says what its header promises.
 final class ClusterDirectoryTests: XCTestCase {

@@ -3,6 +3,8 @@ import FleetTransport
 import FleetWire
 import Foundation
 import XCTest
+import FleetClusterTesting
+import FleetConfig
 
 /// RELIABILITY test 13 and the sender binding: a learner on tcp with CURVE admits only the
 /// allow-list's keys, each as its actor id. Messages are counted where the learner's checks see

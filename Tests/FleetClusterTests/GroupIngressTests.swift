@@ -3,6 +3,8 @@ import FleetAlgorithms
 import FleetEnvironments
 import FleetWire
 import XCTest
+import FleetClusterTesting
+import FleetConfig
 
 /// A language run's door: group batches are checked against the task, every reward re-verified,
 /// and DAPO's dynamic sampling drops and counts groups whose rewards are all equal.

@@ -2,6 +2,8 @@
 import FleetTransport
 import Foundation
 import XCTest
+import FleetTestSupport
+import FleetConfig
 
 /// Key files as `fleet keygen` writes them, and the allow-list: its format, additions, reloads
 /// and revocations.

@@ -1,6 +1,7 @@
 @testable import FleetCluster
 import FleetAlgorithms
 import XCTest
+import FleetConfig
 
 /// The learner's bookkeeping, without sockets: who is awaited, the queue's bytes, broadcast latency.
 final class LearnerBookkeepingTests: XCTestCase {

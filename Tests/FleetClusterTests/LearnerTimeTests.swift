@@ -2,6 +2,9 @@
 import FleetTransport
 import Foundation
 import XCTest
+import FleetTestSupport
+import FleetClusterTesting
+import FleetConfig
 
 /// The learner's wall time by phase (``LearnerTimeAccount``): the account itself on a clock of
 /// its own, then an in-process run's `learner_time` in summary.json, `fleet status` and metrics.

@@ -1,6 +1,7 @@
 import FleetAlgorithms
 import FleetCluster
 import XCTest
+import FleetConfig
 
 /// The environment factory behind the actor loop.
 final class LoopEnvironmentTests: XCTestCase {

@@ -2,6 +2,8 @@
 import FleetAlgorithms
 import FleetWire
 import XCTest
+import FleetClusterTesting
+import FleetConfig
 
 /// The learner's door for batches: the staleness rule and the run's own checks, one by one.
 final class LoopIngressTests: XCTestCase {

@@ -3,6 +3,8 @@ import FleetTransport
 import FleetWire
 import Foundation
 import XCTest
+import FleetClusterTesting
+import FleetConfig
 
 /// The learner does not wait for actors that never join or that fall silent, and `fleet status`'s
 /// request on the control channel shows where each actor stands.

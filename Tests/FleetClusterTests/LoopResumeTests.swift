@@ -4,37 +4,23 @@ import Foundation
 import XCTest
 
 @testable import FleetCluster
+import FleetTestSupport
+import FleetClusterTesting
+import FleetConfig
 
 /// The learner loop's checkpoints and resume, in one process: a stopped run goes on where it
-/// stopped and its summary covers the whole run; batches already taken stay taken; a capture is
-/// cut back to the checkpoint and still replays to the live weights; versions skip past what a
-/// dead learner may have published; a resume with another config or without a checkpoint fails clearly.
+/// stopped and its summary covers the whole run; batches already taken stay taken; a resume with another config or without a checkpoint fails clearly.
 final class LoopResumeTests: XCTestCase {
-    /// A learner (its version) read by a stop condition.
-    private final class LearnerRef: @unchecked Sendable {
-        weak var learner: LearnerLoop?
-        var version: UInt64 { learner?.version ?? 0 }
-    }
-
     private func runDirectory() throws -> RunDirectory {
         try RunDirectory(creating: try makeTemporaryDirectory(self).appendingPathComponent("run").path)
     }
 
-    /// Runs `config` in `directory` until the learner reaches `stopAt` (nil: the end); returns the
-    /// training, after its run, and its summary.
     @discardableResult
     private func run(
         _ config: RunConfig, in directory: RunDirectory, stopAt: UInt64? = nil, resume: Bool = false,
         log: LogLines = LogLines(), context: Context? = nil, before: (InProcessTraining) throws -> Void = { _ in }
     ) throws -> (InProcessTraining, RunSummary) {
-        let ref = LearnerRef()
-        let training = try InProcessTraining(
-            config: config, context: try context ?? Context(), directory: directory, metrics: try MetricsLogger(directory: directory),
-            stallTimeout: .seconds(30), log: log.append, stopRequested: { stopAt.map { ref.version >= $0 } ?? false },
-            resume: resume)
-        ref.learner = training.learner
-        try before(training)
-        return (training, try training.run())
+        try runInProcess(config, in: directory, stopAt: stopAt, resume: resume, log: log, context: context, before: before)
     }
 
     private func checkpointNames(_ directory: RunDirectory) throws -> [String] {
@@ -94,52 +80,6 @@ final class LoopResumeTests: XCTestCase {
         XCTAssertEqual(summary.rejected, [BatchRejection.replayed: 2])
         XCTAssertEqual(summary.policyVersion, 4)
         XCTAssertEqual(second.learner.rejected, [BatchRejection.replayed: 2])
-    }
-
-    func testAResumeAfterATornCheckpointCutsTheCaptureBackSkipsVersionsAndStillReplaysToTheLiveWeights() throws {
-        let config = try loopTestConfig([
-            "num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "checkpoint_every=2", "capture=true",
-            "capture_dropped=true",
-        ])
-        let directory = try runDirectory()
-        try run(config, in: directory, stopAt: 5)
-        // As if the learner had died writing the checkpoint of version 5: the newest complete one is 4.
-        let torn = directory.checkpointsDirectory.appendingPathComponent("version-000005")
-        try FileManager.default.removeItem(at: torn.appendingPathComponent("manifest.json"))
-        XCTAssertEqual(try consumedUpdates(in: directory.capturesDirectory).count, 5)
-
-        let log = LogLines()
-        let (second, summary) = try run(config, in: directory, resume: true, log: log)
-        XCTAssertEqual(second.learner.resumedFrom?.lastPathComponent, "version-000004")
-        XCTAssertTrue(
-            log.lines.contains("learner: passed over checkpoint version-000005: no manifest.json (a write that did not finish)"),
-            "\(log.lines)")
-        // Version 5 may have been published by the learner that wrote checkpoint 4: the resume goes on at 6.
-        XCTAssertTrue(log.lines.contains { $0.contains("weights version 6 (versions 5..<6 skipped") }, "\(log.lines)")
-        XCTAssertEqual(summary.policyVersion, 10, "8 updates, versions 5 skipped once")
-        XCTAssertEqual(summary.envSteps, 4096)
-
-        // The capture holds the updates the final weights come from: 4 before the checkpoint, 4 after.
-        let updates = try consumedUpdates(in: directory.capturesDirectory)
-        XCTAssertEqual(updates.map { $0[0].learnerVersion }, [0, 1, 2, 3, 6, 7, 8, 9])
-        var seen = Set<String>()
-        for entry in updates.joined() {
-            let envelope = try Frame(decoding: entry.frame).envelope
-            XCTAssertTrue(
-                seen.insert("\(envelope.senderID)/\(envelope.incarnation)/\(envelope.sequence)").inserted,
-                "a batch trained twice: \(envelope)")
-        }
-        XCTAssertEqual(
-            try CaptureInspection(CaptureSelection([directory.capturesDirectory.path], kinds: [.consumed])).consumedTwice, 0)
-        let manifest = try CaptureManifest.read(directory: directory.capturesDirectory)
-        XCTAssertEqual(manifest.versionSkips, [.init(from: 4, to: 6)])
-        XCTAssertEqual(manifest.weightsSHA256, summary.weightsSHA256)
-        let selection = try CaptureSelection([directory.capturesDirectory.path], kinds: [.consumed])
-        let replay = try CaptureReplay(config: config)
-            .run(CaptureReader(files: selection.files, mode: .strict), versionSkips: manifest.versionSkips ?? [])
-        XCTAssertEqual(replay.gaps, [])
-        XCTAssertEqual(replay.updates, 8)
-        XCTAssertEqual(replay.summary.weightsSHA256, summary.weightsSHA256, "the resumed capture replays to the live weights")
     }
 
     func testAResumeWithAnotherLearningConfigNamesTheKeysThatDiffer() throws {

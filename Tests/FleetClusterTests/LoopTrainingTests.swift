@@ -3,6 +3,9 @@ import FleetTransport
 import FleetWire
 import Foundation
 import XCTest
+import FleetTestSupport
+import FleetClusterTesting
+import FleetConfig
 
 /// The actor and learner loops over inproc: batches flow, versions advance, the summary is filled,
 /// and bad batches are refused and counted while training goes on.

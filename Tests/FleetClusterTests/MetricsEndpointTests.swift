@@ -2,6 +2,8 @@
 import FleetTransport
 import Foundation
 import XCTest
+import FleetClusterTesting
+import FleetConfig
 
 #if canImport(Glibc)
     import Glibc

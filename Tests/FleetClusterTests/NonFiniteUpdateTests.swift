@@ -2,6 +2,8 @@
 import FleetAlgorithms
 import FleetWire
 import XCTest
+import FleetClusterTesting
+import FleetConfig
 
 /// A batch whose numbers are finite but overflow the update (rewards near Float's limit): the
 /// update is undone, and the weights, the optimizer and the counters stay as they were.

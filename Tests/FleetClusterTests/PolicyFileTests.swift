@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 
 @testable import FleetCluster
+import FleetConfig
 
 final class PolicyFileTests: XCTestCase {
     private func temporaryFile(_ name: String) throws -> URL {

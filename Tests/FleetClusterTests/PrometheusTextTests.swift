@@ -1,6 +1,7 @@
 @testable import FleetCluster
 import Foundation
 import XCTest
+import FleetConfig
 
 /// ``LearnerStatus/prometheusText()``: the exposition format 0.0.4, its names and its escaping.
 final class PrometheusTextTests: XCTestCase {

@@ -1,6 +1,8 @@
 import FleetCluster
 import Foundation
 import XCTest
+import FleetTestSupport
+import FleetConfig
 
 final class RunDirectoryTests: XCTestCase {
     func testDefaultNameIsEnvAlgoSeedTime() throws {

@@ -1,5 +1,7 @@
 import FleetCluster
 import XCTest
+import FleetTestSupport
+import FleetConfig
 
 final class RunProgressTests: XCTestCase {
     func testLineShowsEveryFieldAndDashesForUnknowns() {

@@ -1,6 +1,8 @@
 import FleetCluster
 import Foundation
 import XCTest
+import FleetTestSupport
+import FleetConfig
 
 final class RunSummaryTests: XCTestCase {
     func testEveryFieldIsWrittenWithNullsForUnknowns() throws {

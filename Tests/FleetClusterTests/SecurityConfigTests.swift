@@ -2,6 +2,9 @@
 import FleetTransport
 import Foundation
 import XCTest
+import FleetTestSupport
+import FleetClusterTesting
+import FleetConfig
 
 /// What each role must set for tcp endpoints, what `insecure: true` allows (and says), and the
 /// owner-only rule for the learner's ipc sockets.

@@ -3,6 +3,9 @@ import FleetTransport
 import FleetWire
 import Foundation
 import XCTest
+import FleetTestSupport
+import FleetClusterTesting
+import FleetConfig
 
 /// Key pairs made as `fleet keygen` makes them, in an owner-only directory removed when the test
 /// ends: the learner's, and one per name in `names` (actors, an operator), with an allow-list.

@@ -4,6 +4,7 @@ import Foundation
 import XCTest
 
 @testable import FleetCluster
+import FleetConfig
 
 /// The learner-state file of a checkpoint: bit-exact round trips (NaN, -0, extremes included),
 /// a learner's whole state through it, and clean errors for bytes that are not an archive.

@@ -2,6 +2,8 @@ import FleetCluster
 import FleetWire
 import Foundation
 import XCTest
+import FleetTestSupport
+import FleetConfig
 
 /// The bytes of TensorBoard event files: TFRecord framing with masked CRC-32C, and the hand-encoded
 /// `Event` / `Summary` / `Value` messages.

@@ -1,6 +1,8 @@
 import FleetCluster
 import Foundation
 import XCTest
+import FleetTestSupport
+import FleetConfig
 
 /// The read-back proof: TensorBoard's own Python loader (`EventAccumulator`, the `tensorboard`
 /// package pinned in Tests/Interop/requirements.txt) reads the event files Fleet writes.

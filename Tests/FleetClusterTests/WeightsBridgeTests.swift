@@ -3,6 +3,7 @@ import FleetWire
 import XCTest
 
 @testable import FleetCluster
+import FleetConfig
 
 /// Parameters and optimizer state through `Weights` and the wire: bit-exact, and refused when they
 /// do not fit.

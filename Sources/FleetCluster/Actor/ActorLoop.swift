@@ -1,3 +1,4 @@
+import FleetConfig
 import FleetTensor
 import FleetTransport
 import FleetWire
@@ -83,7 +84,7 @@ public final class ActorLoop {
     }
 
     /// Builds actor `index` of `config` around `source`.
-    init(
+    package init(
         index: Int, source: any BatchSource, config: RunConfig, context: Context, incarnation: UInt64 = 1,
         log: @escaping (String) -> Void = { _ in }
     ) throws {

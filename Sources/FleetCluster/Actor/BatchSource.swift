@@ -1,3 +1,4 @@
+import FleetConfig
 import FleetTensor
 import FleetWire
 
@@ -6,7 +7,7 @@ import FleetWire
 ///
 /// PPO's source steps environments (``RolloutSource``); the language path's samples groups of
 /// responses to prompts.
-protocol BatchSource: AnyObject {
+package protocol BatchSource: AnyObject {
     /// The parameters the learner's weights are applied to, in the learner's order.
     var policyParameters: [(name: String, tensor: Tensor)] { get }
     /// The policy's canonical spec: weights of another spec are refused.
@@ -25,6 +26,6 @@ protocol BatchSource: AnyObject {
 }
 
 /// The source of actor `index` of `config`: its environments (PPO) or its prompts (GRPO, DAPO).
-func makeBatchSource(index: Int, config: RunConfig) throws -> any BatchSource {
+package func makeBatchSource(index: Int, config: RunConfig) throws -> any BatchSource {
     config.isLanguage ? try GroupSource(index: index, config: config) : try RolloutSource(index: index, config: config)
 }

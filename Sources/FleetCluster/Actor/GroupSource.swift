@@ -1,4 +1,5 @@
 import FleetAlgorithms
+import FleetConfig
 import FleetEnvironments
 import FleetTensor
 import FleetWire
@@ -9,7 +10,7 @@ import FleetWire
 ///
 /// Actor `index` of N takes train prompts `(b * N + index) * P ..< (b * N + index + 1) * P` for its
 /// b-th batch, so actors never sample the same prompts at the same time.
-final class GroupSource: BatchSource {
+package final class GroupSource: BatchSource {
     private let task: any PromptTask
     private let model: TransformerLM
     private let sampler: ResponseSampler
@@ -22,7 +23,7 @@ final class GroupSource: BatchSource {
 
     /// Actor `index`'s policy copy (its weights come from the learner) and sampler; its sampling
     /// generator is seeded `seed + index`.
-    init(index: Int, config: RunConfig) throws {
+    package init(index: Int, config: RunConfig) throws {
         task = try config.makeTask()
         model = try config.makeLanguageModel(for: task, seed: config.seed)
         sampler = ResponseSampler(
@@ -36,14 +37,14 @@ final class GroupSource: BatchSource {
         generator = RandomGenerator(seed: config.seed &+ UInt64(index))
     }
 
-    var policyParameters: [(name: String, tensor: Tensor)] { model.namedParameters() }
-    var policySpec: String { model.spec }
-    var specHash: [UInt8] { Weights.modelSpecHash("\(task.spec)|\(model.spec)") }
-    var width: Int { promptsPerBatch }
+    package var policyParameters: [(name: String, tensor: Tensor)] { model.namedParameters() }
+    package var policySpec: String { model.spec }
+    package var specHash: [UInt8] { Weights.modelSpecHash("\(task.spec)|\(model.spec)") }
+    package var width: Int { promptsPerBatch }
     /// The learner takes groups from any actor: pace by version only.
-    var pacesByConsumption: Bool { false }
+    package var pacesByConsumption: Bool { false }
 
-    func nextBatch(policyVersion: UInt64) throws -> Payload? {
+    package func nextBatch(policyVersion: UInt64) throws -> Payload? {
         let first = (batchesMade * actorCount + index) * promptsPerBatch
         batchesMade += 1
         let problems = (first..<(first + promptsPerBatch)).map { task.problem($0, split: .train) }

@@ -5,11 +5,11 @@ import FleetWire
 /// Steps an actor's environments `numSteps` times with the current policy and packs what happened
 /// into a `TrajectoryBatch` ([T, N, ...] layout, the final observation of every truncated step,
 /// the observation after the last step, and the episodes that finished).
-struct RolloutCollector {
-    let numSteps: Int
+package struct RolloutCollector {
+    package let numSteps: Int
 
     /// One rollout of `environment` acted on by `agent` (whose weights are `policyVersion`).
-    func collect(
+    package func collect(
         _ environment: inout any TrainingEnvironment, agent: PPOAgent, policyVersion: UInt64,
         generator: inout RandomGenerator
     ) -> TrajectoryBatch {

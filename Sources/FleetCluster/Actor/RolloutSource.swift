@@ -1,9 +1,10 @@
 import FleetAlgorithms
+import FleetConfig
 import FleetTensor
 import FleetWire
 
 /// PPO's batch source: steps the actor's share of the environments `num_steps` times per batch.
-final class RolloutSource: BatchSource {
+package final class RolloutSource: BatchSource {
     private var environment: any TrainingEnvironment
     private let agent: PPOAgent
     private let collector: RolloutCollector
@@ -12,7 +13,7 @@ final class RolloutSource: BatchSource {
     /// Actor `index`'s environments (``RunConfig/envsPerActor``, seeded `seed + index * envsPerActor + i`,
     /// so every environment of the run has its own seed), an agent of the learner's spec, and
     /// its acting generator (seeded `seed + index`).
-    init(index: Int, config: RunConfig) throws {
+    package init(index: Int, config: RunConfig) throws {
         let envSeed = config.seed &+ UInt64(index * config.envsPerActor)
         environment = try EnvironmentFactory.make(id: config.envID, count: config.envsPerActor, seed: envSeed)
         agent = config.makeAgent(for: environment, seed: config.seed &+ UInt64(index))
@@ -20,13 +21,13 @@ final class RolloutSource: BatchSource {
         collector = RolloutCollector(numSteps: config.ppo.numSteps)
     }
 
-    var policyParameters: [(name: String, tensor: Tensor)] { agent.policyParameters() }
-    var policySpec: String { agent.policySpec }
-    var specHash: [UInt8] { Weights.modelSpecHash("\(environment.id)|\(agent.policySpec)") }
-    var width: Int { environment.count }
-    var pacesByConsumption: Bool { true }
+    package var policyParameters: [(name: String, tensor: Tensor)] { agent.policyParameters() }
+    package var policySpec: String { agent.policySpec }
+    package var specHash: [UInt8] { Weights.modelSpecHash("\(environment.id)|\(agent.policySpec)") }
+    package var width: Int { environment.count }
+    package var pacesByConsumption: Bool { true }
 
-    func nextBatch(policyVersion: UInt64) throws -> Payload? {
+    package func nextBatch(policyVersion: UInt64) throws -> Payload? {
         .trajectoryBatch(collector.collect(&environment, agent: agent, policyVersion: policyVersion, generator: &generator))
     }
 }

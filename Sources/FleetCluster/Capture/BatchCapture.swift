@@ -1,3 +1,4 @@
+import FleetConfig
 import FleetWire
 import Foundation
 
@@ -10,13 +11,13 @@ import Foundation
 /// Records reach the file system after every update (a learner killed mid-run leaves at most a
 /// torn last record, which readers report and replays skip); ``finish(policyVersion:weightsSHA256:)``
 /// syncs them.
-final class BatchCapture {
-    let directory: URL
+package final class BatchCapture {
+    package let directory: URL
     private var manifest: CaptureManifest
     private let consumed: CaptureFileSeries
     private let dropped: CaptureFileSeries?
     /// The learner's start, from which entries' times are counted.
-    var start: ContinuousClock.Instant
+    package var start: ContinuousClock.Instant
 
     /// Starts the capture of a run of `config` (its subject `subject`) in `runDirectory`'s
     /// `captures/`; times are counted from `start`, the learner's start.
@@ -123,10 +124,10 @@ final class BatchCapture {
     }
 
     /// Where the consumed files stand: what a checkpoint records.
-    var position: CapturePosition { CapturePosition(consumed: consumed.files) }
+    package var position: CapturePosition { CapturePosition(consumed: consumed.files) }
 
     /// Records the batches of update `update` (1-based), taken at learner version `learnerVersion`, in order.
-    func consumed(
+    package func consumed(
         _ batches: [(frame: [UInt8], arrival: ContinuousClock.Instant)], learnerVersion: UInt64, update: Int,
         at now: ContinuousClock.Instant
     ) throws {
@@ -145,7 +146,7 @@ final class BatchCapture {
 
     /// Records a batch dropped for `reason` (a rejection reason) at learner version `learnerVersion`,
     /// when dropped batches are captured.
-    func dropped(
+    package func dropped(
         _ frame: [UInt8], reason: String, learnerVersion: UInt64, arrival: ContinuousClock.Instant,
         at now: ContinuousClock.Instant
     ) throws {
@@ -161,7 +162,7 @@ final class BatchCapture {
     private let captureDropped: Bool
 
     /// Closes the files (synced) and writes the manifest with the run's final weights.
-    func finish(policyVersion: Int, weightsSHA256: String) throws {
+    package func finish(policyVersion: Int, weightsSHA256: String) throws {
         try consumed.close()
         try dropped?.close()
         manifest.policyVersion = policyVersion

@@ -1,16 +1,17 @@
+import FleetConfig
 import FleetTransport
 
 /// An actor's ends of the three channels, connected: batches PUSH, weights SUB (subscribed to
 /// everything), control DEALER (routing id = the actor id). They belong to the actor's thread.
-final class ActorSockets {
-    let batches: Socket
-    let weights: Socket
-    let control: Socket
+package final class ActorSockets {
+    package let batches: Socket
+    package let weights: Socket
+    package let control: Socket
 
     /// Opens the sockets in `context` with ``ChannelLimits``, subscribes to weights and connects
     /// to `endpoints`, as a CURVE client of the learner on tcp endpoints when `curve` is given.
     /// The subscription is in place before anything is asked of the learner.
-    init(context: Context, endpoints: ChannelEndpoints, actorID: String, curve: ActorCurve? = nil) throws(ZMQError) {
+    package init(context: Context, endpoints: ChannelEndpoints, actorID: String, curve: ActorCurve? = nil) throws(ZMQError) {
         func secure(_ socket: Socket, for endpoint: String) throws(ZMQError) {
             guard let curve, _isTCP(endpoint) else { return }
             try socket.makeCurveClient(serverPublicKey: curve.learnerPublicKey, keys: curve.keys)

@@ -1,3 +1,5 @@
+import FleetConfig
+
 /// How an actor in another process finds the learner: `fleet actor --connect`.
 extension ChannelEndpoints {
     /// The three endpoints in channel order.

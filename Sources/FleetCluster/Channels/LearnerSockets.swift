@@ -1,3 +1,4 @@
+import FleetConfig
 import FleetTransport
 import Foundation
 
@@ -7,12 +8,12 @@ import Foundation
 /// With CURVE (``LearnerCurve``), each socket bound to a tcp endpoint is a CURVE server with the
 /// learner's key, and a ``ZAPHandler`` admits only the allow-list's keys, each as its actor id
 /// (the `User-Id` of its messages, read by ``receive(_:)``).
-final class LearnerSockets {
-    let batches: Socket
-    let weights: Socket
-    let control: Socket
+package final class LearnerSockets {
+    package let batches: Socket
+    package let weights: Socket
+    package let control: Socket
     /// The endpoints as bound: a tcp port given as `*` resolved.
-    let boundEndpoints: ChannelEndpoints
+    package let boundEndpoints: ChannelEndpoints
     /// Answers the CURVE sockets' ZAP requests. Started before they bind; when the sockets are
     /// released it is asked to stop, and it closes after them (see ``ZAPHandler/stop()``).
     private let zapHandler: ZAPHandler?
@@ -20,11 +21,11 @@ final class LearnerSockets {
     private let curveSockets: [ObjectIdentifier]
 
     /// The ZAP domain the CURVE sockets authenticate in.
-    static let zapDomain = "fleet"
+    package static let zapDomain = "fleet"
 
     /// Opens the sockets in `context` with ``ChannelLimits`` and binds them to `endpoints`; those on
     /// tcp endpoints as CURVE servers when `curve` is given.
-    init(context: Context, endpoints: ChannelEndpoints, curve: LearnerCurve? = nil) throws(ZMQError) {
+    package init(context: Context, endpoints: ChannelEndpoints, curve: LearnerCurve? = nil) throws(ZMQError) {
         // First: a CURVE server without a handler in its context lets every client in.
         if let curve {
             let allowList = curve.allowList
@@ -60,11 +61,11 @@ final class LearnerSockets {
     }
 
     /// Whether `socket`'s peers are authenticated (it is a CURVE server).
-    func authenticates(_ socket: Socket) -> Bool { curveSockets.contains(ObjectIdentifier(socket)) }
+    package func authenticates(_ socket: Socket) -> Bool { curveSockets.contains(ObjectIdentifier(socket)) }
 
     /// One message waiting on `socket` now, with the peer its connection was authenticated as
     /// (nil on a socket without CURVE, and on a CURVE one should libzmq not say); nil when none waits.
-    func receive(_ socket: Socket) throws(ZMQError) -> (frames: [[UInt8]], peer: AuthenticatedPeer?)? {
+    package func receive(_ socket: Socket) throws(ZMQError) -> (frames: [[UInt8]], peer: AuthenticatedPeer?)? {
         do {
             guard authenticates(socket) else { return (try socket.receiveMultipart(flags: .dontWait), nil) }
             let (frames, metadata) = try socket.receiveMultipart(
@@ -81,7 +82,7 @@ final class LearnerSockets {
     /// Drops every connection of the CURVE sockets by unbinding and binding their endpoints again:
     /// the peers reconnect at once and are authenticated anew, so a peer whose key was revoked is
     /// cut off. Messages in flight on the dropped connections are lost (actors resync).
-    func dropConnections() throws(ZMQError) {
+    package func dropConnections() throws(ZMQError) {
         for (socket, endpoint) in [
             (batches, boundEndpoints.batches), (weights, boundEndpoints.weights), (control, boundEndpoints.control),
         ] where authenticates(socket) {
@@ -102,7 +103,7 @@ final class LearnerSockets {
 
 /// Who sent a message on a CURVE connection: the actor id the allow-list admitted its key as
 /// (the ZAP user id), and that key.
-struct AuthenticatedPeer: Hashable {
-    var id: String
-    var publicKey: String
+package struct AuthenticatedPeer: Hashable {
+    package var id: String
+    package var publicKey: String
 }

@@ -9,7 +9,7 @@ extension Socket {
     /// connection whose receiver stopped reading because its queue was full, which is exactly what
     /// the batch and weights channels do on purpose (a learner applying backpressure, an actor busy
     /// sampling). Fleet's own heartbeats on the control channel tell the learner who is alive.
-    func enableConnectionHeartbeats() throws(ZMQError) {
+    package func enableConnectionHeartbeats() throws(ZMQError) {
         try set(.heartbeatInterval, to: ChannelLimits.connectionHeartbeat)
         try set(.heartbeatTimeout, to: ChannelLimits.connectionTimeout)
     }

@@ -1,24 +1,24 @@
 /// An algorithm's part of a checkpoint: its learner's state as a tensor archive (bit for bit:
 /// parameters, optimizer moments, counters, generator states, normalizer statistics) and its
 /// bookkeeping for the summary (JSON, in `state.json`).
-struct AlgorithmCheckpoint: Equatable {
-    var tensors: TensorArchive
-    var bookkeeping: AlgorithmBookkeeping
+package struct AlgorithmCheckpoint: Equatable {
+    package var tensors: TensorArchive
+    package var bookkeeping: AlgorithmBookkeeping
 }
 
 /// What an algorithm counts besides its learner: one of the two is set.
-struct AlgorithmBookkeeping: Codable, Equatable {
-    var ppo: PPOBookkeeping?
-    var language: LanguageBookkeeping?
+package struct AlgorithmBookkeeping: Codable, Equatable {
+    package var ppo: PPOBookkeeping?
+    package var language: LanguageBookkeeping?
 }
 
 /// PPO's bookkeeping: env steps trained and the returns of finished episodes (mean of the last
 /// 100, `solved_at_step`).
-struct PPOBookkeeping: Codable, Equatable {
-    var stepsTrained: Int
-    var returns: ReturnTracker
+package struct PPOBookkeeping: Codable, Equatable {
+    package var stepsTrained: Int
+    package var returns: ReturnTracker
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case returns
         case stepsTrained = "steps_trained"
     }
@@ -26,15 +26,15 @@ struct PPOBookkeeping: Codable, Equatable {
 
 /// A language run's bookkeeping: responses trained, dynamic sampling's counts, and the held-out
 /// evaluation so far (its sampling generator is in the tensor archive, `evaluation.generator`).
-struct LanguageBookkeeping: Codable, Equatable {
-    var stepsTrained: Int
-    var generated: Int, kept: Int, droppedAllCorrect: Int, droppedAllWrong: Int
-    var accuracyStart: Double?
-    var accuracyEnd: Double?
-    var accuracyEndUpdate: Int
-    var passAtK: Double?
+package struct LanguageBookkeeping: Codable, Equatable {
+    package var stepsTrained: Int
+    package var generated: Int, kept: Int, droppedAllCorrect: Int, droppedAllWrong: Int
+    package var accuracyStart: Double?
+    package var accuracyEnd: Double?
+    package var accuracyEndUpdate: Int
+    package var passAtK: Double?
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case generated, kept
         case stepsTrained = "steps_trained"
         case droppedAllCorrect = "dropped_all_correct"

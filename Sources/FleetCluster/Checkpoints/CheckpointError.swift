@@ -41,7 +41,7 @@ public enum CheckpointError: Error, Hashable, Sendable, CustomStringConvertible 
 }
 
 /// Why an algorithm refused a checkpoint's state (``LearnerAlgorithm/restore(_:)``).
-struct CheckpointRestoreError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+package struct CheckpointRestoreError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -36,21 +36,21 @@ public struct CheckpointManifest: Codable, Hashable, Sendable {
     /// The manifest's name in a checkpoint directory.
     public static let fileName = "manifest.json"
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case format, layout, version, updates, files
         case resumeVersion = "resume_version"
         case createdUnixSeconds = "created_unix_seconds"
     }
 
     /// The manifest as pretty JSON with sorted keys.
-    func jsonData() throws -> Data {
+    package func jsonData() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(self) + Data("\n".utf8)
     }
 
     /// Reads a manifest, checking its format and layout.
-    static func read(_ data: Data) throws -> CheckpointManifest {
+    package static func read(_ data: Data) throws -> CheckpointManifest {
         let manifest = try JSONDecoder().decode(CheckpointManifest.self, from: data)
         guard manifest.format == formatName, manifest.layout == 1 else {
             throw CheckpointRestoreError("format \(manifest.format) layout \(manifest.layout), expected \(formatName) 1")

@@ -42,7 +42,7 @@ public struct CheckpointStore: Sendable {
         self.keep = keep
     }
 
-    static let prefix = "version-"
+    package static let prefix = "version-"
 
     /// The directory name of checkpoint `generation` of weights version `version`: `version-000120`,
     /// then `version-000120.1`, ….
@@ -53,7 +53,7 @@ public struct CheckpointStore: Sendable {
     }
 
     /// The version and generation a directory name stands for, or nil for another name.
-    static func parse(_ name: String) -> (version: UInt64, generation: Int)? {
+    package static func parse(_ name: String) -> (version: UInt64, generation: Int)? {
         guard name.hasPrefix(prefix) else { return nil }
         let parts = name.dropFirst(prefix.count).split(separator: ".", omittingEmptySubsequences: false)
         guard let version = UInt64(parts[0]), parts.count <= 2 else { return nil }

@@ -1,3 +1,4 @@
+import FleetConfig
 import FleetWire
 import Foundation
 
@@ -10,19 +11,19 @@ import Foundation
 ///   every actor's last (incarnation, sequence) taken, rejections, actors, the algorithm's bookkeeping;
 /// - `policy.fleet`: the policy actors act with, as a policy file (`fleet eval` reads it);
 /// - `config.yaml`: the resolved config of the run that wrote it.
-struct LearnerCheckpoint {
-    var state: LearnerCheckpointState
-    var tensors: TensorArchive
+package struct LearnerCheckpoint {
+    package var state: LearnerCheckpointState
+    package var tensors: TensorArchive
     /// The policy; nil in a checkpoint read back (the tensors hold its parameters).
-    var policy: Weights?
+    package var policy: Weights?
     /// The resolved config's YAML.
-    var config: String
+    package var config: String
 
-    static let stateFile = "state.json", tensorsFile = "learner.tensors"
-    static let policyFile = "policy.fleet", configFile = "config.yaml"
+    package static let stateFile = "state.json", tensorsFile = "learner.tensors"
+    package static let policyFile = "policy.fleet", configFile = "config.yaml"
 
     /// The files, in the order they are written (the manifest comes after them).
-    func files() throws -> [(name: String, data: Data)] {
+    package func files() throws -> [(name: String, data: Data)] {
         [(Self.tensorsFile, Data(tensors.encoded()))]
             + (policy.map { [(Self.policyFile, Data(PolicyFile.encoded($0)))] } ?? [])
             + [(Self.configFile, Data(config.utf8)), (Self.stateFile, try state.jsonData())]
@@ -30,7 +31,7 @@ struct LearnerCheckpoint {
 
     /// Reads the checkpoint back from its checked files (the policy file is not decoded: the
     /// tensors hold the parameters).
-    init(files: [String: Data]) throws {
+    package init(files: [String: Data]) throws {
         func file(_ name: String) throws -> Data {
             guard let data = files[name] else { throw CheckpointRestoreError("its manifest lists no \(name)") }
             return data
@@ -41,7 +42,7 @@ struct LearnerCheckpoint {
         policy = nil
     }
 
-    init(state: LearnerCheckpointState, tensors: TensorArchive, policy: Weights?, config: String) {
+    package init(state: LearnerCheckpointState, tensors: TensorArchive, policy: Weights?, config: String) {
         self.state = state
         self.tensors = tensors
         self.policy = policy
@@ -50,7 +51,7 @@ struct LearnerCheckpoint {
 
     /// The learning keys (``ResolvedConfig/deploymentKeys`` aside) whose values differ between the
     /// checkpoint's config and `current`; empty when they agree.
-    func learningKeysDiffering(from current: ResolvedConfig) -> [String] {
+    package func learningKeysDiffering(from current: ResolvedConfig) -> [String] {
         guard state.learningConfigSHA256 != current.learningSHA256 else { return [] }
         guard let saved = try? ConfigResolver.resolve(yaml: config, source: Self.configFile) else {
             return ["(its config.yaml does not resolve; learning config hash \(state.learningConfigSHA256.prefix(12))…)"]
@@ -65,38 +66,38 @@ struct LearnerCheckpoint {
 }
 
 /// `state.json` of a checkpoint: the learner loop's counters and the algorithm's bookkeeping.
-struct LearnerCheckpointState: Codable, Equatable {
+package struct LearnerCheckpointState: Codable, Equatable {
     /// The last (incarnation, sequence) taken from one actor.
-    struct Position: Codable, Equatable {
-        var incarnation: UInt64
-        var sequence: UInt64
+    package struct Position: Codable, Equatable {
+        package var incarnation: UInt64
+        package var sequence: UInt64
     }
 
-    var algorithm: String
+    package var algorithm: String
     /// The environment id or the task's name.
-    var subject: String
+    package var subject: String
     /// ``ResolvedConfig/learningSHA256`` of the run's config.
-    var learningConfigSHA256: String
+    package var learningConfigSHA256: String
     /// The weights version, and the updates done (they differ once a resume skipped versions).
-    var version: UInt64
-    var updates: Int
+    package var version: UInt64
+    package var updates: Int
     /// Wall-clock seconds of the run so far, every resume included.
-    var wallSeconds: Double
-    var learnerIncarnation: UInt64
+    package var wallSeconds: Double
+    package var learnerIncarnation: UInt64
     /// Every actor's last batch taken: an older or equal (incarnation, sequence) is a replay.
-    var lastTaken: [String: Position]
-    var rejected: [String: Int]
-    var rejectedBySender: [String: [String: Int]]
+    package var lastTaken: [String: Position]
+    package var rejected: [String: Int]
+    package var rejectedBySender: [String: [String: Int]]
     /// Actor starts heard (Hellos with a new incarnation), and restarts among them.
-    var actorsStarted: Int
-    var actorsRestarts: Int
+    package var actorsStarted: Int
+    package var actorsRestarts: Int
     /// Batches trained on by policy lag ("0", "1", …).
-    var policyLagHistogram: [String: Int]
+    package var policyLagHistogram: [String: Int]
     /// The capture's consumed files as they stood (nil without capture).
-    var capture: CapturePosition?
-    var bookkeeping: AlgorithmBookkeeping
+    package var capture: CapturePosition?
+    package var bookkeeping: AlgorithmBookkeeping
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case algorithm, subject, version, updates, rejected, capture, bookkeeping
         case learningConfigSHA256 = "learning_config_sha256"
         case wallSeconds = "wall_seconds"
@@ -108,7 +109,7 @@ struct LearnerCheckpointState: Codable, Equatable {
         case policyLagHistogram = "policy_lag_histogram"
     }
 
-    func jsonData() throws -> Data {
+    package func jsonData() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -116,16 +117,10 @@ struct LearnerCheckpointState: Codable, Equatable {
         return try encoder.encode(self) + Data("\n".utf8)
     }
 
-    static func read(_ data: Data) throws -> LearnerCheckpointState {
+    package static func read(_ data: Data) throws -> LearnerCheckpointState {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try decoder.decode(Self.self, from: data)
     }
-}
-
-/// Where the learner's capture stood at a checkpoint: its consumed files, the last one's records
-/// and bytes then. A resume cuts the capture back to it (the updates after it were lost).
-struct CapturePosition: Codable, Equatable {
-    var consumed: [CaptureManifest.File]
 }

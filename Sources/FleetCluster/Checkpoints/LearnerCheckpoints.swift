@@ -1,3 +1,4 @@
+import FleetConfig
 import Foundation
 
 /// When the learner checkpoints, and what a resume starts from.
@@ -9,19 +10,19 @@ import Foundation
 /// (``CheckpointManifest/resumeVersion``): past all of those, so weight versions never go backwards
 /// and no version number ever stands for two sets of weights. With `checkpoint_every` 1 (and for
 /// the checkpoint written at the end) that is the checkpoint's own version.
-final class LearnerCheckpoints {
-    let store: CheckpointStore
+package final class LearnerCheckpoints {
+    package let store: CheckpointStore
     /// Versions between periodic checkpoints; 0: none.
-    let every: Int
+    package let every: Int
     /// Updates of the whole run (bounds what a learner can publish after a checkpoint).
-    let totalUpdates: Int
+    package let totalUpdates: Int
     /// The newest checkpoint written or resumed from: its version, when, and how long writing took.
-    private(set) var lastVersion: UInt64?
-    private(set) var lastWritten: ContinuousClock.Instant?
-    private(set) var lastWriteSeconds: Double?
+    package private(set) var lastVersion: UInt64?
+    package private(set) var lastWritten: ContinuousClock.Instant?
+    package private(set) var lastWriteSeconds: Double?
     private let log: (String) -> Void
 
-    init(directory: RunDirectory, config: CheckpointConfig, totalUpdates: Int, log: @escaping (String) -> Void) {
+    package init(directory: RunDirectory, config: CheckpointConfig, totalUpdates: Int, log: @escaping (String) -> Void) {
         store = CheckpointStore(directory: directory.checkpointsDirectory, keep: config.keep)
         every = config.every
         self.totalUpdates = totalUpdates
@@ -29,7 +30,7 @@ final class LearnerCheckpoints {
     }
 
     /// Whether the update that made `version` is to be checkpointed (before it is published).
-    func isDue(version: UInt64) -> Bool {
+    package func isDue(version: UInt64) -> Bool {
         every > 0 && version >= (lastVersion ?? 0) + UInt64(every)
     }
 
@@ -38,7 +39,7 @@ final class LearnerCheckpoints {
     /// version up to its next checkpoint (`checkpoint_every - 1` more, or all its remaining updates
     /// with `checkpoint_every` 0): the resume goes one past them. When none can follow, the resumed
     /// weights are exactly `version`'s, and it is kept.
-    func resumeVersion(version: UInt64, updates: Int, final: Bool) -> UInt64 {
+    package func resumeVersion(version: UInt64, updates: Int, final: Bool) -> UInt64 {
         let remaining = max(0, totalUpdates - updates)
         let publishable = final ? 0 : (every == 0 ? remaining : min(every - 1, remaining))
         return publishable == 0 ? version : version + UInt64(publishable) + 1
@@ -46,7 +47,7 @@ final class LearnerCheckpoints {
 
     /// Writes `checkpoint`; `final`: no version will be published after it. (A checkpoint of a
     /// version already checkpointed is a new one beside it, never written over it.)
-    func write(_ checkpoint: LearnerCheckpoint, final: Bool) throws {
+    package func write(_ checkpoint: LearnerCheckpoint, final: Bool) throws {
         let version = checkpoint.state.version
         let began = ContinuousClock.now
         try store.write(
@@ -59,7 +60,7 @@ final class LearnerCheckpoints {
     }
 
     /// A checkpoint to resume from: the newest valid one, and the version to go on at.
-    struct Resume {
+    package struct Resume {
         var checkpoint: LearnerCheckpoint
         var url: URL
         /// The version to go on at (``CheckpointManifest/resumeVersion``, or past a damaged newer
@@ -72,7 +73,7 @@ final class LearnerCheckpoints {
     /// Loads the newest valid checkpoint for a run of `config` (older ones when newer are torn or
     /// damaged, each logged with the reason). Throws ``CheckpointError`` when there is none, or when
     /// it was written with another learning config or algorithm.
-    func resume(config: RunConfig, subject: String) throws -> Resume {
+    package func resume(config: RunConfig, subject: String) throws -> Resume {
         let began = ContinuousClock.now
         let (checkpoint, loaded) = try store.loadNewest { loaded in
             let checkpoint = try LearnerCheckpoint(files: loaded.files)
@@ -103,7 +104,7 @@ final class LearnerCheckpoints {
     }
 
     /// What `fleet status` shows: the newest checkpoint's version and age, nil before the first.
-    func status(at now: ContinuousClock.Instant) -> LearnerStatus.Checkpoint? {
+    package func status(at now: ContinuousClock.Instant) -> LearnerStatus.Checkpoint? {
         guard let lastVersion, let lastWritten else { return nil }
         return LearnerStatus.Checkpoint(
             version: lastVersion, ageSeconds: (now - lastWritten).seconds, writeSeconds: lastWriteSeconds, every: every)

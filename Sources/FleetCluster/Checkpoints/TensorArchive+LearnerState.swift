@@ -17,24 +17,24 @@ import FleetTensor
 extension TensorArchive {
     // MARK: Shared parts
 
-    mutating func addParameters(_ parameters: [PPOLearnerState.Parameter], prefix: String) {
+    package mutating func addParameters(_ parameters: [PPOLearnerState.Parameter], prefix: String) {
         for p in parameters { add(prefix + p.name, .float32(p.values), shape: p.shape) }
     }
 
-    func parameters(prefix: String) -> [PPOLearnerState.Parameter] {
+    package func parameters(prefix: String) -> [PPOLearnerState.Parameter] {
         entries(prefixed: prefix).compactMap { entry in
             guard case .float32(let values) = entry.values else { return nil }
             return PPOLearnerState.Parameter(name: entry.name, shape: entry.shape, values: values)
         }
     }
 
-    mutating func addOptimizer(_ state: OptimizerState) {
+    package mutating func addOptimizer(_ state: OptimizerState) {
         add("optimizer.kind", .uint8(Array(state.kind.utf8)))
         for counter in state.counters { add("optimizer.counter." + counter.name, scalar: .int64([counter.value])) }
         for buffer in state.buffers { add("optimizer.buffer." + buffer.name, .float32(buffer.values), shape: buffer.shape) }
     }
 
-    func optimizer() throws(TensorArchiveError) -> OptimizerState {
+    package func optimizer() throws(TensorArchiveError) -> OptimizerState {
         var counters: [OptimizerState.Counter] = []
         for entry in entries(prefixed: "optimizer.counter.") {
             guard case .int64(let values) = entry.values, values.count == 1 else {
@@ -52,7 +52,7 @@ extension TensorArchive {
         return OptimizerState(kind: try string("optimizer.kind"), counters: counters, buffers: buffers)
     }
 
-    mutating func addIteration(_ iteration: Int, generator: [UInt64]) {
+    package mutating func addIteration(_ iteration: Int, generator: [UInt64]) {
         add("learner.iteration", scalar: .int64([Int64(iteration)]))
         add("learner.generator", .uint64(generator))
     }
@@ -60,7 +60,7 @@ extension TensorArchive {
     // MARK: PPO
 
     /// The entries of a PPO learner's state.
-    init(_ state: PPOLearnerState) {
+    package init(_ state: PPOLearnerState) {
         self.init()
         addParameters(state.parameters, prefix: "parameter.")
         addOptimizer(state.optimizer)
@@ -81,7 +81,7 @@ extension TensorArchive {
     }
 
     /// A PPO learner's state, as ``init(_:)-(PPOLearnerState)`` stored it.
-    func ppoLearnerState() throws(TensorArchiveError) -> PPOLearnerState {
+    package func ppoLearnerState() throws(TensorArchiveError) -> PPOLearnerState {
         var statistics: RunningMeanStd?
         if (try? entry("observation_statistics.mean")) != nil {
             let mean = try float64("observation_statistics.mean")
@@ -109,7 +109,7 @@ extension TensorArchive {
     // MARK: GRPO, Dr. GRPO, DAPO
 
     /// The entries of a GRPO learner's state.
-    init(_ state: GRPOLearnerState) {
+    package init(_ state: GRPOLearnerState) {
         self.init()
         addParameters(state.parameters, prefix: "parameter.")
         if let reference = state.referenceParameters { addParameters(reference, prefix: "reference.") }
@@ -118,7 +118,7 @@ extension TensorArchive {
     }
 
     /// A GRPO learner's state, as ``init(_:)-(GRPOLearnerState)`` stored it.
-    func grpoLearnerState() throws(TensorArchiveError) -> GRPOLearnerState {
+    package func grpoLearnerState() throws(TensorArchiveError) -> GRPOLearnerState {
         let reference = parameters(prefix: "reference.")
         return GRPOLearnerState(
             parameters: parameters(prefix: "parameter."), referenceParameters: reference.isEmpty ? nil : reference,

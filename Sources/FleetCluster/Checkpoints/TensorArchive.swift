@@ -15,16 +15,16 @@
 ///   rank, extents                    u8, rank x u64 (elements = their product; rank 0: one)
 ///   elements                         elements x dtype's size
 /// ```
-struct TensorArchive: Equatable {
+package struct TensorArchive: Equatable {
     /// An entry's elements, typed.
-    enum Values: Equatable {
+    package enum Values: Equatable {
         case float32([Float])
         case float64([Double])
         case int64([Int64])
         case uint64([UInt64])
         case uint8([UInt8])
 
-        var count: Int {
+        package var count: Int {
             switch self {
             case .float32(let v): v.count
             case .float64(let v): v.count
@@ -34,7 +34,7 @@ struct TensorArchive: Equatable {
             }
         }
 
-        var typeName: String {
+        package var typeName: String {
             switch self {
             case .float32: "float32"
             case .float64: "float64"
@@ -45,7 +45,7 @@ struct TensorArchive: Equatable {
         }
 
         /// Equal when the types match and every element has the same bit pattern.
-        static func == (a: Values, b: Values) -> Bool {
+        package static func == (a: Values, b: Values) -> Bool {
             switch (a, b) {
             case (.float32(let x), .float32(let y)): x.map(\.bitPattern) == y.map(\.bitPattern)
             case (.float64(let x), .float64(let y)): x.map(\.bitPattern) == y.map(\.bitPattern)
@@ -58,22 +58,22 @@ struct TensorArchive: Equatable {
     }
 
     /// One named array.
-    struct Entry: Equatable {
-        var name: String
-        var shape: [Int]
-        var values: Values
+    package struct Entry: Equatable {
+        package var name: String
+        package var shape: [Int]
+        package var values: Values
     }
 
-    static let magic = Array("FLEETTA1".utf8)
+    package static let magic = Array("FLEETTA1".utf8)
 
     /// The entries, in the order they were added.
-    private(set) var entries: [Entry] = []
+    package private(set) var entries: [Entry] = []
     private var positions: [String: Int] = [:]
 
-    init() {}
+    package init() {}
 
     /// Adds an array of `shape` (default: one dimension, its count). Names are unique.
-    mutating func add(_ name: String, _ values: Values, shape: [Int]? = nil) {
+    package mutating func add(_ name: String, _ values: Values, shape: [Int]? = nil) {
         precondition(positions[name] == nil, "archive entry \"\(name)\" added twice")
         let shape = shape ?? [values.count]
         precondition(shape.reduce(1, *) == values.count, "\"\(name)\": \(values.count) elements for shape \(shape)")
@@ -82,16 +82,16 @@ struct TensorArchive: Equatable {
     }
 
     /// Adds a scalar (rank 0).
-    mutating func add(_ name: String, scalar values: Values) { add(name, values, shape: []) }
+    package mutating func add(_ name: String, scalar values: Values) { add(name, values, shape: []) }
 
     /// The entry named `name`.
-    func entry(_ name: String) throws(TensorArchiveError) -> Entry {
+    package func entry(_ name: String) throws(TensorArchiveError) -> Entry {
         guard let position = positions[name] else { throw .missing(name: name) }
         return entries[position]
     }
 
     /// The entries whose names start with `prefix`, in order, with the prefix cut off their names.
-    func entries(prefixed prefix: String) -> [Entry] {
+    package func entries(prefixed prefix: String) -> [Entry] {
         entries.filter { $0.name.hasPrefix(prefix) }.map {
             Entry(name: String($0.name.dropFirst(prefix.count)), shape: $0.shape, values: $0.values)
         }
@@ -99,36 +99,36 @@ struct TensorArchive: Equatable {
 
     // MARK: Typed reads
 
-    func float32(_ name: String) throws(TensorArchiveError) -> (shape: [Int], values: [Float]) {
+    package func float32(_ name: String) throws(TensorArchiveError) -> (shape: [Int], values: [Float]) {
         let e = try entry(name)
         guard case .float32(let v) = e.values else { throw .wrongType(name: name, expected: "float32", found: e.values.typeName) }
         return (e.shape, v)
     }
 
-    func float64(_ name: String, count: Int? = nil) throws(TensorArchiveError) -> [Double] {
+    package func float64(_ name: String, count: Int? = nil) throws(TensorArchiveError) -> [Double] {
         let e = try entry(name)
         guard case .float64(let v) = e.values else { throw .wrongType(name: name, expected: "float64", found: e.values.typeName) }
         if let count, v.count != count { throw .wrongCount(name: name, expected: count, found: v.count) }
         return v
     }
 
-    func float64Scalar(_ name: String) throws(TensorArchiveError) -> Double { try float64(name, count: 1)[0] }
+    package func float64Scalar(_ name: String) throws(TensorArchiveError) -> Double { try float64(name, count: 1)[0] }
 
-    func int64Scalar(_ name: String) throws(TensorArchiveError) -> Int64 {
+    package func int64Scalar(_ name: String) throws(TensorArchiveError) -> Int64 {
         let e = try entry(name)
         guard case .int64(let v) = e.values else { throw .wrongType(name: name, expected: "int64", found: e.values.typeName) }
         guard v.count == 1 else { throw .wrongCount(name: name, expected: 1, found: v.count) }
         return v[0]
     }
 
-    func uint64(_ name: String, count: Int) throws(TensorArchiveError) -> [UInt64] {
+    package func uint64(_ name: String, count: Int) throws(TensorArchiveError) -> [UInt64] {
         let e = try entry(name)
         guard case .uint64(let v) = e.values else { throw .wrongType(name: name, expected: "uint64", found: e.values.typeName) }
         guard v.count == count else { throw .wrongCount(name: name, expected: count, found: v.count) }
         return v
     }
 
-    func string(_ name: String) throws(TensorArchiveError) -> String {
+    package func string(_ name: String) throws(TensorArchiveError) -> String {
         let e = try entry(name)
         guard case .uint8(let v) = e.values else { throw .wrongType(name: name, expected: "uint8", found: e.values.typeName) }
         return String(decoding: v, as: UTF8.self)
@@ -137,7 +137,7 @@ struct TensorArchive: Equatable {
     // MARK: Bytes
 
     /// The archive's bytes.
-    func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var out = Self.magic
         out.reserveCapacity(entries.reduce(16) { $0 + $1.name.utf8.count + 16 + 8 * $1.shape.count + 8 * $1.values.count })
         Self.append(UInt64(entries.count), to: &out)
@@ -167,7 +167,7 @@ struct TensorArchive: Equatable {
 
     /// Reads an archive; throws ``TensorArchiveError/malformed(offset:_:)`` for bytes that are not
     /// one (a wrong magic, a length past the end, an unknown dtype, trailing bytes).
-    init(decoding bytes: [UInt8]) throws(TensorArchiveError) {
+    package init(decoding bytes: [UInt8]) throws(TensorArchiveError) {
         var reader = _ByteReader(bytes: bytes)
         guard try reader.take(Self.magic.count) == Self.magic else { throw .malformed(offset: 0, "not a tensor archive") }
         let count = try reader.integer(UInt64.self)
@@ -222,13 +222,13 @@ struct TensorArchive: Equatable {
 }
 
 /// Why a tensor archive cannot be read, or lacks what a learner needs.
-enum TensorArchiveError: Error, Equatable, CustomStringConvertible {
+package enum TensorArchiveError: Error, Equatable, CustomStringConvertible {
     case malformed(offset: Int, String)
     case missing(name: String)
     case wrongType(name: String, expected: String, found: String)
     case wrongCount(name: String, expected: Int, found: Int)
 
-    var description: String {
+    package var description: String {
         switch self {
         case .malformed(let offset, let what): "malformed at byte \(offset): \(what)"
         case .missing(let name): "no entry \"\(name)\""
@@ -240,10 +240,10 @@ enum TensorArchiveError: Error, Equatable, CustomStringConvertible {
 
 /// Reads little-endian values off a byte array, checking every length against what is left.
 private struct _ByteReader {
-    let bytes: [UInt8]
-    var offset = 0
+    package let bytes: [UInt8]
+    package var offset = 0
 
-    mutating func take(_ count: Int) throws(TensorArchiveError) -> [UInt8] {
+    package mutating func take(_ count: Int) throws(TensorArchiveError) -> [UInt8] {
         guard count >= 0, count <= bytes.count - offset else {
             throw .malformed(offset: offset, "\(count) bytes wanted, \(bytes.count - offset) left")
         }
@@ -251,7 +251,7 @@ private struct _ByteReader {
         return Array(bytes[offset..<(offset + count)])
     }
 
-    mutating func integer<T: FixedWidthInteger>(_ type: T.Type) throws(TensorArchiveError) -> T {
+    package mutating func integer<T: FixedWidthInteger>(_ type: T.Type) throws(TensorArchiveError) -> T {
         let size = MemoryLayout<T>.size
         guard size <= bytes.count - offset else { throw .malformed(offset: offset, "truncated") }
         var value: T = 0
@@ -260,7 +260,7 @@ private struct _ByteReader {
         return value
     }
 
-    mutating func elements<T: FixedWidthInteger>(_ type: T.Type, count: Int) throws(TensorArchiveError) -> [T] {
+    package mutating func elements<T: FixedWidthInteger>(_ type: T.Type, count: Int) throws(TensorArchiveError) -> [T] {
         let size = MemoryLayout<T>.size
         guard count <= (bytes.count - offset) / size else {
             throw .malformed(offset: offset, "\(count) elements of \(size) bytes wanted, \(bytes.count - offset) bytes left")

@@ -7,37 +7,37 @@
 /// start: an actor that never comes (or that a supervisor gave up on) stops holding the run up.
 /// An actor that sent too many bad batches is *quarantined* for the rest of the run: nothing it
 /// sends is taken, and updates never wait for it.
-struct ActorRoster {
+package struct ActorRoster {
     /// Where an actor stands.
-    enum State: String, Sendable {
+    package enum State: String, Sendable {
         case pending, live, lost, quarantined
     }
 
     /// One actor, as last heard.
-    struct Record {
-        var state = State.pending
-        var incarnation: UInt64 = 0
-        var host = ""
-        var pid: UInt32 = 0
+    package struct Record {
+        package var state = State.pending
+        package var incarnation: UInt64 = 0
+        package var host = ""
+        package var pid: UInt32 = 0
         /// Hellos heard: one per start of the actor.
-        var joins = 0
+        package var joins = 0
         /// Times it was declared lost.
-        var losses = 0
+        package var losses = 0
         /// The weights version its latest heartbeat reported.
-        var weightsVersion: UInt64?
-        var batchesAccepted = 0
-        var lastSeen: ContinuousClock.Instant?
+        package var weightsVersion: UInt64?
+        package var batchesAccepted = 0
+        package var lastSeen: ContinuousClock.Instant?
     }
 
     /// The run's actor ids, in the order updates take their batches.
-    let ids: [String]
-    let actorTimeout: Duration
-    let joinTimeout: Duration
+    package let ids: [String]
+    package let actorTimeout: Duration
+    package let joinTimeout: Duration
     /// The learner's start, from which `joinTimeout` runs.
-    var start: ContinuousClock.Instant
-    private(set) var records: [String: Record]
+    package var start: ContinuousClock.Instant
+    package private(set) var records: [String: Record]
 
-    init(ids: [String], actorTimeout: Duration, joinTimeout: Duration, start: ContinuousClock.Instant = .now) {
+    package init(ids: [String], actorTimeout: Duration, joinTimeout: Duration, start: ContinuousClock.Instant = .now) {
         self.ids = ids
         self.actorTimeout = actorTimeout
         self.joinTimeout = joinTimeout
@@ -46,7 +46,7 @@ struct ActorRoster {
     }
 
     /// Records a Hello: a start (or restart) of `id`. Returns false for an id outside the run.
-    mutating func hello(_ id: String, incarnation: UInt64, host: String, pid: UInt32, at now: ContinuousClock.Instant)
+    package mutating func hello(_ id: String, incarnation: UInt64, host: String, pid: UInt32, at now: ContinuousClock.Instant)
         -> Bool
     {
         guard var record = records[id] else { return false }
@@ -65,7 +65,7 @@ struct ActorRoster {
 
     /// Records any sign of life from `id`; returns true when it was lost and is back.
     @discardableResult
-    mutating func heard(_ id: String, at now: ContinuousClock.Instant) -> Bool {
+    package mutating func heard(_ id: String, at now: ContinuousClock.Instant) -> Bool {
         guard var record = records[id] else { return false }
         let wasLost = record.state == .lost
         if record.state != .quarantined { record.state = .live }
@@ -76,7 +76,7 @@ struct ActorRoster {
 
     /// Records a heartbeat's weights version (a sign of life); returns true when `id` was lost and is back.
     @discardableResult
-    mutating func heartbeat(_ id: String, weightsVersion: UInt64, at now: ContinuousClock.Instant) -> Bool {
+    package mutating func heartbeat(_ id: String, weightsVersion: UInt64, at now: ContinuousClock.Instant) -> Bool {
         records[id]?.weightsVersion = weightsVersion
         return heard(id, at: now)
     }
@@ -84,13 +84,13 @@ struct ActorRoster {
     /// Counts a batch of `id` taken into the queue (a sign of life); returns true when `id` was
     /// lost and is back.
     @discardableResult
-    mutating func accepted(batchFrom id: String, at now: ContinuousClock.Instant) -> Bool {
+    package mutating func accepted(batchFrom id: String, at now: ContinuousClock.Instant) -> Bool {
         records[id]?.batchesAccepted += 1
         return heard(id, at: now)
     }
 
     /// Declares lost every live actor silent for `actorTimeout`; returns their ids.
-    mutating func loseSilentActors(at now: ContinuousClock.Instant) -> [String] {
+    package mutating func loseSilentActors(at now: ContinuousClock.Instant) -> [String] {
         var lost: [String] = []
         for id in ids {
             guard var record = records[id], record.state == .live, let lastSeen = record.lastSeen,
@@ -106,7 +106,7 @@ struct ActorRoster {
 
     /// The actors the next update waits for: the live ones, and the pending ones while the
     /// join timeout lasts.
-    func awaited(at now: ContinuousClock.Instant) -> [String] {
+    package func awaited(at now: ContinuousClock.Instant) -> [String] {
         let joining = now - start < joinTimeout
         return ids.filter {
             switch records[$0]!.state {
@@ -118,11 +118,11 @@ struct ActorRoster {
     }
 
     /// Quarantines `id` for the rest of the run.
-    mutating func quarantine(_ id: String) { records[id]?.state = .quarantined }
+    package mutating func quarantine(_ id: String) { records[id]?.state = .quarantined }
 
     /// Whether `id` is quarantined.
-    func isQuarantined(_ id: String) -> Bool { records[id]?.state == .quarantined }
+    package func isQuarantined(_ id: String) -> Bool { records[id]?.state == .quarantined }
 
     /// The ids in state `state`.
-    func ids(in state: State) -> [String] { ids.filter { records[$0]!.state == state } }
+    package func ids(in state: State) -> [String] { ids.filter { records[$0]!.state == state } }
 }

@@ -7,21 +7,21 @@ import FleetWire
 /// neither from the future nor more than `maxPolicyLag` versions old. What the batch must hold
 /// is the algorithm's to check (``LearnerAlgorithm/admit(_:sender:)``). Nothing that fails
 /// reaches the optimizer.
-struct BatchIngress {
-    let actorIDs: Set<String>
-    let maxPolicyLag: UInt64
-    let limits: DecodeLimits
+package struct BatchIngress {
+    package let actorIDs: Set<String>
+    package let maxPolicyLag: UInt64
+    package let limits: DecodeLimits
     /// The last (incarnation, sequence) taken from each sender (a checkpoint saves and restores it).
-    var lastTaken: [String: (incarnation: UInt64, sequence: UInt64)] = [:]
+    package var lastTaken: [String: (incarnation: UInt64, sequence: UInt64)] = [:]
 
-    init(actorIDs: Set<String>, maxPolicyLag: UInt64, limits: DecodeLimits = .default) {
+    package init(actorIDs: Set<String>, maxPolicyLag: UInt64, limits: DecodeLimits = .default) {
         self.actorIDs = actorIDs
         self.maxPolicyLag = maxPolicyLag
         self.limits = limits
     }
 
     /// A frame through the shared checks: its sender and the policy version its batch was made with.
-    struct Admitted {
+    package struct Admitted {
         var frame: Frame
         var sender: String
         var policyVersion: UInt64
@@ -31,7 +31,7 @@ struct BatchIngress {
     /// why not. `authenticatedAs` is the actor id the frame's connection was authenticated as (the
     /// ZAP user id; nil without CURVE): an envelope naming another sender is refused before anything
     /// else looks at it. Call ``taken(_:)`` once the algorithm has accepted it too.
-    mutating func admit(
+    package mutating func admit(
         _ bytes: [UInt8], authenticatedAs: String? = nil, learnerVersion: UInt64
     ) -> Result<Admitted, BatchRejection> {
         let frame: Frame
@@ -81,7 +81,7 @@ struct BatchIngress {
 
     /// Records that the learner took `admitted` (the algorithm accepted it too): its sender's
     /// frames up to this one's sequence are replays from now on.
-    mutating func taken(_ admitted: Admitted) {
+    package mutating func taken(_ admitted: Admitted) {
         lastTaken[admitted.sender] = (admitted.frame.envelope.incarnation, admitted.frame.envelope.sequence)
     }
 }

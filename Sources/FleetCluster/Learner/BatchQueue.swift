@@ -1,21 +1,21 @@
 /// The batches the learner has admitted and not yet trained on: one FIFO per actor, with their
 /// frame bytes counted so ingress can be bounded in bytes as well as in batches.
-struct BatchQueue {
+package struct BatchQueue {
     private var queues: [String: [AdmittedBatch]] = [:]
     /// Frame bytes of every queued batch.
-    private(set) var bytes = 0
+    package private(set) var bytes = 0
     /// Queued batches.
-    private(set) var count = 0
+    package private(set) var count = 0
     /// Response groups in the queued batches (language runs).
-    private(set) var groups = 0
+    package private(set) var groups = 0
 
     /// The batches waiting from `id`.
-    func count(from id: String) -> Int { queues[id]?.count ?? 0 }
+    package func count(from id: String) -> Int { queues[id]?.count ?? 0 }
 
     /// When the oldest queued batch arrived, if any is queued.
-    var oldestArrival: ContinuousClock.Instant? { queues.values.compactMap { $0.first?.arrival }.min() }
+    package var oldestArrival: ContinuousClock.Instant? { queues.values.compactMap { $0.first?.arrival }.min() }
 
-    mutating func append(_ batch: AdmittedBatch) {
+    package mutating func append(_ batch: AdmittedBatch) {
         queues[batch.sender, default: []].append(batch)
         bytes += batch.frameBytes
         count += 1
@@ -24,7 +24,7 @@ struct BatchQueue {
 
     /// Removes and returns the batches whose policy is more than `maxPolicyLag` versions behind
     /// `learnerVersion`: they went stale while they waited.
-    mutating func removeStale(learnerVersion: UInt64, maxPolicyLag: UInt64) -> [AdmittedBatch] {
+    package mutating func removeStale(learnerVersion: UInt64, maxPolicyLag: UInt64) -> [AdmittedBatch] {
         var stale: [AdmittedBatch] = []
         for id in queues.keys.sorted() {
             while let first = queues[id]?.first, learnerVersion - first.policyVersion > maxPolicyLag {
@@ -36,14 +36,14 @@ struct BatchQueue {
 
     /// The oldest batch of each of `ids` (in that order) once every one of them has one; nil,
     /// and nothing removed, otherwise.
-    mutating func takeOneEach(of ids: [String]) -> [AdmittedBatch]? {
+    package mutating func takeOneEach(of ids: [String]) -> [AdmittedBatch]? {
         guard !ids.isEmpty, ids.allSatisfy({ count(from: $0) > 0 }) else { return nil }
         return ids.map { removeFirst(from: $0) }
     }
 
     /// Whole batches, oldest first whoever sent them, until they hold at least `groups` groups;
     /// nil, and nothing removed, while the queue holds fewer.
-    mutating func takeOldest(holdingGroups wanted: Int) -> [AdmittedBatch]? {
+    package mutating func takeOldest(holdingGroups wanted: Int) -> [AdmittedBatch]? {
         guard groups >= wanted else { return nil }
         var taken: [AdmittedBatch] = []
         var held = 0
@@ -57,7 +57,7 @@ struct BatchQueue {
     }
 
     /// Removes `id`'s batches.
-    mutating func removeAll(from id: String) {
+    package mutating func removeAll(from id: String) {
         for batch in queues[id] ?? [] {
             bytes -= batch.frameBytes
             count -= 1
@@ -67,7 +67,7 @@ struct BatchQueue {
     }
 
     /// Empties the queue; returns its batches, oldest first.
-    mutating func removeAll() -> [AdmittedBatch] {
+    package mutating func removeAll() -> [AdmittedBatch] {
         let all = queues.values.joined().sorted { $0.arrival < $1.arrival }
         self = BatchQueue()
         return all

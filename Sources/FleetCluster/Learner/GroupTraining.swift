@@ -1,4 +1,5 @@
 import FleetAlgorithms
+import FleetConfig
 import FleetEnvironments
 import FleetTensor
 import FleetWire
@@ -9,13 +10,13 @@ import Foundation
 /// door (a group whose rewards are all equal is dropped and counted, while actors keep sampling);
 /// an update once whole batches hold `train_batch_size` groups; held-out evaluation every
 /// `eval_every` updates.
-final class GroupTraining: LearnerAlgorithm {
-    let learner: GRPOLearner
-    let task: any PromptTask
-    let subject: String
-    let totalUpdates: Int
-    let stepsPerUpdate: Int
-    private(set) var stepsTrained = 0
+package final class GroupTraining: LearnerAlgorithm {
+    package let learner: GRPOLearner
+    package let task: any PromptTask
+    package let subject: String
+    package let totalUpdates: Int
+    package let stepsPerUpdate: Int
+    package private(set) var stepsTrained = 0
     private let config: LanguageConfig
     private let groupSize: Int
     private let responseBudget: Int
@@ -25,7 +26,7 @@ final class GroupTraining: LearnerAlgorithm {
     private var evaluationGenerator: RandomGenerator
     /// Dynamic sampling's counts: groups that came in, kept, and dropped with every response right
     /// or every response wrong.
-    private(set) var generated = 0, kept = 0, droppedAllCorrect = 0, droppedAllWrong = 0
+    package private(set) var generated = 0, kept = 0, droppedAllCorrect = 0, droppedAllWrong = 0
     private var accuracyStart: Double?
     private var accuracyEnd: Double?
     private var accuracyEndUpdate = -1
@@ -33,7 +34,7 @@ final class GroupTraining: LearnerAlgorithm {
 
     /// The task, the policy (from `init_checkpoint` when set) and its learner. Throws
     /// ``LanguageSetupError`` when they do not fit, or the checkpoint's error.
-    init(config runConfig: RunConfig) throws {
+    package init(config runConfig: RunConfig) throws {
         config = runConfig.language
         task = try runConfig.makeTask()
         subject = task.name
@@ -56,12 +57,12 @@ final class GroupTraining: LearnerAlgorithm {
         evaluationGenerator = RandomGenerator(seed: runConfig.seed &+ 0x5EED)
     }
 
-    var updates: Int { learner.iteration }
-    var policyParameters: [(name: String, tensor: Tensor)] { learner.policyParameters() }
-    var policySpec: String { learner.policy.spec }
-    var returnMean100: Double? { nil }
+    package var updates: Int { learner.iteration }
+    package var policyParameters: [(name: String, tensor: Tensor)] { learner.policyParameters() }
+    package var policySpec: String { learner.policy.spec }
+    package var returnMean100: Double? { nil }
 
-    func admit(_ frame: Frame, sender: String) -> Result<AdmittedBatch.Content, BatchRejection> {
+    package func admit(_ frame: Frame, sender: String) -> Result<AdmittedBatch.Content, BatchRejection> {
         guard case .groupBatch(let batch) = frame.payload else {
             return .failure(
                 BatchRejection(
@@ -97,21 +98,21 @@ final class GroupTraining: LearnerAlgorithm {
     }
 
     /// Group actors pace themselves by version only; the queue's bound is ``hasRoom(in:)``.
-    var maxQueuedPerActor: Int { Int.max }
+    package var maxQueuedPerActor: Int { Int.max }
 
-    func isReady(_ queue: BatchQueue, awaited: [String]) -> Bool { queue.groups >= config.trainBatchSize }
+    package func isReady(_ queue: BatchQueue, awaited: [String]) -> Bool { queue.groups >= config.trainBatchSize }
 
     /// Room for two updates' worth of kept groups: past it, actors wait.
-    func hasRoom(in queue: BatchQueue) -> Bool { queue.groups < 2 * config.trainBatchSize }
+    package func hasRoom(in queue: BatchQueue) -> Bool { queue.groups < 2 * config.trainBatchSize }
 
     /// Whole batches, oldest first, holding at least `train_batch_size` groups.
-    func takeUpdateBatches(from queue: inout BatchQueue, awaited: [String]) -> [AdmittedBatch]? {
+    package func takeUpdateBatches(from queue: inout BatchQueue, awaited: [String]) -> [AdmittedBatch]? {
         queue.takeOldest(holdingGroups: config.trainBatchSize)
     }
 
     /// Trains on the batches' groups; a loss or gradient that is not finite in any mini-batch
     /// undoes the whole update (``UpdateAborted``).
-    func update(_ batches: [AdmittedBatch], wallSeconds: Double) throws -> [MetricScalar] {
+    package func update(_ batches: [AdmittedBatch], wallSeconds: Double) throws -> [MetricScalar] {
         let groups = batches.flatMap(\.groups)
         let before = learner.exportState()
         let statistics = learner.update(groups)
@@ -133,20 +134,20 @@ final class GroupTraining: LearnerAlgorithm {
         return scalars
     }
 
-    func begin() throws -> [MetricScalar] {
+    package func begin() throws -> [MetricScalar] {
         let accuracy = try evaluation.greedyAccuracy(of: learner.policy)
         accuracyStart = accuracy
         return [MetricScalar(MetricTag.evalAccuracy, accuracy)]
     }
 
-    func finish(_ summary: inout RunSummary) throws {
+    package func finish(_ summary: inout RunSummary) throws {
         if accuracyEndUpdate != learner.iteration { _ = try evaluate() }
         summary.eval = RunSummary.Evaluation(
             accuracyStart: accuracyStart, accuracyEnd: accuracyEnd, prompts: evaluation.problems.count,
             passAtK: passAtK, k: config.passK)
     }
 
-    func checkpoint() -> AlgorithmCheckpoint {
+    package func checkpoint() -> AlgorithmCheckpoint {
         var tensors = TensorArchive(learner.exportState())
         tensors.add("evaluation.generator", .uint64(evaluationGenerator.state))
         let bookkeeping = LanguageBookkeeping(
@@ -156,7 +157,7 @@ final class GroupTraining: LearnerAlgorithm {
         return AlgorithmCheckpoint(tensors: tensors, bookkeeping: AlgorithmBookkeeping(language: bookkeeping))
     }
 
-    func restore(_ checkpoint: AlgorithmCheckpoint) throws {
+    package func restore(_ checkpoint: AlgorithmCheckpoint) throws {
         guard let bookkeeping = checkpoint.bookkeeping.language else {
             throw CheckpointRestoreError("it holds no language-run state")
         }

@@ -1,3 +1,4 @@
+import FleetConfig
 import FleetTensor
 import FleetWire
 
@@ -5,7 +6,7 @@ import FleetWire
 /// groups of responses (``GroupTraining``). The loop owns the channels, the actors, the queue and
 /// the weights' versions; an algorithm checks what batches hold, says which queued batches make
 /// an update, runs it, and fills in its part of the summary.
-protocol LearnerAlgorithm: AnyObject {
+package protocol LearnerAlgorithm: AnyObject {
     /// The environment id or the task's name.
     var subject: String { get }
     /// Updates of the whole run, and those done.
@@ -48,6 +49,6 @@ protocol LearnerAlgorithm: AnyObject {
 
 /// The algorithm of `config`, with its initial weights: PPO on an environment, or GRPO, Dr. GRPO
 /// or DAPO on a prompt task. The live learner and an offline replay build it alike.
-func makeLearnerAlgorithm(config: RunConfig) throws -> any LearnerAlgorithm {
+package func makeLearnerAlgorithm(config: RunConfig) throws -> any LearnerAlgorithm {
     config.isLanguage ? try GroupTraining(config: config) : try PPOTraining(config: config)
 }

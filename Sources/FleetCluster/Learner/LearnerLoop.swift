@@ -1,4 +1,5 @@
 import FleetAlgorithms
+import FleetConfig
 import FleetTensor
 import FleetTransport
 import FleetWire
@@ -335,7 +336,7 @@ public final class LearnerLoop {
 
     /// Messages one call of ``receiveBatches()`` reads at most; the loop then serves the control
     /// channel and runs an update that is ready before it reads on.
-    static let batchReadsPerCall = 256
+    package static let batchReadsPerCall = 256
 
     /// Admits batches waiting now; returns how many were accepted. Past `ingress_byte_budget`, or
     /// when the algorithm's queue is full (``LearnerAlgorithm/hasRoom(in:)``), it stops reading while
@@ -562,7 +563,7 @@ public final class LearnerLoop {
     }
 
     /// The live counters `fleet status` prints.
-    func status(at now: ContinuousClock.Instant) -> LearnerStatus {
+    package func status(at now: ContinuousClock.Instant) -> LearnerStatus {
         let wallSeconds = earlier.wallSeconds + (now - start).seconds
         var actors: [String: LearnerStatus.ActorStatus] = [:]
         for id in roster.ids {

@@ -1,22 +1,23 @@
 import FleetAlgorithms
+import FleetConfig
 import FleetTensor
 import FleetWire
 
 /// PPO in the learner loop: trajectory batches of the run's shape, one rollout of every awaited
 /// actor per update, returns tracked for `solved_at_step`.
-final class PPOTraining: LearnerAlgorithm {
+package final class PPOTraining: LearnerAlgorithm {
     /// The PPO learner (and through it the agent whose weights are broadcast).
-    let learner: PPOLearner
-    let subject: String
-    let totalUpdates: Int
-    private(set) var stepsTrained = 0
-    let stepsPerUpdate: Int
+    package let learner: PPOLearner
+    package let subject: String
+    package let totalUpdates: Int
+    package private(set) var stepsTrained = 0
+    package let stepsPerUpdate: Int
     private let numSteps: Int, numEnvs: Int, observationSize: Int
     private let actionKind: ActionKind
     private let maxPolicyLag: Int
     private var returns: ReturnTracker
 
-    init(config: RunConfig) throws {
+    package init(config: RunConfig) throws {
         let probe = try EnvironmentFactory.make(id: config.envID, count: 1, seed: config.seed)
         subject = probe.id
         learner = PPOLearner(agent: config.makeAgent(for: probe, seed: config.seed), settings: config.ppoSettings, seed: config.seed)
@@ -30,12 +31,12 @@ final class PPOTraining: LearnerAlgorithm {
         returns = ReturnTracker(threshold: probe.rewardThreshold)
     }
 
-    var updates: Int { learner.iteration }
-    var policyParameters: [(name: String, tensor: Tensor)] { learner.agent.policyParameters() }
-    var policySpec: String { learner.agent.policySpec }
-    var returnMean100: Double? { returns.meanReturn }
+    package var updates: Int { learner.iteration }
+    package var policyParameters: [(name: String, tensor: Tensor)] { learner.agent.policyParameters() }
+    package var policySpec: String { learner.agent.policySpec }
+    package var returnMean100: Double? { returns.meanReturn }
 
-    func admit(_ frame: Frame, sender: String) -> Result<AdmittedBatch.Content, BatchRejection> {
+    package func admit(_ frame: Frame, sender: String) -> Result<AdmittedBatch.Content, BatchRejection> {
         guard case .trajectoryBatch(let batch) = frame.payload else {
             return .failure(
                 BatchRejection(BatchRejection.unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) frame in a PPO run"))
@@ -71,23 +72,23 @@ final class PPOTraining: LearnerAlgorithm {
 
     /// A paced actor has at most `max_policy_lag + 1` batches waiting, plus one it may resend after
     /// a snapshot; more would let one sender grow the learner's memory.
-    var maxQueuedPerActor: Int { maxPolicyLag + 2 }
+    package var maxQueuedPerActor: Int { maxPolicyLag + 2 }
 
-    func isReady(_ queue: BatchQueue, awaited: [String]) -> Bool {
+    package func isReady(_ queue: BatchQueue, awaited: [String]) -> Bool {
         !awaited.isEmpty && awaited.allSatisfy { queue.count(from: $0) > 0 }
     }
 
     /// Actors pace themselves by what the learner consumed: the per-actor bound is enough.
-    func hasRoom(in queue: BatchQueue) -> Bool { true }
+    package func hasRoom(in queue: BatchQueue) -> Bool { true }
 
     /// One batch of every awaited actor, once each has one.
-    func takeUpdateBatches(from queue: inout BatchQueue, awaited: [String]) -> [AdmittedBatch]? {
+    package func takeUpdateBatches(from queue: inout BatchQueue, awaited: [String]) -> [AdmittedBatch]? {
         queue.takeOneEach(of: awaited)
     }
 
     /// Trains on the batches' rollouts; a loss or gradient that is not finite in any minibatch
     /// undoes the whole update (``UpdateAborted``).
-    func update(_ batches: [AdmittedBatch], wallSeconds: Double) throws -> [MetricScalar] {
+    package func update(_ batches: [AdmittedBatch], wallSeconds: Double) throws -> [MetricScalar] {
         let rollouts = batches.compactMap(\.rollout)
         let before = learner.exportState()
         let statistics = learner.update(rollouts)
@@ -125,15 +126,15 @@ final class PPOTraining: LearnerAlgorithm {
         ]
     }
 
-    func begin() throws -> [MetricScalar] { [] }
+    package func begin() throws -> [MetricScalar] { [] }
 
-    func checkpoint() -> AlgorithmCheckpoint {
+    package func checkpoint() -> AlgorithmCheckpoint {
         AlgorithmCheckpoint(
             tensors: TensorArchive(learner.exportState()),
             bookkeeping: AlgorithmBookkeeping(ppo: PPOBookkeeping(stepsTrained: stepsTrained, returns: returns)))
     }
 
-    func restore(_ checkpoint: AlgorithmCheckpoint) throws {
+    package func restore(_ checkpoint: AlgorithmCheckpoint) throws {
         guard let bookkeeping = checkpoint.bookkeeping.ppo else { throw CheckpointRestoreError("it holds no PPO state") }
         guard bookkeeping.returns.threshold == returns.threshold, bookkeeping.stepsTrained >= 0 else {
             throw CheckpointRestoreError("its returns are of another environment (threshold \(bookkeeping.returns.threshold as Any))")
@@ -147,7 +148,7 @@ final class PPOTraining: LearnerAlgorithm {
         returns = bookkeeping.returns
     }
 
-    func finish(_ summary: inout RunSummary) throws {
+    package func finish(_ summary: inout RunSummary) throws {
         summary.episodes = returns.episodes
         summary.finalReturnMean100 = returns.meanReturn
         summary.rewardThreshold = returns.threshold

@@ -1,24 +1,24 @@
 /// Counts rejected batches by reason and logs each (sender, reason) pair when it first occurs
 /// and again at counts 10, 100, 1000, ...: a flood of bad frames costs a few log lines.
-struct RejectionCounter {
+package struct RejectionCounter {
     /// Rejections so far, by reason.
-    private(set) var counts: [String: Int] = [:]
+    package private(set) var counts: [String: Int] = [:]
     /// Rejections so far by sender (`?` when the frame had none), then by reason. Sender ids come
     /// from the wire: past ``maxSenders`` distinct ones, the rest are counted under `other`.
-    private(set) var bySender: [String: [String: Int]] = [:]
-    static let maxSenders = 256
-    let log: (String) -> Void
+    package private(set) var bySender: [String: [String: Int]] = [:]
+    package static let maxSenders = 256
+    package let log: (String) -> Void
 
-    init(log: @escaping (String) -> Void) { self.log = log }
+    package init(log: @escaping (String) -> Void) { self.log = log }
 
     /// Continues counting from `counts` and `bySender` (a resumed run's, from its checkpoint).
-    mutating func restore(counts: [String: Int], bySender: [String: [String: Int]]) {
+    package mutating func restore(counts: [String: Int], bySender: [String: [String: Int]]) {
         self.counts = counts
         self.bySender = bySender
     }
 
     /// Counts `rejection` of `what` was refused (a batch, a control message).
-    mutating func count(_ rejection: BatchRejection, of what: String = "a batch") {
+    package mutating func count(_ rejection: BatchRejection, of what: String = "a batch") {
         counts[rejection.reason, default: 0] += 1
         var sender = rejection.sender ?? "?"
         if bySender[sender] == nil, bySender.count >= Self.maxSenders { sender = "other" }

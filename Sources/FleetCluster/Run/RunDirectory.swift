@@ -1,3 +1,5 @@
+import FleetConfig
+import FleetWire
 import Foundation
 
 /// The directory one run writes: `config.yaml`, the TensorBoard event file(s), `metrics.jsonl`,

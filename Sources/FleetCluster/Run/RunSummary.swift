@@ -46,7 +46,7 @@ public struct RunSummary: Codable, Hashable, Sendable {
             self.k = k
         }
 
-        enum CodingKeys: String, CodingKey {
+        package enum CodingKeys: String, CodingKey {
             case episodes, deterministic, prompts, k
             case returnMean = "return_mean"
             case returnStd = "return_std"
@@ -115,7 +115,7 @@ public struct RunSummary: Codable, Hashable, Sendable {
         self.eval = eval
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case algorithm, env, seed, sps, episodes, actors, rejected, eval
         case envSteps = "env_steps"
         case wallSeconds = "wall_seconds"

@@ -145,7 +145,7 @@ public final class ActorAllowList: @unchecked Sendable {
 
 extension ActorAllowList {
     /// The first lines of a new allow-list file.
-    static let header = """
+    package static let header = """
         # Fleet allow-list (curve.authorized_actors): the actors the learner admits, one
         # 'ACTOR-ID PUBLIC-KEY' line each. Take a line out to revoke that actor: the learner rereads
         # this file within a second of a change (or on SIGHUP).
@@ -178,11 +178,11 @@ extension ActorAllowList {
 }
 
 /// What tells a changed file apart: its inode (a file replaced by rename), size and modification time.
-struct _FileFingerprint: Hashable {
-    let device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
+package struct _FileFingerprint: Hashable {
+    package let device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
 
     /// The file's fingerprint; nil when it cannot be looked at.
-    init?(path: String) {
+    package init?(path: String) {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         device = UInt64(info.st_dev)
@@ -194,7 +194,7 @@ struct _FileFingerprint: Hashable {
 }
 
 /// 1, 10, 100, ...: when a repeated event is worth a line.
-func _isPowerOfTen(_ count: Int) -> Bool {
+package func _isPowerOfTen(_ count: Int) -> Bool {
     var mark = 1
     while mark < count { mark *= 10 }
     return mark == count

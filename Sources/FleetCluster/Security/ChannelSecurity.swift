@@ -1,3 +1,4 @@
+import FleetConfig
 import FleetTransport
 import Foundation
 
@@ -149,10 +150,10 @@ extension RunConfig {
 }
 
 /// The check that an ipc socket lives where only its owner can reach it.
-enum IPCSocketDirectory {
+package enum IPCSocketDirectory {
     /// Why `endpoint`'s socket would be reachable by other users (or cannot be checked); nil when
     /// its directory is ours and owner-only.
-    static func problem(with endpoint: String) -> String? {
+    package static func problem(with endpoint: String) -> String? {
         let path = String(endpoint.dropFirst("ipc://".count))
         if path.hasPrefix("@") { return "an abstract socket (@…) has no permissions at all" }
         if path == "*" || path.isEmpty { return "a wildcard ipc socket's directory is not known" }

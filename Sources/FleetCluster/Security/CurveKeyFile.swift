@@ -132,13 +132,13 @@ public struct KeyFileError: Error, Hashable, Sendable, CustomStringConvertible {
 
 // MARK: - Files
 
-func _fileExists(_ path: String) -> Bool {
+package func _fileExists(_ path: String) -> Bool {
     var info = stat()
     return lstat(path, &info) == 0
 }
 
 /// The permission bits of the file at `path` (following links).
-func _mode(of path: String) throws(KeyFileError) -> mode_t {
+package func _mode(of path: String) throws(KeyFileError) -> mode_t {
     var info = stat()
     guard stat(path, &info) == 0 else {
         throw KeyFileError(path: path, errno == ENOENT ? "does not exist" : "cannot be read: \(String(cString: strerror(errno)))")
@@ -146,7 +146,7 @@ func _mode(of path: String) throws(KeyFileError) -> mode_t {
     return info.st_mode
 }
 
-func _read(_ path: String) throws(KeyFileError) -> String {
+package func _read(_ path: String) throws(KeyFileError) -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
         let reason = _fileExists(path) ? "cannot be read" : "does not exist"
         throw KeyFileError(path: path, reason)
@@ -156,7 +156,7 @@ func _read(_ path: String) throws(KeyFileError) -> String {
 }
 
 /// Creates `path` with `mode` exactly (whatever the umask), failing if it exists, and writes `contents`.
-func _createExclusively(_ path: String, contents: String, mode: mode_t) throws(KeyFileError) {
+package func _createExclusively(_ path: String, contents: String, mode: mode_t) throws(KeyFileError) {
     let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
     guard descriptor >= 0 else {
         throw KeyFileError(path: path, "cannot be created: \(String(cString: strerror(errno)))")

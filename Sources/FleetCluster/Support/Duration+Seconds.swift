@@ -1,6 +1,6 @@
 extension Duration {
     /// This duration in seconds.
-    var seconds: Double {
+    package var seconds: Double {
         let (whole, fraction) = components
         return Double(whole) + Double(fraction) * 1e-18
     }

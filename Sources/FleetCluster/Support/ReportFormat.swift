@@ -1,9 +1,9 @@
 import Foundation
 
 /// Numbers and columns for reports read by people.
-enum ReportFormat {
+package enum ReportFormat {
     /// `32768` as `32,768`.
-    static func count(_ value: some BinaryInteger) -> String {
+    package static func count(_ value: some BinaryInteger) -> String {
         let digits = String(value.magnitude)
         var grouped = ""
         for (index, digit) in digits.enumerated() {
@@ -15,13 +15,13 @@ enum ReportFormat {
 
     /// `1 record`, `32,768 records`: `value` and the noun, plural unless one (`plural` when not
     /// the noun with an `s`).
-    static func count(_ value: Int, _ noun: String, plural: String? = nil) -> String {
+    package static func count(_ value: Int, _ noun: String, plural: String? = nil) -> String {
         "\(count(value)) \(value == 1 ? noun : plural ?? noun + "s")"
     }
 
     /// A measured value: whole numbers as counts, others with a few significant digits and no
     /// trailing zeros (`23.35`, `-0.5`, `0.0125`).
-    static func number(_ value: Double) -> String {
+    package static func number(_ value: Double) -> String {
         guard value.isFinite else { return "\(value)" }
         if value == value.rounded(), abs(value) < 1e15 { return count(Int64(value)) }
         let magnitude = abs(value)
@@ -36,7 +36,7 @@ enum ReportFormat {
     }
 
     /// A size: `812 B`, `57.0 KiB`, `1.2 MiB`.
-    static func bytes(_ value: Int) -> String {
+    package static func bytes(_ value: Int) -> String {
         let units = ["KiB", "MiB", "GiB", "TiB"]
         guard value >= 1024 else { return "\(value) B" }
         var scaled = Double(value) / 1024
@@ -49,11 +49,11 @@ enum ReportFormat {
     }
 
     /// `5.19 s`.
-    static func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }
+    package static func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }
 
     /// `rows` as lines of columns two spaces apart, each column as wide as its widest cell;
     /// the columns numbered in `rightAligned` are aligned right (numbers), the others left.
-    static func columns(_ rows: [[String]], rightAligned: Set<Int> = []) -> [String] {
+    package static func columns(_ rows: [[String]], rightAligned: Set<Int> = []) -> [String] {
         let columnCount = rows.map(\.count).max() ?? 0
         let widths = (0..<columnCount).map { column in
             rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0

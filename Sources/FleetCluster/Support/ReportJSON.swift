@@ -2,9 +2,9 @@ import Foundation
 
 /// The JSON of Fleet's reports (`fleet status`, `fleet inspect`): sorted keys, slashes unescaped,
 /// and infinities and NaN as the strings `inf`, `-inf` and `nan` (JSON has no numbers for them).
-enum ReportJSON {
+package enum ReportJSON {
     /// `value` as JSON; `pretty` indents it for people.
-    static func encode<Value: Encodable>(_ value: Value, pretty: Bool) throws -> String {
+    package static func encode<Value: Encodable>(_ value: Value, pretty: Bool) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -13,7 +13,7 @@ enum ReportJSON {
     }
 
     /// Reads what ``encode(_:pretty:)`` wrote.
-    static func decode<Value: Decodable>(_: Value.Type, from json: String) throws -> Value {
+    package static func decode<Value: Decodable>(_: Value.Type, from json: String) throws -> Value {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

@@ -1,7 +1,9 @@
 import ArgumentParser
 import FleetCluster
+import FleetTools
 import FleetTensor
 import FleetTransport
+import FleetWire
 import Foundation
 
 struct Actor: ParsableCommand {

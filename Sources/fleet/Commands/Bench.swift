@@ -1,5 +1,8 @@
 import ArgumentParser
 import FleetBench
+import FleetCluster
+import FleetTools
+import FleetEnvironments
 import Foundation
 
 struct Bench: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetCluster
 import FleetTensor
+import FleetTools
 import Foundation
 
 struct Eval: ParsableCommand {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import FleetCluster
+import FleetTools
+import FleetWire
 import Foundation
 
 struct Inspect: ParsableCommand {

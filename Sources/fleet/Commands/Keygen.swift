@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetCluster
+import FleetTools
 import FleetTransport
 import Foundation
 

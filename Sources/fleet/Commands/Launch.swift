@@ -1,5 +1,7 @@
 import ArgumentParser
 import FleetCluster
+import FleetConfig
+import FleetTools
 import Foundation
 
 struct Launch: ParsableCommand {

@@ -1,6 +1,9 @@
 import ArgumentParser
 import FleetCluster
+import FleetConfig
 import FleetTensor
+import FleetTools
+import FleetWire
 import Foundation
 
 struct Replay: ParsableCommand {

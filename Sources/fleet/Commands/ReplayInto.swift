@@ -1,6 +1,9 @@
 import ArgumentParser
 import FleetCluster
+import FleetConfig
+import FleetTools
 import FleetTransport
+import FleetWire
 import Foundation
 
 /// `fleet replay --into ENDPOINT`: the capture's batches sent to a live learner by actors of

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FleetCluster
+import FleetConfig
 import FleetTensor
+import FleetTools
 import Foundation
 
 struct SFT: ParsableCommand {

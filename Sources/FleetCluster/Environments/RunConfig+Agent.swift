@@ -1,0 +1,15 @@
+import FleetAlgorithms
+import FleetConfig
+import FleetTensor
+
+extension RunConfig {
+    /// A PPO agent of this config's architecture for `environment`, initialized from `seed`.
+    /// The learner and every actor build the same spec; actors then take the learner's weights.
+    public func makeAgent(for environment: any TrainingEnvironment, seed: UInt64) -> PPOAgent {
+        var generator = RandomGenerator(seed: seed)
+        return PPOAgent(
+            observationSize: environment.observationSize, actionKind: environment.actionKind,
+            hiddenSizes: ppo.hiddenSizes, normalizeObservations: ppo.normalizeObservations,
+            using: &generator)
+    }
+}

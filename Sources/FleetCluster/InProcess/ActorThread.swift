@@ -1,0 +1,56 @@
+import FleetConfig
+import FleetTransport
+import Foundation
+
+/// An ``ActorLoop`` running on its own `Thread` (blocking ZeroMQ calls stay off the cooperative
+/// pool). The loop is built on that thread, so its sockets never change threads.
+public final class ActorThread: Sendable {
+    /// The actor's index; its id is `actor-<index>`.
+    public let index: Int
+    private let finished = DispatchSemaphore(value: 0)
+    private let outcome = _Outcome()
+
+    /// Starts actor `index` of `config` in `context`, as incarnation `incarnation`.
+    public convenience init(
+        index: Int, config: RunConfig, context: Context, incarnation: UInt64 = 1, log: @escaping @Sendable (String) -> Void
+    ) {
+        self.init(index: index, log: log) {
+            let actor = try ActorLoop(index: index, config: config, context: context, incarnation: incarnation, log: log)
+            try actor.run()
+        }
+    }
+
+    /// Runs `body`, which builds and runs actor `index`, on a thread of its own.
+    package init(index: Int, log: @escaping @Sendable (String) -> Void, body: @escaping @Sendable () throws -> Void) {
+        self.index = index
+        let finished = self.finished, outcome = self.outcome
+        let thread = Thread {
+            do {
+                try body()
+            } catch {
+                outcome.set(error)
+                log("\(ActorLoop.id(index: index)): stopped: \(error)")
+            }
+            finished.signal()
+        }
+        thread.name = ActorLoop.id(index: index)
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Waits until the actor has stopped; returns the error that stopped it, if one did.
+    @discardableResult
+    public func join() -> (any Error)? {
+        finished.wait()
+        finished.signal()
+        return outcome.error
+    }
+
+    /// The actor's error, written once by its thread and read after it finished.
+    package final class _Outcome: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: (any Error)?
+        func set(_ error: any Error) { lock.withLock { stored = error } }
+        var error: (any Error)? { lock.withLock { stored } }
+    }
+}

@@ -1,0 +1,48 @@
+import FleetConfig
+import FleetTransport
+import Foundation
+
+/// `fleet train`: the learner on the calling thread and `num_actors` actors on their own threads,
+/// talking over the config's endpoints (normally `inproc://`) in one shared `Context`.
+public final class InProcessTraining {
+    /// The run's config; the actors are its `num_actors`.
+    public let config: RunConfig
+    /// The learner, bound when this is made: sockets of the same context may connect at once.
+    public let learner: LearnerLoop
+    private let context: Context
+    private let log: @Sendable (String) -> Void
+
+    /// Binds the learner of `config` in `context`; `metrics` and `directory` as ``LearnerLoop``'s.
+    /// `resume`: the learner continues from the newest valid checkpoint in `directory`, and the
+    /// actors start as new incarnations (their batches would be replays otherwise).
+    public init(
+        config: RunConfig, context: Context, directory: RunDirectory? = nil, metrics: MetricsLogger? = nil,
+        stallTimeout: Duration? = nil,
+        log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+        stopRequested: @escaping () -> Bool = { false }, resume: Bool = false
+    ) throws {
+        self.config = config
+        self.context = context
+        self.log = log
+        learner = try LearnerLoop(
+            config: config, context: context, directory: directory, metrics: metrics,
+            options: LearnerLoop.Options(stallTimeout: stallTimeout, log: log, stopRequested: stopRequested, resume: resume))
+    }
+
+    /// Starts the actors, runs the learner to the end of the run, and waits for the actors to stop.
+    ///
+    /// The learner tells every actor that said Hello to shut down; then the context is shut down
+    /// too, which ends the blocking calls of any actor the learner never heard from (one still
+    /// starting when the run ended). The context cannot be used afterwards.
+    public func run() throws -> RunSummary {
+        let incarnation = learner.nextActorIncarnation
+        let actors = (0..<config.numActors).map {
+            ActorThread(index: $0, config: config, context: context, incarnation: incarnation, log: log)
+        }
+        defer {
+            context.shutdown()
+            for actor in actors { actor.join() }
+        }
+        return try learner.run()
+    }
+}

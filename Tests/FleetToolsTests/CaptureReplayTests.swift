@@ -1,0 +1,83 @@
+import FleetTransport
+import FleetWire
+import Foundation
+import XCTest
+
+@testable import FleetCluster
+import FleetTestSupport
+import FleetClusterTesting
+import FleetConfig
+@testable import FleetTools
+
+/// A learner's capture replayed in one process: the live run's final weights, bit for bit, and
+/// clear errors when the capture and the config do not fit.
+final class CaptureReplayTests: XCTestCase {
+    /// Runs `config` with capture (two actors a version ahead, so batches arrive in a racing
+    /// order) and returns its summary and capture directory.
+    private func capturedRun(_ overrides: [String] = []) throws -> (RunSummary, URL, RunConfig) {
+        let config = try loopTestConfig(
+            ["num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "capture=true", "capture_dropped=true"] + overrides)
+        let directory = try RunDirectory(creating: try makeTemporaryDirectory(self).appendingPathComponent("live").path)
+        let summary = try InProcessTraining(
+            config: config, context: try Context(), directory: directory, metrics: try MetricsLogger(directory: directory),
+            stallTimeout: .seconds(20)
+        ).run()
+        return (summary, directory.capturesDirectory, config)
+    }
+
+    private func replay(_ captures: URL, config: RunConfig, files: [String]? = nil) throws -> CaptureReplay.Outcome {
+        let selection = try CaptureSelection([captures.path], kinds: [.consumed])
+        return try CaptureReplay(config: config).run(CaptureReader(files: files ?? selection.files, mode: .strict))
+    }
+
+    func testAReplayEndsWithTheLiveRunsWeightsTwice() throws {
+        let (live, captures, config) = try capturedRun()
+        XCTAssertEqual(live.policyVersion, 8)
+        for _ in 0..<2 {
+            let outcome = try replay(captures, config: config)
+            XCTAssertEqual(outcome.summary.weightsSHA256, live.weightsSHA256)
+            XCTAssertEqual(outcome.updates, 8)
+            XCTAssertEqual(outcome.batches, 16, "one batch of each of 2 actors per update")
+            XCTAssertEqual(outcome.gaps, [])
+            XCTAssertEqual(outcome.summary.envSteps, live.envSteps)
+            XCTAssertEqual(outcome.summary.episodes, live.episodes)
+        }
+    }
+
+    func testAnotherSeedDoesNotReproduceTheWeights() throws {
+        let (live, captures, _) = try capturedRun()
+        let otherSeed = try loopTestConfig(["num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "seed=2"])
+        XCTAssertNotEqual(try replay(captures, config: otherSeed).summary.weightsSHA256, live.weightsSHA256)
+    }
+
+    func testAConfigThatRefusesTheBatchesIsAnError() throws {
+        let (_, captures, _) = try capturedRun()
+        let wider = try loopTestConfig(["num_actors=2", "num_envs=8", "total_timesteps=8192"])
+        XCTAssertThrowsError(try replay(captures, config: wider)) { error in
+            XCTAssertTrue("\(error)".contains("the config's learner refuses it"), "\(error)")
+            XCTAssertTrue("\(error)".contains("spec_mismatch"), "\(error)")
+        }
+        let shorter = try loopTestConfig(["num_actors=2", "total_timesteps=2048"])
+        XCTAssertThrowsError(try replay(captures, config: shorter)) { error in
+            XCTAssertTrue("\(error)".contains("more updates than the config's 4"), "\(error)")
+        }
+    }
+
+    func testFilesGivenOutOfOrderAreAnError() throws {
+        let (_, captures, config) = try capturedRun(["capture_file_bytes=40000"])
+        let files = try CaptureSelection([captures.path], kinds: [.consumed]).files
+        XCTAssertGreaterThan(files.count, 1)
+        XCTAssertThrowsError(try replay(captures, config: config, files: files.reversed())) { error in
+            XCTAssertTrue("\(error)".contains("out of order"), "\(error)")
+        }
+    }
+
+    func testAMissingUpdateIsReportedAsAGap() throws {
+        let (live, captures, config) = try capturedRun(["capture_file_bytes=40000"])
+        var files = try CaptureSelection([captures.path], kinds: [.consumed]).files
+        files.remove(at: 1)
+        let outcome = try replay(captures, config: config, files: files)
+        XCTAssertFalse(outcome.gaps.isEmpty)
+        XCTAssertNotEqual(outcome.summary.weightsSHA256, live.weightsSHA256)
+    }
+}
