@@ -520,7 +520,7 @@ public final class LearnerLoop {
         scalars += [
             MetricScalar(MetricTag.stepsPerSecond, Double(envSteps) / max(wallSeconds, 1e-9)),
             MetricScalar(MetricTag.policyVersion, Double(version)),
-            MetricScalar(MetricTag.policyLag, mean(lags.map(Double.init))),
+            MetricScalar(MetricTag.policyLag, mean(lags.map { Double($0) })),  // not `Double.init`: for UInt64 it is `Double(bitPattern:)`
             MetricScalar(MetricTag.policyLagMax, Double(lags.max() ?? 0)),
             MetricScalar(MetricTag.queueDepth, Double(queue.count)),
             MetricScalar(MetricTag.queueBytes, Double(queue.bytes)),
