@@ -44,6 +44,24 @@ final class CaptureReplayTests: XCTestCase {
         }
     }
 
+    /// 3 prompts a batch and 4 groups an update: every update trains exactly 4 groups, a batch
+    /// split between two updates is not counted as consumed twice, and the capture replays.
+    func testAGroupUpdateTrainsExactlyTrainBatchSizeGroupsAndItsCaptureReplays() throws {
+        let (live, captures, config) = try capturedRun([
+            "algorithm=grpo", "task=addition-1", "model.width=16", "model.layers=1", "model.heads=2", "rollout_n=2",
+            "prompts_per_batch=3", "train_batch_size=4", "ppo_mini_batch_size=2", "total_training_steps=5",
+            "eval_prompts=4", "eval_every=5",
+        ])
+        XCTAssertEqual(live.policyVersion, 5)
+        XCTAssertEqual(live.envSteps, 5 * 4 * 2, "5 updates of 4 groups of 2 responses")
+        let selection = try CaptureSelection([captures.path], kinds: [.consumed])
+        XCTAssertEqual(try CaptureInspection(selection).consumedTwice, 0)
+        let outcome = try replay(captures, config: config)
+        XCTAssertEqual(outcome.updates, 5)
+        XCTAssertEqual(outcome.summary.envSteps, live.envSteps)
+        XCTAssertEqual(outcome.summary.weightsSHA256, live.weightsSHA256)
+    }
+
     func testAnotherSeedDoesNotReproduceTheWeights() throws {
         let (live, captures, _) = try capturedRun()
         let otherSeed = try loopTestConfig(["num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "seed=2"])

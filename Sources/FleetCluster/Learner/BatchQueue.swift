@@ -2,6 +2,8 @@
 /// frame bytes counted so ingress can be bounded in bytes as well as in batches.
 package struct BatchQueue {
     private var queues: [String: [AdmittedBatch]] = [:]
+
+    package init() {}
     /// Frame bytes of every queued batch.
     package private(set) var bytes = 0
     /// Queued batches.
@@ -41,19 +43,41 @@ package struct BatchQueue {
         return ids.map { removeFirst(from: $0) }
     }
 
-    /// Whole batches, oldest first whoever sent them, until they hold at least `groups` groups;
-    /// nil, and nothing removed, while the queue holds fewer.
-    package mutating func takeOldest(holdingGroups wanted: Int) -> [AdmittedBatch]? {
+    /// Exactly `wanted` groups, from the oldest batches first whoever sent them. The batch that
+    /// would overshoot is split: its first groups go now, the rest stays at the head of its
+    /// sender's queue (the oldest batch there) for the next update. nil, and nothing removed,
+    /// while the queue holds fewer.
+    package mutating func takeOldest(groups wanted: Int) -> [AdmittedBatch]? {
         guard groups >= wanted else { return nil }
         var taken: [AdmittedBatch] = []
         var held = 0
         while held < wanted {
             let sender = queues.filter { !$0.value.isEmpty }.min { $0.value[0].arrival < $1.value[0].arrival }!.key
-            let batch = removeFirst(from: sender)
+            let needed = wanted - held
+            let batch = queues[sender]![0].groups.count > needed ? splitFirst(of: sender, taking: needed) : removeFirst(from: sender)
             held += batch.groups.count
             taken.append(batch)
         }
         return taken
+    }
+
+    /// The first `count` groups of `id`'s oldest batch, which keeps the rest (and its frame's
+    /// bytes, counted until the rest is taken).
+    private mutating func splitFirst(of id: String, taking count: Int) -> AdmittedBatch {
+        var rest = queues[id]![0]
+        let all = rest.groups
+        var part = rest
+        part.content = .groups(Array(all[..<count]))
+        part.frameBytes = 0
+        rest.content = .groups(Array(all[count...]))
+        queues[id]![0] = rest
+        groups -= count
+        return part
+    }
+
+    /// The oldest batch queued, whoever sent it.
+    package var oldest: AdmittedBatch? {
+        queues.values.compactMap(\.first).min { $0.arrival < $1.arrival }
     }
 
     /// Removes `id`'s batches.

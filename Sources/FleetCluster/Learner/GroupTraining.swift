@@ -105,9 +105,11 @@ package final class GroupTraining: LearnerAlgorithm {
     /// Room for two updates' worth of kept groups: past it, actors wait.
     package func hasRoom(in queue: BatchQueue) -> Bool { queue.groups < 2 * config.trainBatchSize }
 
-    /// Whole batches, oldest first, holding at least `train_batch_size` groups.
+    /// Exactly `train_batch_size` groups, oldest first; a batch that holds more than the update
+    /// still needs is split, and its other groups go into the next update (as DAPO's and verl's
+    /// updates train exactly `train_batch_size` groups).
     package func takeUpdateBatches(from queue: inout BatchQueue, awaited: [String]) -> [AdmittedBatch]? {
-        queue.takeOldest(holdingGroups: config.trainBatchSize)
+        queue.takeOldest(groups: config.trainBatchSize)
     }
 
     /// Trains on the batches' groups; a loss or gradient that is not finite in any mini-batch

@@ -14,6 +14,8 @@ struct CaptureTally {
     /// Every consumed batch by "sender incarnation sequence", and the repeats among them.
     private var consumedBatches: Set<String> = []
     private var consumedTwice = 0
+    /// The last consumed batch and the update (learner version) it was in.
+    private var lastConsumed: (id: String, version: UInt64)?
     private var policyLag = CaptureInspection.PolicyLagHistograms()
     private var content = CaptureInspection.ByEntryKind(repeating: BatchContentTally())
     private var firstArrivalSeconds: Double?
@@ -31,7 +33,10 @@ struct CaptureTally {
         senders[frame.envelope.senderID, default: 0] += 1
         if entry.kind == .consumed {
             let id = "\(frame.envelope.senderID) \(frame.envelope.incarnation) \(frame.envelope.sequence)"
-            if !consumedBatches.insert(id).inserted { consumedTwice += 1 }
+            // A group batch split between two updates ends one update's entries and opens the next's.
+            let continuesSplit = id == lastConsumed?.id && entry.learnerVersion != lastConsumed?.version
+            if !consumedBatches.insert(id).inserted, !continuesSplit { consumedTwice += 1 }
+            lastConsumed = (id, entry.learnerVersion)
         }
         switch frame.payload {
         case .trajectoryBatch(let batch):

@@ -53,14 +53,24 @@ public final class CaptureReplay {
         var pending: [AdmittedBatch] = []
         var pendingVersion: UInt64 = 0
         var pendingSeconds = 0.0
+        var inUpdate = false
         var gaps: [Range<UInt64>] = []
         var batches = 0, skipped = 0
         // The version the next update's batches should have been taken at.
         var expected: UInt64 = 0
         let skips = Set(versionSkips.map { $0.from..<$0.to })
+        // The update's batches pass through a queue as the live learner's did: a group run's update
+        // takes exactly `train_batch_size` groups, and the rest of a batch it splits waits there.
+        // Such a batch is captured in both updates; the second entry is not admitted again.
+        var queue = BatchQueue()
+        var splitFrame: [UInt8]?
+        var continuesSplit = false
+        var lastFrame: [UInt8] = []
+        let origin = ContinuousClock.now
+        var arrivals = 0
 
         func train() throws {
-            guard !pending.isEmpty else { return }
+            guard inUpdate else { return }
             if pendingVersion > expected, !skips.contains(expected..<pendingVersion) {
                 gaps.append(expected..<pendingVersion)
             }
@@ -68,9 +78,20 @@ public final class CaptureReplay {
             guard algorithm.updates < algorithm.totalUpdates else {
                 throw CaptureReplayError.tooManyUpdates(total: algorithm.totalUpdates)
             }
-            var scalars = try algorithm.update(pending, wallSeconds: pendingSeconds)
-            batches += pending.count
+            // The rest of a split batch that the live learner did not train on went stale there.
+            if !continuesSplit { _ = queue.removeAll() }
+            for var batch in pending {
+                arrivals += 1
+                batch.arrival = origin + .nanoseconds(arrivals)
+                queue.append(batch)
+            }
+            let taken = algorithm.takeUpdateBatches(from: &queue, awaited: pending.map(\.sender)) ?? queue.removeAll()
+            splitFrame = queue.count > 0 ? lastFrame : nil
+            var scalars = try algorithm.update(taken, wallSeconds: pendingSeconds)
+            batches += taken.count
             pending = []
+            inUpdate = false
+            continuesSplit = false
             if let metrics {
                 scalars.append(MetricScalar(MetricTag.policyVersion, Double(algorithm.updates)))
                 try metrics.log(step: algorithm.stepsTrained, scalars)
@@ -83,17 +104,23 @@ public final class CaptureReplay {
                 skipped += 1
                 continue
             }
-            if !pending.isEmpty, entry.learnerVersion != pendingVersion { try train() }
-            if pending.isEmpty {
+            if inUpdate, entry.learnerVersion != pendingVersion { try train() }
+            if !inUpdate {
                 // Versions only grow: the next update's batches were taken at version `updates` or later.
                 guard entry.learnerVersion >= expected else {
                     throw CaptureReplayError.outOfOrder(
                         file: located.file, offset: located.offset, version: entry.learnerVersion, expected: expected)
                 }
+                inUpdate = true
                 pendingVersion = entry.learnerVersion
                 pendingSeconds = entry.eventSeconds
+                if let splitFrame, entry.frame == splitFrame {
+                    continuesSplit = true
+                    continue
+                }
             }
             pending.append(try admit(located))
+            lastFrame = entry.frame
         }
         try train()
 

@@ -21,6 +21,8 @@ final class CapturedBatchSource: BatchSource {
     /// Batches handed out so far, and captured frames of this sender that could not be sent.
     private(set) var batchesSent = 0
     private(set) var unsendable = 0
+    /// The incarnation and sequence of the last frame sent.
+    private var lastSent: (UInt64, UInt64)?
 
     /// Replays `sender`'s entries of `reader` with actor `index`'s policy of `config`.
     init(index: Int, config: RunConfig, reader: CaptureReader, sender: String, pace: ReplayPace) throws {
@@ -45,6 +47,10 @@ final class CapturedBatchSource: BatchSource {
                 continue
             }
             guard frame.envelope.senderID == sender else { continue }
+            // A group batch split between two updates is captured in both: it is sent once.
+            let key = (frame.envelope.incarnation, frame.envelope.sequence)
+            if let lastSent, lastSent == key { continue }
+            lastSent = key
             guard let payload = frame.payload.withBatchPolicyVersion(policyVersion) else {
                 unsendable += 1
                 continue
