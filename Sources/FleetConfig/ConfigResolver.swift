@@ -90,9 +90,31 @@ public enum ConfigResolver {
         return value
     }
 
+    /// PPO trains on an environment (`env_id`), GRPO/DAPO on a prompt task (`task`). A config that
+    /// names only the other kind's subject (a CartPole config with `--set algorithm=grpo`) is
+    /// refused rather than trained on the default subject of its algorithm. A config naming both (a
+    /// run's resolved `config.yaml`) is one that chose.
+    private static func checkAlgorithmFitsSubject(_ config: ResolvedConfig, origins: [String: String]) throws {
+        let algorithm = config.string("algorithm")
+        let source = origins["algorithm"] ?? "defaults"
+        if algorithm == "ppo", let taskSource = origins["task"], origins["env_id"] == nil {
+            throw ConfigError(
+                .inconsistent, source: source, key: "algorithm",
+                message: "algorithm 'ppo' trains on an environment, but \(taskSource) names the prompt task '"
+                    + "\(config.string("task"))' and no env_id: prompt tasks train with grpo, dr_grpo or dapo")
+        }
+        if algorithm != "ppo", let envSource = origins["env_id"], origins["task"] == nil {
+            throw ConfigError(
+                .inconsistent, source: source, key: "algorithm",
+                message: "algorithm '\(algorithm)' trains a language policy on a prompt task, but \(envSource) names "
+                    + "the environment '\(config.string("env_id"))' and no task: environments train with ppo")
+        }
+    }
+
     /// Rules between keys: the batch divides into minibatches, the width into heads, and for PPO
     /// the environments into actors and the run holds at least one batch.
     private static func checkConsistency(_ config: ResolvedConfig, origins: [String: String]) throws {
+        try checkAlgorithmFitsSubject(config, origins: origins)
         let numEnvs = config.int("num_envs"), numSteps = config.int("num_steps")
         let numMinibatches = config.int("num_minibatches")
         let batch = numEnvs * numSteps

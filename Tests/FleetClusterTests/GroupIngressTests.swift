@@ -41,6 +41,15 @@ final class GroupIngressTests: XCTestCase {
         return nil
     }
 
+    func testAMissingInitCheckpointNamesTheFileAndWhatWritesOne() throws {
+        XCTAssertThrowsError(try training(["init_checkpoint=/nonexistent/policy-final.fleet"])) { error in
+            XCTAssertEqual(
+                "\(error)",
+                "init_checkpoint /nonexistent/policy-final.fleet: no such file; `fleet sft` with this config writes one "
+                    + "(its run directory's checkpoints/policy-final.fleet)")
+        }
+    }
+
     func testAWellFormedGroupIsQueuedWhole() throws {
         guard case .success(.groups(let groups)) = try training().admit(frame(), sender: "actor-0") else {
             return XCTFail("refused")

@@ -97,6 +97,30 @@ final class ConfigErrorTests: XCTestCase {
         XCTAssertTrue(error.description.hasPrefix("cartpole.yaml: 'total_timesteps' must be at least one batch"), error.description)
     }
 
+    func testALanguageAlgorithmOnAnEnvironmentConfigIsRefused() throws {
+        let error = try XCTUnwrap(self.error(yaml: "algorithm: ppo\nenv_id: CartPole-v1\n", overrides: ["algorithm=grpo"]))
+        XCTAssertEqual(error.kind, .inconsistent)
+        XCTAssertEqual(error.key, "algorithm")
+        XCTAssertEqual(
+            error.description,
+            "--set algorithm=grpo: algorithm 'grpo' trains a language policy on a prompt task, but cartpole.yaml names "
+                + "the environment 'CartPole-v1' and no task: environments train with ppo")
+        // Naming the task too is a choice: the language run goes ahead.
+        XCTAssertNoThrow(
+            try ConfigResolver.resolve(
+                yaml: "env_id: CartPole-v1\n", source: "cartpole.yaml",
+                overrides: ["algorithm=grpo", "task=addition-1"].map(ConfigOverride.init(parsing:))))
+    }
+
+    func testPPOWithAPromptTaskIsRefused() throws {
+        let error = try XCTUnwrap(self.error(yaml: "algorithm: grpo\ntask: addition-1\n", overrides: ["algorithm=ppo"]))
+        XCTAssertEqual(error.kind, .inconsistent)
+        XCTAssertEqual(
+            error.description,
+            "--set algorithm=ppo: algorithm 'ppo' trains on an environment, but cartpole.yaml names the prompt task "
+                + "'addition-1' and no env_id: prompt tasks train with grpo, dr_grpo or dapo")
+    }
+
     func testMalformedYAMLGivesLineAndColumn() throws {
         let error = try XCTUnwrap(self.error(yaml: "gamma: 0.99\nnum_envs: [4, 8\nseed: 1\n"))
         XCTAssertEqual(error.kind, .malformedYAML)

@@ -40,6 +40,11 @@ package final class GroupTraining: LearnerAlgorithm {
         subject = task.name
         let policy = try runConfig.makeLanguageModel(for: task, seed: runConfig.seed)
         if let path = config.initCheckpoint {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw LanguageSetupError(
+                    description: "init_checkpoint \(path): no such file; `fleet sft` with this config writes one "
+                        + "(its run directory's checkpoints/\(PolicyFile.finalName))")
+            }
             do {
                 try PolicyFile.read(URL(fileURLWithPath: path)).apply(to: policy.namedParameters(), expectingSpec: policy.spec)
             } catch {

@@ -32,6 +32,11 @@ public final class SupervisedWarmStart {
         self.directory = directory
         self.metrics = metrics
         self.stopRequested = stopRequested
+        guard config.isLanguage else {
+            throw LanguageSetupError(
+                description: "sft warms up a language policy for a grpo, dr_grpo or dapo config; this config trains "
+                    + "\(config.algorithm) on \(config.envID)")
+        }
         task = try config.makeTask()
         model = try config.makeLanguageModel(for: task, seed: config.seed)
         trainer = SupervisedTrainer(
