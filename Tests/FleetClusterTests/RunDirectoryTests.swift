@@ -56,11 +56,28 @@ final class RunDirectoryTests: XCTestCase {
         }
     }
 
-    func testSecondRunOfTheSameConfigInTheSameSecondIsRefused() throws {
+    func testRunsOfTheSameConfigInTheSameSecondGetNamesOfTheirOwn() throws {
         let root = try makeTemporaryDirectory(self)
         let config = try RunConfig(file: nil)
         let now = Date(timeIntervalSince1970: 1_764_000_000)
-        _ = try RunDirectory.create(for: config, now: now, root: root.path)
-        XCTAssertThrowsError(try RunDirectory.create(for: config, now: now, root: root.path))
+        let names = try (0..<3).map { _ in try RunDirectory.create(for: config, now: now, root: root.path).url.lastPathComponent }
+        let base = "CartPole-v1__ppo__1__1764000000"
+        XCTAssertEqual(names, [base, base + "-2", base + "-3"])
+        for name in names {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent(name).appendingPathComponent("config.yaml").path))
+        }
+    }
+
+    func testAChosenRunDirectoryIsClaimedEmptyAndRemovedWhole() throws {
+        let path = try makeTemporaryDirectory(self).appendingPathComponent("chosen").path
+        let config = try RunConfig(file: nil, overrides: ["run_dir=\(path)"])
+        let directory = try RunDirectory.claim(for: config)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path), [])
+        try Data("x".utf8).write(to: directory.configFile)
+        XCTAssertThrowsError(try RunDirectory.claim(for: config)) { error in
+            XCTAssertEqual(error as? RunDirectoryError, .notEmpty(path: path))
+        }
+        directory.remove()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
     }
 }

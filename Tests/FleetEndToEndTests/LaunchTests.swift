@@ -92,17 +92,40 @@ final class LaunchTests: XCTestCase {
 
     func testTheLearnerFailingFailsTheLaunch() throws {
         let directory = try temporaryDirectory()
-        // The learner refuses to start in a run directory that is not empty.
+        // The learner cannot start: its Prometheus port is taken.
+        let taken = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(taken) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        XCTAssertTrue(withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(taken, $0, length) == 0 && listen(taken, 1) == 0 && getsockname(taken, $0, &length) == 0 }
+        })
         let runDir = directory.appendingPathComponent("run")
-        try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
-        XCTAssertTrue(FileManager.default.createFile(atPath: runDir.appendingPathComponent("other").path, contents: Data()))
         let launch = try ChildProcess(
-            ["launch", config, "--actors", "1", "--set", "total_timesteps=4096", "--run-dir", runDir.path],
+            [
+                "launch", config, "--actors", "1", "--set", "total_timesteps=4096", "--set", "metrics_address=127.0.0.1",
+                "--set", "metrics_port=\(UInt16(bigEndian: address.sin_port))", "--run-dir", runDir.path,
+            ],
             outputDirectory: directory, name: "launch", test: self)
         let status = launch.wait(seconds: 15)
         XCTAssertNotNil(status)
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(launch.stderr.contains("the learner died"), launch.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runDir.path), "the failed start left its run directory")
+    }
+
+    func testARunDirectoryInUseIsRefusedBeforeAnythingStarts() throws {
+        let directory = try temporaryDirectory()
+        let runDir = directory.appendingPathComponent("run")
+        try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+        XCTAssertTrue(FileManager.default.createFile(atPath: runDir.appendingPathComponent("other").path, contents: Data()))
+        let result = try FleetProcess.run(
+            ["launch", config, "--actors", "1", "--set", "total_timesteps=4096", "--run-dir", runDir.path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("fleet launch: run directory \(runDir.path) is not empty"), result.stderr)
+        XCTAssertFalse(result.stdout.contains("actors; live counters"), "processes were started: \(result.stdout)")
     }
 
     /// `--actors` that the config's rules refuse is named as `--actors`, not as the override it travels as.

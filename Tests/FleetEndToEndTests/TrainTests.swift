@@ -80,6 +80,45 @@ final class TrainTests: XCTestCase {
         XCTAssertEqual(summary["policy_version"] as? Int, steps / 512)
     }
 
+    /// A listening socket on a loopback port, so that nothing else can listen there; closed when the test ends.
+    private func takenPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        addTeardownBlock { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        XCTAssertTrue(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func testAFailedStartLeavesNoRunDirectoryAndTheRetryRuns() throws {
+        let runDir = try temporaryRunDirectory()
+        let config = Self.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path
+        let port = try takenPort()
+        let failed = try FleetProcess.run([
+            "train", config, "--set", "total_timesteps=1024", "--set", "metrics_address=127.0.0.1", "--set", "metrics_port=\(port)",
+            "--run-dir", runDir.path,
+        ])
+        XCTAssertNotEqual(failed.status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runDir.path), "a start that failed left \(runDir.path)")
+        let retry = try FleetProcess.run(["train", config, "--set", "total_timesteps=1024", "--run-dir", runDir.path])
+        XCTAssertEqual(retry.status, 0, retry.stderr)
+    }
+
+    func testRunsStartedInTheSameSecondEachGetARunDirectory() throws {
+        let root = try temporaryRunDirectory().deletingLastPathComponent()
+        let config = Self.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path
+        let runs = try (0..<3).map { _ in try FleetProcess.run(["train", config, "--set", "total_timesteps=512"], in: root) }
+        for run in runs { XCTAssertEqual(run.status, 0, run.stderr) }
+        let names = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("runs").path)
+        XCTAssertEqual(Set(names).count, 3, "\(names)")
+    }
+
     func testAnUnknownEnvironmentIsAClearErrorAndWritesNothing() throws {
         let runDir = try temporaryRunDirectory()
         let config = Self.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path

@@ -40,15 +40,48 @@ public struct RunDirectory: Hashable, Sendable {
         return (root as NSString).appendingPathComponent(name)
     }
 
-    /// Creates the run directory of `config` (see ``path(for:now:root:)``) and writes its
-    /// `config.yaml`.
+    /// Creates the run directory of `config` (``claim(for:algorithm:now:root:reuse:)``) and writes
+    /// its `config.yaml`.
     public static func create(
         for config: RunConfig, algorithm: String? = nil, now: Date = Date(), root: String = "runs", reuse: Bool = false
     ) throws -> RunDirectory {
-        let directory = try RunDirectory(
-            creating: path(for: config, algorithm: algorithm, now: now, root: root), reuse: reuse)
+        let directory = try claim(for: config, algorithm: algorithm, now: now, root: root, reuse: reuse)
         try config.resolved.write(to: directory.configFile)
         return directory
+    }
+
+    /// Creates the directory a run of `config` writes, empty: its `run_dir` (new or empty; with
+    /// `reuse`, an earlier run's), or the default name under `root`. Runs started within the same
+    /// second do not share a default name: the second gets `-2` appended, the third `-3`, and so
+    /// on (each name is taken by an atomic mkdir, so separate processes never collide either).
+    public static func claim(
+        for config: RunConfig, algorithm: String? = nil, now: Date = Date(), root: String = "runs", reuse: Bool = false
+    ) throws -> RunDirectory {
+        if config.runDirectory != nil {
+            return try RunDirectory(creating: path(for: config, algorithm: algorithm, now: now, root: root), reuse: reuse)
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        } catch {
+            throw RunDirectoryError.cannotCreate(path: root, reason: "\(error.localizedDescription)")
+        }
+        let base = path(for: config, algorithm: algorithm, now: now, root: root)
+        for attempt in 1...1000 {
+            let candidate = attempt == 1 ? base : "\(base)-\(attempt)"
+            if mkdir(candidate, 0o755) == 0 { return RunDirectory(url: URL(fileURLWithPath: candidate, isDirectory: true)) }
+            guard errno == EEXIST else {
+                throw RunDirectoryError.cannotCreate(path: candidate, reason: String(cString: strerror(errno)))
+            }
+        }
+        throw RunDirectoryError.cannotCreate(path: base, reason: "1000 runs of this name already exist")
+    }
+
+    private init(url: URL) { self.url = url }
+
+    /// Removes the directory and everything in it: a run that failed to start leaves nothing that
+    /// would stop its retry.
+    public func remove() {
+        try? FileManager.default.removeItem(at: url)
     }
 
     /// Creates the directory at `path` (and its parents). An existing empty directory is used;

@@ -51,7 +51,14 @@ struct Launch: ParsableCommand {
             printError("fleet launch: --resume needs the run directory to continue: --run-dir PATH (or run_dir in the config)")
             throw ExitCode.validationFailure
         }
-        let runDir = RunDirectory.path(for: resolved)
+        // The run directory is claimed before any process starts: one that cannot be had ends the launch here.
+        let runDir: String
+        do {
+            runDir = try RunDirectory.claim(for: resolved, reuse: resume.resume).url.path
+        } catch let error as RunDirectoryError {
+            printError("fleet launch: \(error)")
+            throw ExitCode.failure
+        }
         // A resumed run's summary counts the actors of its earlier sessions too (those that ended with a summary).
         let earlierActors = resume.resume ? Self.actorsInSummary(of: runDir) : RunSummary.Actors()
         let socketDirectory = try Self.makePrivateDirectory()

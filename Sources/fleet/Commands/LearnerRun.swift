@@ -14,6 +14,8 @@ struct LearnerRun {
     let directory: RunDirectory
     let metrics: MetricsLogger
     let stop = StopSignals()
+    /// Whether the run directory is an earlier run's, continued.
+    let resume: Bool
 
     /// Prepares a run of `config` for `fleet <command>`; an unknown environment exits 64 and
     /// writes nothing. `resume`: the run directory is an earlier run's, to continue (it must be
@@ -42,10 +44,16 @@ struct LearnerRun {
         if config.deterministic { Determinism.enable() }
         self.command = command
         self.config = config
+        self.resume = resume
         directory = try RunDirectory.create(for: config, reuse: resume)
-        metrics = try MetricsLogger(
-            directory: directory,
-            progress: ProgressLine(totalSteps: config.plannedSteps, shape: ProgressSnapshot.Shape(config)))
+        do {
+            metrics = try MetricsLogger(
+                directory: directory,
+                progress: ProgressLine(totalSteps: config.plannedSteps, shape: ProgressSnapshot.Shape(config)))
+        } catch {
+            if !resume { directory.remove() }
+            throw error
+        }
     }
 
     /// Whether Ctrl-C or SIGTERM asked the run to stop.
@@ -55,11 +63,14 @@ struct LearnerRun {
     }
 
     /// Builds the learner with `make`; a checkpoint that cannot be resumed from (or written) is
-    /// printed and ends the command with exit code 1.
+    /// printed and ends the command with exit code 1. A new run that fails to start (an endpoint
+    /// or port taken, keys missing) removes its run directory, so that a retry can have it.
     func start<Learner>(_ make: () throws -> Learner) throws -> Learner {
         do {
             return try make()
-        } catch let error as CheckpointError {
+        } catch {
+            if !resume { directory.remove() }
+            guard error is CheckpointError else { throw error }
             printError("fleet \(command): \(error)")
             throw ExitCode.failure
         }
