@@ -82,6 +82,20 @@ final class LoopResumeTests: XCTestCase {
         XCTAssertEqual(second.learner.rejected, [BatchRejection.replayed: 2])
     }
 
+    func testAResumeFromAnOlderCheckpointLogsNoStepTwice() throws {
+        let config = try loopTestConfig(["max_policy_lag=0", "total_timesteps=4096", "checkpoint_every=2"])
+        let directory = try runDirectory()
+        try run(config, in: directory, stopAt: 5)
+        // As if the learner had died writing the checkpoint of version 5: the resume goes on from 4.
+        try FileManager.default.removeItem(
+            at: directory.checkpointsDirectory.appendingPathComponent("version-000005").appendingPathComponent("manifest.json"))
+        XCTAssertEqual(try metricsLines(directory).map { $0["step"] as? Int }, (1...5).map { $0 * 512 })
+        try run(config, in: directory, resume: true)
+        XCTAssertEqual(
+            try metricsLines(directory).map { $0["step"] as? Int }, (1...8).map { $0 * 512 },
+            "the steps after the checkpoint are logged once, by the resumed run")
+    }
+
     func testAResumeWithAnotherLearningConfigNamesTheKeysThatDiffer() throws {
         let config = try loopTestConfig(["total_timesteps=1024"])
         let directory = try runDirectory()

@@ -653,6 +653,8 @@ public final class LearnerLoop {
         earlier = EarlierSessions(
             wallSeconds: state.wallSeconds, actorsStarted: state.actorsStarted, actorsRestarts: state.actorsRestarts)
         resumedFrom = resume.url
+        // Steps logged after the checkpoint are logged again from here on.
+        try metrics?.jsonl.discardSteps(after: algorithm.stepsTrained)
         options.log(
             "learner: resumed from \(resume.url.lastPathComponent) (\(state.updates) updates, \(algorithm.stepsTrained) "
                 + "steps) in \(String(format: "%.3f", resume.loadSeconds)) s; weights version \(version)"

@@ -1,3 +1,4 @@
+import FleetWire
 import Foundation
 
 /// Writes `metrics.jsonl`: one JSON object a logging step, `{"step": 512, "wall_time": ..., "charts/SPS": 5120.0, ...}`,
@@ -27,6 +28,24 @@ public final class MetricsJSONLWriter {
     /// Appends the line of one step.
     public func write(step: Int, wallTime: Double, scalars: [MetricScalar]) throws {
         try handle?.write(contentsOf: Data((Self.line(step: step, wallTime: wallTime, scalars: scalars) + "\n").utf8))
+    }
+
+    /// Drops the lines of steps after `step`, and a torn last line (a run killed mid-write): a run
+    /// resumed from a checkpoint at `step` logs those steps again. The file is rewritten atomically.
+    public func discardSteps(after step: Int) throws {
+        let text = try String(contentsOf: fileURL, encoding: .utf8)
+        let kept = text.split(separator: "\n").filter { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let lineStep = object["step"] as? Int
+            else { return false }
+            return lineStep <= step
+        }
+        guard kept.count != text.split(separator: "\n").count else { return }
+        try handle?.close()
+        try AtomicFile.write(Data(kept.map { $0 + "\n" }.joined().utf8), to: fileURL)
+        let handle = try FileHandle(forWritingTo: fileURL)
+        try handle.seekToEnd()
+        self.handle = handle
     }
 
     /// Closes the file; later writes are dropped.
