@@ -73,7 +73,7 @@ let tests: [Target] = [
     .testTarget(
         name: "FleetAlgorithmsTests",
         dependencies: ["FleetAlgorithms", "FleetEnvironments"]),  // GridWorld's model for the oracles
-    .testTarget(name: "FleetConfigTests", dependencies: ["FleetConfig", "FleetTestSupport"]),
+    .testTarget(name: "FleetConfigTests", dependencies: ["FleetConfig", "FleetAlgorithms", "FleetTestSupport"]),
     .testTarget(
         name: "FleetClusterTests",
         dependencies: [

@@ -10,8 +10,12 @@ public struct ChannelEndpoints: Hashable, Sendable {
     /// Control: the learner's ROUTER, the actors' DEALERs.
     public var control: String
 
-    /// Creates endpoints from three ZeroMQ endpoint strings, taken as given.
-    public init(batches: String, weights: String, control: String) {
+    /// Creates endpoints from three ZeroMQ endpoint strings, taken as given; by default the
+    /// in-process ones of `fleet train`.
+    public init(
+        batches: String = "inproc://fleet-batches", weights: String = "inproc://fleet-weights",
+        control: String = "inproc://fleet-control"
+    ) {
         self.batches = batches
         self.weights = weights
         self.control = control

@@ -1,113 +1,80 @@
+import FleetAlgorithms
+
 /// The language path's settings (GRPO, Dr. GRPO, DAPO and `fleet sft`), as the learner and the
 /// actors read them; verl's meanings.
 public struct LanguageConfig: Hashable, Sendable {
     /// The prompt task's name (`addition-2`).
-    public var task: String
+    public var task: String = "addition-2"
     /// The transformer's embedding width (`model.width`).
-    public var modelWidth: Int
+    public var modelWidth: Int = 64
     /// Transformer blocks (`model.layers`).
-    public var modelLayers: Int
+    public var modelLayers: Int = 2
     /// Attention heads (`model.heads`).
-    public var modelHeads: Int
+    public var modelHeads: Int = 4
     /// The most tokens a sequence holds, prompt and response (`model.context_length`).
-    public var contextLength: Int
+    public var contextLength: Int = 32
     /// Learner updates of the run.
-    public var totalTrainingSteps: Int
+    public var totalTrainingSteps: Int = 200
     /// Prompts (whole groups) per update.
-    public var trainBatchSize: Int
+    public var trainBatchSize: Int = 32
     /// Responses per prompt (G).
-    public var rolloutN: Int
+    public var rolloutN: Int = 8
     /// Prompts per group batch an actor ships.
-    public var promptsPerBatch: Int
+    public var promptsPerBatch: Int = 8
     /// Prompts per optimizer step.
-    public var miniBatchSize: Int
+    public var miniBatchSize: Int = 32
     /// Passes over each batch (`ppo_epochs`, mu).
-    public var ppoEpochs: Int
+    public var ppoEpochs: Int = 1
     /// The ratio's lower clip range: `r >= 1 - clipRatioLow` (`clip_ratio_low`).
-    public var clipRatioLow: Double
+    public var clipRatioLow: Double = 0.2
     /// The ratio's upper clip range: `r <= 1 + clipRatioHigh` (`clip_ratio_high`).
-    public var clipRatioHigh: Double
+    public var clipRatioHigh: Double = 0.2
     /// Beta of the k3 KL to the reference (`kl_loss_coef`); 0: no reference.
-    public var klLossCoef: Double
+    public var klLossCoef: Double = 0.04
     /// `token-mean`, `seq-mean-token-mean` or `seq-mean-token-sum-norm`.
-    public var lossAggregation: String
+    public var lossAggregation: String = "seq-mean-token-mean"
     /// `group`, `batch` or `none`.
-    public var advantageScale: String
+    public var advantageScale: String = "group"
     /// The actors' sampling temperature.
-    public var temperature: Double
+    public var temperature: Double = 1.0
     /// The actors' nucleus mass, in `(0, 1]`.
-    public var topP: Double
+    public var topP: Double = 1.0
     /// nil: the task's answer length plus eos.
-    public var maxResponseLength: Int?
+    public var maxResponseLength: Int? = nil
     /// DAPO's L_cache; 0: no soft overlong punishment.
-    public var overlongBufferLength: Int
+    public var overlongBufferLength: Int = 0
     /// Leave truncated responses out of the loss (`overlong_filtering`).
-    public var overlongFiltering: Bool
+    public var overlongFiltering: Bool = false
     /// Added to the reward of a well-formed response.
-    public var formatBonus: Double
+    public var formatBonus: Double = 0.0
     /// Dynamic sampling at the learner's ingress.
-    public var filterGroups: Bool
+    public var filterGroups: Bool = false
     /// AdamW's peak learning rate (`learning_rate`).
-    public var learningRate: Double
+    public var learningRate = PPOSettings().learningRate
     /// Linear learning-rate warm-up, in updates (`lr_warmup_steps`).
-    public var warmupSteps: Int
+    public var warmupSteps: Int = 0
     /// AdamW's decoupled weight decay.
-    public var weightDecay: Double
+    public var weightDecay: Double = 0.01
     /// Global L2 gradient-norm clip before each optimizer step.
-    public var maxGradNorm: Double
+    public var maxGradNorm = PPOSettings().maxGradNorm
     /// A policy file to start from.
-    public var initCheckpoint: String?
+    public var initCheckpoint: String? = nil
     /// `fleet sft`: optimizer steps on demonstrations.
-    public var sftSteps: Int
+    public var sftSteps: Int = 300
     /// `fleet sft`: AdamW's learning rate.
-    public var sftLearningRate: Double
+    public var sftLearningRate: Double = 3e-3
     /// `fleet sft`: demonstrations per step.
-    public var sftBatchSize: Int
+    public var sftBatchSize: Int = 64
     /// `fleet sft`: linear learning-rate warm-up, in steps.
-    public var sftWarmupSteps: Int
+    public var sftWarmupSteps: Int = 20
     /// Updates between held-out evaluations.
-    public var evalEvery: Int
+    public var evalEvery: Int = 10
     /// Held-out prompts per evaluation.
-    public var evalPrompts: Int
+    public var evalPrompts: Int = 200
     /// Samples per held-out prompt, for pass@k.
-    public var passK: Int
+    public var passK: Int = 4
 
-    /// The language part of a resolved config.
-    public init(_ config: ResolvedConfig) {
-        task = config.string("task")
-        modelWidth = config.int("model.width")
-        modelLayers = config.int("model.layers")
-        modelHeads = config.int("model.heads")
-        contextLength = config.int("model.context_length")
-        totalTrainingSteps = config.int("total_training_steps")
-        trainBatchSize = config.int("train_batch_size")
-        rolloutN = config.int("rollout_n")
-        promptsPerBatch = config.int("prompts_per_batch")
-        miniBatchSize = config.int("ppo_mini_batch_size")
-        ppoEpochs = config.int("ppo_epochs")
-        clipRatioLow = config.double("clip_ratio_low")
-        clipRatioHigh = config.double("clip_ratio_high")
-        klLossCoef = config.double("kl_loss_coef")
-        lossAggregation = config.string("loss_agg_mode")
-        advantageScale = config.string("advantage_scale")
-        temperature = config.double("temperature")
-        topP = config.double("top_p")
-        maxResponseLength = config.optionalInt("max_response_length")
-        overlongBufferLength = config.int("overlong_buffer_len")
-        overlongFiltering = config.bool("overlong_filtering")
-        formatBonus = config.double("format_bonus")
-        filterGroups = config.bool("filter_groups")
-        learningRate = config.double("learning_rate")
-        warmupSteps = config.int("lr_warmup_steps")
-        weightDecay = config.double("weight_decay")
-        maxGradNorm = config.double("max_grad_norm")
-        initCheckpoint = config.optionalString("init_checkpoint")
-        sftSteps = config.int("sft_steps")
-        sftLearningRate = config.double("sft_learning_rate")
-        sftBatchSize = config.int("sft_batch_size")
-        sftWarmupSteps = config.int("sft_warmup_steps")
-        evalEvery = config.int("eval_every")
-        evalPrompts = config.int("eval_prompts")
-        passK = config.int("pass_k")
-    }
+    /// Every field at its default (`learning_rate` and `max_grad_norm` are the keys PPO reads too:
+    /// their defaults are PPO's).
+    public init() {}
 }

@@ -22,14 +22,8 @@ extension RunConfig {
 
     /// The PPO learner's settings: the config's hyperparameters, annealed over ``learnerIterations``.
     public var ppoSettings: PPOSettings {
-        PPOSettings(
-            learningRate: ppo.learningRate, annealLearningRate: ppo.annealLearningRate,
-            totalIterations: learnerIterations, numMinibatches: ppo.numMinibatches,
-            updateEpochs: ppo.updateEpochs, gamma: ppo.gamma, gaeLambda: ppo.gaeLambda,
-            cleanrlCompat: ppo.cleanrlCompat, normalizeAdvantages: ppo.normalizeAdvantages,
-            clipCoef: ppo.clipCoef, clipValueLoss: ppo.clipValueLoss, entCoef: ppo.entCoef,
-            vfCoef: ppo.vfCoef, maxGradNorm: ppo.maxGradNorm, targetKL: ppo.targetKL,
-            hiddenSizes: ppo.hiddenSizes, normalizeObservations: ppo.normalizeObservations,
-            normalizeRewards: ppo.normalizeRewards)
+        var settings = ppo
+        settings.totalIterations = learnerIterations
+        return settings
     }
 }

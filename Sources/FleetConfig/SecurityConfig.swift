@@ -4,27 +4,21 @@
 public struct SecurityConfig: Hashable, Sendable {
     /// Lets tcp endpoints run without CURVE and ipc sockets live in directories others may enter,
     /// with a warning at every start.
-    public var insecure: Bool
+    public var insecure = false
     /// The learner's key pair file (`fleet keygen --name learner` writes `learner.key`).
-    public var learnerSecretKeyFile: String?
+    public var learnerSecretKeyFile: String? = nil
     /// The learner's public key file (`learner.pub`), with which actors check the learner.
-    public var learnerPublicKeyFile: String?
+    public var learnerPublicKeyFile: String? = nil
     /// The actors' key pair files, `{actor_id}` standing for the actor's id (``actorSecretKeyFile(for:)``).
-    public var actorSecretKeyFile: String?
+    public var actorSecretKeyFile: String? = nil
     /// The allow-list of actor ids and public keys the learner admits (``ActorAllowList``).
-    public var authorizedActors: String?
+    public var authorizedActors: String? = nil
 
     /// What stands for the actor's id in ``actorSecretKeyFile``.
     public static let actorIDPlaceholder = "{actor_id}"
 
-    /// Reads `insecure` and the `curve.*` keys of a resolved config; nothing is checked here.
-    public init(_ config: ResolvedConfig) {
-        insecure = config.bool("insecure")
-        learnerSecretKeyFile = config.optionalString("curve.learner_secret_key_file")
-        learnerPublicKeyFile = config.optionalString("curve.learner_public_key_file")
-        actorSecretKeyFile = config.optionalString("curve.actor_secret_key_file")
-        authorizedActors = config.optionalString("curve.authorized_actors")
-    }
+    /// Every field at its default.
+    public init() {}
 
     /// Actor `actorID`'s key pair file: ``actorSecretKeyFile`` with `{actor_id}` replaced.
     public func actorSecretKeyFile(for actorID: String) -> String? {

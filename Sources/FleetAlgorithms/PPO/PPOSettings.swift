@@ -1,12 +1,16 @@
 /// PPO's hyperparameters with CleanRL's meaning (REFERENCE.md). The defaults are CleanRL's
 /// `ppo.py` for CartPole-v1 (500k steps of 4 envs x 128 steps: 976 iterations).
-public struct PPOSettings: Sendable {
+public struct PPOSettings: Hashable, Sendable {
     /// Adam's learning rate (the initial one when annealed).
     public var learningRate: Double
     /// At iteration u of U (1-based) use `(1 - (u-1)/U) * learningRate`.
     public var annealLearningRate: Bool
     /// U, for the annealing.
     public var totalIterations: Int
+    /// Environments of each update's batch (split evenly across the actors of a cluster).
+    public var numEnvs: Int
+    /// Steps per environment per rollout.
+    public var numSteps: Int
     /// Minibatches per epoch: each holds `batch / numMinibatches` steps (at least 1), the last possibly fewer.
     public var numMinibatches: Int
     /// Passes over the batch per update, each with a fresh permutation.
@@ -45,8 +49,11 @@ public struct PPOSettings: Sendable {
         gamma: Double = 0.99, gaeLambda: Double = 0.95, cleanrlCompat: Bool = false,
         normalizeAdvantages: Bool = true, clipCoef: Double = 0.2, clipValueLoss: Bool = true,
         entCoef: Double = 0.01, vfCoef: Double = 0.5, maxGradNorm: Double = 0.5, targetKL: Double? = nil,
-        hiddenSizes: [Int] = [64, 64], normalizeObservations: Bool = false, normalizeRewards: Bool = false
+        hiddenSizes: [Int] = [64, 64], normalizeObservations: Bool = false, normalizeRewards: Bool = false,
+        numEnvs: Int = 4, numSteps: Int = 128
     ) {
+        self.numEnvs = numEnvs
+        self.numSteps = numSteps
         self.learningRate = learningRate
         self.annealLearningRate = annealLearningRate
         self.totalIterations = totalIterations
@@ -71,6 +78,11 @@ public struct PPOSettings: Sendable {
     public static var continuousControl: PPOSettings {
         PPOSettings(
             learningRate: 3e-4, totalIterations: 488, numMinibatches: 32, updateEpochs: 10,
-            entCoef: 0, normalizeObservations: true, normalizeRewards: true)
+            entCoef: 0, normalizeObservations: true, normalizeRewards: true, numEnvs: 1, numSteps: 2048)
     }
+
+    /// Transitions per update: `numEnvs * numSteps`.
+    public var batchSize: Int { numEnvs * numSteps }
+    /// Transitions per minibatch: `batchSize / numMinibatches`.
+    public var minibatchSize: Int { batchSize / numMinibatches }
 }
