@@ -40,6 +40,24 @@ final class EvalTests: XCTestCase {
 
         let result = try FleetProcess.run(["eval", bogus.path])
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stderr.contains("not a valid Fleet frame"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("\(bogus.path): not a Fleet policy file"), result.stderr)
+    }
+
+    func testEvalRefusesAPolicyFileWithOneFlippedBit() throws {
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fleet-eval-tests-\(UUID().uuidString)", isDirectory: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        let runDir = root.appendingPathComponent("run")
+        let config = Self.packageRoot.appendingPathComponent("cluster/cartpole-ppo.yaml").path
+        let trained = try FleetProcess.run(["train", config, "--set", "total_timesteps=1024", "--run-dir", runDir.path])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let policy = runDir.appendingPathComponent("checkpoints/policy-final.fleet")
+        var bytes = try [UInt8](Data(contentsOf: policy))
+        bytes[bytes.count / 2] ^= 0x10  // inside a parameter's float32 values
+        try Data(bytes).write(to: policy)
+
+        let result = try FleetProcess.run(["eval", runDir.path])
+        XCTAssertEqual(result.status, 1, result.stdout)
+        XCTAssertTrue(result.stderr.contains("\(policy.path): the policy file is damaged"), result.stderr)
     }
 }
