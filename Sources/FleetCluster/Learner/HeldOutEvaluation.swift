@@ -19,13 +19,34 @@ public struct HeldOutEvaluation {
         problems = (0..<min(count, task.heldOutCount)).map { task.problem($0, split: .heldOut) }
     }
 
-    /// The fraction of problems `model` answers exactly with greedy decoding.
-    public func greedyAccuracy(of model: TransformerLM) throws -> Double {
+    /// One problem's greedy response and the verifier's verdict on it.
+    public struct Answer: Sendable {
+        /// The held-out problem.
+        public var problem: PromptProblem
+        /// The response tokens, ending in `eos` unless the budget ran out.
+        public var response: [Int32]
+        /// What the task's verifier says about `response`.
+        public var verdict: Verdict
+    }
+
+    /// `model`'s greedy response to each problem, in order, with its verdict.
+    public func greedyAnswers(of model: TransformerLM) throws -> [Answer] {
         let sampler = ResponseSampler(
             model: model, eos: task.tokenizer.eos, maxResponseLength: responseBudget, temperature: 1, topP: 1)
         let responses = try sampler.greedy(prompts: problems.map(\.prompt))
-        let correct = zip(responses, problems).filter { task.verify(response: $0, for: $1).correct }.count
-        return Double(correct) / Double(max(problems.count, 1))
+        return zip(responses, problems).map { response, problem in
+            Answer(problem: problem, response: response, verdict: task.verify(response: response, for: problem))
+        }
+    }
+
+    /// The fraction of problems `model` answers exactly with greedy decoding.
+    public func greedyAccuracy(of model: TransformerLM) throws -> Double {
+        Self.accuracy(of: try greedyAnswers(of: model))
+    }
+
+    /// The fraction of `answers` that are correct; 0 without answers.
+    public static func accuracy(of answers: [Answer]) -> Double {
+        Double(answers.filter(\.verdict.correct).count) / Double(max(answers.count, 1))
     }
 
     /// The fraction of problems for which at least one of `k` responses sampled at `temperature` is correct.
