@@ -21,6 +21,7 @@ struct Fleet: ParsableCommand {
         subcommands: [
             Train.self, Launch.self, Learner.self, Actor.self, Replay.self, Inspect.self,
             Status.self, Eval.self, SFT.self, Plot.self, Keygen.self, Bench.self, BenchPeer.self,
+            ConfigReferenceCommand.self,
         ]
     )
 

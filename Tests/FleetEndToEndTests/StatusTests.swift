@@ -61,7 +61,9 @@ final class StatusTests: XCTestCase {
             try cluster.waitForStatus(seconds: 10) {
                 $0.actor(id, "state") as? String == "live" && ($0.actor(id, "versions_behind") as? Int ?? 99) <= 1
             })
-        XCTAssertEqual(back.actor(id, "losses") as? Int, 1)
+        // Lost at least once; a thawed actor catching up on a loaded 2-core machine may miss its
+        // 1 s heartbeat once more (seen once in a whole-suite run), which is not what this checks.
+        XCTAssertGreaterThanOrEqual(back.actor(id, "losses") as? Int ?? 0, 1)
         XCTAssertEqual(back.actor(id, "joins") as? Int, 1, "the same process, not a restart")
         let acceptedWhenBack = back.actor(id, "batches_accepted") as? Int ?? 0
         XCTAssertNotNil(
