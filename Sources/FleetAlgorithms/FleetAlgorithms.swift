@@ -1,5 +1,5 @@
 /// GAE, PPO, GRPO, Dr. GRPO and DAPO updates, and the tabular oracles (value iteration,
-/// policy iteration, TD(0)) that judge learned policies. Semantics: `shared/REFERENCE.md`.
+/// policy iteration, TD(0)) that judge learned policies. Semantics: docs/algorithms.md.
 ///
 /// Knows nothing of networking. GAE (`GAE`) and the tabular oracles (`TabularMDP`,
 /// `ValueIteration`, `PolicyIteration`, `TemporalDifference`) are plain Swift on arrays.

@@ -1,6 +1,6 @@
 import FleetEnvironments
 
-/// The environment families whose PPO defaults differ (REFERENCE.md's defaults table).
+/// The environment families whose PPO defaults differ (docs/algorithms.md's defaults table).
 public enum EnvironmentFamily: String, Hashable, Sendable, CaseIterable {
     /// Discrete actions (CartPole, Acrobot, MountainCar): CleanRL's `ppo.py`.
     case discrete
@@ -49,7 +49,7 @@ public enum ConfigDefaults {
         }
     }
 
-    /// PPO, as REFERENCE.md's table (CartPole-v1 column, continuous control column).
+    /// PPO, as docs/algorithms.md's table (CartPole-v1 column, continuous control column).
     public static let ppo: [Row] = [
         //  key                          discrete    continuous
         Row(key: "total_timesteps", discrete: 500_000, continuous: 1_000_000),
@@ -69,7 +69,7 @@ public enum ConfigDefaults {
     ]
 
     /// The language algorithms' differences from GRPO's defaults (the schema's): Dr. GRPO and DAPO
-    /// as REFERENCE.md defines them. The environment family plays no part here.
+    /// as docs/algorithms.md defines them. The environment family plays no part here.
     public static let drGRPO: [Row] = [
         Row(key: "kl_loss_coef", same: 0.0),
         Row(key: "loss_agg_mode", same: "seq-mean-token-sum-norm"),

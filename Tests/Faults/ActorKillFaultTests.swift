@@ -4,7 +4,7 @@ import FleetProcessTesting
 import Foundation
 import XCTest
 
-/// RELIABILITY.md 1: kill -9 an actor of a `fleet launch` at random moments. Must hold: the learner
+/// docs/reliability.md 1: kill -9 an actor of a `fleet launch` at random moments. Must hold: the learner
 /// never sees a torn batch (every batch it captured decodes and is byte for byte what the actor
 /// captured sending; no rejection for a malformed or otherwise bad batch), the supervisor restarts
 /// the actor with a new incarnation, the new incarnation resyncs the weights, and the run finishes.

@@ -5,7 +5,7 @@ import FleetProcessTesting
 import Foundation
 import XCTest
 
-/// RELIABILITY.md 4: an actor that crashes at start. Must hold: `fleet launch` restarts it with
+/// docs/reliability.md 4: an actor that crashes at start. Must hold: `fleet launch` restarts it with
 /// backoff (0.25 s doubling) and stops at the cap (5 restarts), and the learner stays healthy: it
 /// answers `fleet status` all along and trains on with the other actor.
 ///

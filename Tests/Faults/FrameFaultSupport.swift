@@ -6,7 +6,7 @@ import FleetWire
 import Foundation
 import XCTest
 
-/// What the bad-frame tests (RELIABILITY.md 10, 11, 12) share: a seeded generator, frames, the
+/// What the bad-frame tests (docs/reliability.md 10, 11, 12) share: a seeded generator, frames, the
 /// mutations, a predictor of the learner's verdict, memory readings and a status client.
 /// Everything is namespaced here: other files of this target are written alongside.
 enum FrameFaults {

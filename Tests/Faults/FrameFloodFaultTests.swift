@@ -5,7 +5,7 @@ import FleetWire
 import Foundation
 import XCTest
 
-/// RELIABILITY.md test 10: random and mutated frames (bit flips, truncations, splices, varint
+/// docs/reliability.md test 10: random and mutated frames (bit flips, truncations, splices, varint
 /// bombs, huge length prefixes, wrong field types) pushed into a live learner training CartPole
 /// with real in-process actors. 0 crashes, every bad frame rejected and counted by reason, the run
 /// finishes, and the training rate barely moves; then an actor id that sends garbage is quarantined.

@@ -4,7 +4,7 @@ import FleetProcessTesting
 import Foundation
 import XCTest
 
-/// RELIABILITY.md 3: SIGSTOP an actor of a `fleet launch` in the middle of a rollout. Must hold: its
+/// docs/reliability.md 3: SIGSTOP an actor of a `fleet launch` in the middle of a rollout. Must hold: its
 /// silence is detected (declared lost within actor_timeout plus the learner's 0.1 s poll), the run
 /// goes on without it, and after SIGCONT the batch it was making, acted with weights the learner
 /// has moved past, is rejected and counted as `stale` (never trained on); it is live again, the same

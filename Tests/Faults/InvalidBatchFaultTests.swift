@@ -5,7 +5,7 @@ import FleetWire
 import Foundation
 import XCTest
 
-/// RELIABILITY.md test 12: a wrong schema version, valid messages of other types on the batch
+/// docs/reliability.md test 12: a wrong schema version, valid messages of other types on the batch
 /// channel, NaN/Inf rewards and observations, actions out of range, future policy versions, wrong
 /// shapes, a replay, and a batch whose finite numbers overflow the loss, pushed into a live
 /// CartPole learner as (or beside) one of its actors. Each is refused with its reason before the

@@ -4,7 +4,7 @@ import FleetProcessTesting
 import Foundation
 import XCTest
 
-/// RELIABILITY.md 9: late joiners. A `fleet learner` trains with its first actor (join_timeout
+/// docs/reliability.md 9: late joiners. A `fleet learner` trains with its first actor (join_timeout
 /// 0.5 s: it does not wait for the rest); the other `fleet actor`s are started at random moments
 /// of the run, each a separate process (ipc endpoints in an owner-only directory). A late
 /// subscriber misses every version published before its subscription took effect: it must fetch a

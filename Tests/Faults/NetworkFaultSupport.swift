@@ -5,7 +5,7 @@ import FleetWire
 import Foundation
 import XCTest
 
-// What the network fault tests (RELIABILITY.md 6, 7, 8) share: reading processes' memory and CPU
+// What the network fault tests (docs/reliability.md 6, 7, 8) share: reading processes' memory and CPU
 // time from /proc, sampling them over time, `fleet status` from any network namespace, and the
 // ledger that accounts for every batch an actor sent.
 

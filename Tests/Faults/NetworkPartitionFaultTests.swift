@@ -4,7 +4,7 @@ import FleetProcessTesting
 import Foundation
 import XCTest
 
-/// RELIABILITY.md 6: an actor host cut off the network (its cable pulled: its veth on the bridge
+/// docs/reliability.md 6: an actor host cut off the network (its cable pulled: its veth on the bridge
 /// set down) for 1 s, 5 s (the default suite, one cluster) and 30 s (`make faults`), then healed.
 ///
 /// The cluster is `cluster/multihost-cartpole-ppo.yaml` on three network namespaces (learner, actor-0,

@@ -6,7 +6,7 @@ import FleetWire
 import Foundation
 import XCTest
 
-/// RELIABILITY.md test 11: frames far over the learner's 64 MiB batch cap
+/// docs/reliability.md test 11: frames far over the learner's 64 MiB batch cap
 /// (``ChannelLimits/maxBatchBytes``, `ZMQ_MAXMSGSIZE` on its PULL), and small frames whose
 /// protobuf length prefixes claim up to 2 GB and beyond, sent to a `fleet learner` process
 /// training CartPole with a `fleet actor` process over ipc. Must hold: the oversize ones are

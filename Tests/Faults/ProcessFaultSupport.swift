@@ -6,7 +6,7 @@ import FleetWire
 import Foundation
 import XCTest
 
-/// What the process fault tests (RELIABILITY.md 1, 3, 4, 5 and 9) share: a `fleet launch` or a
+/// What the process fault tests (docs/reliability.md 1, 3, 4, 5 and 9) share: a `fleet launch` or a
 /// `fleet learner` in the background, an in-process `fleet status` client fast enough to time
 /// recoveries to ~10 ms, the process table (`/proc`), the captures' accounting of every batch, and
 /// the figures' arithmetic. Everything is nested in ``ProcessFaults`` (the target is shared with

@@ -4,7 +4,7 @@ import FleetProcessTesting
 import Foundation
 import XCTest
 
-/// RELIABILITY.md 5: Ctrl-C (SIGINT) or SIGTERM under load, to `fleet launch` and to a `fleet
+/// docs/reliability.md 5: Ctrl-C (SIGINT) or SIGTERM under load, to `fleet launch` and to a `fleet
 /// learner` of actor processes of its own. Must hold: a clean shutdown within a bound (exit 130,
 /// "interrupted"), `summary.json` and `checkpoints/policy-final.fleet` written, and no process
 /// left behind: every process under the launch (learner, actors) has ended when it exits; a

@@ -5,7 +5,7 @@ import FleetWire
 import Foundation
 import XCTest
 
-/// RELIABILITY.md 7: a learner that consumes a tenth or less of what its actors can produce.
+/// docs/reliability.md 7: a learner that consumes a tenth or less of what its actors can produce.
 ///
 /// The learner is slow legitimately: an update trains on a batch of every actor, and with 2 actors
 /// of 4 environments x 512 steps that is 4,096 steps (8x CleanRL's 512), 2 epochs of 4 minibatches,

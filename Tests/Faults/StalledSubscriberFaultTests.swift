@@ -6,7 +6,7 @@ import FleetWire
 import Foundation
 import XCTest
 
-/// RELIABILITY.md 8: a weights subscriber that stops reading.
+/// docs/reliability.md 8: a weights subscriber that stops reading.
 ///
 /// CartPole PPO (`cluster/cartpole-ppo.yaml`, 2 actors, `max_policy_lag` 1) over ipc. Two stalls:
 /// 1. The test's own raw SUB on the learner's weights endpoint (receive high-water mark 1), never

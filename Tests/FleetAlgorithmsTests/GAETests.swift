@@ -2,7 +2,7 @@ import XCTest
 
 @testable import FleetAlgorithms
 
-/// GAE against REFERENCE.md's vectors (gamma 0.99, lambda 0.95) and an independent per-environment reference.
+/// GAE against the reference vectors (gamma 0.99, lambda 0.95) and an independent per-environment reference.
 final class GAETests: XCTestCase {
     static let values: [Float] = [0.5, 0.4, 0.3, 0.6, 0.7]
     static let rewards: [Float] = [1, 1, 1, 1, 1]

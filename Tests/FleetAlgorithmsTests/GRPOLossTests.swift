@@ -4,7 +4,7 @@ import XCTest
 
 @testable import FleetAlgorithms
 
-/// GRPO's and DAPO's pure pieces against REFERENCE.md's vectors: advantages, k3, the three
+/// GRPO's and DAPO's pure pieces against the reference vectors: advantages, k3, the three
 /// aggregations, clip-higher, dynamic sampling and the soft overlong punishment.
 final class GRPOLossTests: XCTestCase {
     // MARK: Advantages
@@ -76,7 +76,7 @@ final class GRPOLossTests: XCTestCase {
 
     // MARK: Aggregation
 
-    /// REFERENCE.md's example: eps 0.2, beta 0.04, A = [0.8660, -0.8660], lengths 3 and 1, max length 4.
+    /// docs/algorithms.md's example: eps 0.2, beta 0.04, A = [0.8660, -0.8660], lengths 3 and 1, max length 4.
     func aggregationExample(_ aggregation: LossAggregation, logProbs: Tensor? = nil) -> (loss: Tensor, diagnostics: GRPOLossDiagnostics) {
         GRPOLoss.policyLoss(
             logProbs: logProbs ?? Tensor([-1.0, -0.5, -2.0, -0.3]), oldLogProbs: [-1.1, -0.5, -1.5, -0.2],

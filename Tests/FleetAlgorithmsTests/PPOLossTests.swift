@@ -3,7 +3,7 @@ import XCTest
 
 @testable import FleetAlgorithms
 
-/// PPO's loss pieces against REFERENCE.md's vectors.
+/// PPO's loss pieces against the reference vectors.
 final class PPOLossTests: XCTestCase {
     func testClippedSurrogatePerSample() {
         let ratio = Tensor([0.5, 0.9, 1.0, 1.1, 1.5])

@@ -3,7 +3,7 @@ import XCTest
 
 @testable import FleetAlgorithms
 
-/// REFERENCE.md's two-state MDP (gamma 0.9): s0 -a0-> s0 (r 0), s0 -a1-> s1 (r 1),
+/// The reference two-state MDP (gamma 0.9): s0 -a0-> s0 (r 0), s0 -a1-> s1 (r 1),
 /// s1 -a0-> s1 (r 2), s1 -a1-> s0 (r 0).
 func twoStateMDP(gamma: Double = 0.9) -> TabularMDP {
     typealias T = TabularMDP.Transition

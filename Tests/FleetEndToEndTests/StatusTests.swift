@@ -33,7 +33,7 @@ final class StatusTests: XCTestCase {
         XCTAssertEqual(document["rejected"] as? [String: Int], [:])
     }
 
-    /// RELIABILITY.md's frozen actor: heartbeats stop, the learner declares it lost and trains on
+    /// docs/reliability.md's frozen actor: heartbeats stop, the learner declares it lost and trains on
     /// without it; after SIGCONT it is back and trained with again.
     func testAFrozenActorIsLostTheRunGoesOnAndItComesBackAfterThawing() throws {
         let cluster = try LaunchedCluster(

@@ -2,7 +2,7 @@ import XCTest
 
 @testable import FleetTensor
 
-/// Global gradient-norm clipping: REFERENCE.md's scale = max_norm / (norm + 1e-6), applied below 1.
+/// Global gradient-norm clipping: docs/algorithms.md's scale = max_norm / (norm + 1e-6), applied below 1.
 final class GradientClippingTests: XCTestCase {
     func makeParameters(_ a: [Float], _ b: [Float]) -> [(name: String, tensor: Tensor)] {
         let p = Tensor([Float](repeating: 0, count: a.count), requiresGrad: true)

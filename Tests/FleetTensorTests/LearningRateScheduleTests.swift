@@ -2,7 +2,7 @@ import XCTest
 
 @testable import FleetTensor
 
-/// Schedules: REFERENCE.md's linear anneal, warm-up then constant, constant.
+/// Schedules: docs/algorithms.md's linear anneal, warm-up then constant, constant.
 final class LearningRateScheduleTests: XCTestCase {
     func testLinearAnnealMatchesCleanRL() {
         let s = LinearAnnealSchedule(initialRate: 2.5e-4, totalIterations: 976)

@@ -2,7 +2,7 @@ import XCTest
 
 @testable import FleetTensor
 
-/// Forward values against hand-computed numbers and REFERENCE.md's vectors.
+/// Forward values against hand-computed numbers and the reference vectors.
 final class ValueTests: XCTestCase {
     func assertEqual(_ a: [Float], _ b: [Float], accuracy: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(a.count, b.count, file: file, line: line)

@@ -1,4 +1,4 @@
-/// DAPO's dynamic sampling (REFERENCE.md): a group teaches nothing when all its rewards are equal
+/// DAPO's dynamic sampling (docs/algorithms.md): a group teaches nothing when all its rewards are equal
 /// (every advantage is 0), so the learner's ingress drops it and waits for groups that do.
 public enum DynamicSampling {
     /// Whether a group is kept: `true` iff its rewards are not all equal (`0 < #correct < G` for
@@ -9,7 +9,7 @@ public enum DynamicSampling {
     }
 }
 
-/// DAPO's soft overlong punishment (REFERENCE.md), added to a response's reward:
+/// DAPO's soft overlong punishment (docs/algorithms.md), added to a response's reward:
 /// 0 when `|y| <= L_max - L_cache`, `((L_max - L_cache) - |y|) / L_cache` when
 /// `L_max - L_cache < |y| <= L_max` (falling linearly from 0 to -1), and -1 beyond `L_max`.
 public struct SoftOverlongPunishment: Sendable, Equatable {

@@ -84,7 +84,7 @@ public struct GRPOStatistics: Sendable, Equatable {
     }
 }
 
-/// GRPO, Dr. GRPO and DAPO's learner (REFERENCE.md): group advantages, then `ppoEpochs` passes of
+/// GRPO, Dr. GRPO and DAPO's learner (docs/algorithms.md): group advantages, then `ppoEpochs` passes of
 /// shuffled mini-batches, each a teacher-forced forward of prompt + response, the clipped (clip-higher)
 /// surrogate with k3 KL to a frozen reference, global gradient clipping and an AdamW step.
 public final class GRPOLearner {

@@ -1,7 +1,7 @@
 import FleetTensor
 import Foundation
 
-/// How per-token losses become one number (verl's `loss_agg_mode` names, REFERENCE.md).
+/// How per-token losses become one number (verl's `loss_agg_mode` names, docs/algorithms.md).
 ///
 /// Each mode is a weighted sum of the per-token losses with constant weights; over `S` responses of
 /// lengths `n_s` (`N` tokens in all):
@@ -54,7 +54,7 @@ public struct GRPOLossDiagnostics: Sendable, Equatable {
     }
 }
 
-/// GRPO's per-token objective (REFERENCE.md): the clipped surrogate with separate lower and upper clip
+/// GRPO's per-token objective (docs/algorithms.md): the clipped surrogate with separate lower and upper clip
 /// ranges (DAPO's clip-higher) plus `beta` times the k3 estimate of KL to the reference policy,
 /// aggregated over tokens by a ``LossAggregation``.
 public enum GRPOLoss {

@@ -1,4 +1,4 @@
-/// GRPO's hyperparameters, with verl's meanings (REFERENCE.md). The memberwise defaults are
+/// GRPO's hyperparameters, with verl's meanings (docs/algorithms.md). The memberwise defaults are
 /// DeepSeekMath's GRPO; ``grpo(learningRate:maxResponseLength:)``, ``drGRPO(learningRate:maxResponseLength:)``
 /// and ``dapo(learningRate:maxResponseLength:overlongCache:)`` give the three published settings, to
 /// adjust field by field (a tiny model wants a learning rate far above the papers' 1e-6).

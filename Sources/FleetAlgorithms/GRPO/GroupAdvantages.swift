@@ -9,7 +9,7 @@ public enum AdvantageScale: String, Sendable, CaseIterable {
     case none
 }
 
-/// GRPO's outcome advantages (REFERENCE.md): every response's reward minus its group's mean,
+/// GRPO's outcome advantages (docs/algorithms.md): every response's reward minus its group's mean,
 /// scaled per ``AdvantageScale``. Every token of a response gets its response's advantage.
 ///
 /// Sums are taken in `Double`. A group of one has mean 0 and standard deviation 1 (so its

@@ -29,7 +29,7 @@ public struct PPOStatistics: Sendable {
     }
 }
 
-/// PPO's learner (CleanRL's `ppo.py` update, REFERENCE.md).
+/// PPO's learner (CleanRL's `ppo.py` update, docs/algorithms.md).
 public final class PPOLearner {
     /// The agent trained in place.
     public let agent: PPOAgent
@@ -59,7 +59,7 @@ public final class PPOLearner {
 
     /// One PPO iteration on these rollouts (concatenated along the env axis; all with the same T):
     /// normalizer update from the observations, reward scaling (per stream, continuous control),
-    /// values, GAE (REFERENCE.md, bootstrap from final observations on truncation unless
+    /// values, GAE (docs/algorithms.md, bootstrap from final observations on truncation unless
     /// cleanrl_compat), then update_epochs x num_minibatches minibatch steps with Adam (eps 1e-5),
     /// LR annealed linearly by iteration.
     public func update(_ rollouts: [Rollout]) -> PPOStatistics {

@@ -1,7 +1,7 @@
 import FleetTensor
 import Foundation
 
-/// PPO's loss pieces and diagnostics (REFERENCE.md), as small named functions.
+/// PPO's loss pieces and diagnostics (docs/algorithms.md), as small named functions.
 enum PPOLoss {
     /// Per-sample clipped surrogate `max(-A r, -A clip(r, 1-eps, 1+eps))`, `[B]`.
     static func clippedSurrogate(ratio: Tensor, advantages: Tensor, clipCoef: Float) -> Tensor {

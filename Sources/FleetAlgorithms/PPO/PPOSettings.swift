@@ -1,4 +1,4 @@
-/// PPO's hyperparameters with CleanRL's meaning (REFERENCE.md). The defaults are CleanRL's
+/// PPO's hyperparameters with CleanRL's meaning (docs/algorithms.md). The defaults are CleanRL's
 /// `ppo.py` for CartPole-v1 (500k steps of 4 envs x 128 steps: 976 iterations).
 public struct PPOSettings: Hashable, Sendable {
     /// Adam's learning rate (the initial one when annealed).

@@ -1,7 +1,7 @@
 /// Adam (Kingma & Ba), with PyTorch's `torch.optim.Adam` semantics (not AMSGrad).
 ///
 /// Defaults match PyTorch: `beta1 = 0.9`, `beta2 = 0.999`, `eps = 1e-8`, no weight decay.
-/// PPO passes `eps: 1e-5` (REFERENCE.md). `weightDecay` here is PyTorch's L2 form (added to the
+/// PPO passes `eps: 1e-5` (docs/algorithms.md). `weightDecay` here is PyTorch's L2 form (added to the
 /// gradient before the moments); for decoupled decay use ``AdamW``. The exact update is
 /// documented on the shared core (`AdamCore.swift`).
 public final class Adam: Optimizer {

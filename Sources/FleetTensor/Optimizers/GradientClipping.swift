@@ -1,5 +1,5 @@
 /// Scales all gradients together so that their global L2 norm is at most `maxNorm`, and returns
-/// the norm before clipping (PyTorch's `clip_grad_norm_`, REFERENCE.md's PPO rule).
+/// the norm before clipping (PyTorch's `clip_grad_norm_`, docs/algorithms.md's PPO rule).
 ///
 /// The norm is the square root of the sum of squares of every element of every gradient
 /// (parameters without a gradient are skipped). It is accumulated in `Double`, parameter by

@@ -17,7 +17,7 @@ public struct ConstantSchedule: LearningRateSchedule, Equatable {
     public func learningRate(at iteration: Int) -> Double { rate }
 }
 
-/// CleanRL's PPO annealing (REFERENCE.md): at iteration `u` of `U`,
+/// CleanRL's PPO annealing (docs/algorithms.md): at iteration `u` of `U`,
 /// `lr = (1 - (u - 1) / U) * lr0`, so the first iteration uses `lr0` and the last `lr0 / U`.
 ///
 /// Computed in `Double` in exactly that order, as CleanRL's Python does. Iterations past `U`
