@@ -338,9 +338,9 @@ enum FrameFaults {
         }
         switch frame.payload {
         case .trajectoryBatch, .groupBatch: break
-        default: return BatchRejection.unexpectedPayload
+        default: return BatchRejection.Reason.unexpectedPayload.rawValue
         }
-        return actorIDs.contains(frame.envelope.senderID) ? nil : BatchRejection.unknownSender
+        return actorIDs.contains(frame.envelope.senderID) ? nil : BatchRejection.Reason.unknownSender.rawValue
     }
 
     // MARK: - Memory

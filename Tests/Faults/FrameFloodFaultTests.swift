@@ -66,7 +66,7 @@ final class FrameFloodFaultTests: XCTestCase {
                 flood.redrawn += 1
                 continue
             }
-            if verdict == BatchRejection.unknownSender || verdict == BatchRejection.unexpectedPayload {
+            if verdict == BatchRejection.Reason.unknownSender.rawValue || verdict == BatchRejection.Reason.unexpectedPayload.rawValue {
                 flood.stillDecoding += 1
             }
             flood.byMutation[mutation.rawValue, default: 0] += 1
@@ -225,7 +225,7 @@ final class FrameFloodFaultTests: XCTestCase {
             }
             let verdict =
                 frame.kind == .trajectoryBatch || frame.kind == .groupBatch
-                ? BatchRejection.futurePolicyVersion : BatchRejection.unexpectedPayload
+                ? BatchRejection.Reason.futurePolicyVersion.rawValue : BatchRejection.Reason.unexpectedPayload.rawValue
             frames.append((frame.encoded(), verdict))
         }
 
@@ -247,8 +247,8 @@ final class FrameFloodFaultTests: XCTestCase {
         // actor-1's counts: the garbage read, exactly, plus its own real batches refused once it
         // was quarantined (or gone stale meanwhile); nobody else's.
         var observed = status.rejectedBySender["actor-1"] ?? [:]
-        let quarantinedReal = observed.removeValue(forKey: BatchRejection.quarantined) ?? 0
-        let staleReal = observed.removeValue(forKey: BatchRejection.stale) ?? 0
+        let quarantinedReal = observed.removeValue(forKey: BatchRejection.Reason.quarantined.rawValue) ?? 0
+        let staleReal = observed.removeValue(forKey: BatchRejection.Reason.stale.rawValue) ?? 0
         let read = observed.values.reduce(0, +)
         XCTAssertLessThanOrEqual(read, sent)
         XCTAssertGreaterThanOrEqual(read, quarantineAfter, "the quarantine was reached")

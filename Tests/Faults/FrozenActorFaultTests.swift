@@ -51,7 +51,7 @@ final class FrozenActorFaultTests: XCTestCase {
             if let settled = client.status(), settled.policyVersion == version,
                 settled.actors[id]?.batchesAccepted == accepted
             {
-                let stale = settled.rejectedBySender[id]?[BatchRejection.stale] ?? 0
+                let stale = settled.rejectedBySender[id]?[BatchRejection.Reason.stale.rawValue] ?? 0
                 frozen = (at, version, stale, settled.actors[id]?.batchesAccepted ?? 0)
             } else {
                 kill(victim.pid, SIGCONT)
@@ -76,7 +76,7 @@ final class FrozenActorFaultTests: XCTestCase {
             client.wait(seconds: 10, while: { launch.isRunning }) { status in
                 guard let actor = status.actors[id] else { return false }
                 if liveAt.isNaN, actor.state == "live" { liveAt = PF.now() }
-                return actor.state == "live" && (actor.rejected[BatchRejection.stale] ?? 0) > freeze.stale
+                return actor.state == "live" && (actor.rejected[BatchRejection.Reason.stale.rawValue] ?? 0) > freeze.stale
             }, "after SIGCONT its stale batch is counted and it is live: \(launch.stderr)")
         let actor = try XCTUnwrap(back.status.actors[id])
         XCTAssertEqual(actor.losses, 1)
@@ -88,9 +88,9 @@ final class FrozenActorFaultTests: XCTestCase {
             "the thawed actor's fresh batches are trained on again")
         let final = try XCTUnwrap(client.status())
         let rejected = final.rejected
-        XCTAssertTrue(Set(rejected.keys).isSubset(of: [BatchRejection.stale]), "only stale batches refused: \(rejected)")
+        XCTAssertTrue(Set(rejected.keys).isSubset(of: [BatchRejection.Reason.stale.rawValue]), "only stale batches refused: \(rejected)")
         XCTAssertEqual(Set(final.policyLagHistogram.keys), ["0"], "only batches of the current version were trained on")
-        let stale = (final.rejectedBySender[id]?[BatchRejection.stale] ?? 0) - freeze.stale
+        let stale = (final.rejectedBySender[id]?[BatchRejection.Reason.stale.rawValue] ?? 0) - freeze.stale
         XCTAssertGreaterThanOrEqual(stale, 1, "the batch it was making when frozen is stale")
 
         // The learner's capture agrees: each stale batch was dropped as stale, none trained on.
@@ -100,7 +100,7 @@ final class FrozenActorFaultTests: XCTestCase {
         let consumed = try PF.capturedBatches(in: captures, prefix: "consumed").batches
         let dropped = try PF.capturedBatches(in: captures, prefix: "dropped").batches
         XCTAssertTrue(consumed.allSatisfy { $0.policyVersion == $0.learnerVersion }, "a batch off the current version trained on")
-        let capturedStale = dropped.filter { $0.sender == id && $0.reason == BatchRejection.stale }
+        let capturedStale = dropped.filter { $0.sender == id && $0.reason == BatchRejection.Reason.stale.rawValue }
         XCTAssertGreaterThanOrEqual(capturedStale.count, freeze.stale + stale)
         XCTAssertTrue(capturedStale.allSatisfy { $0.policyVersion < $0.learnerVersion })
         XCTAssertTrue(capturedStale.contains { $0.policyVersion == freeze.version }, "the batch it was making when frozen")

@@ -92,12 +92,12 @@ final class InvalidBatchFaultTests: XCTestCase {
             ("+Inf final observation", batch(truncatedFinal: .infinity).encoded(), nonFinite),
             ("NaN episode return", batch(episodeReturn: .nan).encoded(), nonFinite),
             ("action -1", batch(action: -1).encoded(), WireError.Reason.outOfRange.rawValue),
-            ("action 2 of 2", batch(action: 2).encoded(), BatchRejection.actionOutOfRange),
-            ("action 2^63-1", batch(action: .max).encoded(), BatchRejection.actionOutOfRange),
-            ("64 steps, the run's 128", batch(steps: 64).encoded(), BatchRejection.specMismatch),
-            ("policy version 1 (learner at 0)", batch(policyVersion: 1).encoded(), BatchRejection.futurePolicyVersion),
-            ("policy version 2^64-1", batch(policyVersion: .max).encoded(), BatchRejection.futurePolicyVersion),
-            ("a batch of actor-2 (2 actors)", batch(sender: "actor-2").encoded(), BatchRejection.unknownSender),
+            ("action 2 of 2", batch(action: 2).encoded(), BatchRejection.Reason.actionOutOfRange.rawValue),
+            ("action 2^63-1", batch(action: .max).encoded(), BatchRejection.Reason.actionOutOfRange.rawValue),
+            ("64 steps, the run's 128", batch(steps: 64).encoded(), BatchRejection.Reason.specMismatch.rawValue),
+            ("policy version 1 (learner at 0)", batch(policyVersion: 1).encoded(), BatchRejection.Reason.futurePolicyVersion.rawValue),
+            ("policy version 2^64-1", batch(policyVersion: .max).encoded(), BatchRejection.Reason.futurePolicyVersion.rawValue),
+            ("a batch of actor-2 (2 actors)", batch(sender: "actor-2").encoded(), BatchRejection.Reason.unknownSender.rawValue),
         ]
         for kind in Payload.Kind.allCases where kind != .trajectoryBatch {
             var frame = FrameFaults.resent(SampleFrames.sample(kind), as: "actor-0", incarnation: 0, sequence: next())
@@ -105,18 +105,18 @@ final class InvalidBatchFaultTests: XCTestCase {
                 group.policyVersion = 0  // not refused as a future version: as a GRPO batch in a PPO run
                 frame.payload = .groupBatch(group)
             }
-            cases.append(("a \(kind.rawValue) message", frame.encoded(), BatchRejection.unexpectedPayload))
+            cases.append(("a \(kind.rawValue) message", frame.encoded(), BatchRejection.Reason.unexpectedPayload.rawValue))
         }
         var continuous = try Frame(decoding: batch().encoded())
         if case .trajectoryBatch(var trajectory) = continuous.payload {
             trajectory.actions = WireTensor(float32: [Float](repeating: 0.5, count: 256), shape: [128, 2, 1])
             continuous.payload = .trajectoryBatch(trajectory)
         }
-        cases.append(("float actions for a discrete space", continuous.encoded(), BatchRejection.specMismatch))
+        cases.append(("float actions for a discrete space", continuous.encoded(), BatchRejection.Reason.specMismatch.rawValue))
         // Finite, and taken; the update's loss overflows and is undone. Then the same frame again.
         let overflow = batch(reward: 3e38).encoded()
-        cases.append(("the overflow batch again", overflow, BatchRejection.replayed))
-        for item in cases where item.reason != BatchRejection.replayed {
+        cases.append(("the overflow batch again", overflow, BatchRejection.Reason.replayed.rawValue))
+        for item in cases where item.reason != BatchRejection.Reason.replayed.rawValue {
             // The decoder's own verdicts, checked here; the learner's checks are the run's to show.
             if let error = decodeError(item.bytes) {
                 XCTAssertEqual(error.reason.rawValue, item.reason, item.what)
@@ -141,13 +141,13 @@ final class InvalidBatchFaultTests: XCTestCase {
         let summary = try training.run()
         let published = watcher.join()
 
-        var expected: [String: Int] = [BatchRejection.nonFiniteUpdate: config.numActors]
+        var expected: [String: Int] = [BatchRejection.Reason.nonFiniteUpdate.rawValue: config.numActors]
         for item in cases { expected[item.reason, default: 0] += 1 }
         // The actors cannot tell that the undone update dropped their batches: they wait for a
         // version that does not come, then fetch a snapshot and act again; a batch one of them
         // had queued meanwhile is a version behind by then (max_policy_lag 0) and refused as stale.
         var rejected = summary.rejected
-        let stale = rejected.removeValue(forKey: BatchRejection.stale) ?? 0
+        let stale = rejected.removeValue(forKey: BatchRejection.Reason.stale.rawValue) ?? 0
         XCTAssertLessThanOrEqual(stale, config.numActors, "\(summary.rejected)")
         XCTAssertEqual(rejected, expected, "each refused with its reason; the overflow update's batches undone")
         XCTAssertEqual(training.learner.updatesAborted, 1)
@@ -167,9 +167,9 @@ final class InvalidBatchFaultTests: XCTestCase {
             "12. invalid batches",
             mustHold: "each rejected with its reason before the optimizer; no NaN ever reaches the weights",
             "\(kinds + 1) bad batches of \(kinds) kinds into a live CartPole learner: refused "
-                + "\(FrameFaults.reasons(expected.filter { $0.key != BatchRejection.nonFiniteUpdate })); "
+                + "\(FrameFaults.reasons(expected.filter { $0.key != BatchRejection.Reason.nonFiniteUpdate.rawValue })); "
                 + "the 3e38-reward batch was taken, its update's loss overflowed and was undone "
-                + "(non_finite_update \(expected[BatchRejection.nonFiniteUpdate]!): it and actor-1's batch of that update; "
+                + "(non_finite_update \(expected[BatchRejection.Reason.nonFiniteUpdate.rawValue]!): it and actor-1's batch of that update; "
                 + "updates aborted 1, no version published for it); run finished at v\(summary.policyVersion ?? 0); "
                 + "the \(seen.count) published weights versions seen all decoded finite; final parameters finite; "
                 + "the undone update stalled the run \(String(format: "%.1f", stall)) s (actors learn their batches were "

@@ -227,10 +227,10 @@ enum NetFault {
         /// Rejected batches by reason (`unconsumed` apart).
         var rejectedByReason: [String: Int] {
             var counts: [String: Int] = [:]
-            for key in sent { if let reason = dropped[key], reason != BatchRejection.unconsumed { counts[reason, default: 0] += 1 } }
+            for key in sent { if let reason = dropped[key], reason != BatchRejection.Reason.unconsumed.rawValue { counts[reason, default: 0] += 1 } }
             return counts
         }
-        var unconsumed: Int { sent.filter { dropped[$0] == BatchRejection.unconsumed }.count }
+        var unconsumed: Int { sent.filter { dropped[$0] == BatchRejection.Reason.unconsumed.rawValue }.count }
         /// Sent, never recorded by the learner: (in flight at the stop, unexplained).
         var missing: (inFlightAtStop: [Key], unexplained: [Key]) {
             let recorded = Set(trained).union(dropped.keys)

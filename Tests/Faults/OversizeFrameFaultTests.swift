@@ -93,7 +93,7 @@ final class OversizeFrameFaultTests: XCTestCase {
             try sender.send(try Message(noCopy: bytes.buffer, owner: bytes))
             let probe = "oversize-probe-\(index)"
             try sender.send(FrameFaults.cartPoleBatch(sender: probe, steps: 1, envs: 1).encoded())
-            expected[BatchRejection.unknownSender, default: 0] += 1
+            expected[BatchRejection.Reason.unknownSender.rawValue, default: 0] += 1
             _ = try waitForStatus("the probe behind \(size) MiB") { $0.rejectedBySender[probe] != nil }
             dropSeconds.append((ContinuousClock.now - start).seconds)
             let after = try FrameFaults.Memory.of(pid: pid)

@@ -344,8 +344,8 @@ enum ProcessFaults {
 
     /// Rejection reasons a healthy actor meets (see ``BatchRejection/isMisbehaviour``).
     static let benignRejections: Set<String> = [
-        BatchRejection.stale, BatchRejection.queueFull, BatchRejection.unconsumed, BatchRejection.nonFiniteUpdate,
-        BatchRejection.noGroupKept,
+        BatchRejection.Reason.stale.rawValue, BatchRejection.Reason.queueFull.rawValue, BatchRejection.Reason.unconsumed.rawValue, BatchRejection.Reason.nonFiniteUpdate.rawValue,
+        BatchRejection.Reason.noGroupKept.rawValue,
     ]
 
     /// `values` as `min / median / max`, in seconds with 2 decimals.

@@ -25,7 +25,7 @@ final class BatchCaptureTests: XCTestCase {
         for version in 0..<4 {
             try capture.consumed([(entry(UInt64(version)).frame, .now)], learnerVersion: UInt64(version), update: version + 1, at: .now)
         }
-        try capture.dropped(entry(9).frame, reason: "stale", learnerVersion: 3, arrival: .now, at: .now)
+        try capture.dropped(entry(9).frame, reason: .stale, learnerVersion: 3, arrival: .now, at: .now)
         try capture.finish(policyVersion: 4, weightsSHA256: "abc")
 
         let consumed = try CaptureSelection([run.capturesDirectory.path], kinds: [.consumed])

@@ -99,7 +99,7 @@ final class CurveAdmissionTests: XCTestCase {
         for (name, delivered, _) in figures { XCTAssertEqual(delivered, 0, "\(name) got messages in") }
         XCTAssertEqual(status.delivered(from: "actor-0"), sent + 1)
         XCTAssertEqual(status.deliveredInAll, sent + 1 + 1, "actor-0's batches and actor-1's one from before")
-        XCTAssertNil(status.rejected[BatchRejection.revokedKey], "the revoked connection was cut before it could send")
+        XCTAssertNil(status.rejected[BatchRejection.Reason.revokedKey.rawValue], "the revoked connection was cut before it could send")
         XCTAssertTrue(
             learner.log.lines.contains { $0.contains("refused a connection from 127.0.0.1: key \(keys.peers["actor-1"]!.publicKey)") },
             learner.log.lines.joined(separator: "\n"))
@@ -121,15 +121,15 @@ final class CurveAdmissionTests: XCTestCase {
         try control.send(Frame(envelope: Envelope(senderID: "actor-0", incarnation: 1, sequence: 0), payload: .hello(hello)).encoded())
         XCTAssertThrowsError(try control.receive(), "the learner answered a hello as actor-0 from actor-1's key")
 
-        let seen = try waitFor(context, learner, keys) { $0.rejected[BatchRejection.senderMismatch] == self.sent + 1 }
+        let seen = try waitFor(context, learner, keys) { $0.rejected[BatchRejection.Reason.senderMismatch.rawValue] == self.sent + 1 }
         let status = try learner.stop()
         context.shutdown()
         print(
             "CurveAdmissionTests: actor-1's key sending as actor-0: \(sent) batches and 1 hello, "
-                + "\(status.rejected[BatchRejection.senderMismatch] ?? 0) rejected as sender_mismatch, "
+                + "\(status.rejected[BatchRejection.Reason.senderMismatch.rawValue] ?? 0) rejected as sender_mismatch, "
                 + "\(status.actors["actor-0"]?.batchesAccepted ?? -1) taken as actor-0's")
-        XCTAssertEqual(seen.rejected, [BatchRejection.senderMismatch: sent + 1])
-        XCTAssertEqual(status.rejectedBySender["actor-1"], [BatchRejection.senderMismatch: sent + 1], "counted under the authenticated id")
+        XCTAssertEqual(seen.rejected, [BatchRejection.Reason.senderMismatch.rawValue: sent + 1])
+        XCTAssertEqual(status.rejectedBySender["actor-1"], [BatchRejection.Reason.senderMismatch.rawValue: sent + 1], "counted under the authenticated id")
         XCTAssertEqual(status.actors["actor-0"]?.batchesAccepted, 0)
         XCTAssertEqual(status.actors["actor-0"]?.joins, 0, "the impostor's hello did not count as actor-0 joining")
     }

@@ -36,7 +36,7 @@ final class GroupIngressTests: XCTestCase {
         return Frame(envelope: Envelope(senderID: "actor-0", incarnation: 1, sequence: 0), payload: .groupBatch(batch))
     }
 
-    private func reason(_ result: Result<AdmittedBatch.Content, BatchRejection>) -> String? {
+    private func reason(_ result: Result<AdmittedBatch.Content, BatchRejection>) -> BatchRejection.Reason? {
         if case .failure(let rejection) = result { return rejection.reason }
         return nil
     }
@@ -61,16 +61,16 @@ final class GroupIngressTests: XCTestCase {
 
     func testForeignPromptsBadTokensAndWrongRewardsAreRefused() throws {
         let door = try training()
-        XCTAssertEqual(reason(door.admit(frame(rewards: [1, 1]), sender: "actor-0")), BatchRejection.rewardMismatch)
-        XCTAssertEqual(reason(door.admit(frame(other: [99, 2]), sender: "actor-0")), BatchRejection.tokenOutOfRange)
+        XCTAssertEqual(reason(door.admit(frame(rewards: [1, 1]), sender: "actor-0")), BatchRejection.Reason.rewardMismatch)
+        XCTAssertEqual(reason(door.admit(frame(other: [99, 2]), sender: "actor-0")), BatchRejection.Reason.tokenOutOfRange)
         XCTAssertEqual(
-            reason(door.admit(frame(other: [Int32](repeating: 3, count: 9)), sender: "actor-0")), BatchRejection.tokenOutOfRange)
+            reason(door.admit(frame(other: [Int32](repeating: 3, count: 9)), sender: "actor-0")), BatchRejection.Reason.tokenOutOfRange)
         XCTAssertEqual(
             reason(door.admit(frame(prompt: task.problem(1, split: .train).prompt), sender: "actor-0")),
-            BatchRejection.specMismatch)
-        XCTAssertEqual(reason(door.admit(frame(id: 1_000_000), sender: "actor-0")), BatchRejection.specMismatch)
+            BatchRejection.Reason.specMismatch)
+        XCTAssertEqual(reason(door.admit(frame(id: 1_000_000), sender: "actor-0")), BatchRejection.Reason.specMismatch)
         let trajectory = try Frame(decoding: cartPoleBatchFrame(sender: "actor-0", policyVersion: 0, steps: 2, envs: 2))
-        XCTAssertEqual(reason(door.admit(trajectory, sender: "actor-0")), BatchRejection.unexpectedPayload)
+        XCTAssertEqual(reason(door.admit(trajectory, sender: "actor-0")), BatchRejection.Reason.unexpectedPayload)
     }
 
     func testDynamicSamplingDropsGroupsWhoseRewardsAreAllEqualAndCountsThem() throws {

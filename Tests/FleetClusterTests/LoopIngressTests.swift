@@ -35,7 +35,7 @@ final class LoopIngressTests: XCTestCase {
             ppo: try! PPOTraining(config: config))
     }
 
-    private func reason(_ result: Result<Rollout, BatchRejection>) -> String? {
+    private func reason(_ result: Result<Rollout, BatchRejection>) -> BatchRejection.Reason? {
         if case .failure(let rejection) = result { return rejection.reason }
         return nil
     }
@@ -43,7 +43,7 @@ final class LoopIngressTests: XCTestCase {
     func testABatchOlderThanMaxPolicyLagIsDroppedAsStale() {
         var door = ingress(maxPolicyLag: 1)
         let old = cartPoleBatchFrame(sender: "actor-0", sequence: 0, policyVersion: 3, steps: 2, envs: 3)
-        XCTAssertEqual(reason(door.admit(old, learnerVersion: 5)), BatchRejection.stale)
+        XCTAssertEqual(reason(door.admit(old, learnerVersion: 5)), BatchRejection.Reason.stale)
         let fresh = cartPoleBatchFrame(sender: "actor-0", sequence: 1, policyVersion: 4, steps: 2, envs: 3)
         guard case .success(let rollout) = door.admit(fresh, learnerVersion: 5) else { return XCTFail("refused") }
         XCTAssertEqual(rollout.policyVersion, 4)
@@ -55,7 +55,7 @@ final class LoopIngressTests: XCTestCase {
     func testMaxPolicyLagZeroTakesOnlyTheCurrentVersion() {
         var door = ingress(maxPolicyLag: 0)
         let previous = cartPoleBatchFrame(sender: "actor-1", policyVersion: 6, steps: 2, envs: 3)
-        XCTAssertEqual(reason(door.admit(previous, learnerVersion: 7)), BatchRejection.stale)
+        XCTAssertEqual(reason(door.admit(previous, learnerVersion: 7)), BatchRejection.Reason.stale)
         let current = cartPoleBatchFrame(sender: "actor-1", policyVersion: 7, steps: 2, envs: 3)
         XCTAssertNil(reason(door.admit(current, learnerVersion: 7)))
     }
@@ -64,22 +64,22 @@ final class LoopIngressTests: XCTestCase {
         var door = ingress()
         XCTAssertEqual(
             reason(door.admit(cartPoleBatchFrame(sender: "actor-0", policyVersion: 9, steps: 2, envs: 3), learnerVersion: 8)),
-            BatchRejection.futurePolicyVersion)
+            BatchRejection.Reason.futurePolicyVersion)
         XCTAssertNil(
             reason(door.admit(cartPoleBatchFrame(sender: "actor-0", sequence: 5, policyVersion: 8, steps: 2, envs: 3), learnerVersion: 8)))
         XCTAssertEqual(
             reason(door.admit(cartPoleBatchFrame(sender: "actor-0", sequence: 5, policyVersion: 8, steps: 2, envs: 3), learnerVersion: 8)),
-            BatchRejection.replayed)
+            BatchRejection.Reason.replayed)
         XCTAssertEqual(
             reason(door.admit(cartPoleBatchFrame(sender: "actor-7", policyVersion: 8, steps: 2, envs: 3), learnerVersion: 8)),
-            BatchRejection.unknownSender)
+            BatchRejection.Reason.unknownSender)
         XCTAssertEqual(
             reason(door.admit(cartPoleBatchFrame(sender: "actor-1", policyVersion: 8, steps: 2, envs: 2), learnerVersion: 8)),
-            BatchRejection.specMismatch)
+            BatchRejection.Reason.specMismatch)
         XCTAssertEqual(
             reason(door.admit(cartPoleBatchFrame(sender: "actor-1", policyVersion: 8, steps: 2, envs: 3, action: 2), learnerVersion: 8)),
-            BatchRejection.actionOutOfRange)
-        XCTAssertEqual(reason(door.admit([0x0A, 0xFF, 0xFF], learnerVersion: 8)), WireError.Reason.malformed.rawValue)
+            BatchRejection.Reason.actionOutOfRange)
+        XCTAssertEqual(reason(door.admit([0x0A, 0xFF, 0xFF], learnerVersion: 8)), BatchRejection.Reason(.malformed))
     }
 
     func testGarbageOnAnAuthenticatedConnectionIsCountedAgainstItsActor() {

@@ -77,9 +77,9 @@ final class LoopResumeTests: XCTestCase {
                     cartPoleBatchFrame(sender: "actor-0", sequence: sequence, policyVersion: 2, steps: 128, envs: 4))
             }
         }
-        XCTAssertEqual(summary.rejected, [BatchRejection.replayed: 2])
+        XCTAssertEqual(summary.rejected, [BatchRejection.Reason.replayed.rawValue: 2])
         XCTAssertEqual(summary.policyVersion, 4)
-        XCTAssertEqual(second.learner.rejected, [BatchRejection.replayed: 2])
+        XCTAssertEqual(second.learner.rejected, [BatchRejection.Reason.replayed.rawValue: 2])
     }
 
     func testAResumeFromAnOlderCheckpointLogsNoStepTwice() throws {

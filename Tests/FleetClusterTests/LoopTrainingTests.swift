@@ -104,8 +104,8 @@ final class LoopTrainingTests: XCTestCase {
             summary.rejected,
             [
                 WireError.Reason.malformed.rawValue: 2, WireError.Reason.unsupportedSchemaVersion.rawValue: 1,
-                BatchRejection.futurePolicyVersion: 1, BatchRejection.unknownSender: 1,
-                BatchRejection.specMismatch: 1,
+                BatchRejection.Reason.futurePolicyVersion: 1, BatchRejection.Reason.unknownSender: 1,
+                BatchRejection.Reason.specMismatch: 1,
             ])
         // Logged once per sender and reason.
         XCTAssertEqual(log.lines.filter { $0.contains("rejected") }.count, 5)
@@ -126,7 +126,7 @@ final class LoopTrainingTests: XCTestCase {
         }
         let summary = try training.run()
         XCTAssertEqual(summary.policyVersion, 1)
-        XCTAssertEqual(summary.rejected, [BatchRejection.queueFull: 1])
+        XCTAssertEqual(summary.rejected, [BatchRejection.Reason.queueFull.rawValue: 1])
     }
 
     func testWeightsOfAnotherSpecAreRefusedByTheActorAndTheLearnerReportsTheStall() throws {
@@ -165,8 +165,8 @@ final class LoopTrainingTests: XCTestCase {
         }
         let summary = try training.run()
         XCTAssertEqual(summary.policyVersion, 4)
-        XCTAssertEqual(summary.rejected[BatchRejection.actionOutOfRange], 3, "\(summary.rejected)")
-        XCTAssertGreaterThanOrEqual(summary.rejected[BatchRejection.quarantined] ?? 0, 2, "\(summary.rejected)")
+        XCTAssertEqual(summary.rejected[BatchRejection.Reason.actionOutOfRange.rawValue], 3, "\(summary.rejected)")
+        XCTAssertGreaterThanOrEqual(summary.rejected[BatchRejection.Reason.quarantined.rawValue] ?? 0, 2, "\(summary.rejected)")
         XCTAssertTrue(log.lines.contains { $0.contains("actor-1 quarantined after 3 bad batches") }, "\(log.lines)")
         let status = training.learner.status(at: .now)
         XCTAssertEqual(status.quarantined, ["actor-1"])

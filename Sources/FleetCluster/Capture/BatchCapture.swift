@@ -147,13 +147,13 @@ package final class BatchCapture {
     /// Records a batch dropped for `reason` (a rejection reason) at learner version `learnerVersion`,
     /// when dropped batches are captured.
     package func dropped(
-        _ frame: [UInt8], reason: String, learnerVersion: UInt64, arrival: ContinuousClock.Instant,
+        _ frame: [UInt8], reason: BatchRejection.Reason, learnerVersion: UInt64, arrival: ContinuousClock.Instant,
         at now: ContinuousClock.Instant
     ) throws {
         guard captureDropped, let dropped else { return }
         let entry = CaptureEntry(
             kind: .dropped, learnerVersion: learnerVersion, arrivalSeconds: seconds(arrival), eventSeconds: seconds(now),
-            reason: reason, frame: frame)
+            reason: reason.rawValue, frame: frame)
         if try dropped.append(entry) { try writeManifest() }
     }
 

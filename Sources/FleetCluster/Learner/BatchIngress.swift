@@ -40,20 +40,20 @@ package struct BatchIngress {
         } catch {
             // On an authenticated connection the sender is known even when the frame is garbage:
             // counted against it, toward quarantine.
-            return .failure(BatchRejection(error.reason.rawValue, sender: authenticatedAs, error.description))
+            return .failure(BatchRejection(.init(error.reason), sender: authenticatedAs, error.description))
         }
         let sender = frame.envelope.senderID
         if let authenticatedAs, sender != authenticatedAs {
             return .failure(
                 BatchRejection(
-                    BatchRejection.senderMismatch, sender: authenticatedAs,
+                    BatchRejection.Reason.senderMismatch, sender: authenticatedAs,
                     "the envelope says \(sender), the connection's key is \(authenticatedAs)'s"))
         }
         guard let policyVersion = frame.payload.batchPolicyVersion else {
-            return .failure(BatchRejection(BatchRejection.unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) frame"))
+            return .failure(BatchRejection(BatchRejection.Reason.unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) frame"))
         }
         guard actorIDs.contains(sender) else {
-            return .failure(BatchRejection(BatchRejection.unknownSender, sender: sender, "not an actor of this run"))
+            return .failure(BatchRejection(BatchRejection.Reason.unknownSender, sender: sender, "not an actor of this run"))
         }
         if let last = lastTaken[sender],
             frame.envelope.incarnation < last.incarnation
@@ -61,20 +61,20 @@ package struct BatchIngress {
         {
             return .failure(
                 BatchRejection(
-                    BatchRejection.replayed, sender: sender,
+                    BatchRejection.Reason.replayed, sender: sender,
                     "incarnation \(frame.envelope.incarnation) sequence \(frame.envelope.sequence) after "
                         + "\(last.incarnation)/\(last.sequence)"))
         }
         guard policyVersion <= learnerVersion else {
             return .failure(
                 BatchRejection(
-                    BatchRejection.futurePolicyVersion, sender: sender,
+                    BatchRejection.Reason.futurePolicyVersion, sender: sender,
                     "policy v\(policyVersion), the learner is at v\(learnerVersion)"))
         }
         let lag = learnerVersion - policyVersion
         guard lag <= maxPolicyLag else {
             return .failure(
-                BatchRejection(BatchRejection.stale, sender: sender, "policy lag \(lag) > max_policy_lag \(maxPolicyLag)"))
+                BatchRejection(BatchRejection.Reason.stale, sender: sender, "policy lag \(lag) > max_policy_lag \(maxPolicyLag)"))
         }
         return .success(Admitted(frame: frame, sender: sender, policyVersion: policyVersion))
     }

@@ -71,11 +71,11 @@ package final class GroupTraining: LearnerAlgorithm {
         guard case .groupBatch(let batch) = frame.payload else {
             return .failure(
                 BatchRejection(
-                    BatchRejection.unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) frame in a \(subject) run"))
+                    BatchRejection.Reason.unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) frame in a \(subject) run"))
         }
         guard Int(batch.groupSize) == groupSize else {
             return .failure(
-                BatchRejection(BatchRejection.specMismatch, sender: sender, "groups of \(batch.groupSize), the run samples \(groupSize)"))
+                BatchRejection(BatchRejection.Reason.specMismatch, sender: sender, "groups of \(batch.groupSize), the run samples \(groupSize)"))
         }
         let groups: [ResponseGroup]
         do {
@@ -216,7 +216,7 @@ package final class GroupTraining: LearnerAlgorithm {
         for (p, id) in ids.enumerated() {
             let prompt = Array(promptTokens[promptOffsets[p]..<promptOffsets[p + 1]])
             guard let problem = task.problem(id: id), problem.prompt == prompt else {
-                throw BatchRejection(BatchRejection.specMismatch, sender: sender, "prompt \(id) is not \(subject)'s")
+                throw BatchRejection(BatchRejection.Reason.specMismatch, sender: sender, "prompt \(id) is not \(subject)'s")
             }
             var group = ResponseGroup(
                 promptID: id, prompt: prompt, responses: [], behaviourLogProbs: [], rewards: [], truncated: [],
@@ -225,13 +225,13 @@ package final class GroupTraining: LearnerAlgorithm {
                 let response = Array(tokens[offsets[r]..<offsets[r + 1]])
                 guard response.count <= responseBudget, response.allSatisfy({ $0 < vocabulary }) else {
                     throw BatchRejection(
-                        BatchRejection.tokenOutOfRange, sender: sender,
+                        BatchRejection.Reason.tokenOutOfRange, sender: sender,
                         "a response of \(response.count) tokens (budget \(responseBudget)) or a token >= \(vocabulary)")
                 }
                 let reward = rewardSpec.reward(task.verify(response: response, for: problem))
                 guard reward == rewards[r] else {
                     throw BatchRejection(
-                        BatchRejection.rewardMismatch, sender: sender,
+                        BatchRejection.Reason.rewardMismatch, sender: sender,
                         "reward \(rewards[r]) for prompt \(id), the verifier gives \(reward)")
                 }
                 group.responses.append(response)

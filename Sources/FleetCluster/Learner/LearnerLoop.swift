@@ -243,7 +243,7 @@ public final class LearnerLoop {
             if let frame = batch.frame {
                 try timed(.capture) {
                     try capture?.dropped(
-                        frame, reason: BatchRejection.unconsumed, learnerVersion: version, arrival: batch.arrival, at: .now)
+                        frame, reason: BatchRejection.Reason.unconsumed, learnerVersion: version, arrival: batch.arrival, at: .now)
                 }
             }
         }
@@ -274,7 +274,7 @@ public final class LearnerLoop {
             if let peer, sender != peer.id {
                 rejections.count(
                     BatchRejection(
-                        BatchRejection.senderMismatch, sender: peer.id,
+                        BatchRejection.Reason.senderMismatch, sender: peer.id,
                         "a \(frame.kind.rawValue) as \(sender) on \(peer.id)'s connection"),
                     of: "a control message")
                 continue
@@ -369,7 +369,7 @@ public final class LearnerLoop {
             frame -> Result<(BatchIngress.Admitted, AdmittedBatch.Content), BatchRejection> in
             guard !roster.isQuarantined(frame.sender) else {
                 return .failure(
-                    BatchRejection(BatchRejection.quarantined, sender: frame.sender, "quarantined for bad batches"))
+                    BatchRejection(BatchRejection.Reason.quarantined, sender: frame.sender, "quarantined for bad batches"))
             }
             return algorithm.admit(frame.frame, sender: frame.sender).map { (frame, $0) }
         }
@@ -379,7 +379,7 @@ public final class LearnerLoop {
             guard queue.count(from: sender) < algorithm.maxQueuedPerActor else {
                 try reject(
                     BatchRejection(
-                        BatchRejection.queueFull, sender: sender, "\(algorithm.maxQueuedPerActor) batches already wait"),
+                        BatchRejection.Reason.queueFull, sender: sender, "\(algorithm.maxQueuedPerActor) batches already wait"),
                     frame: bytes, arrival: now)
                 return 0
             }
@@ -394,7 +394,7 @@ public final class LearnerLoop {
                 // Dynamic sampling kept none of its groups (and counted them).
                 try timed(.capture) {
                     try capture?.dropped(
-                        bytes, reason: BatchRejection.noGroupKept, learnerVersion: version, arrival: now, at: now)
+                        bytes, reason: BatchRejection.Reason.noGroupKept, learnerVersion: version, arrival: now, at: now)
                 }
             }
             return 1
@@ -413,11 +413,11 @@ public final class LearnerLoop {
     private func authenticationRefusal(of peer: AuthenticatedPeer?, on socket: Socket) -> BatchRejection? {
         guard sockets.authenticates(socket) else { return nil }
         guard let peer else {
-            return BatchRejection(BatchRejection.senderMismatch, "a CURVE connection without an authenticated id")
+            return BatchRejection(BatchRejection.Reason.senderMismatch, "a CURVE connection without an authenticated id")
         }
         guard let allowList, allowList.isListed(peer.id, key: peer.publicKey) else {
             return BatchRejection(
-                BatchRejection.revokedKey, sender: peer.id, "its key was taken off the allow-list after it connected")
+                BatchRejection.Reason.revokedKey, sender: peer.id, "its key was taken off the allow-list after it connected")
         }
         return nil
     }
@@ -454,7 +454,7 @@ public final class LearnerLoop {
         for batch in queue.removeStale(learnerVersion: version, maxPolicyLag: UInt64(config.maxPolicyLag)) {
             try reject(
                 BatchRejection(
-                    BatchRejection.stale, sender: batch.sender, "went stale while queued (policy v\(batch.policyVersion))"),
+                    BatchRejection.Reason.stale, sender: batch.sender, "went stale while queued (policy v\(batch.policyVersion))"),
                 frame: batch.frame, arrival: batch.arrival)
         }
     }
@@ -495,7 +495,7 @@ public final class LearnerLoop {
             options.log("learner: update \(algorithm.updates + 1) undone: \(aborted); its \(batches.count) batches dropped")
             for batch in batches {
                 try reject(
-                    BatchRejection(BatchRejection.nonFiniteUpdate, sender: batch.sender, aborted.description),
+                    BatchRejection(BatchRejection.Reason.nonFiniteUpdate, sender: batch.sender, aborted.description),
                     frame: batch.frame, arrival: batch.arrival)
             }
             return

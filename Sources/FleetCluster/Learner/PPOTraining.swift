@@ -39,10 +39,10 @@ package final class PPOTraining: LearnerAlgorithm {
     package func admit(_ frame: Frame, sender: String) -> Result<AdmittedBatch.Content, BatchRejection> {
         guard case .trajectoryBatch(let batch) = frame.payload else {
             return .failure(
-                BatchRejection(BatchRejection.unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) frame in a PPO run"))
+                BatchRejection(BatchRejection.Reason.unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) frame in a PPO run"))
         }
         if let mismatch = shapeMismatch(batch) {
-            return .failure(BatchRejection(BatchRejection.specMismatch, sender: sender, mismatch))
+            return .failure(BatchRejection(BatchRejection.Reason.specMismatch, sender: sender, mismatch))
         }
         let actions: PolicyActions
         switch actionKind {
@@ -50,7 +50,7 @@ package final class PPOTraining: LearnerAlgorithm {
             let indices = batch.actions.int64 ?? []
             guard indices.allSatisfy({ $0 < count }) else {
                 return .failure(
-                    BatchRejection(BatchRejection.actionOutOfRange, sender: sender, "a discrete action >= \(count)"))
+                    BatchRejection(BatchRejection.Reason.actionOutOfRange, sender: sender, "a discrete action >= \(count)"))
             }
             actions = .discrete(indices.map { Int($0) })
         case .continuous(let dimension, _, _):

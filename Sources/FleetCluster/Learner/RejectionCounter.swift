@@ -19,11 +19,11 @@ package struct RejectionCounter {
 
     /// Counts `rejection` of `what` was refused (a batch, a control message).
     package mutating func count(_ rejection: BatchRejection, of what: String = "a batch") {
-        counts[rejection.reason, default: 0] += 1
+        counts[rejection.reason.rawValue, default: 0] += 1
         var sender = rejection.sender ?? "?"
         if bySender[sender] == nil, bySender.count >= Self.maxSenders { sender = "other" }
-        let seen = bySender[sender, default: [:]][rejection.reason, default: 0] + 1
-        bySender[sender, default: [:]][rejection.reason] = seen
+        let seen = bySender[sender, default: [:]][rejection.reason.rawValue, default: 0] + 1
+        bySender[sender, default: [:]][rejection.reason.rawValue] = seen
         if isLogWorthy(seen) {
             log("learner: rejected \(what) (\(seen) so far like it): \(rejection)")
         }
