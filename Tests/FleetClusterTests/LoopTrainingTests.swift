@@ -104,8 +104,8 @@ final class LoopTrainingTests: XCTestCase {
             summary.rejected,
             [
                 WireError.Reason.malformed.rawValue: 2, WireError.Reason.unsupportedSchemaVersion.rawValue: 1,
-                BatchRejection.Reason.futurePolicyVersion: 1, BatchRejection.Reason.unknownSender: 1,
-                BatchRejection.Reason.specMismatch: 1,
+                BatchRejection.Reason.futurePolicyVersion.rawValue: 1, BatchRejection.Reason.unknownSender.rawValue: 1,
+                BatchRejection.Reason.specMismatch.rawValue: 1,
             ])
         // Logged once per sender and reason.
         XCTAssertEqual(log.lines.filter { $0.contains("rejected") }.count, 5)
