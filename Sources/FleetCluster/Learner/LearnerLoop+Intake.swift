@@ -1,0 +1,156 @@
+import FleetAlgorithms
+import FleetConfig
+import FleetTransport
+import FleetWire
+import Foundation
+
+/// Batch intake: reading the batch channel, authenticating the sender, admitting (``BatchIngress``,
+/// then the algorithm's checks) into the queue or refusing and counting, quarantine, and the
+/// allow-list's reloads.
+extension LearnerLoop {
+    /// Messages one call of ``receiveBatches()`` reads at most; the loop then serves the control
+    /// channel and runs an update that is ready before it reads on.
+    package static let batchReadsPerCall = 256
+
+    /// Admits batches waiting now; returns how many were accepted. Past `ingress_byte_budget`, or
+    /// when the algorithm's queue is full (``LearnerAlgorithm/hasRoom(in:)``), it stops reading while
+    /// an update can go ahead (leaving the rest in ZeroMQ's bounded queues, so actors wait), and
+    /// reads on only when an update still lacks a batch. It stops after ``batchReadsPerCall``
+    /// messages in any case: a peer that never lets the queue run dry (a flood of bad frames, which
+    /// take no room in the queue) must not hold off the updates or the actors' control messages.
+    func receiveBatches() throws -> Int {
+        var accepted = 0
+        var reads = 0
+        while reads < Self.batchReadsPerCall,
+            (queue.bytes < config.ingressByteBudget && algorithm.hasRoom(in: queue)) || !updateIsReady,
+            let (frames, peer) = try sockets.receive(sockets.batches)
+        {
+            reads += 1
+            let now = ContinuousClock.now
+            // A batch is one frame; a sender that sends several has each judged as one.
+            for frame in frames { accepted += try receiveBatch(frame, from: peer, at: now) }
+        }
+        return accepted
+    }
+
+    /// Admits one batch frame `bytes` from `peer` (1), or counts why not (0).
+    func receiveBatch(_ bytes: [UInt8], from peer: AuthenticatedPeer?, at now: ContinuousClock.Instant) throws -> Int {
+        if let refusal = authenticationRefusal(of: peer, on: sockets.batches) {
+            try reject(refusal, frame: bytes, arrival: now)
+            return 0
+        }
+        let admitted = ingress.admit(bytes, authenticatedAs: peer?.id, learnerVersion: version).flatMap {
+            frame -> Result<(BatchIngress.Admitted, AdmittedBatch.Content), BatchRejection> in
+            guard !roster.isQuarantined(frame.sender) else {
+                return .failure(
+                    BatchRejection(BatchRejection.Reason.quarantined, sender: frame.sender, "quarantined for bad batches"))
+            }
+            return algorithm.admit(frame.frame, sender: frame.sender).map { (frame, $0) }
+        }
+        switch admitted {
+        case .success(let (frame, content)):
+            let sender = frame.sender
+            guard queue.count(from: sender) < algorithm.maxQueuedPerActor else {
+                try reject(
+                    BatchRejection(
+                        BatchRejection.Reason.queueFull, sender: sender, "\(algorithm.maxQueuedPerActor) batches already wait"),
+                    frame: bytes, arrival: now)
+                return 0
+            }
+            ingress.taken(frame)
+            if roster.accepted(batchFrom: sender, at: now) { logReturn(of: sender) }
+            let batch = AdmittedBatch(
+                sender: sender, policyVersion: frame.policyVersion, content: content, frameBytes: bytes.count,
+                arrival: now, frame: capture != nil ? bytes : nil)
+            if batch.rollout != nil || !batch.groups.isEmpty {
+                queue.append(batch)
+            } else {
+                // Dynamic sampling kept none of its groups (and counted them).
+                try timed(.capture) {
+                    try capture?.dropped(
+                        bytes, reason: BatchRejection.Reason.noGroupKept, learnerVersion: version, arrival: now, at: now)
+                }
+            }
+            return 1
+        case .failure(let rejection):
+            try reject(rejection, frame: bytes, arrival: now)
+            return 0
+        }
+    }
+
+    /// Why a message from `peer` on `socket` is refused before anything reads it: on a CURVE
+    /// socket, a connection without an authenticated id (libzmq always gives one), or a key taken
+    /// off the allow-list since the connection was admitted. nil: go on (the envelope's sender is
+    /// checked against `peer` once decoded).
+    func authenticationRefusal(of peer: AuthenticatedPeer?, on socket: Socket) -> BatchRejection? {
+        guard sockets.authenticates(socket) else { return nil }
+        guard let peer else {
+            return BatchRejection(BatchRejection.Reason.senderMismatch, "a CURVE connection without an authenticated id")
+        }
+        guard let allowList, allowList.isListed(peer.id, key: peer.publicKey) else {
+            return BatchRejection(
+                BatchRejection.Reason.revokedKey, sender: peer.id, "its key was taken off the allow-list after it connected")
+        }
+        return nil
+    }
+
+    /// Rereads the allow-list when it is due and says what changed. A revocation drops every
+    /// connection: the other actors reconnect and are admitted again, the revoked one is refused.
+    func checkAllowList() throws {
+        guard let allowList else { return }
+        allowList.reloadIfDue()
+        for event in allowList.takeEvents() {
+            switch event {
+            case .reloaded(let listed, let added, let revoked):
+                var text = "learner: allow-list \(allowList.path) reloaded: \(listed) listed"
+                if !added.isEmpty { text += "; added \(added.joined(separator: ", "))" }
+                if !revoked.isEmpty {
+                    try sockets.dropConnections()
+                    text += "; revoked \(revoked.joined(separator: ", ")): every connection dropped, to authenticate again"
+                }
+                options.log(text)
+            case .unusable(let error):
+                options.log("learner: allow-list not reloaded, the last good one stays: \(error)")
+            case .refused(let key, let address, let count):
+                options.log(
+                    "learner: refused a connection from \(address): key \(key) is not on the allow-list (\(count) so far)")
+            }
+        }
+    }
+
+    /// Whether the queue holds the next update's batches.
+    var updateIsReady: Bool { algorithm.isReady(queue, awaited: roster.awaited(at: .now)) }
+
+    /// Drops and counts the queued batches that went stale while they waited.
+    func dropStaleBatches() throws {
+        for batch in queue.removeStale(learnerVersion: version, maxPolicyLag: UInt64(config.maxPolicyLag)) {
+            try reject(
+                BatchRejection(
+                    BatchRejection.Reason.stale, sender: batch.sender, "went stale while queued (policy v\(batch.policyVersion))"),
+                frame: batch.frame, arrival: batch.arrival)
+        }
+    }
+
+    /// Counts `rejection` (quarantining a run's actor at its `quarantine_after`-th bad batch) and
+    /// captures its frame when dropped batches are captured.
+    func reject(_ rejection: BatchRejection, frame: [UInt8]?, arrival: ContinuousClock.Instant) throws {
+        counters.rejections.count(rejection)
+        if rejection.isMisbehaviour, let sender = rejection.sender, roster.records[sender] != nil,
+            !roster.isQuarantined(sender)
+        {
+            counters.misbehaviour[sender, default: 0] += 1
+            if counters.misbehaviour[sender]! >= config.quarantineAfter {
+                roster.quarantine(sender)
+                queue.removeAll(from: sender)
+                options.log(
+                    "learner: \(sender) quarantined after \(config.quarantineAfter) bad batches; nothing it sends is taken "
+                        + "and updates no longer wait for it")
+            }
+        }
+        if let capture, let frame {
+            try timed(.capture) {
+                try capture.dropped(frame, reason: rejection.reason, learnerVersion: version, arrival: arrival, at: .now)
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+extension LearnerLoop {
+    /// Knobs that are not part of the run config.
+    public struct Options {
+        /// Give up when no batch has been accepted for this long; nil: the config's `stall_timeout`.
+        public var stallTimeout: Duration?
+        /// The learner's incarnation, told to actors in `Welcome`.
+        public var incarnation: UInt64
+        /// Where warnings go (rejections, rate-limited; actors lost and back); standard error by default.
+        public var log: (String) -> Void
+        /// Asked about ten times a second; true ends the run early (Ctrl-C), with a summary.
+        public var stopRequested: () -> Bool
+        /// Continue the run from the newest valid checkpoint in the run directory (`--resume`):
+        /// weights, optimizer, counters, every actor's last batch taken; versions go on from it.
+        public var resume: Bool
+
+        public init(
+            stallTimeout: Duration? = nil, incarnation: UInt64 = 1,
+            log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+            stopRequested: @escaping () -> Bool = { false }, resume: Bool = false
+        ) {
+            self.stallTimeout = stallTimeout
+            self.incarnation = incarnation
+            self.log = log
+            self.stopRequested = stopRequested
+            self.resume = resume
+        }
+    }
+}
