@@ -53,25 +53,32 @@ final class GRPOLossTests: XCTestCase {
 
     // MARK: k3 and the per-token surrogate
 
+    /// k3 per token, as the loss computes it.
+    private func k3(logp: Float, ref: Float) -> Float {
+        GRPOLoss.k3(logProbs: Tensor([logp]), refLogProbs: Tensor([ref])).item
+    }
+
     func testK3Vectors() {
-        XCTAssertEqual(GRPOLoss.k3(logp: -1.0, ref: -1.2), 0.018731, accuracy: 1e-6)
-        XCTAssertEqual(GRPOLoss.k3(logp: -2.0, ref: -0.5), 1.981689, accuracy: 1e-6)
-        XCTAssertEqual(GRPOLoss.k3(logp: -0.7, ref: -0.7), 0)
+        XCTAssertEqual(k3(logp: -1.0, ref: -1.2), 0.018731, accuracy: 1e-6)
+        XCTAssertEqual(k3(logp: -2.0, ref: -0.5), 1.981689, accuracy: 1e-6)
+        XCTAssertEqual(k3(logp: -0.7, ref: -0.7), 0)
     }
 
     func testClipHigherPerTokenVectors() {
         let cases: [(r: Float, a: Float, loss: Float)] = [(1.25, 1, -1.25), (1.30, 1, -1.28), (0.70, -1, 0.8)]
         for c in cases {
-            XCTAssertEqual(GRPOLoss.clippedSurrogate(ratio: c.r, advantage: c.a, epsLow: 0.2, epsHigh: 0.28), c.loss,
-                           accuracy: 1e-6, "r \(c.r), A \(c.a)")
-            // The same through the tensor loss: one token, logp = log r, old = 0.
+            let surrogate = ClippedSurrogate(ratio: Tensor([c.r]), advantages: Tensor([c.a]), low: 0.2, high: 0.28)
+            XCTAssertEqual(surrogate.loss.item, c.loss, accuracy: 1e-6, "r \(c.r), A \(c.a)")
+            // The same through the loss: one token, logp = log r, old = 0.
             let (loss, _) = GRPOLoss.policyLoss(
                 logProbs: Tensor([Foundation.log(c.r)]), oldLogProbs: [0], refLogProbs: nil, advantages: [c.a],
                 lengths: [1], epsLow: 0.2, epsHigh: 0.28, beta: 0, aggregation: .tokenMean)
-            XCTAssertEqual(loss.item, c.loss, accuracy: 1e-6, "tensor path: r \(c.r), A \(c.a)")
+            XCTAssertEqual(loss.item, c.loss, accuracy: 1e-6, "through the loss: r \(c.r), A \(c.a)")
         }
         // Symmetric eps 0.2 gives PPO's vector back.
-        XCTAssertEqual(GRPOLoss.clippedSurrogate(ratio: 1.30, advantage: 1, epsLow: 0.2, epsHigh: 0.2), -1.2, accuracy: 1e-6)
+        XCTAssertEqual(
+            ClippedSurrogate(ratio: Tensor([1.30]), advantages: Tensor([1]), low: 0.2, high: 0.2).loss.item, -1.2,
+            accuracy: 1e-6)
     }
 
     // MARK: Aggregation
@@ -97,7 +104,7 @@ final class GRPOLossTests: XCTestCase {
             XCTAssertEqual(d.tokenCount, 4)
         }
         // token-mean k3 of the example: (k3(-1,-1.2) + k3(-.5,-.6) + k3(-2,-1.8) + 0) / 4.
-        let k3 = (GRPOLoss.k3(logp: -1, ref: -1.2) + GRPOLoss.k3(logp: -0.5, ref: -0.6) + GRPOLoss.k3(logp: -2, ref: -1.8)) / 4
+        let k3 = (k3(logp: -1, ref: -1.2) + k3(logp: -0.5, ref: -0.6) + k3(logp: -2, ref: -1.8)) / 4
         XCTAssertEqual(aggregationExample(.tokenMean).diagnostics.klLoss, Double(k3), accuracy: 1e-7)
         // Ratios e^0.1, 1, e^-0.5, e^-0.1 with A > 0, > 0, > 0, < 0: the third is below 0.8, but with
         // A > 0 the unclipped term r·A is the smaller objective, so no token takes the clipped branch.

@@ -7,8 +7,8 @@ import XCTest
 final class PPOLossTests: XCTestCase {
     func testClippedSurrogatePerSample() {
         let ratio = Tensor([0.5, 0.9, 1.0, 1.1, 1.5])
-        let positive = PPOLoss.clippedSurrogate(ratio: ratio, advantages: Tensor([Float](repeating: 1, count: 5)), clipCoef: 0.2)
-        let negative = PPOLoss.clippedSurrogate(ratio: ratio, advantages: Tensor([Float](repeating: -1, count: 5)), clipCoef: 0.2)
+        let positive = ClippedSurrogate(ratio: ratio, advantages: Tensor([Float](repeating: 1, count: 5)), low: 0.2, high: 0.2).loss
+        let negative = ClippedSurrogate(ratio: ratio, advantages: Tensor([Float](repeating: -1, count: 5)), low: 0.2, high: 0.2).loss
         for (a, e) in zip(positive.data, [-0.5, -0.9, -1.0, -1.1, -1.2] as [Float]) { XCTAssertEqual(a, e, accuracy: 1e-6) }
         for (a, e) in zip(negative.data, [0.8, 0.9, 1.0, 1.1, 1.5] as [Float]) { XCTAssertEqual(a, e, accuracy: 1e-6) }
         let mean = PPOLoss.policyLoss(ratio: ratio, advantages: Tensor([Float](repeating: 1, count: 5)), clipCoef: 0.2)

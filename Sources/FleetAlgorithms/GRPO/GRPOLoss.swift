@@ -62,17 +62,11 @@ public enum GRPOLoss {
     /// broken behaviour log-prob cannot overflow the ratio (no gradient flows beyond the clamp).
     public static let logRatioLimit: Float = 20
 
-    /// `k3 = exp(ref - logp) - (ref - logp) - 1`, an unbiased, non-negative estimate of
-    /// KL(current ‖ ref) from a token sampled by the current policy (Schulman's k3).
-    public static func k3(logp: Float, ref: Float) -> Float {
-        let d = ref - logp
-        return Foundation.exp(d) - d - 1
-    }
-
-    /// The per-token clipped surrogate `-min(r·A, clip(r, 1 - epsLow, 1 + epsHigh)·A)`.
-    public static func clippedSurrogate(ratio: Float, advantage: Float, epsLow: Float, epsHigh: Float) -> Float {
-        let clipped = Swift.min(Swift.max(ratio, 1 - epsLow), 1 + epsHigh)
-        return -Swift.min(ratio * advantage, clipped * advantage)
+    /// `k3 = exp(ref - logp) - (ref - logp) - 1` per token, an unbiased, non-negative estimate of
+    /// KL(current ‖ ref) from tokens sampled by the current policy (Schulman's k3).
+    public static func k3(logProbs: Tensor, refLogProbs: Tensor) -> Tensor {
+        let d = refLogProbs - logProbs
+        return d.exp() - d - 1
     }
 
     /// Each token's weight in the aggregate (see ``LossAggregation``), flattened like the tokens.
@@ -129,30 +123,22 @@ public enum GRPOLoss {
 
         // The clipped surrogate, max(-A r, -A clip(r)).
         let ratio = (logProbs - Tensor(oldLogProbs)).clamp(min: -logRatioLimit, max: logRatioLimit).exp()
-        let negativeAdvantages = Tensor(advantages.map { -$0 })
-        let unclipped = negativeAdvantages * ratio
-        let clipped = negativeAdvantages * ratio.clamp(min: 1 - epsLow, max: 1 + epsHigh)
-        let surrogate = Tensor.maximum(unclipped, clipped)
+        let surrogate = ClippedSurrogate(ratio: ratio, advantages: Tensor(advantages), low: epsLow, high: epsHigh)
 
-        // Plus beta k3 to the reference.
-        var perToken = surrogate
+        // Plus beta k3 to the reference (with beta 0, k3 is only reported: taken off the graph).
+        var perToken = surrogate.loss
         var k3Values: [Float]? = nil
         if let refLogProbs {
-            if beta != 0 {
-                let d = Tensor(refLogProbs) - logProbs
-                let k3 = d.exp() - d - 1
-                k3Values = k3.data
-                perToken = surrogate + k3 * beta
-            } else {
-                let logp = logProbs.data
-                k3Values = (0..<n).map { GRPOLoss.k3(logp: logp[$0], ref: refLogProbs[$0]) }
-            }
+            let k3 = k3(logProbs: beta != 0 ? logProbs : Tensor(logProbs.data), refLogProbs: Tensor(refLogProbs))
+            k3Values = k3.data
+            if beta != 0 { perToken = surrogate.loss + k3 * beta }
         }
         let loss = (perToken * Tensor(weights)).sum()
 
         // Diagnostics from the values, in Double.
         var pgLoss = 0.0, klLoss = 0.0, ppoKL = 0.0, clippedCount = 0, lowerCount = 0
-        let ratios = ratio.data, pg1 = unclipped.data, pg2 = clipped.data, surrogates = surrogate.data
+        let ratios = ratio.data, pg1 = surrogate.unclipped.data, pg2 = surrogate.clipped.data
+        let surrogates = surrogate.loss.data
         let logp = logProbs.data
         for i in 0..<n {
             pgLoss += Double(weights[i]) * Double(surrogates[i])

@@ -3,16 +3,9 @@ import Foundation
 
 /// PPO's loss pieces and diagnostics (docs/algorithms.md), as small named functions.
 enum PPOLoss {
-    /// Per-sample clipped surrogate `max(-A r, -A clip(r, 1-eps, 1+eps))`, `[B]`.
-    static func clippedSurrogate(ratio: Tensor, advantages: Tensor, clipCoef: Float) -> Tensor {
-        let unclipped = -advantages * ratio
-        let clipped = -advantages * ratio.clamp(min: 1 - clipCoef, max: 1 + clipCoef)
-        return Tensor.maximum(unclipped, clipped)
-    }
-
-    /// The policy loss: the mean of ``clippedSurrogate(ratio:advantages:clipCoef:)``.
+    /// The policy loss: the mean of the ``ClippedSurrogate``, clipped symmetrically at `clipCoef`.
     static func policyLoss(ratio: Tensor, advantages: Tensor, clipCoef: Float) -> Tensor {
-        clippedSurrogate(ratio: ratio, advantages: advantages, clipCoef: clipCoef).mean()
+        ClippedSurrogate(ratio: ratio, advantages: advantages, low: clipCoef, high: clipCoef).loss.mean()
     }
 
     /// `0.5 mean((V - R)^2)`, or with `clipCoef` the clipped form
