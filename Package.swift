@@ -42,10 +42,16 @@ let layers: [Target] = [
         ]),
     .target(
         name: "FleetCluster",
-        dependencies: ["FleetAlgorithms", "FleetConfig", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire"]),
+        dependencies: [
+            "FleetAlgorithms", "FleetConfig", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     .target(
         name: "FleetTools",
-        dependencies: ["FleetAlgorithms", "FleetCluster", "FleetConfig", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire"]),
+        dependencies: [
+            "FleetAlgorithms", "FleetCluster", "FleetConfig", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     .target(
         name: "FleetBench",
         dependencies: [
@@ -56,6 +62,7 @@ let layers: [Target] = [
         dependencies: [
             "FleetBench", "FleetCluster", "FleetConfig", "FleetTensor", "FleetTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 ]
 
@@ -79,10 +86,14 @@ let tests: [Target] = [
         dependencies: [
             "FleetCluster", "FleetConfig", "FleetClusterTesting", "FleetTestSupport",
             .product(name: "Yams", package: "Yams"),  // cluster/kubernetes manifests
+            .product(name: "Logging", package: "swift-log"),
         ]),
     .testTarget(
         name: "FleetToolsTests",
-        dependencies: ["FleetTools", "FleetCluster", "FleetConfig", "FleetClusterTesting", "FleetTestSupport"]),
+        dependencies: [
+            "FleetTools", "FleetCluster", "FleetConfig", "FleetClusterTesting", "FleetTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     .testTarget(
         name: "FleetBenchTests",
         dependencies: ["FleetBench", "FleetCluster", "FleetConfig", "fleet"]),  // fleet: the peer process two-process benchmarks start
@@ -93,7 +104,10 @@ let tests: [Target] = [
     // the long ones run only under `make faults` (FLEET_FAULTS_LONG=1).
     .testTarget(
         name: "FleetFaultTests",
-        dependencies: ["fleet", "FleetProcessTesting", "FleetCluster", "FleetConfig", "FleetTools", "FleetTransport", "FleetWire"],
+        dependencies: [
+            "fleet", "FleetProcessTesting", "FleetCluster", "FleetConfig", "FleetTools", "FleetTransport", "FleetWire",
+            .product(name: "Logging", package: "swift-log"),
+        ],
         path: "Tests/Faults"),
     // Running `fleet` as real processes in tests.
     .target(name: "FleetProcessTesting", path: "Tests/ProcessTesting"),
@@ -101,7 +115,9 @@ let tests: [Target] = [
     .target(name: "FleetTestSupport", path: "Tests/TestSupport"),
     .target(
         name: "FleetClusterTesting",
-        dependencies: ["FleetCluster", "FleetConfig", "FleetTransport", "FleetWire"],
+        dependencies: [
+            "FleetCluster", "FleetConfig", "FleetTransport", "FleetWire", .product(name: "Logging", package: "swift-log"),
+        ],
         path: "Tests/ClusterTesting"),
 ]
 
@@ -115,6 +131,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: systemLibraries + generated + kernels + layers + tests
 )

@@ -1,7 +1,9 @@
 import ArgumentParser
+import FleetCluster
 import FleetTensor
 import FleetTransport
 import FleetWire
+import Logging
 
 /// `fleet`: the one executable of the cluster.
 @main
@@ -30,6 +32,8 @@ struct Fleet: ParsableCommand {
         // Training loops free and reallocate a graph's worth of buffers every step: keep freed
         // memory in the process instead of faulting pages back in (see `Allocator`).
         Allocator.retainFreedMemory()
+        // Every component logs through swift-log; the console shows `SOURCE: message` lines.
+        LoggingSystem.bootstrap { FleetLogHandler(label: $0) }
         main(nil)
     }
 }

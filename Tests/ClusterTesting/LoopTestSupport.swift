@@ -3,6 +3,7 @@ import FleetConfig
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 import XCTest
 
 /// A short CartPole run config whose endpoints (named after `name`) no other test uses.
@@ -22,6 +23,8 @@ public final class LogLines: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: [String] = []
     public func append(_ line: String) { lock.withLock { stored.append(line) } }
+    /// A logger whose lines (as the console shows them, `learner: ...`, `actor-0: ...`) land here.
+    public var logger: Logger { Logger(label: "learner") { FleetLogHandler(label: $0, write: self.append) } }
     public var lines: [String] { lock.withLock { stored } }
 }
 
@@ -68,7 +71,7 @@ public func runInProcess(
     let ref = LearnerRef()
     let training = try InProcessTraining(
         config: config, context: try context ?? Context(), directory: directory, metrics: try MetricsLogger(directory: directory),
-        stallTimeout: .seconds(30), log: log.append, stopRequested: { stopAt.map { ref.version >= $0 } ?? false },
+        stallTimeout: .seconds(30), log: log.logger, stopRequested: { stopAt.map { ref.version >= $0 } ?? false },
         resume: resume)
     ref.learner = training.learner
     try before(training)
@@ -90,4 +93,9 @@ public func consumedUpdates(in captures: URL) throws -> [[CaptureEntry]] {
         updates[updates.count - 1].append(located.entry)
     }
     return updates
+}
+
+extension Logger {
+    /// A logger that says nothing.
+    public static var silent: Logger { Logger(label: "silent") { _ in SwiftLogNoOpLogHandler() } }
 }

@@ -4,6 +4,7 @@ import FleetProcessTesting
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 import XCTest
 
 /// What the bad-frame tests (docs/reliability.md 10, 11, 12) share: a seeded generator, frames, the
@@ -56,6 +57,8 @@ enum FrameFaults {
         private var stored: [String] = []
         func append(_ line: String) { lock.withLock { stored.append(line) } }
         var lines: [String] { lock.withLock { stored } }
+        /// A logger whose lines land here.
+        var logger: Logger { Logger(label: "learner") { FleetLogHandler(label: $0, write: self.append) } }
     }
 
     /// A thread that connects a PUSH socket of its own to `endpoint` and sends `frames` in order,

@@ -3,6 +3,7 @@ import FleetConfig
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 import XCTest
 
 /// docs/reliability.md test 10: random and mutated frames (bit flips, truncations, splices, varint
@@ -94,7 +95,7 @@ final class FrameFloodFaultTests: XCTestCase {
         let config = try FrameFaults.cartPoleConfig(["num_actors=2", "total_timesteps=\(timesteps)"])
         let context = try Context()
         let log = FrameFaults.Log()
-        let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(60), log: log.append)
+        let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(60), log: log.logger)
         let flood = frames.isEmpty ? nil : FrameFaults.Flood(context: context, endpoint: config.endpoints.batches, frames: frames)
         let summary = try training.run()
         let sent = flood?.join() ?? 0
@@ -231,7 +232,7 @@ final class FrameFloodFaultTests: XCTestCase {
 
         let context = try Context()
         let log = FrameFaults.Log()
-        let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(60), log: log.append)
+        let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(60), log: log.logger)
         let flood = FrameFaults.Flood(context: context, endpoint: config.endpoints.batches, frames: frames.map(\.bytes))
         let summary = try training.run()
         let sent = flood.join()

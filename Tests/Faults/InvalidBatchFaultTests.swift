@@ -3,6 +3,7 @@ import FleetConfig
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 import XCTest
 
 /// docs/reliability.md test 12: a wrong schema version, valid messages of other types on the batch
@@ -129,7 +130,9 @@ final class InvalidBatchFaultTests: XCTestCase {
         let start = ContinuousClock.now
         let training = try InProcessTraining(
             config: config, context: context, stallTimeout: .seconds(60),
-            log: { log.append(String(format: "%.3f ", (ContinuousClock.now - start).seconds) + $0) })
+            log: Logger(label: "learner") {
+                FleetLogHandler(label: $0) { log.append(String(format: "%.3f ", (ContinuousClock.now - start).seconds) + $0) }
+            })
         let watcher = WeightsWatcher(context: context, endpoint: config.endpoints.weights, start: start)
         // Queued before the run starts: the learner reads them all at v0, before any real batch
         // makes an update ready, the overflow batch before actor-0's first real one.

@@ -1,6 +1,7 @@
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 import XCTest
 
 @testable import FleetCluster
@@ -39,7 +40,7 @@ final class CheckpointResumeTests: XCTestCase {
     private func roundTrip(_ algorithm: any LearnerAlgorithm, config: RunConfig) throws -> any LearnerAlgorithm {
         let directory = try RunDirectory(creating: try makeTemporaryDirectory(self).appendingPathComponent("split").path)
         let checkpoints = LearnerCheckpoints(
-            directory: directory, config: config.checkpoints, totalUpdates: algorithm.totalUpdates, log: { _ in })
+            directory: directory, config: config.checkpoints, totalUpdates: algorithm.totalUpdates, log: Logger(label: "learner"))
         let part = algorithm.checkpoint()
         let state = LearnerCheckpointState(
             algorithm: config.algorithm, subject: algorithm.subject, learningConfigSHA256: config.resolved.learningSHA256,

@@ -2,6 +2,7 @@
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 import XCTest
 import FleetClusterTesting
 import FleetConfig
@@ -141,10 +142,10 @@ final class CurveAdmissionTests: XCTestCase {
         let config = try tcpTestConfig(keys, ["num_actors=2", "max_policy_lag=1"])
         let context = try Context()
         let log = LogLines()
-        let learner = try LearnerLoop(config: config, context: context, options: .init(stallTimeout: .seconds(30), log: log.append))
+        let learner = try LearnerLoop(config: config, context: context, options: .init(stallTimeout: .seconds(30), log: log.logger))
         var actorConfig = config
         actorConfig.endpoints = learner.boundEndpoints
-        let actors = (0..<2).map { ActorThread(index: $0, config: actorConfig, context: context, log: log.append) }
+        let actors = (0..<2).map { ActorThread(index: $0, config: actorConfig, context: context, log: log.logger) }
         let summary = try learner.run()
         context.shutdown()
         for actor in actors { XCTAssertNil(actor.join()) }

@@ -1,6 +1,7 @@
 @testable import FleetCluster
 import FleetTransport
 import Foundation
+import Logging
 import XCTest
 import FleetTestSupport
 import FleetClusterTesting

@@ -2,6 +2,7 @@ import FleetCluster
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 import XCTest
 import FleetClusterTesting
 import FleetConfig
@@ -14,8 +15,8 @@ final class LoopLivenessTests: XCTestCase {
         let context = try Context()
         let log = LogLines()
         let learner = try LearnerLoop(
-            config: config, context: context, options: .init(stallTimeout: .seconds(20), log: log.append))
-        let actor = ActorThread(index: 0, config: config, context: context, log: log.append)
+            config: config, context: context, options: .init(stallTimeout: .seconds(20), log: log.logger))
+        let actor = ActorThread(index: 0, config: config, context: context, log: log.logger)
         let summary = try learner.run()
         context.shutdown()
         XCTAssertNil(actor.join())
@@ -30,7 +31,7 @@ final class LoopLivenessTests: XCTestCase {
         let context = try Context()
         let log = LogLines()
         let learner = try LearnerLoop(
-            config: config, context: context, options: .init(stallTimeout: .seconds(20), log: log.append))
+            config: config, context: context, options: .init(stallTimeout: .seconds(20), log: log.logger))
         // actor-1 is a stand-in that says Hello and then nothing more.
         let standIn = try Socket(context, .dealer, linger: .zero)
         try standIn.set(.routingID, to: Array("actor-1".utf8))
@@ -38,7 +39,7 @@ final class LoopLivenessTests: XCTestCase {
         let hello = Hello(specHash: [], numEnvs: 4, host: "stand-in", pid: 42)
         try standIn.send(
             Frame(envelope: Envelope(senderID: "actor-1", incarnation: 9, sequence: 0), payload: .hello(hello)).encoded())
-        let actor = ActorThread(index: 0, config: config, context: context, log: log.append)
+        let actor = ActorThread(index: 0, config: config, context: context, log: log.logger)
         let asker = StatusAsker(context: context, endpoint: config.endpoints.control)
         let summary = try learner.run()
         let seen = asker.stop()

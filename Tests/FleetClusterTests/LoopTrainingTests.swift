@@ -2,6 +2,7 @@
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 import XCTest
 import FleetTestSupport
 import FleetClusterTesting
@@ -85,7 +86,7 @@ final class LoopTrainingTests: XCTestCase {
         let context = try Context()
         let log = LogLines()
         let training = try InProcessTraining(
-            config: config, context: context, stallTimeout: .seconds(20), log: log.append)
+            config: config, context: context, stallTimeout: .seconds(20), log: log.logger)
         let intruder = try Socket(context, .push, linger: .zero)
         try intruder.connect(config.endpoints.batches)
         try intruder.send([0x0A, 0xFF, 0xFF])  // a length that runs past the end
@@ -115,7 +116,7 @@ final class LoopTrainingTests: XCTestCase {
         // max_policy_lag 0: at most two batches of one actor wait at the learner.
         let config = try loopTestConfig(["total_timesteps=512", "max_policy_lag=0"])
         let context = try Context()
-        let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(20)) { _ in }
+        let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(20), log: .silent)
         let flood = try Socket(context, .push, linger: .zero)
         try flood.connect(config.endpoints.batches)
         for sequence: UInt64 in 0..<3 {
@@ -135,10 +136,9 @@ final class LoopTrainingTests: XCTestCase {
         let context = try Context()
         let training = try InProcessTraining(
             config: try loopTestConfig(["total_timesteps=512"], name: name), context: context,
-            stallTimeout: .milliseconds(1500)
-        ) { _ in }
+            stallTimeout: .milliseconds(1500), log: .silent)
         let otherSpec = try loopTestConfig(["total_timesteps=512", "hidden_sizes=[8]"], name: name)
-        let actor = ActorThread(index: 0, config: otherSpec, context: context) { _ in }
+        let actor = ActorThread(index: 0, config: otherSpec, context: context, log: .silent)
         XCTAssertThrowsError(try training.learner.run()) { error in
             guard case LearnerError.stalled = error else { return XCTFail("\(error)") }
         }
@@ -152,9 +152,7 @@ final class LoopTrainingTests: XCTestCase {
         let config = try loopTestConfig(["num_actors=2", "total_timesteps=2048", "quarantine_after=3"])
         let context = try Context()
         let log = LogLines()
-        let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(20)) {
-            log.append($0)
-        }
+        let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(20), log: log.logger)
         let flood = try Socket(context, .push, linger: .zero)
         try flood.connect(config.endpoints.batches)
         for sequence: UInt64 in 0..<5 {

@@ -1,6 +1,7 @@
 @testable import FleetCluster
 import FleetTransport
 import Foundation
+import Logging
 import XCTest
 import FleetTestSupport
 import FleetClusterTesting
@@ -64,10 +65,10 @@ final class SecurityConfigTests: XCTestCase {
 
         let context = try Context()
         let log = LogLines()
-        let learner = try LearnerLoop(config: config, context: context, options: .init(log: log.append))
+        let learner = try LearnerLoop(config: config, context: context, options: .init(log: log.logger))
         var actorConfig = config
         actorConfig.endpoints = learner.boundEndpoints
-        _ = try ActorLoop(index: 0, config: actorConfig, context: context, log: { log.append("actor-0: \($0)") })
+        _ = try ActorLoop(index: 0, config: actorConfig, context: context, log: log.logger)
         withExtendedLifetime(learner) {}
         XCTAssertTrue(log.lines.contains { $0.hasPrefix("learner: warning: insecure: true: the tcp endpoints run without CURVE") }, "\(log.lines)")
         XCTAssertTrue(log.lines.contains { $0.hasPrefix("actor-0: warning: insecure: true:") }, "\(log.lines)")

@@ -2,6 +2,7 @@
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 import XCTest
 import FleetTestSupport
 import FleetClusterTesting
@@ -75,7 +76,7 @@ final class LearnerThread: @unchecked Sendable {
             do {
                 learner = try LearnerLoop(
                     config: config, context: context,
-                    options: .init(stallTimeout: .seconds(60), log: log.append, stopRequested: { [self] in
+                    options: .init(stallTimeout: .seconds(60), log: log.logger, stopRequested: { [self] in
                         lock.withLock { stopRequested }
                     }))
             } catch {

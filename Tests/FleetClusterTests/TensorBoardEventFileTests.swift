@@ -1,6 +1,7 @@
 import FleetCluster
 import FleetWire
 import Foundation
+import Logging
 import XCTest
 import FleetTestSupport
 import FleetConfig

@@ -1,5 +1,6 @@
 import FleetCluster
 import Foundation
+import Logging
 import XCTest
 import FleetTestSupport
 import FleetConfig

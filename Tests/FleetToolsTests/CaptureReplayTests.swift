@@ -1,6 +1,7 @@
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 import XCTest
 
 @testable import FleetCluster

@@ -3,6 +3,7 @@ import FleetTensor
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 
 /// One actor: makes batches with the newest weights it holds (its ``BatchSource``: rollouts of
 /// environments, or groups of responses to prompts) and ships each to the learner, until the
@@ -62,7 +63,7 @@ public final class ActorLoop {
     private var askedAfterFullWaitAt: UInt64?
     /// The weights version the latest heartbeat reported.
     private var reportedVersion: UInt64?
-    private let log: (String) -> Void
+    private let log: Logger
     /// Where sent batches are captured, when asked (``capture(into:fileBytes:)``).
     private var sentCapture: CaptureFileSeries?
     private let started = ContinuousClock.now
@@ -76,7 +77,7 @@ public final class ActorLoop {
     /// keys: ``RunConfig/actorSecurity(actorID:)``, whose ``ConfigError`` it throws).
     public convenience init(
         index: Int, config: RunConfig, context: Context, incarnation: UInt64 = 1,
-        log: @escaping (String) -> Void = { _ in }
+        log: Logger = Logger(label: "actor", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
         try self.init(
             index: index, source: try makeBatchSource(index: index, config: config), config: config, context: context,
@@ -86,18 +87,20 @@ public final class ActorLoop {
     /// Builds actor `index` of `config` around `source`.
     package init(
         index: Int, source: any BatchSource, config: RunConfig, context: Context, incarnation: UInt64 = 1,
-        log: @escaping (String) -> Void = { _ in }
+        log: Logger = Logger(label: "actor", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
         let actorID = Self.id(index: index)
         self.actorID = actorID
         self.incarnation = incarnation
+        var log = log
+        log[metadataKey: FleetLogHandler.actorIDKey] = "\(actorID)"
         self.log = log
         maxPolicyLag = UInt64(config.maxPolicyLag)
         drainTimeout = config.actorTimeout
         self.source = source
         // Said at every start: what insecure: true lets through.
         let security = try config.actorSecurity(actorID: actorID)
-        for warning in security.warnings { log("warning: \(warning)") }
+        for warning in security.warnings { log.warning("warning: \(warning)") }
         sockets = try ActorSockets(context: context, endpoints: config.endpoints, actorID: actorID, curve: security.curve)
         weightsIndex = poller.add(sockets.weights)
         controlIndex = poller.add(sockets.control)
@@ -225,7 +228,7 @@ public final class ActorLoop {
             frame = try Frame(decoding: bytes)
         } catch {
             weightsRefused += 1
-            log("\(actorID): refused a message from the learner: \(error)")
+            log.warning("refused a message from the learner: \(error)")
             return
         }
         switch frame.payload {
@@ -239,7 +242,7 @@ public final class ActorLoop {
             apply(weights)
         case .welcome(let welcome): newestHeardVersion = max(newestHeardVersion, welcome.weightsVersion)
         case .shutdown(let shutdown): stopReason = shutdown.reason
-        default: log("\(actorID): ignored a \(frame.kind.rawValue) message from the learner")
+        default: log.info("ignored a \(frame.kind.rawValue) message from the learner")
         }
     }
 
@@ -256,7 +259,7 @@ public final class ActorLoop {
             try weights.apply(to: source.policyParameters, expectingSpec: source.policySpec)
         } catch {
             weightsRefused += 1
-            log("\(actorID): refused weights v\(weights.version): \(error)")
+            log.warning("refused weights v\(weights.version): \(error)")
             return
         }
         heldVersion = weights.version

@@ -1,6 +1,7 @@
 import FleetConfig
 import FleetWire
 import Foundation
+import Logging
 
 /// The learner's capture (config `capture`): every batch it trains on, in the order its updates
 /// took them, with its version at the update, into `captures/consumed-NNNNN.fleetrec`; with
@@ -64,7 +65,7 @@ package final class BatchCapture {
     /// Problems with old files are logged, not fatal.
     convenience init(
         resuming position: CapturePosition, updates: Int, versionSkip: Range<UInt64>?, config: RunConfig,
-        subject: String, runDirectory: RunDirectory, start: ContinuousClock.Instant, log: (String) -> Void
+        subject: String, runDirectory: RunDirectory, start: ContinuousClock.Instant, log: Logger
     ) throws {
         let directory = runDirectory.capturesDirectory
         let earlier = try? CaptureManifest.read(directory: directory)
@@ -76,30 +77,30 @@ package final class BatchCapture {
     }
 
     /// Deletes the consumed files past `position` and truncates its last one to its length then.
-    private static func cutBack(_ directory: URL, to position: CapturePosition, log: (String) -> Void) -> [CaptureManifest.File] {
+    private static func cutBack(_ directory: URL, to position: CapturePosition, log: Logger) -> [CaptureManifest.File] {
         let kept = Set(position.consumed.map(\.name))
         for name in CaptureSelection.files(in: directory, ofKinds: [.consumed]) where !kept.contains(name)
             && CaptureFileSeries.index(ofFile: name, prefix: "consumed") != nil
         {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
-            log("learner: capture: removed \(name) (updates after the checkpoint)")
+            log.warning("capture: removed \(name) (updates after the checkpoint)")
         }
         var files: [CaptureManifest.File] = []
         for file in position.consumed {
             let path = directory.appendingPathComponent(file.name).path
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
             guard let size else {
-                log("learner: capture: \(file.name) is gone; the capture lacks its updates")
+                log.warning("capture: \(file.name) is gone; the capture lacks its updates")
                 continue
             }
             if size > file.bytes {
                 if truncate(path, off_t(file.bytes)) == 0 {
-                    log("learner: capture: cut \(file.name) back to the checkpoint (\(size - file.bytes) bytes of later updates)")
+                    log.warning("capture: cut \(file.name) back to the checkpoint (\(size - file.bytes) bytes of later updates)")
                 } else {
-                    log("learner: capture: cannot cut \(file.name) back (errno \(errno)); a replay will see its extra updates")
+                    log.warning("capture: cannot cut \(file.name) back (errno \(errno)); a replay will see its extra updates")
                 }
             } else if size < file.bytes {
-                log("learner: capture: \(file.name) has \(size) bytes, \(file.bytes) at the checkpoint; records are missing")
+                log.warning("capture: \(file.name) has \(size) bytes, \(file.bytes) at the checkpoint; records are missing")
             }
             files.append(file)
         }
@@ -107,7 +108,7 @@ package final class BatchCapture {
     }
 
     /// The dropped files already in `directory`, each checked (a torn tail cut) and counted.
-    private static func droppedFiles(in directory: URL, log: (String) -> Void) -> [CaptureManifest.File] {
+    private static func droppedFiles(in directory: URL, log: Logger) -> [CaptureManifest.File] {
         CaptureSelection.files(in: directory, ofKinds: [.dropped]).compactMap { name in
             guard CaptureFileSeries.index(ofFile: name, prefix: "dropped") != nil else { return nil }
             let path = directory.appendingPathComponent(name).path
@@ -117,7 +118,7 @@ package final class BatchCapture {
                 return CaptureManifest.File(
                     name: name, kind: CaptureEntry.Kind.dropped.name, records: writer.existingRecords, bytes: writer.offset)
             } catch {
-                log("learner: capture: \(name) is damaged (\(error)); left as it is")
+                log.warning("capture: \(name) is damaged (\(error)); left as it is")
                 return nil
             }
         }

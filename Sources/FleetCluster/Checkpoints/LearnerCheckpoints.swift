@@ -1,5 +1,6 @@
 import FleetConfig
 import Foundation
+import Logging
 
 /// When the learner checkpoints, and what a resume starts from.
 ///
@@ -20,9 +21,9 @@ package final class LearnerCheckpoints {
     package private(set) var lastVersion: UInt64?
     package private(set) var lastWritten: ContinuousClock.Instant?
     package private(set) var lastWriteSeconds: Double?
-    private let log: (String) -> Void
+    private let log: Logger
 
-    package init(directory: RunDirectory, config: CheckpointConfig, totalUpdates: Int, log: @escaping (String) -> Void) {
+    package init(directory: RunDirectory, config: CheckpointConfig, totalUpdates: Int, log: Logger) {
         store = CheckpointStore(directory: directory.checkpointsDirectory, keep: config.keep)
         every = config.every
         self.totalUpdates = totalUpdates
@@ -91,7 +92,7 @@ package final class LearnerCheckpoints {
             }
             return checkpoint
         }
-        for skipped in loaded.skipped { log("learner: passed over checkpoint \(skipped)") }
+        for skipped in loaded.skipped { log.warning("passed over checkpoint \(skipped)") }
         // A damaged checkpoint that was complete once: its learner may have published up to its resume version.
         let floor = loaded.damagedManifests.map { $0.resumeVersion + 1 }.max() ?? 0
         let version = max(loaded.manifest.resumeVersion, floor)

@@ -1,6 +1,7 @@
 import FleetConfig
 import FleetTransport
 import Foundation
+import Logging
 
 /// An ``ActorLoop`` running on its own `Thread` (blocking ZeroMQ calls stay off the cooperative
 /// pool). The loop is built on that thread, so its sockets never change threads.
@@ -12,7 +13,7 @@ public final class ActorThread: Sendable {
 
     /// Starts actor `index` of `config` in `context`, as incarnation `incarnation`.
     public convenience init(
-        index: Int, config: RunConfig, context: Context, incarnation: UInt64 = 1, log: @escaping @Sendable (String) -> Void
+        index: Int, config: RunConfig, context: Context, incarnation: UInt64 = 1, log: Logger
     ) {
         self.init(index: index, log: log) {
             let actor = try ActorLoop(index: index, config: config, context: context, incarnation: incarnation, log: log)
@@ -21,7 +22,7 @@ public final class ActorThread: Sendable {
     }
 
     /// Runs `body`, which builds and runs actor `index`, on a thread of its own.
-    package init(index: Int, log: @escaping @Sendable (String) -> Void, body: @escaping @Sendable () throws -> Void) {
+    package init(index: Int, log: Logger, body: @escaping @Sendable () throws -> Void) {
         self.index = index
         let finished = self.finished, outcome = self.outcome
         let thread = Thread {
@@ -29,7 +30,9 @@ public final class ActorThread: Sendable {
                 try body()
             } catch {
                 outcome.set(error)
-                log("\(ActorLoop.id(index: index)): stopped: \(error)")
+                var log = log
+                log[metadataKey: FleetLogHandler.actorIDKey] = "\(ActorLoop.id(index: index))"
+                log.error("stopped: \(error)")
             }
             finished.signal()
         }

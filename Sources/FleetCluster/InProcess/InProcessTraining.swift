@@ -1,6 +1,7 @@
 import FleetConfig
 import FleetTransport
 import Foundation
+import Logging
 
 /// `fleet train`: the learner on the calling thread and `num_actors` actors on their own threads,
 /// talking over the config's endpoints (normally `inproc://`) in one shared `Context`.
@@ -10,7 +11,7 @@ public final class InProcessTraining {
     /// The learner, bound when this is made: sockets of the same context may connect at once.
     public let learner: LearnerLoop
     private let context: Context
-    private let log: @Sendable (String) -> Void
+    private let log: Logger
 
     /// Binds the learner of `config` in `context`; `metrics` and `directory` as ``LearnerLoop``'s.
     /// `resume`: the learner continues from the newest valid checkpoint in `directory`, and the
@@ -18,7 +19,7 @@ public final class InProcessTraining {
     public init(
         config: RunConfig, context: Context, directory: RunDirectory? = nil, metrics: MetricsLogger? = nil,
         stallTimeout: Duration? = nil,
-        log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+        log: Logger = Logger(label: "learner"),
         stopRequested: @escaping () -> Bool = { false }, resume: Bool = false
     ) throws {
         self.config = config

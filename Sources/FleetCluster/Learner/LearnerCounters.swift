@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// What the learner counts over its run, a resumed run's earlier sessions included: the one value
 /// that `fleet status`, `summary.json` and every checkpoint are made from
@@ -26,7 +27,7 @@ package struct LearnerCounters {
     package var broadcastCPUSeconds = 0.0
 
     /// Counters at zero; rejections logged to `log`.
-    package init(log: @escaping (String) -> Void) { rejections = RejectionCounter(log: log) }
+    package init(log: Logger) { rejections = RejectionCounter(log: log) }
 
     /// The lag histogram with its lags as text (JSON keys), as status and checkpoints hold it.
     package var policyLagHistogram: [String: Int] {

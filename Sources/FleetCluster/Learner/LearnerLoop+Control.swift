@@ -1,6 +1,7 @@
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 
 /// The control channel: Hello and Welcome, heartbeats, weight snapshots, status requests, and
 /// Shutdown at the end.
@@ -35,9 +36,7 @@ extension LearnerLoop {
                     continue
                 }
                 if roster.records[sender]?.joins != joinsBefore {
-                    options.log(
-                        "learner: \(sender) joined from \(hello.host) (pid \(hello.pid), incarnation "
-                            + "\(frame.envelope.incarnation))")
+                    log.info("\(sender) joined from \(hello.host) (pid \(hello.pid), incarnation \(frame.envelope.incarnation))")
                 }
                 routingIDs[sender] = routingID
                 reply(to: routingID, .welcome(Welcome(weightsVersion: version, learnerIncarnation: options.incarnation)))
@@ -58,13 +57,13 @@ extension LearnerLoop {
             case .statusRequest:
                 if let json = try? status(at: now).json() { reply(to: routingID, .status(Status(json: json))) }
             default:
-                options.log("learner: ignored a \(frame.kind.rawValue) message on the control channel")
+                log.info("ignored a \(frame.kind.rawValue) message on the control channel")
             }
         }
     }
 
     /// Says that `sender`, lost, has been heard again.
-    func logReturn(of sender: String) { options.log("learner: \(sender) is back") }
+    func logReturn(of sender: String) { log.info("\(sender) is back") }
 
     func reply(to routingID: [UInt8], _ payload: Payload) {
         try? sockets.control.send(multipart: [routingID, frame(payload)], flags: .dontWait)

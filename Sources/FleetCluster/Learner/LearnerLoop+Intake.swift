@@ -3,6 +3,7 @@ import FleetConfig
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 
 /// Batch intake: reading the batch channel, authenticating the sender, admitting (``BatchIngress``,
 /// then the algorithm's checks) into the queue or refusing and counting, quarantine, and the
@@ -102,18 +103,18 @@ extension LearnerLoop {
         for event in allowList.takeEvents() {
             switch event {
             case .reloaded(let listed, let added, let revoked):
-                var text = "learner: allow-list \(allowList.path) reloaded: \(listed) listed"
+                var text = "allow-list \(allowList.path) reloaded: \(listed) listed"
                 if !added.isEmpty { text += "; added \(added.joined(separator: ", "))" }
                 if !revoked.isEmpty {
                     try sockets.dropConnections()
                     text += "; revoked \(revoked.joined(separator: ", ")): every connection dropped, to authenticate again"
                 }
-                options.log(text)
+                log.info("\(text)")
             case .unusable(let error):
-                options.log("learner: allow-list not reloaded, the last good one stays: \(error)")
+                log.warning("allow-list not reloaded, the last good one stays: \(error)")
             case .refused(let key, let address, let count):
-                options.log(
-                    "learner: refused a connection from \(address): key \(key) is not on the allow-list (\(count) so far)")
+                log.warning(
+                    "refused a connection from \(address): key \(key) is not on the allow-list (\(count) so far)")
             }
         }
     }
@@ -142,9 +143,11 @@ extension LearnerLoop {
             if counters.misbehaviour[sender]! >= config.quarantineAfter {
                 roster.quarantine(sender)
                 queue.removeAll(from: sender)
-                options.log(
-                    "learner: \(sender) quarantined after \(config.quarantineAfter) bad batches; nothing it sends is taken "
-                        + "and updates no longer wait for it")
+                log.warning(
+                    """
+                    \(sender) quarantined after \(config.quarantineAfter) bad batches; nothing it sends is taken \
+                    and updates no longer wait for it
+                    """)
             }
         }
         if let capture, let frame {

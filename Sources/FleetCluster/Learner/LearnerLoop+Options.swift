@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 extension LearnerLoop {
     /// Knobs that are not part of the run config.
@@ -8,7 +9,7 @@ extension LearnerLoop {
         /// The learner's incarnation, told to actors in `Welcome`.
         public var incarnation: UInt64
         /// Where warnings go (rejections, rate-limited; actors lost and back); standard error by default.
-        public var log: (String) -> Void
+        public var log: Logger
         /// Asked about ten times a second; true ends the run early (Ctrl-C), with a summary.
         public var stopRequested: () -> Bool
         /// Continue the run from the newest valid checkpoint in the run directory (`--resume`):
@@ -17,7 +18,7 @@ extension LearnerLoop {
 
         public init(
             stallTimeout: Duration? = nil, incarnation: UInt64 = 1,
-            log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+            log: Logger = Logger(label: "learner"),
             stopRequested: @escaping () -> Bool = { false }, resume: Bool = false
         ) {
             self.stallTimeout = stallTimeout

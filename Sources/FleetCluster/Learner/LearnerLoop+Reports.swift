@@ -2,6 +2,7 @@ import FleetConfig
 import FleetTensor
 import FleetWire
 import Foundation
+import Logging
 
 /// What the learner reports, each made from ``LearnerCounters`` and the live parts (roster, queue,
 /// algorithm): `fleet status`, `summary.json` and the checkpoints, and the resume from one.
@@ -128,10 +129,13 @@ extension LearnerLoop {
         resumedFrom = resume.url
         // Steps logged after the checkpoint are logged again from here on.
         try metrics?.jsonl.discardSteps(after: algorithm.stepsTrained)
-        options.log(
-            "learner: resumed from \(resume.url.lastPathComponent) (\(state.updates) updates, \(algorithm.stepsTrained) "
-                + "steps) in \(String(format: "%.3f", resume.loadSeconds)) s; weights version \(version)"
-                + (version > state.version ? " (versions \(state.version + 1)..<\(version) skipped: "
-                    + "the learner before may have published them)" : ""))
+        let skipped =
+            version > state.version
+            ? " (versions \(state.version + 1)..<\(version) skipped: the learner before may have published them)" : ""
+        log.info(
+            """
+            resumed from \(resume.url.lastPathComponent) (\(state.updates) updates, \(algorithm.stepsTrained) steps) \
+            in \(String(format: "%.3f", resume.loadSeconds)) s; weights version \(version)\(skipped)
+            """)
     }
 }

@@ -4,6 +4,7 @@ import FleetTensor
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 
 /// The learner: binds the three channels, answers actors (and `fleet status`) on the control
 /// channel, admits batches (``BatchIngress``, then the algorithm's checks) into a queue bounded
@@ -48,6 +49,8 @@ public final class LearnerLoop {
     public var boundMetricsPort: Int? { metricsServer?.boundPort }
 
     let options: Options
+    /// Where the learner says what happens (``Options/log``), with the weights version as `policy.version`.
+    var log: Logger
     let algorithm: any LearnerAlgorithm
     let sockets: LearnerSockets
     var poller = Poller()
@@ -106,24 +109,26 @@ public final class LearnerLoop {
             options.incarnation = max(options.incarnation, resume!.checkpoint.state.learnerIncarnation + 1)
         }
         self.options = options
+        log = options.log
+        log[metadataKey: FleetLogHandler.policyVersionKey] = "0"
         let actorIDs = (0..<config.numActors).map { ActorLoop.id(index: $0) }
         roster = ActorRoster(ids: actorIDs, actorTimeout: config.actorTimeout, joinTimeout: config.joinTimeout)
         ingress = BatchIngress(actorIDs: Set(actorIDs), maxPolicyLag: UInt64(config.maxPolicyLag))
         counters = LearnerCounters(log: options.log)
         let security = try config.learnerSecurity()
         // Said at every start: what insecure: true lets through.
-        for warning in security.warnings { options.log("learner: warning: \(warning)") }
+        for warning in security.warnings { log.warning("warning: \(warning)") }
         allowList = security.curve?.allowList
         sockets = try LearnerSockets(context: context, endpoints: config.endpoints, curve: security.curve)
         if let allowList {
             let tcp = config.endpoints.all.filter(_isTCP).joined(separator: ", ")
-            options.log(
-                "learner: CURVE on \(tcp); \(allowList.entries.count) actors on the allow-list \(allowList.path)")
+            log.info(
+                "CURVE on \(tcp); \(allowList.entries.count) actors on the allow-list \(allowList.path)")
         }
         if let port = config.metricsPort {
             let server = try MetricsServer(address: config.metricsAddress, port: port)
             metricsServer = server
-            options.log("learner: Prometheus metrics on http://\(config.metricsAddress):\(server.boundPort)/metrics")
+            log.info("Prometheus metrics on http://\(config.metricsAddress):\(server.boundPort)/metrics")
         } else {
             metricsServer = nil
         }
@@ -191,8 +196,8 @@ public final class LearnerLoop {
             let now = ContinuousClock.now
             for id in roster.loseSilentActors(at: now) {
                 weightSync.forget(id, at: now)
-                options.log(
-                    "learner: \(id) is lost: nothing heard for \(config.actorTimeout); updates go on without it")
+                log.warning(
+                    "\(id) is lost: nothing heard for \(config.actorTimeout); updates go on without it")
             }
             try dropStaleBatches()
             // Actors joining, lost, rejections: the endpoint sees them within a quarter second.
@@ -201,7 +206,7 @@ public final class LearnerLoop {
                 try update(with: batches)
                 lastAccepted = .now
             } else if now - lastAccepted > stallTimeout {
-                do { try writeCheckpoint(final: true) } catch { options.log("learner: \(error)") }
+                do { try writeCheckpoint(final: true) } catch { log.warning("\(error)") }
                 throw LearnerError.stalled(seconds: stallTimeout.seconds, iteration: algorithm.updates)
             }
         }
@@ -238,7 +243,7 @@ public final class LearnerLoop {
             scalars = try timed(.update) { try algorithm.update(batches, wallSeconds: counters.wallSeconds()) }
         } catch let aborted as UpdateAborted {
             counters.updatesAborted += 1
-            options.log("learner: update \(algorithm.updates + 1) undone: \(aborted); its \(batches.count) batches dropped")
+            log.warning("update \(algorithm.updates + 1) undone: \(aborted); its \(batches.count) batches dropped")
             for batch in batches {
                 try reject(
                     BatchRejection(BatchRejection.Reason.nonFiniteUpdate, sender: batch.sender, aborted.description),
@@ -252,6 +257,7 @@ public final class LearnerLoop {
                 batches.map { ($0.frame ?? [], $0.arrival) }, learnerVersion: version, update: algorithm.updates, at: now)
         }
         counters.version += 1
+        log[metadataKey: FleetLogHandler.policyVersionKey] = "\(version)"
         broadcasting { encodeWeights() }
         // Before publishing: a version goes out only once a checkpoint bounds it (``LearnerCheckpoints``).
         if checkpoints?.isDue(version: version) == true { try writeCheckpoint(final: false) }

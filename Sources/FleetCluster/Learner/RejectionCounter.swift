@@ -1,3 +1,4 @@
+import Logging
 /// Counts rejected batches by reason and logs each (sender, reason) pair when it first occurs
 /// and again at counts 10, 100, 1000, ...: a flood of bad frames costs a few log lines.
 package struct RejectionCounter {
@@ -7,9 +8,9 @@ package struct RejectionCounter {
     /// from the wire: past ``maxSenders`` distinct ones, the rest are counted under `other`.
     package private(set) var bySender: [String: [String: Int]] = [:]
     package static let maxSenders = 256
-    package let log: (String) -> Void
+    package let log: Logger
 
-    package init(log: @escaping (String) -> Void) { self.log = log }
+    package init(log: Logger) { self.log = log }
 
     /// Continues counting from `counts` and `bySender` (a resumed run's, from its checkpoint).
     package mutating func restore(counts: [String: Int], bySender: [String: [String: Int]]) {
@@ -25,7 +26,7 @@ package struct RejectionCounter {
         let seen = bySender[sender, default: [:]][rejection.reason.rawValue, default: 0] + 1
         bySender[sender, default: [:]][rejection.reason.rawValue] = seen
         if isLogWorthy(seen) {
-            log("learner: rejected \(what) (\(seen) so far like it): \(rejection)")
+            log.warning("rejected \(what) (\(seen) so far like it): \(rejection)")
         }
     }
 

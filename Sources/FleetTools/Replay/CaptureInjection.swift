@@ -3,6 +3,7 @@ import FleetConfig
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 
 /// `fleet replay --into`: actors that send a capture's batches to a live learner in place of
 /// the run's actors. Actor `i` (id `actor-i`, one thread each) sends the batches the capture holds
@@ -41,8 +42,8 @@ public final class CaptureInjection {
     }
 
     /// Runs the actors until each has sent its batches (and seen them taken) or the learner says
-    /// Shutdown; `log` receives their warnings.
-    public func run(context: Context, log: @escaping @Sendable (String) -> Void) throws -> Outcome {
+    /// Shutdown; `log` receives their warnings (each with its `actor.id`).
+    public func run(context: Context, log: Logger) throws -> Outcome {
         let results = _Results()
         let incarnation = UInt64(Date().timeIntervalSince1970 * 1000)
         let threads = (0..<config.numActors).map { index in

@@ -5,6 +5,7 @@ import FleetTensor
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 
 struct Actor: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,7 +69,7 @@ struct Actor: ParsableCommand {
             let actor = try ActorLoop(
                 index: index, config: config, context: context,
                 incarnation: incarnation ?? UInt64(Date().timeIntervalSince1970 * 1000),
-                log: { printError("\(id): \($0)") })
+                log: Logger(label: "actor"))
             if let capture {
                 actor.capture(into: URL(fileURLWithPath: capture, isDirectory: true), fileBytes: config.capture.fileBytes)
             }

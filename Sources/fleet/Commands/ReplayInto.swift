@@ -5,6 +5,7 @@ import FleetTools
 import FleetTransport
 import FleetWire
 import Foundation
+import Logging
 
 /// `fleet replay --into ENDPOINT`: the capture's batches sent to a live learner by actors of
 /// their original ids (``CaptureInjection``).
@@ -28,7 +29,7 @@ struct ReplayInto {
         let injection = CaptureInjection(config: config, files: files, mode: mode, pace: pace)
         let outcome: CaptureInjection.Outcome
         do {
-            outcome = try injection.run(context: context, log: { printError("fleet replay: \($0)") })
+            outcome = try injection.run(context: context, log: Logger(label: "fleet replay"))
         } catch {
             printError("fleet replay: \(error)")
             throw ExitCode.failure
