@@ -2,9 +2,9 @@ import FleetAlgorithms
 import FleetTensor
 import FleetWire
 
-/// Steps an actor's environments `numSteps` times with the current policy and packs what happened
-/// into a `TrajectoryBatch` ([T, N, ...] layout, the final observation of every truncated step,
-/// the observation after the last step, and the episodes that finished).
+/// Steps an actor's environments `numSteps` times with the current policy and keeps what happened
+/// as a ``Rollout`` (row-major `[t * N + n]`, the final observation of every truncated step, the
+/// observation after the last step) and the episodes that finished; sent as its wire form.
 package struct RolloutCollector {
     package let numSteps: Int
 
@@ -12,14 +12,13 @@ package struct RolloutCollector {
     package func collect(
         _ environment: inout any TrainingEnvironment, agent: PPOAgent, policyVersion: UInt64,
         generator: inout RandomGenerator
-    ) -> TrajectoryBatch {
+    ) -> (Rollout, FinishedEpisodes) {
         let t = numSteps, n = environment.count, size = environment.observationSize
         var observations: [Float] = [], rewards: [Float] = [], logProbs: [Float] = []
         var terminated: [Bool] = [], truncated: [Bool] = []
-        var discreteActions: [Int64] = [], continuousActions: [Float] = []
-        var actionDimension = 0
-        var finalSteps: [Int64] = [], finalObservations: [Float] = []
-        var episodeReturns: [Float] = [], episodeLengths: [Int64] = []
+        var discreteActions: [Int] = [], continuousActions: [Float] = [], actionDimension: Int?
+        var finalSteps: [Int] = [], finalObservations: [Float] = []
+        var episodes = FinishedEpisodes()
         observations.reserveCapacity(t * n * size)
         rewards.reserveCapacity(t * n)
         logProbs.reserveCapacity(t * n)
@@ -29,7 +28,7 @@ package struct RolloutCollector {
             observations += current
             let (actions, stepLogProbs) = agent.act(observations: current, count: n, using: &generator)
             switch actions {
-            case .discrete(let indices): discreteActions += indices.map(Int64.init)
+            case .discrete(let indices): discreteActions += indices
             case .continuous(let values, let dimension):
                 continuousActions += values
                 actionDimension = dimension
@@ -41,31 +40,22 @@ package struct RolloutCollector {
             truncated += environment.truncated
             let finals = environment.finalObservations
             for copy in 0..<n where environment.truncated[copy] {
-                finalSteps.append(Int64(step * n + copy))
+                finalSteps.append(step * n + copy)
                 finalObservations += finals[copy * size ..< (copy + 1) * size]
             }
             for episode in environment.finishedEpisodes {
-                episodeReturns.append(Float(episode.episodeReturn))
-                episodeLengths.append(Int64(episode.length))
+                episodes.returns.append(Float(episode.episodeReturn))
+                episodes.lengths.append(Int64(episode.length))
             }
         }
 
-        let actions =
-            actionDimension > 0
-            ? WireTensor(float32: continuousActions, shape: [t, n, actionDimension])
-            : WireTensor(int64: discreteActions, shape: [t, n])
-        return TrajectoryBatch(
-            policyVersion: policyVersion, numSteps: UInt32(t), numEnvs: UInt32(n),
-            observations: WireTensor(float32: observations, shape: [t, n, size]),
-            actions: actions,
-            rewards: WireTensor(float32: rewards, shape: [t, n]),
-            terminated: WireTensor(bool: terminated, shape: [t, n]),
-            truncated: WireTensor(bool: truncated, shape: [t, n]),
-            behaviourLogProbs: WireTensor(float32: logProbs, shape: [t, n]),
-            finalObservationSteps: WireTensor(int64: finalSteps),
-            finalObservations: WireTensor(float32: finalObservations, shape: [finalSteps.count, size]),
-            nextObservations: WireTensor(float32: environment.observations, shape: [n, size]),
-            episodeReturns: WireTensor(float32: episodeReturns),
-            episodeLengths: WireTensor(int64: episodeLengths))
+        let rollout = Rollout(
+            streamID: "", policyVersion: policyVersion, numSteps: t, numEnvs: n, observationSize: size,
+            observations: observations,
+            actions: actionDimension.map { .continuous(continuousActions, dimension: $0) } ?? .discrete(discreteActions),
+            rewards: rewards, terminated: terminated, truncated: truncated, behaviourLogProbs: logProbs,
+            finalObservationSteps: finalSteps, finalObservations: finalObservations,
+            nextObservations: environment.observations)
+        return (rollout, episodes)
     }
 }

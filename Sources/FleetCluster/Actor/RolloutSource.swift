@@ -28,6 +28,7 @@ package final class RolloutSource: BatchSource {
     package var pacesByConsumption: Bool { true }
 
     package func nextBatch(policyVersion: UInt64) throws -> Payload? {
-        .trajectoryBatch(collector.collect(&environment, agent: agent, policyVersion: policyVersion, generator: &generator))
+        let (rollout, episodes) = collector.collect(&environment, agent: agent, policyVersion: policyVersion, generator: &generator)
+        return .trajectoryBatch(TrajectoryBatch(rollout, episodes: episodes))
     }
 }

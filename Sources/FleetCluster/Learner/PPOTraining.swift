@@ -12,8 +12,8 @@ package final class PPOTraining: LearnerAlgorithm {
     package let totalUpdates: Int
     package private(set) var stepsTrained = 0
     package let stepsPerUpdate: Int
-    private let numSteps: Int, numEnvs: Int, observationSize: Int
-    private let actionKind: ActionKind
+    /// The shape every rollout of the run has: an actor's share of the environments.
+    private let shape: RolloutShape
     private let maxPolicyLag: Int
     private var returns: ReturnTracker
 
@@ -23,10 +23,9 @@ package final class PPOTraining: LearnerAlgorithm {
         learner = PPOLearner(agent: config.makeAgent(for: probe, seed: config.seed), settings: config.ppoSettings, seed: config.seed)
         totalUpdates = config.learnerIterations
         stepsPerUpdate = config.stepsPerIteration
-        numSteps = config.ppo.numSteps
-        numEnvs = config.envsPerActor
-        observationSize = probe.observationSize
-        actionKind = probe.actionKind
+        shape = RolloutShape(
+            numSteps: config.ppo.numSteps, numEnvs: config.envsPerActor, observationSize: probe.observationSize,
+            actionKind: probe.actionKind)
         maxPolicyLag = config.maxPolicyLag
         returns = ReturnTracker(threshold: probe.rewardThreshold)
     }
@@ -41,33 +40,9 @@ package final class PPOTraining: LearnerAlgorithm {
             return .failure(
                 BatchRejection(BatchRejection.Reason.unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) frame in a PPO run"))
         }
-        if let mismatch = shapeMismatch(batch) {
-            return .failure(BatchRejection(BatchRejection.Reason.specMismatch, sender: sender, mismatch))
+        return Rollout.decode(batch, from: sender, shape: shape).map { rollout, episodes in
+            .rollout(rollout, episodeReturns: episodes.returns, episodeLengths: episodes.lengths)
         }
-        let actions: PolicyActions
-        switch actionKind {
-        case .discrete(let count):
-            let indices = batch.actions.int64 ?? []
-            guard indices.allSatisfy({ $0 < count }) else {
-                return .failure(
-                    BatchRejection(BatchRejection.Reason.actionOutOfRange, sender: sender, "a discrete action >= \(count)"))
-            }
-            actions = .discrete(indices.map { Int($0) })
-        case .continuous(let dimension, _, _):
-            actions = .continuous(batch.actions.float32 ?? [], dimension: dimension)
-        }
-        let rollout = Rollout(
-            streamID: sender, policyVersion: batch.policyVersion, numSteps: numSteps, numEnvs: numEnvs,
-            observationSize: observationSize, observations: batch.observations.float32 ?? [],
-            actions: actions, rewards: batch.rewards.float32 ?? [], terminated: batch.terminated.bool ?? [],
-            truncated: batch.truncated.bool ?? [], behaviourLogProbs: batch.behaviourLogProbs.float32 ?? [],
-            finalObservationSteps: (batch.finalObservationSteps.int64 ?? []).map { Int($0) },
-            finalObservations: batch.finalObservations.float32 ?? [],
-            nextObservations: batch.nextObservations.float32 ?? [])
-        return .success(
-            .rollout(
-                rollout, episodeReturns: batch.episodeReturns.float32 ?? [],
-                episodeLengths: batch.episodeLengths.int64 ?? []))
     }
 
     /// A paced actor has at most `max_policy_lag + 1` batches waiting, plus one it may resend after
@@ -154,28 +129,5 @@ package final class PPOTraining: LearnerAlgorithm {
         summary.rewardThreshold = returns.threshold
         summary.solvedAtStep = returns.solvedAtStep
         summary.solvedWallSeconds = returns.solvedWallSeconds
-    }
-
-    /// What differs from the run's shapes, or nil. (Validation has checked that the tensors agree
-    /// with the batch's own T and N.)
-    private func shapeMismatch(_ batch: TrajectoryBatch) -> String? {
-        if Int(batch.numSteps) != numSteps || Int(batch.numEnvs) != numEnvs {
-            return "\(batch.numSteps) steps x \(batch.numEnvs) envs, the run uses \(numSteps) x \(numEnvs)"
-        }
-        guard batch.observations.dtype == .float32, batch.observations.shape == [numSteps, numEnvs, observationSize]
-        else {
-            return "observations \(batch.observations.dtype) \(batch.observations.shape), expected float32 "
-                + "\([numSteps, numEnvs, observationSize])"
-        }
-        switch actionKind {
-        case .discrete:
-            if batch.actions.dtype != .int64 { return "\(batch.actions.dtype) actions for a discrete action space" }
-        case .continuous(let dimension, _, _):
-            if batch.actions.dtype != .float32 || batch.actions.shape != [numSteps, numEnvs, dimension] {
-                return "actions \(batch.actions.dtype) \(batch.actions.shape), expected float32 "
-                    + "\([numSteps, numEnvs, dimension])"
-            }
-        }
-        return nil
     }
 }
