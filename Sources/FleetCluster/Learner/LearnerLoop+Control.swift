@@ -3,8 +3,8 @@ import FleetWire
 import Foundation
 import Logging
 
-/// The control channel: Hello and Welcome, heartbeats, weight snapshots, status requests, and
-/// Shutdown at the end.
+/// The control channel's socket side: messages read, their senders checked, handed to the
+/// ``ControlProtocol``, and its replies sent; Shutdown to every actor at the end.
 extension LearnerLoop {
     func serviceControl() throws {
         while let (message, peer) = try sockets.receive(sockets.control) {
@@ -25,39 +25,25 @@ extension LearnerLoop {
                 continue
             }
             let now = ContinuousClock.now
-            switch frame.payload {
-            case .hello(let hello):
-                let joinsBefore = roster.records[sender]?.joins
-                guard
-                    roster.hello(
-                        sender, incarnation: frame.envelope.incarnation, host: hello.host, pid: hello.pid, at: now)
-                else {
-                    reply(to: routingID, .shutdown(Shutdown(reason: "\(sender) is not an actor of this run")))
-                    continue
+            let (reply, events) = control.handle(
+                frame, from: sender, route: routingID, at: now, roster: &roster, weightSync: &weightSync,
+                version: version, queued: queue.count(from: sender))
+            for event in events {
+                switch event {
+                case .joined(let host, let pid, let incarnation):
+                    log.info("\(sender) joined from \(host) (pid \(pid), incarnation \(incarnation))")
+                case .back: logReturn(of: sender)
+                case .ignored(let kind): log.info("ignored a \(kind) message on the control channel")
                 }
-                if roster.records[sender]?.joins != joinsBefore {
-                    log.info("\(sender) joined from \(hello.host) (pid \(hello.pid), incarnation \(frame.envelope.incarnation))")
-                }
-                routingIDs[sender] = routingID
-                reply(to: routingID, .welcome(Welcome(weightsVersion: version, learnerIncarnation: options.incarnation)))
-            case .heartbeat(let heartbeat):
-                // An actor that said Hello to a learner before this one (a resumed run's) is told Shutdown too.
-                if roster.records[sender] != nil { routingIDs[sender] = routingID }
-                if roster.heartbeat(sender, weightsVersion: heartbeat.weightsVersion, at: now) { logReturn(of: sender) }
-                weightSync.acknowledged(by: sender, version: heartbeat.weightsVersion, at: now)
-            case .snapshotRequest(let request):
-                if roster.heard(sender, at: now) { logReturn(of: sender) }
-                // An actor that asks at the current version after a long wait takes a reply at it to
-                // mean its batches were lost. While some of them wait here (the update waits for
-                // another actor), say nothing: it asks again, and the update's weights come.
-                if version > 0, request.haveVersion == version, queue.count(from: sender) > 0 { continue }
-                try? sockets.control.send(multipart: [routingID, weightsFrame], flags: .dontWait)
-            case .stats:
-                if roster.heard(sender, at: now) { logReturn(of: sender) }
-            case .statusRequest:
-                if let json = try? status(at: now).json() { reply(to: routingID, .status(Status(json: json))) }
-            default:
-                log.info("ignored a \(frame.kind.rawValue) message on the control channel")
+            }
+            switch reply {
+            case .none: break
+            case .welcome:
+                send(.welcome(Welcome(weightsVersion: version, learnerIncarnation: options.incarnation)), to: routingID)
+            case .weights: try? sockets.control.send(multipart: [routingID, weightsFrame], flags: .dontWait)
+            case .status:
+                if let json = try? status(at: now).json() { send(.status(Status(json: json)), to: routingID) }
+            case .shutdown(let reason): send(.shutdown(Shutdown(reason: reason)), to: routingID)
             }
         }
     }
@@ -65,13 +51,15 @@ extension LearnerLoop {
     /// Says that `sender`, lost, has been heard again.
     func logReturn(of sender: String) { log.info("\(sender) is back") }
 
-    func reply(to routingID: [UInt8], _ payload: Payload) {
+    /// Sends `payload` to the actor at `routingID`, without waiting.
+    func send(_ payload: Payload, to routingID: [UInt8]) {
         try? sockets.control.send(multipart: [routingID, frame(payload)], flags: .dontWait)
     }
 
+    /// Tells every actor that said Hello to shut down.
     func shutDownActors(reason: String) {
         for id in roster.ids {
-            if let routingID = routingIDs[id] { reply(to: routingID, .shutdown(Shutdown(reason: reason))) }
+            if let routingID = control.routes[id] { send(.shutdown(Shutdown(reason: reason)), to: routingID) }
         }
     }
 }

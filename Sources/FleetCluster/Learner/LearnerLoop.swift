@@ -59,8 +59,8 @@ public final class LearnerLoop {
     var roster: ActorRoster
     var queue = BatchQueue()
     var weightSync = WeightSyncTracker()
-    /// The control routing id of every actor that said Hello, for Shutdown.
-    var routingIDs: [String: [UInt8]] = [:]
+    /// The control protocol's state: where each actor is reached.
+    var control = ControlProtocol()
     let metrics: MetricsLogger?
     let directory: RunDirectory?
     /// What the learner counts: the source of its status, summary and checkpoints.

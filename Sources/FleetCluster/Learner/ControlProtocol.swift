@@ -1,0 +1,74 @@
+import FleetWire
+
+/// The learner's side of the control protocol, apart from its socket: what each actor message does
+/// to the roster and the weight-sync tracking, and what goes back. (``LearnerLoop`` reads the
+/// channel, checks who sent each message, and sends the reply.)
+package struct ControlProtocol {
+    /// What the learner sends back.
+    package enum Reply: Equatable {
+        /// Nothing.
+        case none
+        /// `Welcome` with the learner's weights version and incarnation.
+        case welcome
+        /// The current weights (a snapshot request).
+        case weights
+        /// The learner's status as JSON.
+        case status
+        /// `Shutdown`, saying why.
+        case shutdown(reason: String)
+    }
+
+    /// What happened that people should hear of.
+    package enum Event: Equatable {
+        /// An actor started (a Hello with a new incarnation).
+        case joined(host: String, pid: UInt32, incarnation: UInt64)
+        /// An actor declared lost has been heard again.
+        case back
+        /// A message of a kind the control channel does not take.
+        case ignored(kind: String)
+    }
+
+    /// Where each actor that said Hello is reached (its routing id), for Shutdown.
+    package private(set) var routes: [String: [UInt8]] = [:]
+
+    package init() {}
+
+    /// Handles `frame` from `sender` (already authenticated) over `route`: updates `roster` and
+    /// `weightSync`, and returns the reply and what happened. `version` is the learner's weights
+    /// version; `queued` the batches of `sender` waiting for an update.
+    package mutating func handle(
+        _ frame: Frame, from sender: String, route: [UInt8], at now: ContinuousClock.Instant,
+        roster: inout ActorRoster, weightSync: inout WeightSyncTracker, version: UInt64, queued: Int
+    ) -> (reply: Reply, events: [Event]) {
+        switch frame.payload {
+        case .hello(let hello):
+            let joinsBefore = roster.records[sender]?.joins
+            let incarnation = frame.envelope.incarnation
+            guard roster.hello(sender, incarnation: incarnation, host: hello.host, pid: hello.pid, at: now) else {
+                return (.shutdown(reason: "\(sender) is not an actor of this run"), [])
+            }
+            routes[sender] = route
+            let joined = roster.records[sender]?.joins != joinsBefore
+            return (.welcome, joined ? [.joined(host: hello.host, pid: hello.pid, incarnation: incarnation)] : [])
+        case .heartbeat(let heartbeat):
+            // An actor that said Hello to a learner before this one (a resumed run's) is told Shutdown too.
+            if roster.records[sender] != nil { routes[sender] = route }
+            let back = roster.heartbeat(sender, weightsVersion: heartbeat.weightsVersion, at: now)
+            weightSync.acknowledged(by: sender, version: heartbeat.weightsVersion, at: now)
+            return (.none, back ? [.back] : [])
+        case .snapshotRequest(let request):
+            let back = roster.heard(sender, at: now)
+            // An actor that asks at the current version after a long wait takes a reply at it to
+            // mean its batches were lost. While some of them wait here (the update waits for
+            // another actor), say nothing: it asks again, and the update's weights come.
+            let reply: Reply = version > 0 && request.haveVersion == version && queued > 0 ? .none : .weights
+            return (reply, back ? [.back] : [])
+        case .stats:
+            return (.none, roster.heard(sender, at: now) ? [.back] : [])
+        case .statusRequest:
+            return (.status, [])
+        default:
+            return (.none, [.ignored(kind: frame.kind.rawValue)])
+        }
+    }
+}

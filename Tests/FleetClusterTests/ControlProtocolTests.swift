@@ -1,0 +1,50 @@
+import FleetWire
+import XCTest
+
+@testable import FleetCluster
+
+/// The control protocol without sockets: Hello and Welcome, strangers told to shut down, actors
+/// lost and back, snapshot requests while batches wait, routes kept for Shutdown.
+final class ControlProtocolTests: XCTestCase {
+    private var roster = ActorRoster(ids: ["actor-0", "actor-1"], actorTimeout: .seconds(1), joinTimeout: .seconds(30))
+    private var weightSync = WeightSyncTracker()
+    private var control = ControlProtocol()
+
+    private func handle(
+        _ payload: Payload, from sender: String, incarnation: UInt64 = 1, at now: ContinuousClock.Instant = .now,
+        version: UInt64 = 3, queued: Int = 0
+    ) -> (reply: ControlProtocol.Reply, events: [ControlProtocol.Event]) {
+        let frame = Frame(envelope: Envelope(senderID: sender, incarnation: incarnation, sequence: 0), payload: payload)
+        return control.handle(
+            frame, from: sender, route: Array(sender.utf8), at: now, roster: &roster, weightSync: &weightSync,
+            version: version, queued: queued)
+    }
+
+    private let hello = Payload.hello(Hello(specHash: [], numEnvs: 4, host: "h", pid: 7))
+
+    func testAHelloIsWelcomedOnceAndAStrangerIsToldToShutDown() {
+        let first = handle(hello, from: "actor-0")
+        XCTAssertEqual(first.reply, .welcome)
+        XCTAssertEqual(first.events, [.joined(host: "h", pid: 7, incarnation: 1)])
+        XCTAssertEqual(handle(hello, from: "actor-0").events, [], "the same incarnation again: no new join")
+        XCTAssertEqual(handle(hello, from: "actor-9").reply, .shutdown(reason: "actor-9 is not an actor of this run"))
+        XCTAssertEqual(control.routes.keys.sorted(), ["actor-0"])
+    }
+
+    func testALostActorHeardAgainIsBack() {
+        let start = ContinuousClock.now
+        _ = handle(hello, from: "actor-1", at: start)
+        XCTAssertEqual(roster.loseSilentActors(at: start + .seconds(2)), ["actor-1"])
+        let heartbeat = handle(.heartbeat(Heartbeat(weightsVersion: 3, batchesSent: 1)), from: "actor-1", at: start + .seconds(3))
+        XCTAssertEqual(heartbeat.reply, .none)
+        XCTAssertEqual(heartbeat.events, [.back])
+    }
+
+    func testASnapshotRequestAtTheCurrentVersionWhileItsBatchesWaitGetsNoReply() {
+        _ = handle(hello, from: "actor-0")
+        XCTAssertEqual(handle(.snapshotRequest(SnapshotRequest(haveVersion: 3)), from: "actor-0", queued: 1).reply, .none)
+        XCTAssertEqual(handle(.snapshotRequest(SnapshotRequest(haveVersion: 3)), from: "actor-0", queued: 0).reply, .weights)
+        XCTAssertEqual(handle(.snapshotRequest(SnapshotRequest(haveVersion: 2)), from: "actor-0", queued: 1).reply, .weights)
+        XCTAssertEqual(handle(.statusRequest(StatusRequest()), from: "actor-0").reply, .status)
+    }
+}
