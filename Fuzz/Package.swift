@@ -13,11 +13,6 @@ let package = Package(
             dependencies: [.product(name: "FleetWire", package: "Fleet")]),
         .executableTarget(
             name: "FuzzCaptureFiles",
-            dependencies: ["FleetCaptureEntry", .product(name: "FleetWire", package: "Fleet")]),
-        // CaptureEntry.swift of FleetCluster (a symbolic link), alone: FleetCluster is not a product,
-        // and this one file needs only FleetWire.
-        .target(
-            name: "FleetCaptureEntry",
-            dependencies: [.product(name: "FleetWire", package: "Fleet")]),
+            dependencies: [.product(name: "FleetWire", package: "Fleet")]),  // the capture format is FleetWire's
     ]
 )

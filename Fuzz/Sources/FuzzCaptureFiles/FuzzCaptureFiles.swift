@@ -1,4 +1,3 @@
-import FleetCaptureEntry
 import FleetWire
 
 /// libFuzzer's entry point: one input is a whole capture file, as `fleet replay` and `fleet inspect`

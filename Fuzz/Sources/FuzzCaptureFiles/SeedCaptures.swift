@@ -1,4 +1,3 @@
-import FleetCaptureEntry
 import FleetWire
 
 #if canImport(Glibc)

@@ -1,1 +1,0 @@
-../../../Sources/FleetCluster/Capture/CaptureEntry.swift
