@@ -12,13 +12,16 @@ struct MinibatchBuffers {
     /// Fills every buffer with the rows `indices` of the batch.
     mutating func gather(_ indices: ArraySlice<Int>, from batch: RolloutBatch,
                          advantages allAdvantages: [Float], returns allReturns: [Float], values allValues: [Float]) {
-        let m = indices.count, size = batch.observationSize, a = batch.actionDimension
+        let m = indices.count, size = batch.observationSize
         Self.resize(&observations, m * size)
         Self.resize(&logProbs, m)
         Self.resize(&advantages, m)
         Self.resize(&returns, m)
         Self.resize(&values, m)
-        if a == 0 { Self.resize(&discreteActions, m) } else { Self.resize(&continuousActions, m * a) }
+        switch batch.actions {
+        case .discrete: Self.resize(&discreteActions, m)
+        case .continuous(_, let dimension): Self.resize(&continuousActions, m * dimension)
+        }
         batch.observations.withUnsafeBufferPointer { source in
             observations.withUnsafeMutableBufferPointer { destination in
                 for (row, index) in indices.enumerated() {
@@ -32,17 +35,23 @@ struct MinibatchBuffers {
             advantages[row] = allAdvantages[index]
             returns[row] = allReturns[index]
             values[row] = allValues[index]
-            if a == 0 {
-                discreteActions[row] = batch.discreteActions[index]
-            } else {
-                for j in 0..<a { continuousActions[row * a + j] = batch.continuousActions[index * a + j] }
+        }
+        switch batch.actions {
+        case .discrete(let actions):
+            for (row, index) in indices.enumerated() { discreteActions[row] = actions[index] }
+        case .continuous(let actions, let a):
+            for (row, index) in indices.enumerated() {
+                for j in 0..<a { continuousActions[row * a + j] = actions[index * a + j] }
             }
         }
     }
 
-    /// The gathered actions.
-    func actions(dimension: Int) -> PolicyActions {
-        dimension == 0 ? .discrete(discreteActions) : .continuous(continuousActions, dimension: dimension)
+    /// The gathered actions, of the kind of `batch`'s.
+    func actions(like batch: RolloutBatch) -> PolicyActions {
+        switch batch.actions {
+        case .discrete: .discrete(discreteActions)
+        case .continuous(_, let dimension): .continuous(continuousActions, dimension: dimension)
+        }
     }
 
     private static func resize<T: Numeric>(_ array: inout [T], _ count: Int) {

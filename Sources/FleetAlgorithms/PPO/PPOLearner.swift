@@ -94,7 +94,7 @@ public final class PPOLearner {
                 let m = end - start
                 let x = Tensor(buffers.observations, shape: [m, size])
                 let pi = agent.distribution(x)
-                let newLogProb = pi.logProb(buffers.actions(dimension: batch.actionDimension))
+                let newLogProb = pi.logProb(buffers.actions(like: batch))
                 let entropy = pi.entropy()
                 let newValue = agent.value(x)
                 let logRatio = newLogProb - Tensor(buffers.logProbs, shape: [m])

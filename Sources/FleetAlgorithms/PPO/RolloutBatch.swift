@@ -7,9 +7,7 @@ struct RolloutBatch {
     /// `[T*N*obs]`.
     var observations: [Float]
     /// `[T*N]` indices, or `[T*N*A]` samples.
-    var discreteActions: [Int]
-    var continuousActions: [Float]
-    let actionDimension: Int
+    var actions: PolicyActions
     /// `[T*N]`.
     var rewards: [Float]
     var terminated: [Bool]
@@ -34,18 +32,11 @@ struct RolloutBatch {
         numSteps = t
         observationSize = size
         numEnvs = rollouts.reduce(0) { $0 + $1.numEnvs }
-        switch first.actions {
-        case .discrete: actionDimension = 0
-        case .continuous(_, let dimension): actionDimension = dimension
-        }
         // One rollout already has the layout: share its arrays instead of copying them.
         if rollouts.count == 1 {
-            Self.check(first, rewards: rolloutRewards[0], t: t, size: size, actionDimension: actionDimension)
+            Self.check(first, rewards: rolloutRewards[0], t: t, size: size, actions: first.actions)
             observations = first.observations
-            switch first.actions {
-            case .discrete(let actions): (discreteActions, continuousActions) = (actions, [])
-            case .continuous(let actions, _): (discreteActions, continuousActions) = ([], actions)
-            }
+            actions = first.actions
             rewards = rolloutRewards[0]
             terminated = first.terminated
             truncated = first.truncated
@@ -57,8 +48,11 @@ struct RolloutBatch {
         }
         let total = t * numEnvs
         observations = [Float](repeating: 0, count: total * size)
-        discreteActions = actionDimension == 0 ? [Int](repeating: 0, count: total) : []
-        continuousActions = actionDimension > 0 ? [Float](repeating: 0, count: total * actionDimension) : []
+        var discreteActions: [Int] = [], continuousActions: [Float] = []
+        switch first.actions {
+        case .discrete: discreteActions = [Int](repeating: 0, count: total)
+        case .continuous(_, let dimension): continuousActions = [Float](repeating: 0, count: total * dimension)
+        }
         rewards = [Float](repeating: 0, count: total)
         terminated = [Bool](repeating: false, count: total)
         truncated = [Bool](repeating: false, count: total)
@@ -71,7 +65,7 @@ struct RolloutBatch {
         var offset = 0
         for (i, rollout) in rollouts.enumerated() {
             let n = rollout.numEnvs
-            Self.check(rollout, rewards: rolloutRewards[i], t: t, size: size, actionDimension: actionDimension)
+            Self.check(rollout, rewards: rolloutRewards[i], t: t, size: size, actions: first.actions)
             let column = { (source: Int) -> Int in (source / n) * totalEnvs + offset + source % n }
             for s in 0..<(t * n) {
                 let d = column(s)
@@ -99,10 +93,15 @@ struct RolloutBatch {
                 (offset * size)..<((offset + n) * size), with: rollout.nextObservations)
             offset += n
         }
+        switch first.actions {
+        case .discrete: actions = .discrete(discreteActions)
+        case .continuous(_, let dimension): actions = .continuous(continuousActions, dimension: dimension)
+        }
     }
 
     /// Traps on a rollout whose arrays do not fit its T x N (the learner's caller validates batches).
-    private static func check(_ rollout: Rollout, rewards: [Float], t: Int, size: Int, actionDimension: Int) {
+    /// `first` is the first rollout's actions: every rollout's must be of their kind.
+    private static func check(_ rollout: Rollout, rewards: [Float], t: Int, size: Int, actions first: PolicyActions) {
         let steps = t * rollout.numEnvs
         precondition(rollout.numSteps == t && rollout.observationSize == size, "rollouts differ in T or observation size")
         precondition(
@@ -111,11 +110,13 @@ struct RolloutBatch {
                 && rollout.behaviourLogProbs.count == steps
                 && rollout.finalObservations.count == rollout.finalObservationSteps.count * size,
             "rollout \(rollout.streamID) has arrays of the wrong size")
-        switch rollout.actions {
-        case .discrete(let actions):
-            precondition(actionDimension == 0 && actions.count == steps, "rollout actions do not match")
-        case .continuous(let actions, let dimension):
-            precondition(dimension == actionDimension && actions.count == steps * dimension, "rollout actions do not match")
+        switch (rollout.actions, first) {
+        case (.discrete(let actions), .discrete):
+            precondition(actions.count == steps, "rollout actions do not match")
+        case (.continuous(let actions, let dimension), .continuous(_, let firstDimension)):
+            precondition(dimension == firstDimension && actions.count == steps * dimension, "rollout actions do not match")
+        default:
+            preconditionFailure("rollouts mix discrete and continuous actions")
         }
         precondition(rollout.finalObservationSteps.allSatisfy { $0 >= 0 && $0 < steps }, "final observation step out of range")
     }
