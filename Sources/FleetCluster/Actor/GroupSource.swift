@@ -49,26 +49,12 @@ package final class GroupSource: BatchSource {
         batchesMade += 1
         let problems = (first..<(first + promptsPerBatch)).map { task.problem($0, split: .train) }
         let groups = try sampler.sample(prompts: problems.map(\.prompt), groupSize: groupSize, using: &generator)
-        var promptTokens: [Int32] = [], promptOffsets: [Int64] = [0]
-        var responseTokens: [Int32] = [], responseOffsets: [Int64] = [0]
-        var logProbs: [Float] = [], rewards: [Float] = [], truncated: [Bool] = []
-        for (problem, group) in zip(problems, groups) {
-            promptTokens += problem.prompt
-            promptOffsets.append(Int64(promptTokens.count))
-            for (response, (responseLogProbs, wasTruncated)) in zip(group.responses, zip(group.logProbs, group.truncated)) {
-                responseTokens += response
-                responseOffsets.append(Int64(responseTokens.count))
-                logProbs += responseLogProbs
-                rewards.append(rewardSpec.reward(task.verify(response: response, for: problem)))
-                truncated.append(wasTruncated)
-            }
+        let rewarded = zip(problems, groups).map { problem, group in
+            ResponseGroup(
+                promptID: problem.id, prompt: problem.prompt, responses: group.responses, behaviourLogProbs: group.logProbs,
+                rewards: group.responses.map { rewardSpec.reward(task.verify(response: $0, for: problem)) },
+                truncated: group.truncated, policyVersion: policyVersion)
         }
-        return .groupBatch(
-            GroupBatch(
-                policyVersion: policyVersion, groupSize: UInt32(groupSize),
-                promptIDs: WireTensor(int64: problems.map(\.id)), promptTokens: WireTensor(int32: promptTokens),
-                promptOffsets: WireTensor(int64: promptOffsets), responseTokens: WireTensor(int32: responseTokens),
-                responseOffsets: WireTensor(int64: responseOffsets), behaviourLogProbs: WireTensor(float32: logProbs),
-                rewards: WireTensor(float32: rewards), truncated: WireTensor(bool: truncated)))
+        return .groupBatch(GroupBatch(rewarded, groupSize: groupSize, policyVersion: policyVersion))
     }
 }

@@ -206,40 +206,24 @@ package final class GroupTraining: LearnerAlgorithm {
     /// The batch's groups, each checked against the task: the prompt is the task's for its id,
     /// responses fit the budget and the vocabulary, and each reward is the verifier's.
     private func responseGroups(_ batch: GroupBatch, sender: String) throws(BatchRejection) -> [ResponseGroup] {
-        let ids = batch.promptIDs.int64 ?? [], promptTokens = batch.promptTokens.int32 ?? []
-        let promptOffsets = (batch.promptOffsets.int64 ?? []).map { Int($0) }
-        let tokens = batch.responseTokens.int32 ?? [], offsets = (batch.responseOffsets.int64 ?? []).map { Int($0) }
-        let logProbs = batch.behaviourLogProbs.float32 ?? []
-        let rewards = batch.rewards.float32 ?? [], truncated = batch.truncated.bool ?? []
         let vocabulary = Int32(task.tokenizer.vocabularySize)
-        var groups: [ResponseGroup] = []
-        for (p, id) in ids.enumerated() {
-            let prompt = Array(promptTokens[promptOffsets[p]..<promptOffsets[p + 1]])
-            guard let problem = task.problem(id: id), problem.prompt == prompt else {
-                throw BatchRejection(BatchRejection.Reason.specMismatch, sender: sender, "prompt \(id) is not \(subject)'s")
+        let groups = ResponseGroup.decode(batch)
+        for group in groups {
+            guard let problem = task.problem(id: group.promptID), problem.prompt == group.prompt else {
+                throw BatchRejection(.specMismatch, sender: sender, "prompt \(group.promptID) is not \(subject)'s")
             }
-            var group = ResponseGroup(
-                promptID: id, prompt: prompt, responses: [], behaviourLogProbs: [], rewards: [], truncated: [],
-                policyVersion: batch.policyVersion)
-            for r in (p * groupSize)..<((p + 1) * groupSize) {
-                let response = Array(tokens[offsets[r]..<offsets[r + 1]])
+            for (response, claimed) in zip(group.responses, group.rewards) {
                 guard response.count <= responseBudget, response.allSatisfy({ $0 < vocabulary }) else {
                     throw BatchRejection(
-                        BatchRejection.Reason.tokenOutOfRange, sender: sender,
+                        .tokenOutOfRange, sender: sender,
                         "a response of \(response.count) tokens (budget \(responseBudget)) or a token >= \(vocabulary)")
                 }
                 let reward = rewardSpec.reward(task.verify(response: response, for: problem))
-                guard reward == rewards[r] else {
+                guard reward == claimed else {
                     throw BatchRejection(
-                        BatchRejection.Reason.rewardMismatch, sender: sender,
-                        "reward \(rewards[r]) for prompt \(id), the verifier gives \(reward)")
+                        .rewardMismatch, sender: sender, "reward \(claimed) for prompt \(group.promptID), the verifier gives \(reward)")
                 }
-                group.responses.append(response)
-                group.behaviourLogProbs.append(Array(logProbs[offsets[r]..<offsets[r + 1]]))
-                group.rewards.append(reward)
-                group.truncated.append(truncated[r])
             }
-            groups.append(group)
         }
         return groups
     }
