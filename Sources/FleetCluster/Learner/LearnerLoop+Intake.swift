@@ -5,9 +5,9 @@ import FleetWire
 import Foundation
 import Logging
 
-/// Batch intake: reading the batch channel, authenticating the sender, admitting (``BatchIngress``,
-/// then the algorithm's checks) into the queue or refusing and counting, quarantine, and the
-/// allow-list's reloads.
+/// The batch channel's socket side: frames read within the ingress budget, their connections
+/// authenticated, judged by the ``BatchIntake`` and queued, or refused: counted, captured, and
+/// toward quarantine; and the allow-list's reloads.
 extension LearnerLoop {
     /// Messages one call of ``receiveBatches()`` reads at most; the loop then serves the control
     /// channel and runs an update that is ready before it reads on.
@@ -40,42 +40,24 @@ extension LearnerLoop {
             try reject(refusal, frame: bytes, arrival: now)
             return 0
         }
-        let admitted = ingress.admit(bytes, authenticatedAs: peer?.id, learnerVersion: version).flatMap {
-            frame -> Result<(BatchIngress.Admitted, AdmittedBatch.Content), BatchRejection> in
-            guard !roster.isQuarantined(frame.sender) else {
-                return .failure(
-                    BatchRejection(BatchRejection.Reason.quarantined, sender: frame.sender, "quarantined for bad batches"))
-            }
-            return algorithm.admit(frame.frame, sender: frame.sender).map { (frame, $0) }
-        }
-        switch admitted {
-        case .success(let (frame, content)):
-            let sender = frame.sender
-            guard queue.count(from: sender) < algorithm.maxQueuedPerActor else {
-                try reject(
-                    BatchRejection(
-                        BatchRejection.Reason.queueFull, sender: sender, "\(algorithm.maxQueuedPerActor) batches already wait"),
-                    frame: bytes, arrival: now)
-                return 0
-            }
-            ingress.taken(frame)
-            if roster.accepted(batchFrom: sender, at: now) { logReturn(of: sender) }
-            let batch = AdmittedBatch(
-                sender: sender, policyVersion: frame.policyVersion, content: content, frameBytes: bytes.count,
-                arrival: now, frame: capture != nil ? bytes : nil)
+        let outcome = intake.admit(
+            bytes, authenticatedAs: peer?.id, at: now, version: version, roster: roster, queue: queue, algorithm: algorithm,
+            keepFrame: capture != nil)
+        switch outcome {
+        case .refused(let rejection):
+            try reject(rejection, frame: bytes, arrival: now)
+            return 0
+        case .admitted(let batch):
+            if roster.accepted(batchFrom: batch.sender, at: now) { logReturn(of: batch.sender) }
             if batch.rollout != nil || !batch.groups.isEmpty {
                 queue.append(batch)
             } else {
                 // Dynamic sampling kept none of its groups (and counted them).
                 try timed(.capture) {
-                    try capture?.dropped(
-                        bytes, reason: BatchRejection.Reason.noGroupKept, learnerVersion: version, arrival: now, at: now)
+                    try capture?.dropped(bytes, reason: .noGroupKept, learnerVersion: version, arrival: now, at: now)
                 }
             }
             return 1
-        case .failure(let rejection):
-            try reject(rejection, frame: bytes, arrival: now)
-            return 0
         }
     }
 

@@ -96,7 +96,7 @@ extension LearnerLoop {
             algorithm: config.algorithm, subject: algorithm.subject, learningConfigSHA256: config.resolved.learningSHA256,
             version: version, updates: algorithm.updates, wallSeconds: counters.wallSeconds(),
             learnerIncarnation: options.incarnation,
-            lastTaken: ingress.lastTaken.mapValues { .init(incarnation: $0.incarnation, sequence: $0.sequence) },
+            lastTaken: intake.lastTaken.mapValues { .init(incarnation: $0.incarnation, sequence: $0.sequence) },
             rejected: counters.rejections.counts, rejectedBySender: counters.rejections.bySender,
             actorsStarted: actorsStarted, actorsRestarts: counters.actorsRestarts(roster),
             policyLagHistogram: counters.policyLagHistogram, capture: capture?.position, bookkeeping: bookkeeping)
@@ -125,7 +125,7 @@ extension LearnerLoop {
             throw CheckpointError.doesNotFit(path: resume.url.path, reason: "\(error)")
         }
         counters.restore(state, version: resume.version)
-        ingress.lastTaken = state.lastTaken.mapValues { ($0.incarnation, $0.sequence) }
+        intake.lastTaken = state.lastTaken.mapValues { ($0.incarnation, $0.sequence) }
         resumedFrom = resume.url
         // Steps logged after the checkpoint are logged again from here on.
         try metrics?.jsonl.discardSteps(after: algorithm.stepsTrained)

@@ -22,6 +22,12 @@ import Logging
 /// before the version is published, and when the run ends or is stopped); with
 /// ``Options/resume`` it continues from the newest valid checkpoint.
 ///
+/// Its parts: ``BatchIntake`` judges each batch frame and ``ControlProtocol`` each control message
+/// (their socket sides are `LearnerLoop+Intake.swift` and `LearnerLoop+Control.swift`),
+/// ``ActorRoster`` knows the actors, ``BatchQueue`` holds what waits for an update, and
+/// ``LearnerCounters`` is what `fleet status`, `summary.json` and the checkpoints are made from
+/// (`LearnerLoop+Reports.swift`).
+///
 /// It belongs to the thread that created it (its sockets do).
 public final class LearnerLoop {
     public let config: RunConfig
@@ -55,7 +61,8 @@ public final class LearnerLoop {
     let sockets: LearnerSockets
     var poller = Poller()
     let batchesIndex: Int, controlIndex: Int
-    var ingress: BatchIngress
+    /// The door for batch frames.
+    var intake: BatchIntake
     var roster: ActorRoster
     var queue = BatchQueue()
     var weightSync = WeightSyncTracker()
@@ -113,7 +120,7 @@ public final class LearnerLoop {
         log[metadataKey: FleetLogHandler.policyVersionKey] = "0"
         let actorIDs = (0..<config.numActors).map { ActorLoop.id(index: $0) }
         roster = ActorRoster(ids: actorIDs, actorTimeout: config.actorTimeout, joinTimeout: config.joinTimeout)
-        ingress = BatchIngress(actorIDs: Set(actorIDs), maxPolicyLag: UInt64(config.maxPolicyLag))
+        intake = BatchIntake(actorIDs: Set(actorIDs), maxPolicyLag: UInt64(config.maxPolicyLag))
         counters = LearnerCounters(log: options.log)
         let security = try config.learnerSecurity()
         // Said at every start: what insecure: true lets through.
@@ -282,7 +289,7 @@ public final class LearnerLoop {
 
     /// The lowest incarnation an actor started now must have for its batches to count: above every
     /// incarnation taken so far (a resumed run's actors restarted in this process need it).
-    public var nextActorIncarnation: UInt64 { (ingress.lastTaken.values.map(\.incarnation).max() ?? 0) + 1 }
+    public var nextActorIncarnation: UInt64 { (intake.lastTaken.values.map(\.incarnation).max() ?? 0) + 1 }
 
     // MARK: - Helpers
 
