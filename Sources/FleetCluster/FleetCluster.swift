@@ -1,9 +1,10 @@
-import FleetAlgorithms
-import FleetEnvironments
-import FleetTransport
-
-/// The learner, the actors, the launcher/supervisor, checkpoints, capture/replay and metrics:
-/// the loops that the `fleet` command runs over `inproc://`, `ipc://` or `tcp://` endpoints.
+/// Fleet's runtime: the learner loop and the actor loop, the channels between them and their
+/// security, checkpoints and the run directory, metrics, and in-process training (`fleet train`),
+/// over `inproc://`, `ipc://` or `tcp://` endpoints.
 ///
-/// The loops arrive with the PPO and cluster issues.
+/// Its folders, each depending only on those listed after it in `scripts/module-graph.py`'s
+/// output: `Learner` (the loop, its intake, control protocol, counters and algorithms), `Actor`,
+/// `InProcess`, `Capture`, `Checkpoints`, `Codec` (rollouts and groups to and from the wire),
+/// `Rejection`, `Channels`, `Security`, `Environments`, `Metrics`, `Run`, `Weights`, `Logging`,
+/// `Support`.
 public enum FleetCluster {}
