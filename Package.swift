@@ -33,7 +33,7 @@ let layers: [Target] = [
     .target(name: "FleetTransport", dependencies: ["FleetWire", "CZeroMQ"]),
     .target(name: "FleetTensor", dependencies: ["COpenBLAS", "CFleetKernels"]),
     .target(name: "FleetEnvironments"),
-    .target(name: "FleetAlgorithms", dependencies: ["FleetTensor"]),
+    .target(name: "FleetAlgorithms", dependencies: ["FleetEnvironments", "FleetTensor"]),  // spaces: what a policy acts in
     .target(
         name: "FleetConfig",
         dependencies: [

@@ -1,4 +1,5 @@
 import FleetTensor
+import FleetEnvironments
 import XCTest
 
 @testable import FleetAlgorithms
@@ -7,7 +8,7 @@ import XCTest
 final class PPOAgentTests: XCTestCase {
     func testCleanRLArchitecture() {
         var generator = RandomGenerator(seed: 3)
-        let agent = PPOAgent(observationSize: 3, actionKind: .continuous(dimension: 2, low: [-1, -1], high: [1, 1]),
+        let agent = PPOAgent(observationSize: 3, actionSpace: .box(BoxSpace(low: [-1, -1], high: [1, 1], shape: [2])),
                              hiddenSizes: [64, 64], normalizeObservations: true, using: &generator)
         XCTAssertEqual(agent.trainableParameters.map(\.name), [
             "critic.0.weight", "critic.0.bias", "critic.2.weight", "critic.2.bias", "critic.4.weight", "critic.4.bias",
@@ -25,9 +26,9 @@ final class PPOAgentTests: XCTestCase {
 
     func testAppliedPolicyParametersActIdentically() throws {
         var g1 = RandomGenerator(seed: 1), g2 = RandomGenerator(seed: 2)
-        let kind = ActionKind.continuous(dimension: 1, low: [-2], high: [2])
-        let learner = PPOAgent(observationSize: 3, actionKind: kind, hiddenSizes: [8], normalizeObservations: true, using: &g1)
-        let actor = PPOAgent(observationSize: 3, actionKind: kind, hiddenSizes: [8], normalizeObservations: true, using: &g2)
+        let kind = ActionSpace.box(BoxSpace(low: [-2], high: [2], shape: [1]))
+        let learner = PPOAgent(observationSize: 3, actionSpace: kind, hiddenSizes: [8], normalizeObservations: true, using: &g1)
+        let actor = PPOAgent(observationSize: 3, actionSpace: kind, hiddenSizes: [8], normalizeObservations: true, using: &g2)
         learner.updateObservationStatistics([1, 2, 3, 4, 5, 6, 7, 8, 100], rows: 3)
         learner.logStd!.data = [-0.5]
         XCTAssertEqual(learner.policySpec, actor.policySpec)
@@ -42,7 +43,7 @@ final class PPOAgentTests: XCTestCase {
         // The wire bridge writes received values into the tensors of policyParameters() in place:
         // that carries the normalizer too.
         var g3 = RandomGenerator(seed: 3)
-        let inPlace = PPOAgent(observationSize: 3, actionKind: kind, hiddenSizes: [8], normalizeObservations: true, using: &g3)
+        let inPlace = PPOAgent(observationSize: 3, actionSpace: kind, hiddenSizes: [8], normalizeObservations: true, using: &g3)
         for (target, source) in zip(inPlace.policyParameters(), learner.policyParameters()) {
             target.tensor.data = source.tensor.data
         }
@@ -59,7 +60,7 @@ final class PPOAgentTests: XCTestCase {
 
     func testNormalizedObservationsAreClippedAtTen() {
         var generator = RandomGenerator(seed: 1)
-        let agent = PPOAgent(observationSize: 1, actionKind: .discrete(count: 2), hiddenSizes: [4],
+        let agent = PPOAgent(observationSize: 1, actionSpace: .discrete(DiscreteSpace(2)), hiddenSizes: [4],
                              normalizeObservations: true, using: &generator)
         agent.updateObservationStatistics([0, 2, 0, 2], rows: 4)  // mean ~1, var ~1
         var x: [Float] = [1, 1000, -1000]

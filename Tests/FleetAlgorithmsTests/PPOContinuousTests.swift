@@ -39,7 +39,7 @@ final class PPOContinuousTests: XCTestCase {
 
     func testPendulumUpdateUsesNormalizersAndGaussianPolicy() {
         var generator = RandomGenerator(seed: 5)
-        let agent = PPOAgent(observationSize: 3, actionKind: .continuous(dimension: 1, low: [-2], high: [2]),
+        let agent = PPOAgent(observationSize: 3, actionSpace: .box(BoxSpace(low: [-2], high: [2], shape: [1])),
                              hiddenSizes: [64, 64], normalizeObservations: true, using: &generator)
         var settings = PPOSettings.continuousControl
         settings.numMinibatches = 4
@@ -56,7 +56,7 @@ final class PPOContinuousTests: XCTestCase {
         XCTAssertNotEqual(agent.logStd?.data, [0], "the log-std is trained")
         // The actor's copy of the policy normalizes with the learner's statistics.
         var other = RandomGenerator(seed: 6)
-        let actor = PPOAgent(observationSize: 3, actionKind: .continuous(dimension: 1, low: [-2], high: [2]),
+        let actor = PPOAgent(observationSize: 3, actionSpace: .box(BoxSpace(low: [-2], high: [2], shape: [1])),
                              hiddenSizes: [64, 64], normalizeObservations: true, using: &other)
         XCTAssertNoThrow(try actor.applyPolicyParameters(agent.policyParameters()))
         XCTAssertEqual(actor.observationStatistics?.mean.map { Float($0) }, agent.observationStatistics?.mean.map { Float($0) })

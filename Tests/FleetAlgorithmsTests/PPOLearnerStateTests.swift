@@ -13,7 +13,7 @@ final class PPOLearnerStateTests: XCTestCase {
         settings.numMinibatches = 2
         func makeLearner(seed: UInt64) -> PPOLearner {
             var generator = RandomGenerator(seed: seed)
-            let agent = PPOAgent(observationSize: 4, actionKind: .discrete(count: 2), hiddenSizes: [16],
+            let agent = PPOAgent(observationSize: 4, actionSpace: .discrete(DiscreteSpace(2)), hiddenSizes: [16],
                                  normalizeObservations: true, using: &generator)
             return PPOLearner(agent: agent, settings: settings, seed: seed)
         }
@@ -35,7 +35,7 @@ final class PPOLearnerStateTests: XCTestCase {
     func testMismatchedStateChangesNothing() {
         var g = RandomGenerator(seed: 1)
         let small = PPOLearner(
-            agent: PPOAgent(observationSize: 4, actionKind: .discrete(count: 2), hiddenSizes: [8],
+            agent: PPOAgent(observationSize: 4, actionSpace: .discrete(DiscreteSpace(2)), hiddenSizes: [8],
                             normalizeObservations: false, using: &g), settings: PPOSettings(), seed: 1)
         let other = PPOLearner(agent: CartPoleCollector.agent(seed: 2), settings: PPOSettings(), seed: 2)
         let before = small.exportState()

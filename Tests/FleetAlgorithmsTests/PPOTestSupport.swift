@@ -21,7 +21,7 @@ struct CartPoleCollector {
 
     static func agent(seed: UInt64, hiddenSizes: [Int] = [64, 64]) -> PPOAgent {
         var generator = RandomGenerator(seed: seed)
-        return PPOAgent(observationSize: 4, actionKind: .discrete(count: 2), hiddenSizes: hiddenSizes,
+        return PPOAgent(observationSize: 4, actionSpace: .discrete(DiscreteSpace(2)), hiddenSizes: hiddenSizes,
                         normalizeObservations: false, using: &generator)
     }
 

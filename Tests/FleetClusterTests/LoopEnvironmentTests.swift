@@ -1,5 +1,6 @@
 import FleetAlgorithms
 import FleetCluster
+import FleetEnvironments
 import XCTest
 import FleetConfig
 
@@ -11,25 +12,23 @@ final class LoopEnvironmentTests: XCTestCase {
             XCTAssertEqual(environment.id, id)
             XCTAssertEqual(environment.count, 3)
             XCTAssertEqual(environment.observations.count, 3 * environment.observationSize)
-            switch environment.actionKind {
-            case .discrete(let count):
-                XCTAssertGreaterThan(count, 1)
-                environment.step(.discrete([0, 1, count - 1]))
-            case .continuous(let dimension, let low, let high):
-                XCTAssertEqual(low.count, dimension)
-                XCTAssertEqual(high.count, dimension)
-                environment.step(.continuous([Float](repeating: 0.5, count: 3 * dimension), dimension: dimension))
+            switch environment.actionSpace {
+            case .discrete(let space):
+                XCTAssertGreaterThan(space.n, 1)
+                environment.step(.discrete([0, 1, space.n - 1]))
+            case .box(let box):
+                environment.step(.continuous([Float](repeating: 0.5, count: 3 * box.count), dimension: box.count))
             }
             XCTAssertEqual(environment.rewards.count, 3, id)
         }
     }
 
-    func testThresholdsAndActionKinds() throws {
+    func testThresholdsAndActionSpaces() throws {
         XCTAssertEqual(try EnvironmentFactory.make(id: "CartPole-v1", count: 1, seed: 0).rewardThreshold, 475)
-        XCTAssertEqual(try EnvironmentFactory.make(id: "Acrobot-v1", count: 1, seed: 0).actionKind, .discrete(count: 3))
+        XCTAssertEqual(try EnvironmentFactory.make(id: "Acrobot-v1", count: 1, seed: 0).actionSpace, .discrete(DiscreteSpace(3)))
         XCTAssertEqual(
-            try EnvironmentFactory.make(id: "Pendulum-v1", count: 1, seed: 0).actionKind,
-            .continuous(dimension: 1, low: [-2], high: [2]))
+            try EnvironmentFactory.make(id: "Pendulum-v1", count: 1, seed: 0).actionSpace,
+            .box(BoxSpace(low: [-2], high: [2], shape: [1])))
     }
 
     func testAnUnknownIDIsAClearError() {

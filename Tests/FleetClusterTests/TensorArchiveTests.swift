@@ -1,6 +1,7 @@
 import FleetAlgorithms
 import FleetTensor
 import Foundation
+import FleetEnvironments
 import XCTest
 
 @testable import FleetCluster
@@ -66,7 +67,7 @@ final class TensorArchiveTests: XCTestCase {
     func testAPPOLearnersStateRoundTripsThroughTheArchive() throws {
         var generator = RandomGenerator(seed: 4)
         let agent = PPOAgent(
-            observationSize: 3, actionKind: .continuous(dimension: 1, low: [-2], high: [2]), hiddenSizes: [8],
+            observationSize: 3, actionSpace: .box(BoxSpace(low: [-2], high: [2], shape: [1])), hiddenSizes: [8],
             normalizeObservations: true, using: &generator)
         let learner = PPOLearner(agent: agent, settings: PPOSettings(normalizeObservations: true, normalizeRewards: true), seed: 4)
         var state = learner.exportState()

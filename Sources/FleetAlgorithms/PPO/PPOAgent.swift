@@ -1,3 +1,4 @@
+import FleetEnvironments
 import FleetTensor
 
 /// Actor and critic MLPs (CleanRL's architecture and init), a state-independent log-std for
@@ -10,7 +11,7 @@ public final class PPOAgent {
     /// The length of one observation vector.
     public let observationSize: Int
     /// The action space the actor head is built for.
-    public let actionKind: ActionKind
+    public let actionSpace: ActionSpace
     /// The hidden layer widths, shared by actor and critic.
     public let hiddenSizes: [Int]
     /// `obs → hidden… → 1`, value head gain 1.
@@ -35,24 +36,22 @@ public final class PPOAgent {
     /// Builds the critic, then the actor, from `generator` (CleanRL's order), and a zero log-std for
     /// continuous actions. Traps on a non-positive `observationSize`, a discrete space without actions,
     /// or continuous bounds whose size is not `dimension`.
-    public init(observationSize: Int, actionKind: ActionKind, hiddenSizes: [Int],
+    public init(observationSize: Int, actionSpace: ActionSpace, hiddenSizes: [Int],
                 normalizeObservations: Bool, using generator: inout RandomGenerator) {
         precondition(observationSize > 0, "observationSize must be positive")
         self.observationSize = observationSize
-        self.actionKind = actionKind
+        self.actionSpace = actionSpace
         self.hiddenSizes = hiddenSizes
         // CleanRL builds the critic first, then the actor.
         critic = MLP.value(inputs: observationSize, hidden: hiddenSizes, using: &generator)
-        switch actionKind {
-        case .discrete(let count):
-            precondition(count > 0, "a discrete action space needs actions")
-            actor = MLP.policy(inputs: observationSize, outputs: count, hidden: hiddenSizes, using: &generator)
+        switch actionSpace {
+        case .discrete(let space):
+            actor = MLP.policy(inputs: observationSize, outputs: space.n, hidden: hiddenSizes, using: &generator)
             logStd = nil
-        case .continuous(let dimension, let low, let high):
-            precondition(dimension > 0 && low.count == dimension && high.count == dimension,
-                         "continuous actions need a dimension and bounds of that size")
-            actor = MLP.policy(inputs: observationSize, outputs: dimension, hidden: hiddenSizes, using: &generator)
-            logStd = Tensor.zeros([dimension], requiresGrad: true)
+        case .box(let box):
+            precondition(box.count > 0, "continuous actions need a dimension")
+            actor = MLP.policy(inputs: observationSize, outputs: box.count, hidden: hiddenSizes, using: &generator)
+            logStd = Tensor.zeros([box.count], requiresGrad: true)
         }
         if normalizeObservations {
             observationStatistics = RunningMeanStd(size: observationSize)
@@ -75,9 +74,9 @@ public final class PPOAgent {
     /// into the wire `model_spec_hash`.
     public var policySpec: String {
         var text = "fleet-ppo-policy 1\n"
-        switch actionKind {
-        case .discrete(let count): text += "actions discrete count=\(count)\n"
-        case .continuous(let dimension, _, _): text += "actions gaussian dimension=\(dimension) logstd=state-independent\n"
+        switch actionSpace {
+        case .discrete(let space): text += "actions discrete count=\(space.n)\n"
+        case .box(let box): text += "actions gaussian dimension=\(box.count) logstd=state-independent\n"
         }
         text += "observation size=\(observationSize) normalizer=\(observationStatistics == nil ? "none" : "running-mean-std clip=10")\n"
         text += actor.spec

@@ -14,14 +14,6 @@ public enum PolicyActions: Sendable, Equatable {
     }
 }
 
-/// What a policy acts in: `count` discrete actions, or a box of `dimension` continuous ones.
-public enum ActionKind: Sendable, Equatable {
-    /// Actions are the indices `0 ..< count`.
-    case discrete(count: Int)
-    /// `low`/`high` are the environment's bounds (the actor clips samples to them before stepping).
-    case continuous(dimension: Int, low: [Float], high: [Float])
-}
-
 /// One rollout: T steps of N environments, row-major `[t * N + n]` — a trajectory batch's content
 /// as plain arrays.
 public struct Rollout: Sendable {

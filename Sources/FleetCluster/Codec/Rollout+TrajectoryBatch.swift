@@ -1,4 +1,5 @@
 import FleetAlgorithms
+import FleetEnvironments
 import FleetWire
 
 /// The episodes a rollout finished: their returns and lengths, in the order they ended.
@@ -18,13 +19,13 @@ package struct RolloutShape: Sendable {
     package var numSteps: Int
     package var numEnvs: Int
     package var observationSize: Int
-    package var actionKind: ActionKind
+    package var actionSpace: ActionSpace
 
-    package init(numSteps: Int, numEnvs: Int, observationSize: Int, actionKind: ActionKind) {
+    package init(numSteps: Int, numEnvs: Int, observationSize: Int, actionSpace: ActionSpace) {
         self.numSteps = numSteps
         self.numEnvs = numEnvs
         self.observationSize = observationSize
-        self.actionKind = actionKind
+        self.actionSpace = actionSpace
     }
 }
 
@@ -69,15 +70,15 @@ extension Rollout {
             return .failure(BatchRejection(.specMismatch, sender: sender, mismatch))
         }
         let actions: PolicyActions
-        switch shape.actionKind {
-        case .discrete(let count):
+        switch shape.actionSpace {
+        case .discrete(let space):
             let indices = batch.actions.int64 ?? []
-            guard indices.allSatisfy({ $0 < count }) else {
-                return .failure(BatchRejection(.actionOutOfRange, sender: sender, "a discrete action >= \(count)"))
+            guard indices.allSatisfy({ $0 < space.n }) else {
+                return .failure(BatchRejection(.actionOutOfRange, sender: sender, "a discrete action >= \(space.n)"))
             }
             actions = .discrete(indices.map { Int($0) })
-        case .continuous(let dimension, _, _):
-            actions = .continuous(batch.actions.float32 ?? [], dimension: dimension)
+        case .box(let box):
+            actions = .continuous(batch.actions.float32 ?? [], dimension: box.count)
         }
         let rollout = Rollout(
             streamID: sender, policyVersion: batch.policyVersion, numSteps: shape.numSteps, numEnvs: shape.numEnvs,
@@ -102,10 +103,11 @@ extension Rollout {
         guard batch.observations.dtype == .float32, batch.observations.shape == [t, n, size] else {
             return "observations \(batch.observations.dtype) \(batch.observations.shape), expected float32 \([t, n, size])"
         }
-        switch shape.actionKind {
+        switch shape.actionSpace {
         case .discrete:
             if batch.actions.dtype != .int64 { return "\(batch.actions.dtype) actions for a discrete action space" }
-        case .continuous(let dimension, _, _):
+        case .box(let box):
+            let dimension = box.count
             if batch.actions.dtype != .float32 || batch.actions.shape != [t, n, dimension] {
                 return "actions \(batch.actions.dtype) \(batch.actions.shape), expected float32 \([t, n, dimension])"
             }

@@ -8,7 +8,7 @@ extension RunConfig {
     public func makeAgent(for environment: any TrainingEnvironment, seed: UInt64) -> PPOAgent {
         var generator = RandomGenerator(seed: seed)
         return PPOAgent(
-            observationSize: environment.observationSize, actionKind: environment.actionKind,
+            observationSize: environment.observationSize, actionSpace: environment.actionSpace,
             hiddenSizes: ppo.hiddenSizes, normalizeObservations: ppo.normalizeObservations,
             using: &generator)
     }

@@ -12,7 +12,7 @@ public protocol TrainingEnvironment {
     /// Scalars per observation.
     var observationSize: Int { get }
     /// What the policy must output.
-    var actionKind: ActionKind { get }
+    var actionSpace: ActionSpace { get }
     /// The mean return over 100 episodes that counts as solved, if any.
     var rewardThreshold: Double? { get }
     /// The observation each copy acts on next, `[count * observationSize]`.
@@ -25,7 +25,7 @@ public protocol TrainingEnvironment {
     var truncated: [Bool] { get }
     /// The episodes the last step finished.
     var finishedEpisodes: [FinishedEpisode] { get }
-    /// Steps every copy with its action; the actions must match `actionKind`.
+    /// Steps every copy with its action; the actions must match `actionSpace`.
     mutating func step(_ actions: PolicyActions)
 }
 
@@ -65,12 +65,12 @@ public struct DiscreteTrainingEnvironment<Env: DiscreteEnvironment>: _VectorBack
     /// Wraps `vector` as it is (``VectorEnvironment`` resets its copies when made).
     public init(_ vector: VectorEnvironment<Env>) { self.vector = vector }
 
-    /// `.discrete(count:)` with the action space's size.
-    public var actionKind: ActionKind {
-        guard case .discrete(let space) = vector.environments[0].actionSpace else {
+    /// The environment's discrete action space.
+    public var actionSpace: ActionSpace {
+        guard case .discrete = vector.environments[0].actionSpace else {
             preconditionFailure("\(Env.id) is discrete but its action space is not")
         }
-        return .discrete(count: space.n)
+        return vector.environments[0].actionSpace
     }
 
     /// Steps every copy with its action index; traps on continuous actions.
@@ -89,12 +89,12 @@ public struct ContinuousTrainingEnvironment<Env: ContinuousEnvironment>: _Vector
     /// Wraps `vector` as it is (``VectorEnvironment`` resets its copies when made).
     public init(_ vector: VectorEnvironment<Env>) { self.vector = vector }
 
-    /// `.continuous` with the action box's size and bounds.
-    public var actionKind: ActionKind {
-        guard case .box(let box) = vector.environments[0].actionSpace else {
+    /// The environment's action box.
+    public var actionSpace: ActionSpace {
+        guard case .box = vector.environments[0].actionSpace else {
             preconditionFailure("\(Env.id) is continuous but its action space is not a box")
         }
-        return .continuous(dimension: box.count, low: box.low, high: box.high)
+        return vector.environments[0].actionSpace
     }
 
     /// Steps every copy with its action vector (clipped by the environment); traps on discrete actions.

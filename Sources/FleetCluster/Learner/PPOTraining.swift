@@ -25,7 +25,7 @@ package final class PPOTraining: LearnerAlgorithm {
         stepsPerUpdate = config.stepsPerIteration
         shape = RolloutShape(
             numSteps: config.ppo.numSteps, numEnvs: config.envsPerActor, observationSize: probe.observationSize,
-            actionKind: probe.actionKind)
+            actionSpace: probe.actionSpace)
         maxPolicyLag = config.maxPolicyLag
         returns = ReturnTracker(threshold: probe.rewardThreshold)
     }
