@@ -8,7 +8,8 @@ extension LearnerLoop {
         public var stallTimeout: Duration?
         /// The learner's incarnation, told to actors in `Welcome`.
         public var incarnation: UInt64
-        /// Where warnings go (rejections, rate-limited; actors lost and back); standard error by default.
+        /// Where the learner says what happens (actors joining, lost and back; rejections,
+        /// rate-limited; warnings): a `learner` logger of the bootstrapped logging system by default.
         public var log: Logger
         /// Asked about ten times a second; true ends the run early (Ctrl-C), with a summary.
         public var stopRequested: () -> Bool
