@@ -28,8 +28,14 @@ extension Frame {
             }
             throw WireError(.malformed, "protobuf-c could not unpack \(bytes.count) bytes")
         }
-        self = try _Unpacked.frame(unpacked.pointee)
-        try _validate(checkingElements: false)  // floats and token ids were checked while copied
+        do {
+            self = try _Unpacked.frame(unpacked.pointee)
+            try _validate(checkingElements: false)  // floats and token ids were checked while copied
+        } catch {
+            var error = error
+            error.senderID = unpacked.pointee.envelope.map { _Unpacked.string($0.pointee.sender_id) }
+            throw error
+        }
     }
 
     /// Decodes and validates a frame held in an array; see `init(decoding:limits:)`.

@@ -65,6 +65,9 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
     public var field: String
     /// A sentence for people; not stable, do not parse.
     public var detail: String
+    /// The sender id of the frame's envelope, when the frame unpacked that far: whom to count a
+    /// frame with bad content against. (It is the frame's claim; only CURVE authenticates it.)
+    public var senderID: String?
 
     /// Creates an error; `field` is the proto field path, empty for the frame as a whole.
     public init(_ reason: Reason, field: String = "", _ detail: String = "") {

@@ -40,6 +40,20 @@ final class LoopIngressTests: XCTestCase {
         return nil
     }
 
+    /// A frame whose content does not validate is counted against the sender its envelope names
+    /// (toward that actor's quarantine), not against no one.
+    func testAnInvalidBatchIsCountedAgainstTheSenderItNames() throws {
+        var door = ingress()
+        let valid = try Frame(decoding: cartPoleBatchFrame(sender: "actor-1", policyVersion: 0, steps: 2, envs: 3))
+        guard case .trajectoryBatch(var batch) = valid.payload else { return XCTFail("not a batch") }
+        batch.rewards = WireTensor(float32: [Float](repeating: 1, count: 6), shape: [6])
+        let invalid = Frame(envelope: valid.envelope, payload: .trajectoryBatch(batch)).encoded()
+        guard case .failure(let rejection) = door.admit(invalid, learnerVersion: 0) else { return XCTFail("admitted") }
+        XCTAssertEqual(rejection.reason, BatchRejection.Reason(.shapeMismatch))
+        XCTAssertEqual(rejection.sender, "actor-1")
+        XCTAssertTrue(rejection.isMisbehaviour)
+    }
+
     func testABatchOlderThanMaxPolicyLagIsDroppedAsStale() {
         var door = ingress(maxPolicyLag: 1)
         let old = cartPoleBatchFrame(sender: "actor-0", sequence: 0, policyVersion: 3, steps: 2, envs: 3)

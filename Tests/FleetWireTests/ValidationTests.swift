@@ -38,6 +38,22 @@ final class ValidationTests: XCTestCase {
         assertRejected(frame, .unsupportedSchemaVersion, field: "envelope.schema_version")
     }
 
+    /// A frame refused for its content still says who sent it, when it unpacked as far as its
+    /// envelope: the learner counts it against that sender.
+    func testAFrameRefusedForItsContentNamesItsSender() throws {
+        var frame = SampleFrames.heartbeat
+        frame.envelope.schemaVersion = 0
+        XCTAssertThrowsError(try Frame(decoding: frame.encoded())) { error in
+            XCTAssertEqual((error as? WireError)?.senderID, frame.envelope.senderID)
+        }
+        XCTAssertThrowsError(try Frame(decoding: ProtoWriter.sampleTrajectoryFrame(replace: [6: nil]))) { error in
+            XCTAssertNotNil((error as? WireError)?.senderID, "\(error)")
+        }
+        XCTAssertThrowsError(try Frame(decoding: [0xff, 0xff, 0xff])) { error in
+            XCTAssertNil((error as? WireError)?.senderID, "nothing unpacked: no sender")
+        }
+    }
+
     func testMissingEnvelopeAndPayload() {
         var body = ProtoWriter()
         body.uint(1, 12)

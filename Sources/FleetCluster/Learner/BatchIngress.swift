@@ -38,9 +38,10 @@ package struct BatchIngress {
         do {
             frame = try Frame(decoding: bytes, limits: limits)
         } catch {
-            // On an authenticated connection the sender is known even when the frame is garbage:
-            // counted against it, toward quarantine.
-            return .failure(BatchRejection(.init(error.reason), sender: authenticatedAs, error.description))
+            // On an authenticated connection the sender is known even when the frame is garbage;
+            // otherwise a frame that unpacked as far as its envelope names one. Counted against it,
+            // toward quarantine.
+            return .failure(BatchRejection(.init(error.reason), sender: authenticatedAs ?? error.senderID, error.description))
         }
         let sender = frame.envelope.senderID
         if let authenticatedAs, sender != authenticatedAs {
