@@ -8,13 +8,28 @@ import Logging
 extension LearnerLoop {
     func serviceControl() throws {
         while let (message, peer) = try sockets.receive(sockets.control) {
-            guard message.count == 2 else { continue }
             if let refusal = authenticationRefusal(of: peer, on: sockets.control) {
                 counters.rejections.count(refusal, of: "a control message")
                 continue
             }
+            guard message.count == 2 else {
+                counters.rejections.count(
+                    BatchRejection(
+                        .init(.malformed), sender: peer?.id,
+                        "\(message.count - 1) parts after the routing id, expected one frame"),
+                    of: "a control message")
+                continue
+            }
             let routingID = message[0]
-            guard let frame = try? Frame(decoding: message[1]) else { continue }
+            let frame: Frame
+            do {
+                frame = try Frame(decoding: message[1])
+            } catch {
+                counters.rejections.count(
+                    BatchRejection(.init(error.reason), sender: peer?.id ?? error.senderID, error.description),
+                    of: "a control message")
+                continue
+            }
             let sender = frame.envelope.senderID
             if let peer, sender != peer.id {
                 counters.rejections.count(
