@@ -1,4 +1,4 @@
-import FleetCluster
+@testable import FleetCluster
 import FleetTransport
 import FleetWire
 import Foundation
@@ -36,7 +36,8 @@ final class LoopLivenessTests: XCTestCase {
         let standIn = try Socket(context, .dealer, linger: .zero)
         try standIn.set(.routingID, to: Array("actor-1".utf8))
         try standIn.connect(config.endpoints.control)
-        let hello = Hello(specHash: [], numEnvs: 4, host: "stand-in", pid: 42)
+        let spec = learner.control.expected
+        let hello = Hello(specHash: spec.specHash, numEnvs: UInt32(spec.width), host: "stand-in", pid: 42)
         try standIn.send(
             Frame(envelope: Envelope(senderID: "actor-1", incarnation: 9, sequence: 0), payload: .hello(hello)).encoded())
         let actor = ActorThread(index: 0, config: config, context: context, log: log.logger)

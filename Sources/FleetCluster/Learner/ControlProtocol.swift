@@ -1,4 +1,18 @@
 import FleetWire
+import Foundation
+
+/// What the learner expects an actor's Hello to say.
+package struct ActorSpec: Equatable, Sendable {
+    /// The hash of the actor's environment (or task) and policy spec (`Weights.modelSpecHash`).
+    package var specHash: [UInt8]
+    /// Environments an actor steps (PPO), or prompts it samples per batch (GRPO, DAPO).
+    package var width: Int
+
+    package init(specHash: [UInt8], width: Int) {
+        self.specHash = specHash
+        self.width = width
+    }
+}
 
 /// The learner's side of the control protocol, apart from its socket: what each actor message does
 /// to the roster and the weight-sync tracking, and what goes back. (``LearnerLoop`` reads the
@@ -26,12 +40,18 @@ package struct ControlProtocol {
         case back
         /// A message of a kind the control channel does not take.
         case ignored(kind: String)
+        /// A Hello refused (and answered with Shutdown): counted like a refused batch.
+        case refused(BatchRejection)
     }
+
+    /// What an actor of the run must say in its Hello.
+    package let expected: ActorSpec
+
+    /// The protocol of a run whose actors are `expected`.
+    package init(expected: ActorSpec) { self.expected = expected }
 
     /// Where each actor that said Hello is reached (its routing id), for Shutdown.
     package private(set) var routes: [String: [UInt8]] = [:]
-
-    package init() {}
 
     /// Handles `frame` from `sender` (already authenticated) over `route`: updates `roster` and
     /// `weightSync`, and returns the reply and what happened. `version` is the learner's weights
@@ -42,6 +62,10 @@ package struct ControlProtocol {
     ) -> (reply: Reply, events: [Event]) {
         switch frame.payload {
         case .hello(let hello):
+            if let mismatch = mismatch(hello) {
+                let rejection = BatchRejection(.specMismatch, sender: sender, "Hello: \(mismatch)")
+                return (.shutdown(reason: "refused: \(mismatch)"), [.refused(rejection)])
+            }
             let joinsBefore = roster.records[sender]?.joins
             let incarnation = frame.envelope.incarnation
             guard roster.hello(sender, incarnation: incarnation, host: hello.host, pid: hello.pid, at: now) else {
@@ -70,5 +94,21 @@ package struct ControlProtocol {
         default:
             return (.none, [.ignored(kind: frame.kind.rawValue)])
         }
+    }
+
+    /// What in `hello` differs from the run's actors, or nil.
+    private func mismatch(_ hello: Hello) -> String? {
+        if hello.specHash != expected.specHash {
+            return "spec hash \(hex(hello.specHash)) is not this run's \(hex(expected.specHash)) (another environment, "
+                + "task or model: start the actor with the learner's config)"
+        }
+        if Int(hello.numEnvs) != expected.width {
+            return "\(hello.numEnvs) environments (or prompts) per batch, this run's actors have \(expected.width)"
+        }
+        return nil
+    }
+
+    private func hex(_ bytes: [UInt8]) -> String {
+        bytes.prefix(6).map { String(format: "%02x", $0) }.joined() + (bytes.count > 6 ? "…" : "")
     }
 }

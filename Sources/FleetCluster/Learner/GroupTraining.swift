@@ -65,6 +65,9 @@ package final class GroupTraining: LearnerAlgorithm {
     package var updates: Int { learner.iteration }
     package var policyParameters: [(name: String, tensor: Tensor)] { learner.policyParameters() }
     package var policySpec: String { learner.policy.spec }
+    package var actorSpec: ActorSpec {
+        ActorSpec(specHash: Weights.modelSpecHash("\(task.spec)|\(policySpec)"), width: config.promptsPerBatch)
+    }
     package var returnMean100: Double? { nil }
 
     package func admit(_ frame: Frame, sender: String) -> Result<AdmittedBatch.Content, BatchRejection> {

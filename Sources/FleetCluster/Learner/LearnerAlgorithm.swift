@@ -18,6 +18,9 @@ package protocol LearnerAlgorithm: AnyObject {
     /// The policy actors act with, and its canonical spec.
     var policyParameters: [(name: String, tensor: Tensor)] { get }
     var policySpec: String { get }
+    /// What an actor of this run says in its Hello: the hash of its environment (or task) and
+    /// policy spec, and how wide its batches are (environments, or prompts per batch).
+    var actorSpec: ActorSpec { get }
     /// The mean return of the last 100 episodes, for environments.
     var returnMean100: Double? { get }
 

@@ -49,6 +49,7 @@ extension LearnerLoop {
                     log.info("\(sender) joined from \(host) (pid \(pid), incarnation \(incarnation))")
                 case .back: logReturn(of: sender)
                 case .ignored(let kind): log.info("ignored a \(kind) message on the control channel")
+                case .refused(let rejection): counters.rejections.count(rejection, of: "a Hello")
                 }
             }
             switch reply {

@@ -67,7 +67,7 @@ public final class LearnerLoop {
     var queue = BatchQueue()
     var weightSync = WeightSyncTracker()
     /// The control protocol's state: where each actor is reached.
-    var control = ControlProtocol()
+    var control: ControlProtocol
     let metrics: MetricsLogger?
     let directory: RunDirectory?
     /// What the learner counts: the source of its status, summary and checkpoints.
@@ -122,6 +122,7 @@ public final class LearnerLoop {
         roster = ActorRoster(ids: actorIDs, actorTimeout: config.actorTimeout, joinTimeout: config.joinTimeout)
         intake = BatchIntake(actorIDs: Set(actorIDs), maxPolicyLag: UInt64(config.maxPolicyLag))
         counters = LearnerCounters(log: options.log)
+        control = ControlProtocol(expected: algorithm.actorSpec)
         let security = try config.learnerSecurity()
         // Said at every start: what insecure: true lets through.
         for warning in security.warnings { log.warning("warning: \(warning)") }

@@ -33,6 +33,9 @@ package final class PPOTraining: LearnerAlgorithm {
     package var updates: Int { learner.iteration }
     package var policyParameters: [(name: String, tensor: Tensor)] { learner.agent.policyParameters() }
     package var policySpec: String { learner.agent.policySpec }
+    package var actorSpec: ActorSpec {
+        ActorSpec(specHash: Weights.modelSpecHash("\(subject)|\(policySpec)"), width: shape.numEnvs)
+    }
     package var returnMean100: Double? { returns.meanReturn }
 
     package func admit(_ frame: Frame, sender: String) -> Result<AdmittedBatch.Content, BatchRejection> {
