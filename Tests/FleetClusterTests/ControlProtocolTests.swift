@@ -51,12 +51,12 @@ final class ControlProtocolTests: XCTestCase {
     func testAHelloOfAnotherSpecOrWidthIsToldWhyAndCounted() {
         let other = handle(.hello(Hello(specHash: [0, 0, 0], numEnvs: 4, host: "h", pid: 7)), from: "actor-0")
         guard case .shutdown(let reason) = other.reply else { return XCTFail("\(other.reply)") }
-        XCTAssertTrue(reason.hasPrefix("refused: spec hash 000000 is not this run's 010203"), reason)
+        XCTAssertTrue(reason.hasPrefix("spec hash 000000 is not this run's 010203"), reason)
         guard case .refused(let rejection) = other.events.first else { return XCTFail("\(other.events)") }
         XCTAssertEqual(rejection.reason, .specMismatch)
         XCTAssertEqual(rejection.sender, "actor-0")
         let wider = handle(.hello(Hello(specHash: [1, 2, 3], numEnvs: 8, host: "h", pid: 7)), from: "actor-0")
-        XCTAssertEqual(wider.reply, .shutdown(reason: "refused: 8 environments (or prompts) per batch, this run's actors have 4"))
+        XCTAssertEqual(wider.reply, .shutdown(reason: "8 environments (or prompts) per batch, this run's actors have 4"))
         XCTAssertEqual(roster.records["actor-0"]?.joins, 0, "neither joined")
         XCTAssertTrue(control.routes.isEmpty)
     }

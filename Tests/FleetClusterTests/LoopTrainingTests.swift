@@ -130,8 +130,8 @@ final class LoopTrainingTests: XCTestCase {
         XCTAssertEqual(summary.rejected, [BatchRejection.Reason.queueFull.rawValue: 1])
     }
 
-    func testWeightsOfAnotherSpecAreRefusedByTheActorAndTheLearnerReportsTheStall() throws {
-        // The actor's agent is built for other hidden sizes than the learner's: no weights fit.
+    func testAnActorOfAnotherSpecIsRefusedAtHelloAndTheLearnerReportsTheStall() throws {
+        // The actor's agent is built for other hidden sizes than the learner's: its Hello is refused.
         let name = "loop-test-\(UUID().uuidString)"
         let context = try Context()
         let training = try InProcessTraining(
@@ -143,7 +143,9 @@ final class LoopTrainingTests: XCTestCase {
             guard case LearnerError.stalled = error else { return XCTFail("\(error)") }
         }
         context.shutdown()
-        XCTAssertNil(actor.join())
+        let refused = try XCTUnwrap(actor.join() as? ActorLoop.Refused, "the actor was told why")
+        XCTAssertTrue(refused.description.hasPrefix("the learner refused it: spec hash "), refused.description)
+        XCTAssertEqual(training.learner.rejected, [BatchRejection.Reason.specMismatch.rawValue: 1])
     }
 
     /// An actor that keeps sending bad batches is quarantined at `quarantine_after`: its batches

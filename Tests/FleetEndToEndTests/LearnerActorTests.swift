@@ -37,6 +37,23 @@ final class LearnerActorTests: XCTestCase {
         XCTAssertEqual((summary["rejected"] as? [String: Int]), [:])
     }
 
+    /// An actor started with another config than the learner's is told why at its Hello and exits
+    /// non-zero saying so, instead of sending batches the learner refuses.
+    func testAnActorOfAnotherConfigIsRefusedAtHelloAndSaysWhy() throws {
+        let directory = try temporaryDirectory()
+        let learner = try ChildProcess(
+            ["learner", config, "--run-dir", directory.appendingPathComponent("run").path, "--set", "stall_timeout=5"]
+                + ipcSettings(directory, actors: 1),
+            outputDirectory: directory, name: "learner", test: self)
+        let actor = try ChildProcess(
+            ["actor", config, "--connect", "ipc://\(directory.path)", "--index", "0", "--set", "hidden_sizes=[8]"],
+            outputDirectory: directory, name: "actor-0", test: self)
+        XCTAssertEqual(actor.wait(seconds: 15), 1, actor.stderr)
+        XCTAssertTrue(actor.stderr.contains("actor-0 stopped: the learner refused it: spec hash "), actor.stderr)
+        XCTAssertNotEqual(learner.wait(seconds: 30), 0, "no batch came: the learner stalls")
+        XCTAssertTrue(learner.stderr.contains("rejected a Hello"), learner.stderr)
+    }
+
     /// An ipc directory others may enter, tcp without keys: refused (exit 64, saying what to set),
     /// unless insecure: true, which says so at start.
     func testLearnerAndActorRefuseEndpointsOthersCouldReach() throws {

@@ -49,6 +49,10 @@ public final class ActorLoop {
     private var batchesWaiting: UInt64 = 0
     private var sequence: UInt64 = 0
     private var stopReason: String?
+    /// Whether the learner has welcomed this actor (a Shutdown before that refuses it).
+    private var welcomed = false
+    /// Why the learner refused this actor, when it answered the Hello with Shutdown.
+    private var refusal: String?
     private var lastHeartbeat = ContinuousClock.now
     /// Whether anything has come on the weights channel: until it has, the subscription may not
     /// have reached the learner yet (ZeroMQ's slow joiner), and versions published meanwhile are
@@ -118,7 +122,8 @@ public final class ActorLoop {
     }
 
     /// Runs until the learner sends Shutdown (or the context is shut down, or the source has no
-    /// more batches); returns the reason.
+    /// more batches); returns the reason. Throws ``Refused`` when the learner answers the Hello
+    /// with Shutdown.
     @discardableResult
     public func run() throws -> String {
         do {
@@ -147,7 +152,16 @@ public final class ActorLoop {
             stopReason = stopReason ?? "context terminated"
         }
         try sentCapture?.close()
+        if let refusal { throw Refused(reason: refusal) }
         return stopReason ?? "stopped"
+    }
+
+    /// The learner answered this actor's Hello with Shutdown: it is not an actor of the run, or not
+    /// one of its shape.
+    public struct Refused: Error, CustomStringConvertible {
+        /// The learner's reason.
+        public var reason: String
+        public var description: String { "the learner refused it: \(reason)" }
     }
 
     /// With nothing more to send, waits until the learner has published a version after the
@@ -240,8 +254,12 @@ public final class ActorLoop {
                 askedAfterFullWaitAt = nil
             }
             apply(weights)
-        case .welcome(let welcome): newestHeardVersion = max(newestHeardVersion, welcome.weightsVersion)
-        case .shutdown(let shutdown): stopReason = shutdown.reason
+        case .welcome(let welcome):
+            welcomed = true
+            newestHeardVersion = max(newestHeardVersion, welcome.weightsVersion)
+        case .shutdown(let shutdown):
+            if !welcomed { refusal = shutdown.reason }
+            stopReason = shutdown.reason
         default: log.info("ignored a \(frame.kind.rawValue) message from the learner")
         }
     }

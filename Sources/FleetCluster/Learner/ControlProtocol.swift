@@ -64,7 +64,7 @@ package struct ControlProtocol {
         case .hello(let hello):
             if let mismatch = mismatch(hello) {
                 let rejection = BatchRejection(.specMismatch, sender: sender, "Hello: \(mismatch)")
-                return (.shutdown(reason: "refused: \(mismatch)"), [.refused(rejection)])
+                return (.shutdown(reason: mismatch), [.refused(rejection)])
             }
             let joinsBefore = roster.records[sender]?.joins
             let incarnation = frame.envelope.incarnation
