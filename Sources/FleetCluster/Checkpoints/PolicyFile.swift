@@ -101,7 +101,7 @@ public enum PolicyFile {
                 throw .damaged(
                     path: path,
                     reason: "the SHA-256 of its \(frameBytes.count) frame bytes is \(actual.hex.prefix(16))…, "
-                        + "its header records \(recorded.map { String(format: "%02x", $0) }.joined().prefix(16))…")
+                        + "its header records \(hexDigits(recorded).prefix(16))…")
             }
         } else if bytes.first == bareFrameTag {
             frameBytes = bytes[...]

@@ -75,11 +75,6 @@ package struct BatchQueue {
         return part
     }
 
-    /// The oldest batch queued, whoever sent it.
-    package var oldest: AdmittedBatch? {
-        queues.values.compactMap(\.first).min { $0.arrival < $1.arrival }
-    }
-
     /// Removes `id`'s batches.
     package mutating func removeAll(from id: String) {
         for batch in queues[id] ?? [] {

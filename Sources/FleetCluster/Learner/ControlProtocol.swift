@@ -99,7 +99,7 @@ package struct ControlProtocol {
     /// What in `hello` differs from the run's actors, or nil.
     private func mismatch(_ hello: Hello) -> String? {
         if hello.specHash != expected.specHash {
-            return "spec hash \(hex(hello.specHash)) is not this run's \(hex(expected.specHash)) (another environment, "
+            return "spec hash \(short(hello.specHash)) is not this run's \(short(expected.specHash)) (another environment, "
                 + "task or model: start the actor with the learner's config)"
         }
         if Int(hello.numEnvs) != expected.width {
@@ -108,7 +108,6 @@ package struct ControlProtocol {
         return nil
     }
 
-    private func hex(_ bytes: [UInt8]) -> String {
-        bytes.prefix(6).map { String(format: "%02x", $0) }.joined() + (bytes.count > 6 ? "…" : "")
-    }
+    /// The first bytes of a hash, for people.
+    private func short(_ bytes: [UInt8]) -> String { hexDigits(bytes.prefix(6)) + (bytes.count > 6 ? "…" : "") }
 }

@@ -169,9 +169,7 @@ public final class LearnerLoop {
     /// Hands the counters to the metrics endpoint, if there is one.
     func publishMetrics(at now: ContinuousClock.Instant) {
         guard let metricsServer else { return }
-        let previous = counters.time.enter(.metrics)
-        defer { counters.time.enter(previous) }
-        metricsServer.update(status(at: now).prometheusText())
+        timed(.metrics) { metricsServer.update(status(at: now).prometheusText()) }
         metricsPublished = now
     }
 

@@ -18,9 +18,13 @@ public final class MetricsJSONLWriter {
                 throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
             }
         }
+        handle = try Self.openForAppending(url)
+    }
+
+    private static func openForAppending(_ url: URL) throws -> FileHandle {
         let handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
-        self.handle = handle
+        return handle
     }
 
     deinit { try? close() }
@@ -33,19 +37,17 @@ public final class MetricsJSONLWriter {
     /// Drops the lines of steps after `step`, and a torn last line (a run killed mid-write): a run
     /// resumed from a checkpoint at `step` logs those steps again. The file is rewritten atomically.
     public func discardSteps(after step: Int) throws {
-        let text = try String(contentsOf: fileURL, encoding: .utf8)
-        let kept = text.split(separator: "\n").filter { line in
+        let lines = try String(contentsOf: fileURL, encoding: .utf8).split(separator: "\n")
+        let kept = lines.filter { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                 let lineStep = object["step"] as? Int
             else { return false }
             return lineStep <= step
         }
-        guard kept.count != text.split(separator: "\n").count else { return }
+        guard kept.count != lines.count else { return }
         try handle?.close()
         try AtomicFile.write(Data(kept.map { $0 + "\n" }.joined().utf8), to: fileURL)
-        let handle = try FileHandle(forWritingTo: fileURL)
-        try handle.seekToEnd()
-        self.handle = handle
+        handle = try Self.openForAppending(fileURL)
     }
 
     /// Closes the file; later writes are dropped.

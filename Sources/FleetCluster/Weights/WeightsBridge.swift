@@ -56,7 +56,7 @@ extension Weights {
     public func apply(to parameters: [(name: String, tensor: Tensor)], expectingSpec spec: String) throws(WeightsMismatch) {
         let expectedHash = Weights.modelSpecHash(spec)
         guard modelSpecHash == expectedHash else {
-            throw .modelSpecHash(expected: hex(expectedHash), found: hex(modelSpecHash))
+            throw .modelSpecHash(expected: hexDigits(expectedHash), found: hexDigits(modelSpecHash))
         }
         var byName: [String: Int] = [:]
         for (i, named) in tensors.enumerated() where !named.name.hasPrefix(Weights.optimizerPrefix) {
@@ -165,10 +165,4 @@ public enum WeightsMismatch: Error, Sendable, Equatable, CustomStringConvertible
         case .elementCount(let name, let expected, let found): "\"\(name)\" has \(found) elements, expected \(expected)"
         }
     }
-}
-
-/// Lowercase hexadecimal digits of `bytes`.
-private func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef")
-    return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
 }
