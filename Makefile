@@ -10,9 +10,11 @@ export FLEET_PYTHON
 demo: deps release
 	./scripts/demo.sh
 
-## test: install what is missing (with the interop test's Python protobuf), then the whole suite.
+## test: install what is missing (with Fleet's Python package, pip-installed into .build-python),
+## then the whole suite: the Python package's tests, then Swift's.
 test:
 	./scripts/install-deps.sh --python
+	$(FLEET_PYTHON) -m pytest -q python/tests
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-swift-testing
 

@@ -4,7 +4,9 @@
 #     iproute2 (`ip`: the multi-host tests' network namespaces); `apt-get update` runs once, and
 #     only when something is missing.
 #   - with --python: a virtual environment in .build-python/ holding the independent protobuf
-#     implementation that the interop test uses (Tests/Interop/requirements.txt).
+#     implementation that the interop test uses (Tests/Interop/requirements.txt), and Fleet's own
+#     Python package, installed from python/ as a user would (`pip install ./python[test]`), which
+#     the remote-environment tests run and whose own tests `make test` runs.
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,11 +25,14 @@ fi
 
 if [ "${1:-}" = "--python" ]; then
   venv="$top/.build-python"
-  stamp="$venv/.requirements"
-  if ! cmp -s "$top/Tests/Interop/requirements.txt" "$stamp" 2>/dev/null; then
-    echo "install-deps: preparing $venv for the interop test"
-    python3 -m venv "$venv"
+  stamp="$venv/.installed"
+  # Reinstall when the requirements or the package change.
+  wanted=$(cat "$top/Tests/Interop/requirements.txt" "$top/python/pyproject.toml" "$top"/python/fleet_env/*.py | sha256sum)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "install-deps: preparing $venv (the interop test's protobuf, and pip install ./python)"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$top/Tests/Interop/requirements.txt"
-    cp "$top/Tests/Interop/requirements.txt" "$stamp"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$top/python[test]"
+    echo "$wanted" > "$stamp"
   fi
 fi

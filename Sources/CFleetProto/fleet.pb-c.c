@@ -322,6 +322,51 @@ void   fleet__v1__hello__free_unpacked
   assert(message->base.descriptor == &fleet__v1__hello__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fleet__v1__space__init
+                     (Fleet__V1__Space         *message)
+{
+  static const Fleet__V1__Space init_value = FLEET__V1__SPACE__INIT;
+  *message = init_value;
+}
+size_t fleet__v1__space__get_packed_size
+                     (const Fleet__V1__Space *message)
+{
+  assert(message->base.descriptor == &fleet__v1__space__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fleet__v1__space__pack
+                     (const Fleet__V1__Space *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fleet__v1__space__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fleet__v1__space__pack_to_buffer
+                     (const Fleet__V1__Space *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fleet__v1__space__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fleet__V1__Space *
+       fleet__v1__space__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fleet__V1__Space *)
+     protobuf_c_message_unpack (&fleet__v1__space__descriptor,
+                                allocator, len, data);
+}
+void   fleet__v1__space__free_unpacked
+                     (Fleet__V1__Space *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fleet__v1__space__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   fleet__v1__welcome__init
                      (Fleet__V1__Welcome         *message)
 {
@@ -365,6 +410,276 @@ void   fleet__v1__welcome__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &fleet__v1__welcome__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fleet__v1__refusal__init
+                     (Fleet__V1__Refusal         *message)
+{
+  static const Fleet__V1__Refusal init_value = FLEET__V1__REFUSAL__INIT;
+  *message = init_value;
+}
+size_t fleet__v1__refusal__get_packed_size
+                     (const Fleet__V1__Refusal *message)
+{
+  assert(message->base.descriptor == &fleet__v1__refusal__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fleet__v1__refusal__pack
+                     (const Fleet__V1__Refusal *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fleet__v1__refusal__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fleet__v1__refusal__pack_to_buffer
+                     (const Fleet__V1__Refusal *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fleet__v1__refusal__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fleet__V1__Refusal *
+       fleet__v1__refusal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fleet__V1__Refusal *)
+     protobuf_c_message_unpack (&fleet__v1__refusal__descriptor,
+                                allocator, len, data);
+}
+void   fleet__v1__refusal__free_unpacked
+                     (Fleet__V1__Refusal *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fleet__v1__refusal__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fleet__v1__env_spec_request__init
+                     (Fleet__V1__EnvSpecRequest         *message)
+{
+  static const Fleet__V1__EnvSpecRequest init_value = FLEET__V1__ENV_SPEC_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fleet__v1__env_spec_request__get_packed_size
+                     (const Fleet__V1__EnvSpecRequest *message)
+{
+  assert(message->base.descriptor == &fleet__v1__env_spec_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fleet__v1__env_spec_request__pack
+                     (const Fleet__V1__EnvSpecRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fleet__v1__env_spec_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fleet__v1__env_spec_request__pack_to_buffer
+                     (const Fleet__V1__EnvSpecRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fleet__v1__env_spec_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fleet__V1__EnvSpecRequest *
+       fleet__v1__env_spec_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fleet__V1__EnvSpecRequest *)
+     protobuf_c_message_unpack (&fleet__v1__env_spec_request__descriptor,
+                                allocator, len, data);
+}
+void   fleet__v1__env_spec_request__free_unpacked
+                     (Fleet__V1__EnvSpecRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fleet__v1__env_spec_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fleet__v1__env_spec__init
+                     (Fleet__V1__EnvSpec         *message)
+{
+  static const Fleet__V1__EnvSpec init_value = FLEET__V1__ENV_SPEC__INIT;
+  *message = init_value;
+}
+size_t fleet__v1__env_spec__get_packed_size
+                     (const Fleet__V1__EnvSpec *message)
+{
+  assert(message->base.descriptor == &fleet__v1__env_spec__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fleet__v1__env_spec__pack
+                     (const Fleet__V1__EnvSpec *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fleet__v1__env_spec__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fleet__v1__env_spec__pack_to_buffer
+                     (const Fleet__V1__EnvSpec *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fleet__v1__env_spec__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fleet__V1__EnvSpec *
+       fleet__v1__env_spec__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fleet__V1__EnvSpec *)
+     protobuf_c_message_unpack (&fleet__v1__env_spec__descriptor,
+                                allocator, len, data);
+}
+void   fleet__v1__env_spec__free_unpacked
+                     (Fleet__V1__EnvSpec *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fleet__v1__env_spec__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fleet__v1__env_reset__init
+                     (Fleet__V1__EnvReset         *message)
+{
+  static const Fleet__V1__EnvReset init_value = FLEET__V1__ENV_RESET__INIT;
+  *message = init_value;
+}
+size_t fleet__v1__env_reset__get_packed_size
+                     (const Fleet__V1__EnvReset *message)
+{
+  assert(message->base.descriptor == &fleet__v1__env_reset__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fleet__v1__env_reset__pack
+                     (const Fleet__V1__EnvReset *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fleet__v1__env_reset__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fleet__v1__env_reset__pack_to_buffer
+                     (const Fleet__V1__EnvReset *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fleet__v1__env_reset__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fleet__V1__EnvReset *
+       fleet__v1__env_reset__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fleet__V1__EnvReset *)
+     protobuf_c_message_unpack (&fleet__v1__env_reset__descriptor,
+                                allocator, len, data);
+}
+void   fleet__v1__env_reset__free_unpacked
+                     (Fleet__V1__EnvReset *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fleet__v1__env_reset__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fleet__v1__env_step__init
+                     (Fleet__V1__EnvStep         *message)
+{
+  static const Fleet__V1__EnvStep init_value = FLEET__V1__ENV_STEP__INIT;
+  *message = init_value;
+}
+size_t fleet__v1__env_step__get_packed_size
+                     (const Fleet__V1__EnvStep *message)
+{
+  assert(message->base.descriptor == &fleet__v1__env_step__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fleet__v1__env_step__pack
+                     (const Fleet__V1__EnvStep *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fleet__v1__env_step__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fleet__v1__env_step__pack_to_buffer
+                     (const Fleet__V1__EnvStep *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fleet__v1__env_step__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fleet__V1__EnvStep *
+       fleet__v1__env_step__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fleet__V1__EnvStep *)
+     protobuf_c_message_unpack (&fleet__v1__env_step__descriptor,
+                                allocator, len, data);
+}
+void   fleet__v1__env_step__free_unpacked
+                     (Fleet__V1__EnvStep *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fleet__v1__env_step__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fleet__v1__env_state__init
+                     (Fleet__V1__EnvState         *message)
+{
+  static const Fleet__V1__EnvState init_value = FLEET__V1__ENV_STATE__INIT;
+  *message = init_value;
+}
+size_t fleet__v1__env_state__get_packed_size
+                     (const Fleet__V1__EnvState *message)
+{
+  assert(message->base.descriptor == &fleet__v1__env_state__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fleet__v1__env_state__pack
+                     (const Fleet__V1__EnvState *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fleet__v1__env_state__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fleet__v1__env_state__pack_to_buffer
+                     (const Fleet__V1__EnvState *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fleet__v1__env_state__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fleet__V1__EnvState *
+       fleet__v1__env_state__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fleet__V1__EnvState *)
+     protobuf_c_message_unpack (&fleet__v1__env_state__descriptor,
+                                allocator, len, data);
+}
+void   fleet__v1__env_state__free_unpacked
+                     (Fleet__V1__EnvState *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fleet__v1__env_state__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   fleet__v1__heartbeat__init
@@ -1422,7 +1737,84 @@ const ProtobufCMessageDescriptor fleet__v1__hello__descriptor =
   (ProtobufCMessageInit) fleet__v1__hello__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fleet__v1__welcome__field_descriptors[2] =
+static const ProtobufCFieldDescriptor fleet__v1__space__field_descriptors[4] =
+{
+  {
+    "discrete",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Space, discrete),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "shape",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Fleet__V1__Space, n_shape),
+    offsetof(Fleet__V1__Space, shape),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "low",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Space, low),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "high",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Space, high),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fleet__v1__space__field_indices_by_name[] = {
+  0,   /* field[0] = discrete */
+  3,   /* field[3] = high */
+  2,   /* field[2] = low */
+  1,   /* field[1] = shape */
+};
+static const ProtobufCIntRange fleet__v1__space__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor fleet__v1__space__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fleet.v1.Space",
+  "Space",
+  "Fleet__V1__Space",
+  "fleet.v1",
+  sizeof(Fleet__V1__Space),
+  4,
+  fleet__v1__space__field_descriptors,
+  fleet__v1__space__field_indices_by_name,
+  1,  fleet__v1__space__number_ranges,
+  (ProtobufCMessageInit) fleet__v1__space__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fleet__v1__welcome__field_descriptors[11] =
 {
   {
     "weights_version",
@@ -1448,15 +1840,132 @@ static const ProtobufCFieldDescriptor fleet__v1__welcome__field_descriptors[2] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "spec_hash",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Welcome, spec_hash),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "subject",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Welcome, subject),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "policy_spec",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Welcome, policy_spec),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "num_envs",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Welcome, num_envs),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "num_steps",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Welcome, num_steps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_policy_lag",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Welcome, max_policy_lag),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "group_size",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Welcome, group_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "observation_space",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Welcome, observation_space),
+    &fleet__v1__space__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "action_space",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Welcome, action_space),
+    &fleet__v1__space__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fleet__v1__welcome__field_indices_by_name[] = {
+  10,   /* field[10] = action_space */
+  8,   /* field[8] = group_size */
   1,   /* field[1] = learner_incarnation */
+  7,   /* field[7] = max_policy_lag */
+  5,   /* field[5] = num_envs */
+  6,   /* field[6] = num_steps */
+  9,   /* field[9] = observation_space */
+  4,   /* field[4] = policy_spec */
+  2,   /* field[2] = spec_hash */
+  3,   /* field[3] = subject */
   0,   /* field[0] = weights_version */
 };
 static const ProtobufCIntRange fleet__v1__welcome__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor fleet__v1__welcome__descriptor =
 {
@@ -1466,11 +1975,440 @@ const ProtobufCMessageDescriptor fleet__v1__welcome__descriptor =
   "Fleet__V1__Welcome",
   "fleet.v1",
   sizeof(Fleet__V1__Welcome),
-  2,
+  11,
   fleet__v1__welcome__field_descriptors,
   fleet__v1__welcome__field_indices_by_name,
   1,  fleet__v1__welcome__number_ranges,
   (ProtobufCMessageInit) fleet__v1__welcome__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fleet__v1__refusal__field_descriptors[4] =
+{
+  {
+    "reason",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Refusal, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "detail",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Refusal, detail),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sequence",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Refusal, sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "count",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Refusal, count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fleet__v1__refusal__field_indices_by_name[] = {
+  3,   /* field[3] = count */
+  1,   /* field[1] = detail */
+  0,   /* field[0] = reason */
+  2,   /* field[2] = sequence */
+};
+static const ProtobufCIntRange fleet__v1__refusal__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor fleet__v1__refusal__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fleet.v1.Refusal",
+  "Refusal",
+  "Fleet__V1__Refusal",
+  "fleet.v1",
+  sizeof(Fleet__V1__Refusal),
+  4,
+  fleet__v1__refusal__field_descriptors,
+  fleet__v1__refusal__field_indices_by_name,
+  1,  fleet__v1__refusal__number_ranges,
+  (ProtobufCMessageInit) fleet__v1__refusal__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define fleet__v1__env_spec_request__field_descriptors NULL
+#define fleet__v1__env_spec_request__field_indices_by_name NULL
+#define fleet__v1__env_spec_request__number_ranges NULL
+const ProtobufCMessageDescriptor fleet__v1__env_spec_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fleet.v1.EnvSpecRequest",
+  "EnvSpecRequest",
+  "Fleet__V1__EnvSpecRequest",
+  "fleet.v1",
+  sizeof(Fleet__V1__EnvSpecRequest),
+  0,
+  fleet__v1__env_spec_request__field_descriptors,
+  fleet__v1__env_spec_request__field_indices_by_name,
+  0,  fleet__v1__env_spec_request__number_ranges,
+  (ProtobufCMessageInit) fleet__v1__env_spec_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fleet__v1__env_spec__field_descriptors[7] =
+{
+  {
+    "env_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvSpec, env_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "num_envs",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvSpec, num_envs),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "observation_space",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvSpec, observation_space),
+    &fleet__v1__space__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "action_space",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvSpec, action_space),
+    &fleet__v1__space__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reward_threshold",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvSpec, reward_threshold),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "has_reward_threshold",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvSpec, has_reward_threshold),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_episode_steps",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvSpec, max_episode_steps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fleet__v1__env_spec__field_indices_by_name[] = {
+  3,   /* field[3] = action_space */
+  0,   /* field[0] = env_id */
+  5,   /* field[5] = has_reward_threshold */
+  6,   /* field[6] = max_episode_steps */
+  1,   /* field[1] = num_envs */
+  2,   /* field[2] = observation_space */
+  4,   /* field[4] = reward_threshold */
+};
+static const ProtobufCIntRange fleet__v1__env_spec__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor fleet__v1__env_spec__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fleet.v1.EnvSpec",
+  "EnvSpec",
+  "Fleet__V1__EnvSpec",
+  "fleet.v1",
+  sizeof(Fleet__V1__EnvSpec),
+  7,
+  fleet__v1__env_spec__field_descriptors,
+  fleet__v1__env_spec__field_indices_by_name,
+  1,  fleet__v1__env_spec__number_ranges,
+  (ProtobufCMessageInit) fleet__v1__env_spec__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fleet__v1__env_reset__field_descriptors[2] =
+{
+  {
+    "seeded",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvReset, seeded),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "seed",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvReset, seed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fleet__v1__env_reset__field_indices_by_name[] = {
+  1,   /* field[1] = seed */
+  0,   /* field[0] = seeded */
+};
+static const ProtobufCIntRange fleet__v1__env_reset__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor fleet__v1__env_reset__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fleet.v1.EnvReset",
+  "EnvReset",
+  "Fleet__V1__EnvReset",
+  "fleet.v1",
+  sizeof(Fleet__V1__EnvReset),
+  2,
+  fleet__v1__env_reset__field_descriptors,
+  fleet__v1__env_reset__field_indices_by_name,
+  1,  fleet__v1__env_reset__number_ranges,
+  (ProtobufCMessageInit) fleet__v1__env_reset__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fleet__v1__env_step__field_descriptors[1] =
+{
+  {
+    "actions",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvStep, actions),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fleet__v1__env_step__field_indices_by_name[] = {
+  0,   /* field[0] = actions */
+};
+static const ProtobufCIntRange fleet__v1__env_step__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fleet__v1__env_step__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fleet.v1.EnvStep",
+  "EnvStep",
+  "Fleet__V1__EnvStep",
+  "fleet.v1",
+  sizeof(Fleet__V1__EnvStep),
+  1,
+  fleet__v1__env_step__field_descriptors,
+  fleet__v1__env_step__field_indices_by_name,
+  1,  fleet__v1__env_step__number_ranges,
+  (ProtobufCMessageInit) fleet__v1__env_step__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fleet__v1__env_state__field_descriptors[8] =
+{
+  {
+    "observations",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvState, observations),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rewards",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvState, rewards),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "terminated",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvState, terminated),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "truncated",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvState, truncated),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "final_observation_envs",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvState, final_observation_envs),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "final_observations",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvState, final_observations),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "episode_returns",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvState, episode_returns),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "episode_lengths",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__EnvState, episode_lengths),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fleet__v1__env_state__field_indices_by_name[] = {
+  7,   /* field[7] = episode_lengths */
+  6,   /* field[6] = episode_returns */
+  4,   /* field[4] = final_observation_envs */
+  5,   /* field[5] = final_observations */
+  0,   /* field[0] = observations */
+  1,   /* field[1] = rewards */
+  2,   /* field[2] = terminated */
+  3,   /* field[3] = truncated */
+};
+static const ProtobufCIntRange fleet__v1__env_state__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor fleet__v1__env_state__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fleet.v1.EnvState",
+  "EnvState",
+  "Fleet__V1__EnvState",
+  "fleet.v1",
+  sizeof(Fleet__V1__EnvState),
+  8,
+  fleet__v1__env_state__field_descriptors,
+  fleet__v1__env_state__field_indices_by_name,
+  1,  fleet__v1__env_state__number_ranges,
+  (ProtobufCMessageInit) fleet__v1__env_state__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor fleet__v1__heartbeat__field_descriptors[2] =
@@ -1745,7 +2683,7 @@ const ProtobufCMessageDescriptor fleet__v1__status__descriptor =
   (ProtobufCMessageInit) fleet__v1__status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fleet__v1__frame__field_descriptors[12] =
+static const ProtobufCFieldDescriptor fleet__v1__frame__field_descriptors[18] =
 {
   {
     "envelope",
@@ -1891,12 +2829,90 @@ static const ProtobufCFieldDescriptor fleet__v1__frame__field_descriptors[12] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "refusal",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fleet__V1__Frame, payload_case),
+    offsetof(Fleet__V1__Frame, refusal),
+    &fleet__v1__refusal__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "env_spec_request",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fleet__V1__Frame, payload_case),
+    offsetof(Fleet__V1__Frame, env_spec_request),
+    &fleet__v1__env_spec_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "env_spec",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fleet__V1__Frame, payload_case),
+    offsetof(Fleet__V1__Frame, env_spec),
+    &fleet__v1__env_spec__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "env_reset",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fleet__V1__Frame, payload_case),
+    offsetof(Fleet__V1__Frame, env_reset),
+    &fleet__v1__env_reset__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "env_step",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fleet__V1__Frame, payload_case),
+    offsetof(Fleet__V1__Frame, env_step),
+    &fleet__v1__env_step__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "env_state",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fleet__V1__Frame, payload_case),
+    offsetof(Fleet__V1__Frame, env_state),
+    &fleet__v1__env_state__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fleet__v1__frame__field_indices_by_name[] = {
+  15,   /* field[15] = env_reset */
+  14,   /* field[14] = env_spec */
+  13,   /* field[13] = env_spec_request */
+  17,   /* field[17] = env_state */
+  16,   /* field[16] = env_step */
   0,   /* field[0] = envelope */
   2,   /* field[2] = group_batch */
   6,   /* field[6] = heartbeat */
   4,   /* field[4] = hello */
+  12,   /* field[12] = refusal */
   9,   /* field[9] = shutdown */
   7,   /* field[7] = snapshot_request */
   8,   /* field[8] = stats */
@@ -1909,7 +2925,7 @@ static const unsigned fleet__v1__frame__field_indices_by_name[] = {
 static const ProtobufCIntRange fleet__v1__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor fleet__v1__frame__descriptor =
 {
@@ -1919,7 +2935,7 @@ const ProtobufCMessageDescriptor fleet__v1__frame__descriptor =
   "Fleet__V1__Frame",
   "fleet.v1",
   sizeof(Fleet__V1__Frame),
-  12,
+  18,
   fleet__v1__frame__field_descriptors,
   fleet__v1__frame__field_indices_by_name,
   1,  fleet__v1__frame__number_ranges,

@@ -18,17 +18,70 @@ public struct Hello: Sendable, Hashable {
     }
 }
 
-/// Learner -> actor, the answer to `Hello` (`fleet.v1.Welcome`).
+/// Learner -> actor, the answer to `Hello` (`fleet.v1.Welcome`): the learner's state and the run's
+/// shape, everything an actor needs to make batches the learner takes.
 public struct Welcome: Sendable, Hashable {
     /// The learner's current weights version.
     public var weightsVersion: UInt64
     /// The learner's incarnation.
     public var learnerIncarnation: UInt64
+    /// The `Hello.specHash` of this run's actors.
+    public var specHash: [UInt8]
+    /// The environment id, or the prompt task's spec.
+    public var subject: String
+    /// The policy's canonical spec text (its SHA-256 is `Weights.modelSpecHash`).
+    public var policySpec: String
+    /// Environments per actor (PPO), or prompts per batch (GRPO, DAPO).
+    public var numEnvs: UInt32
+    /// Steps per trajectory batch; 0 on a prompt task.
+    public var numSteps: UInt32
+    /// The pacing bound.
+    public var maxPolicyLag: UInt32
+    /// Responses per prompt; 0 on an environment.
+    public var groupSize: UInt32
+    /// The observations' space (environments only).
+    public var observationSpace: WireSpace?
+    /// The actions' space (environments only).
+    public var actionSpace: WireSpace?
 
-    /// Creates a welcome from the learner's current version and incarnation.
-    public init(weightsVersion: UInt64, learnerIncarnation: UInt64) {
+    /// Creates a welcome from the learner's current version and incarnation, and the run's shape.
+    public init(
+        weightsVersion: UInt64, learnerIncarnation: UInt64, specHash: [UInt8] = [], subject: String = "",
+        policySpec: String = "", numEnvs: UInt32 = 0, numSteps: UInt32 = 0, maxPolicyLag: UInt32 = 0,
+        groupSize: UInt32 = 0, observationSpace: WireSpace? = nil, actionSpace: WireSpace? = nil
+    ) {
         self.weightsVersion = weightsVersion
         self.learnerIncarnation = learnerIncarnation
+        self.specHash = specHash
+        self.subject = subject
+        self.policySpec = policySpec
+        self.numEnvs = numEnvs
+        self.numSteps = numSteps
+        self.maxPolicyLag = maxPolicyLag
+        self.groupSize = groupSize
+        self.observationSpace = observationSpace
+        self.actionSpace = actionSpace
+    }
+}
+
+/// Learner -> actor: a frame of yours was refused (`fleet.v1.Refusal`). Told for the first refusal
+/// of each reason and again at the 10th, 100th, ... .
+public struct Refusal: Sendable, Hashable {
+    /// The rejection label, e.g. `stale`.
+    public var reason: String
+    /// What was wrong.
+    public var detail: String
+    /// The refused frame's envelope sequence (0 when it did not decode).
+    public var sequence: UInt64
+    /// Refusals of this reason so far from this sender.
+    public var count: UInt64
+
+    /// Creates a refusal notice.
+    public init(reason: String, detail: String, sequence: UInt64, count: UInt64) {
+        self.reason = reason
+        self.detail = detail
+        self.sequence = sequence
+        self.count = count
     }
 }
 

@@ -80,7 +80,18 @@ enum _Unpacked {
             }
         case FLEET__V1__FRAME__PAYLOAD_WELCOME:
             if let w = m.welcome?.pointee {
-                return .welcome(Welcome(weightsVersion: w.weights_version, learnerIncarnation: w.learner_incarnation))
+                return .welcome(
+                    Welcome(
+                        weightsVersion: w.weights_version, learnerIncarnation: w.learner_incarnation,
+                        specHash: bytes(w.spec_hash), subject: try utf8String(w.subject, "welcome.subject"),
+                        policySpec: try utf8String(w.policy_spec, "welcome.policy_spec"), numEnvs: w.num_envs,
+                        numSteps: w.num_steps, maxPolicyLag: w.max_policy_lag, groupSize: w.group_size,
+                        observationSpace: try w.observation_space.map { p throws(WireError) in
+                            try space(p.pointee, "welcome.observation_space")
+                        },
+                        actionSpace: try w.action_space.map { p throws(WireError) in
+                            try space(p.pointee, "welcome.action_space")
+                        }))
             }
         case FLEET__V1__FRAME__PAYLOAD_HEARTBEAT:
             if let h = m.heartbeat?.pointee {
@@ -98,6 +109,23 @@ enum _Unpacked {
             if m.status_request != nil { return .statusRequest(StatusRequest()) }
         case FLEET__V1__FRAME__PAYLOAD_STATUS:
             if let s = m.status?.pointee { return .status(Status(json: try utf8String(s.json, "status.json"))) }
+        case FLEET__V1__FRAME__PAYLOAD_REFUSAL:
+            if let r = m.refusal?.pointee {
+                return .refusal(
+                    Refusal(reason: string(r.reason), detail: string(r.detail), sequence: r.sequence, count: r.count))
+            }
+        case FLEET__V1__FRAME__PAYLOAD_ENV_SPEC_REQUEST:
+            if m.env_spec_request != nil { return .envSpecRequest(EnvSpecRequest()) }
+        case FLEET__V1__FRAME__PAYLOAD_ENV_SPEC:
+            if let e = m.env_spec?.pointee { return .envSpec(try envSpec(e)) }
+        case FLEET__V1__FRAME__PAYLOAD_ENV_RESET:
+            if let r = m.env_reset?.pointee { return .envReset(EnvReset(seed: r.seeded != 0 ? r.seed : nil)) }
+        case FLEET__V1__FRAME__PAYLOAD_ENV_STEP:
+            if let e = m.env_step?.pointee {
+                return .envStep(EnvStep(actions: try required(e.actions, "env_step.actions")))
+            }
+        case FLEET__V1__FRAME__PAYLOAD_ENV_STATE:
+            if let e = m.env_state?.pointee { return .envState(try envState(e)) }
         default:
             break
         }
@@ -151,6 +179,70 @@ enum _Unpacked {
         return Weights(version: w.version, modelSpecHash: bytes(w.model_spec_hash), tensors: tensors)
     }
 
+    static func envSpec(_ e: Fleet__V1__EnvSpec) throws(WireError) -> EnvSpec {
+        guard let observation = e.observation_space?.pointee else {
+            throw WireError(.missingField, field: "env_spec.observation_space")
+        }
+        guard let action = e.action_space?.pointee else { throw WireError(.missingField, field: "env_spec.action_space") }
+        return EnvSpec(
+            envID: string(e.env_id), numEnvs: e.num_envs,
+            observationSpace: try space(observation, "env_spec.observation_space"),
+            actionSpace: try space(action, "env_spec.action_space"),
+            rewardThreshold: e.has_reward_threshold != 0 ? e.reward_threshold : nil,
+            maxEpisodeSteps: e.max_episode_steps)
+    }
+
+    static func envState(_ e: Fleet__V1__EnvState) throws(WireError) -> EnvState {
+        let p = "env_state."
+        let observations = try required(e.observations, p + "observations")
+        return EnvState(
+            observations: observations,
+            rewards: try required(e.rewards, p + "rewards"),
+            terminated: try required(e.terminated, p + "terminated"),
+            truncated: try required(e.truncated, p + "truncated"),
+            finalObservationEnvs: try tensor(e.final_observation_envs, p + "final_observation_envs") ?? .empty(.int64),
+            finalObservations: try tensor(e.final_observations, p + "final_observations")
+                ?? .empty(.float32, trailing: Array(observations.shape.dropFirst())),
+            episodeReturns: try tensor(e.episode_returns, p + "episode_returns") ?? .empty(.float64),
+            episodeLengths: try tensor(e.episode_lengths, p + "episode_lengths") ?? .empty(.int64))
+    }
+
+    /// A space: `discrete` > 0 alone, or a box's shape with float32 bounds of that shape (infinite
+    /// bounds allowed, NaN refused).
+    static func space(_ s: Fleet__V1__Space, _ path: String) throws(WireError) -> WireSpace {
+        if s.discrete > 0 {
+            guard s.n_shape == 0, s.low == nil, s.high == nil else {
+                throw WireError(.inconsistent, field: path, "a discrete space with a shape or bounds")
+            }
+            return .discrete(s.discrete)
+        }
+        var shape: [Int] = []
+        for i in 0..<s.n_shape {
+            guard let dims = s.shape, let d = Int(exactly: dims[i]), d >= 1, d <= 1 << 24 else {
+                throw WireError(.outOfRange, field: path + ".shape", "dimension \(i) is 0 or too large")
+            }
+            shape.append(d)
+        }
+        guard !shape.isEmpty, let count = WireTensor.elementCount(of: shape), count <= 1 << 24 else {
+            throw WireError(.shapeMismatch, field: path + ".shape", "a box needs a shape of at most 2^24 elements")
+        }
+        func bounds(_ t: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ name: String) throws(WireError) -> [Float] {
+            let field = path + "." + name
+            guard let tensor = try tensor(t, field, allowingInfinity: true) else {
+                throw WireError(.missingField, field: field, "a box needs bounds")
+            }
+            guard tensor.dtype == .float32, tensor.shape == shape, let values = tensor.float32 else {
+                throw WireError(.shapeMismatch, field: field, "\(tensor.dtype) \(tensor.shape), expected float32 \(shape)")
+            }
+            return values
+        }
+        let low = try bounds(s.low, "low"), high = try bounds(s.high, "high")
+        if let i = low.indices.first(where: { !(low[$0] <= high[$0]) }) {
+            throw WireError(.inconsistent, field: path, "low \(low[i]) above high \(high[i]) at element \(i)")
+        }
+        return .box(shape: shape, low: low, high: high)
+    }
+
     static func stats(_ s: Fleet__V1__Stats) throws(WireError) -> Stats {
         var scalars: [Scalar] = []
         scalars.reserveCapacity(s.n_scalars)
@@ -198,7 +290,8 @@ enum _Unpacked {
     /// The tensor, or nil when the sub-message is absent. Float elements are checked to be finite
     /// and, with `nonNegativeInt32` (token ids), int32 elements to be >= 0, while being copied.
     static func tensor(
-        _ p: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ path: @autoclosure () -> String, nonNegativeInt32: Bool = false
+        _ p: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ path: @autoclosure () -> String, nonNegativeInt32: Bool = false,
+        allowingInfinity: Bool = false
     ) throws(WireError) -> WireTensor? {
         guard let t = p?.pointee else { return nil }
         guard let raw = UInt32(exactly: t.dtype.rawValue), let dtype = DType(rawValue: raw) else {
@@ -231,6 +324,10 @@ enum _Unpacked {
         case .float32:
             // Every float field must be finite: check while copying, in the same pass.
             let (values, finite) = _finiteFloat32FromLittleEndian(data, count: count)
+            if !finite, allowingInfinity, !values.contains(where: \.isNaN) {
+                storage = .float32(values)
+                break
+            }
             if !finite { throw WireError(.nonFinite, field: path(), "element \(_firstNonFinite(values) ?? 0)") }
             storage = .float32(values)
         case .float64:

@@ -127,6 +127,15 @@ extension Frame {
             let m = scratch.make(Fleet__V1__Welcome.self, fleet__v1__welcome__init)
             m.pointee.weights_version = w.weightsVersion
             m.pointee.learner_incarnation = w.learnerIncarnation
+            m.pointee.spec_hash = scratch.binary(w.specHash)
+            m.pointee.subject = scratch.cString(w.subject)
+            m.pointee.policy_spec = scratch.cString(w.policySpec)
+            m.pointee.num_envs = w.numEnvs
+            m.pointee.num_steps = w.numSteps
+            m.pointee.max_policy_lag = w.maxPolicyLag
+            m.pointee.group_size = w.groupSize
+            m.pointee.observation_space = w.observationSpace.map(scratch.space)
+            m.pointee.action_space = w.actionSpace.map(scratch.space)
             frame.payload_case = FLEET__V1__FRAME__PAYLOAD_WELCOME
             frame.welcome = m
         case .heartbeat(let h):
@@ -167,6 +176,52 @@ extension Frame {
             m.pointee.json = scratch.cString(s.json)
             frame.payload_case = FLEET__V1__FRAME__PAYLOAD_STATUS
             frame.status = m
+        case .refusal(let r):
+            let m = scratch.make(Fleet__V1__Refusal.self, fleet__v1__refusal__init)
+            m.pointee.reason = scratch.cString(r.reason)
+            m.pointee.detail = scratch.cString(r.detail)
+            m.pointee.sequence = r.sequence
+            m.pointee.count = r.count
+            frame.payload_case = FLEET__V1__FRAME__PAYLOAD_REFUSAL
+            frame.refusal = m
+        case .envSpecRequest:
+            let m = scratch.make(Fleet__V1__EnvSpecRequest.self, fleet__v1__env_spec_request__init)
+            frame.payload_case = FLEET__V1__FRAME__PAYLOAD_ENV_SPEC_REQUEST
+            frame.env_spec_request = m
+        case .envSpec(let e):
+            let m = scratch.make(Fleet__V1__EnvSpec.self, fleet__v1__env_spec__init)
+            m.pointee.env_id = scratch.cString(e.envID)
+            m.pointee.num_envs = e.numEnvs
+            m.pointee.observation_space = scratch.space(e.observationSpace)
+            m.pointee.action_space = scratch.space(e.actionSpace)
+            m.pointee.has_reward_threshold = e.rewardThreshold != nil ? 1 : 0
+            m.pointee.reward_threshold = e.rewardThreshold ?? 0
+            m.pointee.max_episode_steps = e.maxEpisodeSteps
+            frame.payload_case = FLEET__V1__FRAME__PAYLOAD_ENV_SPEC
+            frame.env_spec = m
+        case .envReset(let r):
+            let m = scratch.make(Fleet__V1__EnvReset.self, fleet__v1__env_reset__init)
+            m.pointee.seeded = r.seed != nil ? 1 : 0
+            m.pointee.seed = r.seed ?? 0
+            frame.payload_case = FLEET__V1__FRAME__PAYLOAD_ENV_RESET
+            frame.env_reset = m
+        case .envStep(let e):
+            let m = scratch.make(Fleet__V1__EnvStep.self, fleet__v1__env_step__init)
+            m.pointee.actions = scratch.tensor(e.actions)
+            frame.payload_case = FLEET__V1__FRAME__PAYLOAD_ENV_STEP
+            frame.env_step = m
+        case .envState(let e):
+            let m = scratch.make(Fleet__V1__EnvState.self, fleet__v1__env_state__init)
+            m.pointee.observations = scratch.tensor(e.observations)
+            m.pointee.rewards = scratch.tensor(e.rewards)
+            m.pointee.terminated = scratch.tensor(e.terminated)
+            m.pointee.truncated = scratch.tensor(e.truncated)
+            m.pointee.final_observation_envs = scratch.tensor(e.finalObservationEnvs)
+            m.pointee.final_observations = scratch.tensor(e.finalObservations)
+            m.pointee.episode_returns = scratch.tensor(e.episodeReturns)
+            m.pointee.episode_lengths = scratch.tensor(e.episodeLengths)
+            frame.payload_case = FLEET__V1__FRAME__PAYLOAD_ENV_STATE
+            frame.env_state = m
         }
 
         // Point every tensor's data at its array's memory, one nested scope per tensor, and pack
@@ -232,6 +287,23 @@ final class _EncodeScratch {
         let p = array(of: UInt8.self, count: bytes.count)
         p.update(from: bytes, count: bytes.count)
         return ProtobufCBinaryData(len: bytes.count, data: p)
+    }
+
+    /// A C space: `discrete` alone, or a box's shape and bounds.
+    func space(_ space: WireSpace) -> UnsafeMutablePointer<Fleet__V1__Space> {
+        let c = make(Fleet__V1__Space.self, fleet__v1__space__init)
+        switch space {
+        case .discrete(let n):
+            c.pointee.discrete = n
+        case .box(let shape, let low, let high):
+            let dims = array(of: UInt64.self, count: shape.count)
+            for (i, d) in shape.enumerated() { dims[i] = UInt64(truncatingIfNeeded: d) }
+            c.pointee.n_shape = shape.count
+            c.pointee.shape = shape.isEmpty ? nil : dims
+            c.pointee.low = tensor(WireTensor(float32: low, shape: shape))
+            c.pointee.high = tensor(WireTensor(float32: high, shape: shape))
+        }
+        return c
     }
 
     /// A C tensor with dtype and shape set; its data is attached later, without a copy.

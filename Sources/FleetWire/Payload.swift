@@ -11,6 +11,12 @@ public enum Payload: Sendable, Hashable {
     case shutdown(Shutdown)
     case statusRequest(StatusRequest)
     case status(Status)
+    case refusal(Refusal)
+    case envSpecRequest(EnvSpecRequest)
+    case envSpec(EnvSpec)
+    case envReset(EnvReset)
+    case envStep(EnvStep)
+    case envState(EnvState)
 
     /// Which payload a frame carries; the raw value is the proto field name.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
@@ -25,6 +31,12 @@ public enum Payload: Sendable, Hashable {
         case shutdown
         case statusRequest = "status_request"
         case status
+        case refusal
+        case envSpecRequest = "env_spec_request"
+        case envSpec = "env_spec"
+        case envReset = "env_reset"
+        case envStep = "env_step"
+        case envState = "env_state"
     }
 
     /// The payload's kind.
@@ -41,6 +53,12 @@ public enum Payload: Sendable, Hashable {
         case .shutdown: .shutdown
         case .statusRequest: .statusRequest
         case .status: .status
+        case .refusal: .refusal
+        case .envSpecRequest: .envSpecRequest
+        case .envSpec: .envSpec
+        case .envReset: .envReset
+        case .envStep: .envStep
+        case .envState: .envState
         }
     }
 }

@@ -64,10 +64,54 @@ public enum SampleFrames {
         envelope: actorEnvelope,
         payload: .hello(Hello(specHash: [1, 2, 3, 4], numEnvs: 4, host: "host-a", pid: 4242)))
 
-    /// The learner's welcome: weights version 12, learner incarnation 2.
+    /// The learner's welcome: weights version 12, learner incarnation 2, and a run of 4 environments
+    /// per actor, 128 steps, lag 1, with a two-element box of observations and two actions.
     public static let welcome = Frame(
         envelope: learnerEnvelope,
-        payload: .welcome(Welcome(weightsVersion: 12, learnerIncarnation: 2)))
+        payload: .welcome(
+            Welcome(
+                weightsVersion: 12, learnerIncarnation: 2, specHash: [5, 6, 7, 8], subject: "CartPole-v1",
+                policySpec: "fleet-ppo-policy 1\n", numEnvs: 4, numSteps: 128, maxPolicyLag: 1, groupSize: 0,
+                observationSpace: .box(shape: [2], low: [-1, -.infinity], high: [1, .infinity]),
+                actionSpace: .discrete(2))))
+
+    /// The learner telling an actor its batch 41 was the 10th refused as stale.
+    public static let refusal = Frame(
+        envelope: learnerEnvelope,
+        payload: .refusal(Refusal(reason: "stale", detail: "policy lag 3 > max_policy_lag 1", sequence: 41, count: 10)))
+
+    /// An environment worker's envelope.
+    public static let workerEnvelope = Envelope(schemaVersion: 1, senderID: "env-worker-0", incarnation: 1, sequence: 3)
+
+    /// An actor asking its environment worker what it steps.
+    public static let envSpecRequest = Frame(envelope: actorEnvelope, payload: .envSpecRequest(EnvSpecRequest()))
+
+    /// A worker stepping 2 CartPole copies (with a two-element observation box, for brevity).
+    public static let envSpec = Frame(
+        envelope: workerEnvelope,
+        payload: .envSpec(
+            EnvSpec(
+                envID: "gymnasium:CartPole-v1", numEnvs: 2,
+                observationSpace: .box(shape: [2], low: [-4.5, -.infinity], high: [4.5, .infinity]),
+                actionSpace: .discrete(2), rewardThreshold: 475, maxEpisodeSteps: 500)))
+
+    /// An actor resetting its worker's copies from seed 7.
+    public static let envReset = Frame(envelope: actorEnvelope, payload: .envReset(EnvReset(seed: 7)))
+
+    /// An actor stepping 2 copies with actions 1 and 0.
+    public static let envStep = Frame(
+        envelope: actorEnvelope, payload: .envStep(EnvStep(actions: WireTensor(int64: [1, 0]))))
+
+    /// A worker's answer: copy 0's episode ended (terminated) after 12 steps, copy 1 goes on.
+    public static let envState = Frame(
+        envelope: workerEnvelope,
+        payload: .envState(
+            EnvState(
+                observations: WireTensor(float32: [0.5, 1, 1.5, 2], shape: [2, 2]),
+                rewards: WireTensor(float64: [1, 1]), terminated: WireTensor(bool: [true, false]),
+                truncated: WireTensor(bool: [false, false]), finalObservationEnvs: WireTensor(int64: [0]),
+                finalObservations: WireTensor(float32: [9, 9.5], shape: [1, 2]),
+                episodeReturns: WireTensor(float64: [12]), episodeLengths: WireTensor(int64: [12]))))
 
     /// An actor's heartbeat: weights version 12, 99 batches sent.
     public static let heartbeat = Frame(
@@ -102,7 +146,7 @@ public enum SampleFrames {
     /// Every sample, one per payload kind, in the order of `Payload.Kind.allCases`.
     public static let all: [Frame] = [
         trajectoryBatch, groupBatch, weights, hello, welcome, heartbeat, snapshotRequest, stats, shutdown,
-        statusRequest, status,
+        statusRequest, status, refusal, envSpecRequest, envSpec, envReset, envStep, envState,
     ]
 
     /// The sample of `kind`.
@@ -119,6 +163,12 @@ public enum SampleFrames {
         case .shutdown: shutdown
         case .statusRequest: statusRequest
         case .status: status
+        case .refusal: refusal
+        case .envSpecRequest: envSpecRequest
+        case .envSpec: envSpec
+        case .envReset: envReset
+        case .envStep: envStep
+        case .envState: envState
         }
     }
 }

@@ -19,8 +19,13 @@ extension Frame {
         case .groupBatch(let b): try b._validate(checkingElements: checkingElements)
         case .weights(let w): try w._validate(checkingElements: checkingElements)
         case .stats(let s): try s.validate()
+        case .envSpec(let e): try e.validate()
+        case .envStep(let e): try e._validate(checkingElements: checkingElements)
+        case .envState(let e): try e._validate(checkingElements: checkingElements)
         // A Swift string is always valid UTF-8; decoding refuses a `status.json` that is not.
-        case .hello, .welcome, .heartbeat, .snapshotRequest, .shutdown, .statusRequest, .status: break
+        case .hello, .welcome, .heartbeat, .snapshotRequest, .shutdown, .statusRequest, .status, .refusal,
+            .envSpecRequest, .envReset:
+            break
         }
     }
 }
@@ -176,6 +181,99 @@ extension Weights {
             }
             try check.wellFormed(named.tensor, path + ".tensor")
             try check.finite(named.tensor, path + ".tensor")
+        }
+    }
+}
+
+extension EnvSpec {
+    /// Checks that there is at least one copy and that observations are a box.
+    public func validate() throws(WireError) {
+        guard numEnvs >= 1 else { throw WireError(.outOfRange, field: "env_spec.num_envs", "0 copies") }
+        guard case .box = observationSpace else {
+            throw WireError(.inconsistent, field: "env_spec.observation_space", "observations must be a box")
+        }
+    }
+}
+
+extension EnvStep {
+    /// Checks that actions are `[N]` int64 indices >= 0 or `[N, act...]` finite float32.
+    public func validate() throws(WireError) { try _validate(checkingElements: true) }
+
+    func _validate(checkingElements: Bool) throws(WireError) {
+        let check = _Check(checksElements: checkingElements)
+        let path = "env_step.actions"
+        try check.wellFormed(actions, path)
+        switch actions.dtype {
+        case .int64:
+            guard actions.shape.count == 1 else {
+                throw WireError(.shapeMismatch, field: path, "shape \(actions.shape), expected [N]")
+            }
+            if let i = (actions.int64 ?? []).firstIndex(where: { $0 < 0 }) {
+                throw WireError(.outOfRange, field: path, "action \(actions.int64?[i] ?? 0) at index \(i)")
+            }
+        case .float32:
+            guard actions.shape.count >= 2 else {
+                throw WireError(.shapeMismatch, field: path, "shape \(actions.shape), expected [N, act...]")
+            }
+            try check.finite(actions, path)
+        default:
+            throw WireError(.wrongDType, field: path, "\(actions.dtype), expected int64 or float32")
+        }
+    }
+}
+
+extension EnvState {
+    /// Checks dtypes and shapes against N, finiteness, and that exactly the ended copies have a final
+    /// observation and an episode, in increasing order.
+    public func validate() throws(WireError) { try _validate(checkingElements: true) }
+
+    func _validate(checkingElements: Bool) throws(WireError) {
+        let check = _Check(checksElements: checkingElements)
+        let p = "env_state."
+        let obsPath = p + "observations"
+        try check.wellFormed(observations, obsPath)
+        try check.dtype(observations, obsPath, [.float32])
+        guard observations.shape.count >= 2 else {
+            throw WireError(.shapeMismatch, field: obsPath, "shape \(observations.shape), expected [N, obs...]")
+        }
+        try check.finite(observations, obsPath)
+        let n = observations.shape[0]
+        let obsDims = Array(observations.shape.dropFirst())
+        try check.tensor(rewards, p + "rewards", .float64, [n])
+        try check.tensor(terminated, p + "terminated", .bool, [n])
+        try check.tensor(truncated, p + "truncated", .bool, [n])
+        let envsPath = p + "final_observation_envs"
+        try check.wellFormed(finalObservationEnvs, envsPath)
+        try check.dtype(finalObservationEnvs, envsPath, [.int64])
+        guard finalObservationEnvs.shape.count == 1 else {
+            throw WireError(.shapeMismatch, field: envsPath, "shape \(finalObservationEnvs.shape), expected [K]")
+        }
+        let k = finalObservationEnvs.count
+        try check.tensor(finalObservations, p + "final_observations", .float32, [k] + obsDims)
+        try check.tensor(episodeReturns, p + "episode_returns", .float64, [k])
+        let lengthsPath = p + "episode_lengths"
+        try check.tensor(episodeLengths, lengthsPath, .int64, [k])
+        if let i = (episodeLengths.int64 ?? []).firstIndex(where: { $0 < 1 }) {
+            throw WireError(.outOfRange, field: lengthsPath, "length \(episodeLengths.int64?[i] ?? 0) at index \(i)")
+        }
+        let terminatedFlags = terminated.bool ?? [], truncatedFlags = truncated.bool ?? []
+        var previous = -1
+        for (i, copy) in (finalObservationEnvs.int64 ?? []).enumerated() {
+            guard copy >= 0, copy < Int64(n) else {
+                throw WireError(.outOfRange, field: envsPath, "copy \(copy) at index \(i), expected 0 ..< \(n)")
+            }
+            let c = Int(copy)
+            guard c > previous else {
+                throw WireError(.inconsistent, field: envsPath, "copy \(c) at index \(i) is not after \(previous)")
+            }
+            guard terminatedFlags[c] || truncatedFlags[c] else {
+                throw WireError(.inconsistent, field: envsPath, "copy \(c) at index \(i) did not end its episode")
+            }
+            previous = c
+        }
+        let ended = zip(terminatedFlags, truncatedFlags).reduce(0) { $0 + ($1.0 || $1.1 ? 1 : 0) }
+        guard ended == k else {
+            throw WireError(.inconsistent, field: envsPath, "\(k) final observations for \(ended) ended episodes")
         }
     }
 }

@@ -24,6 +24,8 @@ PACK = {F32: "f", F64: "d", I32: "i", I64: "q", U8: "B", BOOL: "B"}
 
 ACTOR = dict(schema_version=1, sender_id="actor-7", incarnation=3, sequence=42)
 LEARNER = dict(schema_version=1, sender_id="learner", incarnation=2, sequence=7)
+WORKER = dict(schema_version=1, sender_id="env-worker-0", incarnation=1, sequence=3)
+INF = float("inf")
 STATUS_CLIENT = dict(schema_version=1, sender_id="fleet-status", incarnation=1, sequence=0)
 
 # kind -> (envelope, payload fields); a tensor is (dtype, shape, values)
@@ -59,12 +61,36 @@ SAMPLES = {
                  ("actor.0.bias", (F32, [2], [0, 1]))],
     )),
     "hello": (ACTOR, dict(spec_hash=bytes([1, 2, 3, 4]), num_envs=4, host="host-a", pid=4242)),
-    "welcome": (LEARNER, dict(weights_version=12, learner_incarnation=2)),
+    "welcome": (LEARNER, dict(
+        weights_version=12, learner_incarnation=2, spec_hash=bytes([5, 6, 7, 8]), subject="CartPole-v1",
+        policy_spec="fleet-ppo-policy 1\n", num_envs=4, num_steps=128, max_policy_lag=1,
+        observation_space=dict(shape=[2], low=(F32, [2], [-1, -INF]), high=(F32, [2], [1, INF])),
+        action_space=dict(discrete=2),
+    )),
     "heartbeat": (ACTOR, dict(weights_version=12, batches_sent=99)),
     "snapshot_request": (ACTOR, dict(have_version=11)),
     "stats": (ACTOR, dict(scalars=[("sps", 12345.5), ("queue_depth", 3.0)])),
     "shutdown": (LEARNER, dict(reason="operator")),
     "status_request": (STATUS_CLIENT, dict()),
+    "refusal": (LEARNER, dict(reason="stale", detail="policy lag 3 > max_policy_lag 1", sequence=41, count=10)),
+    "env_spec_request": (ACTOR, dict()),
+    "env_spec": (WORKER, dict(
+        env_id="gymnasium:CartPole-v1", num_envs=2,
+        observation_space=dict(shape=[2], low=(F32, [2], [-4.5, -INF]), high=(F32, [2], [4.5, INF])),
+        action_space=dict(discrete=2), reward_threshold=475.0, has_reward_threshold=True, max_episode_steps=500,
+    )),
+    "env_reset": (ACTOR, dict(seeded=True, seed=7)),
+    "env_step": (ACTOR, dict(actions=(I64, [2], [1, 0]))),
+    "env_state": (WORKER, dict(
+        observations=(F32, [2, 2], [0.5, 1, 1.5, 2]),
+        rewards=(F64, [2], [1, 1]),
+        terminated=(BOOL, [2], [1, 0]),
+        truncated=(BOOL, [2], [0, 0]),
+        final_observation_envs=(I64, [1], [0]),
+        final_observations=(F32, [1, 2], [9, 9.5]),
+        episode_returns=(F64, [1], [12]),
+        episode_lengths=(I64, [1], [12]),
+    )),
     "status": (LEARNER, dict(
         json='{"version":3,"actors":{"actor-0":{"state":"live","host":"h\u00f4te-\u03b1"}}}')),
 }
@@ -90,6 +116,30 @@ def fill_tensor(message, spec):
     message.data = struct.pack(f"<{len(values)}{PACK[dtype]}", *values)
 
 
+def fill_message(message, fields):
+    """Sets a nested message's fields: tensors, repeated numbers and scalars."""
+    for key, value in fields.items():
+        if is_tensor(value):
+            fill_tensor(getattr(message, key), value)
+        elif isinstance(value, list):
+            getattr(message, key).extend(value)
+        else:
+            setattr(message, key, value)
+
+
+def check_message(path, message, fields):
+    """Checks a nested message's fields; returns how many values it checked."""
+    checked = 0
+    for key, value in fields.items():
+        if is_tensor(value):
+            checked += check_tensor(f"{path}.{key}", getattr(message, key), value)
+        else:
+            got = getattr(message, key)
+            expect(f"{path}.{key}", list(got) if isinstance(value, list) else got, value)
+            checked += 1
+    return checked
+
+
 def build(pb, kind):
     """Builds the sample frame of `kind` with the Python classes."""
     envelope, fields = SAMPLES[kind]
@@ -108,6 +158,8 @@ def build(pb, kind):
         elif kind == "stats" and key == "scalars":
             for name, number in value:
                 payload.scalars.add(name=name, value=number)
+        elif isinstance(value, dict):
+            fill_message(getattr(payload, key), value)
         else:
             setattr(payload, key, value)
     return frame
@@ -158,6 +210,8 @@ def check(pb, kind, data):
             for i, (name, number) in enumerate(value):
                 expect(f"{path}[{i}]", (payload.scalars[i].name, payload.scalars[i].value), (name, number))
                 checked += 2
+        elif isinstance(value, dict):
+            checked += check_message(path, getattr(payload, key), value)
         else:
             expect(path, getattr(payload, key), value)
             checked += 1

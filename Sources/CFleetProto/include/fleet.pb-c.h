@@ -22,7 +22,14 @@ typedef struct Fleet__V1__GroupBatch Fleet__V1__GroupBatch;
 typedef struct Fleet__V1__NamedTensor Fleet__V1__NamedTensor;
 typedef struct Fleet__V1__Weights Fleet__V1__Weights;
 typedef struct Fleet__V1__Hello Fleet__V1__Hello;
+typedef struct Fleet__V1__Space Fleet__V1__Space;
 typedef struct Fleet__V1__Welcome Fleet__V1__Welcome;
+typedef struct Fleet__V1__Refusal Fleet__V1__Refusal;
+typedef struct Fleet__V1__EnvSpecRequest Fleet__V1__EnvSpecRequest;
+typedef struct Fleet__V1__EnvSpec Fleet__V1__EnvSpec;
+typedef struct Fleet__V1__EnvReset Fleet__V1__EnvReset;
+typedef struct Fleet__V1__EnvStep Fleet__V1__EnvStep;
+typedef struct Fleet__V1__EnvState Fleet__V1__EnvState;
 typedef struct Fleet__V1__Heartbeat Fleet__V1__Heartbeat;
 typedef struct Fleet__V1__SnapshotRequest Fleet__V1__SnapshotRequest;
 typedef struct Fleet__V1__Scalar Fleet__V1__Scalar;
@@ -252,9 +259,12 @@ struct  Fleet__V1__Hello
 {
   ProtobufCMessage base;
   /*
-   * hash of the environment or task spec the actor runs
+   * SHA-256 of "<subject>|<policy spec>"; empty: take the run's shape from Welcome
    */
   ProtobufCBinaryData spec_hash;
+  /*
+   * the actor's batch width (as Welcome.num_envs); 0 with an empty spec_hash
+   */
   uint32_t num_envs;
   char *host;
   uint32_t pid;
@@ -265,7 +275,26 @@ struct  Fleet__V1__Hello
 
 
 /*
- * Learner -> actor, the answer to Hello.
+ * A space of observations or actions. Discrete(n) has `discrete` = n and nothing else; a Box has
+ * `discrete` = 0, its shape, and float32 bounds of that shape (infinite bounds allowed, NaN not).
+ */
+struct  Fleet__V1__Space
+{
+  ProtobufCMessage base;
+  uint64_t discrete;
+  size_t n_shape;
+  uint64_t *shape;
+  Fleet__V1__Tensor *low;
+  Fleet__V1__Tensor *high;
+};
+#define FLEET__V1__SPACE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fleet__v1__space__descriptor) \
+    , 0, 0,NULL, NULL, NULL }
+
+
+/*
+ * Learner -> actor, the answer to Hello: the learner's state and the run's shape, everything an
+ * actor needs to make batches the learner takes.
  */
 struct  Fleet__V1__Welcome
 {
@@ -275,10 +304,195 @@ struct  Fleet__V1__Welcome
    */
   uint64_t weights_version;
   uint64_t learner_incarnation;
+  /*
+   * the Hello.spec_hash of this run's actors
+   */
+  ProtobufCBinaryData spec_hash;
+  /*
+   * the environment id, or the prompt task's spec
+   */
+  char *subject;
+  /*
+   * the policy's canonical spec text; its SHA-256 is Weights.model_spec_hash
+   */
+  char *policy_spec;
+  /*
+   * environments per actor (PPO) or prompts per batch (GRPO, DAPO)
+   */
+  uint32_t num_envs;
+  /*
+   * T of every trajectory batch; 0 on a prompt task
+   */
+  uint32_t num_steps;
+  /*
+   * the pacing bound L
+   */
+  uint32_t max_policy_lag;
+  /*
+   * G of every group batch; 0 on an environment
+   */
+  uint32_t group_size;
+  /*
+   * environments only
+   */
+  Fleet__V1__Space *observation_space;
+  /*
+   * environments only
+   */
+  Fleet__V1__Space *action_space;
 };
 #define FLEET__V1__WELCOME__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fleet__v1__welcome__descriptor) \
+    , 0, 0, {0,NULL}, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL, NULL }
+
+
+/*
+ * Learner -> actor on the control channel: a frame of yours was refused. Sent for the first
+ * refusal of each reason and again at the 10th, 100th, 1000th, ... (as the learner logs them).
+ */
+struct  Fleet__V1__Refusal
+{
+  ProtobufCMessage base;
+  /*
+   * the rejection label, e.g. "stale", "spec_mismatch"
+   */
+  char *reason;
+  /*
+   * what was wrong, e.g. "policy lag 3 > max_policy_lag 1"
+   */
+  char *detail;
+  /*
+   * the refused frame's envelope sequence (0 when it did not decode)
+   */
+  uint64_t sequence;
+  /*
+   * refusals of this reason so far from this sender
+   */
+  uint64_t count;
+};
+#define FLEET__V1__REFUSAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fleet__v1__refusal__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+/*
+ * Actor -> worker: describe the environments. Answer: EnvSpec.
+ */
+struct  Fleet__V1__EnvSpecRequest
+{
+  ProtobufCMessage base;
+};
+#define FLEET__V1__ENV_SPEC_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fleet__v1__env_spec_request__descriptor) \
+     }
+
+
+struct  Fleet__V1__EnvSpec
+{
+  ProtobufCMessage base;
+  char *env_id;
+  /*
+   * N
+   */
+  uint32_t num_envs;
+  /*
+   * a Box
+   */
+  Fleet__V1__Space *observation_space;
+  /*
+   * Discrete or Box
+   */
+  Fleet__V1__Space *action_space;
+  /*
+   * solved at this mean return over 100 episodes
+   */
+  double reward_threshold;
+  protobuf_c_boolean has_reward_threshold;
+  /*
+   * the time limit, 0 if none
+   */
+  uint32_t max_episode_steps;
+};
+#define FLEET__V1__ENV_SPEC__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fleet__v1__env_spec__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, NULL, NULL, 0, 0, 0 }
+
+
+/*
+ * Actor -> worker: reset every copy, copy i with seed + i (or continuing its stream when not
+ * seeded). Answer: EnvState with observations only.
+ */
+struct  Fleet__V1__EnvReset
+{
+  ProtobufCMessage base;
+  protobuf_c_boolean seeded;
+  uint64_t seed;
+};
+#define FLEET__V1__ENV_RESET__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fleet__v1__env_reset__descriptor) \
     , 0, 0 }
+
+
+/*
+ * Actor -> worker: step every copy with its action. Answer: EnvState.
+ */
+struct  Fleet__V1__EnvStep
+{
+  ProtobufCMessage base;
+  /*
+   * [N] int64 (Discrete) or [N, act...] float32 (Box)
+   */
+  Fleet__V1__Tensor *actions;
+};
+#define FLEET__V1__ENV_STEP__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fleet__v1__env_step__descriptor) \
+    , NULL }
+
+
+/*
+ * Worker -> actor: the copies after a reset or a step, with same-step autoreset: a copy whose
+ * episode ended has already been reset, `observations` holds the new episode's first observation
+ * and `final_observations` the one the ending step produced.
+ */
+struct  Fleet__V1__EnvState
+{
+  ProtobufCMessage base;
+  /*
+   * [N, obs...] float32: what each copy acts on next
+   */
+  Fleet__V1__Tensor *observations;
+  /*
+   * [N] float64
+   */
+  Fleet__V1__Tensor *rewards;
+  /*
+   * [N] bool
+   */
+  Fleet__V1__Tensor *terminated;
+  /*
+   * [N] bool
+   */
+  Fleet__V1__Tensor *truncated;
+  /*
+   * [K] int64: the copies whose episode ended, increasing
+   */
+  Fleet__V1__Tensor *final_observation_envs;
+  /*
+   * [K, obs...] float32
+   */
+  Fleet__V1__Tensor *final_observations;
+  /*
+   * [K] float64: the ended episodes' returns, in the same order
+   */
+  Fleet__V1__Tensor *episode_returns;
+  /*
+   * [K] int64: their lengths
+   */
+  Fleet__V1__Tensor *episode_lengths;
+};
+#define FLEET__V1__ENV_STATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fleet__v1__env_state__descriptor) \
+    , NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 
 /*
@@ -387,7 +601,13 @@ typedef enum {
   FLEET__V1__FRAME__PAYLOAD_STATS = 9,
   FLEET__V1__FRAME__PAYLOAD_SHUTDOWN = 10,
   FLEET__V1__FRAME__PAYLOAD_STATUS_REQUEST = 11,
-  FLEET__V1__FRAME__PAYLOAD_STATUS = 12
+  FLEET__V1__FRAME__PAYLOAD_STATUS = 12,
+  FLEET__V1__FRAME__PAYLOAD_REFUSAL = 13,
+  FLEET__V1__FRAME__PAYLOAD_ENV_SPEC_REQUEST = 14,
+  FLEET__V1__FRAME__PAYLOAD_ENV_SPEC = 15,
+  FLEET__V1__FRAME__PAYLOAD_ENV_RESET = 16,
+  FLEET__V1__FRAME__PAYLOAD_ENV_STEP = 17,
+  FLEET__V1__FRAME__PAYLOAD_ENV_STATE = 18
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FLEET__V1__FRAME__PAYLOAD__CASE)
 } Fleet__V1__Frame__PayloadCase;
 
@@ -411,6 +631,12 @@ struct  Fleet__V1__Frame
     Fleet__V1__Shutdown *shutdown;
     Fleet__V1__StatusRequest *status_request;
     Fleet__V1__Status *status;
+    Fleet__V1__Refusal *refusal;
+    Fleet__V1__EnvSpecRequest *env_spec_request;
+    Fleet__V1__EnvSpec *env_spec;
+    Fleet__V1__EnvReset *env_reset;
+    Fleet__V1__EnvStep *env_step;
+    Fleet__V1__EnvState *env_state;
   };
 };
 #define FLEET__V1__FRAME__INIT \
@@ -551,6 +777,25 @@ Fleet__V1__Hello *
 void   fleet__v1__hello__free_unpacked
                      (Fleet__V1__Hello *message,
                       ProtobufCAllocator *allocator);
+/* Fleet__V1__Space methods */
+void   fleet__v1__space__init
+                     (Fleet__V1__Space         *message);
+size_t fleet__v1__space__get_packed_size
+                     (const Fleet__V1__Space   *message);
+size_t fleet__v1__space__pack
+                     (const Fleet__V1__Space   *message,
+                      uint8_t             *out);
+size_t fleet__v1__space__pack_to_buffer
+                     (const Fleet__V1__Space   *message,
+                      ProtobufCBuffer     *buffer);
+Fleet__V1__Space *
+       fleet__v1__space__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fleet__v1__space__free_unpacked
+                     (Fleet__V1__Space *message,
+                      ProtobufCAllocator *allocator);
 /* Fleet__V1__Welcome methods */
 void   fleet__v1__welcome__init
                      (Fleet__V1__Welcome         *message);
@@ -569,6 +814,120 @@ Fleet__V1__Welcome *
                       const uint8_t       *data);
 void   fleet__v1__welcome__free_unpacked
                      (Fleet__V1__Welcome *message,
+                      ProtobufCAllocator *allocator);
+/* Fleet__V1__Refusal methods */
+void   fleet__v1__refusal__init
+                     (Fleet__V1__Refusal         *message);
+size_t fleet__v1__refusal__get_packed_size
+                     (const Fleet__V1__Refusal   *message);
+size_t fleet__v1__refusal__pack
+                     (const Fleet__V1__Refusal   *message,
+                      uint8_t             *out);
+size_t fleet__v1__refusal__pack_to_buffer
+                     (const Fleet__V1__Refusal   *message,
+                      ProtobufCBuffer     *buffer);
+Fleet__V1__Refusal *
+       fleet__v1__refusal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fleet__v1__refusal__free_unpacked
+                     (Fleet__V1__Refusal *message,
+                      ProtobufCAllocator *allocator);
+/* Fleet__V1__EnvSpecRequest methods */
+void   fleet__v1__env_spec_request__init
+                     (Fleet__V1__EnvSpecRequest         *message);
+size_t fleet__v1__env_spec_request__get_packed_size
+                     (const Fleet__V1__EnvSpecRequest   *message);
+size_t fleet__v1__env_spec_request__pack
+                     (const Fleet__V1__EnvSpecRequest   *message,
+                      uint8_t             *out);
+size_t fleet__v1__env_spec_request__pack_to_buffer
+                     (const Fleet__V1__EnvSpecRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fleet__V1__EnvSpecRequest *
+       fleet__v1__env_spec_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fleet__v1__env_spec_request__free_unpacked
+                     (Fleet__V1__EnvSpecRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fleet__V1__EnvSpec methods */
+void   fleet__v1__env_spec__init
+                     (Fleet__V1__EnvSpec         *message);
+size_t fleet__v1__env_spec__get_packed_size
+                     (const Fleet__V1__EnvSpec   *message);
+size_t fleet__v1__env_spec__pack
+                     (const Fleet__V1__EnvSpec   *message,
+                      uint8_t             *out);
+size_t fleet__v1__env_spec__pack_to_buffer
+                     (const Fleet__V1__EnvSpec   *message,
+                      ProtobufCBuffer     *buffer);
+Fleet__V1__EnvSpec *
+       fleet__v1__env_spec__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fleet__v1__env_spec__free_unpacked
+                     (Fleet__V1__EnvSpec *message,
+                      ProtobufCAllocator *allocator);
+/* Fleet__V1__EnvReset methods */
+void   fleet__v1__env_reset__init
+                     (Fleet__V1__EnvReset         *message);
+size_t fleet__v1__env_reset__get_packed_size
+                     (const Fleet__V1__EnvReset   *message);
+size_t fleet__v1__env_reset__pack
+                     (const Fleet__V1__EnvReset   *message,
+                      uint8_t             *out);
+size_t fleet__v1__env_reset__pack_to_buffer
+                     (const Fleet__V1__EnvReset   *message,
+                      ProtobufCBuffer     *buffer);
+Fleet__V1__EnvReset *
+       fleet__v1__env_reset__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fleet__v1__env_reset__free_unpacked
+                     (Fleet__V1__EnvReset *message,
+                      ProtobufCAllocator *allocator);
+/* Fleet__V1__EnvStep methods */
+void   fleet__v1__env_step__init
+                     (Fleet__V1__EnvStep         *message);
+size_t fleet__v1__env_step__get_packed_size
+                     (const Fleet__V1__EnvStep   *message);
+size_t fleet__v1__env_step__pack
+                     (const Fleet__V1__EnvStep   *message,
+                      uint8_t             *out);
+size_t fleet__v1__env_step__pack_to_buffer
+                     (const Fleet__V1__EnvStep   *message,
+                      ProtobufCBuffer     *buffer);
+Fleet__V1__EnvStep *
+       fleet__v1__env_step__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fleet__v1__env_step__free_unpacked
+                     (Fleet__V1__EnvStep *message,
+                      ProtobufCAllocator *allocator);
+/* Fleet__V1__EnvState methods */
+void   fleet__v1__env_state__init
+                     (Fleet__V1__EnvState         *message);
+size_t fleet__v1__env_state__get_packed_size
+                     (const Fleet__V1__EnvState   *message);
+size_t fleet__v1__env_state__pack
+                     (const Fleet__V1__EnvState   *message,
+                      uint8_t             *out);
+size_t fleet__v1__env_state__pack_to_buffer
+                     (const Fleet__V1__EnvState   *message,
+                      ProtobufCBuffer     *buffer);
+Fleet__V1__EnvState *
+       fleet__v1__env_state__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fleet__v1__env_state__free_unpacked
+                     (Fleet__V1__EnvState *message,
                       ProtobufCAllocator *allocator);
 /* Fleet__V1__Heartbeat methods */
 void   fleet__v1__heartbeat__init
@@ -745,8 +1104,29 @@ typedef void (*Fleet__V1__Weights_Closure)
 typedef void (*Fleet__V1__Hello_Closure)
                  (const Fleet__V1__Hello *message,
                   void *closure_data);
+typedef void (*Fleet__V1__Space_Closure)
+                 (const Fleet__V1__Space *message,
+                  void *closure_data);
 typedef void (*Fleet__V1__Welcome_Closure)
                  (const Fleet__V1__Welcome *message,
+                  void *closure_data);
+typedef void (*Fleet__V1__Refusal_Closure)
+                 (const Fleet__V1__Refusal *message,
+                  void *closure_data);
+typedef void (*Fleet__V1__EnvSpecRequest_Closure)
+                 (const Fleet__V1__EnvSpecRequest *message,
+                  void *closure_data);
+typedef void (*Fleet__V1__EnvSpec_Closure)
+                 (const Fleet__V1__EnvSpec *message,
+                  void *closure_data);
+typedef void (*Fleet__V1__EnvReset_Closure)
+                 (const Fleet__V1__EnvReset *message,
+                  void *closure_data);
+typedef void (*Fleet__V1__EnvStep_Closure)
+                 (const Fleet__V1__EnvStep *message,
+                  void *closure_data);
+typedef void (*Fleet__V1__EnvState_Closure)
+                 (const Fleet__V1__EnvState *message,
                   void *closure_data);
 typedef void (*Fleet__V1__Heartbeat_Closure)
                  (const Fleet__V1__Heartbeat *message,
@@ -786,7 +1166,14 @@ extern const ProtobufCMessageDescriptor fleet__v1__group_batch__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__named_tensor__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__weights__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__hello__descriptor;
+extern const ProtobufCMessageDescriptor fleet__v1__space__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__welcome__descriptor;
+extern const ProtobufCMessageDescriptor fleet__v1__refusal__descriptor;
+extern const ProtobufCMessageDescriptor fleet__v1__env_spec_request__descriptor;
+extern const ProtobufCMessageDescriptor fleet__v1__env_spec__descriptor;
+extern const ProtobufCMessageDescriptor fleet__v1__env_reset__descriptor;
+extern const ProtobufCMessageDescriptor fleet__v1__env_step__descriptor;
+extern const ProtobufCMessageDescriptor fleet__v1__env_state__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__heartbeat__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__snapshot_request__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__scalar__descriptor;
