@@ -358,7 +358,7 @@ public enum WeightsBroadcastBenchmark {
             switch model {
             case .cartPole:
                 let config = try ClusterBenchmark.cartPoleRunConfig()
-                let environment = try EnvironmentFactory.make(id: config.envID, count: 1, seed: config.seed)
+                let environment = try EnvironmentFactory.make(for: config, count: 1, seed: config.seed)
                 let agent = config.makeAgent(for: environment, seed: config.seed)
                 named = agent.policyParameters()
                 spec = agent.policySpec

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The values a config key allows beyond its type.
 public enum ConfigConstraint: Hashable, Sendable {
     /// Any value of the key's type.
@@ -16,6 +18,8 @@ public enum ConfigConstraint: Hashable, Sendable {
     case atLeast(Int)
     /// A TCP port: an integer in [0, 65535] (0: any free port).
     case port
+    /// A string holding a JSON object (`{}` and up).
+    case jsonObject
 
     /// What the constraint expects, as an error message says it: "in [0, 1]".
     public var expectation: String {
@@ -28,6 +32,7 @@ public enum ConfigConstraint: Hashable, Sendable {
         case .nonEmptyPositive: "a non-empty list of numbers greater than 0"
         case .atLeast(let bound): "at least \(bound)"
         case .port: "a port in [0, 65535]"
+        case .jsonObject: "a mapping, or a JSON object in a string"
         }
     }
 
@@ -45,6 +50,8 @@ public enum ConfigConstraint: Hashable, Sendable {
         case (.unitInterval, .double(let x)): return x >= 0 && x <= 1
         case (.unitInterval, .int(let x)): return x >= 0 && x <= 1
         case (.oneOf(let names), .string(let name)): return names.contains(name)
+        case (.jsonObject, .string(let text)):
+            return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) is [String: Any]
         case (.nonEmptyPositive, .list(let items)):
             return !items.isEmpty && items.allSatisfy { ConfigConstraint.positive.allows($0) }
         default: return false

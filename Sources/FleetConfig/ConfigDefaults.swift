@@ -7,12 +7,22 @@ public enum EnvironmentFamily: String, Hashable, Sendable, CaseIterable {
     /// Continuous actions (Pendulum): CleanRL's `ppo_continuous_action.py`.
     case continuous
 
-    /// Environments with continuous actions; every other id is discrete.
-    static let continuousEnvironmentIDs: Set<String> = [Pendulum.id, "MountainCarContinuous-v0"]
+    /// Environments with continuous actions, built in or Gymnasium's (served as `gymnasium:<id>`):
+    /// classic control, Box2D and MuJoCo. Every other id takes the discrete defaults; a config for
+    /// another continuous environment sets its own.
+    static let continuousEnvironmentIDs: Set<String> = [
+        Pendulum.id, "MountainCarContinuous-v0", "LunarLanderContinuous-v3", "BipedalWalker-v3",
+        "BipedalWalkerHardcore-v3", "CarRacing-v3",
+        "Ant-v5", "HalfCheetah-v5", "Hopper-v5", "Humanoid-v5", "HumanoidStandup-v5", "InvertedDoublePendulum-v5",
+        "InvertedPendulum-v5", "Pusher-v5", "Reacher-v5", "Swimmer-v5", "Walker2d-v5",
+        "Ant-v4", "HalfCheetah-v4", "Hopper-v4", "Humanoid-v4", "InvertedDoublePendulum-v4", "InvertedPendulum-v4",
+        "Pusher-v4", "Reacher-v4", "Swimmer-v4", "Walker2d-v4",
+    ]
 
-    /// The family of the environment `envID`.
+    /// The family of the environment `envID` (`gymnasium:<id>` as `<id>`).
     public init(envID: String) {
-        self = Self.continuousEnvironmentIDs.contains(envID) ? .continuous : .discrete
+        let id = envID.hasPrefix("gymnasium:") ? String(envID.dropFirst("gymnasium:".count)) : envID
+        self = Self.continuousEnvironmentIDs.contains(id) ? .continuous : .discrete
     }
 }
 

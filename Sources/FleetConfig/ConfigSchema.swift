@@ -15,7 +15,15 @@ public enum ConfigSchema {
             [
                 ConfigKey("algorithm", \.algorithm, .oneOf(["ppo", "grpo", "dr_grpo", "dapo"]),
                     doc: "the learning algorithm: ppo on environments; grpo, dr_grpo or dapo on a prompt task"),
-                ConfigKey("env_id", \.envID, doc: "Gymnasium id of the environment"),
+                ConfigKey("env_id", \.envID,
+                    doc: "the environment: a built-in Gymnasium id (CartPole-v1, ...), gymnasium:<id> for any "
+                        + "Gymnasium environment, or module:callable for your own (both served by python -m fleet_env)"),
+                ConfigKey("env_kwargs", \.envKwargs, .jsonObject,
+                    doc: "keyword arguments for a served environment's constructor (a mapping)"),
+                ConfigKey("env_workers", \.envWorkers, .positive,
+                    doc: "Python processes serving each actor's environments (they split its copies)"),
+                ConfigKey("env_python", \.envPython,
+                    doc: "the Python with fleet_env installed that serves environments; empty: $FLEET_PYTHON, else python3"),
                 ConfigKey("seed", \.seed, .nonNegative, doc: "seed of every random generator in the run"),
                 ConfigKey("deterministic", \.deterministic,
                     doc: "reproducible results: fixed reduction orders, no racing updates"),
@@ -113,6 +121,9 @@ public enum ConfigSchema {
                 ConfigKey("actor_timeout", \.actorTimeout, .positive,
                     doc: "seconds of silence (heartbeats come every second) after which an actor is lost and "
                         + "updates stop waiting for it"),
+                ConfigKey("learner_timeout", \.learnerTimeout, .positive,
+                    doc: "seconds an actor goes without hearing from its learner (gone, or not admitting it) "
+                        + "before it says so and exits non-zero"),
                 ConfigKey("join_timeout", \.joinTimeout, .positive,
                     doc: "seconds from the learner's start during which updates wait for actors not yet joined"),
                 ConfigKey("stall_timeout", \.stallTimeout, .positive,

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// One key of a config file with its value and where they stand.
@@ -15,6 +16,10 @@ struct ConfigEntry: Sendable {
 /// Reads config YAML into entries: nested mappings become dotted keys, scalars and sequences
 /// become ``ConfigValue``s.
 enum ConfigYAML {
+    /// Keys whose value is a mapping passed on whole (to an environment's constructor): the
+    /// mapping becomes one string, its JSON with sorted keys.
+    static let opaqueMappingKeys: Set<String> = ["env_kwargs"]
+
     /// The entries of `yaml`, in file order; `source` names the file in errors.
     static func entries(of yaml: String, source: String) throws -> [ConfigEntry] {
         let root: Node?
@@ -47,6 +52,14 @@ enum ConfigYAML {
                     message: "expected a plain key, found a \(keyNode.isMapping ? "mapping" : "sequence")")
             }
             let key = prefix + keyScalar.string
+            if case .mapping = valueNode, opaqueMappingKeys.contains(key) {
+                entries.append(
+                    ConfigEntry(
+                        key: key, value: .string(try json(of: valueNode, key: key, source: source)),
+                        keyLine: keyNode.mark?.line, keyColumn: keyNode.mark?.column,
+                        valueLine: valueNode.mark?.line, valueColumn: valueNode.mark?.column))
+                continue
+            }
             if case .mapping(let nested) = valueNode {
                 try flatten(nested, prefix: key + ".", source: source, into: &entries)
                 continue
@@ -57,6 +70,31 @@ enum ConfigYAML {
                     key: key, value: value, keyLine: keyNode.mark?.line, keyColumn: keyNode.mark?.column,
                     valueLine: valueNode.mark?.line, valueColumn: valueNode.mark?.column))
         }
+    }
+
+    /// A mapping node as compact JSON with sorted keys.
+    static func json(of node: Node, key: String, source: String) throws -> String {
+        func plain(_ node: Node) throws -> Any {
+            switch node {
+            case .mapping(let mapping):
+                var object: [String: Any] = [:]
+                for (k, v) in mapping { object[k.string ?? "\(k)"] = try plain(v) }
+                return object
+            case .sequence(let sequence):
+                return try sequence.map(plain)
+            default:
+                switch try value(of: node, key: key, source: source) {
+                case .null: return NSNull()
+                case .bool(let b): return b
+                case .int(let i): return i
+                case .double(let d): return d
+                case .string(let s): return s
+                case .list: return []
+                }
+            }
+        }
+        let data = try JSONSerialization.data(withJSONObject: try plain(node), options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// The value a scalar or sequence node holds, by the tag YAML's core schema gives it.

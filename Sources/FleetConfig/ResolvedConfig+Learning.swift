@@ -5,7 +5,7 @@ extension ResolvedConfig {
     /// channels' endpoints, how long it waits for actors, how much it buffers, what it captures, how
     /// often it checkpoints.
     public static let deploymentKeys: Set<String> = [
-        "run_dir", "endpoints.batches", "endpoints.weights", "endpoints.control", "actor_timeout", "join_timeout",
+        "run_dir", "endpoints.batches", "endpoints.weights", "endpoints.control", "actor_timeout", "learner_timeout", "join_timeout",
         "stall_timeout", "ingress_byte_budget", "capture", "capture_dropped", "capture_file_bytes",
         "checkpoint_every", "checkpoint_keep", "metrics_port", "metrics_address",
     ]

@@ -8,8 +8,15 @@ public struct RunConfig: Hashable, Sendable {
 
     /// Whether the algorithm trains a language model on a prompt task (GRPO, Dr. GRPO, DAPO).
     public var isLanguage: Bool { algorithm != "ppo" }
-    /// The Gymnasium id of the environment (`env_id`), e.g. `CartPole-v1`.
+    /// The environment (`env_id`): a built-in Gymnasium id such as `CartPole-v1`, or one served by
+    /// Python workers: `gymnasium:<id>` or a `module:callable` that makes a Gymnasium environment.
     public var envID = "CartPole-v1"
+    /// Keyword arguments for a served environment's constructor, as a JSON object (`env_kwargs`).
+    public var envKwargs = "{}"
+    /// Python worker processes that serve an actor's environments (`env_workers`).
+    public var envWorkers = 1
+    /// The Python that runs the workers (`env_python`); empty: `$FLEET_PYTHON`, else `python3`.
+    public var envPython = ""
     /// The seed of every random generator in the run.
     public var seed: UInt64 = 1
     /// Reproducible results: fixed reduction orders, no racing updates.
@@ -24,6 +31,8 @@ public struct RunConfig: Hashable, Sendable {
     public var maxPolicyLag = 1
     /// Silence after which the learner declares an actor lost and stops waiting for it.
     public var actorTimeout: Duration = .seconds(5)
+    /// How long an actor goes without hearing from its learner before it gives up and exits.
+    public var learnerTimeout: Duration = .seconds(60)
     /// How long from its start the learner waits for actors that have not joined yet.
     public var joinTimeout: Duration = .seconds(30)
     /// How long the learner goes without an accepted batch before it gives up.

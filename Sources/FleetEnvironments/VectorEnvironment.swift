@@ -6,6 +6,13 @@ public struct FinishedEpisode: Sendable, Equatable {
     public var episodeReturn: Double
     /// Its number of steps.
     public var length: Int
+
+    /// An episode of copy `environment` that returned `episodeReturn` in `length` steps.
+    public init(environment: Int, episodeReturn: Double, length: Int) {
+        self.environment = environment
+        self.episodeReturn = episodeReturn
+        self.length = length
+    }
 }
 
 /// `count` copies of an environment stepped together, with same-step auto-reset (Gymnasium's

@@ -34,10 +34,16 @@ public final class ActorLoop {
     public private(set) var batchesSent: UInt64 = 0
     /// Weights messages that could not be applied (wrong spec, malformed).
     public private(set) var weightsRefused = 0
+    /// `Refusal` notices heard: frames of this actor the learner refused.
+    public private(set) var refusalsHeard = 0
     /// The weights version the actor acts with; nil before the first snapshot.
     public private(set) var heldVersion: UInt64?
 
     private let maxPolicyLag: UInt64
+    /// How long the learner may stay silent before the actor gives up (``LearnerSilent``).
+    private let learnerTimeout: Duration
+    private var lastHeardFromLearner = ContinuousClock.now
+    private let controlEndpoint: String
     /// How long an actor whose source ran out waits for its last batch to be taken.
     private let drainTimeout: Duration
     private let sockets: ActorSockets
@@ -100,6 +106,8 @@ public final class ActorLoop {
         log[metadataKey: FleetLogHandler.actorIDKey] = "\(actorID)"
         self.log = log
         maxPolicyLag = UInt64(config.maxPolicyLag)
+        learnerTimeout = config.learnerTimeout
+        controlEndpoint = config.endpoints.control
         drainTimeout = config.actorTimeout
         self.source = source
         // Said at every start: what insecure: true lets through.
@@ -156,6 +164,24 @@ public final class ActorLoop {
         return stopReason ?? "stopped"
     }
 
+    /// Nothing came from the learner for `learner_timeout`: it is gone, or it does not admit this
+    /// actor (under CURVE, a key that is not on its allow-list is refused without a word).
+    public struct LearnerSilent: Error, CustomStringConvertible {
+        /// The learner's control endpoint.
+        public var endpoint: String
+        /// How long it was silent.
+        public var seconds: Double
+        /// Whether it had ever answered.
+        public var everHeard: Bool
+        public var description: String {
+            let silence = "nothing from the learner at \(endpoint) for \(Int(seconds.rounded())) s"
+            return everHeard
+                ? "\(silence): it has gone (learner_timeout)"
+                : "\(silence) since the actor started: no learner there, or it does not admit this actor "
+                    + "(under CURVE: is this actor's public key on the learner's allow-list?)"
+        }
+    }
+
     /// The learner answered this actor's Hello with Shutdown: it is not an actor of the run, or not
     /// one of its shape.
     public struct Refused: Error, CustomStringConvertible {
@@ -203,6 +229,13 @@ public final class ActorLoop {
     /// for the first message; sends a heartbeat when one is due.
     private func serviceChannels(timeout: Duration) throws {
         let ready = try poller.poll(timeout: timeout)
+        if !ready[weightsIndex].isEmpty || !ready[controlIndex].isEmpty {
+            lastHeardFromLearner = .now
+        } else if ContinuousClock.now - lastHeardFromLearner > learnerTimeout {
+            throw LearnerSilent(
+                endpoint: controlEndpoint, seconds: (ContinuousClock.now - lastHeardFromLearner).seconds,
+                everHeard: heldVersion != nil || welcomed)
+        }
         if ready[weightsIndex].contains(.readable) {
             // Only the newest of the queued versions matters: each message holds all the weights.
             var newest: [UInt8]?
@@ -260,6 +293,10 @@ public final class ActorLoop {
         case .shutdown(let shutdown):
             if !welcomed { refusal = shutdown.reason }
             stopReason = shutdown.reason
+        case .refusal(let notice):
+            refusalsHeard += 1
+            log.warning(
+                "the learner refused a frame of this actor (\(notice.count) so far like it): \(notice.reason): \(notice.detail)")
         default: log.info("ignored a \(frame.kind.rawValue) message from the learner")
         }
     }
@@ -310,8 +347,18 @@ public final class ActorLoop {
         try sentCapture.flush()
     }
 
+    /// Sends on the control channel without waiting: a learner that has stopped reading (its queue
+    /// for this actor is full) loses the message, and the actor gives up after `learner_timeout`.
     private func sendControl(_ payload: Payload) throws {
-        try sockets.control.send(Frame(envelope: nextEnvelope(), payload: payload).encoded())
+        let bytes = Frame(envelope: nextEnvelope(), payload: payload).encoded()
+        let sent: Bool
+        do {
+            try sockets.control.send(bytes, flags: .dontWait)
+            sent = true
+        } catch .wouldBlock {
+            sent = false
+        }
+        if !sent { log.debug("the learner is not reading the control channel: a control message was dropped") }
     }
 
     /// The envelope of the next frame: every frame of an incarnation, on any channel, takes the

@@ -12,7 +12,7 @@ package struct RolloutCollector {
     package func collect(
         _ environment: inout any TrainingEnvironment, agent: PPOAgent, policyVersion: UInt64,
         generator: inout RandomGenerator
-    ) -> (Rollout, FinishedEpisodes) {
+    ) throws -> (Rollout, FinishedEpisodes) {
         let t = numSteps, n = environment.count, size = environment.observationSize
         var observations: [Float] = [], rewards: [Float] = [], logProbs: [Float] = []
         var terminated: [Bool] = [], truncated: [Bool] = []
@@ -34,7 +34,7 @@ package struct RolloutCollector {
                 actionDimension = dimension
             }
             logProbs += stepLogProbs
-            environment.step(actions)
+            try environment.step(actions)
             rewards += environment.rewards
             terminated += environment.terminated
             truncated += environment.truncated

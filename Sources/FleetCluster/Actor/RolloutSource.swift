@@ -15,7 +15,7 @@ package final class RolloutSource: BatchSource {
     /// its acting generator (seeded `seed + index`).
     package init(index: Int, config: RunConfig) throws {
         let envSeed = config.seed &+ UInt64(index * config.envsPerActor)
-        environment = try EnvironmentFactory.make(id: config.envID, count: config.envsPerActor, seed: envSeed)
+        environment = try EnvironmentFactory.make(for: config, count: config.envsPerActor, seed: envSeed)
         agent = config.makeAgent(for: environment, seed: config.seed &+ UInt64(index))
         generator = RandomGenerator(seed: config.seed &+ UInt64(index))
         collector = RolloutCollector(numSteps: config.ppo.numSteps)
@@ -28,7 +28,7 @@ package final class RolloutSource: BatchSource {
     package var pacesByConsumption: Bool { true }
 
     package func nextBatch(policyVersion: UInt64) throws -> Payload? {
-        let (rollout, episodes) = collector.collect(&environment, agent: agent, policyVersion: policyVersion, generator: &generator)
+        let (rollout, episodes) = try collector.collect(&environment, agent: agent, policyVersion: policyVersion, generator: &generator)
         return .trajectoryBatch(TrajectoryBatch(rollout, episodes: episodes))
     }
 }

@@ -1,4 +1,6 @@
+import FleetConfig
 import FleetEnvironments
+import Foundation
 
 /// An environment id Fleet does not know.
 public struct UnknownEnvironmentError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -7,7 +9,8 @@ public struct UnknownEnvironmentError: Error, Hashable, Sendable, CustomStringCo
 
     /// The id and the ids Fleet knows.
     public var description: String {
-        "unknown environment '\(id)'; known: " + EnvironmentFactory.knownIDs.joined(separator: ", ")
+        "unknown environment '\(id)'; built in: " + EnvironmentFactory.knownIDs.joined(separator: ", ")
+            + "; any other Gymnasium environment as gymnasium:<id>, your own as module:callable"
     }
 }
 
@@ -16,7 +19,19 @@ public enum EnvironmentFactory {
     /// Every id `make` accepts.
     public static let knownIDs = [CartPole.id, Acrobot.id, MountainCar.id, Pendulum.id, GridWorld.id]
 
-    /// `count` copies of environment `id`, copy `i` reset with seed `seed + i`.
+    /// `count` copies of `config`'s environment, copy `i` reset with seed `seed + i`: a built-in one,
+    /// or one served by Python workers (``RemoteTrainingEnvironment``) for `gymnasium:<id>` and
+    /// `module:callable`.
+    public static func make(for config: RunConfig, count: Int, seed: UInt64) throws -> any TrainingEnvironment {
+        guard RemoteTrainingEnvironment.isServed(config.envID) else {
+            return try make(id: config.envID, count: count, seed: seed)
+        }
+        return try RemoteTrainingEnvironment(
+            envID: config.envID, kwargs: config.envKwargs, count: count, workers: config.envWorkers, seed: seed,
+            python: config.servingPython)
+    }
+
+    /// `count` copies of the built-in environment `id`, copy `i` reset with seed `seed + i`.
     public static func make(id: String, count: Int, seed: UInt64) throws(UnknownEnvironmentError)
         -> any TrainingEnvironment
     {
@@ -34,5 +49,14 @@ public enum EnvironmentFactory {
         default:
             throw UnknownEnvironmentError(id: id)
         }
+    }
+}
+
+extension RunConfig {
+    /// The Python that serves environments: `env_python`, else `$FLEET_PYTHON`, else `python3`.
+    public var servingPython: String {
+        if !envPython.isEmpty { return envPython }
+        if let python = ProcessInfo.processInfo.environment["FLEET_PYTHON"], !python.isEmpty { return python }
+        return "python3"
     }
 }

@@ -11,6 +11,8 @@ public protocol TrainingEnvironment {
     var count: Int { get }
     /// Scalars per observation.
     var observationSize: Int { get }
+    /// The observations' box.
+    var observationSpace: BoxSpace { get }
     /// What the policy must output.
     var actionSpace: ActionSpace { get }
     /// The mean return over 100 episodes that counts as solved, if any.
@@ -25,8 +27,9 @@ public protocol TrainingEnvironment {
     var truncated: [Bool] { get }
     /// The episodes the last step finished.
     var finishedEpisodes: [FinishedEpisode] { get }
-    /// Steps every copy with its action; the actions must match `actionSpace`.
-    mutating func step(_ actions: PolicyActions)
+    /// Steps every copy with its action; the actions must match `actionSpace`. Throws when the
+    /// environments cannot go on (a served environment's worker failed).
+    mutating func step(_ actions: PolicyActions) throws
 }
 
 /// The buffers, read through the wrapped vector environment.
@@ -42,6 +45,8 @@ extension _VectorBacked {
     public var count: Int { vector.count }
     /// The wrapped environment's observation length.
     public var observationSize: Int { vector.observationDimension }
+    /// The wrapped environment's observation box.
+    public var observationSpace: BoxSpace { vector.environments[0].observationSpace }
     /// The first copy's threshold (every copy is of the same type).
     public var rewardThreshold: Double? { vector.environments[0].rewardThreshold }
     /// The wrapped vector's observation buffer, `[count * observationSize]`.

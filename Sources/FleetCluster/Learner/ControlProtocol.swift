@@ -1,16 +1,45 @@
 import FleetWire
 import Foundation
 
-/// What the learner expects an actor's Hello to say.
+/// The run's shape as an actor must know it: what its Hello must say, and what `Welcome` tells it.
 package struct ActorSpec: Equatable, Sendable {
-    /// The hash of the actor's environment (or task) and policy spec (`Weights.modelSpecHash`).
-    package var specHash: [UInt8]
+    /// The environment id, or the prompt task's spec.
+    package var subject: String
+    /// The policy's canonical spec text.
+    package var policySpec: String
     /// Environments an actor steps (PPO), or prompts it samples per batch (GRPO, DAPO).
     package var width: Int
+    /// Steps per trajectory batch; 0 on a prompt task.
+    package var numSteps: Int
+    /// Responses per prompt; 0 on an environment.
+    package var groupSize: Int
+    /// The environment's spaces; nil on a prompt task.
+    package var observationSpace: WireSpace?
+    package var actionSpace: WireSpace?
 
-    package init(specHash: [UInt8], width: Int) {
-        self.specHash = specHash
+    package init(
+        subject: String, policySpec: String, width: Int, numSteps: Int = 0, groupSize: Int = 0,
+        observationSpace: WireSpace? = nil, actionSpace: WireSpace? = nil
+    ) {
+        self.subject = subject
+        self.policySpec = policySpec
         self.width = width
+        self.numSteps = numSteps
+        self.groupSize = groupSize
+        self.observationSpace = observationSpace
+        self.actionSpace = actionSpace
+    }
+
+    /// What an actor's Hello must carry: the SHA-256 of `"<subject>|<policy spec>"`.
+    package var specHash: [UInt8] { Weights.modelSpecHash("\(subject)|\(policySpec)") }
+
+    /// The Welcome that tells an actor this shape, at the learner's `version` and `incarnation`.
+    package func welcome(version: UInt64, incarnation: UInt64, maxPolicyLag: Int) -> Welcome {
+        Welcome(
+            weightsVersion: version, learnerIncarnation: incarnation, specHash: specHash, subject: subject,
+            policySpec: policySpec, numEnvs: UInt32(width), numSteps: UInt32(numSteps),
+            maxPolicyLag: UInt32(maxPolicyLag), groupSize: UInt32(groupSize), observationSpace: observationSpace,
+            actionSpace: actionSpace)
     }
 }
 
@@ -96,8 +125,10 @@ package struct ControlProtocol {
         }
     }
 
-    /// What in `hello` differs from the run's actors, or nil.
+    /// What in `hello` differs from the run's actors, or nil. A Hello with no spec hash and no width
+    /// takes the run's shape from the Welcome (a foreign actor that learns it there).
     private func mismatch(_ hello: Hello) -> String? {
+        if hello.specHash.isEmpty, hello.numEnvs == 0 { return nil }
         if hello.specHash != expected.specHash {
             return "spec hash \(short(hello.specHash)) is not this run's \(short(expected.specHash)) (another environment, "
                 + "task or model: start the actor with the learner's config)"

@@ -66,7 +66,7 @@ package final class GroupTraining: LearnerAlgorithm {
     package var policyParameters: [(name: String, tensor: Tensor)] { learner.policyParameters() }
     package var policySpec: String { learner.policy.spec }
     package var actorSpec: ActorSpec {
-        ActorSpec(specHash: Weights.modelSpecHash("\(task.spec)|\(policySpec)"), width: config.promptsPerBatch)
+        ActorSpec(subject: task.spec, policySpec: policySpec, width: config.promptsPerBatch, groupSize: groupSize)
     }
     package var returnMean100: Double? { nil }
 

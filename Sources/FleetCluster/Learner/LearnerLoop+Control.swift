@@ -9,15 +9,15 @@ extension LearnerLoop {
     func serviceControl() throws {
         while let (message, peer) = try sockets.receive(sockets.control) {
             if let refusal = authenticationRefusal(of: peer, on: sockets.control) {
-                counters.rejections.count(refusal, of: "a control message")
+                refuse(refusal, of: "a control message")
                 continue
             }
             guard message.count == 2 else {
-                counters.rejections.count(
+                refuse(
                     BatchRejection(
                         .init(.malformed), sender: peer?.id,
                         "\(message.count - 1) parts after the routing id, expected one frame"),
-                    of: "a control message")
+                    of: "a control message", route: message.first)
                 continue
             }
             let routingID = message[0]
@@ -25,18 +25,18 @@ extension LearnerLoop {
             do {
                 frame = try Frame(decoding: message[1])
             } catch {
-                counters.rejections.count(
+                refuse(
                     BatchRejection(.init(error.reason), sender: peer?.id ?? error.senderID, error.description),
-                    of: "a control message")
+                    of: "a control message", route: routingID)
                 continue
             }
             let sender = frame.envelope.senderID
             if let peer, sender != peer.id {
-                counters.rejections.count(
+                refuse(
                     BatchRejection(
                         BatchRejection.Reason.senderMismatch, sender: peer.id,
                         "a \(frame.kind.rawValue) as \(sender) on \(peer.id)'s connection"),
-                    of: "a control message")
+                    of: "a control message", route: routingID)
                 continue
             }
             let now = ContinuousClock.now
@@ -55,13 +55,27 @@ extension LearnerLoop {
             switch reply {
             case .none: break
             case .welcome:
-                send(.welcome(Welcome(weightsVersion: version, learnerIncarnation: options.incarnation)), to: routingID)
+                let welcome = control.expected.welcome(
+                    version: version, incarnation: options.incarnation, maxPolicyLag: config.maxPolicyLag)
+                send(.welcome(welcome), to: routingID)
             case .weights: try? sockets.control.send(multipart: [routingID, weightsFrame], flags: .dontWait)
             case .status:
                 if let json = try? status(at: now).json() { send(.status(Status(json: json)), to: routingID) }
             case .shutdown(let reason): send(.shutdown(Shutdown(reason: reason)), to: routingID)
             }
         }
+    }
+
+    /// Counts `rejection` of `what`, and tells its sender (a `Refusal` on the control channel, at
+    /// `route` or where it said Hello) the first time and at the 10th, 100th, ... of its kind.
+    func refuse(_ rejection: BatchRejection, of what: String = "a batch", route: [UInt8]? = nil) {
+        guard let count = counters.rejections.count(rejection, of: what),
+            let route = route ?? rejection.sender.flatMap({ control.routes[$0] })
+        else { return }
+        send(
+            .refusal(
+                Refusal(reason: rejection.reason.rawValue, detail: rejection.detail, sequence: 0, count: UInt64(count))),
+            to: route)
     }
 
     /// Says that `sender`, lost, has been heard again.

@@ -117,7 +117,7 @@ extension LearnerLoop {
     /// Counts `rejection` (quarantining a run's actor at its `quarantine_after`-th bad batch) and
     /// captures its frame when dropped batches are captured.
     func reject(_ rejection: BatchRejection, frame: [UInt8]?, arrival: ContinuousClock.Instant) throws {
-        counters.rejections.count(rejection)
+        refuse(rejection)
         if rejection.isMisbehaviour, let sender = rejection.sender, roster.records[sender] != nil,
             !roster.isQuarantined(sender)
         {

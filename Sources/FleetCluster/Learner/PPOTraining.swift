@@ -14,11 +14,12 @@ package final class PPOTraining: LearnerAlgorithm {
     package let stepsPerUpdate: Int
     /// The shape every rollout of the run has: an actor's share of the environments.
     private let shape: RolloutShape
+    private let observationSpace: WireSpace
     private let maxPolicyLag: Int
     private var returns: ReturnTracker
 
     package init(config: RunConfig) throws {
-        let probe = try EnvironmentFactory.make(id: config.envID, count: 1, seed: config.seed)
+        let probe = try EnvironmentFactory.make(for: config, count: 1, seed: config.seed)
         subject = probe.id
         learner = PPOLearner(agent: config.makeAgent(for: probe, seed: config.seed), settings: config.ppoSettings, seed: config.seed)
         totalUpdates = config.learnerIterations
@@ -26,6 +27,7 @@ package final class PPOTraining: LearnerAlgorithm {
         shape = RolloutShape(
             numSteps: config.ppo.numSteps, numEnvs: config.envsPerActor, observationSize: probe.observationSize,
             actionSpace: probe.actionSpace)
+        observationSpace = WireSpace(probe.observationSpace)
         maxPolicyLag = config.maxPolicyLag
         returns = ReturnTracker(threshold: probe.rewardThreshold)
     }
@@ -34,7 +36,9 @@ package final class PPOTraining: LearnerAlgorithm {
     package var policyParameters: [(name: String, tensor: Tensor)] { learner.agent.policyParameters() }
     package var policySpec: String { learner.agent.policySpec }
     package var actorSpec: ActorSpec {
-        ActorSpec(specHash: Weights.modelSpecHash("\(subject)|\(policySpec)"), width: shape.numEnvs)
+        ActorSpec(
+            subject: subject, policySpec: policySpec, width: shape.numEnvs, numSteps: shape.numSteps,
+            observationSpace: observationSpace, actionSpace: WireSpace(shape.actionSpace))
     }
     package var returnMean100: Double? { returns.meanReturn }
 

@@ -18,16 +18,18 @@ package struct RejectionCounter {
         self.bySender = bySender
     }
 
-    /// Counts `rejection` of `what` was refused (a batch, a control message).
-    package mutating func count(_ rejection: BatchRejection, of what: String = "a batch") {
+    /// Counts `rejection` of `what` was refused (a batch, a control message). Returns the count of
+    /// its (sender, reason) pair when that is worth telling (1, 10, 100, ...: when it is logged).
+    @discardableResult
+    package mutating func count(_ rejection: BatchRejection, of what: String = "a batch") -> Int? {
         counts[rejection.reason.rawValue, default: 0] += 1
         var sender = rejection.sender ?? "?"
         if bySender[sender] == nil, bySender.count >= Self.maxSenders { sender = "other" }
         let seen = bySender[sender, default: [:]][rejection.reason.rawValue, default: 0] + 1
         bySender[sender, default: [:]][rejection.reason.rawValue] = seen
-        if isLogWorthy(seen) {
-            log.warning("rejected \(what) (\(seen) so far like it): \(rejection)")
-        }
+        guard isLogWorthy(seen) else { return nil }
+        log.warning("rejected \(what) (\(seen) so far like it): \(rejection)")
+        return seen
     }
 
     private func isLogWorthy(_ count: Int) -> Bool {

@@ -35,7 +35,7 @@ public enum PolicyEvaluation {
         config: RunConfig, weights: Weights, episodes: Int, greedy: Bool, seed: UInt64
     ) throws -> EvaluationResult {
         precondition(episodes > 0, "evaluate at least one episode")
-        var environment = try EnvironmentFactory.make(id: config.envID, count: 1, seed: seed)
+        var environment = try EnvironmentFactory.make(for: config, count: 1, seed: seed)
         let agent = config.makeAgent(for: environment, seed: seed)
         try weights.apply(to: agent.policyParameters(), expectingSpec: agent.policySpec)
 
@@ -56,7 +56,7 @@ public enum PolicyEvaluation {
                     ? agent.actGreedily(observations: observations, count: 1)
                     : agent.act(observations: observations, count: 1, using: &generator).actions
             }
-            environment.step(actions)
+            try environment.step(actions)
             for episode in environment.finishedEpisodes {
                 result.returns.append(episode.episodeReturn)
                 result.lengths.append(episode.length)

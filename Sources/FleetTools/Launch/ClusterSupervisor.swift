@@ -16,7 +16,7 @@ package final class ClusterSupervisor {
     /// One actor index: its current process and its restarts.
     private struct Slot {
         var index: Int
-        var child: ChildProcess?
+        var child: SupervisedProcess?
         var restarts = 0
         var restartAt: ContinuousClock.Instant?
         var gaveUp = false
@@ -42,7 +42,7 @@ package final class ClusterSupervisor {
 
     /// Starts everything and supervises until the learner ends; every child has ended on return.
     package func run() throws -> Outcome {
-        let learner = try ChildProcess(
+        let learner = try SupervisedProcess(
             name: "learner", executable: learnerCommand.executable, arguments: learnerCommand.arguments)
         var slots = (0..<actorCount).map { Slot(index: $0) }
         defer { for slot in slots { slot.child?.stop(grace: 1) } }
@@ -93,10 +93,10 @@ package final class ClusterSupervisor {
         slot.child = try startActor(slot.index)
     }
 
-    private func startActor(_ index: Int) throws -> ChildProcess {
+    private func startActor(_ index: Int) throws -> SupervisedProcess {
         started += 1
         let command = actorCommand(index)
-        return try ChildProcess(
+        return try SupervisedProcess(
             name: ActorLoop.id(index: index), executable: command.executable, arguments: command.arguments)
     }
 

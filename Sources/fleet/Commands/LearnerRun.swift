@@ -25,7 +25,7 @@ struct LearnerRun {
             if config.isLanguage {
                 _ = try config.languageModelConfig(for: try config.makeTask())
             } else {
-                _ = try EnvironmentFactory.make(id: config.envID, count: 1, seed: config.seed)
+                _ = try EnvironmentFactory.make(for: config, count: 1, seed: config.seed)
             }
         } catch {
             printError("fleet \(command): \(error)")

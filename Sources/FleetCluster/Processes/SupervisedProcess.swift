@@ -1,14 +1,14 @@
 import Foundation
 
-/// One child of `fleet launch`: this same executable with a subcommand, its output prefixed with
-/// its name and merged into ours.
-final class ChildProcess {
-    let name: String
+/// A child process (a `fleet launch` learner or actor, an environment worker), its output prefixed
+/// with its name and merged into ours.
+package final class SupervisedProcess {
+    package let name: String
     private let process = Process()
     private let outputs: [PrefixedOutput]
 
     /// Starts `executable arguments` as `name`.
-    init(name: String, executable: URL, arguments: [String]) throws {
+    package init(name: String, executable: URL, arguments: [String]) throws {
         self.name = name
         process.executableURL = executable
         process.arguments = arguments
@@ -23,8 +23,8 @@ final class ChildProcess {
 
     /// Whether it still runs. Foundation's `Process` is asked, and the kernel too: a child that
     /// crashed has been seen to stay "running" for Foundation while it was already a zombie.
-    var isRunning: Bool { process.isRunning && termination == nil }
-    var pid: Int32 { process.processIdentifier }
+    package var isRunning: Bool { process.isRunning && termination == nil }
+    package var pid: Int32 { process.processIdentifier }
 
     /// How it ended, as the kernel tells it without reaping it (`waitid` with `WNOWAIT`).
     private var termination: (signaled: Bool, status: Int32)? {
@@ -40,28 +40,28 @@ final class ChildProcess {
     }
 
     /// How it ended: `exit N` or `signal N`; nil while it runs.
-    var ending: String? {
+    package var ending: String? {
         guard let termination else { return nil }
         return termination.signaled ? "signal \(termination.status)" : "exit \(termination.status)"
     }
 
     /// Whether it ended with exit status 0.
-    var succeeded: Bool { termination.map { !$0.signaled && $0.status == 0 } ?? false }
+    package var succeeded: Bool { termination.map { !$0.signaled && $0.status == 0 } ?? false }
 
     /// Its exit status, or 128 + the signal that ended it.
-    var exitCode: Int32 {
+    package var exitCode: Int32 {
         guard let termination else { return 0 }
         return termination.signaled ? 128 + termination.status : termination.status
     }
 
     /// Sends `signal` if it still runs.
-    func send(_ signal: Int32) {
+    package func send(_ signal: Int32) {
         if isRunning { kill(process.processIdentifier, signal) }
     }
 
     /// Waits at most `seconds` for it to end; true if it has.
     @discardableResult
-    func wait(seconds: Double) -> Bool {
+    package func wait(seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while isRunning && Date() < deadline { usleep(20_000) }
         if !isRunning { for output in outputs { output.waitUntilDrained(seconds: 1) } }
@@ -69,7 +69,7 @@ final class ChildProcess {
     }
 
     /// Asks it to stop (SIGTERM), then kills it (SIGKILL) if it has not ended after `grace` seconds.
-    func stop(grace: Double) {
+    package func stop(grace: Double) {
         send(SIGTERM)
         if !wait(seconds: grace) {
             send(SIGKILL)
