@@ -15,6 +15,7 @@ import Foundation
 /// The workers are started here and stopped by ``close()`` (or when the actor process ends: they
 /// watch their parent).
 public final class RemoteTrainingEnvironment: TrainingEnvironment {
+    /// The environment id, followed by its constructor arguments when there are any.
     public let id: String
     public let count: Int
     public let observationSize: Int
@@ -41,7 +42,8 @@ public final class RemoteTrainingEnvironment: TrainingEnvironment {
         envID: String, kwargs: String, count: Int, workers workerCount: Int, seed: UInt64, python: String
     ) throws {
         precondition(count > 0, "a vector environment needs at least one copy")
-        id = envID
+        // Constructor arguments are part of what the environment is (and so of the spec hash).
+        id = kwargs == "{}" ? envID : "\(envID) \(kwargs)"
         self.count = count
         let pool = try EnvironmentWorkerPool(
             envID: envID, kwargs: kwargs, count: count, workers: workerCount, python: python)
