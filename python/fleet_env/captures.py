@@ -370,12 +370,14 @@ class CaptureFile:
         torn = None
         # A length of at most MAX_RECORD_LENGTH has four zero high bytes: look there first.
         position = data.find(b"\0\0\0\0", start + 4)
-        while position != -1 and position - 4 + 12 <= size:
+        while position != -1 and position + 8 <= size:
             candidate = position - 4
-            length_bytes = data[candidate:position + 4]
-            length = _U64.unpack(length_bytes)[0]
-            if length <= MAX_RECORD_LENGTH and unmask(_U32.unpack_from(data, position + 4)[0]) == _crc32c_bytewise(length_bytes):
-                if length > size - candidate - 16:
+            try:
+                length = self._length(data, candidate, size)
+            except _Corrupt:
+                pass
+            else:
+                if length is None:
                     torn = candidate if torn is None else torn
                 elif unmask(_U32.unpack_from(data, candidate + 12 + length)[0]) == crc32c(data[candidate + 12 : candidate + 12 + length]):
                     return candidate

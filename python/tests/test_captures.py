@@ -1,6 +1,7 @@
 """fleet_env.captures against captures written by Fleet (tests/data) and facts known without it:
 the runs' configs, Gymnasium's own environments, the addition task's rule, CRC-32C test vectors,
 and `fleet inspect --json` of the same captures."""
+import dataclasses
 import json
 import os
 import re
@@ -349,6 +350,22 @@ def test_a_flipped_length_byte_resumes_at_the_next_record(tmp_path):
     assert capture.damage[0].skipped_bytes == original[3].offset - original[2].offset
 
 
+def test_after_a_corrupt_length_a_torn_record_is_where_reading_resumes(tmp_path):
+    original = list(read_capture(consumed_file()))
+    damaged, torn = original[-2].offset, original[-1].offset
+
+    def change(data):
+        data[damaged] ^= 0x01
+        del data[torn + 100 :]
+
+    capture = read_capture(damaged_copy(tmp_path, consumed_file(), change))
+    with pytest.warns(CaptureDamageWarning):
+        entries = list(capture)
+    assert [e.offset for e in entries] == [e.offset for e in original[:-2]]
+    assert [(d.kind, d.offset, d.skipped_bytes) for d in capture.damage] == [
+        ("corrupt_record", damaged, torn - damaged), ("torn_tail", torn, 100)]
+
+
 def test_a_torn_tail_ends_the_file(tmp_path):
     original = list(read_capture(consumed_file()))
     cut = original[-1].offset + 10
@@ -460,3 +477,38 @@ def test_a_fresh_capture(tmp_path):
     assert len(stacked["episode_returns"]) == content["episodes"]["count"]
     if content["episodes"]["count"]:
         assert stacked["episode_returns"].mean() == pytest.approx(content["episodes"]["return_mean"], rel=1e-5)
+
+
+@pytest.mark.skipif(not os.environ.get("FLEET_BINARY"), reason="FLEET_BINARY names no fleet binary")
+def test_damage_is_what_fleet_inspect_reports(tmp_path):
+    original = list(read_capture(consumed_file()))
+    second, last = original[1].offset, original[-1].offset
+
+    def flip(offset, bit=0x01):
+        return lambda data: data.__setitem__(offset, data[offset] ^ bit)
+
+    def length_and_tail(data):
+        data[original[-2].offset] ^= 0x01
+        del data[last + 100 :]
+
+    changes = {
+        "data": flip(second + 100),
+        "length": flip(second),
+        "length-checksum": flip(second + 9),
+        "data-checksum": flip(original[2].offset - 1),
+        "too-long": flip(second + 3, 0x10),
+        "torn": lambda data: data.__delitem__(slice(last + 10, None)),
+        "length-and-tail": length_and_tail,
+    }
+    for name, change in changes.items():
+        directory = tmp_path / name
+        directory.mkdir()
+        path = damaged_copy(directory, consumed_file(), change)
+        capture = read_capture(path)
+        with pytest.warns(CaptureDamageWarning):
+            entries = list(capture)
+        report = json.loads(subprocess.run(
+            [os.environ["FLEET_BINARY"], "inspect", "--json", path], check=True, capture_output=True, text=True).stdout)
+        assert len(entries) == report["records"], name
+        assert [dataclasses.astuple(d) for d in capture.damage] == [
+            (d["file"], d["offset"], d["kind"], d["detail"], d["skipped_bytes"]) for d in report["damage"]], name
