@@ -52,6 +52,14 @@ def to_numpy(tensor: pb.Tensor) -> np.ndarray:
     return array.astype(array.dtype.newbyteorder("="), copy=False)
 
 
+def optional_numpy(message, field: str, dtype, empty_shape) -> np.ndarray:
+    """``message.field`` as a numpy array, or an empty array of ``dtype`` and ``empty_shape`` when
+    the optional tensor is absent."""
+    if message.HasField(field):
+        return to_numpy(getattr(message, field))
+    return np.zeros(empty_shape, dtype=dtype)
+
+
 def fill_tensor(message: pb.Tensor, array) -> pb.Tensor:
     """Writes ``array`` (float32, float64, int32, int64, uint8 or bool) into ``message``."""
     array = np.asarray(array)
