@@ -9,7 +9,7 @@ final class ControlProtocolTests: XCTestCase {
     private var roster = ActorRoster(ids: ["actor-0", "actor-1"], actorTimeout: .seconds(1), joinTimeout: .seconds(30))
     private var weightSync = WeightSyncTracker()
     private static let spec = ActorSpec(subject: "CartPole-v1", policySpec: "policy\n", width: 4, numSteps: 8)
-    private var control = ControlProtocol(expected: Self.spec)
+    private var control = ControlProtocol(expected: ControlProtocolTests.spec)
 
     private func handle(
         _ payload: Payload, from sender: String, incarnation: UInt64 = 1, at now: ContinuousClock.Instant = .now,
@@ -21,7 +21,7 @@ final class ControlProtocolTests: XCTestCase {
             version: version, queued: queued)
     }
 
-    private let hello = Payload.hello(Hello(specHash: Self.spec.specHash, numEnvs: 4, host: "h", pid: 7))
+    private let hello = Payload.hello(Hello(specHash: ControlProtocolTests.spec.specHash, numEnvs: 4, host: "h", pid: 7))
 
     func testAHelloIsWelcomedOnceAndAStrangerIsToldToShutDown() {
         let first = handle(hello, from: "actor-0")
@@ -56,7 +56,7 @@ final class ControlProtocolTests: XCTestCase {
         guard case .refused(let rejection) = other.events.first else { return XCTFail("\(other.events)") }
         XCTAssertEqual(rejection.reason, .specMismatch)
         XCTAssertEqual(rejection.sender, "actor-0")
-        let wider = handle(.hello(Hello(specHash: Self.spec.specHash, numEnvs: 8, host: "h", pid: 7)), from: "actor-0")
+        let wider = handle(.hello(Hello(specHash: ControlProtocolTests.spec.specHash, numEnvs: 8, host: "h", pid: 7)), from: "actor-0")
         XCTAssertEqual(wider.reply, .shutdown(reason: "8 environments (or prompts) per batch, this run's actors have 4"))
         XCTAssertEqual(roster.records["actor-0"]?.joins, 0, "neither joined")
         XCTAssertTrue(control.routes.isEmpty)

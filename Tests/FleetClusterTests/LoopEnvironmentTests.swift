@@ -15,9 +15,9 @@ final class LoopEnvironmentTests: XCTestCase {
             switch environment.actionSpace {
             case .discrete(let space):
                 XCTAssertGreaterThan(space.n, 1)
-                environment.step(.discrete([0, 1, space.n - 1]))
+                try environment.step(.discrete([0, 1, space.n - 1]))
             case .box(let box):
-                environment.step(.continuous([Float](repeating: 0.5, count: 3 * box.count), dimension: box.count))
+                try environment.step(.continuous([Float](repeating: 0.5, count: 3 * box.count), dimension: box.count))
             }
             XCTAssertEqual(environment.rewards.count, 3, id)
         }

@@ -24,7 +24,8 @@ final class RoundTripTests: XCTestCase {
             Payload.Kind.allCases.map(\.rawValue),
             [
                 "trajectory_batch", "group_batch", "weights", "hello", "welcome", "heartbeat",
-                "snapshot_request", "stats", "shutdown", "status_request", "status",
+                "snapshot_request", "stats", "shutdown", "status_request", "status", "refusal",
+                "env_spec_request", "env_spec", "env_reset", "env_step", "env_state",
             ])
     }
 

@@ -33,3 +33,19 @@ public func bytes(hex: String) -> [UInt8] {
     }
     return result
 }
+
+/// The Python with Fleet's package installed that serves environments in tests: `$FLEET_PYTHON`
+/// (`make test` prepares and names it), else `.build-python/bin/python`. When neither is there the
+/// test is skipped with how to prepare it, except under `make test`, where it fails.
+public func servingPython(file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    let named = ProcessInfo.processInfo.environment["FLEET_PYTHON"]
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let python = named ?? root.appendingPathComponent(".build-python/bin/python").path
+    guard FileManager.default.isExecutableFile(atPath: python) else {
+        let message = "no Python with fleet_env at \(python): run `make test` or scripts/install-deps.sh --python"
+        if named != nil { XCTFail(message, file: file, line: line) }
+        throw XCTSkip(message)
+    }
+    return python
+}
