@@ -11,11 +11,11 @@ demo: deps release
 	./scripts/demo.sh
 
 ## test: install what is missing (with Fleet's Python package, pip-installed into .build-python),
-## then the whole suite: the Python package's tests, then Swift's.
+## then the whole suite: the Python package's tests (against the debug `fleet`), then Swift's.
 test:
 	./scripts/install-deps.sh --python
-	$(FLEET_PYTHON) -m pytest -q python/tests
 	$(SWIFT) build --build-tests
+	FLEET_BINARY=$(CURDIR)/.build/debug/fleet $(FLEET_PYTHON) -m pytest -q python/tests
 	$(SWIFT) test --disable-swift-testing
 
 ## faults: every fault test of RELIABILITY.md, the long ones too; their figures at the end.

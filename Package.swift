@@ -99,7 +99,10 @@ let tests: [Target] = [
         dependencies: ["FleetBench", "FleetCluster", "FleetConfig", "fleet"]),  // fleet: the peer process two-process benchmarks start
     .testTarget(
         name: "FleetEndToEndTests",
-        dependencies: ["fleet", "FleetProcessTesting", .product(name: "Yams", package: "Yams")]),  // cluster/kubernetes manifests
+        dependencies: [
+            "fleet", "FleetProcessTesting", "FleetTestSupport",
+            .product(name: "Yams", package: "Yams"),  // cluster/kubernetes manifests
+        ]),
     // RELIABILITY.md's faults and bad inputs, each asserting what must hold and printing its figure;
     // the long ones run only under `make faults` (FLEET_FAULTS_LONG=1).
     .testTarget(

@@ -54,6 +54,20 @@ final class LearnerActorTests: XCTestCase {
         XCTAssertTrue(learner.stderr.contains("rejected a Hello"), learner.stderr)
     }
 
+    /// With no learner there (or one that never answers), an actor says so and exits 1 after
+    /// `learner_timeout`, rather than waiting forever.
+    func testAnActorWithoutALearnerGivesUpAfterTheLearnerTimeout() throws {
+        let directory = try temporaryDirectory()
+        let started = Date()
+        let actor = try FleetProcess.run([
+            "actor", config, "--connect", "ipc://\(directory.path)", "--index", "0", "--set", "learner_timeout=1",
+        ])
+        XCTAssertEqual(actor.status, 1, actor.stderr)
+        XCTAssertTrue(actor.stderr.contains("nothing from the learner at ipc://\(directory.path)/control"), actor.stderr)
+        XCTAssertTrue(actor.stderr.contains("allow-list"), actor.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20, "a bounded wait")
+    }
+
     /// An ipc directory others may enter, tcp without keys: refused (exit 64, saying what to set),
     /// unless insecure: true, which says so at start.
     func testLearnerAndActorRefuseEndpointsOthersCouldReach() throws {
