@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLEET_PYTHON ?= $(CURDIR)/.build-python/bin/python
 export FLEET_PYTHON
 
-.PHONY: demo test faults build release bench bench-allocations fuzz deps clean
+.PHONY: demo test faults build release bench bench-allocations fuzz deps deps-python clean
 
 ## demo: install what is missing, build in release mode, and show Fleet working.
 demo: deps release
@@ -25,8 +25,8 @@ faults:
 	bash -o pipefail -c 'FLEET_FAULTS_LONG=1 $(SWIFT) test --disable-swift-testing --filter FleetFaultTests 2>&1 | tee .build/faults.log'
 	@grep '^FAULT |' .build/faults.log
 
-## bench: every `fleet bench` sub-suite, in release mode.
-bench: deps release
+## bench: every `fleet bench` sub-suite, in release mode (`served` uses .build-python's fleet_env).
+bench: deps-python release
 	.build/release/fleet bench
 
 ## bench-allocations: the tensor suite with malloc calls counted (bench/malloc-count.c preloaded).
@@ -43,6 +43,9 @@ fuzz: deps
 
 deps:
 	./scripts/install-deps.sh
+
+deps-python:
+	./scripts/install-deps.sh --python
 
 build: deps
 	$(SWIFT) build

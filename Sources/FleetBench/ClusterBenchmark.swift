@@ -84,6 +84,9 @@ public enum ClusterBenchmark {
     struct Subject: Hashable {
         var actors: Int?
         var capture = false
+        /// Another environment than the config's (a served one), with its workers' Python.
+        var envID: String? = nil
+        var envPython: String? = nil
 
         var maxPolicyLag: Int { (actors ?? 1) > 1 ? 1 : 0 }
 
@@ -93,11 +96,15 @@ public enum ClusterBenchmark {
                 "--set", "max_policy_lag=\(maxPolicyLag)",
             ]
             if capture { common += ["--capture", "--set", "capture_dropped=true"] }
+            if let envID { common += ["--set", "env_id=\(envID)"] }
+            if let envPython { common += ["--set", "env_python=\(envPython)"] }
             guard let actors else { return ["train", config] + common }
             return ["launch", config, "--actors", "\(actors)"] + common
         }
 
-        var name: String { (actors.map { "launch-\($0)" } ?? "train") + (capture ? "-capture" : "") }
+        var name: String {
+            (actors.map { "launch-\($0)" } ?? "train") + (capture ? "-capture" : "") + (envID != nil ? "-served" : "")
+        }
     }
 
     /// What one run reported.

@@ -119,13 +119,14 @@ def _answer_first_request_with(socket, sender: wire.Sender, failure: str, parent
 
 
 def _next_request_arrives(socket, parent_pid: int | None) -> bool:
-    """Waits for a request; False when the parent process is gone first."""
+    """Waits for a request; False when the parent process is gone first. The parent is looked at
+    only when no request came for a poll interval: requests come from the parent."""
     while True:
+        if socket.poll(POLL_MILLISECONDS, zmq.POLLIN):
+            return True
         if parent_pid is not None and not _alive(parent_pid):
             print(f"fleet_env: parent process {parent_pid} is gone, stopping", file=sys.stderr, flush=True)
             return False
-        if socket.poll(POLL_MILLISECONDS, zmq.POLLIN):
-            return True
 
 
 def _answer(sender: wire.Sender, vector: SameStepVector, spec_message: pb.EnvSpec, frame: pb.Frame) -> pb.Frame:

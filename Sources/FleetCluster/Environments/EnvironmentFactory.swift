@@ -52,11 +52,17 @@ public enum EnvironmentFactory {
     }
 }
 
-extension RunConfig {
-    /// The Python that serves environments: `env_python`, else `$FLEET_PYTHON`, else `python3`.
-    public var servingPython: String {
-        if !envPython.isEmpty { return envPython }
+extension EnvironmentFactory {
+    /// The Python that serves environments: `configured` (`env_python`) unless empty, else
+    /// `$FLEET_PYTHON`, else `python3`.
+    public static func servingPython(configured: String = "") -> String {
+        if !configured.isEmpty { return configured }
         if let python = ProcessInfo.processInfo.environment["FLEET_PYTHON"], !python.isEmpty { return python }
         return "python3"
     }
+}
+
+extension RunConfig {
+    /// The Python that serves this config's environments (``EnvironmentFactory/servingPython(configured:)``).
+    public var servingPython: String { EnvironmentFactory.servingPython(configured: envPython) }
 }

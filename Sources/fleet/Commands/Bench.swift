@@ -23,10 +23,10 @@ struct Bench: ParsableCommand {
     /// quick, a few minutes full), but its figures are the ones a user of the cluster sees, so it
     /// is measured with the rest.
     enum Suite: String, CaseIterable, ExpressibleByArgument {
-        case wire, transport, env, tensor, lm, cluster
+        case wire, transport, env, served, tensor, lm, cluster
     }
 
-    @Argument(help: "Sub-suites to run: wire, transport, env, tensor, lm, cluster (default: all).")
+    @Argument(help: "Sub-suites to run: wire, transport, env, served, tensor, lm, cluster (default: all).")
     var suites: [Suite] = []
 
     @Flag(help: "Fewer repetitions: a quick look, not a measurement to quote.")
@@ -49,6 +49,19 @@ struct Bench: ParsableCommand {
             case .transport:
                 figures += try TransportBenchmark.figures(quick: quick, fleetExecutable: Self.executablePath)
             case .env: figures += EnvironmentBenchmark.figures(quick: quick)
+            case .served:
+                // Environments served from Python need Fleet's package there (make bench prepares it).
+                let python = EnvironmentFactory.servingPython()
+                let signals = stop ?? StopSignals()
+                stop = signals
+                do {
+                    figures += try ServedEnvironmentBenchmark.figures(
+                        quick: quick, fleetExecutable: Self.executablePath, python: python,
+                        stopRequested: { signals.isRaised })
+                } catch let error as BenchInterrupted {
+                    printError("fleet bench served: \(error)")
+                    throw ExitCode(130)
+                }
             case .tensor: figures += try TensorBenchmark.figures(quick: quick)
             case .lm: figures += try LanguageModelBenchmark.figures(quick: quick)
             case .cluster:
