@@ -27,6 +27,7 @@ import argparse
 import hashlib
 import math
 import os
+import signal
 import socket as socketlib
 import sys
 import time
@@ -301,8 +302,9 @@ class ActorFailure(Exception):
 
 
 def gymnasium_id(subject: str) -> str:
-    """The ``make_env`` id of a run's subject: Fleet's built-in environments are Gymnasium's of
-    the same name (``CartPole-v1``); ``gymnasium:ID`` and ``module:callable`` are taken as they are."""
+    """The ``make_env`` id of a run's subject: a Fleet built-in (``CartPole-v1``, ``Acrobot-v1``,
+    ``MountainCar-v0``, ``Pendulum-v1``) is Gymnasium's environment of the same name (Fleet's
+    ``GridWorld-v0`` has none); ``gymnasium:ID`` and ``module:callable`` are taken as they are."""
     return subject if ":" in subject else f"gymnasium:{subject}"
 
 
@@ -701,6 +703,8 @@ def main(argv) -> int:
 
     actor = Actor(endpoints, args.id, seed=None if args.unseeded else args.seed,
                   learner_timeout=args.learner_timeout, incarnation=args.incarnation, declared=declared)
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     status = 0
     try:
         outcome = f"stopped ({actor.run()})"
@@ -708,10 +712,22 @@ def main(argv) -> int:
         outcome, status = f"the learner refused it: {refused}", 1
     except (LearnerSilent, ActorFailure) as error:
         outcome, status = str(error), 1
-    except KeyboardInterrupt:
-        outcome, status = "interrupted", 130
+    except Interrupted as interrupted:
+        outcome, status = f"interrupted ({signal.Signals(interrupted.signal).name})", 128 + interrupted.signal
     recent = actor.episode_returns[-100:]
     mean = f" (mean return of the last {len(recent)}: {np.mean(recent):.2f})" if recent else ""
     print(f"{args.id}: {outcome}: {actor.batches_sent} batches sent, {len(actor.episode_returns)} episodes{mean}, "
           f"{actor.refusals_heard} refusals heard", flush=True)
     return status
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM: the actor stops where it is."""
+
+    def __init__(self, signal_number: int):
+        super().__init__(signal_number)
+        self.signal = signal_number
+
+
+def _interrupt(signal_number, _frame):
+    raise Interrupted(signal_number)
