@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import math
 import os
 import signal
@@ -301,11 +302,18 @@ class ActorFailure(Exception):
     """The actor cannot take part in the run (a Welcome it cannot act on, environments it cannot make)."""
 
 
-def gymnasium_id(subject: str) -> str:
-    """The ``make_env`` id of a run's subject: a Fleet built-in (``CartPole-v1``, ``Acrobot-v1``,
-    ``MountainCar-v0``, ``Pendulum-v1``) is Gymnasium's environment of the same name (Fleet's
-    ``GridWorld-v0`` has none); ``gymnasium:ID`` and ``module:callable`` are taken as they are."""
-    return subject if ":" in subject else f"gymnasium:{subject}"
+def environment_of(subject: str) -> tuple[str, dict]:
+    """The ``make_env`` id and keyword arguments of a run's subject (Welcome.subject).
+
+    A Fleet built-in (``CartPole-v1``, ``Acrobot-v1``, ``MountainCar-v0``, ``Pendulum-v1``) is
+    Gymnasium's environment of the same name (Fleet's ``GridWorld-v0`` has none); ``gymnasium:ID``
+    and ``module:callable`` are taken as they are, followed, when the run has ``env_kwargs``, by a
+    space and the arguments as a JSON object."""
+    env_id, _, arguments = subject.partition(" ")
+    kwargs = json.loads(arguments) if arguments else {}
+    if not isinstance(kwargs, dict):
+        raise ValueError(f"subject {subject!r}: the environment's arguments are not a JSON object")
+    return (env_id if ":" in env_id else f"gymnasium:{env_id}"), kwargs
 
 
 class Actor:
@@ -433,7 +441,8 @@ class Actor:
         except (PolicyError, KeyError, ValueError) as error:
             raise ActorFailure(f"cannot run the learner's policy: {error}") from error
         try:
-            self.vector = SameStepVector(gymnasium_id(welcome.subject), welcome.num_envs)
+            env_id, kwargs = environment_of(welcome.subject)
+            self.vector = SameStepVector(env_id, welcome.num_envs, kwargs)
         except Exception as error:
             raise ActorFailure(f"cannot make {welcome.num_envs} x {welcome.subject}: {error}") from error
         self._check_spaces(welcome)
@@ -674,7 +683,8 @@ def main(argv) -> int:
     declare = parser.add_argument_group(
         "declaring the shape", "say in Hello which run this actor expects (the learner checks the hash of "
         "environment and policy, and the width) instead of adopting the run's shape")
-    declare.add_argument("--env-id", help="the run's env_id")
+    declare.add_argument("--env-id", help="the run's subject: its env_id (with a space and env_kwargs' JSON text "
+                         "when it has any)")
     declare.add_argument("--num-envs", type=int, help="environments per actor (num_envs / num_actors)")
     declare.add_argument("--hidden-sizes", default="64,64", help="the policy's hidden layers (default: 64,64)")
     declare.add_argument("--normalize-observations", action="store_true", help="the run normalizes observations")
@@ -691,7 +701,8 @@ def main(argv) -> int:
         if args.env_id is not None:
             if not args.num_envs:
                 parser.error("--env-id needs --num-envs")
-            probe = SameStepVector(gymnasium_id(args.env_id), 1)
+            env_id, kwargs = environment_of(args.env_id)
+            probe = SameStepVector(env_id, 1, kwargs)
             size = int(np.prod(probe.observation_space.shape, dtype=np.int64))
             hidden = [int(width) for width in args.hidden_sizes.split(",") if width]
             declared = DeclaredShape(args.env_id, ppo_policy_spec(size, probe.action_space, hidden,

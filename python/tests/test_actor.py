@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ if not FLEET:
                 "(FLEET_BINARY=/path/to/.build/debug/fleet)", allow_module_level=True)
 
 import fleet_env  # noqa: E402
-from fleet_env import fleet_pb2 as pb  # noqa: E402
+from fleet_env import captures  # noqa: E402
 from fleet_env import wire  # noqa: E402
 from fleet_env.actor import Policy, ppo_policy_spec, spec_hash  # noqa: E402
 
@@ -72,23 +71,6 @@ def stop(process):
             process.wait()
 
 
-def read_capture(path):
-    """The entries of a capture file (docs/protocol.md, "Capture files"): (kind, learner version, frame)."""
-    data = Path(path).read_bytes()
-    assert data[:8] == b"FLEETREC"
-    (run_id_length,) = struct.unpack_from("<H", data, 16)
-    offset = 18 + run_id_length + 4
-    entries = []
-    while offset < len(data):
-        (length,) = struct.unpack_from("<Q", data, offset)
-        record = data[offset + 12:offset + 12 + length]
-        offset += 12 + length + 4
-        kind, reason_length = record[1], struct.unpack_from("<H", record, 2)[0]
-        (learner_version,) = struct.unpack_from("<Q", record, 8)
-        entries.append((kind, learner_version, wire.decode(record[32 + reason_length:])))
-    return entries
-
-
 def read_policy_file(path):
     """The Weights of a policy file: magic "FLEET-POLICY v1\\n", the SHA-256 of the frame, the frame."""
     data = Path(path).read_bytes()
@@ -119,11 +101,12 @@ def run_alongside(config, directory, **settings):
             stop(process)
     logs = {name: (directory / f"{name}.log").read_text() for name in ("learner", "actor-0", "actor-1")}
     assert [p.returncode for p in processes] == [0, 0, 0], logs
+    captured = captures.load_run(run / "captures")
+    assert not captured.damage and captured.manifest["complete"], captured.manifest
     consumed = {}
-    for file in sorted((run / "captures").glob("consumed-*.fleetrec")):
-        for kind, learner_version, frame in read_capture(file):
-            assert kind == 1
-            consumed.setdefault(frame.envelope.sender_id, []).append((learner_version, frame.trajectory_batch))
+    for entry in captured.of_kind("consumed"):
+        batches = consumed.setdefault(entry.frame.envelope.sender_id, [])
+        batches.append((entry.learner_version, entry.frame.trajectory_batch))
     return run, logs["actor-1"], consumed
 
 

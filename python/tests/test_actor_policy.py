@@ -9,7 +9,7 @@ from gymnasium import spaces
 
 from fleet_env import fleet_pb2 as pb
 from fleet_env import wire
-from fleet_env.actor import Endpoints, Policy, PolicyError, ppo_policy_spec
+from fleet_env.actor import Endpoints, Policy, PolicyError, environment_of, ppo_policy_spec
 
 CARTPOLE_SPEC = """fleet-ppo-policy 1
 actions discrete count=2
@@ -113,3 +113,11 @@ def test_connect_derives_the_three_endpoints_as_fleet_actor_does():
     for target in ("tcp://host", "ipc://", "inproc://x"):
         with pytest.raises(ValueError):
             Endpoints.connecting_to(target)
+
+
+def test_a_subject_names_the_environment_to_make():
+    assert environment_of("CartPole-v1") == ("gymnasium:CartPole-v1", {})
+    assert environment_of("gymnasium:Acrobot-v1") == ("gymnasium:Acrobot-v1", {})
+    assert environment_of('gymnasium:CartPole-v1 {"max_episode_steps": 50}') == \
+        ("gymnasium:CartPole-v1", {"max_episode_steps": 50})
+    assert environment_of("toy_envs:make {}") == ("toy_envs:make", {})
