@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLEET_PYTHON ?= $(CURDIR)/.build-python/bin/python
 export FLEET_PYTHON
 
-.PHONY: demo test faults build release bench bench-allocations fuzz deps deps-python clean
+.PHONY: demo test solve-served faults build release bench bench-allocations fuzz deps deps-python clean
 
 ## demo: install what is missing, build in release mode, and show Fleet working.
 demo: deps release
@@ -17,6 +17,11 @@ test:
 	$(SWIFT) build --build-tests
 	FLEET_BINARY=$(CURDIR)/.build/debug/fleet $(FLEET_PYTHON) -m pytest -q python/tests
 	$(SWIFT) test --disable-swift-testing
+
+## solve-served: Gymnasium's CartPole-v1 served from Python, trained for seeds 1-3 (2 of 3 must
+## solve it); about three minutes in release mode. CI runs it after `make test`.
+solve-served: deps-python release
+	./scripts/solve-served-cartpole.sh
 
 ## faults: every fault test of RELIABILITY.md, the long ones too; their figures at the end.
 faults:

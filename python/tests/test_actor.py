@@ -338,8 +338,6 @@ def test_an_inconsistent_batch_is_counted_under_its_sender_and_refused_to_it(pee
     assert status["rejected_by_sender"]["actor-0"]["inconsistent"] == 1, status["rejected_by_sender"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="learner bug: Refusal.sequence is always 0, also for a frame that "
-                   "decoded (proto: 'the refused frame's envelope sequence (0 when it did not decode)')")
 def test_a_refusal_names_the_refused_frames_sequence(peer):
     actor = peer()
     actor.say("hello")  # sequence 0

@@ -19,11 +19,14 @@ package struct AdmittedBatch {
     package var arrival: ContinuousClock.Instant
     /// The frame as it arrived, kept only while the learner captures (``BatchCapture``).
     package var frame: [UInt8]? = nil
+    /// The frame's envelope sequence (a Refusal names it, should the batch go stale).
+    package var sequence: UInt64 = 0
 
     package init(
         sender: String, policyVersion: UInt64, content: Content, frameBytes: Int, arrival: ContinuousClock.Instant,
-        frame: [UInt8]? = nil
+        frame: [UInt8]? = nil, sequence: UInt64 = 0
     ) {
+        self.sequence = sequence
         self.sender = sender
         self.policyVersion = policyVersion
         self.content = content

@@ -43,6 +43,17 @@ package struct BatchIngress {
             // toward quarantine.
             return .failure(BatchRejection(.init(error.reason), sender: authenticatedAs ?? error.senderID, error.description))
         }
+        return judge(frame, authenticatedAs: authenticatedAs, learnerVersion: learnerVersion).mapError { rejection in
+            var rejection = rejection
+            rejection.sequence = frame.envelope.sequence
+            return rejection
+        }
+    }
+
+    /// The checks of a decoded frame (``admit(_:authenticatedAs:learnerVersion:)``).
+    private func judge(
+        _ frame: Frame, authenticatedAs: String?, learnerVersion: UInt64
+    ) -> Result<Admitted, BatchRejection> {
         let sender = frame.envelope.senderID
         if let authenticatedAs, sender != authenticatedAs {
             return .failure(

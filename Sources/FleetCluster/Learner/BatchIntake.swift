@@ -35,22 +35,32 @@ package struct BatchIntake {
     ) -> Outcome {
         let admitted = ingress.admit(bytes, authenticatedAs: peer, learnerVersion: version).flatMap {
             frame -> Result<(BatchIngress.Admitted, AdmittedBatch.Content), BatchRejection> in
+            let sequence = frame.frame.envelope.sequence
             guard !roster.isQuarantined(frame.sender) else {
-                return .failure(BatchRejection(.quarantined, sender: frame.sender, "quarantined for bad batches"))
+                return .failure(
+                    BatchRejection(.quarantined, sender: frame.sender, "quarantined for bad batches", sequence: sequence))
             }
-            return algorithm.admit(frame.frame, sender: frame.sender).map { (frame, $0) }
+            return algorithm.admit(frame.frame, sender: frame.sender)
+                .map { (frame, $0) }
+                .mapError { rejection in
+                    var rejection = rejection
+                    rejection.sequence = sequence
+                    return rejection
+                }
         }
         switch admitted {
         case .success(let (frame, content)):
             guard queue.count(from: frame.sender) < algorithm.maxQueuedPerActor else {
                 return .refused(
-                    BatchRejection(.queueFull, sender: frame.sender, "\(algorithm.maxQueuedPerActor) batches already wait"))
+                    BatchRejection(
+                        .queueFull, sender: frame.sender, "\(algorithm.maxQueuedPerActor) batches already wait",
+                        sequence: frame.frame.envelope.sequence))
             }
             ingress.taken(frame)
             return .admitted(
                 AdmittedBatch(
                     sender: frame.sender, policyVersion: frame.policyVersion, content: content, frameBytes: bytes.count,
-                    arrival: now, frame: keepFrame ? bytes : nil))
+                    arrival: now, frame: keepFrame ? bytes : nil, sequence: frame.frame.envelope.sequence))
         case .failure(let rejection):
             return .refused(rejection)
         }

@@ -35,7 +35,8 @@ extension LearnerLoop {
                 refuse(
                     BatchRejection(
                         BatchRejection.Reason.senderMismatch, sender: peer.id,
-                        "a \(frame.kind.rawValue) as \(sender) on \(peer.id)'s connection"),
+                        "a \(frame.kind.rawValue) as \(sender) on \(peer.id)'s connection",
+                        sequence: frame.envelope.sequence),
                     of: "a control message", route: routingID)
                 continue
             }
@@ -74,7 +75,9 @@ extension LearnerLoop {
         else { return }
         send(
             .refusal(
-                Refusal(reason: rejection.reason.rawValue, detail: rejection.detail, sequence: 0, count: UInt64(count))),
+                Refusal(
+                    reason: rejection.reason.rawValue, detail: rejection.detail, sequence: rejection.sequence ?? 0,
+                    count: UInt64(count))),
             to: route)
     }
 

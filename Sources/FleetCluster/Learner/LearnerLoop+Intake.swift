@@ -109,7 +109,8 @@ extension LearnerLoop {
         for batch in queue.removeStale(learnerVersion: version, maxPolicyLag: UInt64(config.maxPolicyLag)) {
             try reject(
                 BatchRejection(
-                    BatchRejection.Reason.stale, sender: batch.sender, "went stale while queued (policy v\(batch.policyVersion))"),
+                    BatchRejection.Reason.stale, sender: batch.sender, "went stale while queued (policy v\(batch.policyVersion))",
+                    sequence: batch.sequence),
                 frame: batch.frame, arrival: batch.arrival)
         }
     }

@@ -64,11 +64,14 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
     public var sender: String?
     /// A sentence for people.
     public var detail: String
+    /// The refused frame's envelope sequence, when it decoded.
+    public var sequence: UInt64?
 
-    public init(_ reason: Reason, sender: String? = nil, _ detail: String) {
+    public init(_ reason: Reason, sender: String? = nil, _ detail: String, sequence: UInt64? = nil) {
         self.reason = reason
         self.sender = sender
         self.detail = detail
+        self.sequence = sequence
     }
 
     /// Whether the sender misbehaved (``Reason/isMisbehaviour``).
