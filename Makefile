@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLEET_PYTHON ?= $(CURDIR)/.build-python/bin/python
 export FLEET_PYTHON
 
-.PHONY: demo test solve-served faults build release bench bench-allocations fuzz deps deps-python clean
+.PHONY: demo test solve-served examples faults build release bench bench-allocations fuzz deps deps-python clean
 
 ## demo: install what is missing, build in release mode, and show Fleet working.
 demo: deps release
@@ -22,6 +22,11 @@ test:
 ## solve it); about three minutes in release mode. CI runs it after `make test`.
 solve-served: deps-python release
 	./scripts/solve-served-cartpole.sh
+
+## examples: build Examples/CustomEnvironment (your own Swift environment, Fleet by path) and train
+## it with the example's own executable. CI runs it after `make test`.
+examples: deps
+	./scripts/check-examples.sh
 
 ## faults: every fault test of RELIABILITY.md, the long ones too; their figures at the end.
 faults:

@@ -57,13 +57,14 @@ let layers: [Target] = [
         dependencies: [
             "FleetAlgorithms", "FleetCluster", "FleetConfig", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire",
         ]),
-    .executableTarget(
-        name: "fleet",
+    .target(
+        name: "FleetCommandLine",
         dependencies: [
             "FleetBench", "FleetCluster", "FleetConfig", "FleetTensor", "FleetTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+    .executableTarget(name: "fleet", dependencies: ["FleetCommandLine"]),
 ]
 
 // MARK: - Tests (one target per module; processes end to end in their own)
@@ -128,6 +129,11 @@ let package = Package(
     name: "Fleet",
     products: [
         .executable(name: "fleet", targets: ["fleet"]),
+        // For a user's own environments and executable (Examples/).
+        .library(name: "FleetEnvironments", targets: ["FleetEnvironments"]),
+        .library(name: "FleetCluster", targets: ["FleetCluster"]),
+        .library(name: "FleetCommandLine", targets: ["FleetCommandLine"]),
+        // For a user's own tools on the wire.
         .library(name: "FleetWire", targets: ["FleetWire"]),
         .library(name: "FleetTransport", targets: ["FleetTransport"]),
     ],

@@ -1,4 +1,5 @@
 import FleetEnvironments
+import Synchronization
 
 /// The environment families whose PPO defaults differ (docs/algorithms.md's defaults table).
 public enum EnvironmentFamily: String, Hashable, Sendable, CaseIterable {
@@ -19,10 +20,17 @@ public enum EnvironmentFamily: String, Hashable, Sendable, CaseIterable {
         "Pusher-v4", "Reacher-v4", "Swimmer-v4", "Walker2d-v4",
     ]
 
+    /// Continuous environments an executable registered (`EnvironmentFactory.register`).
+    private static let registeredContinuous = Mutex<Set<String>>([])
+
+    /// Makes `id` take the continuous family's defaults.
+    public static func registerContinuous(_ id: String) { _ = registeredContinuous.withLock { $0.insert(id) } }
+
     /// The family of the environment `envID` (`gymnasium:<id>` as `<id>`).
     public init(envID: String) {
         let id = envID.hasPrefix("gymnasium:") ? String(envID.dropFirst("gymnasium:".count)) : envID
-        self = Self.continuousEnvironmentIDs.contains(id) ? .continuous : .discrete
+        let continuous = Self.continuousEnvironmentIDs.contains(id) || Self.registeredContinuous.withLock { $0.contains(id) }
+        self = continuous ? .continuous : .discrete
     }
 }
 

@@ -39,3 +39,39 @@ final class LoopEnvironmentTests: XCTestCase {
         }
     }
 }
+
+/// An environment a test registers, as a user's executable registers its own.
+private struct Stay: DiscreteEnvironment {
+    static let id = "Stay-v0"
+    var elapsedSteps = 0
+    var observationSpace: BoxSpace { BoxSpace(symmetric: [1]) }
+    var actionSpace: ActionSpace { .discrete(DiscreteSpace(3)) }
+    var rewardThreshold: Double? { nil }
+    var maxEpisodeSteps: Int { 2 }
+    mutating func reset(seed: UInt64?, observation: UnsafeMutableBufferPointer<Float>) {
+        elapsedSteps = 0
+        observation[0] = 0
+    }
+    mutating func step(_ action: Int, observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
+        elapsedSteps += 1
+        observation[0] = Float(action) / 2
+        return StepOutcome(reward: 1, terminated: false, truncated: elapsedSteps >= maxEpisodeSteps)
+    }
+}
+
+final class RegisteredEnvironmentTests: XCTestCase {
+    func testARegisteredEnvironmentIsMadeByItsIDAndKnown() throws {
+        EnvironmentFactory.register(Stay.self) { Stay() }
+        XCTAssertTrue(EnvironmentFactory.knownIDs.contains("Stay-v0"))
+        var environment = try EnvironmentFactory.make(id: "Stay-v0", count: 2, seed: 1)
+        XCTAssertEqual(environment.actionSpace, .discrete(DiscreteSpace(3)))
+        try environment.step(.discrete([2, 1]))
+        XCTAssertEqual(environment.observations, [1, 0.5])
+        try environment.step(.discrete([0, 0]))
+        XCTAssertEqual(environment.truncated, [true, true])
+        XCTAssertEqual(EnvironmentFamily(envID: "Stay-v0"), .discrete)
+        XCTAssertThrowsError(try EnvironmentFactory.make(id: "Nowhere-v0", count: 1, seed: 1)) { error in
+            XCTAssertTrue("\(error)".contains("Stay-v0"), "the registered id is listed: \(error)")
+        }
+    }
+}

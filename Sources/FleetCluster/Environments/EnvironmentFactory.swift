@@ -1,6 +1,7 @@
 import FleetConfig
 import FleetEnvironments
 import Foundation
+import Synchronization
 
 /// An environment id Fleet does not know.
 public struct UnknownEnvironmentError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -14,10 +15,41 @@ public struct UnknownEnvironmentError: Error, Hashable, Sendable, CustomStringCo
     }
 }
 
-/// Makes the vector of environments a run's `env_id` names.
+/// Makes the vector of environments a run's `env_id` names: a built-in one, one registered by the
+/// executable (``register(_:make:)``), or one served from Python.
 public enum EnvironmentFactory {
-    /// Every id `make` accepts.
-    public static let knownIDs = [CartPole.id, Acrobot.id, MountainCar.id, Pendulum.id, GridWorld.id]
+    /// The built-in ids.
+    public static let builtInIDs = [CartPole.id, Acrobot.id, MountainCar.id, Pendulum.id, GridWorld.id]
+
+    /// Every id `make(id:count:seed:)` accepts: the built-in ones, then those registered.
+    public static var knownIDs: [String] { builtInIDs + registered.withLock { $0.keys.sorted() } }
+
+    /// Vectors of the environments registered by the executable, by id.
+    private static let registered = Mutex<[String: @Sendable (Int, UInt64) -> any TrainingEnvironment]>([:])
+
+    /// Makes `Env.id` known to every command of this executable: `make` builds each copy with
+    /// `make` (copy `i` reset with seed `seed + i`), and the config takes the continuous family's
+    /// defaults when its actions are a box. Register before ``FleetCommandLine``'s `main()`.
+    public static func register<Env: DiscreteEnvironment>(_ type: Env.Type, make: @escaping @Sendable () -> Env) {
+        register(Env.id, continuous: false) { count, seed in
+            DiscreteTrainingEnvironment(VectorEnvironment(count: count, seed: seed) { _ in make() })
+        }
+    }
+
+    /// ``register(_:make:)`` for an environment with real-vector actions.
+    public static func register<Env: ContinuousEnvironment>(_ type: Env.Type, make: @escaping @Sendable () -> Env) {
+        register(Env.id, continuous: true) { count, seed in
+            ContinuousTrainingEnvironment(VectorEnvironment(count: count, seed: seed) { _ in make() })
+        }
+    }
+
+    private static func register(
+        _ id: String, continuous: Bool, make: @escaping @Sendable (Int, UInt64) -> any TrainingEnvironment
+    ) {
+        precondition(!builtInIDs.contains(id), "\(id) is built in")
+        registered.withLock { $0[id] = make }
+        if continuous { EnvironmentFamily.registerContinuous(id) }
+    }
 
     /// `count` copies of `config`'s environment, copy `i` reset with seed `seed + i`: a built-in one,
     /// or one served by Python workers (``RemoteTrainingEnvironment``) for `gymnasium:<id>` and
@@ -31,10 +63,16 @@ public enum EnvironmentFactory {
             python: config.servingPython)
     }
 
-    /// `count` copies of the built-in environment `id`, copy `i` reset with seed `seed + i`.
+    /// `count` copies of the built-in or registered environment `id`, copy `i` reset with seed `seed + i`.
     public static func make(id: String, count: Int, seed: UInt64) throws(UnknownEnvironmentError)
         -> any TrainingEnvironment
     {
+        if let builtIn = makeBuiltIn(id: id, count: count, seed: seed) { return builtIn }
+        guard let make = registered.withLock({ $0[id] }) else { throw UnknownEnvironmentError(id: id) }
+        return make(count, seed)
+    }
+
+    private static func makeBuiltIn(id: String, count: Int, seed: UInt64) -> (any TrainingEnvironment)? {
         switch id {
         case CartPole.id:
             DiscreteTrainingEnvironment(VectorEnvironment(count: count, seed: seed) { _ in CartPole() })
@@ -47,7 +85,7 @@ public enum EnvironmentFactory {
         case GridWorld.id:
             DiscreteTrainingEnvironment(VectorEnvironment(count: count, seed: seed) { _ in GridWorld() })
         default:
-            throw UnknownEnvironmentError(id: id)
+            nil
         }
     }
 }

@@ -1,5 +1,3 @@
-import FleetWire
-
 /// One record of a capture file: a batch frame exactly as its sender encoded it, and what became
 /// of it. Every integer and float is little-endian.
 ///

@@ -1,5 +1,3 @@
-import FleetWire
-
 /// Why a capture could not be written or read.
 public enum CaptureError: Error, CustomStringConvertible {
     /// A record file of the capture failed (`path`: the file).

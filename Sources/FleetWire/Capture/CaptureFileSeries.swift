@@ -1,4 +1,3 @@
-import FleetWire
 import Foundation
 
 /// The capture files of one kind in a capture directory, `<prefix>-00000.fleetrec`,

@@ -1,4 +1,3 @@
-import FleetWire
 import Foundation
 
 /// Reads the entries of capture files in order, across files, telling damage apart from the end.

@@ -1,4 +1,3 @@
-import FleetWire
 import Foundation
 
 /// The capture files named on a command line: a capture directory stands for its files (those

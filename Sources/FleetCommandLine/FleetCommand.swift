@@ -5,10 +5,12 @@ import FleetTransport
 import FleetWire
 import Logging
 
-/// `fleet`: the one executable of the cluster.
-@main
-struct Fleet: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `fleet`: the one executable of the cluster, as a library: an executable that registers its own
+/// environments (``EnvironmentFactory/register(_:make:)``) and then calls ``main()`` has every
+/// command, with its environments known to all of them (`fleet launch` starts its actors from the
+/// same executable).
+public struct FleetCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "fleet",
         abstract: "A distributed rollout/learner cluster for reinforcement learning.",
         discussion: """
@@ -27,8 +29,10 @@ struct Fleet: ParsableCommand {
         ]
     )
 
-    /// Process-wide set-up, then the subcommand.
-    static func main() {
+    public init() {}
+
+    /// Process-wide set-up, then the subcommand the arguments name.
+    public static func main() {
         // Training loops free and reallocate a graph's worth of buffers every step: keep freed
         // memory in the process instead of faulting pages back in (see `Allocator`).
         Allocator.retainFreedMemory()

@@ -118,7 +118,7 @@ struct LearnerRun {
             \(number(summary.wallSeconds, "%.1f")) s (\(number(summary.sps, "%.0f")) SPS), \
             policy v\(summary.policyVersion ?? 0)
             final return (mean of last 100 episodes): \(number(summary.finalReturnMean100, "%.2f")) \
-            over \(summary.episodes) episodes; threshold \(number(summary.rewardThreshold, "%.0f")): \(solved)
+            over \(summary.episodes) episodes; threshold \(number(summary.rewardThreshold, "%g")): \(solved)
             \(summary.learnerTimeLine.map { $0 + "\n" } ?? "")run directory: \(directory.url.path)
             """
     }

@@ -1,0 +1,3 @@
+import FleetCommandLine
+
+FleetCommand.main()
