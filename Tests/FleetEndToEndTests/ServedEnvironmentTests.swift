@@ -11,6 +11,7 @@ final class ServedEnvironmentTests: XCTestCase {
     func testTrainOnAGymnasiumEnvironment() throws {
         let python = try servingPython()
         let runDir = try makeTemporaryDirectory(self).appendingPathComponent("run")
+        let workersBefore = try servingWorkers()
         let result = try FleetProcess.run([
             "train", config, "--set", "env_id=gymnasium:CartPole-v1", "--set", "env_python=\(python)",
             "--set", "env_workers=2", "--set", "total_timesteps=4096", "--run-dir", runDir.path,
@@ -21,13 +22,48 @@ final class ServedEnvironmentTests: XCTestCase {
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         XCTAssertEqual(summary["env"] as? String, "gymnasium:CartPole-v1")
         XCTAssertGreaterThan(summary["episodes"] as? Int ?? 0, 50)
-        // The workers are gone with the run.
+        // The workers are gone with the run (others' workers may run meanwhile).
+        XCTAssertTrue(try servingWorkers().isSubset(of: workersBefore), "no environment worker outlives its run")
+    }
+
+    /// The process ids of every environment worker on the machine.
+    private func servingWorkers() throws -> Set<String> {
         let pgrep = Process()
         pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-        pgrep.arguments = ["-f", "fleet_env serve --endpoint ipc://.*fleet-env-"]
+        pgrep.arguments = ["-f", "fleet_env serve --endpoint"]
+        let pipe = Pipe()
+        pgrep.standardOutput = pipe
         try pgrep.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         pgrep.waitUntilExit()
-        XCTAssertEqual(pgrep.terminationStatus, 1, "no environment worker outlives its run")
+        return Set(output.split(separator: "\n").map(String.init))
+    }
+
+    /// A worker killed mid-run stops `fleet train` (nobody could restart its actor) with the reason,
+    /// at once rather than after the learner's stall timeout.
+    func testAWorkerThatDiesStopsTrainWithTheReason() throws {
+        let python = try servingPython()
+        let directory = try makeTemporaryDirectory(self)
+        let train = try ChildProcess(
+            [
+                "train", config, "--set", "env_id=gymnasium:CartPole-v1", "--set", "env_python=\(python)",
+                "--run-dir", directory.appendingPathComponent("run").path,
+            ], outputDirectory: directory, name: "train", test: self)
+        let deadline = Date().addingTimeInterval(60)
+        while !train.stdout.contains("steps ") && !train.stderr.contains("steps "), Date() < deadline {
+            usleep(50_000)
+        }
+        let pkill = Process()
+        pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+        pkill.arguments = ["-9", "-P", "\(train.process.processIdentifier)", "-f", "fleet_env serve"]
+        try pkill.run()
+        pkill.waitUntilExit()
+        XCTAssertEqual(pkill.terminationStatus, 0, "a worker was there to kill")
+        let status = train.wait(seconds: 30)
+        XCTAssertNotNil(status, "train stops well before its stall timeout")
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(train.stderr.contains("env-worker-0 (gymnasium:CartPole-v1) exited (signal 9)"), train.stderr)
+        XCTAssertFalse(train.stderr.contains("is fleet_env installed"), "it had answered before: \(train.stderr)")
     }
 
     /// An environment id that Gymnasium does not know is refused at start, saying so.

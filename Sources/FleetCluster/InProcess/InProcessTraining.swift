@@ -25,9 +25,24 @@ public final class InProcessTraining {
         self.config = config
         self.context = context
         self.log = log
+        // An actor that fails (its environments stopped, say) stops the run: in one process there
+        // is nobody to restart it.
+        let actorFailure = self.actorFailure
         learner = try LearnerLoop(
             config: config, context: context, directory: directory, metrics: metrics,
-            options: LearnerLoop.Options(stallTimeout: stallTimeout, log: log, stopRequested: stopRequested, resume: resume))
+            options: LearnerLoop.Options(
+                stallTimeout: stallTimeout, log: log, stopRequested: { stopRequested() || actorFailure.error != nil },
+                resume: resume))
+    }
+
+    /// The first error an actor stopped with.
+    private let actorFailure = ActorThread.Outcome()
+
+    /// An actor of `fleet train` stopped with an error, which stopped the run.
+    public struct ActorFailed: Error, CustomStringConvertible {
+        /// What stopped the actor.
+        public var reason: any Error
+        public var description: String { "an actor stopped: \(reason)" }
     }
 
     /// Starts the actors, runs the learner to the end of the run, and waits for the actors to stop.
@@ -38,12 +53,16 @@ public final class InProcessTraining {
     public func run() throws -> RunSummary {
         let incarnation = learner.nextActorIncarnation
         let actors = (0..<config.numActors).map {
-            ActorThread(index: $0, config: config, context: context, incarnation: incarnation, log: log)
+            ActorThread(
+                index: $0, config: config, context: context, incarnation: incarnation, log: log,
+                failure: actorFailure)
         }
         defer {
             context.shutdown()
             for actor in actors { actor.join() }
         }
-        return try learner.run()
+        let summary = try learner.run()
+        if let error = actorFailure.error { throw ActorFailed(reason: error) }
+        return summary
     }
 }

@@ -24,6 +24,8 @@ final class EnvironmentWorker {
     private let socket: Socket
     private var poller = Poller()
     private var sequence: UInt64 = 0
+    /// Whether it has answered anything yet (a worker that never does was likely never able to start).
+    private var answered = false
 
     /// Starts a worker serving `count` copies of `envID` (constructor arguments `kwargs`, a JSON
     /// object) with `python` on `endpoint`, and connects to it.
@@ -65,15 +67,16 @@ final class EnvironmentWorker {
                 } catch {
                     throw RemoteEnvironmentError(description: "\(name) (\(envID)) answered a frame Fleet refuses: \(error)")
                 }
+                answered = true
                 if case .shutdown(let shutdown) = frame.payload {
                     throw RemoteEnvironmentError(description: "\(name) (\(envID)) stopped: \(shutdown.reason)")
                 }
                 return frame.payload
             }
             if !process.isRunning {
+                let hint = answered ? "" : "; is fleet_env installed in that Python (pip install ./python)?"
                 throw RemoteEnvironmentError(
-                    description: "\(name) (\(envID)) exited (\(process.ending ?? "ended")) without answering; "
-                        + "is fleet_env installed in that Python (pip install ./python)?")
+                    description: "\(name) (\(envID)) exited (\(process.ending ?? "ended")) without answering\(hint)")
             }
             if ContinuousClock.now - start > Self.answerTimeout {
                 throw RemoteEnvironmentError(
