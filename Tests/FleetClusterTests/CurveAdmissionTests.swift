@@ -113,18 +113,19 @@ final class CurveAdmissionTests: XCTestCase {
         let learner = try LearnerThread(config: config, context: context)
         let impostor = try pusher(context, learner.endpoints.batches, keys: keys.peers["actor-1"]!, serverKey: keys.learner.publicKey)
         send(sent, as: "actor-0", on: impostor)
-        // On the control channel too: a Hello as actor-0 from actor-1's key gets no Welcome, only a
-        // Refusal, back on actor-1's own connection.
+        // On the control channel too: a Hello as actor-0 from actor-1's key gets no Welcome (at most
+        // a Refusal, back on actor-1's own connection, when its count of sender_mismatch is 1, 10, ...).
         let control = try Socket(context, .dealer, linger: .zero)
         try control.makeCurveClient(serverPublicKey: keys.learner.publicKey, keys: keys.peers["actor-1"]!)
         try control.set(.receiveTimeout, to: .milliseconds(500))
         try control.connect(learner.endpoints.control)
         let hello = Hello(specHash: [], numEnvs: 2, host: "impostor", pid: 1)
         try control.send(Frame(envelope: Envelope(senderID: "actor-0", incarnation: 1, sequence: 0), payload: .hello(hello)).encoded())
-        let answer = try Frame(decoding: try control.receive())
-        guard case .refusal(let refusal) = answer.payload else { return XCTFail("answered \(answer.kind)") }
-        XCTAssertEqual(refusal.reason, BatchRejection.Reason.senderMismatch.rawValue)
-        XCTAssertThrowsError(try control.receive(), "nothing more: no Welcome")
+        while let bytes = try? control.receive() {
+            let answer = try Frame(decoding: bytes)
+            guard case .refusal(let refusal) = answer.payload else { return XCTFail("answered \(answer.kind)") }
+            XCTAssertEqual(refusal.reason, BatchRejection.Reason.senderMismatch.rawValue)
+        }
 
         let seen = try waitFor(context, learner, keys) { $0.rejected[BatchRejection.Reason.senderMismatch.rawValue] == self.sent + 1 }
         let status = try learner.stop()

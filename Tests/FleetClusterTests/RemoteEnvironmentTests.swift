@@ -69,8 +69,8 @@ final class RemoteEnvironmentTests: XCTestCase {
 
     func testAUsersFactoryWithArgumentsTakesBoxActions() throws {
         let environment = try served(
-            "toy_envs:make_counter", kwargs: #"{"length": 2, "reward": 0.5}"#, count: 2)
-        XCTAssertEqual(environment.id, #"toy_envs:make_counter {"length": 2, "reward": 0.5}"#)
+            "toy_envs:make_counter", kwargs: #"{"reward": 0.5, "length": 2}"#, count: 2)
+        XCTAssertEqual(environment.id, #"toy_envs:make_counter {"length":2,"reward":0.5}"#, "one canonical text")
         guard case .box(let box) = environment.actionSpace else { return XCTFail("\(environment.actionSpace)") }
         XCTAssertEqual(box.shape, [2])
         try environment.step(.continuous([0.25, 0, 3, 0], dimension: 2))

@@ -42,7 +42,9 @@ public final class RemoteTrainingEnvironment: TrainingEnvironment {
         envID: String, kwargs: String, count: Int, workers workerCount: Int, seed: UInt64, python: String
     ) throws {
         precondition(count > 0, "a vector environment needs at least one copy")
-        // Constructor arguments are part of what the environment is (and so of the spec hash).
+        // Constructor arguments are part of what the environment is (and so of the spec hash), in
+        // one canonical text: compact, keys sorted.
+        let kwargs = Self.canonicalJSON(kwargs)
         id = kwargs == "{}" ? envID : "\(envID) \(kwargs)"
         self.count = count
         let pool = try EnvironmentWorkerPool(
@@ -73,6 +75,15 @@ public final class RemoteTrainingEnvironment: TrainingEnvironment {
             close()
             throw error
         }
+    }
+
+    /// `json` compact with sorted keys (as it is when the config held a mapping); unchanged when it
+    /// does not parse (the worker then says why).
+    static func canonicalJSON(_ json: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)),
+            let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        else { return json }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Steps every copy with its action: each worker its slice. A worker that fails stops them all.
