@@ -122,8 +122,8 @@ public enum ConfigSchema {
                     doc: "seconds of silence (heartbeats come every second) after which an actor is lost and "
                         + "updates stop waiting for it"),
                 ConfigKey("learner_timeout", \.learnerTimeout, .positive,
-                    doc: "seconds an actor goes without hearing from its learner (gone, or not admitting it) "
-                        + "before it says so and exits non-zero"),
+                    doc: "seconds an actor waits on a learner that says nothing (gone, or not admitting it) "
+                        + "before it says so and exits non-zero; time spent acting does not count"),
                 ConfigKey("join_timeout", \.joinTimeout, .positive,
                     doc: "seconds from the learner's start during which updates wait for actors not yet joined"),
                 ConfigKey("stall_timeout", \.stallTimeout, .positive,

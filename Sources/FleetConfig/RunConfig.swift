@@ -31,8 +31,9 @@ public struct RunConfig: Hashable, Sendable {
     public var maxPolicyLag = 1
     /// Silence after which the learner declares an actor lost and stops waiting for it.
     public var actorTimeout: Duration = .seconds(5)
-    /// How long an actor goes without hearing from its learner before it gives up and exits.
-    public var learnerTimeout: Duration = .seconds(60)
+    /// How long an actor waits on a learner that says nothing before it gives up and exits (as long
+    /// as the learner's own `stall_timeout`).
+    public var learnerTimeout: Duration = .seconds(120)
     /// How long from its start the learner waits for actors that have not joined yet.
     public var joinTimeout: Duration = .seconds(30)
     /// How long the learner goes without an accepted batch before it gives up.

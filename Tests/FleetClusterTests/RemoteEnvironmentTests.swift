@@ -1,4 +1,5 @@
 import FleetAlgorithms
+import FleetClusterTesting
 import FleetEnvironments
 import FleetTestSupport
 import Foundation
@@ -106,5 +107,19 @@ final class RemoteEnvironmentTests: XCTestCase {
         ) { error in
             XCTAssertTrue("\(error)".contains("is fleet_env installed"), "\(error)")
         }
+    }
+
+    /// Time an actor spends making a batch (here a slow environment's steps) is not its learner's
+    /// silence: with batches that take longer than `learner_timeout`, the run still finishes.
+    func testASlowEnvironmentIsNotTakenForASilentLearner() throws {
+        let config = try loopTestConfig([
+            "env_id=toy_envs:make_slow_cartpole", #"env_kwargs="{\"delay\": 0.05}""#, "env_python=\(try servingPython())",
+            "num_envs=1", "num_steps=16", "total_timesteps=48", "learner_timeout=0.5", "max_policy_lag=0",
+        ])
+        let directory = try RunDirectory(creating: try makeTemporaryDirectory(self).appendingPathComponent("run").path)
+        let log = LogLines()
+        let (_, summary) = try runInProcess(config, in: directory, log: log)
+        XCTAssertEqual(summary.envSteps, 48, log.lines.joined(separator: "\n"))
+        XCTAssertFalse(log.lines.contains { $0.contains("nothing from the learner") }, log.lines.joined(separator: "\n"))
     }
 }

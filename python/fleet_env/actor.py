@@ -325,7 +325,7 @@ class Actor:
     ``declared``: say this shape in Hello instead of adopting the run's.
     """
 
-    def __init__(self, endpoints: Endpoints, actor_id: str, *, seed: int | None = 1, learner_timeout: float = 60.0,
+    def __init__(self, endpoints: Endpoints, actor_id: str, *, seed: int | None = 1, learner_timeout: float = 120.0,
                  incarnation: int | None = None, declared: DeclaredShape | None = None, log=None):
         self.endpoints = endpoints
         self.actor_id = actor_id
@@ -530,6 +530,7 @@ class Actor:
                     return
         self.batches_sent += 1
         self.batches_waiting += 1
+        self._last_heard = time.monotonic()  # time spent acting is not the learner's silence
 
     # 4. Pace: the held version at most L behind the newest heard, at most L batches waiting.
     @property
@@ -677,7 +678,7 @@ def main(argv) -> int:
     parser.add_argument("--id", default="actor-0", help="this actor's id, actor-I (default: actor-0)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the environments and actions (default: 1)")
     parser.add_argument("--unseeded", action="store_true", help="seed nothing")
-    parser.add_argument("--learner-timeout", type=float, default=60.0,
+    parser.add_argument("--learner-timeout", type=float, default=120.0,
                         help="seconds of silence from the learner before giving up (default: 60)")
     parser.add_argument("--incarnation", type=int, help="this start's incarnation (default: Unix time in ms)")
     declare = parser.add_argument_group(

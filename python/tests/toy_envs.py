@@ -54,3 +54,15 @@ class DiscreteObservations(gymnasium.Env):
 
     def step(self, action):
         return 0, 0.0, True, False, {}
+
+
+def make_slow_cartpole(delay: float = 0.1):
+    """Gymnasium's CartPole-v1, taking ``delay`` seconds per step: a slow environment."""
+    import time
+
+    class Slow(gymnasium.Wrapper):
+        def step(self, action):
+            time.sleep(delay)
+            return self.env.step(action)
+
+    return Slow(gymnasium.make("CartPole-v1"))

@@ -42,7 +42,9 @@ public final class ActorLoop {
     private let maxPolicyLag: UInt64
     /// How long the learner may stay silent before the actor gives up (``LearnerSilent``).
     private let learnerTimeout: Duration
-    private var lastHeardFromLearner = ContinuousClock.now
+    /// Since when the actor has been waiting on a learner that says nothing: the last time it heard
+    /// from the learner or finished acting (time spent making a batch is not the learner's silence).
+    private var silentSince = ContinuousClock.now
     private let controlEndpoint: String
     /// How long an actor whose source ran out waits for its last batch to be taken.
     private let drainTimeout: Duration
@@ -230,10 +232,10 @@ public final class ActorLoop {
     private func serviceChannels(timeout: Duration) throws {
         let ready = try poller.poll(timeout: timeout)
         if !ready[weightsIndex].isEmpty || !ready[controlIndex].isEmpty {
-            lastHeardFromLearner = .now
-        } else if ContinuousClock.now - lastHeardFromLearner > learnerTimeout {
+            silentSince = .now
+        } else if ContinuousClock.now - silentSince > learnerTimeout {
             throw LearnerSilent(
-                endpoint: controlEndpoint, seconds: (ContinuousClock.now - lastHeardFromLearner).seconds,
+                endpoint: controlEndpoint, seconds: (ContinuousClock.now - silentSince).seconds,
                 everHeard: heldVersion != nil || welcomed)
         }
         if ready[weightsIndex].contains(.readable) {
@@ -334,6 +336,7 @@ public final class ActorLoop {
         }
         batchesSent += 1
         batchesWaiting += 1
+        silentSince = .now
         try captureSent(bytes)
     }
 
