@@ -110,16 +110,20 @@ final class RemoteEnvironmentTests: XCTestCase {
     }
 
     /// Time an actor spends making a batch (here a slow environment's steps) is not its learner's
-    /// silence: with batches that take longer than `learner_timeout`, the run still finishes.
-    func testASlowEnvironmentIsNotTakenForASilentLearner() throws {
+    /// silence, and the actor keeps its heartbeats going meanwhile: with batches that take longer
+    /// than `learner_timeout` and `actor_timeout`, the run finishes and the actor is never lost.
+    func testASlowEnvironmentIsNotTakenForASilentLearnerNorALostActor() throws {
         let config = try loopTestConfig([
-            "env_id=toy_envs:make_slow_cartpole", #"env_kwargs="{\"delay\": 0.05}""#, "env_python=\(try servingPython())",
-            "num_envs=1", "num_steps=16", "total_timesteps=48", "learner_timeout=0.5", "max_policy_lag=0",
+            "env_id=toy_envs:make_slow_cartpole", #"env_kwargs="{\"delay\": 0.15}""#,
+            "env_python=\(try servingPython())", "num_envs=1", "num_steps=16", "total_timesteps=32",
+            "learner_timeout=1", "actor_timeout=1.5", "max_policy_lag=0",
         ])
         let directory = try RunDirectory(creating: try makeTemporaryDirectory(self).appendingPathComponent("run").path)
         let log = LogLines()
         let (_, summary) = try runInProcess(config, in: directory, log: log)
-        XCTAssertEqual(summary.envSteps, 48, log.lines.joined(separator: "\n"))
-        XCTAssertFalse(log.lines.contains { $0.contains("nothing from the learner") }, log.lines.joined(separator: "\n"))
+        let lines = log.lines.joined(separator: "\n")
+        XCTAssertEqual(summary.envSteps, 32, lines)
+        XCTAssertFalse(lines.contains("nothing from the learner"), lines)
+        XCTAssertFalse(lines.contains("is lost"), lines)
     }
 }

@@ -151,7 +151,7 @@ public final class ActorLoop {
                     continue
                 }
                 let version = heldVersion ?? 0
-                guard let batch = try source.nextBatch(policyVersion: version) else {
+                guard let batch = try source.nextBatch(policyVersion: version, keepAlive: heartbeatIfDue) else {
                     try drain()
                     stopReason = stopReason ?? "every batch sent"
                     break
@@ -253,12 +253,19 @@ public final class ActorLoop {
         }
         // A heartbeat is due every interval, and at once when new weights were taken: the
         // learner measures weight-broadcast latency by it.
-        if ContinuousClock.now - lastHeartbeat >= ChannelLimits.heartbeatInterval || heldVersion != reportedVersion {
-            lastHeartbeat = .now
-            reportedVersion = heldVersion
-            try sendControl(
-                .heartbeat(Heartbeat(weightsVersion: heldVersion ?? 0, batchesSent: batchesSent)))
-        }
+        if heldVersion != reportedVersion { try heartbeat() } else { try heartbeatIfDue() }
+    }
+
+    /// Sends a heartbeat if the last is an interval old. Between the steps of a long batch too:
+    /// without it, a batch that takes longer than `actor_timeout` would have the actor taken for lost.
+    private func heartbeatIfDue() throws {
+        if ContinuousClock.now - lastHeartbeat >= ChannelLimits.heartbeatInterval { try heartbeat() }
+    }
+
+    private func heartbeat() throws {
+        lastHeartbeat = .now
+        reportedVersion = heldVersion
+        try sendControl(.heartbeat(Heartbeat(weightsVersion: heldVersion ?? 0, batchesSent: batchesSent)))
     }
 
     private func receiveNow(_ socket: Socket) throws -> [UInt8]? {

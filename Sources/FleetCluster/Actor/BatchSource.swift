@@ -21,8 +21,9 @@ package protocol BatchSource: AnyObject {
     /// (GRPO/DAPO: an update takes groups from whoever sent them) it paces by version only.
     var pacesByConsumption: Bool { get }
     /// The next batch, made with the weights of version `policyVersion`; nil when the source has
-    /// no more (a replayed capture that has all been sent).
-    func nextBatch(policyVersion: UInt64) throws -> Payload?
+    /// no more (a replayed capture that has all been sent). A source that takes long (one step at a
+    /// time) calls `keepAlive` between steps, so that the learner keeps hearing from the actor.
+    func nextBatch(policyVersion: UInt64, keepAlive: () throws -> Void) throws -> Payload?
 }
 
 /// The source of actor `index` of `config`: its environments (PPO) or its prompts (GRPO, DAPO).

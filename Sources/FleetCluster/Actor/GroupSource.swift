@@ -44,7 +44,7 @@ package final class GroupSource: BatchSource {
     /// The learner takes groups from any actor: pace by version only.
     package var pacesByConsumption: Bool { false }
 
-    package func nextBatch(policyVersion: UInt64) throws -> Payload? {
+    package func nextBatch(policyVersion: UInt64, keepAlive: () throws -> Void) throws -> Payload? {
         let first = (batchesMade * actorCount + index) * promptsPerBatch
         batchesMade += 1
         let problems = (first..<(first + promptsPerBatch)).map { task.problem($0, split: .train) }

@@ -8,10 +8,11 @@ import FleetWire
 package struct RolloutCollector {
     package let numSteps: Int
 
-    /// One rollout of `environment` acted on by `agent` (whose weights are `policyVersion`).
+    /// One rollout of `environment` acted on by `agent` (whose weights are `policyVersion`);
+    /// `keepAlive` is called after every step.
     package func collect(
         _ environment: inout any TrainingEnvironment, agent: PPOAgent, policyVersion: UInt64,
-        generator: inout RandomGenerator
+        generator: inout RandomGenerator, keepAlive: () throws -> Void = {}
     ) throws -> (Rollout, FinishedEpisodes) {
         let t = numSteps, n = environment.count, size = environment.observationSize
         var observations: [Float] = [], rewards: [Float] = [], logProbs: [Float] = []
@@ -35,6 +36,7 @@ package struct RolloutCollector {
             }
             logProbs += stepLogProbs
             try environment.step(actions)
+            try keepAlive()
             rewards += environment.rewards
             terminated += environment.terminated
             truncated += environment.truncated

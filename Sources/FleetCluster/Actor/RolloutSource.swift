@@ -27,8 +27,9 @@ package final class RolloutSource: BatchSource {
     package var width: Int { environment.count }
     package var pacesByConsumption: Bool { true }
 
-    package func nextBatch(policyVersion: UInt64) throws -> Payload? {
-        let (rollout, episodes) = try collector.collect(&environment, agent: agent, policyVersion: policyVersion, generator: &generator)
+    package func nextBatch(policyVersion: UInt64, keepAlive: () throws -> Void) throws -> Payload? {
+        let (rollout, episodes) = try collector.collect(
+            &environment, agent: agent, policyVersion: policyVersion, generator: &generator, keepAlive: keepAlive)
         return .trajectoryBatch(TrajectoryBatch(rollout, episodes: episodes))
     }
 }

@@ -38,7 +38,7 @@ final class CapturedBatchSource: BatchSource {
     var width: Int { policySource.width }
     var pacesByConsumption: Bool { policySource.pacesByConsumption }
 
-    func nextBatch(policyVersion: UInt64) throws -> Payload? {
+    func nextBatch(policyVersion: UInt64, keepAlive: () throws -> Void) throws -> Payload? {
         while let located = try reader.next() {
             // Another sender's frames are another actor's to send; an undecodable one is counted
             // against every actor (none can tell whose it was).
