@@ -15,8 +15,12 @@ final class BenchChildProcess {
     private let stdoutFile: URL, stderrFile: URL
 
     /// Starts `executable arguments` as `name`; its output goes to `name.out` and `name.err` in
-    /// `outputDirectory`. ``stop()`` gives it `stopGrace` seconds to finish.
-    init(name: String, executable: String, arguments: [String], outputDirectory: String, stopGrace: Double = 15) throws {
+    /// `outputDirectory`. ``stop()`` gives it `stopGrace` seconds to finish. `environment` changes
+    /// the inherited environment: a nil value removes the variable.
+    init(
+        name: String, executable: String, arguments: [String], outputDirectory: String, stopGrace: Double = 15,
+        environment: [String: String?] = [:]
+    ) throws {
         self.name = name
         self.stopGrace = stopGrace
         stdoutFile = URL(fileURLWithPath: outputDirectory).appendingPathComponent("\(name).out")
@@ -25,6 +29,11 @@ final class BenchChildProcess {
         _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            var inherited = ProcessInfo.processInfo.environment
+            for (key, value) in environment { inherited[key] = value }
+            process.environment = inherited
+        }
         let out = try FileHandle(forWritingTo: stdoutFile), err = try FileHandle(forWritingTo: stderrFile)
         defer {
             try? out.close()

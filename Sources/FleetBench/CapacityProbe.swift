@@ -26,11 +26,15 @@ public struct MachineCapacity: Encodable, Sendable, Equatable {
     public var scalarGOPS: Double
     /// Seconds the probe took, reading included.
     public var probeSeconds: Double
+    /// The BLAS kernels sgemm ran with, and who chose them (``BLASKernels/description``).
+    public var blasKernels: String
 
     public init(
         cpuModel: String, onlineCores: Int, loadAverage1Minute: Double?, memcpyGBPerSecond: Double, memcpyBytes: Int,
-        sgemmGFLOPS: Double, sgemmSize: Int, sgemmThreads: Int, scalarGOPS: Double, probeSeconds: Double
+        sgemmGFLOPS: Double, sgemmSize: Int, sgemmThreads: Int, scalarGOPS: Double, probeSeconds: Double,
+        blasKernels: String = BLASKernels.description
     ) {
+        self.blasKernels = blasKernels
         self.cpuModel = cpuModel
         self.onlineCores = onlineCores
         self.loadAverage1Minute = loadAverage1Minute
@@ -47,7 +51,7 @@ public struct MachineCapacity: Encodable, Sendable, Equatable {
         case cpuModel = "cpu_model", onlineCores = "online_cores", loadAverage1Minute = "load_average_1m"
         case memcpyGBPerSecond = "memcpy_gb_per_s", memcpyBytes = "memcpy_bytes"
         case sgemmGFLOPS = "sgemm_gflops", sgemmSize = "sgemm_size", sgemmThreads = "sgemm_threads"
-        case scalarGOPS = "scalar_gops", probeSeconds = "probe_seconds"
+        case scalarGOPS = "scalar_gops", probeSeconds = "probe_seconds", blasKernels = "blas_kernels"
     }
 
     /// Every key, the load average as `null` when it is unknown.
@@ -63,6 +67,7 @@ public struct MachineCapacity: Encodable, Sendable, Equatable {
         try c.encode(sgemmThreads, forKey: .sgemmThreads)
         try c.encode(scalarGOPS, forKey: .scalarGOPS)
         try c.encode(probeSeconds, forKey: .probeSeconds)
+        try c.encode(blasKernels, forKey: .blasKernels)
     }
 
     /// The block printed above the figures:
@@ -72,6 +77,7 @@ public struct MachineCapacity: Encodable, Sendable, Equatable {
     ///       load     4.23 (1-minute average at start)
     ///       memcpy   9.81 GB/s (64 MiB buffer)
     ///       sgemm    61.2 GFLOP/s (384x384, 1 BLAS thread)
+    ///       blas     Haswell kernels (OpenBLAS's pick)
     ///       scalar   0.412 G multiply-adds/s (dependent chain, 1 thread)
     public var block: String {
         let load = loadAverage1Minute.map { String(format: "%.2f", $0) } ?? "unknown"
@@ -84,6 +90,7 @@ public struct MachineCapacity: Encodable, Sendable, Equatable {
                 "\(BenchReport.format(sgemmGFLOPS)) GFLOP/s (\(sgemmSize)x\(sgemmSize), \(sgemmThreads) BLAS "
                     + "\(sgemmThreads == 1 ? "thread" : "threads"))"
             ),
+            ("blas", blasKernels),
             ("scalar", "\(BenchReport.format(scalarGOPS)) G multiply-adds/s (dependent chain, 1 thread)"),
         ]
         let width = rows.map(\.0.count).max() ?? 0

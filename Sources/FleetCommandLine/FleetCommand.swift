@@ -33,6 +33,9 @@ public struct FleetCommand: ParsableCommand {
 
     /// Process-wide set-up, then the subcommand the arguments name.
     public static func main() {
+        // First of all: OpenBLAS chose its kernels when it loaded; run again with better ones if
+        // this CPU has them (the process is replaced, and this returns only to go on).
+        BLASKernels.chooseBeforeStart()
         // Training loops free and reallocate a graph's worth of buffers every step: keep freed
         // memory in the process instead of faulting pages back in (see `Allocator`).
         Allocator.retainFreedMemory()

@@ -34,7 +34,7 @@ final class CapacityProbeTests: XCTestCase {
             Set(capacity.keys),
             [
                 "cpu_model", "online_cores", "load_average_1m", "memcpy_gb_per_s", "memcpy_bytes", "sgemm_gflops",
-                "sgemm_size", "sgemm_threads", "scalar_gops", "probe_seconds",
+                "sgemm_size", "sgemm_threads", "scalar_gops", "probe_seconds", "blas_kernels",
             ])
         XCTAssertEqual(capacity["cpu_model"] as? String, "Test CPU @ 1.00GHz")
         XCTAssertEqual(capacity["online_cores"] as? Int, 2)
@@ -60,6 +60,7 @@ final class CapacityProbeTests: XCTestCase {
               load    1.50 (1-minute average at start)
               memcpy  9.5 GB/s (64 MiB buffer)
               sgemm   61.2 GFLOP/s (384x384, 1 BLAS thread)
+              blas    Haswell kernels (OpenBLAS's pick)
               scalar  0.412 G multiply-adds/s (dependent chain, 1 thread)
 
             """)
@@ -83,5 +84,5 @@ final class CapacityProbeTests: XCTestCase {
     static let sample = MachineCapacity(
         cpuModel: "Test CPU @ 1.00GHz", onlineCores: 2, loadAverage1Minute: 1.5, memcpyGBPerSecond: 9.5,
         memcpyBytes: 64 << 20, sgemmGFLOPS: 61.24, sgemmSize: 384, sgemmThreads: 1, scalarGOPS: 0.4125,
-        probeSeconds: 0.25)
+        probeSeconds: 0.25, blasKernels: "Haswell kernels (OpenBLAS's pick)")
 }

@@ -60,6 +60,7 @@ extension LearnerLoop {
         summary.learnerTime = counters.time.secondsByPhase(at: now)
         summary.broadcastShare = counters.time.share(of: .broadcast, at: now)
         summary.broadcastCPUSeconds = counters.broadcastCPUSeconds
+        summary.blasKernels = BLASKernels.description
         try algorithm.finish(&summary)
         return summary
     }

@@ -89,6 +89,9 @@ public struct RunSummary: Codable, Hashable, Sendable {
     /// what broadcasting costs, without the time the thread waited for a core, which
     /// ``broadcastShare``'s wall time includes on a busy machine.
     public var broadcastCPUSeconds: Double?
+    /// The BLAS kernels the learner computed with, and who chose them (``BLASKernels/description``):
+    /// the same kernels give the same bits.
+    public var blasKernels: String?
 
     public init(
         algorithm: String, env: String, seed: UInt64, envSteps: Int = 0, wallSeconds: Double = 0,
@@ -128,6 +131,7 @@ public struct RunSummary: Codable, Hashable, Sendable {
         case learnerTime = "learner_time"
         case broadcastShare = "broadcast_share"
         case broadcastCPUSeconds = "broadcast_cpu_seconds"
+        case blasKernels = "blas_kernels"
     }
 
     /// Encodes every key, `null` for unknown values (a number that is not finite is unknown too).
@@ -152,6 +156,7 @@ public struct RunSummary: Codable, Hashable, Sendable {
         try container.encode(learnerTime, forKey: .learnerTime)
         try container.encode(broadcastShare.flatMap(finiteOrNil), forKey: .broadcastShare)
         try container.encode(broadcastCPUSeconds.flatMap(finiteOrNil), forKey: .broadcastCPUSeconds)
+        try container.encode(blasKernels, forKey: .blasKernels)
     }
 
     /// The summary as pretty-printed JSON with sorted keys and a final newline.

@@ -62,7 +62,9 @@ struct Bench: ParsableCommand {
                     printError("fleet bench served: \(error)")
                     throw ExitCode(130)
                 }
-            case .tensor: figures += try TensorBenchmark.figures(quick: quick)
+            case .tensor:
+                figures += try BLASKernelBenchmark.figures(quick: quick, fleetExecutable: Self.executablePath)
+                figures += try TensorBenchmark.figures(quick: quick)
             case .lm: figures += try LanguageModelBenchmark.figures(quick: quick)
             case .cluster:
                 // Its children run in their own process groups, out of Ctrl-C's reach: catch the

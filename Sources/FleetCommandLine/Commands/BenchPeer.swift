@@ -14,6 +14,8 @@ struct BenchPeer: ParsableCommand {
     func run() throws {
         if arguments.first == WeightsBroadcastBenchmark.peerRole {
             try WeightsBroadcastBenchmark.runPeer(arguments: Array(arguments.dropFirst()))
+        } else if arguments.first == BLASKernelBenchmark.peerRole {
+            try BLASKernelBenchmark.runPeer(arguments: Array(arguments.dropFirst()))
         } else {
             try TransportBenchmark.runPeer(arguments: arguments)
         }
