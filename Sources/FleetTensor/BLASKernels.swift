@@ -93,6 +93,9 @@ public enum BLASKernels {
             wanted = best
         } else {
             guard choice.lowercased() != running.lowercased() else { return .keep }
+            guard Tier(openBLASCore: choice) <= tier else {
+                return .warn("\(choiceVariable)=\(choice) asks for kernels this CPU cannot run (it has \(tier.name)): kept \(running)")
+            }
             wanted = choice
         }
         guard canChoose else {

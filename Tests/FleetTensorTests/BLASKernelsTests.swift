@@ -37,6 +37,10 @@ final class BLASKernelsTests: XCTestCase {
     func testANamedCoreIsRunUnlessItRunsAlready() {
         XCTAssertEqual(decide("Cooperlake", .avx512, ["FLEET_BLAS_CORE": "Haswell"]), .run(core: "Haswell"))
         XCTAssertEqual(decide("Haswell", .avx512, ["FLEET_BLAS_CORE": "haswell"]), .keep)
+        guard case .warn(let message) = decide("Haswell", .avx2, ["FLEET_BLAS_CORE": "SkylakeX"]) else {
+            return XCTFail("kernels the CPU cannot run are not run")
+        }
+        XCTAssertTrue(message.contains("cannot run"), message)
     }
 
     func testALibraryThatCannotChooseIsReportedNotRun() {
