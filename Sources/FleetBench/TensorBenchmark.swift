@@ -36,6 +36,16 @@ public enum TensorBenchmark {
             let acted = acting(batch: batch, iterations: quick ? 2_000 : 20_000, rounds: rounds)
             add("acting: CartPole policy forward + sample, \(batch) obs", acted,
                 detail: String(format: "%.2f µs per call", acted.seconds * 1e6))
+            let inPlace = actingInPlace(batch: batch, iterations: quick ? 2_000 : 20_000, rounds: rounds)
+            add("acting in place (an actor's path): \(batch) obs", inPlace,
+                detail: String(format: "%.2f µs per call", inPlace.seconds * 1e6))
+        }
+        if let perStep = try rolloutAllocationsPerStep() {
+            figures.append(
+                BenchFigure(
+                    suite: "tensor", name: "allocations per environment step: CartPole x4 rollout (act, step, record)",
+                    value: perStep, unit: "mallocs", baseline: "none (goal 0)", baselineValue: 0, higherIsBetter: false,
+                    detail: "malloc calls of a 256-step rollout less a 128-step one, over 128 steps"))
         }
         let (seconds, tokens, flops) = try sampling(rounds: quick ? 2 : 5)
         add("sampling: tiny LM, KV cache, 8 x 64 tokens", Measurement(seconds: seconds, flops: flops, allocations: nil),
@@ -170,6 +180,54 @@ public enum TensorBenchmark {
         }
         precondition(sink != 0)
         return Measurement(seconds: seconds, flops: mlpForwardFLOPs([4, 64, 64, 2], batch: batch), allocations: allocations)
+    }
+
+    /// ``acting(batch:iterations:rounds:)``'s work the way an actor does it: the policy's forward pass
+    /// and the draw into reused buffers (``MLP/forward(_:rows:buffers:)``), no autodiff graph.
+    static func actingInPlace(batch: Int, iterations: Int, rounds: Int) -> Measurement {
+        var generator = RandomGenerator(seed: 1)
+        let actor = MLP.policy(inputs: 4, outputs: 2, using: &generator)
+        let observations = Tensor.uniform([batch, 4], low: -0.05, high: 0.05, using: &generator).data
+        let buffers = MLPActingBuffers()
+        var actions = [Int](repeating: 0, count: batch), logProbs = [Float](repeating: 0, count: batch)
+        var sink = 0
+        func act() {
+            observations.withUnsafeBufferPointer { observations in
+                actions.withUnsafeMutableBufferPointer { actions in
+                    logProbs.withUnsafeMutableBufferPointer { logProbs in
+                        let logits = actor.forward(observations, rows: batch, buffers: buffers)
+                        Categorical.sample(
+                            logits: logits, rows: batch, count: 2, buffers: buffers, actions: actions,
+                            logProbabilities: logProbs, using: &generator)
+                    }
+                }
+            }
+            sink &+= actions[0] &+ (logProbs[0].isFinite ? 1 : 0)
+        }
+        let seconds = Stopwatch.bestSecondsPerIteration(iterations: iterations, repeats: rounds, act)
+        let allocations = AllocationCounter.perRun(runs: 20, act)
+        precondition(sink != 0)
+        return Measurement(seconds: seconds, flops: mlpForwardFLOPs([4, 64, 64, 2], batch: batch), allocations: allocations)
+    }
+
+    /// malloc calls per environment step of an actor's rollout loop (acting, stepping 4 CartPoles,
+    /// recording): a 256-step rollout's calls less a 128-step one's, over the 128 extra steps, so that
+    /// what a rollout allocates once (its arrays) cancels. Nil without the allocation counter.
+    static func rolloutAllocationsPerStep() throws -> Double? {
+        guard AllocationCounter.isAvailable else { return nil }
+        var generator = RandomGenerator(seed: 5)
+        let config = try ClusterBenchmark.cartPoleRunConfig()
+        var environment = try EnvironmentFactory.make(id: "CartPole-v1", count: 4, seed: 1)
+        let agent = config.makeAgent(for: environment, seed: 1)
+        func calls(steps: Int) throws -> UInt {
+            let collector = RolloutCollector(numSteps: steps)
+            _ = try collector.collect(&environment, agent: agent, policyVersion: 0, generator: &generator)  // warm
+            let before = AllocationCounter.count
+            _ = try collector.collect(&environment, agent: agent, policyVersion: 0, generator: &generator)
+            return AllocationCounter.count - before
+        }
+        let short = try calls(steps: 128), long = try calls(steps: 256)
+        return Double(Int(long) - Int(short)) / 128
     }
 
     /// The tiny transformer (2 layers, width 64, 4 heads, vocabulary 32, context 64) sampling 8

@@ -59,25 +59,32 @@ extension Tensor {
     static func rowSoftmax(_ values: [Float], width: Int, log: Bool) -> [Float] {
         [Float](unsafeUninitializedCapacity: values.count) { out, initialized in
             values.withUnsafeBufferPointer { v in
-                for r in stride(from: 0, to: v.count, by: Swift.max(width, 1)) {
-                    var m = -Float.infinity
-                    for j in 0..<width { m = Swift.max(m, v[r + j]) }
-                    var total: Float = 0
-                    for j in 0..<width {
-                        let e = Foundation.exp(v[r + j] - m)
-                        out[r + j] = e
-                        total += e
-                    }
-                    if log {
-                        let logTotal = Foundation.log(total)
-                        for j in 0..<width { out[r + j] = v[r + j] - m - logTotal }
-                    } else {
-                        let scale = 1 / total
-                        for j in 0..<width { out[r + j] *= scale }
-                    }
-                }
+                softmaxRows(of: v, into: out, width: width, log: log)
             }
             initialized = values.count
+        }
+    }
+
+    /// ``rowSoftmax(_:width:log:)`` from `v` into `out` (which must not overlap `v`), allocating nothing.
+    static func softmaxRows(
+        of v: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>, width: Int, log: Bool
+    ) {
+        for r in stride(from: 0, to: v.count, by: Swift.max(width, 1)) {
+            var m = -Float.infinity
+            for j in 0..<width { m = Swift.max(m, v[r + j]) }
+            var total: Float = 0
+            for j in 0..<width {
+                let e = Foundation.exp(v[r + j] - m)
+                out[r + j] = e
+                total += e
+            }
+            if log {
+                let logTotal = Foundation.log(total)
+                for j in 0..<width { out[r + j] = v[r + j] - m - logTotal }
+            } else {
+                let scale = 1 / total
+                for j in 0..<width { out[r + j] *= scale }
+            }
         }
     }
 }

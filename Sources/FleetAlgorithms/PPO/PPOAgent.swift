@@ -29,6 +29,9 @@ public final class PPOAgent {
     /// writes received weights into those tensors in place also takes the normalizer, and the
     /// learner and its actors normalize identically.
     private let normalizerTensors: (mean: Tensor, variance: Tensor, count: Tensor)?
+    /// Memory in-place acting reuses.
+    private let actingBuffers = MLPActingBuffers()
+    private var normalizedObservations: [Float] = []
 
     /// The clip applied to normalized observations.
     public static let observationClip: Float = 10
@@ -207,6 +210,17 @@ public final class PPOAgent {
         -> (actions: PolicyActions, logProbs: [Float])
     {
         precondition(observations.count == count * observationSize, "observations must be count x \(observationSize)")
+        if case .discrete = actionSpace {
+            var actions = [Int](repeating: 0, count: count), logProbs = [Float](repeating: 0, count: count)
+            observations.withUnsafeBufferPointer { observations in
+                actions.withUnsafeMutableBufferPointer { actions in
+                    logProbs.withUnsafeMutableBufferPointer { logProbs in
+                        act(observations: observations, count: count, actions: actions, logProbs: logProbs, using: &generator)
+                    }
+                }
+            }
+            return (.discrete(actions), logProbs)
+        }
         var x = observations
         normalize(&x)
         return withNoGrad {
@@ -219,6 +233,43 @@ public final class PPOAgent {
                 return (.continuous(actions, dimension: pi.actionDimensions), pi.logProb(actions).data)
             }
         }
+    }
+
+    /// Discrete acting that allocates nothing once warm: `count` raw observations in, one action and
+    /// its log-probability per row out, drawn exactly as the graph-built policy draws them (the same
+    /// normalization, sgemm, kernels, log-softmax and inversion sampling), so the bits and the
+    /// generator's stream are the same.
+    public func act(
+        observations: UnsafeBufferPointer<Float>, count: Int, actions: UnsafeMutableBufferPointer<Int>,
+        logProbs: UnsafeMutableBufferPointer<Float>, using generator: inout RandomGenerator
+    ) {
+        guard case .discrete(let space) = actionSpace else { preconditionFailure("in-place acting is for discrete actions") }
+        precondition(observations.count == count * observationSize, "observations must be count x \(observationSize)")
+        let logits: UnsafeBufferPointer<Float>
+        if let (meanTensor, varianceTensor, _) = normalizerTensors {
+            if normalizedObservations.count < observations.count {
+                normalizedObservations = [Float](repeating: 0, count: observations.count)
+            }
+            let size = observationSize, clip = Self.observationClip
+            logits = meanTensor.data.withUnsafeBufferPointer { mean in
+                varianceTensor.data.withUnsafeBufferPointer { variance in
+                    normalizedObservations.withUnsafeMutableBufferPointer { x in
+                        for i in 0..<observations.count {
+                            let j = i % size
+                            let scale = Float(1 / (Double(variance[j]) + 1e-8).squareRoot())
+                            x[i] = Swift.min(Swift.max((observations[i] - mean[j]) * scale, -clip), clip)
+                        }
+                        return actor.forward(
+                            UnsafeBufferPointer(rebasing: x[0..<observations.count]), rows: count, buffers: actingBuffers)
+                    }
+                }
+            }
+        } else {
+            logits = actor.forward(observations, rows: count, buffers: actingBuffers)
+        }
+        Categorical.sample(
+            logits: logits, rows: count, count: space.n, buffers: actingBuffers, actions: actions,
+            logProbabilities: logProbs, using: &generator)
     }
 
     /// Greedy action (argmax / Gaussian mean), for evaluation.

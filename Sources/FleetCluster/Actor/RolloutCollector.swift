@@ -8,6 +8,9 @@ import FleetWire
 package struct RolloutCollector {
     package let numSteps: Int
 
+    /// A collector of rollouts of `numSteps` steps.
+    package init(numSteps: Int) { self.numSteps = numSteps }
+
     /// One rollout of `environment` acted on by `agent` (whose weights are `policyVersion`);
     /// `keepAlive` is called after every step.
     package func collect(
@@ -22,19 +25,47 @@ package struct RolloutCollector {
         var episodes = FinishedEpisodes()
         observations.reserveCapacity(t * n * size)
         rewards.reserveCapacity(t * n)
-        logProbs.reserveCapacity(t * n)
+        terminated.reserveCapacity(t * n)
+        truncated.reserveCapacity(t * n)
+        // Discrete actions are written in place, step by step (nothing allocated per step); the
+        // environment gets each step's from one reused array.
+        let discrete: Bool
+        if case .discrete = agent.actionSpace { discrete = true } else { discrete = false }
+        var stepActions = [Int](repeating: 0, count: discrete ? n : 0)
+        if discrete {
+            discreteActions = [Int](repeating: 0, count: t * n)
+            logProbs = [Float](repeating: 0, count: t * n)
+        } else {
+            logProbs.reserveCapacity(t * n)
+        }
 
         for step in 0..<t {
             let current = environment.observations
             observations += current
-            let (actions, stepLogProbs) = agent.act(observations: current, count: n, using: &generator)
-            switch actions {
-            case .discrete(let indices): discreteActions += indices
-            case .continuous(let values, let dimension):
+            let actions: PolicyActions
+            if discrete {
+                let rows = (step * n)..<((step + 1) * n)
+                current.withUnsafeBufferPointer { current in
+                    discreteActions.withUnsafeMutableBufferPointer { chosen in
+                        logProbs.withUnsafeMutableBufferPointer { logProbs in
+                            agent.act(
+                                observations: current, count: n, actions: UnsafeMutableBufferPointer(rebasing: chosen[rows]),
+                                logProbs: UnsafeMutableBufferPointer(rebasing: logProbs[rows]), using: &generator)
+                        }
+                    }
+                }
+                for copy in 0..<n { stepActions[copy] = discreteActions[step * n + copy] }
+                actions = .discrete(stepActions)
+            } else {
+                let (sampled, stepLogProbs) = agent.act(observations: current, count: n, using: &generator)
+                guard case .continuous(let values, let dimension) = sampled else {
+                    preconditionFailure("a continuous agent sampled discrete actions")
+                }
                 continuousActions += values
                 actionDimension = dimension
+                logProbs += stepLogProbs
+                actions = sampled
             }
-            logProbs += stepLogProbs
             try environment.step(actions)
             try keepAlive()
             rewards += environment.rewards

@@ -62,25 +62,31 @@ public struct Categorical {
         var result = [Int](repeating: 0, count: batch)
         logProbabilities.data.withUnsafeBufferPointer { logp in
             for row in 0..<batch {
-                let base = row * k
-                let target = generator.nextDouble()
-                var cumulative = 0.0
-                var chosen = -1, lastPossible = 0
-                for j in 0..<k {
-                    let p = Double(Foundation.exp(logp[base + j]))
-                    guard p > 0 else { continue }
-                    lastPossible = j
-                    cumulative += p
-                    if cumulative > target {
-                        chosen = j
-                        break
-                    }
-                }
-                // Rounding can leave the total a hair under the target: take the last possible action.
-                result[row] = chosen >= 0 ? chosen : lastPossible
+                result[row] = Self.sample(logProbabilities: logp.baseAddress! + row * k, count: k, using: &generator)
             }
         }
         return result
+    }
+
+    /// One action drawn by inversion from the `count` log-probabilities at `logp` (one `nextDouble`).
+    static func sample(logProbabilities logp: UnsafePointer<Float>, count k: Int, using generator: inout RandomGenerator)
+        -> Int
+    {
+        let target = generator.nextDouble()
+        var cumulative = 0.0
+        var chosen = -1, lastPossible = 0
+        for j in 0..<k {
+            let p = Double(Foundation.exp(logp[j]))
+            guard p > 0 else { continue }
+            lastPossible = j
+            cumulative += p
+            if cumulative > target {
+                chosen = j
+                break
+            }
+        }
+        // Rounding can leave the total a hair under the target: take the last possible action.
+        return chosen >= 0 ? chosen : lastPossible
     }
 
     /// The most probable allowed action of each row (the first, on ties).
