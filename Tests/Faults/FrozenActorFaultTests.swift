@@ -91,7 +91,7 @@ final class FrozenActorFaultTests: XCTestCase {
         XCTAssertTrue(Set(rejected.keys).isSubset(of: [BatchRejection.Reason.stale.rawValue]), "only stale batches refused: \(rejected)")
         XCTAssertEqual(Set(final.policyLagHistogram.keys), ["0"], "only batches of the current version were trained on")
         let stale = (final.rejectedBySender[id]?[BatchRejection.Reason.stale.rawValue] ?? 0) - freeze.stale
-        XCTAssertGreaterThanOrEqual(stale, 1, "the batch it was making when frozen is stale")
+        XCTAssertGreaterThanOrEqual(stale, 1, "what it made after the freeze is stale")
 
         // The learner's capture agrees: each stale batch was dropped as stale, none trained on.
         launch.process.process.interrupt()
@@ -103,7 +103,13 @@ final class FrozenActorFaultTests: XCTestCase {
         let capturedStale = dropped.filter { $0.sender == id && $0.reason == BatchRejection.Reason.stale.rawValue }
         XCTAssertGreaterThanOrEqual(capturedStale.count, freeze.stale + stale)
         XCTAssertTrue(capturedStale.allSatisfy { $0.policyVersion < $0.learnerVersion })
-        XCTAssertTrue(capturedStale.contains { $0.policyVersion == freeze.version }, "the batch it was making when frozen")
+        // Frozen mid-rollout, the batch it was making (of the frozen version) goes stale; frozen
+        // between batches, it takes the versions queued meanwhile and its next batches go stale
+        // while the learner moves on. Acting takes well under a millisecond a step, so both happen.
+        XCTAssertTrue(
+            !capturedStale.isEmpty && capturedStale.allSatisfy { $0.policyVersion >= freeze.version },
+            "stale batches made from the frozen version on (v\(freeze.version)): "
+                + capturedStale.map { "v\($0.policyVersion) at learner v\($0.learnerVersion)" }.joined(separator: ", "))
         XCTAssertTrue(launch.stderr.contains("\(id) is lost"), launch.stderr)
         XCTAssertTrue(launch.stderr.contains("\(id) is back"), launch.stderr)
 
