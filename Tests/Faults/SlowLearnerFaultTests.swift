@@ -124,8 +124,11 @@ final class SlowLearnerFaultTests: XCTestCase {
             XCTAssertLessThan(maxAhead[index], maxPolicyLag + 1, "actor-\(index) was stopped by pacing, not by the queues")
             XCTAssertLessThanOrEqual(maxBetween[index], 12, "actor-\(index): batches between it and the learner")
         }
-        // The admitted queue: within the budget plus the batch that crosses it, per actor.
-        XCTAssertLessThanOrEqual(maxQueueBytes, byteBudget + 2 * 80_000)
+        // The admitted queue: past the budget the learner reads on only while the next update lacks
+        // a batch (it would wait forever otherwise), and then what it reads may be the other actor's,
+        // up to that actor's own bound (max_policy_lag + 2 batches). Under load that happens (seen:
+        // 5 batches queued against a budget of under 2).
+        XCTAssertLessThanOrEqual(maxQueueBytes, byteBudget + (maxPolicyLag + 2) * 80_000)
 
         var memory: [String] = []
         for (name, budget) in [("learner", 128 << 20), ("actor-0", 96 << 20), ("actor-1", 96 << 20)] {
