@@ -197,7 +197,8 @@ def main():
                 result = runners[key](round, workdir)
                 result["seed"] = round
                 results[key].append(result)
-                solve = f"{result['solve']:.1f} s" if result["solve"] is not None else "not solved"
+                approx = "~" if key == "jax" else ""
+                solve = f"{approx}{result['solve']:.1f} s" if result["solve"] is not None else "not solved"
                 extra = ""
                 if key == "jax":
                     j = result["jax"]
