@@ -168,6 +168,10 @@ def main():
                         help="comma-separated, of: " + ", ".join(key for key, _ in SYSTEMS) + " (default: all)")
     parser.add_argument("--out", default=str(ROOT / ".build-peers/results"))
     args = parser.parse_args()
+    # The runs' working directories are temporary: relative paths are made absolute here.
+    for field in ("fleet", "python", "jax_python"):
+        if os.sep in getattr(args, field):
+            setattr(args, field, os.path.abspath(getattr(args, field)))
 
     runners = {
         "launch": lambda seed, dir: fleet_run("launch", ["launch", "--actors", "2"], args.fleet, seed, args.steps, dir),
