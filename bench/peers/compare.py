@@ -9,6 +9,8 @@ on a warm or cold machine):
   fleet train   `fleet train cluster/cartpole-ppo.yaml` (one process, synchronous, CleanRL's algorithm)
   CleanRL       CleanRL's released ppo.py (`python -m cleanrl.ppo`, its defaults are these settings)
   SB3           Stable-Baselines3 PPO with the same settings (sb3_ppo.py)
+  JAX           PPO with the whole training loop in one jitted JAX function, PureJaxRL's design, on
+                gymnax's CartPole-v1 (jax_ppo.py, in its own venv: --jax-python)
 
 Every one trains PPO for the same steps with CleanRL's hyperparameters (4 envs x 128 steps, 4
 minibatches, 4 epochs, lr 2.5e-4 annealed, gamma 0.99, lambda 0.95, clip 0.2 on policy and value,
@@ -16,14 +18,23 @@ ent 0.01, vf 0.5, max grad norm 0.5, 64-64 tanh actor and critic). The solve cri
 for all: the mean return of the last 100 finished episodes reaches CartPole-v1's reward threshold
 (475). Measured for each run:
   steps/s        as the system reports its training loop (Fleet: summary.json `sps`; CleanRL and
-                 SB3: their last `SPS:` line)
-  wall           the process's whole life, interpreter start-up and imports included
+                 SB3: their last `SPS:` line; JAX: its steady state, a second run of the compiled
+                 loop, compilation excluded)
+  wall           the process's whole life, interpreter start-up and imports included (JAX: process
+                 start to the end of its first training run, imports, tracing and compiling
+                 included; its process then trains once more to time the steady state, and that
+                 whole-process figure is in the JAX table and the JSON)
   time to solve  process start to the moment the criterion is first met (Fleet: the wall_time of
-                 the first metrics.jsonl row whose return_mean100 reaches it; the peers: arrival of
-                 the episode line that makes it)
+                 the first metrics.jsonl row whose return_mean100 reaches it; CleanRL and SB3:
+                 arrival of the episode line that makes it; JAX, whose loop cannot be watched from
+                 outside: the step at which the criterion is met inside the scan, placed in the
+                 first run's time by proportion, marked ~)
   final return   mean return of the last 100 finished episodes
+  peak RSS       the process's (Fleet launch: its largest process's) maximum resident set, from wait4
 and, per system, the medians over the rounds, with Fleet's ratio to each peer (peer time / Fleet
-time, Fleet steps/s / peer steps/s). Prints a Markdown table and writes JSON beside it.
+time, Fleet steps/s / peer steps/s), then the JAX loop's own times (import, trace, compile, first
+and steady run) and every Fleet system's ratio to it. The header gives the CPU model and the BLAS
+kernels Fleet ran (summary.json `blas_kernels`). Prints Markdown tables and writes JSON beside them.
 """
 
 import argparse
@@ -52,7 +63,8 @@ def fleet_run(name, args, fleet, seed, steps, workdir):
     command = [str(fleet), *args, str(ROOT / "cluster/cartpole-ppo.yaml"), "--seed", str(seed),
                "--set", f"total_timesteps={steps}", "--run-dir", str(run_dir)]
     start = time.time()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
+    rss = wait(process, command)
     wall = time.time() - start
     summary = json.loads((run_dir / "summary.json").read_text())
     solve = None
@@ -63,7 +75,18 @@ def fleet_run(name, args, fleet, seed, steps, workdir):
                 solve = row["wall_time"] - start
                 break
     return {"steps": summary["env_steps"], "sps": summary["sps"], "wall": wall, "solve": solve,
-            "final_return": summary["final_return_mean100"]}
+            "final_return": summary["final_return_mean100"], "peak_rss_mib": rss,
+            "blas_kernels": summary.get("blas_kernels")}
+
+
+def wait(process, command):
+    """Waits for the process with wait4; its peak RSS in MiB (Linux: the largest of it and of the
+    children it waited for). Raises if it failed."""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{command} exited with {process.returncode}")
+    return usage.ru_maxrss / 1024
 
 
 def python_run(command, workdir):
@@ -80,10 +103,27 @@ def python_run(command, workdir):
                 solve = time.time() - start
         elif match := SPS.match(line):
             sps = float(match.group(1))
-    if process.wait() != 0:
-        raise SystemExit(f"{command} exited with {process.returncode}")
+    rss = wait(process, command)
     return {"steps": steps, "sps": sps, "wall": time.time() - start, "solve": solve,
-            "final_return": statistics.fmean(window) if window else None}
+            "final_return": statistics.fmean(window) if window else None, "peak_rss_mib": rss}
+
+
+def jax_run(python, seed, steps, workdir):
+    """Runs jax_ppo.py, which prints one JSON line at the end."""
+    command = [python, str(Path(__file__).with_name("jax_ppo.py")), "--seed", str(seed), "--total-timesteps", str(steps)]
+    start = time.time()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=workdir)
+    out = process.stdout.read()
+    rss = wait(process, command)
+    whole = time.time() - start
+    report = json.loads(out.strip().splitlines()[-1])
+    wall = report["first_run_end_epoch"] - start  # one training: imports, tracing, compiling, the first run
+    solve = None
+    if report["solved_at_step"] is not None:
+        solve = wall - report["first_run_seconds"] * (1 - report["solved_at_step"] / report["steps"])
+    return {"steps": report["steps"], "sps": report["steady_sps"], "wall": wall, "solve": solve,
+            "final_return": report["final_return"], "peak_rss_mib": rss, "whole_process": whole,
+            "jax": report}
 
 
 def machine():
@@ -92,10 +132,12 @@ def machine():
     return f"{model}, {os.cpu_count()} cores, {memory / 2**20:.0f} GiB, {platform.system()} {platform.release()}"
 
 
-def versions(python):
-    script = ("import importlib.metadata as m\nfor p in ['torch','gym','gymnasium','stable-baselines3','cleanrl','numpy']:\n"
-              "    print(p, m.version(p))")
-    return subprocess.run([python, "-c", script], capture_output=True, text=True, check=True).stdout.split("\n")[:-1]
+def versions(python, packages):
+    """The packages' versions in that interpreter's environment ("absent" for one not installed)."""
+    script = ("import importlib.metadata as m, sys\nfor p in sys.argv[1:]:\n"
+              "    try: print(p, m.version(p))\n    except m.PackageNotFoundError: print(p, 'absent')")
+    result = subprocess.run([python, "-c", script, *packages], capture_output=True, text=True)
+    return result.stdout.split("\n")[:-1] if result.returncode == 0 else [f"{python}: not runnable"]
 
 
 def median(values):
@@ -103,68 +145,137 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+# The systems, in the order of the table: a short key for --systems, the row's name.
+SYSTEMS = [
+    ("launch", "fleet launch --actors 2"),
+    ("launch-lag1", "fleet launch --actors 2, max_policy_lag 1"),
+    ("train", "fleet train"),
+    ("cleanrl", "CleanRL ppo.py"),
+    ("sb3", "Stable-Baselines3 PPO"),
+    ("jax", "JAX PPO, whole loop jitted (gymnax)"),
+]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=500_000)
     parser.add_argument("--fleet", default=str(ROOT / ".build/release/fleet"))
-    parser.add_argument("--python", default=sys.executable, help="the peers' interpreter")
+    parser.add_argument("--python", default=sys.executable, help="the peers' interpreter (CleanRL, SB3)")
+    parser.add_argument("--jax-python", default=str(ROOT / ".build-peers/jax-venv/bin/python"),
+                        help="the JAX peer's interpreter (jax, gymnax)")
+    parser.add_argument("--systems", default=",".join(key for key, _ in SYSTEMS),
+                        help="comma-separated, of: " + ", ".join(key for key, _ in SYSTEMS) + " (default: all)")
     parser.add_argument("--out", default=str(ROOT / ".build-peers/results"))
     args = parser.parse_args()
+    # The runs' working directories are temporary: relative paths are made absolute here.
+    for field in ("fleet", "python", "jax_python"):
+        if os.sep in getattr(args, field):
+            setattr(args, field, os.path.abspath(getattr(args, field)))
 
-    systems = {
-        "fleet launch --actors 2": lambda seed, dir: fleet_run("launch", ["launch", "--actors", "2"], args.fleet, seed, args.steps, dir),
-        "fleet launch --actors 2, max_policy_lag 1": lambda seed, dir: fleet_run(
+    runners = {
+        "launch": lambda seed, dir: fleet_run("launch", ["launch", "--actors", "2"], args.fleet, seed, args.steps, dir),
+        "launch-lag1": lambda seed, dir: fleet_run(
             "launch-lag1", ["launch", "--actors", "2", "--set", "max_policy_lag=1"], args.fleet, seed, args.steps, dir),
-        "fleet train": lambda seed, dir: fleet_run("train", ["train"], args.fleet, seed, args.steps, dir),
-        "CleanRL ppo.py": lambda seed, dir: python_run(
+        "train": lambda seed, dir: fleet_run("train", ["train"], args.fleet, seed, args.steps, dir),
+        "cleanrl": lambda seed, dir: python_run(
             [args.python, "-m", "cleanrl.ppo", "--seed", str(seed), "--total-timesteps", str(args.steps), "--cuda", "False"], dir),
-        "Stable-Baselines3 PPO": lambda seed, dir: python_run(
+        "sb3": lambda seed, dir: python_run(
             [args.python, str(Path(__file__).with_name("sb3_ppo.py")), "--seed", str(seed), "--total-timesteps", str(args.steps)], dir),
+        "jax": lambda seed, dir: jax_run(args.jax_python, seed, args.steps, dir),
     }
-    names = list(systems)
+    chosen = [key.strip() for key in args.systems.split(",") if key.strip()]
+    unknown = [key for key in chosen if key not in runners]
+    if unknown or not chosen:
+        parser.error(f"unknown systems {unknown}; choose among {', '.join(runners)}")
+    keys = [key for key, _ in SYSTEMS if key in chosen]
+    label = dict(SYSTEMS)
     load_before = open("/proc/loadavg").read().split()[:3]
-    results = {name: [] for name in names}
+    results = {key: [] for key in keys}
     with tempfile.TemporaryDirectory(prefix="fleet-peers-") as temp:
         for round in range(1, args.rounds + 1):
-            order = names[round - 1:] + names[:round - 1]
-            for name in order:
-                workdir = Path(temp) / f"{round}-{names.index(name)}"
+            order = keys[(round - 1) % len(keys):] + keys[:(round - 1) % len(keys)]
+            for key in order:
+                workdir = Path(temp) / f"{round}-{key}"
                 workdir.mkdir()
-                result = systems[name](round, workdir)
+                result = runners[key](round, workdir)
                 result["seed"] = round
-                results[name].append(result)
-                solve = f"{result['solve']:.1f} s" if result["solve"] is not None else "not solved"
-                print(f"round {round} {name}: {result['sps']:.0f} steps/s, wall {result['wall']:.1f} s, "
-                      f"solved {solve}, final return {result['final_return']:.1f}", file=sys.stderr, flush=True)
+                results[key].append(result)
+                approx = "~" if key == "jax" else ""
+                solve = f"{approx}{result['solve']:.1f} s" if result["solve"] is not None else "not solved"
+                extra = ""
+                if key == "jax":
+                    j = result["jax"]
+                    extra = (f" (import {j['import_seconds']:.1f} s, trace {j['trace_seconds']:.1f} s, compile "
+                             f"{j['compile_seconds']:.1f} s, first run {j['first_run_seconds']:.1f} s, steady run "
+                             f"{j['steady_seconds']:.2f} s, whole process {result['whole_process']:.1f} s)")
+                print(f"round {round} {label[key]}: {result['sps']:.0f} steps/s, wall {result['wall']:.1f} s, "
+                      f"solved {solve}, final return {result['final_return']:.1f}, peak RSS "
+                      f"{result['peak_rss_mib']:.0f} MiB{extra}", file=sys.stderr, flush=True)
                 shutil.rmtree(workdir)
     load_after = open("/proc/loadavg").read().split()[:3]
 
     summary = {}
-    for name in names:
-        runs = results[name]
-        summary[name] = {
+    for key in keys:
+        runs = results[key]
+        summary[key] = {
+            "name": label[key],
             "sps": median([r["sps"] for r in runs]), "wall": median([r["wall"] for r in runs]),
             "solve": median([r["solve"] for r in runs]), "solved": sum(r["solve"] is not None for r in runs),
-            "final_return": median([r["final_return"] for r in runs]), "runs": runs,
+            "final_return": median([r["final_return"] for r in runs]),
+            "peak_rss_mib": median([r["peak_rss_mib"] for r in runs]), "runs": runs,
         }
-    fleet = summary[names[0]]
+        if key == "jax":
+            for field in ["import_seconds", "trace_seconds", "compile_seconds", "first_run_seconds",
+                          "steady_seconds", "steady_cpu_seconds"]:
+                summary[key][field] = median([r["jax"][field] for r in runs])
+            summary[key]["whole_process"] = median([r["whole_process"] for r in runs])
+    fleet_keys = [key for key in keys if key in ("launch", "launch-lag1", "train")]
+    reference = summary[keys[0]]
+    kernels = sorted({r["blas_kernels"] or "not reported" for key in fleet_keys for r in results[key]})
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    header = (f"{date}, {machine()}; load average {' '.join(load_before)} before, {' '.join(load_after)} after; "
-              f"{args.rounds} rounds of {args.steps:,} steps, medians; ratios are fleet launch's speed-up over each")
+    header = (f"{date}, {machine()}; Fleet's BLAS kernels: {'; '.join(kernels) if kernels else '- (no Fleet run)'}; "
+              f"load average {' '.join(load_before)} before, {' '.join(load_after)} after; "
+              f"{args.rounds} rounds of {args.steps:,} steps, medians; ratios are {reference['name']}'s speed-up over each")
+    jax_info = None
+    if "jax" in keys:
+        j = results["jax"][0]["jax"]
+        jax_info = (f"JAX: jax {j['jax']}, jaxlib {j['jaxlib']}, gymnax {j['gymnax']}, devices {', '.join(j['devices'])}, "
+                    f"{j['cpus']} CPUs visible, XLA_FLAGS {j['xla_flags'] or 'unset (XLA defaults: its CPU thread pool sized to the cores)'}")
+        header += "\n" + jax_info
     lines = [header, "",
-             "| system | steps/s | Fleet's ratio | wall | Fleet's ratio | time to solve (solved) | Fleet's ratio | final return |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| system | steps/s | Fleet's ratio | wall | Fleet's ratio | time to solve (solved) | Fleet's ratio | final return | peak RSS |",
+             "|---|---|---|---|---|---|---|---|---|"]
 
     def ratio(a, b):
         return f"{a / b:.1f}x" if a and b else "-"
 
-    for name in names:
-        s = summary[name]
-        solve = f"{s['solve']:.1f} s ({s['solved']}/{args.rounds})" if s["solve"] is not None else f"- (0/{args.rounds})"
-        lines.append(f"| {name} | {s['sps']:,.0f} | {ratio(fleet['sps'], s['sps'])} | {s['wall']:.1f} s | "
-                     f"{ratio(s['wall'], fleet['wall'])} | {solve} | {ratio(s['solve'], fleet['solve'])} | "
-                     f"{s['final_return']:.1f} |")
+    for key in keys:
+        s = summary[key]
+        approx = "~" if key == "jax" else ""
+        solve = (f"{approx}{s['solve']:.1f} s ({s['solved']}/{args.rounds})" if s["solve"] is not None
+                 else f"- (0/{args.rounds})")
+        name = f"{s['name']}, steady state" if key == "jax" else s["name"]
+        lines.append(f"| {name} | {s['sps']:,.0f} | {ratio(reference['sps'], s['sps'])} | {s['wall']:.1f} s | "
+                     f"{ratio(s['wall'], reference['wall'])} | {solve} | {ratio(s['solve'], reference['solve'])} | "
+                     f"{s['final_return']:.1f} | {s['peak_rss_mib']:.0f} MiB |")
+    if "jax" in keys:
+        j = summary["jax"]
+        lines += ["", "The JAX loop's times (medians; the wall above is process start to the end of its first run):", "",
+                  "| import (jax, gymnax) | trace | compile | first run | steady run | steady run's CPU time | "
+                  "wall, one training | whole process (two trainings) |",
+                  "|---|---|---|---|---|---|---|---|",
+                  f"| {j['import_seconds']:.2f} s | {j['trace_seconds']:.2f} s | {j['compile_seconds']:.2f} s | "
+                  f"{j['first_run_seconds']:.2f} s | {j['steady_seconds']:.2f} s ({j['sps']:,.0f} steps/s) | "
+                  f"{j['steady_cpu_seconds']:.2f} s | {j['wall']:.1f} s | {j['whole_process']:.1f} s |"]
+        if fleet_keys:
+            lines += ["", "Fleet against the JAX loop (Fleet steps/s / JAX steady steps/s; JAX wall / Fleet wall):", "",
+                      "| Fleet system | steady state | wall, one training | wall, JAX's whole process |",
+                      "|---|---|---|---|"]
+            for key in fleet_keys:
+                f = summary[key]
+                lines.append(f"| {f['name']} | {ratio(f['sps'], j['sps'])} | {ratio(j['wall'], f['wall'])} | "
+                             f"{ratio(j['whole_process'], f['wall'])} |")
     table = "\n".join(lines)
     print(table)
 
@@ -173,8 +284,11 @@ def main():
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     (out / f"peers-{stamp}.md").write_text(table + "\n")
     (out / f"peers-{stamp}.json").write_text(json.dumps(
-        {"date": date, "machine": machine(), "load_before": load_before, "load_after": load_after,
-         "rounds": args.rounds, "steps": args.steps, "versions": versions(args.python),
+        {"date": date, "machine": machine(), "blas_kernels": kernels, "jax": jax_info,
+         "load_before": load_before, "load_after": load_after,
+         "rounds": args.rounds, "steps": args.steps,
+         "versions": versions(args.python, ["torch", "gym", "gymnasium", "stable-baselines3", "cleanrl", "numpy"]),
+         "jax_versions": versions(args.jax_python, ["jax", "jaxlib", "gymnax", "flax", "numpy"]),
          "fleet_commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                                         capture_output=True, text=True).stdout.strip(),
          "systems": summary}, indent=2))
