@@ -16,13 +16,13 @@ public enum BLASKernelBenchmark {
         let environment = ProcessInfo.processInfo.environment
         let baselineEnvironment: [String: String?]
         let baselineName: String
-        if let picked = environment["FLEET_BLAS_LIBRARY_CORE"] {
+        if let picked = environment[BLASKernels.libraryPickVariable] {
             baselineEnvironment = [
-                "OPENBLAS_CORETYPE": nil, "FLEET_BLAS_LIBRARY_CORE": nil, BLASKernels.choiceVariable: "library",
+                "OPENBLAS_CORETYPE": nil, BLASKernels.libraryPickVariable: nil, BLASKernels.choiceVariable: "library",
             ]
             baselineName = "OpenBLAS's own pick (\(picked))"
         } else {
-            baselineEnvironment = ["OPENBLAS_CORETYPE": "Prescott", "FLEET_BLAS_LIBRARY_CORE": nil]
+            baselineEnvironment = ["OPENBLAS_CORETYPE": "Prescott", BLASKernels.libraryPickVariable: nil]
             baselineName = "OpenBLAS's fallback for CPUs it does not know"
         }
         let child = try BenchChildProcess(

@@ -19,7 +19,12 @@ public enum BLASKernels {
     /// OpenBLAS core name to run (`Haswell`, `SkylakeX`, ...).
     public static let choiceVariable = "FLEET_BLAS_CORE"
     /// Set by Fleet when it ran itself again: the kernels the library had picked on its own.
-    static let libraryPickVariable = "FLEET_BLAS_LIBRARY_CORE"
+    public static let libraryPickVariable = "FLEET_BLAS_LIBRARY_CORE"
+
+    /// What ``choiceVariable`` asks for in `environment`: `auto` when unset or empty.
+    static func choice(in environment: [String: String]) -> String {
+        environment[choiceVariable].flatMap { $0.isEmpty ? nil : $0 } ?? "auto"
+    }
 
     /// The vector instruction sets BLAS kernels are written for, in order.
     public enum Tier: Int, Comparable, Sendable {
@@ -85,7 +90,7 @@ public enum BLASKernels {
     public static func decide(running: String, cpu tier: Tier, environment: [String: String], canChoose: Bool) -> Decision {
         // Chosen already: by Fleet (this is the second run), or by the user for OpenBLAS itself.
         if environment[libraryPickVariable] != nil || environment["OPENBLAS_CORETYPE"] != nil { return .keep }
-        let choice = environment[choiceVariable].flatMap { $0.isEmpty ? nil : $0 } ?? "auto"
+        let choice = choice(in: environment)
         if choice == "library" { return .keep }
         let wanted: String
         if choice == "auto" {
@@ -137,8 +142,7 @@ public enum BLASKernels {
         let environment = ProcessInfo.processInfo.environment
         let kernels = "\(running) kernels"
         if let picked = environment[libraryPickVariable] {
-            let choice = environment[choiceVariable].flatMap { $0.isEmpty ? nil : $0 } ?? "auto"
-            let chooser = choice == "auto" ? "chosen by Fleet for this CPU's \(Tier.cpu.name)" : choiceVariable
+            let chooser = choice(in: environment) == "auto" ? "chosen by Fleet for this CPU's \(Tier.cpu.name)" : choiceVariable
             return "\(kernels) (\(chooser); OpenBLAS picked \(picked))"
         }
         if environment["OPENBLAS_CORETYPE"] != nil { return "\(kernels) (OPENBLAS_CORETYPE)" }

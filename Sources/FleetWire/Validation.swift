@@ -42,7 +42,6 @@ extension TrajectoryBatch {
         let p = "trajectory_batch."
         let t = Int(numSteps)
         let n = Int(numEnvs)
-        let steps = t * n  // both fit in 32 bits, so no overflow
 
         let obsPath = p + "observations"
         try check.wellFormed(observations, obsPath)
@@ -104,26 +103,9 @@ extension TrajectoryBatch {
         }
 
         // Every truncated step, and only those, has a final observation, in increasing order.
-        let flags = truncated.bool ?? []
-        var previous = -1
-        for (i, step) in (finalObservationSteps.int64 ?? []).enumerated() {
-            guard step >= 0, step < Int64(steps) else {
-                throw WireError(.outOfRange, field: stepsPath, "step \(step) at index \(i), expected 0 ..< \(steps)")
-            }
-            let s = Int(step)
-            guard s > previous else {
-                throw WireError(.inconsistent, field: stepsPath, "step \(s) at index \(i) is not after \(previous)")
-            }
-            guard flags[s] else {
-                throw WireError(.inconsistent, field: stepsPath, "step \(s) at index \(i) is not truncated")
-            }
-            previous = s
-        }
-        let truncatedCount = flags.reduce(0) { $0 + ($1 ? 1 : 0) }
-        guard truncatedCount == k else {
-            throw WireError(
-                .inconsistent, field: stepsPath, "\(k) final observations for \(truncatedCount) truncated steps")
-        }
+        try check.listsExactly(
+            finalObservationSteps, stepsPath, flags: truncated.bool ?? [], item: "step", flagged: "truncated",
+            counted: "truncated steps")
     }
 }
 
@@ -256,25 +238,10 @@ extension EnvState {
         if let i = (episodeLengths.int64 ?? []).firstIndex(where: { $0 < 1 }) {
             throw WireError(.outOfRange, field: lengthsPath, "length \(episodeLengths.int64?[i] ?? 0) at index \(i)")
         }
-        let terminatedFlags = terminated.bool ?? [], truncatedFlags = truncated.bool ?? []
-        var previous = -1
-        for (i, copy) in (finalObservationEnvs.int64 ?? []).enumerated() {
-            guard copy >= 0, copy < Int64(n) else {
-                throw WireError(.outOfRange, field: envsPath, "copy \(copy) at index \(i), expected 0 ..< \(n)")
-            }
-            let c = Int(copy)
-            guard c > previous else {
-                throw WireError(.inconsistent, field: envsPath, "copy \(c) at index \(i) is not after \(previous)")
-            }
-            guard terminatedFlags[c] || truncatedFlags[c] else {
-                throw WireError(.inconsistent, field: envsPath, "copy \(c) at index \(i) did not end its episode")
-            }
-            previous = c
-        }
-        let ended = zip(terminatedFlags, truncatedFlags).reduce(0) { $0 + ($1.0 || $1.1 ? 1 : 0) }
-        guard ended == k else {
-            throw WireError(.inconsistent, field: envsPath, "\(k) final observations for \(ended) ended episodes")
-        }
+        // Every copy whose episode ended, and only those, has a final observation, in increasing order.
+        let ended = zip(terminated.bool ?? [], truncated.bool ?? []).map { $0 || $1 }
+        try check.listsExactly(
+            finalObservationEnvs, envsPath, flags: ended, item: "copy", flagged: "ended", counted: "ended episodes")
     }
 }
 
@@ -348,6 +315,31 @@ struct _Check {
             throw WireError(.outOfRange, field: path, "token id \(tokens[i]) at index \(i)")
         }
         return t.count
+    }
+
+    /// The int64 indices `t` (one per final observation) name, in increasing order, exactly the
+    /// positions set in `flags`; `item`, `flagged` and `counted` word the errors.
+    func listsExactly(
+        _ t: WireTensor, _ path: String, flags: [Bool], item: String, flagged: String, counted: String
+    ) throws(WireError) {
+        var previous = -1
+        for (i, index) in (t.int64 ?? []).enumerated() {
+            guard index >= 0, index < Int64(flags.count) else {
+                throw WireError(.outOfRange, field: path, "\(item) \(index) at index \(i), expected 0 ..< \(flags.count)")
+            }
+            let position = Int(index)
+            guard position > previous else {
+                throw WireError(.inconsistent, field: path, "\(item) \(position) at index \(i) is not after \(previous)")
+            }
+            guard flags[position] else {
+                throw WireError(.inconsistent, field: path, "\(item) \(position) at index \(i) is not \(flagged)")
+            }
+            previous = position
+        }
+        let flaggedCount = flags.reduce(0) { $0 + ($1 ? 1 : 0) }
+        guard flaggedCount == t.count else {
+            throw WireError(.inconsistent, field: path, "\(t.count) final observations for \(flaggedCount) \(counted)")
+        }
     }
 
     /// int64 [entries] offsets starting at 0, non-decreasing, ending at `end`.

@@ -178,15 +178,22 @@ public final class PPOAgent {
     /// `observations` (row-major `[rows * obs]`, raw) normalized with the normalizer tensors,
     /// `(x - mean) / sqrt(var + 1e-8)`, and clipped to ±10 in place; unchanged without normalization.
     public func normalize(_ observations: inout [Float]) {
-        guard let (meanTensor, varianceTensor, _) = normalizerTensors else { return }
-        let size = observationSize
-        let clip = Self.observationClip
-        let mean = meanTensor.data
-        let scale = varianceTensor.data.map { Float(1 / (Double($0) + 1e-8).squareRoot()) }
-        observations.withUnsafeMutableBufferPointer { x in
-            for i in 0..<x.count {
-                let j = i % size
-                x[i] = Swift.min(Swift.max((x[i] - mean[j]) * scale[j], -clip), clip)
+        guard normalizerTensors != nil else { return }
+        observations.withUnsafeMutableBufferPointer { x in normalize(UnsafeBufferPointer(x), into: x) }
+    }
+
+    /// `source` normalized as ``normalize(_:)`` does, into `out` (which may be `source`'s memory);
+    /// requires the normalizer.
+    private func normalize(_ source: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>) {
+        guard let (meanTensor, varianceTensor, _) = normalizerTensors else { preconditionFailure("no normalizer") }
+        let size = observationSize, clip = Self.observationClip
+        meanTensor.data.withUnsafeBufferPointer { mean in
+            varianceTensor.data.withUnsafeBufferPointer { variance in
+                for i in 0..<source.count {
+                    let j = i % size
+                    let scale = Float(1 / (Double(variance[j]) + 1e-8).squareRoot())
+                    out[i] = Swift.min(Swift.max((source[i] - mean[j]) * scale, -clip), clip)
+                }
             }
         }
     }
@@ -246,23 +253,14 @@ public final class PPOAgent {
         guard case .discrete(let space) = actionSpace else { preconditionFailure("in-place acting is for discrete actions") }
         precondition(observations.count == count * observationSize, "observations must be count x \(observationSize)")
         let logits: UnsafeBufferPointer<Float>
-        if let (meanTensor, varianceTensor, _) = normalizerTensors {
+        if normalizerTensors != nil {
             if normalizedObservations.count < observations.count {
                 normalizedObservations = [Float](repeating: 0, count: observations.count)
             }
-            let size = observationSize, clip = Self.observationClip
-            logits = meanTensor.data.withUnsafeBufferPointer { mean in
-                varianceTensor.data.withUnsafeBufferPointer { variance in
-                    normalizedObservations.withUnsafeMutableBufferPointer { x in
-                        for i in 0..<observations.count {
-                            let j = i % size
-                            let scale = Float(1 / (Double(variance[j]) + 1e-8).squareRoot())
-                            x[i] = Swift.min(Swift.max((observations[i] - mean[j]) * scale, -clip), clip)
-                        }
-                        return actor.forward(
-                            UnsafeBufferPointer(rebasing: x[0..<observations.count]), rows: count, buffers: actingBuffers)
-                    }
-                }
+            logits = normalizedObservations.withUnsafeMutableBufferPointer { x in
+                let x = UnsafeMutableBufferPointer(rebasing: x[0..<observations.count])
+                normalize(observations, into: x)
+                return actor.forward(UnsafeBufferPointer(x), rows: count, buffers: actingBuffers)
             }
         } else {
             logits = actor.forward(observations, rows: count, buffers: actingBuffers)

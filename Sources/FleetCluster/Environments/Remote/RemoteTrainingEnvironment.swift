@@ -130,8 +130,8 @@ public final class RemoteTrainingEnvironment: TrainingEnvironment {
                 let stepTruncated = state.truncated.bool
             else {
                 throw RemoteEnvironmentError(
-                    description: "\(worker.name) (\(id)) answered observations of shape \(state.observations.shape), "
-                        + "expected [\(worker.count), \(dimension)]")
+                    description: "\(worker.name) (\(id)) answered a state that does not fit its \(worker.count) copies "
+                        + "of \(dimension) observations (observations of shape \(state.observations.shape))")
             }
             let first = offsets[k]
             for i in 0..<worker.count {
