@@ -51,6 +51,8 @@ public final class PPOLearner {
     private let actorPass: MLPPass, criticPass: MLPPass
     /// The categorical policy's objective and gradient, with its memory kept between minibatches.
     private var categoricalObjective = CategoricalPolicyObjective()
+    /// The value objective and gradient, with its memory kept between minibatches.
+    private var valueObjective = ValueObjective()
     /// Runs the critic's passes beside the actor's, when the machine has a second core.
     private let sideThread: SideThread?
 
@@ -199,18 +201,20 @@ public final class PPOLearner {
     }
 
     /// The value's half of a minibatch: the critic's pass and the (clipped) value loss,
-    /// `vf_coef · loss`; when that is finite, its gradient is added into the critic's.
+    /// `vf_coef · loss`, in plain loops with the graph's bits; when that is finite, its gradient is
+    /// added into the critic's.
     private func valueStep(_ x: UnsafeBufferPointer<Float>, rows m: Int, oldValues: [Float], returns: [Float]) -> ValueTerms {
-        let newValue = criticPass.forward(x, rows: m).reshaped([m])
-        let loss = PPOLoss.valueLoss(
-            values: newValue, oldValues: Tensor(oldValues, shape: [m]), returns: Tensor(returns, shape: [m]),
-            clipCoef: settings.clipValueLoss ? Float(settings.clipCoef) : nil)
-        let objective = loss * Float(settings.vfCoef)
-        if objective.item.isFinite {
-            objective.backward()
-            criticPass.backward()
+        let output = criticPass.forward(x, rows: m)
+        output.data.withUnsafeBufferPointer { values in
+            valueObjective.evaluate(
+                values: values, oldValues: oldValues, returns: returns,
+                clipCoef: settings.clipValueLoss ? Float(settings.clipCoef) : nil, vfCoef: Float(settings.vfCoef))
         }
-        return ValueTerms(loss: loss.item, objective: objective.item)
+        let objective = valueObjective
+        if objective.objective.isFinite {
+            objective.valueGradient.withUnsafeBufferPointer { criticPass.backward(outputGradient: $0) }
+        }
+        return ValueTerms(loss: objective.loss, objective: objective.objective)
     }
 
     /// A batch ready for the minibatch loop: normalized observations, (scaled) rewards, the current
