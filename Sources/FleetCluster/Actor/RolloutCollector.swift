@@ -39,8 +39,10 @@ package struct RolloutCollector {
             logProbs.reserveCapacity(t * n)
         }
 
+        // The environment's buffers are read once per step (each read through the existential costs).
+        var buffers = environment.buffers
         for step in 0..<t {
-            let current = environment.observations
+            let current = buffers.observations
             observations += current
             let actions: PolicyActions
             if discrete {
@@ -68,15 +70,15 @@ package struct RolloutCollector {
             }
             try environment.step(actions)
             try keepAlive()
-            rewards += environment.rewards
-            terminated += environment.terminated
-            truncated += environment.truncated
-            let finals = environment.finalObservations
-            for copy in 0..<n where environment.truncated[copy] {
+            buffers = environment.buffers
+            rewards += buffers.rewards
+            terminated += buffers.terminated
+            truncated += buffers.truncated
+            for copy in 0..<n where buffers.truncated[copy] {
                 finalSteps.append(step * n + copy)
-                finalObservations += finals[copy * size ..< (copy + 1) * size]
+                finalObservations += buffers.finalObservations[copy * size ..< (copy + 1) * size]
             }
-            for episode in environment.finishedEpisodes {
+            for episode in buffers.finishedEpisodes {
                 episodes.returns.append(Float(episode.episodeReturn))
                 episodes.lengths.append(Int64(episode.length))
             }
@@ -88,7 +90,7 @@ package struct RolloutCollector {
             actions: actionDimension.map { .continuous(continuousActions, dimension: $0) } ?? .discrete(discreteActions),
             rewards: rewards, terminated: terminated, truncated: truncated, behaviourLogProbs: logProbs,
             finalObservationSteps: finalSteps, finalObservations: finalObservations,
-            nextObservations: environment.observations)
+            nextObservations: buffers.observations)
         return (rollout, episodes)
     }
 }
