@@ -27,6 +27,12 @@ public final class SideThread {
     public func run(_ side: () -> Void, beside main: () -> Void) {
         worker.run(side, beside: main)
     }
+
+    /// Tells the thread that no work comes soon (the end of an update): it sleeps at once instead
+    /// of polling, leaving its core to others. The next ``run(_:beside:)`` wakes it.
+    public func rest() {
+        worker.rest()
+    }
 }
 
 /// The side thread's state, shared by the owner and the thread.
@@ -36,6 +42,8 @@ private final class Worker: @unchecked Sendable {
     /// Raised when the thread has finished the piece of work.
     private let done = Gate()
     private let stopping = Atomic<Bool>(false)
+    /// Whether the thread polls for its next piece of work before sleeping (cleared by `rest`).
+    private let polling = Atomic<Bool>(true)
     /// The piece of work: written before `given` is raised, read after it is seen.
     private nonisolated(unsafe) var work: (() -> Void)?
 
@@ -44,8 +52,13 @@ private final class Worker: @unchecked Sendable {
         given.raise()
     }
 
+    func rest() {
+        polling.store(false, ordering: .relaxed)
+    }
+
     func run(_ side: () -> Void, beside main: () -> Void) {
         withoutActuallyEscaping(side) { side in
+            polling.store(true, ordering: .relaxed)
             work = side
             given.raise()
             main()
@@ -56,7 +69,7 @@ private final class Worker: @unchecked Sendable {
 
     func loop() {
         while true {
-            given.wait()
+            given.wait { polling.load(ordering: .relaxed) }
             if stopping.load(ordering: .sequentiallyConsistent) { return }
             work?()
             done.raise()
@@ -81,17 +94,19 @@ private final class Gate: @unchecked Sendable {
         if sleeping.exchange(false, ordering: .sequentiallyConsistent) { semaphore.signal() }
     }
 
-    /// Returns once the gate is raised, and lowers it.
-    func wait() {
+    /// Returns once the gate is raised, and lowers it; polls first, while `polling` says so.
+    func wait(polling: () -> Bool = { true }) {
         var deadline: UInt64 = 0
         var polls = 0
         while !raised.load(ordering: .acquiring) {
             polls += 1
             guard polls & 63 == 0 else { continue }
-            sched_yield()
-            let now = DispatchTime.now().uptimeNanoseconds
-            if deadline == 0 { deadline = now + Self.pollNanoseconds }
-            guard now > deadline else { continue }
+            if polling() {
+                sched_yield()
+                let now = DispatchTime.now().uptimeNanoseconds
+                if deadline == 0 { deadline = now + Self.pollNanoseconds }
+                guard now > deadline else { continue }
+            }
             deadline = 0
             sleeping.store(true, ordering: .sequentiallyConsistent)
             if raised.load(ordering: .sequentiallyConsistent) {

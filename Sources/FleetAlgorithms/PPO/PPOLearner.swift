@@ -147,6 +147,7 @@ public final class PPOLearner {
             statistics.epochsRun += 1
             if let targetKL = settings.targetKL, statistics.approxKL > targetKL { break }
         }
+        sideThread?.rest()
         statistics.clipFraction = minibatchCount > 0 ? clipFractionSum / Double(minibatchCount) : 0
         statistics.explainedVariance = PPOLoss.explainedVariance(predicted: values, targets: returns)
         return statistics
