@@ -7,10 +7,12 @@ import CFleetKernels
 /// with recorded operations: after that loss's `backward()` has filled the output's gradient,
 /// ``backward()`` carries it through the layers. Every step is the one the graph would take, in the
 /// same order, with the same sgemm calls (the bias rows copied in first and added with beta 1;
-/// `dx += g · W`, `dW += gᵀ · x` and `db += Σ_rows g` into the existing gradient buffers), the
-/// same activation kernel and the same gradient rules: the parameters' gradients have the same
-/// bits as `mlp(x)` followed by a backward through the graph. The buffers are reused across passes,
-/// grown to the widest batch seen, so a training loop allocates only the output tensor.
+/// `dW += gᵀ · x` and `db += Σ_rows g` into the existing gradient buffers; `dx = g · W`, which the
+/// graph adds into zeros, written directly: the two differ at most in the sign of a zero, which
+/// the activation rule's `0 +` clears), the same activation kernel and the same gradient rules:
+/// the parameters' gradients have the same bits as `mlp(x)` followed by a backward through the
+/// graph (the tests compare them). The buffers are reused across passes, grown to the widest batch
+/// seen, so a training loop allocates only the output tensor.
 public final class MLPPass {
     /// The network whose parameters receive the gradients.
     public let mlp: MLP
