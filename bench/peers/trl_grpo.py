@@ -92,6 +92,7 @@ def main():
 
     torch_setup.set_threads(args.threads)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything is made here; nothing is to be fetched
     warnings.filterwarnings("ignore")
     import datasets
     import transformers
