@@ -3,7 +3,7 @@ import FleetCluster
 import FleetTensor
 import Foundation
 
-/// Fleet's side of the peer comparisons in `bench/peers/` (`compare.py --parts updates,grpo`): the
+/// Fleet's side of the peer comparisons in `bench/peers/` (`compare.py --only updates,grpo`): the
 /// same work the PyTorch and TRL scripts time, done by Fleet's real learner and sampler code, printed
 /// as one JSON line for the script to read. Run as `fleet bench-peer ppo-update` and
 /// `fleet bench-peer grpo`.
