@@ -13,7 +13,10 @@ at most 8 new tokens, with the objective of torch_grpo.py and Fleet's GRPOLearne
 64, num_generations 8, steps_per_generation 1, num_iterations 1 (so no extra forward for old
 log-probs), beta 0 (no reference model), epsilon 0.2, loss_type "grpo" (the per-sequence token mean,
 then the mean over sequences), scale_rewards "group", temperature 1, top_p 1, top_k 0, AdamW lr 3e-4
-with weight decay 0.01 and a constant schedule, max_grad_norm 1.0, fp32 on the CPU.
+with weight decay 0.01 and a constant schedule, max_grad_norm 1.0, fp32 on the CPU, and gradient
+checkpointing off: TRL turns it on by default, which recomputes the forward pass's activations in the
+backward pass to save memory, time that Fleet and torch_grpo.py do not spend (`--gradient-checkpointing`
+restores TRL's default).
 
 What is timed, per trainer step, with TRL's own timers (trl.extras.profiling: the seconds of each
 profiled block, which TRL would send to a tracker, are recorded here instead) and a TrainerCallback:
@@ -88,6 +91,8 @@ def main():
     parser.add_argument("--prompt-length", type=int, default=8, help="bos + this - 1 symbols")
     parser.add_argument("--max-new-tokens", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--gradient-checkpointing", action="store_true",
+                        help="TRL's default (recompute activations in the backward pass); off here unless given")
     args = parser.parse_args()
 
     torch_setup.set_threads(args.threads)
@@ -141,7 +146,7 @@ def main():
             steps_per_generation=1, num_iterations=1, max_completion_length=args.max_new_tokens,
             temperature=1.0, top_p=1.0, top_k=0, beta=0.0, epsilon=0.2, loss_type="grpo", scale_rewards="group",
             learning_rate=3e-4, weight_decay=0.01, lr_scheduler_type="constant", warmup_steps=0, max_grad_norm=1.0,
-            log_completions=False,
+            log_completions=False, gradient_checkpointing=args.gradient_checkpointing,
         )
         trainer = GRPOTrainer(model=model, reward_funcs=times.odd_token_fraction, args=config, train_dataset=dataset,
                               processing_class=tokenizer, callbacks=[StepTimer()])
