@@ -36,6 +36,22 @@ __attribute__((target("avx2"))) static void tanh_avx2(const float *x, float *y, 
 __attribute__((target("avx512f"))) static void tanh_avx512(const float *x, float *y, size_t n) { TANH_LOOP }
 #endif
 
+// tanh's gradient rule from its output, added into a zero gradient as the graph does:
+// out = 0 + g * (1 - y * y) (the `0 +` turns -0 into +0).
+#define TANH_BACKWARD_LOOP                                          \
+    for (size_t i = 0; i < n; i++) out[i] = 0.0f + g[i] * (1.0f - y[i] * y[i]);
+
+static void tanh_backward_baseline(const float *g, const float *y, float *out, size_t n) { TANH_BACKWARD_LOOP }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static void tanh_backward_avx2(const float *g, const float *y, float *out, size_t n) {
+    TANH_BACKWARD_LOOP
+}
+__attribute__((target("avx512f"))) static void tanh_backward_avx512(const float *g, const float *y, float *out, size_t n) {
+    TANH_BACKWARD_LOOP
+}
+#endif
+
 
 // The Adam update, in the order of FleetTensor's `_adamUpdate` (see fleet_kernels.h). The square
 // root is clang's elementwise builtin: correctly rounded, no errno, so the loop vectorizes.
@@ -75,16 +91,17 @@ __attribute__((target("avx512f"))) static void adam_avx512(ADAM_PARAMETERS) { AD
 struct variant {
     const char *isa;
     void (*tanh)(const float *, float *, size_t);
+    void (*tanh_backward)(const float *, const float *, float *, size_t);
     void (*adam)(ADAM_PARAMETERS);
 };
 
 static const struct variant variants[] = {
 #if defined(__x86_64__)
-    {"avx512f", tanh_avx512, adam_avx512},
-    {"avx2", tanh_avx2, adam_avx2},
-    {"sse2", tanh_baseline, adam_baseline},
+    {"avx512f", tanh_avx512, tanh_backward_avx512, adam_avx512},
+    {"avx2", tanh_avx2, tanh_backward_avx2, adam_avx2},
+    {"sse2", tanh_baseline, tanh_backward_baseline, adam_baseline},
 #else
-    {"baseline", tanh_baseline, adam_baseline},
+    {"baseline", tanh_baseline, tanh_backward_baseline, adam_baseline},
 #endif
 };
 static const size_t variant_count = sizeof variants / sizeof variants[0];
@@ -115,6 +132,10 @@ static const struct variant *current(void) {
 }
 
 void fleet_tanh_f32(const float *x, float *y, size_t n) { current()->tanh(x, y, n); }
+
+void fleet_tanh_backward_f32(const float *g, const float *y, float *out, size_t n) {
+    current()->tanh_backward(g, y, out, n);
+}
 
 void fleet_adam_f32(float *p, const float *g, float *m, float *v, size_t n, const struct fleet_adam_scalars *s,
                     int decays, int adds_l2) {

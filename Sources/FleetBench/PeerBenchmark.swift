@@ -91,6 +91,8 @@ public enum PeerBenchmark {
         var system = "fleet"
         var blasKernels: String
         var threads: Int
+        /// The learner's threads (`learner_threads` of the CartPole config).
+        var learnerThreads: Int
         var batch: Int, minibatch: Int, epochs: Int, minibatches: Int
         var repetitions: Int, warmup: Int
         var updateSecondsMedian: Double
@@ -105,7 +107,7 @@ public enum PeerBenchmark {
         let settings = config.ppoSettings
         var environment = try EnvironmentFactory.make(id: "CartPole-v1", count: settings.numEnvs, seed: options.seed)
         let agent = config.makeAgent(for: environment, seed: options.seed)
-        let learner = PPOLearner(agent: agent, settings: settings, seed: options.seed)
+        let learner = PPOLearner(agent: agent, settings: settings, seed: options.seed, threads: config.learnerThreads)
         var generator = RandomGenerator(seed: options.seed &+ 1)
         let (rollout, _) = try RolloutCollector(numSteps: settings.numSteps)
             .collect(&environment, agent: agent, policyVersion: 0, generator: &generator)
@@ -122,7 +124,7 @@ public enum PeerBenchmark {
         let steps = settings.updateEpochs * settings.numMinibatches
         let median = Self.median(times)
         return PPOUpdateReport(
-            blasKernels: BLASKernels.description, threads: BLAS.threads,
+            blasKernels: BLASKernels.description, threads: BLAS.threads, learnerThreads: config.learnerThreads,
             batch: settings.batchSize, minibatch: settings.minibatchSize, epochs: settings.updateEpochs,
             minibatches: settings.numMinibatches, repetitions: options.repetitions, warmup: options.warmup,
             updateSecondsMedian: median, updateSecondsMin: times.min()!,

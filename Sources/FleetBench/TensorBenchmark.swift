@@ -1,3 +1,4 @@
+import FleetAlgorithms
 import FleetCluster
 import FleetEnvironments
 import FleetTensor
@@ -27,8 +28,13 @@ public enum TensorBenchmark {
         }
 
         let ppo = ppoMinibatchUpdate(iterations: quick ? 200 : 2_000, rounds: rounds)
-        add("PPO minibatch update: CartPole agent, 128 samples", ppo,
+        add("PPO minibatch update through the autodiff graph: CartPole agent, 128 samples", ppo,
             detail: String(format: "%.1f µs per update", ppo.seconds * 1e6))
+        for threads in [1, 2] {
+            let learner = try ppoLearnerUpdate(threads: threads, iterations: quick ? 10 : 100, rounds: rounds)
+            add("PPO update as the learner runs it: 512 CartPole steps, 16 minibatches, learner_threads \(threads)", learner,
+                detail: String(format: "%.2f ms per update, %.1f µs per minibatch", learner.seconds * 1e3, learner.seconds * 1e6 / 16))
+        }
         let grpo = grpoUpdate(iterations: quick ? 3 : 20, rounds: rounds)
         add("GRPO update: tiny LM, 8 x 64 tokens", grpo,
             detail: String(format: "%.2f ms per update", grpo.seconds * 1e3))
@@ -109,6 +115,29 @@ public enum TensorBenchmark {
         precondition(sink.isFinite)
         let forward = mlpForwardFLOPs([4, 64, 64, 2], batch: n) + mlpForwardFLOPs([4, 64, 64, 1], batch: n)
         return Measurement(seconds: seconds, flops: 3 * forward, allocations: allocations)
+    }
+
+    /// ``PPOLearner/update(_:)`` on one 512-step CartPole rollout with CleanRL's settings (observation
+    /// statistics, values and GAE, then 4 epochs of 4 minibatches of 128), as `fleet train` runs it,
+    /// on `threads` learner threads. FLOPs count the minibatches' forward and backward passes.
+    static func ppoLearnerUpdate(threads: Int, iterations: Int, rounds: Int) throws -> Measurement {
+        let config = try ClusterBenchmark.cartPoleRunConfig()
+        let settings = config.ppoSettings
+        var environment = try EnvironmentFactory.make(id: "CartPole-v1", count: settings.numEnvs, seed: 1)
+        let agent = config.makeAgent(for: environment, seed: 1)
+        let learner = PPOLearner(agent: agent, settings: settings, seed: 1, threads: threads)
+        var generator = RandomGenerator(seed: 2)
+        let (rollout, _) = try RolloutCollector(numSteps: settings.numSteps)
+            .collect(&environment, agent: agent, policyVersion: 0, generator: &generator)
+        var skipped = 0
+        func update() { skipped += learner.update([rollout]).gradientNormNonFinite }
+        let seconds = Stopwatch.bestSecondsPerIteration(iterations: iterations, repeats: rounds, update)
+        let allocations = AllocationCounter.perRun(runs: 5, update)
+        precondition(skipped == 0, "an update was skipped: a loss or gradient was not finite")
+        let minibatches = settings.updateEpochs * settings.numMinibatches
+        let forward = mlpForwardFLOPs([4, 64, 64, 2], batch: settings.minibatchSize)
+            + mlpForwardFLOPs([4, 64, 64, 1], batch: settings.minibatchSize)
+        return Measurement(seconds: seconds, flops: 3 * forward * Double(minibatches), allocations: allocations)
     }
 
     /// One GRPO-shaped update of the tiny transformer on 8 sequences of 64 tokens: forward, per-token

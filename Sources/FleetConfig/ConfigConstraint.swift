@@ -16,6 +16,8 @@ public enum ConfigConstraint: Hashable, Sendable {
     case nonEmptyPositive
     /// A number greater than or equal to this bound.
     case atLeast(Int)
+    /// An integer in the closed interval [lower, upper].
+    case between(Int, Int)
     /// A TCP port: an integer in [0, 65535] (0: any free port).
     case port
     /// A string holding a JSON object (`{}` and up).
@@ -31,6 +33,7 @@ public enum ConfigConstraint: Hashable, Sendable {
         case .oneOf(let names): "one of " + names.joined(separator: ", ")
         case .nonEmptyPositive: "a non-empty list of numbers greater than 0"
         case .atLeast(let bound): "at least \(bound)"
+        case .between(let lower, let upper): "an integer in [\(lower), \(upper)]"
         case .port: "a port in [0, 65535]"
         case .jsonObject: "a mapping, or a JSON object in a string"
         }
@@ -46,6 +49,7 @@ public enum ConfigConstraint: Hashable, Sendable {
         case (.nonNegative, .double(let x)): return x >= 0
         case (.atLeast(let bound), .int(let x)): return x >= bound
         case (.atLeast(let bound), .double(let x)): return x >= Double(bound)
+        case (.between(let lower, let upper), .int(let x)): return (lower...upper).contains(x)
         case (.port, .int(let x)): return (0...65535).contains(x)
         case (.unitInterval, .double(let x)): return x >= 0 && x <= 1
         case (.unitInterval, .int(let x)): return x >= 0 && x <= 1

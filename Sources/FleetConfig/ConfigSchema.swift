@@ -27,6 +27,9 @@ public enum ConfigSchema {
                 ConfigKey("seed", \.seed, .nonNegative, doc: "seed of every random generator in the run"),
                 ConfigKey("deterministic", \.deterministic,
                     doc: "reproducible results: fixed reduction orders, no racing updates"),
+                ConfigKey("learner_threads", \.learnerThreads, .between(1, 2),
+                    doc: "threads of the PPO update: 2 runs the critic's half of each minibatch beside the actor's "
+                        + "(the same results; 1 leaves the second core to actors)"),
                 ConfigKey("total_timesteps", \.totalTimesteps, .positive, doc: "environment steps of the whole run"),
                 ConfigKey("run_dir", \.runDirectory,
                     doc: "the run directory; null: runs/<env>__<algo>__<seed>__<unix-time>"),

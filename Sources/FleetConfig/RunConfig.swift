@@ -21,6 +21,9 @@ public struct RunConfig: Hashable, Sendable {
     public var seed: UInt64 = 1
     /// Reproducible results: fixed reduction orders, no racing updates.
     public var deterministic = true
+    /// Threads of the learner's PPO update (`learner_threads`): with 2, the critic's half of each
+    /// minibatch runs beside the actor's, with the same results.
+    public var learnerThreads = 2
     /// Environment steps of the whole run (`total_timesteps`).
     public var totalTimesteps = 500_000
     /// The run directory chosen in the config; nil: the default name under `runs/`.

@@ -15,6 +15,9 @@ extension Tensor {
         }
     }
 
+    /// The sum of `values` in the fixed order every full reduction here uses (``sum()``, ``mean()``).
+    public static func sum(_ values: UnsafeBufferPointer<Float>) -> Float { Kernels.sum(values) }
+
     /// The mean of all elements, as a scalar.
     public func mean() -> Tensor { sum() / Float(count) }
 

@@ -65,8 +65,9 @@ extension Tensor {
         }
     }
 
-    /// ``rowSoftmax(_:width:log:)`` from `v` into `out` (which must not overlap `v`), allocating nothing.
-    static func softmaxRows(
+    /// Row-wise (log-)softmax of `v`, cut into rows of `width`, into `out` (which must not overlap
+    /// `v`), allocating nothing: the arithmetic of ``softmax()`` and ``logSoftmax()``.
+    public static func softmaxRows(
         of v: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>, width: Int, log: Bool
     ) {
         for r in stride(from: 0, to: v.count, by: Swift.max(width, 1)) {

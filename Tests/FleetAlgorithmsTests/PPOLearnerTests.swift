@@ -24,6 +24,22 @@ final class PPOLearnerTests: XCTestCase {
         for _ in 0..<2 { XCTAssertEqual(learner.update([collector.collect(with: learner.agent)]).learningRate, 1e-3) }
     }
 
+    func testTwoLearnerThreadsGiveTheSameWeightsAndStatistics() {
+        var runs: [([Float], [Double])] = []
+        for threads in [1, 2] {
+            let learner = PPOLearner(agent: CartPoleCollector.agent(seed: 3), settings: PPOSettings(), seed: 3, threads: threads)
+            var collector = CartPoleCollector(numEnvs: 4, numSteps: 32, seed: 3)
+            var figures: [Double] = []
+            for _ in 0..<3 {
+                let s = learner.update([collector.collect(with: learner.agent)])
+                figures += [s.policyLoss, s.valueLoss, s.entropy, s.approxKL, s.clipFraction]
+            }
+            runs.append((flatParameters(learner.agent), figures))
+        }
+        XCTAssertEqual(runs[0].0.map(\.bitPattern), runs[1].0.map(\.bitPattern))
+        XCTAssertEqual(runs[0].1, runs[1].1)
+    }
+
     func testTargetKLStopsAfterTheEpochThatExceedsIt() {
         var (learner, collector) = smallSetup(PPOSettings(learningRate: 1e-2, updateEpochs: 4, targetKL: 0))
         let stopped = learner.update([collector.collect(with: learner.agent)])

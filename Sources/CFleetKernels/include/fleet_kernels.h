@@ -10,6 +10,10 @@
 /// x and y may be the same array.
 void fleet_tanh_f32(const float *x, float *y, size_t n);
 
+/// out[i] = 0 + g[i] * (1 - y[i] * y[i]): tanh's gradient rule from its output y, as the graph adds it
+/// into a zero gradient. g, y and out must not overlap.
+void fleet_tanh_backward_f32(const float *g, const float *y, float *out, size_t n);
+
 /// The per-step constants of an Adam update, rounded to float.
 struct fleet_adam_scalars {
     float w1, b2, w2, eps, l2, decay, negative_step_size, bias_correction2_sqrt;

@@ -201,7 +201,11 @@ public final class PPOAgent {
     /// The policy's distribution for `count` normalized observations (recorded for autodiff
     /// unless inside `withNoGrad`).
     func distribution(_ normalized: Tensor) -> PolicyDistribution {
-        let output = actor(normalized)
+        distribution(actorOutput: actor(normalized))
+    }
+
+    /// The policy's distribution given the actor's output `[B, A]` (logits, or Gaussian means).
+    func distribution(actorOutput output: Tensor) -> PolicyDistribution {
         if let logStd { return .gaussian(DiagonalGaussian(mean: output, logStd: logStd)) }
         return .categorical(Categorical(logits: output))
     }

@@ -1,4 +1,5 @@
 import FleetTensor
+import Foundation
 
 /// What one PPO update reports, under CleanRL's metric meanings (losses, approx_kl and
 /// old_approx_kl from the last minibatch; clipfrac averaged over every minibatch).
@@ -45,16 +46,30 @@ public final class PPOLearner {
     public internal(set) var rewardScaler: RewardScaler
     /// Minibatch storage, reused across minibatches and updates.
     private var buffers = MinibatchBuffers()
+    /// The actor's and the critic's forward and backward passes, with their memory kept between
+    /// minibatches.
+    private let actorPass: MLPPass, criticPass: MLPPass
+    /// The categorical policy's objective and gradient, with its memory kept between minibatches.
+    private var categoricalObjective = CategoricalPolicyObjective()
+    /// The value objective and gradient, with its memory kept between minibatches.
+    private var valueObjective = ValueObjective()
+    /// Runs the critic's passes beside the actor's, when the machine has a second core.
+    private let sideThread: SideThread?
 
     /// A learner that trains `agent` in place with Adam (eps 1e-5), drawing minibatch permutations from
-    /// a generator seeded by `seed`. Nothing in `settings` is checked here.
-    public init(agent: PPOAgent, settings: PPOSettings, seed: UInt64) {
+    /// a generator seeded by `seed`. With `threads: 2` on a machine with a second core, the critic's
+    /// half of each minibatch runs on a second thread (the results are the same). Nothing in
+    /// `settings` is checked here.
+    public init(agent: PPOAgent, settings: PPOSettings, seed: UInt64, threads: Int = 1) {
         self.agent = agent
         self.settings = settings
         iteration = 0
         optimizer = Adam(agent.trainableParameters, learningRate: settings.learningRate, eps: 1e-5)
         generator = RandomGenerator(seed: seed)
         rewardScaler = RewardScaler(gamma: settings.gamma)
+        actorPass = MLPPass(agent.actor)
+        criticPass = MLPPass(agent.critic)
+        sideThread = threads > 1 && ProcessInfo.processInfo.activeProcessorCount > 1 ? SideThread() : nil
     }
 
     /// One PPO iteration on these rollouts (concatenated along the env axis; all with the same T):
@@ -77,13 +92,11 @@ public final class PPOLearner {
         let prepared = prepare(rollouts)
         let batch = prepared.batch, values = prepared.values
         let advantages = prepared.advantages, returns = prepared.returns
-        let size = batch.observationSize
 
         // Optimize the policy and value networks: each epoch one permutation cut into minibatches.
         let batchSize = batch.count
         let minibatchSize = Swift.max(1, batchSize / settings.numMinibatches)
         let parameters = optimizer.parameters
-        let clipCoef = Float(settings.clipCoef)
         var indices = Array(0..<batchSize)
         var clipFractionSum = 0.0, minibatchCount = 0
         for _ in 0..<settings.updateEpochs {
@@ -92,40 +105,38 @@ public final class PPOLearner {
                 let end = Swift.min(start + minibatchSize, batchSize)
                 buffers.gather(indices[start..<end], from: batch, advantages: advantages, returns: returns, values: values)
                 let m = end - start
-                let x = Tensor(buffers.observations, shape: [m, size])
-                let pi = agent.distribution(x)
-                let newLogProb = pi.logProb(buffers.actions(like: batch))
-                let entropy = pi.entropy()
-                let newValue = agent.value(x)
-                let logRatio = newLogProb - Tensor(buffers.logProbs, shape: [m])
-                let ratio = logRatio.exp()
-
-                let diagnostics = PPOLoss.ratioDiagnostics(logRatios: logRatio.data, clipCoef: settings.clipCoef)
-                clipFractionSum += diagnostics.clipFraction
-                minibatchCount += 1
                 if settings.normalizeAdvantages {
                     buffers.advantages.withUnsafeMutableBufferPointer { PPOLoss.normalizeAdvantages($0) }
                 }
-
-                let pgLoss = PPOLoss.policyLoss(ratio: ratio, advantages: Tensor(buffers.advantages, shape: [m]), clipCoef: clipCoef)
-                let vLoss = PPOLoss.valueLoss(
-                    values: newValue, oldValues: Tensor(buffers.values, shape: [m]),
-                    returns: Tensor(buffers.returns, shape: [m]), clipCoef: settings.clipValueLoss ? clipCoef : nil)
-                let entropyLoss = entropy.mean()
-                let loss = pgLoss - entropyLoss * Float(settings.entCoef) + vLoss * Float(settings.vfCoef)
-
-                statistics.policyLoss = Double(pgLoss.item)
-                statistics.valueLoss = Double(vLoss.item)
-                statistics.entropy = Double(entropyLoss.item)
-                statistics.oldApproxKL = diagnostics.oldApproxKL
-                statistics.approxKL = diagnostics.approxKL
-
+                let actions = buffers.actions(like: batch)
+                let oldLogProbs = buffers.logProbs, minibatchAdvantages = buffers.advantages
+                let oldValues = buffers.values, minibatchReturns = buffers.returns
                 optimizer.zeroGrad()
-                guard loss.item.isFinite else {
+
+                // Two independent halves, each through its own network into its own gradients: the
+                // policy's here, the value's on the side thread.
+                var policy = PolicyTerms(), value = ValueTerms()
+                buffers.observations.withUnsafeBufferPointer { x in
+                    inParallel({
+                        policy = policyStep(x, rows: m, actions: actions, oldLogProbs: oldLogProbs, advantages: minibatchAdvantages)
+                    }, {
+                        value = valueStep(x, rows: m, oldValues: oldValues, returns: minibatchReturns)
+                    })
+                }
+                clipFractionSum += policy.diagnostics.clipFraction
+                minibatchCount += 1
+                statistics.policyLoss = Double(policy.loss)
+                statistics.valueLoss = Double(value.loss)
+                statistics.entropy = Double(policy.entropy)
+                statistics.oldApproxKL = policy.diagnostics.oldApproxKL
+                statistics.approxKL = policy.diagnostics.approxKL
+
+                // The loss is policy − ent_coef · entropy + vf_coef · value, summed as the graph would.
+                guard (policy.objective + value.objective).isFinite else {
+                    optimizer.zeroGrad()
                     statistics.gradientNormNonFinite += 1
                     continue
                 }
-                loss.backward()
                 let norm = clipGradientNorm(parameters, maxNorm: settings.maxGradNorm)
                 guard norm.isFinite else {
                     statistics.gradientNormNonFinite += 1
@@ -136,9 +147,75 @@ public final class PPOLearner {
             statistics.epochsRun += 1
             if let targetKL = settings.targetKL, statistics.approxKL > targetKL { break }
         }
+        sideThread?.rest()
         statistics.clipFraction = minibatchCount > 0 ? clipFractionSum / Double(minibatchCount) : 0
         statistics.explainedVariance = PPOLoss.explainedVariance(predicted: values, targets: returns)
         return statistics
+    }
+
+    /// What the policy's half of a minibatch reports.
+    struct PolicyTerms {
+        var loss: Float = 0, entropy: Float = 0, objective: Float = 0
+        var diagnostics = (oldApproxKL: 0.0, approxKL: 0.0, clipFraction: 0.0)
+    }
+
+    /// What the value's half of a minibatch reports.
+    struct ValueTerms {
+        var loss: Float = 0, objective: Float = 0
+    }
+
+    /// The policy's half of a minibatch: the actor's pass, the clipped surrogate and the entropy
+    /// bonus, `loss − ent_coef · entropy`; when that is finite, its gradient is added into the actor's.
+    private func policyStep(
+        _ x: UnsafeBufferPointer<Float>, rows m: Int, actions: PolicyActions, oldLogProbs: [Float], advantages: [Float]
+    ) -> PolicyTerms {
+        let clipCoef = Float(settings.clipCoef), entCoef = Float(settings.entCoef)
+        let output = actorPass.forward(x, rows: m)
+        if case .discrete(let actions) = actions {
+            // Categorical: the objective and its gradient in plain loops, with the graph's bits.
+            output.data.withUnsafeBufferPointer { logits in
+                categoricalObjective.evaluate(
+                    logits: logits, rows: m, actions: actions, oldLogProbs: oldLogProbs, advantages: advantages,
+                    clipCoef: clipCoef, entCoef: entCoef)
+            }
+            let objective = categoricalObjective
+            if objective.objective.isFinite {
+                objective.logitGradient.withUnsafeBufferPointer { actorPass.backward(outputGradient: $0) }
+            }
+            return PolicyTerms(
+                loss: objective.policyLoss, entropy: objective.entropy, objective: objective.objective,
+                diagnostics: PPOLoss.ratioDiagnostics(logRatios: objective.logRatios, clipCoef: settings.clipCoef))
+        }
+        // Gaussian: recorded on the actor's output.
+        let pi = agent.distribution(actorOutput: output)
+        let logRatio = pi.logProb(actions) - Tensor(oldLogProbs, shape: [m])
+        let pgLoss = PPOLoss.policyLoss(ratio: logRatio.exp(), advantages: Tensor(advantages, shape: [m]), clipCoef: clipCoef)
+        let entropy = pi.entropy().mean()
+        let objective = pgLoss - entropy * entCoef
+        if objective.item.isFinite {
+            objective.backward()
+            actorPass.backward()
+        }
+        return PolicyTerms(
+            loss: pgLoss.item, entropy: entropy.item, objective: objective.item,
+            diagnostics: PPOLoss.ratioDiagnostics(logRatios: logRatio.data, clipCoef: settings.clipCoef))
+    }
+
+    /// The value's half of a minibatch: the critic's pass and the (clipped) value loss,
+    /// `vf_coef · loss`, in plain loops with the graph's bits; when that is finite, its gradient is
+    /// added into the critic's.
+    private func valueStep(_ x: UnsafeBufferPointer<Float>, rows m: Int, oldValues: [Float], returns: [Float]) -> ValueTerms {
+        let output = criticPass.forward(x, rows: m)
+        output.data.withUnsafeBufferPointer { values in
+            valueObjective.evaluate(
+                values: values, oldValues: oldValues, returns: returns,
+                clipCoef: settings.clipValueLoss ? Float(settings.clipCoef) : nil, vfCoef: Float(settings.vfCoef))
+        }
+        let objective = valueObjective
+        if objective.objective.isFinite {
+            objective.valueGradient.withUnsafeBufferPointer { criticPass.backward(outputGradient: $0) }
+        }
+        return ValueTerms(loss: objective.loss, objective: objective.objective)
     }
 
     /// A batch ready for the minibatch loop: normalized observations, (scaled) rewards, the current
@@ -184,6 +261,16 @@ public final class PPOLearner {
             finalValues: finalValues, bootstrapValues: bootstrapValues,
             gamma: Float(settings.gamma), lambda: Float(settings.gaeLambda), cleanrlCompat: settings.cleanrlCompat)
         return PreparedBatch(batch: batch, values: values, advantages: estimate.advantages, returns: estimate.returns)
+    }
+
+    /// Runs `first` here and `second` on the side thread, or both here in order without one.
+    private func inParallel(_ first: () -> Void, _ second: () -> Void) {
+        if let sideThread {
+            sideThread.run(second, beside: first)
+        } else {
+            first()
+            second()
+        }
     }
 
     /// Fisher–Yates with the learner's generator (the same on every platform and Swift version).

@@ -39,17 +39,21 @@ package struct RolloutCollector {
             logProbs.reserveCapacity(t * n)
         }
 
+        // The environment's buffers are read once per step (each read through the existential costs)
+        // and copied out before the next step: a reference held across a step would make the
+        // environment copy its buffers to write them.
+        observations += environment.buffers.observations
+        var nextObservations: [Float] = []
         for step in 0..<t {
-            let current = environment.observations
-            observations += current
+            let rows = (step * n)..<((step + 1) * n)
             let actions: PolicyActions
             if discrete {
-                let rows = (step * n)..<((step + 1) * n)
-                current.withUnsafeBufferPointer { current in
+                observations.withUnsafeBufferPointer { all in
                     discreteActions.withUnsafeMutableBufferPointer { chosen in
                         logProbs.withUnsafeMutableBufferPointer { logProbs in
                             agent.act(
-                                observations: current, count: n, actions: UnsafeMutableBufferPointer(rebasing: chosen[rows]),
+                                observations: UnsafeBufferPointer(rebasing: all[(step * n * size)..<((step + 1) * n * size)]),
+                                count: n, actions: UnsafeMutableBufferPointer(rebasing: chosen[rows]),
                                 logProbs: UnsafeMutableBufferPointer(rebasing: logProbs[rows]), using: &generator)
                         }
                     }
@@ -57,6 +61,7 @@ package struct RolloutCollector {
                 for copy in 0..<n { stepActions[copy] = discreteActions[step * n + copy] }
                 actions = .discrete(stepActions)
             } else {
+                let current = Array(observations[(step * n * size)..<((step + 1) * n * size)])
                 let (sampled, stepLogProbs) = agent.act(observations: current, count: n, using: &generator)
                 guard case .continuous(let values, let dimension) = sampled else {
                     preconditionFailure("a continuous agent sampled discrete actions")
@@ -68,17 +73,22 @@ package struct RolloutCollector {
             }
             try environment.step(actions)
             try keepAlive()
-            rewards += environment.rewards
-            terminated += environment.terminated
-            truncated += environment.truncated
-            let finals = environment.finalObservations
-            for copy in 0..<n where environment.truncated[copy] {
+            let buffers = environment.buffers
+            rewards += buffers.rewards
+            terminated += buffers.terminated
+            truncated += buffers.truncated
+            for copy in 0..<n where buffers.truncated[copy] {
                 finalSteps.append(step * n + copy)
-                finalObservations += finals[copy * size ..< (copy + 1) * size]
+                finalObservations += buffers.finalObservations[copy * size ..< (copy + 1) * size]
             }
-            for episode in environment.finishedEpisodes {
+            for episode in buffers.finishedEpisodes {
                 episodes.returns.append(Float(episode.episodeReturn))
                 episodes.lengths.append(Int64(episode.length))
+            }
+            if step < t - 1 {
+                observations += buffers.observations
+            } else {
+                nextObservations = Array(buffers.observations)
             }
         }
 
@@ -88,7 +98,7 @@ package struct RolloutCollector {
             actions: actionDimension.map { .continuous(continuousActions, dimension: $0) } ?? .discrete(discreteActions),
             rewards: rewards, terminated: terminated, truncated: truncated, behaviourLogProbs: logProbs,
             finalObservationSteps: finalSteps, finalObservations: finalObservations,
-            nextObservations: environment.observations)
+            nextObservations: nextObservations)
         return (rollout, episodes)
     }
 }

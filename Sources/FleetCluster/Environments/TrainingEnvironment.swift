@@ -30,6 +30,30 @@ public protocol TrainingEnvironment {
     /// Steps every copy with its action; the actions must match `actionSpace`. Throws when the
     /// environments cannot go on (a served environment's worker failed).
     mutating func step(_ actions: PolicyActions) throws
+    /// The buffers above read together, in one call: what an actor loop reads after every step.
+    var buffers: TrainingEnvironmentBuffers { get }
+}
+
+/// A ``TrainingEnvironment``'s buffers after a step, read together (they share the environment's
+/// storage until it steps again).
+public struct TrainingEnvironmentBuffers {
+    /// The observation each copy acts on next, `[count * observationSize]`.
+    public var observations: [Float]
+    /// The observation each copy's last step produced, before any auto-reset.
+    public var finalObservations: [Float]
+    /// The last step's rewards, terminated and truncated flags, one per copy.
+    public var rewards: [Float], terminated: [Bool], truncated: [Bool]
+    /// The episodes the last step finished.
+    public var finishedEpisodes: [FinishedEpisode]
+}
+
+extension TrainingEnvironment {
+    /// The buffers, each through its own property.
+    public var buffers: TrainingEnvironmentBuffers {
+        TrainingEnvironmentBuffers(
+            observations: observations, finalObservations: finalObservations, rewards: rewards,
+            terminated: terminated, truncated: truncated, finishedEpisodes: finishedEpisodes)
+    }
 }
 
 /// The buffers, read through the wrapped vector environment.
@@ -61,6 +85,14 @@ extension _VectorBacked {
     public var truncated: [Bool] { vector.truncated }
     /// The episodes the wrapped vector's last step finished.
     public var finishedEpisodes: [FinishedEpisode] { vector.finishedEpisodes }
+    /// The wrapped vector's buffers, read through one copy of the vector (each property above makes
+    /// its own, which costs more than the step of a small environment).
+    public var buffers: TrainingEnvironmentBuffers {
+        let vector = vector
+        return TrainingEnvironmentBuffers(
+            observations: vector.observations, finalObservations: vector.finalObservations, rewards: vector.rewards,
+            terminated: vector.terminated, truncated: vector.truncated, finishedEpisodes: vector.finishedEpisodes)
+    }
 }
 
 /// Environments with actions `0 ..< n`.

@@ -267,7 +267,9 @@ public final class LearnerLoop {
         broadcasting { encodeWeights() }
         // Before publishing: a version goes out only once a checkpoint bounds it (``LearnerCheckpoints``).
         if checkpoints?.isDue(version: version) == true { try writeCheckpoint(final: false) }
-        broadcasting { _ = try? sockets.weights.send(weightsFrame, flags: .dontWait) }
+        // The frame's own bytes go to libzmq (no copy), which keeps them alive until every
+        // subscriber has them; the next update encodes into a new array.
+        broadcasting { _ = try? sockets.weights.send(Message(noCopy: weightsFrame), flags: .dontWait) }
         weightSync.published(version, at: .now, to: Set(roster.ids(in: .live)))
         publishMetrics(at: .now)
 
