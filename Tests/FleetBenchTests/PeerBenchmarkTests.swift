@@ -11,7 +11,10 @@ final class PeerBenchmarkTests: XCTestCase {
                        [8, 8, 8, 8, 1])
         let given = try PeerBenchmark.Options(["--repetitions", "3", "--warmup", "0", "--max-new-tokens", "5"])
         XCTAssertEqual([given.repetitions, given.warmup, given.maxNewTokens], [3, 0, 5])
-        for bad in [["--repetitions"], ["--repetitions", "x"], ["--bogus", "1"], ["--repetitions", "0"], ["--threads", "-1"]] {
+        XCTAssertNil(defaults.learnerThreads)  // the config's learner_threads
+        XCTAssertEqual(try PeerBenchmark.Options(["--learner-threads", "1"]).learnerThreads, 1)
+        for bad in [["--repetitions"], ["--repetitions", "x"], ["--bogus", "1"], ["--repetitions", "0"], ["--threads", "-1"],
+                    ["--learner-threads", "3"]] {
             XCTAssertThrowsError(try PeerBenchmark.Options(bad), "\(bad)")
         }
     }
@@ -25,6 +28,10 @@ final class PeerBenchmarkTests: XCTestCase {
     func testPPOUpdateReportsAWholeCleanRLUpdate() throws {
         let report = try PeerBenchmark.ppoUpdate(PeerBenchmark.Options(["--repetitions", "2", "--warmup", "0"]))
         XCTAssertEqual([report.batch, report.minibatch, report.epochs, report.minibatches], [512, 128, 4, 4])
+        XCTAssertEqual(report.learnerThreads, 2)  // the CartPole config's default
+        let one = try PeerBenchmark.ppoUpdate(PeerBenchmark.Options(["--repetitions", "1", "--warmup", "0", "--learner-threads", "1"]))
+        XCTAssertEqual(one.learnerThreads, 1)
+        XCTAssertTrue(one.updateSecondsMedian > 0 && one.finalPolicyLoss.isFinite)
         XCTAssertEqual(report.minibatchSecondsMedian, report.updateSecondsMedian / 16, accuracy: 1e-12)
         XCTAssertTrue(report.updateSecondsMedian > 0 && report.finalPolicyLoss.isFinite)
     }
