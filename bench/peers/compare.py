@@ -40,11 +40,11 @@ kernels Fleet ran (summary.json `blas_kernels`).
 updates: the PPO update of CleanRL's CartPole agent. Each program times whole updates (4 epochs x 4
 minibatches of 128 on a 512-step batch) and prints the median:
   Fleet         `fleet bench-peer ppo-update`: PPOLearner.update, the learner's own code, on a rollout
-                of 4 CartPoles (BLAS on one thread, as a deterministic learner runs); the update also
-                computes the batch's values and GAE
+                of 4 CartPoles, with learner_threads 1 and 2 (BLAS on one thread, as a deterministic
+                learner runs); the update also computes the batch's values and GAE
   PyTorch       torch_ppo_update.py: CleanRL ppo.py's minibatch loop, on 1 thread and on torch's default
 The table gives each one's time per whole update and per minibatch step, and Fleet's speed-up (the
-peer's time over Fleet's), and the speed-up against PyTorch at its best thread count.
+peer's time over Fleet's at its best thread count), and Fleet at its best against PyTorch at its best.
 
 grpo: GRPO on the tiny GPT-2 shape of the prompt tasks (2 layers, width 64, 4 heads, vocabulary 45,
 context 32), 8 prompts of 8 tokens x G 8 responses of at most 8 new tokens. Each program repeats
@@ -321,8 +321,13 @@ def run_rounds(rounds, systems, label, progress):
         for key in keys[(round - 1) % len(keys):] + keys[:(round - 1) % len(keys)]:
             report = json_run(systems[key])
             results[key].append(report)
-            print(f"round {round} {label[key]}, {report['threads']} thread(s): {progress(report)}", file=sys.stderr, flush=True)
+            print(f"round {round} {label[key]}, {threads_of(report)} thread(s): {progress(report)}", file=sys.stderr, flush=True)
     return results
+
+
+def threads_of(report):
+    """The threads a run worked on: Fleet's PPO learner threads, else torch's or Fleet's BLAS threads."""
+    return report.get("learner_threads", report["threads"])
 
 
 def load_average():
@@ -343,7 +348,8 @@ def fleet_kernels(runs):
 
 
 UPDATE_SYSTEMS = [
-    ("fleet", "Fleet `PPOLearner.update`"),
+    ("fleet-1", "Fleet `PPOLearner.update`"),
+    ("fleet-2", "Fleet `PPOLearner.update`"),
     ("torch-1", "PyTorch, CleanRL's update loop"),
     ("torch-default", "PyTorch, CleanRL's update loop"),
 ]
@@ -352,7 +358,10 @@ UPDATE_SYSTEMS = [
 def updates(args):
     """The PPO update table: Fleet's whole update against CleanRL's loop in PyTorch; (Markdown, JSON)."""
     timed, warmup = PPO_REPETITIONS["fleet"]
-    systems = {"fleet": [args.fleet, "bench-peer", "ppo-update", "--repetitions", str(timed), "--warmup", str(warmup)]}
+    systems = {}
+    for threads in ("1", "2"):  # learner_threads: the critic's half of each minibatch on a second thread or not
+        systems[f"fleet-{threads}"] = [args.fleet, "bench-peer", "ppo-update", "--learner-threads", threads,
+                                       "--repetitions", str(timed), "--warmup", str(warmup)]
     timed, warmup = PPO_REPETITIONS["torch"]
     for threads in PEER_THREADS:
         systems[f"torch-{threads}"] = [args.python, peer_script("torch_ppo_update.py"), "--threads", threads,
@@ -366,19 +375,23 @@ def updates(args):
 
     summary = {}
     for key, runs in results.items():
-        summary[key] = {"name": label[key], "threads": runs[0]["threads"],
+        summary[key] = {"name": label[key], "threads": threads_of(runs[0]),
                         "update_seconds": median([r["update_seconds_median"] for r in runs]),
                         "minibatch_seconds": median([r["minibatch_seconds_median"] for r in runs]), "runs": runs}
-    fleet = summary["fleet"]
-    torch_keys = [key for key in summary if key.startswith("torch")]
-    best = min(torch_keys, key=lambda key: summary[key]["minibatch_seconds"])
+
+    def fastest(prefix):
+        return min((key for key in summary if key.startswith(prefix)), key=lambda key: summary[key]["minibatch_seconds"])
+
+    fleet, best = summary[fastest("fleet-")], fastest("torch-")
     torch_run = results[best][0]
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    header = (f"{date}, {machine()}; Fleet's BLAS kernels: {fleet_kernels(results['fleet'])}; PyTorch "
+    header = (f"{date}, {machine()}; Fleet's BLAS kernels: {fleet_kernels(results['fleet-1'])}, its threads "
+              f"the PPO learner's (learner_threads); PyTorch "
               f"{torch_run['torch']} ({torch_run['blas']}); load average {' '.join(load_before)} before, "
               f"{' '.join(load_after)} after; {args.rounds} runs of each program, each the median of "
               f"{PPO_REPETITIONS['fleet'][0]} (Fleet) or {PPO_REPETITIONS['torch'][0]} (PyTorch) whole updates; "
-              f"the medians of the runs; Fleet's speed-up is the peer's time over Fleet's")
+              f"the medians of the runs; Fleet's speed-up is the peer's time over Fleet's at its best thread "
+              f"count ({fleet['threads']})")
     lines = [header, "",
              "| system | threads | whole update (4 epochs x 4 minibatches of 128) | per minibatch step | "
              "minibatch steps/s | Fleet's speed-up |",
@@ -387,7 +400,7 @@ def updates(args):
         lines.append(f"| {s['name']} | {s['threads']} | {s['update_seconds'] * 1e3:.2f} ms | "
                      f"{s['minibatch_seconds'] * 1e6:.0f} µs | {1 / s['minibatch_seconds']:,.0f} | "
                      f"{ratio(s['minibatch_seconds'], fleet['minibatch_seconds'])} |")
-    lines += ["", f"Fleet against PyTorch at its best thread count ({summary[best]['threads']}): "
+    lines += ["", f"Fleet at its best thread count ({fleet['threads']}) against PyTorch at its best ({summary[best]['threads']}): "
                   f"{ratio(summary[best]['minibatch_seconds'], fleet['minibatch_seconds'])} per minibatch update "
                   f"(goal >= 15x). Fleet's update also computes the batch's values and GAE; PyTorch's timing leaves them out."]
     data = {"date": date, "machine": machine(), "load_before": load_before, "load_after": load_after,
