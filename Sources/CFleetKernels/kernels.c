@@ -53,6 +53,39 @@ __attribute__((target("avx512f"))) static void tanh_backward_avx512(const float 
 #endif
 
 
+// GELU in the tanh approximation, forward and its gradient rule added into a gradient, with the
+// arithmetic of FleetTensor's `Tensor.gelu()` in its order (tanh_rational is FastMath.tanh's bits).
+static inline __attribute__((always_inline)) float gelu_inner(float v) {
+    return 0.79788456f * (v + 0.044715f * v * v * v);
+}
+#define GELU_LOOP                                                   \
+    for (size_t i = 0; i < n; i++) {                                \
+        float v = x[i];                                             \
+        y[i] = 0.5f * v * (1.0f + tanh_rational(gelu_inner(v)));    \
+    }
+#define GELU_BACKWARD_LOOP                                                                  \
+    for (size_t i = 0; i < n; i++) {                                                        \
+        float v = x[i];                                                                     \
+        float t = tanh_rational(gelu_inner(v));                                             \
+        float d_inner = 0.79788456f * (1.0f + 3.0f * 0.044715f * v * v);                    \
+        grad[i] += g[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * d_inner);        \
+    }
+
+static void gelu_baseline(const float *x, float *y, size_t n) { GELU_LOOP }
+static void gelu_backward_baseline(const float *g, const float *x, float *grad, size_t n) { GELU_BACKWARD_LOOP }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static void gelu_avx2(const float *x, float *y, size_t n) { GELU_LOOP }
+__attribute__((target("avx512f"))) static void gelu_avx512(const float *x, float *y, size_t n) { GELU_LOOP }
+__attribute__((target("avx2"))) static void gelu_backward_avx2(const float *g, const float *x, float *grad, size_t n) {
+    GELU_BACKWARD_LOOP
+}
+__attribute__((target("avx512f"))) static void gelu_backward_avx512(const float *g, const float *x, float *grad, size_t n) {
+    GELU_BACKWARD_LOOP
+}
+#endif
+
+
 // The Adam update, in the order of FleetTensor's `_adamUpdate` (see fleet_kernels.h). The square
 // root is clang's elementwise builtin: correctly rounded, no errno, so the loop vectorizes.
 static inline __attribute__((always_inline)) void adam_element(
@@ -92,16 +125,18 @@ struct variant {
     const char *isa;
     void (*tanh)(const float *, float *, size_t);
     void (*tanh_backward)(const float *, const float *, float *, size_t);
+    void (*gelu)(const float *, float *, size_t);
+    void (*gelu_backward)(const float *, const float *, float *, size_t);
     void (*adam)(ADAM_PARAMETERS);
 };
 
 static const struct variant variants[] = {
 #if defined(__x86_64__)
-    {"avx512f", tanh_avx512, tanh_backward_avx512, adam_avx512},
-    {"avx2", tanh_avx2, tanh_backward_avx2, adam_avx2},
-    {"sse2", tanh_baseline, tanh_backward_baseline, adam_baseline},
+    {"avx512f", tanh_avx512, tanh_backward_avx512, gelu_avx512, gelu_backward_avx512, adam_avx512},
+    {"avx2", tanh_avx2, tanh_backward_avx2, gelu_avx2, gelu_backward_avx2, adam_avx2},
+    {"sse2", tanh_baseline, tanh_backward_baseline, gelu_baseline, gelu_backward_baseline, adam_baseline},
 #else
-    {"baseline", tanh_baseline, tanh_backward_baseline, adam_baseline},
+    {"baseline", tanh_baseline, tanh_backward_baseline, gelu_baseline, gelu_backward_baseline, adam_baseline},
 #endif
 };
 static const size_t variant_count = sizeof variants / sizeof variants[0];
@@ -135,6 +170,12 @@ void fleet_tanh_f32(const float *x, float *y, size_t n) { current()->tanh(x, y, 
 
 void fleet_tanh_backward_f32(const float *g, const float *y, float *out, size_t n) {
     current()->tanh_backward(g, y, out, n);
+}
+
+void fleet_gelu_f32(const float *x, float *y, size_t n) { current()->gelu(x, y, n); }
+
+void fleet_gelu_backward_f32(const float *g, const float *x, float *grad, size_t n) {
+    current()->gelu_backward(g, x, grad, n);
 }
 
 void fleet_adam_f32(float *p, const float *g, float *m, float *v, size_t n, const struct fleet_adam_scalars *s,

@@ -1,3 +1,4 @@
+import CFleetKernels
 import Foundation
 
 /// Elementwise nonlinearities, each forward beside its gradient rule. Rules that can be written
@@ -35,19 +36,36 @@ extension Tensor {
     }
 
     /// GELU in the tanh approximation used by GPT-2 (PyTorch's `gelu(approximate="tanh")`):
-    /// `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`.
+    /// `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`, with ``FastMath/tanh(_:)``; forward and
+    /// gradient in CFleetKernels' widest variant for this CPU, whose arithmetic is
+    /// ``Tensor/geluReference(_:)``'s, bit for bit.
     public func gelu() -> Tensor {
         let x = self
-        let c: Float = 0.797_884_56  // √(2/π)
-        let out = Kernels.map(data) { v in 0.5 * v * (1 + FastMath.tanh(c * (v + 0.044715 * v * v * v))) }
+        let out = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            data.withUnsafeBufferPointer { x in
+                if let source = x.baseAddress, let destination = out.baseAddress { fleet_gelu_f32(source, destination, x.count) }
+            }
+            initialized = count
+        }
         return Tensor(out, shape: shape).record([x]) {
             { g in
-                x.accumulateGrad(g, x.data) { g, v in
-                    let t = FastMath.tanh(c * (v + 0.044715 * v * v * v))
-                    let dInner = c * (1 + 3 * 0.044715 * v * v)
-                    return g * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * dInner)
+                x.withGradBuffer { gx in
+                    g.withUnsafeBufferPointer { g in
+                        x.data.withUnsafeBufferPointer { v in
+                            if let g = g.baseAddress, let v = v.baseAddress { fleet_gelu_backward_f32(g, v, gx.baseAddress!, gx.count) }
+                        }
+                    }
                 }
             }
         }
+    }
+
+    /// ``gelu()``'s forward and gradient rule as plain Swift, the definition the kernels follow (the
+    /// tests compare them): the values, and `g · GELU'(x)` for a gradient `g`.
+    static func geluReference(_ x: Float, gradient g: Float) -> (value: Float, gradient: Float) {
+        let c: Float = 0.797_884_56  // √(2/π)
+        let t = FastMath.tanh(c * (x + 0.044715 * x * x * x))
+        let dInner = c * (1 + 3 * 0.044715 * x * x)
+        return (0.5 * x * (1 + t), g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dInner))
     }
 }

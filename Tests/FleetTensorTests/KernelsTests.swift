@@ -72,4 +72,53 @@ final class KernelsTests: XCTestCase {
         XCTAssertFalse(ran.isEmpty)
         print("adam kernel variants checked: \(ran.joined(separator: ", "))")
     }
+
+    /// The C GELU and tanh-gradient kernels give the Swift definitions' bits in every variant this
+    /// CPU runs, at lengths that leave every tail, on values across the approximation's ranges.
+    func testTheGELUAndTanhGradientKernelsGiveTheReferenceBitsInEveryVariant() {
+        var generator = RandomGenerator(seed: 8)
+        defer { fleet_kernels_use_isa(nil) }
+        var ran: [String] = []
+        for isa in ["avx512f", "avx2", "sse2", "baseline"] {
+            guard fleet_kernels_use_isa(isa) == 1 else { continue }
+            ran.append(isa)
+            for n in Array(0...40) + [1000] {
+                var x = Tensor.uniform([n], low: -12, high: 12, using: &generator).data
+                let specials: [Float] = [0, -0.0, 1e-5, -3e-4, 7.9, -8, .infinity, -.infinity]
+                for (i, special) in specials.enumerated() where i < n {
+                    x[i] = special
+                }
+                let g = Tensor.uniform([n], low: -2, high: 2, using: &generator).data
+                let start = Tensor.uniform([n], low: -1, high: 1, using: &generator).data
+                var y = [Float](repeating: 0, count: n), gelu = start, tanhGradient = [Float](repeating: 0, count: n)
+                let t = x.map { FastMath.tanh($0) }
+                x.withUnsafeBufferPointer { x in
+                    g.withUnsafeBufferPointer { g in
+                        t.withUnsafeBufferPointer { t in
+                            y.withUnsafeMutableBufferPointer { y in
+                                gelu.withUnsafeMutableBufferPointer { gelu in
+                                    tanhGradient.withUnsafeMutableBufferPointer { tanhGradient in
+                                        guard n > 0 else { return }
+                                        fleet_gelu_f32(x.baseAddress!, y.baseAddress!, n)
+                                        fleet_gelu_backward_f32(g.baseAddress!, x.baseAddress!, gelu.baseAddress!, n)
+                                        fleet_tanh_backward_f32(g.baseAddress!, t.baseAddress!, tanhGradient.baseAddress!, n)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                let reference = (0..<n).map { Tensor.geluReference(x[$0], gradient: g[$0]) }
+                XCTAssertEqual(y.map(\.bitPattern), reference.map(\.value.bitPattern), "\(isa) n \(n) gelu")
+                let geluGradient: [Float] = (0..<n).map { start[$0] + reference[$0].gradient }
+                XCTAssertEqual(gelu.map(\.bitPattern), geluGradient.map(\.bitPattern), "\(isa) n \(n) gelu gradient")
+                let tanhReference: [Float] = (0..<n).map { i in
+                    let slope: Float = 1 - t[i] * t[i]
+                    return 0 + g[i] * slope
+                }
+                XCTAssertEqual(tanhGradient.map(\.bitPattern), tanhReference.map(\.bitPattern), "\(isa) n \(n) tanh gradient")
+            }
+        }
+        XCTAssertFalse(ran.isEmpty)
+    }
 }

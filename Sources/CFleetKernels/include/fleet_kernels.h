@@ -14,6 +14,14 @@ void fleet_tanh_f32(const float *x, float *y, size_t n);
 /// into a zero gradient. g, y and out must not overlap.
 void fleet_tanh_backward_f32(const float *g, const float *y, float *out, size_t n);
 
+/// y[i] = GELU(x[i]) in the tanh approximation, 0.5 x (1 + tanh(0.79788456 (x + 0.044715 x^3))), with
+/// FleetTensor's `Tensor.gelu()` arithmetic in its order (the tanh is fleet_tanh_f32's).
+void fleet_gelu_f32(const float *x, float *y, size_t n);
+
+/// grad[i] += g[i] * GELU'(x[i]), the gradient rule of `Tensor.gelu()` in its order. g, x and grad
+/// must not overlap.
+void fleet_gelu_backward_f32(const float *g, const float *x, float *grad, size_t n);
+
 /// The per-step constants of an Adam update, rounded to float.
 struct fleet_adam_scalars {
     float w1, b2, w2, eps, l2, decay, negative_step_size, bias_correction2_sqrt;
