@@ -3,7 +3,7 @@ import FleetCluster
 import FleetTensor
 import Foundation
 
-/// Fleet's side of the peer comparisons in `bench/peers/` (`compare.py --parts updates,grpo`): the
+/// Fleet's side of the peer comparisons in `bench/peers/` (`compare.py --only updates,grpo`): the
 /// same work the PyTorch and TRL scripts time, done by Fleet's real learner and sampler code, printed
 /// as one JSON line for the script to read. Run as `fleet bench-peer ppo-update` and
 /// `fleet bench-peer grpo`.
@@ -24,8 +24,9 @@ import Foundation
 ///   (lr 3e-4, weight decay 0.01): `cluster/addition-grpo.yaml`'s objective with every response in
 ///   one mini-batch.
 ///
-/// BLAS runs on `--threads` threads (1 by default: what a deterministic learner runs). Medians over
-/// `--repetitions` after `--warmup` untimed ones.
+/// BLAS runs on `--threads` threads (1 by default: what a deterministic learner runs); the PPO update
+/// on `--learner-threads` (the config's `learner_threads` by default: 2 runs the critic's half of each
+/// minibatch on a second thread). Medians over `--repetitions` after `--warmup` untimed ones.
 public enum PeerBenchmark {
     /// `fleet bench-peer ppo-update`.
     public static let ppoUpdateRole = "ppo-update"
@@ -56,6 +57,8 @@ public enum PeerBenchmark {
         var warmup = 10
         var seed: UInt64 = 1
         var threads = 1
+        /// `ppo-update`'s learner threads; nil: the CartPole config's `learner_threads`.
+        var learnerThreads: Int?
         var prompts = 8
         var groupSize = 8
         var promptLength = 8
@@ -71,6 +74,9 @@ public enum PeerBenchmark {
                 case "--warmup": warmup = value
                 case "--seed": seed = UInt64(value)
                 case "--threads": threads = value
+                case "--learner-threads":
+                    guard (1...2).contains(value) else { throw PeerBenchmarkError("--learner-threads is 1 or 2, not \(value)") }
+                    learnerThreads = value
                 case "--prompts": prompts = value
                 case "--group-size": groupSize = value
                 case "--prompt-length": promptLength = value
@@ -91,7 +97,7 @@ public enum PeerBenchmark {
         var system = "fleet"
         var blasKernels: String
         var threads: Int
-        /// The learner's threads (`learner_threads` of the CartPole config).
+        /// The learner's threads (`--learner-threads`, else `learner_threads` of the CartPole config).
         var learnerThreads: Int
         var batch: Int, minibatch: Int, epochs: Int, minibatches: Int
         var repetitions: Int, warmup: Int
@@ -107,7 +113,8 @@ public enum PeerBenchmark {
         let settings = config.ppoSettings
         var environment = try EnvironmentFactory.make(id: "CartPole-v1", count: settings.numEnvs, seed: options.seed)
         let agent = config.makeAgent(for: environment, seed: options.seed)
-        let learner = PPOLearner(agent: agent, settings: settings, seed: options.seed, threads: config.learnerThreads)
+        let learnerThreads = options.learnerThreads ?? config.learnerThreads
+        let learner = PPOLearner(agent: agent, settings: settings, seed: options.seed, threads: learnerThreads)
         var generator = RandomGenerator(seed: options.seed &+ 1)
         let (rollout, _) = try RolloutCollector(numSteps: settings.numSteps)
             .collect(&environment, agent: agent, policyVersion: 0, generator: &generator)
@@ -124,7 +131,7 @@ public enum PeerBenchmark {
         let steps = settings.updateEpochs * settings.numMinibatches
         let median = Self.median(times)
         return PPOUpdateReport(
-            blasKernels: BLASKernels.description, threads: BLAS.threads, learnerThreads: config.learnerThreads,
+            blasKernels: BLASKernels.description, threads: BLAS.threads, learnerThreads: learnerThreads,
             batch: settings.batchSize, minibatch: settings.minibatchSize, epochs: settings.updateEpochs,
             minibatches: settings.numMinibatches, repetitions: options.repetitions, warmup: options.warmup,
             updateSecondsMedian: median, updateSecondsMin: times.min()!,

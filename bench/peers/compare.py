@@ -1,7 +1,8 @@
-"""Fleet against the Python peers on CartPole-v1, same machine, same settings, interleaved.
+"""Fleet against the Python peers, same machine, same settings, interleaved, in three parts
+(`--only cartpole,updates,grpo`, all by default, in that order).
 
-Runs, in rounds (seed = round number, the order rotated every round so that none always goes first
-on a warm or cold machine):
+cartpole: training CartPole-v1. Runs, in rounds (seed = round number, the order rotated every round
+so that none always goes first on a warm or cold machine):
   fleet launch  `fleet launch cluster/cartpole-ppo.yaml --actors 2` (a learner and 2 actor processes,
                 synchronous: max_policy_lag 0, CleanRL's algorithm exactly)
   fleet launch, max_policy_lag 1   the same, with actors acting during the update (batches at
@@ -34,7 +35,33 @@ for all: the mean return of the last 100 finished episodes reaches CartPole-v1's
 and, per system, the medians over the rounds, with Fleet's ratio to each peer (peer time / Fleet
 time, Fleet steps/s / peer steps/s), then the JAX loop's own times (import, trace, compile, first
 and steady run) and every Fleet system's ratio to it. The header gives the CPU model and the BLAS
-kernels Fleet ran (summary.json `blas_kernels`). Prints Markdown tables and writes JSON beside them.
+kernels Fleet ran (summary.json `blas_kernels`).
+
+updates: the PPO update of CleanRL's CartPole agent. Each program times whole updates (4 epochs x 4
+minibatches of 128 on a 512-step batch) and prints the median:
+  Fleet         `fleet bench-peer ppo-update`: PPOLearner.update, the learner's own code, on a rollout
+                of 4 CartPoles, with learner_threads 1 and 2 (BLAS on one thread, as a deterministic
+                learner runs); the update also computes the batch's values and GAE
+  PyTorch       torch_ppo_update.py: CleanRL ppo.py's minibatch loop, on 1 thread and on torch's default
+The table gives each one's time per whole update and per minibatch step, and Fleet's speed-up (the
+peer's time over Fleet's at its best thread count), and Fleet at its best against PyTorch at its best.
+
+grpo: GRPO on the tiny GPT-2 shape of the prompt tasks (2 layers, width 64, 4 heads, vocabulary 45,
+context 32), 8 prompts of 8 tokens x G 8 responses of at most 8 new tokens. Each program repeats
+"sample 64 responses, score them, one GRPO update on them", timing sampling and the update apart, and
+prints their medians:
+  Fleet         `fleet bench-peer grpo`: ResponseSampler (key/value cache) and GRPOLearner.update
+  PyTorch       torch_grpo.py: a hand-written GPT-2 with a preallocated cache and the same GRPO step,
+                on 1 thread and on torch's default
+  TRL           trl_grpo.py: TRL's GRPOTrainer on transformers' GPT2LMHeadModel, timed with TRL's own
+                profiling blocks (generation; the step less its input preparation), 1 thread and default
+The table gives sampling and update rates in responses/s (64 / median seconds) and Fleet's speed-up
+(Fleet's rate over the peer's), and the speed-ups against each peer at its best thread count.
+
+In every part each system runs `--rounds` times (the order rotated every round) and a figure is the
+median of its runs; every ratio is against peers measured in the same invocation. Each part's header
+names the date, the CPU, the BLAS kernels Fleet ran and the peers' versions and kernels. Prints
+Markdown tables and writes them, with JSON, to `--out`.
 """
 
 import argparse
@@ -156,23 +183,8 @@ SYSTEMS = [
 ]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=500_000)
-    parser.add_argument("--fleet", default=str(ROOT / ".build/release/fleet"))
-    parser.add_argument("--python", default=sys.executable, help="the peers' interpreter (CleanRL, SB3)")
-    parser.add_argument("--jax-python", default=str(ROOT / ".build-peers/jax-venv/bin/python"),
-                        help="the JAX peer's interpreter (jax, gymnax)")
-    parser.add_argument("--systems", default=",".join(key for key, _ in SYSTEMS),
-                        help="comma-separated, of: " + ", ".join(key for key, _ in SYSTEMS) + " (default: all)")
-    parser.add_argument("--out", default=str(ROOT / ".build-peers/results"))
-    args = parser.parse_args()
-    # The runs' working directories are temporary: relative paths are made absolute here.
-    for field in ("fleet", "python", "jax_python"):
-        if os.sep in getattr(args, field):
-            setattr(args, field, os.path.abspath(getattr(args, field)))
-
+def cartpole(args):
+    """The CartPole training tables: every system trained in rounds; (Markdown, JSON)."""
     runners = {
         "launch": lambda seed, dir: fleet_run("launch", ["launch", "--actors", "2"], args.fleet, seed, args.steps, dir),
         "launch-lag1": lambda seed, dir: fleet_run(
@@ -184,10 +196,7 @@ def main():
             [args.python, str(Path(__file__).with_name("sb3_ppo.py")), "--seed", str(seed), "--total-timesteps", str(args.steps)], dir),
         "jax": lambda seed, dir: jax_run(args.jax_python, seed, args.steps, dir),
     }
-    chosen = [key.strip() for key in args.systems.split(",") if key.strip()]
-    unknown = [key for key in chosen if key not in runners]
-    if unknown or not chosen:
-        parser.error(f"unknown systems {unknown}; choose among {', '.join(runners)}")
+    chosen = [key.strip() for key in args.systems.split(",") if key.strip()]  # checked by main
     keys = [key for key, _ in SYSTEMS if key in chosen]
     label = dict(SYSTEMS)
     load_before = open("/proc/loadavg").read().split()[:3]
@@ -277,21 +286,251 @@ def main():
                 lines.append(f"| {f['name']} | {ratio(f['sps'], j['sps'])} | {ratio(j['wall'], f['wall'])} | "
                              f"{ratio(j['whole_process'], f['wall'])} |")
     table = "\n".join(lines)
-    print(table)
+    data = {"date": date, "machine": machine(), "blas_kernels": kernels, "jax": jax_info,
+            "load_before": load_before, "load_after": load_after,
+            "rounds": args.rounds, "steps": args.steps,
+            "versions": versions(args.python, ["torch", "gym", "gymnasium", "stable-baselines3", "cleanrl", "numpy"]),
+            "jax_versions": versions(args.jax_python, ["jax", "jaxlib", "gymnax", "flax", "numpy"]),
+            "systems": summary}
+    return table, data
+
+
+# The PPO update and GRPO parts: Fleet's learner code (`fleet bench-peer ppo-update`, `grpo`) against
+# PyTorch and TRL doing the same work, each program printing one JSON line of medians.
+
+PEER_THREADS = ["1", "default"]  # torch's intra-op threads: one, and torch's own choice
+# (timed repetitions, untimed warm-up ones) per run of each program
+PPO_REPETITIONS = {"fleet": (200, 20), "torch": (50, 10)}
+GRPO_REPETITIONS = {"fleet": (50, 5), "torch": (30, 5), "trl": (20, 3)}
+GRPO_SHAPE = ["--prompts", "8", "--group-size", "8", "--prompt-length", "8", "--max-new-tokens", "8"]
+
+
+def json_run(command):
+    """Runs a program that prints its report as the last line of its output, one JSON object."""
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} exited with {result.returncode}:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_rounds(rounds, systems, label, progress):
+    """Runs every system's command once per round, the order rotated every round; key -> reports."""
+    keys = list(systems)
+    results = {key: [] for key in keys}
+    for round in range(1, rounds + 1):
+        for key in keys[(round - 1) % len(keys):] + keys[:(round - 1) % len(keys)]:
+            report = json_run(systems[key])
+            results[key].append(report)
+            print(f"round {round} {label[key]}, {threads_of(report)} thread(s): {progress(report)}", file=sys.stderr, flush=True)
+    return results
+
+
+def threads_of(report):
+    """The threads a run worked on: Fleet's PPO learner threads, else torch's or Fleet's BLAS threads."""
+    return report.get("learner_threads", report["threads"])
+
+
+def load_average():
+    return open("/proc/loadavg").read().split()[:3]
+
+
+def ratio(a, b):
+    return f"{a / b:.1f}x" if a and b else "-"
+
+
+def peer_script(name):
+    return str(Path(__file__).with_name(name))
+
+
+def fleet_kernels(runs):
+    kernels = sorted({f"{r['blas_kernels']}, {r['threads']} BLAS thread(s)" for r in runs})
+    return "; ".join(kernels)
+
+
+UPDATE_SYSTEMS = [
+    ("fleet-1", "Fleet `PPOLearner.update`"),
+    ("fleet-2", "Fleet `PPOLearner.update`"),
+    ("torch-1", "PyTorch, CleanRL's update loop"),
+    ("torch-default", "PyTorch, CleanRL's update loop"),
+]
+
+
+def updates(args):
+    """The PPO update table: Fleet's whole update against CleanRL's loop in PyTorch; (Markdown, JSON)."""
+    timed, warmup = PPO_REPETITIONS["fleet"]
+    systems = {}
+    for threads in ("1", "2"):  # learner_threads: the critic's half of each minibatch on a second thread or not
+        systems[f"fleet-{threads}"] = [args.fleet, "bench-peer", "ppo-update", "--learner-threads", threads,
+                                       "--repetitions", str(timed), "--warmup", str(warmup)]
+    timed, warmup = PPO_REPETITIONS["torch"]
+    for threads in PEER_THREADS:
+        systems[f"torch-{threads}"] = [args.python, peer_script("torch_ppo_update.py"), "--threads", threads,
+                                       "--repetitions", str(timed), "--warmup", str(warmup)]
+    label = dict(UPDATE_SYSTEMS)
+    load_before = load_average()
+    results = run_rounds(args.rounds, systems, label,
+                         lambda r: f"{r['update_seconds_median'] * 1e3:.2f} ms per update, "
+                                   f"{r['minibatch_seconds_median'] * 1e6:.0f} µs per minibatch step")
+    load_after = load_average()
+
+    summary = {}
+    for key, runs in results.items():
+        summary[key] = {"name": label[key], "threads": threads_of(runs[0]),
+                        "update_seconds": median([r["update_seconds_median"] for r in runs]),
+                        "minibatch_seconds": median([r["minibatch_seconds_median"] for r in runs]), "runs": runs}
+
+    def fastest(prefix):
+        return min((key for key in summary if key.startswith(prefix)), key=lambda key: summary[key]["minibatch_seconds"])
+
+    fleet, best = summary[fastest("fleet-")], fastest("torch-")
+    torch_run = results[best][0]
+    date = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    header = (f"{date}, {machine()}; Fleet's BLAS kernels: {fleet_kernels(results['fleet-1'])}, its threads "
+              f"the PPO learner's (learner_threads); PyTorch "
+              f"{torch_run['torch']} ({torch_run['blas']}); load average {' '.join(load_before)} before, "
+              f"{' '.join(load_after)} after; {args.rounds} runs of each program, each the median of "
+              f"{PPO_REPETITIONS['fleet'][0]} (Fleet) or {PPO_REPETITIONS['torch'][0]} (PyTorch) whole updates; "
+              f"the medians of the runs; Fleet's speed-up is the peer's time over Fleet's at its best thread "
+              f"count ({fleet['threads']})")
+    lines = [header, "",
+             "| system | threads | whole update (4 epochs x 4 minibatches of 128) | per minibatch step | "
+             "minibatch steps/s | Fleet's speed-up |",
+             "|---|---|---|---|---|---|"]
+    for key, s in summary.items():
+        lines.append(f"| {s['name']} | {s['threads']} | {s['update_seconds'] * 1e3:.2f} ms | "
+                     f"{s['minibatch_seconds'] * 1e6:.0f} µs | {1 / s['minibatch_seconds']:,.0f} | "
+                     f"{ratio(s['minibatch_seconds'], fleet['minibatch_seconds'])} |")
+    lines += ["", f"Fleet at its best thread count ({fleet['threads']}) against PyTorch at its best ({summary[best]['threads']}): "
+                  f"{ratio(summary[best]['minibatch_seconds'], fleet['minibatch_seconds'])} per minibatch update "
+                  f"(goal >= 15x). Fleet's update also computes the batch's values and GAE; PyTorch's timing leaves them out."]
+    data = {"date": date, "machine": machine(), "load_before": load_before, "load_after": load_after,
+            "rounds": args.rounds, "repetitions": PPO_REPETITIONS, "systems": summary}
+    return "\n".join(lines), data
+
+
+GRPO_SYSTEMS = [
+    ("fleet", "Fleet `ResponseSampler`, `GRPOLearner.update`"),
+    ("torch-1", "PyTorch, hand-written GPT-2 and GRPO step"),
+    ("torch-default", "PyTorch, hand-written GPT-2 and GRPO step"),
+    ("trl-1", "TRL `GRPOTrainer`, transformers `GPT2LMHeadModel`"),
+    ("trl-default", "TRL `GRPOTrainer`, transformers `GPT2LMHeadModel`"),
+]
+
+
+def grpo(args):
+    """The GRPO table: sampling and the update against PyTorch and TRL; (Markdown, JSON)."""
+    def repetitions(system):
+        timed, warmup = GRPO_REPETITIONS[system]
+        return ["--repetitions", str(timed), "--warmup", str(warmup)]
+
+    systems = {"fleet": [args.fleet, "bench-peer", "grpo", *GRPO_SHAPE, *repetitions("fleet")]}
+    for threads in PEER_THREADS:
+        systems[f"torch-{threads}"] = [args.python, peer_script("torch_grpo.py"), "--threads", threads,
+                                       *GRPO_SHAPE, *repetitions("torch")]
+    for threads in PEER_THREADS:
+        systems[f"trl-{threads}"] = [args.python, peer_script("trl_grpo.py"), "--threads", threads,
+                                     *GRPO_SHAPE, *repetitions("trl")]
+    label = dict(GRPO_SYSTEMS)
+    load_before = load_average()
+    results = run_rounds(args.rounds, systems, label,
+                         lambda r: f"sampling {r['sampling_responses_per_second']:,.0f} responses/s, update "
+                                   f"{r['update_responses_per_second']:,.0f} responses/s, mean length "
+                                   f"{r['mean_response_length']:.2f}")
+    load_after = load_average()
+
+    summary = {}
+    for key, runs in results.items():
+        summary[key] = {"name": label[key], "threads": runs[0]["threads"]}
+        for field in ("sampling_responses_per_second", "sampling_tokens_per_second", "update_responses_per_second",
+                      "mean_response_length", "step_responses_per_second"):
+            summary[key][field] = median([r.get(field) for r in runs])
+        summary[key]["runs"] = runs
+    fleet = summary["fleet"]
+    date = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    torch_run, trl_run = results["torch-1"][0], results["trl-1"][0]
+    header = (f"{date}, {machine()}; Fleet's BLAS kernels: {fleet_kernels(results['fleet'])}; PyTorch "
+              f"{torch_run['torch']} ({torch_run['blas']}), transformers {trl_run['transformers']}, TRL "
+              f"{trl_run['trl_version']}; load average {' '.join(load_before)} before, {' '.join(load_after)} after; "
+              f"vocabulary 45, context 32, width 64, 4 heads, 2 layers; 8 prompts of 8 tokens x G 8 = 64 responses "
+              f"of at most 8 tokens; {args.rounds} runs of each program, each the median of its repetitions; the "
+              f"medians of the runs; Fleet's speed-up is Fleet's responses/s over the peer's")
+    lines = [header, "",
+             "| system | threads | sampling, responses/s | tokens/s | Fleet's speed-up | update, responses/s | "
+             "Fleet's speed-up | mean response length |",
+             "|---|---|---|---|---|---|---|---|"]
+    for key, s in summary.items():
+        lines.append(f"| {s['name']} | {s['threads']} | {s['sampling_responses_per_second']:,.0f} | "
+                     f"{s['sampling_tokens_per_second']:,.0f} | "
+                     f"{ratio(fleet['sampling_responses_per_second'], s['sampling_responses_per_second'])} | "
+                     f"{s['update_responses_per_second']:,.0f} | "
+                     f"{ratio(fleet['update_responses_per_second'], s['update_responses_per_second'])} | "
+                     f"{s['mean_response_length']:.2f} |")
+    lines.append("")
+    for peer, name in (("torch", "the hand-written PyTorch GRPO"), ("trl", "TRL")):
+        keys = [key for key in summary if key.startswith(peer + "-")]
+        best_sampling = max(keys, key=lambda key: summary[key]["sampling_responses_per_second"])
+        best_update = max(keys, key=lambda key: summary[key]["update_responses_per_second"])
+        lines.append(
+            f"Fleet against {name} at its best thread count: sampling "
+            f"{ratio(fleet['sampling_responses_per_second'], summary[best_sampling]['sampling_responses_per_second'])} "
+            f"({summary[best_sampling]['threads']} thread(s)), update "
+            f"{ratio(fleet['update_responses_per_second'], summary[best_update]['update_responses_per_second'])} "
+            f"({summary[best_update]['threads']} thread(s)) (goal >= 3x each).")
+    trl_steps = ", ".join(f"{summary[key]['step_responses_per_second']:,.0f} responses/s on {summary[key]['threads']} "
+                          f"thread(s)" for key in summary if key.startswith("trl-"))
+    lines.append(f"TRL's whole trainer step (generation, rewards, advantages, the update, the Trainer's work): {trl_steps}.")
+    data = {"date": date, "machine": machine(), "load_before": load_before, "load_after": load_after,
+            "rounds": args.rounds, "repetitions": GRPO_REPETITIONS, "shape": GRPO_SHAPE, "systems": summary}
+    return "\n".join(lines), data
+
+
+PARTS = {"cartpole": cartpole, "updates": updates, "grpo": grpo}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default=",".join(PARTS),
+                        help="comma-separated parts, of: cartpole (training CartPole-v1), updates (the PPO update), "
+                             "grpo (GRPO sampling and update) (default: all, in that order)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of every system in every part")
+    parser.add_argument("--steps", type=int, default=500_000, help="cartpole: training steps")
+    parser.add_argument("--fleet", default=str(ROOT / ".build/release/fleet"))
+    parser.add_argument("--python", default=sys.executable, help="the peers' interpreter (CleanRL, SB3, PyTorch, TRL)")
+    parser.add_argument("--jax-python", default=str(ROOT / ".build-peers/jax-venv/bin/python"),
+                        help="the JAX peer's interpreter (jax, gymnax)")
+    parser.add_argument("--systems", default=",".join(key for key, _ in SYSTEMS),
+                        help="cartpole: comma-separated, of: " + ", ".join(key for key, _ in SYSTEMS) + " (default: all)")
+    parser.add_argument("--out", default=str(ROOT / ".build-peers/results"))
+    args = parser.parse_args()
+    # The runs' working directories are temporary: relative paths are made absolute here.
+    for field in ("fleet", "python", "jax_python"):
+        if os.sep in getattr(args, field):
+            setattr(args, field, os.path.abspath(getattr(args, field)))
+    parts = [part.strip() for part in args.only.split(",") if part.strip()]
+    unknown = [part for part in parts if part not in PARTS]
+    if unknown or not parts:
+        parser.error(f"unknown parts {unknown}; choose among {', '.join(PARTS)}")
+    systems = [key.strip() for key in args.systems.split(",") if key.strip()]
+    unknown = [key for key in systems if key not in dict(SYSTEMS)]
+    if "cartpole" in parts and (unknown or not systems):
+        parser.error(f"unknown systems {unknown}; choose among {', '.join(key for key, _ in SYSTEMS)}")
+
+    tables = []
+    data = {"fleet_commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                           capture_output=True, text=True).stdout.strip(),
+            "versions": versions(args.python, ["torch", "transformers", "trl", "numpy"])}
+    for part, run in PARTS.items():
+        if part not in parts:
+            continue
+        table, data[part] = run(args)
+        print(("\n" if tables else "") + table, flush=True)
+        tables.append(table)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    (out / f"peers-{stamp}.md").write_text(table + "\n")
-    (out / f"peers-{stamp}.json").write_text(json.dumps(
-        {"date": date, "machine": machine(), "blas_kernels": kernels, "jax": jax_info,
-         "load_before": load_before, "load_after": load_after,
-         "rounds": args.rounds, "steps": args.steps,
-         "versions": versions(args.python, ["torch", "gym", "gymnasium", "stable-baselines3", "cleanrl", "numpy"]),
-         "jax_versions": versions(args.jax_python, ["jax", "jaxlib", "gymnax", "flax", "numpy"]),
-         "fleet_commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                        capture_output=True, text=True).stdout.strip(),
-         "systems": summary}, indent=2))
+    (out / f"peers-{stamp}.md").write_text("\n\n".join(tables) + "\n")
+    (out / f"peers-{stamp}.json").write_text(json.dumps(data, indent=2))
     print(f"\nwritten: {out}/peers-{stamp}.md and .json", file=sys.stderr)
 
 
