@@ -53,6 +53,8 @@ public final class PPOLearner {
     private var categoricalObjective = CategoricalPolicyObjective()
     /// The value objective and gradient, with its memory kept between minibatches.
     private var valueObjective = ValueObjective()
+    /// The critic's layer outputs when it values a batch before the minibatches.
+    private let valueBuffers = MLPActingBuffers()
     /// Runs the critic's passes beside the actor's, when the machine has a second core.
     private let sideThread: SideThread?
 
@@ -246,15 +248,17 @@ public final class PPOLearner {
 
         // Values with the current critic, then GAE.
         let size = batch.observationSize
-        let (values, bootstrapValues, finalValues) = withNoGrad {
-            let values = agent.value(Tensor(batch.observations, shape: [batch.count, size])).data
-            let bootstrap = agent.value(Tensor(batch.nextObservations, shape: [batch.numEnvs, size])).data
-            var finalValues = [Float](repeating: 0, count: batch.count)
-            if !batch.finalSteps.isEmpty {
-                let v = agent.value(Tensor(batch.finalObservations, shape: [batch.finalSteps.count, size])).data
-                for (k, step) in batch.finalSteps.enumerated() { finalValues[step] = v[k] }
-            }
-            return (values, bootstrap, finalValues)
+        // The critic's forward pass without the graph (the same arithmetic, see MLP.forward).
+        func criticValues(_ observations: [Float], rows: Int) -> [Float] {
+            precondition(observations.count == rows * size)
+            return observations.withUnsafeBufferPointer { Array(agent.critic.forward($0, rows: rows, buffers: valueBuffers)) }
+        }
+        let values = criticValues(batch.observations, rows: batch.count)
+        let bootstrapValues = criticValues(batch.nextObservations, rows: batch.numEnvs)
+        var finalValues = [Float](repeating: 0, count: batch.count)
+        if !batch.finalSteps.isEmpty {
+            let v = criticValues(batch.finalObservations, rows: batch.finalSteps.count)
+            for (k, step) in batch.finalSteps.enumerated() { finalValues[step] = v[k] }
         }
         let estimate = GAE.estimate(
             rewards: batch.rewards, values: values, terminated: batch.terminated, truncated: batch.truncated,
