@@ -306,6 +306,12 @@ public final class ActorLoop {
             refusalsHeard += 1
             log.warning(
                 "the learner refused a frame of this actor (\(notice.count) so far like it): \(notice.reason): \(notice.detail)")
+            if notice.reason == BatchRejection.Reason.stale.rawValue {
+                // The learner has moved past what this actor heard: a published version was lost to
+                // it. A source that does not wait for its batches to be consumed would otherwise go
+                // on sampling at the old version, every batch refused.
+                try? sendControl(.snapshotRequest(SnapshotRequest(haveVersion: heldVersion ?? 0)))
+            }
         default: log.info("ignored a \(frame.kind.rawValue) message from the learner")
         }
     }
