@@ -22,6 +22,9 @@ final class FrozenActorFaultTests: XCTestCase {
             arguments: [
                 "--set", "total_timesteps=50000000", "--set", "actor_timeout=\(actorTimeout)", "--capture", "--set",
                 "capture_dropped=true",
+                // Longer rollouts (a few ms): at CleanRL's 128 steps an actor's rollout takes a
+                // fraction of a millisecond, too short to be frozen in the middle of.
+                "--set", "num_steps=1024",
             ],
             test: self)
         let client = try launch.statusClient()
