@@ -27,7 +27,8 @@ final class LoopLivenessTests: XCTestCase {
     }
 
     func testASilentActorIsLostTheRunGoesOnAndStatusShowsIt() throws {
-        let config = try loopTestConfig(["num_actors=2", "max_policy_lag=0", "total_timesteps=4096", "actor_timeout=1"])
+        // Enough updates after the loss (128) for the status asker, every 50 ms, to see it.
+        let config = try loopTestConfig(["num_actors=2", "max_policy_lag=0", "total_timesteps=65536", "actor_timeout=1"])
         let context = try Context()
         let log = LogLines()
         let learner = try LearnerLoop(
@@ -47,7 +48,7 @@ final class LoopLivenessTests: XCTestCase {
         context.shutdown()
         XCTAssertNil(actor.join())
 
-        XCTAssertEqual(summary.envSteps, 2048, "eight updates of actor-0's share alone")
+        XCTAssertEqual(summary.envSteps, 32768, "128 updates of actor-0's share alone")
         XCTAssertEqual(summary.actors.started, 2)
         XCTAssertTrue(log.lines.contains { $0.contains("actor-1 is lost") }, "\(log.lines)")
         // While actor-1 was live, the update waited with actor-0's batch queued.
