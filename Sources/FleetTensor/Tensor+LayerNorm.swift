@@ -16,29 +16,21 @@ extension Tensor {
         var rstd = [Float](repeating: 0, count: rows)
         data.withUnsafeBufferPointer { v in
             normalized.withUnsafeMutableBufferPointer { xh in
-                for r in 0..<rows {
-                    let base = r * n
-                    var mean: Float = 0
-                    for j in 0..<n { mean += v[base + j] }
-                    mean /= Float(n)
-                    var variance: Float = 0
-                    for j in 0..<n {
-                        let d = v[base + j] - mean
-                        variance += d * d
-                    }
-                    variance /= Float(n)
-                    let s = 1 / (variance + eps).squareRoot()
-                    rstd[r] = s
-                    for j in 0..<n { xh[base + j] = (v[base + j] - mean) * s }
+                rstd.withUnsafeMutableBufferPointer { rstd in
+                    Self.normalizeRows(v, rows: rows, width: n, eps: eps, into: xh, rstd: rstd)
                 }
             }
         }
         var out = normalized
-        let w = weight?.data, b = bias?.data
-        if w != nil || b != nil {
+        if weight != nil || bias != nil {
+            let w = weight?.data ?? [Float](repeating: 1, count: n), b = bias?.data ?? [Float](repeating: 0, count: n)
             out.withUnsafeMutableBufferPointer { o in
-                for r in 0..<rows {
-                    for j in 0..<n { o[r * n + j] = o[r * n + j] * (w?[j] ?? 1) + (b?[j] ?? 0) }
+                w.withUnsafeBufferPointer { w in
+                    b.withUnsafeBufferPointer { b in
+                        for r in 0..<rows {
+                            for j in 0..<n { o[r * n + j] = o[r * n + j] * w[j] + b[j] }
+                        }
+                    }
                 }
             }
         }
@@ -60,22 +52,121 @@ extension Tensor {
                     }
                 }
                 guard x.requiresGrad else { return }
+                let w = weight?.data ?? [Float](repeating: 1, count: n)
                 x.withGradBuffer { gx in
-                    var d = [Float](repeating: 0, count: n)
-                    for r in 0..<rows {
-                        let base = r * n
-                        var meanD: Float = 0, meanDX: Float = 0
-                        for j in 0..<n {
-                            d[j] = g[base + j] * (w?[j] ?? 1)
-                            meanD += d[j]
-                            meanDX += d[j] * normalized[base + j]
+                    g.withUnsafeBufferPointer { g in
+                        normalized.withUnsafeBufferPointer { xh in
+                            w.withUnsafeBufferPointer { w in
+                                rstd.withUnsafeBufferPointer { rstd in
+                                    Self.normalizationGradient(
+                                        g, normalized: xh, weight: w, rstd: rstd, rows: rows, width: n, into: gx)
+                                }
+                            }
                         }
-                        meanD /= Float(n)
-                        meanDX /= Float(n)
-                        for j in 0..<n { gx[base + j] += rstd[r] * (d[j] - meanD - normalized[base + j] * meanDX) }
                     }
                 }
             }
+        }
+    }
+
+    /// Each row of `v` (`rows` x `width`) normalized into `xh`, and its `1 / sqrt(var + eps)` into
+    /// `rstd`. A row's sums run over its elements in order, one row per SIMD lane, eight rows at a
+    /// time: each row's arithmetic is that of a plain loop over it, so the bits are the same.
+    static func normalizeRows(
+        _ v: UnsafeBufferPointer<Float>, rows: Int, width n: Int, eps: Float,
+        into xh: UnsafeMutableBufferPointer<Float>, rstd: UnsafeMutableBufferPointer<Float>
+    ) {
+        typealias Lanes = SIMD8<Float>
+        func lanes(_ base: Int, _ j: Int) -> Lanes {
+            Lanes(v[base + j], v[base + n + j], v[base + 2 * n + j], v[base + 3 * n + j],
+                  v[base + 4 * n + j], v[base + 5 * n + j], v[base + 6 * n + j], v[base + 7 * n + j])
+        }
+        var r = 0
+        while r + 8 <= rows {
+            let base = r * n
+            var mean = Lanes(repeating: 0)
+            for j in 0..<n { mean += lanes(base, j) }
+            mean /= Lanes(repeating: Float(n))
+            var variance = Lanes(repeating: 0)
+            for j in 0..<n {
+                let d = lanes(base, j) - mean
+                variance += d * d
+            }
+            variance /= Lanes(repeating: Float(n))
+            let s = 1 / (variance + eps).squareRoot()
+            for k in 0..<8 {
+                rstd[r + k] = s[k]
+                let row = base + k * n
+                for j in 0..<n { xh[row + j] = (v[row + j] - mean[k]) * s[k] }
+            }
+            r += 8
+        }
+        while r < rows {
+            let base = r * n
+            var mean: Float = 0
+            for j in 0..<n { mean += v[base + j] }
+            mean /= Float(n)
+            var variance: Float = 0
+            for j in 0..<n {
+                let d = v[base + j] - mean
+                variance += d * d
+            }
+            variance /= Float(n)
+            let s = 1 / (variance + eps).squareRoot()
+            rstd[r] = s
+            for j in 0..<n { xh[base + j] = (v[base + j] - mean) * s }
+            r += 1
+        }
+    }
+
+    /// Adds the gradient with respect to the input of ``layerNorm(weight:bias:eps:)`` into `gx`:
+    /// per row, with `d = g * weight`, `rstd * (d - mean(d) - x̂ * mean(d * x̂))`. As in
+    /// ``normalizeRows(_:rows:width:eps:into:rstd:)``, eight rows' sums run side by side, each in
+    /// its own order.
+    static func normalizationGradient(
+        _ g: UnsafeBufferPointer<Float>, normalized xh: UnsafeBufferPointer<Float>, weight w: UnsafeBufferPointer<Float>,
+        rstd: UnsafeBufferPointer<Float>, rows: Int, width n: Int, into gx: UnsafeMutableBufferPointer<Float>
+    ) {
+        typealias Lanes = SIMD8<Float>
+        func lanes(_ x: UnsafeBufferPointer<Float>, _ base: Int, _ j: Int) -> Lanes {
+            Lanes(x[base + j], x[base + n + j], x[base + 2 * n + j], x[base + 3 * n + j],
+                  x[base + 4 * n + j], x[base + 5 * n + j], x[base + 6 * n + j], x[base + 7 * n + j])
+        }
+        var r = 0
+        while r + 8 <= rows {
+            let base = r * n
+            var meanD = Lanes(repeating: 0), meanDX = Lanes(repeating: 0)
+            for j in 0..<n {
+                let d = lanes(g, base, j) * w[j]
+                meanD += d
+                meanDX += d * lanes(xh, base, j)
+            }
+            meanD /= Lanes(repeating: Float(n))
+            meanDX /= Lanes(repeating: Float(n))
+            for k in 0..<8 {
+                let row = base + k * n
+                for j in 0..<n {
+                    let d = g[row + j] * w[j]
+                    gx[row + j] += rstd[r + k] * (d - meanD[k] - xh[row + j] * meanDX[k])
+                }
+            }
+            r += 8
+        }
+        while r < rows {
+            let base = r * n
+            var meanD: Float = 0, meanDX: Float = 0
+            for j in 0..<n {
+                let d = g[base + j] * w[j]
+                meanD += d
+                meanDX += d * xh[base + j]
+            }
+            meanD /= Float(n)
+            meanDX /= Float(n)
+            for j in 0..<n {
+                let d = g[base + j] * w[j]
+                gx[base + j] += rstd[r] * (d - meanD - xh[base + j] * meanDX)
+            }
+            r += 1
         }
     }
 }
