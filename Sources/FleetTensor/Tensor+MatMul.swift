@@ -24,16 +24,17 @@ extension Tensor {
         // A shared right matrix turns the batch into extra rows of one product.
         let (count, rows) = shared ? (1, batches * m) : (batches, m)
 
-        var out = [Float](repeating: 0, count: batches * m * n)
-        a.data.withUnsafeBufferPointer { pa in
-            b.data.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { pc in
+        // Not zeroed first: sgemm with beta 0 writes every element.
+        let out = [Float](unsafeUninitializedCapacity: batches * m * n) { pc, initialized in
+            a.data.withUnsafeBufferPointer { pa in
+                b.data.withUnsafeBufferPointer { pb in
                     for i in 0..<count {
                         BLAS.gemm(m: rows, n: n, k: k, pa.baseAddress! + i * rows * k,
                                   pb.baseAddress! + (shared ? 0 : i * k * n), beta: 0, pc.baseAddress! + i * rows * n)
                     }
                 }
             }
+            initialized = batches * m * n
         }
         return Tensor(out, shape: batchShape + [m, n]).record([a, b]) {
             { g in
@@ -79,19 +80,20 @@ extension Tensor {
         precondition(x.shape.last == inFeatures, "linear: x \(x.shape) does not end in \(inFeatures)")
         precondition(bias.map { $0.shape == [outFeatures] } ?? true, "linear: bias must be [\(outFeatures)]")
         let rows = x.count / Swift.max(inFeatures, 1)
-        var out = [Float](repeating: 0, count: rows * outFeatures)
-        x.data.withUnsafeBufferPointer { px in
-            weight.data.withUnsafeBufferPointer { pw in
-                out.withUnsafeMutableBufferPointer { po in
+        // Not zeroed first: the bias rows fill it, or sgemm with beta 0 writes every element.
+        let out = [Float](unsafeUninitializedCapacity: rows * outFeatures) { po, initialized in
+            x.data.withUnsafeBufferPointer { px in
+                weight.data.withUnsafeBufferPointer { pw in
                     if let bias {
                         bias.data.withUnsafeBufferPointer { pb in
-                            for r in 0..<rows { (po.baseAddress! + r * outFeatures).update(from: pb.baseAddress!, count: outFeatures) }
+                            for r in 0..<rows { (po.baseAddress! + r * outFeatures).initialize(from: pb.baseAddress!, count: outFeatures) }
                         }
                     }
                     BLAS.gemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures, px.baseAddress!, pw.baseAddress!,
                               beta: bias == nil ? 0 : 1, po.baseAddress!)
                 }
             }
+            initialized = rows * outFeatures
         }
         let inputs = [x, weight] + (bias.map { [$0] } ?? [])
         return Tensor(out, shape: x.shape.dropLast() + [outFeatures]).record(inputs) {
