@@ -109,15 +109,8 @@ public enum PeerBenchmark {
     }
 
     static func ppoUpdate(_ options: Options) throws -> PPOUpdateReport {
-        let config = try ClusterBenchmark.cartPoleRunConfig()
-        let settings = config.ppoSettings
-        var environment = try EnvironmentFactory.make(id: "CartPole-v1", count: settings.numEnvs, seed: options.seed)
-        let agent = config.makeAgent(for: environment, seed: options.seed)
-        let learnerThreads = options.learnerThreads ?? config.learnerThreads
-        let learner = PPOLearner(agent: agent, settings: settings, seed: options.seed, threads: learnerThreads)
-        var generator = RandomGenerator(seed: options.seed &+ 1)
-        let (rollout, _) = try RolloutCollector(numSteps: settings.numSteps)
-            .collect(&environment, agent: agent, policyVersion: 0, generator: &generator)
+        let learnerThreads = try options.learnerThreads ?? ClusterBenchmark.cartPoleRunConfig().learnerThreads
+        let (learner, rollout, settings) = try TensorBenchmark.cartPoleLearner(seed: options.seed, threads: learnerThreads)
 
         var statistics = PPOStatistics()
         for _ in 0..<options.warmup { statistics = learner.update([rollout]) }

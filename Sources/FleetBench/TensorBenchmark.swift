@@ -121,14 +121,7 @@ public enum TensorBenchmark {
     /// statistics, values and GAE, then 4 epochs of 4 minibatches of 128), as `fleet train` runs it,
     /// on `threads` learner threads. FLOPs count the minibatches' forward and backward passes.
     static func ppoLearnerUpdate(threads: Int, iterations: Int, rounds: Int) throws -> Measurement {
-        let config = try ClusterBenchmark.cartPoleRunConfig()
-        let settings = config.ppoSettings
-        var environment = try EnvironmentFactory.make(id: "CartPole-v1", count: settings.numEnvs, seed: 1)
-        let agent = config.makeAgent(for: environment, seed: 1)
-        let learner = PPOLearner(agent: agent, settings: settings, seed: 1, threads: threads)
-        var generator = RandomGenerator(seed: 2)
-        let (rollout, _) = try RolloutCollector(numSteps: settings.numSteps)
-            .collect(&environment, agent: agent, policyVersion: 0, generator: &generator)
+        let (learner, rollout, settings) = try cartPoleLearner(seed: 1, threads: threads)
         var skipped = 0
         func update() { skipped += learner.update([rollout]).gradientNormNonFinite }
         let seconds = Stopwatch.bestSecondsPerIteration(iterations: iterations, repeats: rounds, update)
@@ -138,6 +131,23 @@ public enum TensorBenchmark {
         let forward = mlpForwardFLOPs([4, 64, 64, 2], batch: settings.minibatchSize)
             + mlpForwardFLOPs([4, 64, 64, 1], batch: settings.minibatchSize)
         return Measurement(seconds: seconds, flops: 3 * forward * Double(minibatches), allocations: allocations)
+    }
+
+    /// A PPO learner as `fleet train cluster/cartpole-ppo.yaml` builds it, seeded `seed` and on
+    /// `threads` learner threads, and one rollout of its CartPoles (collected by an actor's
+    /// `RolloutCollector` with generator seed `seed + 1`) to update on.
+    static func cartPoleLearner(seed: UInt64, threads: Int) throws
+        -> (learner: PPOLearner, rollout: Rollout, settings: PPOSettings)
+    {
+        let config = try ClusterBenchmark.cartPoleRunConfig()
+        let settings = config.ppoSettings
+        var environment = try EnvironmentFactory.make(id: "CartPole-v1", count: settings.numEnvs, seed: seed)
+        let agent = config.makeAgent(for: environment, seed: seed)
+        let learner = PPOLearner(agent: agent, settings: settings, seed: seed, threads: threads)
+        var generator = RandomGenerator(seed: seed &+ 1)
+        let (rollout, _) = try RolloutCollector(numSteps: settings.numSteps)
+            .collect(&environment, agent: agent, policyVersion: 0, generator: &generator)
+        return (learner, rollout, settings)
     }
 
     /// One GRPO-shaped update of the tiny transformer on 8 sequences of 64 tokens: forward, per-token

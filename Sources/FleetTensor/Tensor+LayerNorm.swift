@@ -77,10 +77,7 @@ extension Tensor {
         into xh: UnsafeMutableBufferPointer<Float>, rstd: UnsafeMutableBufferPointer<Float>
     ) {
         typealias Lanes = SIMD8<Float>
-        func lanes(_ base: Int, _ j: Int) -> Lanes {
-            Lanes(v[base + j], v[base + n + j], v[base + 2 * n + j], v[base + 3 * n + j],
-                  v[base + 4 * n + j], v[base + 5 * n + j], v[base + 6 * n + j], v[base + 7 * n + j])
-        }
+        func lanes(_ base: Int, _ j: Int) -> Lanes { columnOfEightRows(v, base, width: n, j) }
         var r = 0
         while r + 8 <= rows {
             let base = r * n
@@ -128,10 +125,7 @@ extension Tensor {
         rstd: UnsafeBufferPointer<Float>, rows: Int, width n: Int, into gx: UnsafeMutableBufferPointer<Float>
     ) {
         typealias Lanes = SIMD8<Float>
-        func lanes(_ x: UnsafeBufferPointer<Float>, _ base: Int, _ j: Int) -> Lanes {
-            Lanes(x[base + j], x[base + n + j], x[base + 2 * n + j], x[base + 3 * n + j],
-                  x[base + 4 * n + j], x[base + 5 * n + j], x[base + 6 * n + j], x[base + 7 * n + j])
-        }
+        func lanes(_ x: UnsafeBufferPointer<Float>, _ base: Int, _ j: Int) -> Lanes { columnOfEightRows(x, base, width: n, j) }
         var r = 0
         while r + 8 <= rows {
             let base = r * n
@@ -169,4 +163,11 @@ extension Tensor {
             r += 1
         }
     }
+}
+
+/// Element `j` of the eight rows of width `n` that start at `base` in `x`, one row per lane.
+@inline(__always)
+private func columnOfEightRows(_ x: UnsafeBufferPointer<Float>, _ base: Int, width n: Int, _ j: Int) -> SIMD8<Float> {
+    SIMD8(x[base + j], x[base + n + j], x[base + 2 * n + j], x[base + 3 * n + j],
+          x[base + 4 * n + j], x[base + 5 * n + j], x[base + 6 * n + j], x[base + 7 * n + j])
 }

@@ -80,19 +80,8 @@ extension Tensor {
         precondition(x.shape.last == inFeatures, "linear: x \(x.shape) does not end in \(inFeatures)")
         precondition(bias.map { $0.shape == [outFeatures] } ?? true, "linear: bias must be [\(outFeatures)]")
         let rows = x.count / Swift.max(inFeatures, 1)
-        // Not zeroed first: the bias rows fill it, or sgemm with beta 0 writes every element.
         let out = [Float](unsafeUninitializedCapacity: rows * outFeatures) { po, initialized in
-            x.data.withUnsafeBufferPointer { px in
-                weight.data.withUnsafeBufferPointer { pw in
-                    if let bias {
-                        bias.data.withUnsafeBufferPointer { pb in
-                            for r in 0..<rows { (po.baseAddress! + r * outFeatures).initialize(from: pb.baseAddress!, count: outFeatures) }
-                        }
-                    }
-                    BLAS.gemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures, px.baseAddress!, pw.baseAddress!,
-                              beta: bias == nil ? 0 : 1, po.baseAddress!)
-                }
-            }
+            x.data.withUnsafeBufferPointer { px in linearRows(px.baseAddress!, rows: rows, weight: weight, bias: bias, into: po.baseAddress!) }
             initialized = rows * outFeatures
         }
         let inputs = [x, weight] + (bias.map { [$0] } ?? [])
@@ -122,6 +111,25 @@ extension Tensor {
                     }
                 }
             }
+        }
+    }
+
+    /// `rows` rows of `x` (`[rows, in]`) as ``linear(_:weight:bias:)`` maps them, into `out`
+    /// (`[rows, out]`, which need not be initialized): the bias rows copied in first and one sgemm
+    /// adding `x · weightᵀ` (beta 1), or writing it (beta 0) without a bias. The one arithmetic of
+    /// every linear layer, in the graph, in acting and in training, so that their bits agree.
+    static func linearRows(
+        _ x: UnsafePointer<Float>, rows: Int, weight: Tensor, bias: Tensor?, into out: UnsafeMutablePointer<Float>
+    ) {
+        let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+        weight.data.withUnsafeBufferPointer { w in
+            if let bias {
+                bias.data.withUnsafeBufferPointer { b in
+                    for r in 0..<rows { (out + r * outFeatures).initialize(from: b.baseAddress!, count: outFeatures) }
+                }
+            }
+            BLAS.gemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures, x, w.baseAddress!,
+                      beta: bias == nil ? 0 : 1, out)
         }
     }
 }

@@ -88,7 +88,7 @@ package struct RolloutCollector {
             if step < t - 1 {
                 observations += buffers.observations
             } else {
-                nextObservations = Array(buffers.observations)
+                nextObservations = buffers.observations
             }
         }
 

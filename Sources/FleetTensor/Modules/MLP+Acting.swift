@@ -50,31 +50,29 @@ extension MLP {
         precondition(input.count >= rows * (sizes.first ?? 0), "forward: \(input.count) inputs for \(rows) rows")
         var source = input
         for (i, layer) in layers.enumerated() {
-            let width = layer.outFeatures
-            let out = buffers.layer(2 * i, count: rows * width)
-            layer.weight.data.withUnsafeBufferPointer { weight in
-                if let bias = layer.bias {
-                    bias.data.withUnsafeBufferPointer { bias in
-                        for r in 0..<rows { (out.baseAddress! + r * width).update(from: bias.baseAddress!, count: width) }
-                    }
-                }
-                BLAS.gemm(
-                    transposeB: true, m: rows, n: width, k: layer.inFeatures, source.baseAddress!, weight.baseAddress!,
-                    beta: layer.bias == nil ? 0 : 1, out.baseAddress!)
-            }
+            let out = buffers.layer(2 * i, count: rows * layer.outFeatures)
+            Tensor.linearRows(source.baseAddress!, rows: rows, weight: layer.weight, bias: layer.bias, into: out.baseAddress!)
             source = UnsafeBufferPointer(out)
             if i < layers.count - 1 {
-                // Into a buffer of its own: the kernel's vector loop runs only when input and output
-                // do not overlap.
-                let activated = buffers.layer(2 * i + 1, count: rows * width)
-                switch activation {
-                case .tanh: fleet_tanh_f32(out.baseAddress!, activated.baseAddress!, out.count)
-                case .relu: for j in out.indices { activated[j] = out[j] > 0 ? out[j] : 0 }
-                }
+                // Into a buffer of its own: the tanh kernel's vector loop runs only when input and
+                // output do not overlap.
+                let activated = buffers.layer(2 * i + 1, count: out.count)
+                activate(UnsafeBufferPointer(out), into: activated)
                 source = UnsafeBufferPointer(activated)
             }
         }
         return source
+    }
+}
+
+extension MLP {
+    /// The hidden activation of `x` into `out` (which must not overlap it), as `tanh()` and `relu()`
+    /// compute it.
+    func activate(_ x: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>) {
+        switch activation {
+        case .tanh: fleet_tanh_f32(x.baseAddress!, out.baseAddress!, x.count)
+        case .relu: for j in x.indices { out[j] = x[j] > 0 ? x[j] : 0 }
+        }
     }
 }
 

@@ -60,12 +60,7 @@ public final class MLPPass {
                 Self.fit(&activations[i], count)
                 preActivations[i].withUnsafeMutableBufferPointer { pre in
                     linear(layer, layerInput(i), into: pre)
-                    activations[i].withUnsafeMutableBufferPointer { activated in
-                        switch mlp.activation {
-                        case .tanh: fleet_tanh_f32(pre.baseAddress!, activated.baseAddress!, count)
-                        case .relu: for j in 0..<count { activated[j] = pre[j] > 0 ? pre[j] : 0 }
-                        }
-                    }
+                    activations[i].withUnsafeMutableBufferPointer { mlp.activate(UnsafeBufferPointer(pre), into: $0) }
                 }
             }
         }
@@ -149,17 +144,8 @@ public final class MLPPass {
 
     /// `x · Wᵀ + b` for `rows` rows as ``Tensor/linear(_:weight:bias:)`` computes it.
     private func linear(_ layer: Linear, _ x: [Float], into out: UnsafeMutableBufferPointer<Float>) {
-        let width = layer.outFeatures
         x.withUnsafeBufferPointer { x in
-            layer.weight.data.withUnsafeBufferPointer { w in
-                if let bias = layer.bias {
-                    bias.data.withUnsafeBufferPointer { b in
-                        for r in 0..<rows { (out.baseAddress! + r * width).update(from: b.baseAddress!, count: width) }
-                    }
-                }
-                BLAS.gemm(transposeB: true, m: rows, n: width, k: layer.inFeatures, x.baseAddress!, w.baseAddress!,
-                          beta: layer.bias == nil ? 0 : 1, out.baseAddress!)
-            }
+            Tensor.linearRows(x.baseAddress!, rows: rows, weight: layer.weight, bias: layer.bias, into: out.baseAddress!)
         }
     }
 
