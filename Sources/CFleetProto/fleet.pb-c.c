@@ -907,6 +907,51 @@ void   fleet__v1__shutdown__free_unpacked
   assert(message->base.descriptor == &fleet__v1__shutdown__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fleet__v1__credit__init
+                     (Fleet__V1__Credit         *message)
+{
+  static const Fleet__V1__Credit init_value = FLEET__V1__CREDIT__INIT;
+  *message = init_value;
+}
+size_t fleet__v1__credit__get_packed_size
+                     (const Fleet__V1__Credit *message)
+{
+  assert(message->base.descriptor == &fleet__v1__credit__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fleet__v1__credit__pack
+                     (const Fleet__V1__Credit *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fleet__v1__credit__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fleet__v1__credit__pack_to_buffer
+                     (const Fleet__V1__Credit *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fleet__v1__credit__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fleet__V1__Credit *
+       fleet__v1__credit__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fleet__V1__Credit *)
+     protobuf_c_message_unpack (&fleet__v1__credit__descriptor,
+                                allocator, len, data);
+}
+void   fleet__v1__credit__free_unpacked
+                     (Fleet__V1__Credit *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fleet__v1__credit__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   fleet__v1__status_request__init
                      (Fleet__V1__StatusRequest         *message)
 {
@@ -2627,6 +2672,57 @@ const ProtobufCMessageDescriptor fleet__v1__shutdown__descriptor =
   (ProtobufCMessageInit) fleet__v1__shutdown__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor fleet__v1__credit__field_descriptors[2] =
+{
+  {
+    "batches_total",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Credit, batches_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "min_version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__Credit, min_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fleet__v1__credit__field_indices_by_name[] = {
+  0,   /* field[0] = batches_total */
+  1,   /* field[1] = min_version */
+};
+static const ProtobufCIntRange fleet__v1__credit__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor fleet__v1__credit__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fleet.v1.Credit",
+  "Credit",
+  "Fleet__V1__Credit",
+  "fleet.v1",
+  sizeof(Fleet__V1__Credit),
+  2,
+  fleet__v1__credit__field_descriptors,
+  fleet__v1__credit__field_indices_by_name,
+  1,  fleet__v1__credit__number_ranges,
+  (ProtobufCMessageInit) fleet__v1__credit__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 #define fleet__v1__status_request__field_descriptors NULL
 #define fleet__v1__status_request__field_indices_by_name NULL
 #define fleet__v1__status_request__number_ranges NULL
@@ -2683,7 +2779,7 @@ const ProtobufCMessageDescriptor fleet__v1__status__descriptor =
   (ProtobufCMessageInit) fleet__v1__status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fleet__v1__frame__field_descriptors[18] =
+static const ProtobufCFieldDescriptor fleet__v1__frame__field_descriptors[19] =
 {
   {
     "envelope",
@@ -2901,8 +2997,21 @@ static const ProtobufCFieldDescriptor fleet__v1__frame__field_descriptors[18] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "credit",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fleet__V1__Frame, payload_case),
+    offsetof(Fleet__V1__Frame, credit),
+    &fleet__v1__credit__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fleet__v1__frame__field_indices_by_name[] = {
+  18,   /* field[18] = credit */
   15,   /* field[15] = env_reset */
   14,   /* field[14] = env_spec */
   13,   /* field[13] = env_spec_request */
@@ -2922,10 +3031,11 @@ static const unsigned fleet__v1__frame__field_indices_by_name[] = {
   3,   /* field[3] = weights */
   5,   /* field[5] = welcome */
 };
-static const ProtobufCIntRange fleet__v1__frame__number_ranges[1 + 1] =
+static const ProtobufCIntRange fleet__v1__frame__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 18 }
+  { 21, 18 },
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor fleet__v1__frame__descriptor =
 {
@@ -2935,10 +3045,10 @@ const ProtobufCMessageDescriptor fleet__v1__frame__descriptor =
   "Fleet__V1__Frame",
   "fleet.v1",
   sizeof(Fleet__V1__Frame),
-  18,
+  19,
   fleet__v1__frame__field_descriptors,
   fleet__v1__frame__field_indices_by_name,
-  1,  fleet__v1__frame__number_ranges,
+  2,  fleet__v1__frame__number_ranges,
   (ProtobufCMessageInit) fleet__v1__frame__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -110,6 +110,22 @@ public struct SnapshotRequest: Sendable, Hashable {
     }
 }
 
+/// Learner -> actor on a prompt task: how many group batches the actor may have sent in its
+/// incarnation, each sampled with weights `minVersion` or newer (`fleet.v1.Credit`). A later
+/// Credit replaces an earlier one.
+public struct Credit: Sendable, Hashable {
+    /// The running total of batches granted to this incarnation of the actor.
+    public var batchesTotal: UInt64
+    /// The oldest weights version a batch sent on this credit may be sampled with.
+    public var minVersion: UInt64
+
+    /// Creates a grant of `batchesTotal` batches in all, sampled with `minVersion` or newer.
+    public init(batchesTotal: UInt64, minVersion: UInt64) {
+        self.batchesTotal = batchesTotal
+        self.minVersion = minVersion
+    }
+}
+
 /// Either side: stop (`fleet.v1.Shutdown`).
 public struct Shutdown: Sendable, Hashable {
     /// Why, for the log.

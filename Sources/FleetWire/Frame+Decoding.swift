@@ -101,6 +101,10 @@ enum _Unpacked {
             if let s = m.snapshot_request?.pointee {
                 return .snapshotRequest(SnapshotRequest(haveVersion: s.have_version))
             }
+        case FLEET__V1__FRAME__PAYLOAD_CREDIT:
+            if let c = m.credit?.pointee {
+                return .credit(Credit(batchesTotal: c.batches_total, minVersion: c.min_version))
+            }
         case FLEET__V1__FRAME__PAYLOAD_STATS:
             if let s = m.stats?.pointee { return .stats(try stats(s)) }
         case FLEET__V1__FRAME__PAYLOAD_SHUTDOWN:

@@ -149,6 +149,12 @@ extension Frame {
             m.pointee.have_version = s.haveVersion
             frame.payload_case = FLEET__V1__FRAME__PAYLOAD_SNAPSHOT_REQUEST
             frame.snapshot_request = m
+        case .credit(let c):
+            let m = scratch.make(Fleet__V1__Credit.self, fleet__v1__credit__init)
+            m.pointee.batches_total = c.batchesTotal
+            m.pointee.min_version = c.minVersion
+            frame.payload_case = FLEET__V1__FRAME__PAYLOAD_CREDIT
+            frame.credit = m
         case .stats(let s):
             let m = scratch.make(Fleet__V1__Stats.self, fleet__v1__stats__init)
             let list = scratch.array(of: UnsafeMutablePointer<Fleet__V1__Scalar>?.self, count: s.scalars.count)

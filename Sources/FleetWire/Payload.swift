@@ -17,6 +17,7 @@ public enum Payload: Sendable, Hashable {
     case envReset(EnvReset)
     case envStep(EnvStep)
     case envState(EnvState)
+    case credit(Credit)
 
     /// Which payload a frame carries; the raw value is the proto field name.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
@@ -37,6 +38,7 @@ public enum Payload: Sendable, Hashable {
         case envReset = "env_reset"
         case envStep = "env_step"
         case envState = "env_state"
+        case credit
     }
 
     /// The payload's kind.
@@ -59,6 +61,7 @@ public enum Payload: Sendable, Hashable {
         case .envReset: .envReset
         case .envStep: .envStep
         case .envState: .envState
+        case .credit: .credit
         }
     }
 }

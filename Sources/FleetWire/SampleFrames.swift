@@ -143,10 +143,15 @@ public enum SampleFrames {
         envelope: learnerEnvelope,
         payload: .status(Status(json: #"{"version":3,"actors":{"actor-0":{"state":"live","host":"hôte-α"}}}"#)))
 
+    /// The learner's grant: 6 batches in all, sampled with version 12 or newer.
+    public static let credit = Frame(
+        envelope: learnerEnvelope,
+        payload: .credit(Credit(batchesTotal: 6, minVersion: 12)))
+
     /// Every sample, one per payload kind, in the order of `Payload.Kind.allCases`.
     public static let all: [Frame] = [
         trajectoryBatch, groupBatch, weights, hello, welcome, heartbeat, snapshotRequest, stats, shutdown,
-        statusRequest, status, refusal, envSpecRequest, envSpec, envReset, envStep, envState,
+        statusRequest, status, refusal, envSpecRequest, envSpec, envReset, envStep, envState, credit,
     ]
 
     /// The sample of `kind`.
@@ -169,6 +174,7 @@ public enum SampleFrames {
         case .envReset: envReset
         case .envStep: envStep
         case .envState: envState
+        case .credit: credit
         }
     }
 }

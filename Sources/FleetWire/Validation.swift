@@ -24,7 +24,7 @@ extension Frame {
         case .envState(let e): try e._validate(checkingElements: checkingElements)
         // A Swift string is always valid UTF-8; decoding refuses a `status.json` that is not.
         case .hello, .welcome, .heartbeat, .snapshotRequest, .shutdown, .statusRequest, .status, .refusal,
-            .envSpecRequest, .envReset:
+            .envSpecRequest, .envReset, .credit:
             break
         }
     }

@@ -8,8 +8,8 @@ import XCTest
 
 @testable import FleetCluster
 
-/// An actor whose source does not wait for its batches to be consumed (as a GRPO actor's) and that
-/// missed a published version: told its batch is stale, it asks for a snapshot and moves on to the
+/// An actor whose source does not wait for its batches to be consumed (as a GRPO actor's, here with
+/// credits to spare) and that missed a published version: told its batch is stale, it asks for a snapshot and moves on to the
 /// learner's version, instead of sampling at the old one for good.
 final class ActorStaleRefusalTests: XCTestCase {
     /// A source of small batches made at whatever version the actor holds, recording each version.
@@ -19,7 +19,7 @@ final class ActorStaleRefusalTests: XCTestCase {
         let policySpec = "version-recording source"
         let specHash = [UInt8](repeating: 7, count: 32)
         let width = 1
-        let pacesByConsumption = false
+        let pacing = BatchPacing.credits
         private let lock = NSLock()
         private var recorded: [UInt64] = []
         var versions: [UInt64] { lock.withLock { recorded } }
@@ -84,6 +84,7 @@ final class ActorStaleRefusalTests: XCTestCase {
         // The Hello's snapshot request is answered with version 0; the actor then makes batches at 0.
         XCTAssertGreaterThanOrEqual(try snapshotRequests(within: 0.3), 1)
         try send(weights(0))
+        try send(.credit(Credit(batchesTotal: 1_000_000, minVersion: 0)))
         _ = try snapshotRequests(within: 0.3)  // the join's retries still in flight
         XCTAssertTrue(source.versions.contains(0))
         XCTAssertEqual(try snapshotRequests(within: 0.2), 0, "acting at version 0, nothing to ask")

@@ -91,6 +91,7 @@ SAMPLES = {
         episode_returns=(F64, [1], [12]),
         episode_lengths=(I64, [1], [12]),
     )),
+    "credit": (LEARNER, dict(batches_total=6, min_version=12)),
     "status": (LEARNER, dict(
         json='{"version":3,"actors":{"actor-0":{"state":"live","host":"h\u00f4te-\u03b1"}}}')),
 }

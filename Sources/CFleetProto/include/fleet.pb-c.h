@@ -35,6 +35,7 @@ typedef struct Fleet__V1__SnapshotRequest Fleet__V1__SnapshotRequest;
 typedef struct Fleet__V1__Scalar Fleet__V1__Scalar;
 typedef struct Fleet__V1__Stats Fleet__V1__Stats;
 typedef struct Fleet__V1__Shutdown Fleet__V1__Shutdown;
+typedef struct Fleet__V1__Credit Fleet__V1__Credit;
 typedef struct Fleet__V1__StatusRequest Fleet__V1__StatusRequest;
 typedef struct Fleet__V1__Status Fleet__V1__Status;
 typedef struct Fleet__V1__Frame Fleet__V1__Frame;
@@ -564,6 +565,23 @@ struct  Fleet__V1__Shutdown
 
 
 /*
+ * Learner -> actor on the control channel, on a prompt task: how many group batches this actor may
+ * have sent in its incarnation (a running total: the grant is `batches_total` minus what it has
+ * sent), each sampled with weights version `min_version` or newer. A later Credit replaces an
+ * earlier one, and may lower the total (credits taken back from an actor that was lost).
+ */
+struct  Fleet__V1__Credit
+{
+  ProtobufCMessage base;
+  uint64_t batches_total;
+  uint64_t min_version;
+};
+#define FLEET__V1__CREDIT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fleet__v1__credit__descriptor) \
+    , 0, 0 }
+
+
+/*
  * Anyone -> learner on the control channel: send me your counters (`fleet status`).
  */
 struct  Fleet__V1__StatusRequest
@@ -607,7 +625,8 @@ typedef enum {
   FLEET__V1__FRAME__PAYLOAD_ENV_SPEC = 15,
   FLEET__V1__FRAME__PAYLOAD_ENV_RESET = 16,
   FLEET__V1__FRAME__PAYLOAD_ENV_STEP = 17,
-  FLEET__V1__FRAME__PAYLOAD_ENV_STATE = 18
+  FLEET__V1__FRAME__PAYLOAD_ENV_STATE = 18,
+  FLEET__V1__FRAME__PAYLOAD_CREDIT = 21
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FLEET__V1__FRAME__PAYLOAD__CASE)
 } Fleet__V1__Frame__PayloadCase;
 
@@ -637,6 +656,7 @@ struct  Fleet__V1__Frame
     Fleet__V1__EnvReset *env_reset;
     Fleet__V1__EnvStep *env_step;
     Fleet__V1__EnvState *env_state;
+    Fleet__V1__Credit *credit;
   };
 };
 #define FLEET__V1__FRAME__INIT \
@@ -1024,6 +1044,25 @@ Fleet__V1__Shutdown *
 void   fleet__v1__shutdown__free_unpacked
                      (Fleet__V1__Shutdown *message,
                       ProtobufCAllocator *allocator);
+/* Fleet__V1__Credit methods */
+void   fleet__v1__credit__init
+                     (Fleet__V1__Credit         *message);
+size_t fleet__v1__credit__get_packed_size
+                     (const Fleet__V1__Credit   *message);
+size_t fleet__v1__credit__pack
+                     (const Fleet__V1__Credit   *message,
+                      uint8_t             *out);
+size_t fleet__v1__credit__pack_to_buffer
+                     (const Fleet__V1__Credit   *message,
+                      ProtobufCBuffer     *buffer);
+Fleet__V1__Credit *
+       fleet__v1__credit__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fleet__v1__credit__free_unpacked
+                     (Fleet__V1__Credit *message,
+                      ProtobufCAllocator *allocator);
 /* Fleet__V1__StatusRequest methods */
 void   fleet__v1__status_request__init
                      (Fleet__V1__StatusRequest         *message);
@@ -1143,6 +1182,9 @@ typedef void (*Fleet__V1__Stats_Closure)
 typedef void (*Fleet__V1__Shutdown_Closure)
                  (const Fleet__V1__Shutdown *message,
                   void *closure_data);
+typedef void (*Fleet__V1__Credit_Closure)
+                 (const Fleet__V1__Credit *message,
+                  void *closure_data);
 typedef void (*Fleet__V1__StatusRequest_Closure)
                  (const Fleet__V1__StatusRequest *message,
                   void *closure_data);
@@ -1179,6 +1221,7 @@ extern const ProtobufCMessageDescriptor fleet__v1__snapshot_request__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__scalar__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__stats__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__shutdown__descriptor;
+extern const ProtobufCMessageDescriptor fleet__v1__credit__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__status_request__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__status__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__frame__descriptor;

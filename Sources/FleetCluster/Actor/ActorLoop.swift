@@ -11,11 +11,14 @@ import Logging
 ///
 /// It subscribes to weights first, then says Hello and asks for a snapshot, so no version is
 /// lost to ZeroMQ's slow joiner. Pacing follows `max_policy_lag` (L): the actor acts only while
-/// its weights are at most L versions behind the newest it has heard of, and while at most L of
-/// its batches wait at the learner. The learner takes one batch of every actor per update, so each
-/// new version means one batch of this actor consumed; a batch sent behind L others is trained on
-/// at most L versions after the one it was acted with. With L = 0 every batch is acted with the
-/// learner's current weights: training is synchronous and on-policy.
+/// its weights are at most L versions behind the newest it has heard of, and then as its source's
+/// ``BatchPacing`` says. PPO (``BatchPacing/consumption``): while at most L of its batches wait at
+/// the learner. The learner takes one batch of every actor per update, so each new version means
+/// one batch of this actor consumed; a batch sent behind L others is trained on at most L versions
+/// after the one it was acted with. With L = 0 every batch is acted with the learner's current
+/// weights: training is synchronous and on-policy. GRPO and DAPO (``BatchPacing/credits``): while
+/// the learner's latest `Credit` grants more batches than this incarnation has sent, with weights
+/// at least its `min_version`; the learner grants only what its next L + 1 updates will train on.
 ///
 /// Should a batch be lost (rejected, dropped), the actor would wait for a version that never
 /// comes: after ``ChannelLimits/snapshotRetry`` it asks for a snapshot, and a reply at its own
@@ -55,6 +58,9 @@ public final class ActorLoop {
     private var newestHeardVersion: UInt64 = 0
     /// Batches sent that no new version has accounted for yet: those waiting at the learner.
     private var batchesWaiting: UInt64 = 0
+    /// The learner's latest grant (``BatchPacing/credits``): the batches this incarnation may have
+    /// sent in all, and the oldest weights version to sample them with.
+    private var credit = Credit(batchesTotal: 0, minVersion: 0)
     private var sequence: UInt64 = 0
     private var stopReason: String?
     /// Whether the learner has welcomed this actor (a Shutdown before that refuses it).
@@ -204,19 +210,37 @@ public final class ActorLoop {
         }
     }
 
-    /// Whether the held weights are fresh enough to act with (see the type's pacing rule).
+    /// Whether the held weights are fresh enough to act with, and the pacing allows another batch
+    /// (see the type's pacing rule).
     private var mayAct: Bool {
-        guard let heldVersion else { return false }
-        return newestHeardVersion - min(heldVersion, newestHeardVersion) <= maxPolicyLag
-            && (!source.pacesByConsumption || batchesWaiting <= maxPolicyLag)
+        guard weightsAreFresh, let heldVersion else { return false }
+        switch source.pacing {
+        case .consumption: return batchesWaiting <= maxPolicyLag
+        case .credits: return batchesSent < credit.batchesTotal && heldVersion >= credit.minVersion
+        }
     }
 
-    /// Waits for newer weights (or Shutdown), asking for a snapshot when none comes in time.
+    /// Whether the held weights are at most `max_policy_lag` versions behind the newest heard of.
+    private var weightsAreFresh: Bool {
+        guard let heldVersion else { return false }
+        return newestHeardVersion - min(heldVersion, newestHeardVersion) <= maxPolicyLag
+    }
+
+    /// Whether only a credit is missing: the weights would do, the learner has granted nothing more.
+    /// (A snapshot request would not bring a credit.)
+    private var waitsForCreditOnly: Bool {
+        guard source.pacing == .credits, weightsAreFresh, let heldVersion else { return false }
+        return batchesSent >= credit.batchesTotal && heldVersion >= credit.minVersion
+    }
+
+    /// Waits for newer weights or a credit (or Shutdown), asking for a snapshot when weights do not
+    /// come in time.
     private func waitForWeights() throws {
-        let start = ContinuousClock.now
+        var start = ContinuousClock.now
         let waitingFor = heldVersion
         while stopReason == nil, !mayAct {
             try serviceChannels(timeout: min(ChannelLimits.heartbeatInterval, snapshotRetry))
+            if waitsForCreditOnly { start = .now }
             if heldVersion == waitingFor, ContinuousClock.now - start >= snapshotRetry {
                 // Only a full wait means a batch may be lost; sooner asks just fetch missed versions.
                 askedAfterFullWaitAt = snapshotRetry >= ChannelLimits.snapshotRetry ? heldVersion : nil
@@ -299,6 +323,9 @@ public final class ActorLoop {
         case .welcome(let welcome):
             welcomed = true
             newestHeardVersion = max(newestHeardVersion, welcome.weightsVersion)
+        case .credit(let grant):
+            credit = grant
+            newestHeardVersion = max(newestHeardVersion, grant.minVersion)
         case .shutdown(let shutdown):
             if !welcomed { refusal = shutdown.reason }
             stopReason = shutdown.reason

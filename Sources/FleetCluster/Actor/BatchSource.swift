@@ -16,14 +16,24 @@ package protocol BatchSource: AnyObject {
     var specHash: [UInt8] { get }
     /// Environments (or prompts) per batch, told in Hello.
     var width: Int { get }
-    /// Whether each new weights version consumed one batch of this actor (PPO: an update takes one
-    /// of every actor), so that the actor may count its batches waiting at the learner; otherwise
-    /// (GRPO/DAPO: an update takes groups from whoever sent them) it paces by version only.
-    var pacesByConsumption: Bool { get }
+    /// How the actor knows when to make the next batch (see ``BatchPacing``).
+    var pacing: BatchPacing { get }
     /// The next batch, made with the weights of version `policyVersion`; nil when the source has
     /// no more (a replayed capture that has all been sent). A source that takes long (one step at a
     /// time) calls `keepAlive` between steps, so that the learner keeps hearing from the actor.
     func nextBatch(policyVersion: UInt64, keepAlive: () throws -> Void) throws -> Payload?
+}
+
+/// How an actor paces its batches, besides keeping its weights within `max_policy_lag` of the
+/// newest it has heard of.
+package enum BatchPacing: Sendable {
+    /// Each new weights version consumed one batch of this actor (PPO: an update takes one of
+    /// every actor), so the actor counts its batches waiting at the learner and makes a new one
+    /// while at most `max_policy_lag` wait.
+    case consumption
+    /// The learner grants batches (`Credit`: GRPO and DAPO, whose updates take groups from
+    /// whoever sent them): the actor samples only what the learner will train on.
+    case credits
 }
 
 /// The source of actor `index` of `config`: its environments (PPO) or its prompts (GRPO, DAPO).

@@ -41,8 +41,8 @@ package final class GroupSource: BatchSource {
     package var policySpec: String { model.spec }
     package var specHash: [UInt8] { Weights.modelSpecHash("\(task.spec)|\(model.spec)") }
     package var width: Int { promptsPerBatch }
-    /// The learner takes groups from any actor: pace by version only.
-    package var pacesByConsumption: Bool { false }
+    /// The learner takes groups from any actor, and grants what it will train on.
+    package var pacing: BatchPacing { .credits }
 
     package func nextBatch(policyVersion: UInt64, keepAlive: () throws -> Void) throws -> Payload? {
         let first = (batchesMade * actorCount + index) * promptsPerBatch

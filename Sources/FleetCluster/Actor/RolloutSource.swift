@@ -25,7 +25,7 @@ package final class RolloutSource: BatchSource {
     package var policySpec: String { agent.policySpec }
     package var specHash: [UInt8] { Weights.modelSpecHash("\(environment.id)|\(agent.policySpec)") }
     package var width: Int { environment.count }
-    package var pacesByConsumption: Bool { true }
+    package var pacing: BatchPacing { .consumption }
 
     package func nextBatch(policyVersion: UInt64, keepAlive: () throws -> Void) throws -> Payload? {
         let (rollout, episodes) = try collector.collect(

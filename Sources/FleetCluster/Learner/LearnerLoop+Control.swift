@@ -53,6 +53,11 @@ extension LearnerLoop {
                 case .refused(let rejection): counters.rejections.count(rejection, of: "a Hello")
                 }
             }
+            switch frame.payload {
+            case .hello where reply == .welcome: credits?.joined(sender, incarnation: frame.envelope.incarnation)
+            case .heartbeat(let heartbeat): credits?.heartbeat(from: sender, batchesSent: heartbeat.batchesSent)
+            default: break
+            }
             switch reply {
             case .none: break
             case .welcome:

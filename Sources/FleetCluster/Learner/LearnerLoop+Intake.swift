@@ -45,9 +45,11 @@ extension LearnerLoop {
             keepFrame: capture != nil)
         switch outcome {
         case .refused(let rejection):
+            if let sender = rejection.sender { credits?.received(from: sender) }
             try reject(rejection, frame: bytes, arrival: now)
             return 0
         case .admitted(let batch):
+            credits?.received(from: batch.sender)
             if roster.accepted(batchFrom: batch.sender, at: now) { logReturn(of: batch.sender) }
             if batch.rollout != nil || !batch.groups.isEmpty {
                 queue.append(batch)
@@ -126,6 +128,7 @@ extension LearnerLoop {
             if counters.misbehaviour[sender]! >= config.quarantineAfter {
                 roster.quarantine(sender)
                 queue.removeAll(from: sender)
+                credits?.revoke(sender)
                 log.warning(
                     """
                     \(sender) quarantined after \(config.quarantineAfter) bad batches; nothing it sends is taken \

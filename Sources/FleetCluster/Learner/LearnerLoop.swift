@@ -68,6 +68,8 @@ public final class LearnerLoop {
     var weightSync = WeightSyncTracker()
     /// The control protocol's state: where each actor is reached.
     var control: ControlProtocol
+    /// The grants to group actors (GRPO, DAPO); nil for PPO, whose actors pace by consumption.
+    var credits: CreditLedger?
     let metrics: MetricsLogger?
     let directory: RunDirectory?
     /// What the learner counts: the source of its status, summary and checkpoints.
@@ -123,6 +125,11 @@ public final class LearnerLoop {
         intake = BatchIntake(actorIDs: Set(actorIDs), maxPolicyLag: UInt64(config.maxPolicyLag))
         counters = LearnerCounters(log: options.log)
         control = ControlProtocol(expected: algorithm.actorSpec)
+        if config.isLanguage {
+            credits = CreditLedger(
+                groupsPerBatch: config.language.promptsPerBatch, groupsPerUpdate: config.language.trainBatchSize,
+                maxPolicyLag: config.maxPolicyLag)
+        }
         let security = try config.learnerSecurity()
         // Said at every start: what insecure: true lets through.
         for warning in security.warnings { log.warning("warning: \(warning)") }
@@ -202,6 +209,7 @@ public final class LearnerLoop {
             let now = ContinuousClock.now
             for id in roster.loseSilentActors(at: now) {
                 weightSync.forget(id, at: now)
+                credits?.revoke(id)
                 log.warning(
                     "\(id) is lost: nothing heard for \(config.actorTimeout); updates go on without it")
             }
@@ -215,6 +223,7 @@ public final class LearnerLoop {
                 do { try writeCheckpoint(final: true) } catch { log.warning("\(error)") }
                 throw LearnerError.stalled(seconds: stallTimeout.seconds, iteration: algorithm.updates)
             }
+            grantCredits()
         }
         shutDownActors(reason: wasInterrupted ? "interrupted" : "training finished")
         try writeCheckpoint(final: true)
@@ -276,6 +285,16 @@ public final class LearnerLoop {
         guard let metrics else { return }
         try timed(.metrics) {
             try metrics.log(step: envSteps, scalars + pipelineScalars(lags: lags, batches: batches, takenAt: now))
+        }
+    }
+
+    /// Tells the group actors the learner's new grants (``CreditLedger``): to the live actors that
+    /// said Hello, what the next updates will train on.
+    func grantCredits() {
+        guard credits != nil else { return }
+        let actors = roster.ids(in: .live).filter { control.routes[$0] != nil }
+        for (id, credit) in credits!.grant(queuedGroups: queue.groups, actors: actors, version: version) {
+            if let route = control.routes[id] { send(.credit(credit), to: route) }
         }
     }
 

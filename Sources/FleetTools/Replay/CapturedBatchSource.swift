@@ -36,7 +36,7 @@ final class CapturedBatchSource: BatchSource {
     var policySpec: String { policySource.policySpec }
     var specHash: [UInt8] { policySource.specHash }
     var width: Int { policySource.width }
-    var pacesByConsumption: Bool { policySource.pacesByConsumption }
+    var pacing: BatchPacing { policySource.pacing }
 
     func nextBatch(policyVersion: UInt64, keepAlive: () throws -> Void) throws -> Payload? {
         while let located = try reader.next() {
