@@ -67,6 +67,16 @@ public enum Payload: Sendable, Hashable {
 }
 
 extension Payload {
+    /// What a batch holds to train on: environment steps (T x N) or responses (P x G); nil for a
+    /// payload that is not a batch.
+    public var batchSteps: Int? {
+        switch self {
+        case .trajectoryBatch(let batch): Int(batch.numSteps) * Int(batch.numEnvs)
+        case .groupBatch(let batch): batch.promptIDs.count * Int(batch.groupSize)
+        default: nil
+        }
+    }
+
     /// The policy version a batch was made with; nil for a payload that is not a batch.
     public var batchPolicyVersion: UInt64? {
         switch self {

@@ -14,10 +14,11 @@ final class RunSummaryTests: XCTestCase {
                 "algorithm", "env", "seed", "env_steps", "wall_seconds", "sps", "episodes", "final_return_mean100",
                 "reward_threshold", "solved_at_step", "solved_wall_seconds", "policy_version", "weights_sha256",
                 "actors", "rejected", "eval", "learner_time", "broadcast_share", "broadcast_cpu_seconds", "blas_kernels",
+                "steps_received", "trained_share",
             ])
         for key in ["final_return_mean100", "reward_threshold", "solved_at_step", "solved_wall_seconds",
                     "policy_version", "weights_sha256", "eval", "learner_time", "broadcast_share", "broadcast_cpu_seconds",
-                    "blas_kernels"]
+                    "blas_kernels", "steps_received", "trained_share"]
         {
             XCTAssertTrue(object[key] is NSNull, "\(key) should be null, is \(String(describing: object[key]))")
         }

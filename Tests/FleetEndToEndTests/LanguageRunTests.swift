@@ -40,6 +40,10 @@ final class LanguageRunTests: XCTestCase {
             XCTAssertEqual(run["actors"] as? [String: Int], ["started": 2, "restarts": 0])
             let rejected = try XCTUnwrap(run["rejected"] as? [String: Int])
             XCTAssertEqual(Set(rejected.keys).subtracting(["stale"]), [], "only stale batches may be refused: \(rejected)")
+            // Actors sample on the learner's credit: what they send is trained on (dynamic sampling's
+            // dropped groups aside), a batch overtaken by newer ones at most going stale.
+            let share = try XCTUnwrap(run["trained_share"] as? Double, "summary.json lacks trained_share")
+            if algorithm == "grpo" { XCTAssertGreaterThanOrEqual(share, 0.75, "rejected: \(rejected)") }
             let eval = try XCTUnwrap(run["eval"] as? [String: Any])
             XCTAssertEqual(eval["prompts"] as? Int, 10)
             // The run starts from the SFT policy: its starting accuracy is the SFT run's final one.

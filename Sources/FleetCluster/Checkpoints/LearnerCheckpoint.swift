@@ -91,6 +91,9 @@ package struct LearnerCheckpointState: Codable, Equatable {
     /// Actor starts heard (Hellos with a new incarnation), and restarts among them.
     package var actorsStarted: Int
     package var actorsRestarts: Int
+    /// Environment steps (or responses) in the batch frames that arrived (nil in checkpoints that
+    /// predate the count).
+    package var stepsReceived: Int?
     /// Batches trained on by policy lag ("0", "1", …).
     package var policyLagHistogram: [String: Int]
     /// The capture's consumed files as they stood (nil without capture).
@@ -107,6 +110,7 @@ package struct LearnerCheckpointState: Codable, Equatable {
         case actorsStarted = "actors_started"
         case actorsRestarts = "actors_restarts"
         case policyLagHistogram = "policy_lag_histogram"
+        case stepsReceived = "steps_received"
     }
 
     package func jsonData() throws -> Data {

@@ -21,12 +21,15 @@ package struct AdmittedBatch {
     package var frame: [UInt8]? = nil
     /// The frame's envelope sequence (a Refusal names it, should the batch go stale).
     package var sequence: UInt64 = 0
+    /// The environment steps or responses the frame held (dynamic sampling's dropped groups too).
+    package var stepsReceived: Int
 
     package init(
         sender: String, policyVersion: UInt64, content: Content, frameBytes: Int, arrival: ContinuousClock.Instant,
-        frame: [UInt8]? = nil, sequence: UInt64 = 0
+        frame: [UInt8]? = nil, sequence: UInt64 = 0, stepsReceived: Int = 0
     ) {
         self.sequence = sequence
+        self.stepsReceived = stepsReceived
         self.sender = sender
         self.policyVersion = policyVersion
         self.content = content

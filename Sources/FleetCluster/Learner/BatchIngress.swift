@@ -46,6 +46,7 @@ package struct BatchIngress {
         return judge(frame, authenticatedAs: authenticatedAs, learnerVersion: learnerVersion).mapError { rejection in
             var rejection = rejection
             rejection.sequence = frame.envelope.sequence
+            rejection.steps = frame.payload.batchSteps
             return rejection
         }
     }

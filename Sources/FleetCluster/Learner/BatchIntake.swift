@@ -45,22 +45,25 @@ package struct BatchIntake {
                 .mapError { rejection in
                     var rejection = rejection
                     rejection.sequence = sequence
+                    rejection.steps = frame.frame.payload.batchSteps
                     return rejection
                 }
         }
         switch admitted {
         case .success(let (frame, content)):
             guard queue.count(from: frame.sender) < algorithm.maxQueuedPerActor else {
-                return .refused(
-                    BatchRejection(
-                        .queueFull, sender: frame.sender, "\(algorithm.maxQueuedPerActor) batches already wait",
-                        sequence: frame.frame.envelope.sequence))
+                var rejection = BatchRejection(
+                    .queueFull, sender: frame.sender, "\(algorithm.maxQueuedPerActor) batches already wait",
+                    sequence: frame.frame.envelope.sequence)
+                rejection.steps = frame.frame.payload.batchSteps
+                return .refused(rejection)
             }
             ingress.taken(frame)
             return .admitted(
                 AdmittedBatch(
                     sender: frame.sender, policyVersion: frame.policyVersion, content: content, frameBytes: bytes.count,
-                    arrival: now, frame: keepFrame ? bytes : nil, sequence: frame.frame.envelope.sequence))
+                    arrival: now, frame: keepFrame ? bytes : nil, sequence: frame.frame.envelope.sequence,
+                    stepsReceived: frame.frame.payload.batchSteps ?? 0))
         case .failure(let rejection):
             return .refused(rejection)
         }

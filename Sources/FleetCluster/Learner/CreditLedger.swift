@@ -5,10 +5,11 @@ import FleetWire
 ///
 /// What is *in line* for the updates is the groups queued plus `promptsPerBatch` for every batch
 /// granted and not yet received. The ledger grants while the line is shorter than the groups of the
-/// next `max_policy_lag + 1` updates, each grant at the learner's current version (`min_version`):
-/// a batch sampled with those weights or newer is trained on within `max_policy_lag` versions,
-/// since at most L + 1 updates' worth of groups stand before it. Groups dynamic sampling drops,
-/// and batches refused, leave the line, and the ledger grants again.
+/// next `max_policy_lag + 1` updates (fewer at the end of the run), each grant at the learner's
+/// current version (`min_version`): a batch sampled with those weights or newer is trained on
+/// within `max_policy_lag` versions, since at most L + 1 updates' worth of groups stand before it
+/// (unless a batch granted earlier arrives after it, or a batch is split between updates). Groups
+/// dynamic sampling drops, and batches refused, leave the line, and the ledger grants again.
 ///
 /// Credits are counted per actor incarnation, as running totals (`Credit.batches_total`): a new
 /// incarnation starts from nothing, and a lost actor's unspent credits are taken back (its total
@@ -22,8 +23,9 @@ package struct CreditLedger {
         var received: UInt64 = 0
         /// The `min_version` of the latest grant.
         var minVersion: UInt64 = 0
-        /// The grant last told to the actor (nil: none yet, or one must be told again).
-        var told: Credit?
+        /// The grant last told to the actor (nil: it must be told again); a new incarnation knows
+        /// it has none.
+        var told: Credit? = Credit(batchesTotal: 0, minVersion: 0)
 
         var outstanding: UInt64 { granted - min(granted, received) }
         var credit: Credit { Credit(batchesTotal: granted, minVersion: minVersion) }
@@ -44,8 +46,8 @@ package struct CreditLedger {
         self.maxPolicyLag = maxPolicyLag
     }
 
-    /// The groups the next `max_policy_lag + 1` updates take.
-    package var demand: Int { (maxPolicyLag + 1) * groupsPerUpdate }
+    /// The groups the next `max_policy_lag + 1` updates take, of the `updatesLeft` of the run.
+    package func demand(updatesLeft: Int) -> Int { min(maxPolicyLag + 1, max(updatesLeft, 0)) * groupsPerUpdate }
 
     /// Batches granted and not yet received, over every actor.
     package var outstanding: Int { accounts.values.reduce(0) { $0 + Int($1.outstanding) } }
@@ -85,14 +87,19 @@ package struct CreditLedger {
     }
 
     /// Grants batches to `actors` (in the order they are preferred on ties) while the line is
-    /// shorter than ``demand``, each to the actor with the fewest outstanding; returns the credits to
-    /// tell, one per actor whose grant changed (or must be told again), at `version`.
-    package mutating func grant(queuedGroups: Int, actors: [String], version: UInt64) -> [(id: String, credit: Credit)] {
+    /// shorter than ``demand(updatesLeft:)``, each to the actor with the fewest outstanding; returns
+    /// the credits to tell, one per actor whose grant changed (or must be told again), at `version`.
+    package mutating func grant(
+        queuedGroups: Int, actors: [String], version: UInt64, updatesLeft: Int
+    ) -> [(id: String, credit: Credit)] {
         let eligible = actors.filter { accounts[$0] != nil }
-        if !eligible.isEmpty {
+        let demand = demand(updatesLeft: updatesLeft)
+        if !eligible.isEmpty, demand > 0 {
             var inLine = queuedGroups + outstanding * groupsPerBatch
-            // Always something in line, or no update ever comes when one batch outgrows the demand.
-            while inLine + groupsPerBatch <= demand || inLine == 0 {
+            // The last batch may overshoot: a batch the next updates take only in part is still
+            // granted, or they would never fill (its rest can go stale when `prompts_per_batch`
+            // does not divide `train_batch_size`).
+            while inLine < demand {
                 let id = eligible.min { outstanding(for: $0) < outstanding(for: $1) }!
                 accounts[id]!.granted += 1
                 accounts[id]!.minVersion = version

@@ -10,6 +10,9 @@ package struct LearnerCounters {
     package var version: UInt64 = 0
     /// Rejections by reason and by sender, logged as they come.
     package var rejections: RejectionCounter
+    /// Environment steps (or responses) in the batch frames that arrived and decoded, taken or
+    /// refused: with the steps trained on, the share of the actors' work that was used.
+    package var stepsReceived = 0
     /// Batches trained on, by their policy lag at the update.
     package var lagHistogram: [UInt64: Int] = [:]
     /// Bad batches (``BatchRejection/isMisbehaviour``) by actor, toward quarantine.
@@ -53,6 +56,7 @@ package struct LearnerCounters {
     /// checkpoint's).
     package mutating func restore(_ state: LearnerCheckpointState, version: UInt64) {
         self.version = version
+        stepsReceived = state.stepsReceived ?? 0
         rejections.restore(counts: state.rejected, bySender: state.rejectedBySender)
         lagHistogram = Dictionary(
             uniqueKeysWithValues: state.policyLagHistogram.compactMap { key, count in UInt64(key).map { ($0, count) } })

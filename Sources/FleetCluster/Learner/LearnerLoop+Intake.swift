@@ -46,10 +46,12 @@ extension LearnerLoop {
         switch outcome {
         case .refused(let rejection):
             if let sender = rejection.sender { credits?.received(from: sender) }
+            counters.stepsReceived += rejection.steps ?? 0
             try reject(rejection, frame: bytes, arrival: now)
             return 0
         case .admitted(let batch):
             credits?.received(from: batch.sender)
+            counters.stepsReceived += batch.stepsReceived
             if roster.accepted(batchFrom: batch.sender, at: now) { logReturn(of: batch.sender) }
             if batch.rollout != nil || !batch.groups.isEmpty {
                 queue.append(batch)

@@ -57,6 +57,8 @@ extension LearnerLoop {
             weightsSHA256: weightsSHA256(algorithm.policyParameters).description,
             actors: RunSummary.Actors(started: actorsStarted, restarts: counters.actorsRestarts(roster)),
             rejected: rejected)
+        summary.stepsReceived = counters.stepsReceived
+        if counters.stepsReceived > 0 { summary.trainedShare = Double(envSteps) / Double(counters.stepsReceived) }
         summary.learnerTime = counters.time.secondsByPhase(at: now)
         summary.broadcastShare = counters.time.share(of: .broadcast, at: now)
         summary.broadcastCPUSeconds = counters.broadcastCPUSeconds
@@ -100,7 +102,8 @@ extension LearnerLoop {
             lastTaken: intake.lastTaken.mapValues { .init(incarnation: $0.incarnation, sequence: $0.sequence) },
             rejected: counters.rejections.counts, rejectedBySender: counters.rejections.bySender,
             actorsStarted: actorsStarted, actorsRestarts: counters.actorsRestarts(roster),
-            policyLagHistogram: counters.policyLagHistogram, capture: capture?.position, bookkeeping: bookkeeping)
+            stepsReceived: counters.stepsReceived, policyLagHistogram: counters.policyLagHistogram,
+            capture: capture?.position, bookkeeping: bookkeeping)
     }
 
     /// Checkpoints the learner now (``LearnerCheckpoints/write(_:final:)``); `final`: no version

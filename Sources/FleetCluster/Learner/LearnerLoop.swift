@@ -293,7 +293,10 @@ public final class LearnerLoop {
     func grantCredits() {
         guard credits != nil else { return }
         let actors = roster.ids(in: .live).filter { control.routes[$0] != nil }
-        for (id, credit) in credits!.grant(queuedGroups: queue.groups, actors: actors, version: version) {
+        let updatesLeft = algorithm.totalUpdates - algorithm.updates
+        for (id, credit) in credits!.grant(
+            queuedGroups: queue.groups, actors: actors, version: version, updatesLeft: updatesLeft)
+        {
             if let route = control.routes[id] { send(.credit(credit), to: route) }
         }
     }

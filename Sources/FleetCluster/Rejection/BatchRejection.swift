@@ -66,6 +66,8 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
     public var detail: String
     /// The refused frame's envelope sequence, when it decoded.
     public var sequence: UInt64?
+    /// The environment steps or responses the refused batch held, when it decoded.
+    public var steps: Int?
 
     public init(_ reason: Reason, sender: String? = nil, _ detail: String, sequence: UInt64? = nil) {
         self.reason = reason

@@ -75,6 +75,12 @@ public struct RunSummary: Codable, Hashable, Sendable {
     /// SHA-256 of the final weights, hex.
     public var weightsSHA256: String?
     public var actors: Actors
+    /// Environment steps (or responses) in the batches that reached the learner, trained on or not;
+    /// nil when no learner ran.
+    public var stepsReceived: Int?
+    /// ``envSteps`` over ``stepsReceived``: the share of the actors' work that was trained on (a
+    /// batch still queued at the end, or split between updates, counts as not trained on).
+    public var trainedShare: Double?
     /// Rejected batches by reason (`stale`, `invalid`, ...).
     public var rejected: [String: Int]
     public var eval: Evaluation?
@@ -132,6 +138,8 @@ public struct RunSummary: Codable, Hashable, Sendable {
         case broadcastShare = "broadcast_share"
         case broadcastCPUSeconds = "broadcast_cpu_seconds"
         case blasKernels = "blas_kernels"
+        case stepsReceived = "steps_received"
+        case trainedShare = "trained_share"
     }
 
     /// Encodes every key, `null` for unknown values (a number that is not finite is unknown too).
@@ -151,6 +159,8 @@ public struct RunSummary: Codable, Hashable, Sendable {
         try container.encode(policyVersion, forKey: .policyVersion)
         try container.encode(weightsSHA256, forKey: .weightsSHA256)
         try container.encode(actors, forKey: .actors)
+        try container.encode(stepsReceived, forKey: .stepsReceived)
+        try container.encode(trainedShare.flatMap(finiteOrNil), forKey: .trainedShare)
         try container.encode(rejected, forKey: .rejected)
         try container.encode(eval, forKey: .eval)
         try container.encode(learnerTime, forKey: .learnerTime)
