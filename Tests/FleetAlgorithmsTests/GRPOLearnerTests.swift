@@ -90,6 +90,39 @@ final class GRPOLearnerTests: XCTestCase {
         XCTAssertGreaterThan(second.klLoss, 0)
     }
 
+    /// Behaviour log-probs at the sampling temperature (verl's way): the learner's first mini-batch
+    /// at lag 0 sees a ratio of 1 for temperature 0.7, and a learner that took them at temperature
+    /// 1 would not.
+    func testAtTemperatureSevenTenthsTheFirstRatioIsOne() throws {
+        let lm = Self.model(seed: 3)
+        let sampler = ResponseSampler(model: lm, eos: 5, maxResponseLength: 4, temperature: 0.7, topP: 0.9)
+        var generator = RandomGenerator(seed: 11)
+        let prompts: [[Int32]] = [[1, 2], [1, 3], [1, 4]]
+        let sampled = try sampler.sample(prompts: prompts, groupSize: 4, using: &generator)
+        let groups = zip(prompts, sampled).enumerated().map { p, pair in
+            ResponseGroup(
+                promptID: Int64(p), prompt: pair.0, responses: pair.1.responses, behaviourLogProbs: pair.1.logProbs,
+                rewards: pair.1.responses.map { Float($0.count % 2) }, truncated: pair.1.truncated, policyVersion: 0)
+        }
+        let responses = groups.flatMap(\.responses)
+        let behaviour = groups.flatMap(\.behaviourLogProbs).flatMap { $0 }
+        let groupPrompts = groups.flatMap { g in g.responses.map { _ in g.prompt } }
+        let atSeven = GRPOLearner.responseLogProbabilities(
+            model: lm, prompts: groupPrompts, responses: responses, temperature: 0.7).flatMap { $0 }
+        let atOne = GRPOLearner.responseLogProbabilities(model: lm, prompts: groupPrompts, responses: responses).flatMap { $0 }
+        XCTAssertEqual(atSeven.count, behaviour.count)
+        for (learner, actor) in zip(atSeven, behaviour) { XCTAssertEqual(learner, actor, accuracy: 2e-5) }
+        XCTAssertGreaterThan(zip(atOne, behaviour).map { Swift.abs($0 - $1) }.max()!, 1e-2, "temperature 1 is another policy")
+
+        var settings = GRPOSettings.grpo(learningRate: 1e-2, maxResponseLength: 4)
+        settings.temperature = 0.7
+        settings.miniBatchSize = 1000
+        let first = GRPOLearner(policy: lm, settings: settings, seed: 1).update(groups)
+        XCTAssertEqual(first.ppoKL, 0, accuracy: 1e-6)
+        XCTAssertEqual(first.pgClipfrac, 0)
+        XCTAssertEqual(first.pgClipfracLower, 0)
+    }
+
     func testStatisticsNamesAndValues() {
         let lm = Self.model()
         let groups = Self.groups(model: lm)

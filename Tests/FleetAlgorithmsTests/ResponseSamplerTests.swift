@@ -142,8 +142,9 @@ final class ResponseSamplerTests: XCTestCase {
         XCTAssertTrue(greedy.contains { $0.count > 1 }, "the test should see several steps: \(greedy)")
     }
 
-    /// The recorded behaviour log-probs are the temperature-1 log-softmax of a teacher-forced
-    /// forward pass over prompt + response at the response positions: GRPO's ratio starts at 1.
+    /// The recorded behaviour log-probs are the log-softmax at the sampling temperature of a
+    /// teacher-forced forward pass over prompt + response at the response positions: GRPO's ratio
+    /// starts at 1.
     func testLogProbsMatchTheTeacherForcedForward() throws {
         let model = randomizedModel(seed: 6)
         let sampler = ResponseSampler(model: model, eos: eos, maxResponseLength: 8, temperature: 0.7, topP: 0.9)
@@ -154,7 +155,7 @@ final class ResponseSamplerTests: XCTestCase {
             for (response, logProbs) in zip(group.responses, group.logProbs) {
                 let sequence = prompt + response
                 let logSoftmax = withNoGrad {
-                    model.forward(tokens: sequence, batch: 1, length: sequence.count).logSoftmax()
+                    (model.forward(tokens: sequence, batch: 1, length: sequence.count) * (1 / Float(0.7))).logSoftmax()
                 }
                 let v = config.vocabulary
                 for (k, token) in response.enumerated() {

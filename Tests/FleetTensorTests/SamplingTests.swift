@@ -22,12 +22,16 @@ final class SamplingTests: XCTestCase {
                                  file: file, line: line)
     }
 
-    func testLogProbIsThePolicyAtTemperatureOne() {
+    /// `log softmax(logits / temperature)` over the whole vocabulary, whatever the top-p; a greedy
+    /// draw records temperature 1's.
+    func testLogProbIsTheTemperedPolicyOverTheWholeVocabulary() {
         var generator = RandomGenerator(seed: 1)
         for (temperature, topP) in [(Float(1), Float(1)), (0.5, 1), (2, 0.7), (0, 1)] {
+            let t = temperature == 0 ? 1 : Double(temperature)
+            let tempered = [0.6, 0.3, 0.1].map { Foundation.pow($0, 1 / t) }
             for draw in Sampling.sample(logits: logits, temperature: temperature, topP: topP, using: &generator) {
-                let expected = Foundation.log([0.6, 0.3, 0.1][draw.token])
-                XCTAssertEqual(Double(draw.logProb), expected, accuracy: 1e-6)
+                let expected = Foundation.log(tempered[draw.token] / tempered.reduce(0, +))
+                XCTAssertEqual(Double(draw.logProb), expected, accuracy: 1e-6, "temperature \(temperature)")
             }
         }
     }

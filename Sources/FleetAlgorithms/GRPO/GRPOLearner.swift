@@ -5,8 +5,8 @@ import Foundation
 /// ``GRPOLearner/update(_:)`` consumes; `fleet.v1.GroupBatch` carries many).
 ///
 /// `responses[i]`, `behaviourLogProbs[i]`, `rewards[i]` and `truncated[i]` describe response `i`;
-/// `behaviourLogProbs[i][j]` is the log-prob (temperature 1, see ``Sampling``) of `responses[i][j]`
-/// when it was sampled. Responses are ragged; prompts of one task share a length (the learner
+/// `behaviourLogProbs[i][j]` is the log-prob (at the sampling temperature, see ``Sampling``) of
+/// `responses[i][j]` when it was sampled. Responses are ragged; prompts of one task share a length (the learner
 /// accepts any).
 public struct ResponseGroup: Sendable, Equatable {
     /// The task's id of the prompt.
@@ -15,7 +15,7 @@ public struct ResponseGroup: Sendable, Equatable {
     public var prompt: [Int32]
     /// The G responses' token ids, ragged.
     public var responses: [[Int32]]
-    /// Per response token, its log-prob under the sampling policy at temperature 1.
+    /// Per response token, its log-prob under the sampling policy at the sampling temperature.
     public var behaviourLogProbs: [[Float]]
     /// One reward per response, as the task scored it (without the soft overlong punishment).
     public var rewards: [Float]
@@ -196,7 +196,7 @@ public final class GRPOLearner {
                 let chunk = items[start..<Swift.min(start + settings.miniBatchSize, items.count)]
                 all += GRPOLearner.responseLogProbabilities(
                     model: reference, prompts: chunk.map { groups[$0.group].prompt },
-                    responses: chunk.map { groups[$0.group].responses[$0.response] })
+                    responses: chunk.map { groups[$0.group].responses[$0.response] }, temperature: logProbTemperature)
             }
             referenceLogProbs = all
         }
@@ -220,7 +220,7 @@ public final class GRPOLearner {
                 }
 
                 let batch = TeacherForcedBatch(prompts: prompts, responses: responses)
-                let forward = batch.logProbabilities(policy)
+                let forward = batch.logProbabilities(policy, temperature: logProbTemperature)
                 let (pgPlusKL, diagnostics) = GRPOLoss.policyLoss(
                     logProbs: forward.tokenLogProbs, oldLogProbs: old, refLogProbs: reference == nil ? nil : ref,
                     advantages: tokenAdvantages, lengths: batch.lengths, epsLow: Float(settings.epsLow),
@@ -269,14 +269,17 @@ public final class GRPOLearner {
         return statistics
     }
 
-    /// Each response token's log-prob under `model` (temperature 1) given its prompt, teacher-forced,
-    /// without recording: `result[i][j]` is `log p(responses[i][j] | prompts[i], responses[i][..<j])`.
-    /// The same quantity ``Sampling`` records as the behaviour log-prob (to float rounding).
-    public static func responseLogProbabilities(model: TransformerLM, prompts: [[Int32]], responses: [[Int32]]) -> [[Float]] {
+    /// Each response token's log-prob under `model` at `temperature` given its prompt, teacher-forced,
+    /// without recording: `result[i][j]` is `log p(responses[i][j] | prompts[i], responses[i][..<j])`
+    /// with `p = softmax(logits / temperature)`. The same quantity ``Sampling`` records as the
+    /// behaviour log-prob at that temperature (to float rounding).
+    public static func responseLogProbabilities(
+        model: TransformerLM, prompts: [[Int32]], responses: [[Int32]], temperature: Float = 1
+    ) -> [[Float]] {
         precondition(prompts.count == responses.count, "one prompt per response")
         guard !responses.isEmpty else { return [] }
         let batch = TeacherForcedBatch(prompts: prompts, responses: responses)
-        let flat = withNoGrad { batch.logProbabilities(model).tokenLogProbs.data }
+        let flat = withNoGrad { batch.logProbabilities(model, temperature: temperature).tokenLogProbs.data }
         var result: [[Float]] = []
         result.reserveCapacity(responses.count)
         var offset = 0
@@ -286,6 +289,10 @@ public final class GRPOLearner {
         }
         return result
     }
+
+    /// The temperature of every log-prob the update takes: the sampling temperature (greedy
+    /// sampling records temperature-1 log-probs, as ``Sampling`` does).
+    private var logProbTemperature: Float { settings.temperature > 0 ? settings.temperature : 1 }
 
     /// A response that takes part in the loss: where it is, and its advantage.
     struct Item {
@@ -360,12 +367,14 @@ struct TeacherForcedBatch {
         }
     }
 
-    /// The forward pass: the per-position log-softmax `[B·T, V]` and the response tokens' log-probs `[N]`
-    /// (recorded unless inside ``withNoGrad(_:)``).
-    func logProbabilities(_ model: TransformerLM) -> (logSoftmax: Tensor, tokenLogProbs: Tensor) {
+    /// The forward pass: the per-position log-softmax of `logits / temperature` `[B·T, V]` and the
+    /// response tokens' log-probs `[N]` (recorded unless inside ``withNoGrad(_:)``).
+    func logProbabilities(_ model: TransformerLM, temperature: Float = 1) -> (logSoftmax: Tensor, tokenLogProbs: Tensor) {
+        precondition(temperature > 0 && temperature.isFinite, "a teacher-forced temperature must be positive")
         let v = model.config.vocabulary
-        let logits = model.forward(tokens: tokens, batch: batch, length: length)
-        let logSoftmax = logits.reshaped([batch * length, v]).logSoftmax()
+        var logits = model.forward(tokens: tokens, batch: batch, length: length).reshaped([batch * length, v])
+        if temperature != 1 { logits = logits * (1 / temperature) }
+        let logSoftmax = logits.logSoftmax()
         let picked = logSoftmax.gather(axis: 1, indices: targets).reshaped([batch * length])
         return (logSoftmax, picked.gather(axis: 0, indices: positions))
     }

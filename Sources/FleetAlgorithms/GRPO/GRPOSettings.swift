@@ -59,9 +59,9 @@ public struct GRPOSettings: Sendable, Equatable {
 
     /// Responses per prompt (G).
     public var groupSize: Int
-    /// The actors' sampling temperature. Behaviour log-probs are recorded at temperature 1 whatever
-    /// this is (``Sampling``), and the learner's log-probs are at temperature 1 too, so the ratio
-    /// compares like with like; a temperature other than 1 samples slightly off-policy, by choice.
+    /// The actors' sampling temperature. Behaviour log-probs are recorded at it (``Sampling``) and
+    /// the learner's log-probs (and the reference's, and the entropy) are taken at it too: the
+    /// ratio compares like with like, and is 1 for an on-policy batch at any temperature.
     public var temperature: Float
     /// The actors' nucleus (top-p) mass; 1 samples from the whole vocabulary.
     public var topP: Float

@@ -13,11 +13,10 @@ import FleetTensor
 /// stops when every sequence has ended or after ``maxResponseLength`` tokens; sequences that reach
 /// the limit without `eos` are *truncated*.
 ///
-/// The recorded log-prob of each token is ``Sampling``'s: the temperature-1 policy
-/// `log softmax(logits)` over the whole vocabulary, whatever the sampling temperature and top-p.
-/// A learner's teacher-forced ``TransformerLM/forward(tokens:batch:length:)`` over prompt +
-/// response gives the same values at the response positions (to float rounding), so an RL ratio
-/// against these behaviour log-probs starts at 1.
+/// The recorded log-prob of each token is ``Sampling``'s: `log softmax(logits / temperature)` over
+/// the whole vocabulary, whatever the top-p. A learner's teacher-forced forward over prompt +
+/// response at the same temperature gives the same values at the response positions (to float
+/// rounding), so an RL ratio against these behaviour log-probs starts at 1.
 ///
 /// The sampler refuses (throws) a request whose prompt length plus ``maxResponseLength`` exceeds
 /// the model's context, so that every sampled sequence also fits the learner's forward pass.
@@ -26,7 +25,7 @@ public struct ResponseSampler {
     public struct SampledGroup: Sendable, Equatable {
         /// The response tokens, each ending in `eos` when it ended (not when truncated).
         public var responses: [[Int32]]
-        /// Per response token, its policy log-prob (temperature 1) when it was drawn.
+        /// Per response token, its log-prob under the tempered policy when it was drawn.
         public var logProbs: [[Float]]
         /// Whether each response reached ``ResponseSampler/maxResponseLength`` without `eos`.
         public var truncated: [Bool]

@@ -1,17 +1,17 @@
 /// Token sampling from a language model's next-token logits: temperature and top-p (nucleus).
 ///
-/// The returned log-probability is always the token's log-probability under the *policy*, that is
-/// `log softmax(logits)` at temperature 1 over the whole vocabulary — not under the tempered,
-/// truncated distribution the token was drawn from. That is the quantity RL losses use as the
-/// behaviour log-prob (the learner recomputes it the same way). With temperature 1 and top-p 1 the
-/// two coincide; otherwise the actor samples slightly off-policy, by choice.
+/// The returned log-probability is the token's under the *tempered policy*, `log softmax(logits /
+/// temperature)` over the whole vocabulary (verl's convention): the quantity RL losses use as the
+/// behaviour log-prob, which the learner recomputes at the same temperature, so that the ratio of
+/// an on-policy batch is 1 at any temperature. Top-p only truncates the draw; the log-prob is
+/// over the whole vocabulary. A greedy draw (temperature 0) records `log softmax(logits)`.
 public enum Sampling {
-    /// A sampled token and its policy log-probability (temperature 1).
+    /// A sampled token and its log-probability under the tempered policy.
     public struct Draw: Sendable, Equatable {
         /// The token id, in `0..<V`.
         public let token: Int
-        /// `log softmax(logits)[token]` at temperature 1 over the whole vocabulary, whatever the
-        /// temperature and top-p of the draw.
+        /// `log softmax(logits / temperature)[token]` over the whole vocabulary, whatever the top-p
+        /// of the draw (temperature 1 for a greedy draw).
         public let logProb: Float
     }
 
@@ -29,13 +29,12 @@ public enum Sampling {
         precondition(v > 0, "sample needs a non-empty vocabulary")
         let rows = logits.count / v
         let values = logits.data
-        let policyLogProbs = Tensor.rowSoftmax(values, width: v, log: true)
-
         var tempered = values
         if temperature != 0 && temperature != 1 {
             let inverse = 1 / temperature
             for i in 0..<tempered.count { tempered[i] *= inverse }
         }
+        let policyLogProbs = Tensor.rowSoftmax(tempered, width: v, log: true)
         let probabilities = temperature == 0 ? [] : Tensor.rowSoftmax(tempered, width: v, log: false)
 
         var draws: [Draw] = []
