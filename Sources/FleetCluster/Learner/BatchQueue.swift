@@ -43,7 +43,9 @@ package struct BatchQueue {
         return ids.map { removeFirst(from: $0) }
     }
 
-    /// Exactly `wanted` groups, from the oldest batches first whoever sent them. The batch that
+    /// Exactly `wanted` groups, from the oldest batches first whoever sent them: the oldest policy
+    /// version first, then the earliest arrival (a batch sampled on an earlier credit that arrives
+    /// late is not left to go stale behind newer ones). The batch that
     /// would overshoot is split: its first groups go now, the rest stays at the head of its
     /// sender's queue (the oldest batch there) for the next update. nil, and nothing removed,
     /// while the queue holds fewer.
@@ -52,7 +54,9 @@ package struct BatchQueue {
         var taken: [AdmittedBatch] = []
         var held = 0
         while held < wanted {
-            let sender = queues.filter { !$0.value.isEmpty }.min { $0.value[0].arrival < $1.value[0].arrival }!.key
+            let sender = queues.filter { !$0.value.isEmpty }.min {
+                ($0.value[0].policyVersion, $0.value[0].arrival) < ($1.value[0].policyVersion, $1.value[0].arrival)
+            }!.key
             let needed = wanted - held
             let batch = queues[sender]![0].groups.count > needed ? splitFirst(of: sender, taking: needed) : removeFirst(from: sender)
             held += batch.groups.count
