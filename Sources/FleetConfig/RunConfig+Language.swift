@@ -26,14 +26,14 @@ extension RunConfig {
         language.maxResponseLength ?? task.maxResponseLength
     }
 
-    /// The policy's architecture for `task`. Throws when a prompt and its response budget do not
-    /// fit the context.
+    /// The policy's architecture for `task`. Throws when the longest prompt and the response budget
+    /// do not fit the context.
     public func languageModelConfig(for task: any PromptTask) throws(LanguageSetupError) -> TransformerLM.Config {
-        let needed = task.promptLength + responseBudget(for: task)
+        let needed = task.maxPromptLength + responseBudget(for: task)
         guard needed <= language.contextLength else {
             throw LanguageSetupError(
                 description: "model.context_length \(language.contextLength) is too short for \(task.name): a prompt "
-                    + "(\(task.promptLength) tokens) and its responses (\(responseBudget(for: task))) need \(needed)")
+                    + "(\(task.maxPromptLength) tokens) and its responses (\(responseBudget(for: task))) need \(needed)")
         }
         return TransformerLM.Config(
             vocabulary: task.tokenizer.vocabularySize, contextLength: language.contextLength,
