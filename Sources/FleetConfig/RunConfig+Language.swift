@@ -12,8 +12,10 @@ public struct LanguageSetupError: Error, Hashable, Sendable, CustomStringConvert
 }
 
 extension RunConfig {
-    /// The config's prompt task. Throws ``LanguageSetupError`` for an unknown name.
+    /// The config's prompt task: built in, or a dataset (``makeDatasetTask()``). Throws
+    /// ``LanguageSetupError`` for an unknown name or a dataset that cannot be used.
     public func makeTask() throws(LanguageSetupError) -> any PromptTask {
+        if language.task == DatasetTask<ByteTokenizer>.taskName { return try makeDatasetTask() }
         do {
             return try PromptTasks.make(name: language.task)
         } catch {

@@ -35,7 +35,8 @@ public struct DatasetTask<Tokenizer: PromptTokenizer>: PromptTask {
     public let spec: String
     private let train: [PromptProblem]
     private let heldOut: [PromptProblem]
-    private let splitOfID: [Int64: PromptSplit]
+    /// Each id's split and position in it.
+    private let locationOfID: [Int64: (split: PromptSplit, index: Int)]
 
     /// Reads `trainFile` and, when given, `heldOutFile` (otherwise holds out `heldOutFraction` of
     /// the training file, at least one line). With `contextLength`, every prompt plus its
@@ -49,7 +50,7 @@ public struct DatasetTask<Tokenizer: PromptTokenizer>: PromptTask {
         template: PromptTemplate = .identity, tokenizer: Tokenizer, verifier: any AnswerVerifier,
         contextLength: Int? = nil
     ) throws(DatasetError) {
-        precondition(heldOutFraction >= 0 && heldOutFraction < 1, "heldOutFraction must be in [0, 1)")
+        precondition(heldOutFile != nil || (heldOutFraction >= 0 && heldOutFraction < 1), "heldOutFraction must be in [0, 1)")
         self.tokenizer = tokenizer
         self.template = template
         self.verifier = verifier
@@ -95,10 +96,10 @@ public struct DatasetTask<Tokenizer: PromptTokenizer>: PromptTask {
         }
         train = Self.shuffled(trainProblems, key: "dataset-train")
         heldOut = Self.shuffled(heldOutProblems, key: "dataset-held-out")
-        var splitOfID: [Int64: PromptSplit] = [:]
-        for problem in train { splitOfID[problem.id] = .train }
-        for problem in heldOut { splitOfID[problem.id] = .heldOut }
-        self.splitOfID = splitOfID
+        var locationOfID: [Int64: (split: PromptSplit, index: Int)] = [:]
+        for (index, problem) in train.enumerated() { locationOfID[problem.id] = (.train, index) }
+        for (index, problem) in heldOut.enumerated() { locationOfID[problem.id] = (.heldOut, index) }
+        self.locationOfID = locationOfID
         let all = train + heldOut
         maxPromptLength = all.map(\.prompt.count).max()!
         maxResponseLength = all.map { tokenizer.encodeKnown($0.answer).count + 1 }.max()!
@@ -123,14 +124,16 @@ public struct DatasetTask<Tokenizer: PromptTokenizer>: PromptTask {
     /// The problem whose id is `id` (a training-file record index, or `heldOutIDBase` plus a
     /// held-out-file record index), or nil.
     public func problem(id: Int64) -> PromptProblem? {
-        guard let split = splitOfID[id] else { return nil }
-        return (split == .train ? train : heldOut).first { $0.id == id }
+        guard let location = locationOfID[id] else { return nil }
+        return location.split == .train ? train[location.index] : heldOut[location.index]
     }
 
     /// The split of `problem`'s id; traps when the id is not one of this task's.
     public func split(of problem: PromptProblem) -> PromptSplit {
-        guard let split = splitOfID[problem.id] else { preconditionFailure("problem \(problem.id) is not the dataset's") }
-        return split
+        guard let location = locationOfID[problem.id] else {
+            preconditionFailure("problem \(problem.id) is not the dataset's")
+        }
+        return location.split
     }
 
     /// Decodes the tokens before the first `eos` and asks the verifier; without `eos`, neither
