@@ -105,7 +105,7 @@ public struct DatasetTask<Tokenizer: PromptTokenizer>: PromptTask {
         maxResponseLength = all.map { tokenizer.encodeKnown($0.answer).count + 1 }.max()!
         spec = "dataset-task-v1;train=\(trainRecords.digest);held_out=\(heldOutSource);"
             + "ids=record-index,held-out-file-from-\(Self.heldOutIDBase);order=\(ProblemSpace.rule)-permutation;"
-            + "template=\(template.quoted);prompt=<bos>template<;answer=answer<eos>;"
+            + "template=\(template.quoted);prompt=<bos>template(prompt);answer=answer<eos>;"
             + "tokenizer=\(tokenizer.spec);verifier=\(verifier.spec)"
     }
 
