@@ -19,7 +19,7 @@ extension RunConfig {
         do {
             return try PromptTasks.make(name: language.task)
         } catch {
-            throw LanguageSetupError(description: "task: \(error)")
+            throw LanguageSetupError(description: "task: \(error); or dataset, with dataset.train (docs/datasets.md)")
         }
     }
 

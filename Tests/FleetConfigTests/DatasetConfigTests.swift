@@ -141,5 +141,8 @@ final class DatasetConfigTests: XCTestCase {
         let task = try RunConfig(resolved).makeTask()
         XCTAssertTrue(task is AdditionTask)
         XCTAssertEqual(task.maxPromptLength, 7)
+        XCTAssertThrowsError(try RunConfig(file: nil, overrides: ["algorithm=grpo", "task=datset"]).makeTask()) { error in
+            XCTAssertTrue("\(error)".hasSuffix("; or dataset, with dataset.train (docs/datasets.md)"), "\(error)")
+        }
     }
 }
