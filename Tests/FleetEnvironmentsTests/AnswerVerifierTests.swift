@@ -141,6 +141,7 @@ final class AnswerVerifierTests: XCTestCase {
             ("", "A", false, false),
             ("C", "Answer: C", true, true),
             ("E", "A", false, true),
+            ("İ Ǆ ß ANSWER: \u{FFFD} B", "B", true, true),  // non-ASCII letters are no choices
         ])
     }
 

@@ -32,6 +32,8 @@ public struct DatasetTask<Tokenizer: PromptTokenizer>: PromptTask {
     public let maxPromptLength: Int
     /// The longest demonstration: answer tokens plus `eos`.
     public let maxResponseLength: Int
+    /// `dataset-task-v1;...`: the files' hashes (or the held-out fraction and split rule), the id
+    /// rule, the template, the tokenizer's and the verifier's specs.
     public let spec: String
     private let train: [PromptProblem]
     private let heldOut: [PromptProblem]
@@ -112,7 +114,9 @@ public struct DatasetTask<Tokenizer: PromptTokenizer>: PromptTask {
     /// `dataset`, the config's `task`.
     public var name: String { Self.taskName }
 
+    /// The problems of `split`: the training file's lines not held out, or the held-out ones.
     public func count(_ split: PromptSplit) -> Int { split == .train ? train.count : heldOut.count }
+
 
     /// Problem `index` of `split`, wrapping past `count(split)`; traps on a negative index.
     public func problem(_ index: Int, split: PromptSplit) -> PromptProblem {

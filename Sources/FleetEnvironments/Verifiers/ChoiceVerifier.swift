@@ -32,7 +32,7 @@ public struct ChoiceVerifier: AnswerVerifier {
 
     /// The letter after the last `answer:` / `answer is` (any case), skipping spaces and a `(`.
     private static func afterAnswerMarker(_ characters: [Character]) -> Character? {
-        let lower = characters.map { Character($0.lowercased()) }
+        let lower = characters.map { $0.isASCII ? Character($0.lowercased()) : $0 }
         var picked: Character?
         for start in lower.indices where lower[start...].starts(with: "answer") && !isLetter(at(characters, start - 1)) {
             var i = start + "answer".count
