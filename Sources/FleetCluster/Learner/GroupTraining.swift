@@ -207,7 +207,8 @@ package final class GroupTraining: LearnerAlgorithm {
     }
 
     /// The batch's groups, each checked against the task: the prompt is the task's training prompt
-    /// for its id (built-in or dataset), responses fit the budget and the vocabulary, and each reward is the verifier's.
+    /// for its id (a held-out one is refused), responses fit the budget and the vocabulary, and each
+    /// reward is the verifier's.
     private func responseGroups(_ batch: GroupBatch, sender: String) throws(BatchRejection) -> [ResponseGroup] {
         let vocabulary = Int32(task.tokenizer.vocabularySize)
         let groups = ResponseGroup.decode(batch)
