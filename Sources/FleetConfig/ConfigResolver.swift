@@ -115,7 +115,6 @@ public enum ConfigResolver {
     /// the environments into actors and the run holds at least one batch.
     private static func checkConsistency(_ config: ResolvedConfig, origins: [String: String]) throws {
         try checkAlgorithmFitsSubject(config, origins: origins)
-        try checkDatasetKeys(config, origins: origins)
         let numEnvs = config.int("num_envs"), numSteps = config.int("num_steps")
         let numMinibatches = config.int("num_minibatches")
         let batch = numEnvs * numSteps
@@ -133,6 +132,7 @@ public enum ConfigResolver {
                 .inconsistent, source: source, key: "model.heads",
                 message: "'model.heads' must divide model.width = \(width), got \(heads)")
         }
+        try checkDatasetKeys(config, origins: origins)
         // The rest concerns environment steps: PPO's.
         guard config.string("algorithm") == "ppo" else { return }
         let numActors = config.int("num_actors")

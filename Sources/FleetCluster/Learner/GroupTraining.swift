@@ -206,9 +206,8 @@ package final class GroupTraining: LearnerAlgorithm {
         return [MetricScalar(MetricTag.evalAccuracy, accuracy), MetricScalar(MetricTag.evalPassAtK, pass)]
     }
 
-    /// The batch's groups, each checked against the task: the prompt is the task's training prompt
-    /// for its id (a held-out one is refused), responses fit the budget and the vocabulary, and each
-    /// reward is the verifier's.
+    /// The batch's groups, each checked against the task: the prompt is the task's for its id,
+    /// responses fit the budget and the vocabulary, and each reward is the verifier's.
     private func responseGroups(_ batch: GroupBatch, sender: String) throws(BatchRejection) -> [ResponseGroup] {
         let vocabulary = Int32(task.tokenizer.vocabularySize)
         let groups = ResponseGroup.decode(batch)
@@ -216,7 +215,7 @@ package final class GroupTraining: LearnerAlgorithm {
             guard let problem = task.problem(id: group.promptID), problem.prompt == group.prompt else {
                 throw BatchRejection(.specMismatch, sender: sender, "prompt \(group.promptID) is not \(subject)'s")
             }
-            guard task.split(of: problem) == .train else {
+            guard task.split(of: problem) == .train else {  // held-out prompts are evaluation's only
                 throw BatchRejection(.specMismatch, sender: sender, "prompt \(group.promptID) is held out, not trained on")
             }
             for (response, claimed) in zip(group.responses, group.rewards) {
