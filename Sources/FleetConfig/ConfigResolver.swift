@@ -132,6 +132,7 @@ public enum ConfigResolver {
                 .inconsistent, source: source, key: "model.heads",
                 message: "'model.heads' must divide model.width = \(width), got \(heads)")
         }
+        try checkDatasetKeys(config, origins: origins)
         // The rest concerns environment steps: PPO's.
         guard config.string("algorithm") == "ppo" else { return }
         let numActors = config.int("num_actors")

@@ -70,7 +70,8 @@ public enum ConfigSchema {
         ConfigSection(
             "The language path (GRPO, Dr. GRPO, DAPO): verl's names where verl has one",
             [
-                ConfigKey("task", \.language.task, doc: "the prompt task: addition-N, reverse-N or sort-N"),
+                ConfigKey("task", \.language.task,
+                    doc: "the prompt task: addition-N, reverse-N or sort-N, or dataset (your JSON Lines file: dataset.*)"),
                 ConfigKey("model.width", \.language.modelWidth, .positive, doc: "the transformer's embedding width"),
                 ConfigKey("model.layers", \.language.modelLayers, .positive, doc: "transformer blocks"),
                 ConfigKey("model.heads", \.language.modelHeads, .positive, doc: "attention heads (they divide the width)"),
@@ -114,6 +115,26 @@ public enum ConfigSchema {
                 ConfigKey("eval_every", \.language.evalEvery, .positive, doc: "updates between held-out evaluations"),
                 ConfigKey("eval_prompts", \.language.evalPrompts, .positive, doc: "held-out prompts per evaluation"),
                 ConfigKey("pass_k", \.language.passK, .positive, doc: "samples per held-out prompt for pass@k"),
+            ]),
+        ConfigSection(
+            "Datasets (task: dataset; docs/datasets.md)",
+            [
+                ConfigKey("dataset.train", \.dataset.train,
+                    doc: "the training file: JSON Lines, one {\"prompt\", \"answer\"} object a line (id and other fields optional)"),
+                ConfigKey("dataset.held_out", \.dataset.heldOut,
+                    doc: "the held-out file evaluation uses; null: hold out dataset.held_out_fraction of the training file"),
+                ConfigKey("dataset.held_out_fraction", \.dataset.heldOutFraction, .unitInterval,
+                    doc: "without a held-out file: the fraction held out, keyed by each line's id (or text), at least one line"),
+                ConfigKey("prompt_template", \.dataset.promptTemplate,
+                    doc: "the text the model reads, with one {prompt} the line's prompt replaces (the answer is not templated)"),
+                ConfigKey("tokenizer", \.dataset.tokenizer, .oneOf(["byte", "character"]),
+                    doc: "byte (any UTF-8, 259 ids) or character (the built-in tasks' 45 ids); built-in tasks keep character"),
+                ConfigKey("verifier", \.dataset.verifier, .oneOf(AnswerVerifiers.names),
+                    doc: "how a response is checked against the answer: exact, numeric, boxed, hash_answer, regex or choice"),
+                ConfigKey("verifier_tolerance", \.dataset.verifierTolerance, .nonNegative,
+                    doc: "numeric, boxed and hash_answer: the largest absolute difference between equal numbers"),
+                ConfigKey("verifier_pattern", \.dataset.verifierPattern,
+                    doc: "regex: the pattern whose first capture group (or whole match) must equal the answer"),
             ]),
         ConfigSection(
             "The cluster",

@@ -11,10 +11,13 @@ extension ResolvedConfig {
     ]
 
     /// The SHA-256 (hex) of every key but the ``deploymentKeys``, in schema order: configs with the
-    /// same learning hash train the same weights from the same batches.
+    /// same learning hash train the same weights from the same batches. The dataset keys count only
+    /// for `task: dataset` (any other task has them at their defaults), so the hash of every other
+    /// config is what it was before they existed.
     public var learningSHA256: String {
         var sha = SHA256()
-        for key in ConfigSchema.keys where !Self.deploymentKeys.contains(key.name) {
+        let datasetKeys = string("task") == "dataset" ? [] : Set(ConfigResolver.datasetKeys)
+        for key in ConfigSchema.keys where !Self.deploymentKeys.contains(key.name) && !datasetKeys.contains(key.name) {
             sha.update(Array("\(key.name): \(self[key.name].yaml)\n".utf8))
         }
         return sha.finalize().description

@@ -12,12 +12,14 @@ public struct LanguageSetupError: Error, Hashable, Sendable, CustomStringConvert
 }
 
 extension RunConfig {
-    /// The config's prompt task. Throws ``LanguageSetupError`` for an unknown name.
+    /// The config's prompt task: built in, or a dataset (``makeDatasetTask()``). Throws
+    /// ``LanguageSetupError`` for an unknown name or a dataset that cannot be used.
     public func makeTask() throws(LanguageSetupError) -> any PromptTask {
+        if language.task == DatasetTask<ByteTokenizer>.taskName { return try makeDatasetTask() }
         do {
             return try PromptTasks.make(name: language.task)
         } catch {
-            throw LanguageSetupError(description: "task: \(error)")
+            throw LanguageSetupError(description: "task: \(error); or dataset, with dataset.train (docs/datasets.md)")
         }
     }
 
@@ -26,14 +28,14 @@ extension RunConfig {
         language.maxResponseLength ?? task.maxResponseLength
     }
 
-    /// The policy's architecture for `task`. Throws when a prompt and its response budget do not
-    /// fit the context.
+    /// The policy's architecture for `task`. Throws when the longest prompt and the response budget
+    /// do not fit the context.
     public func languageModelConfig(for task: any PromptTask) throws(LanguageSetupError) -> TransformerLM.Config {
-        let needed = task.promptLength + responseBudget(for: task)
+        let needed = task.maxPromptLength + responseBudget(for: task)
         guard needed <= language.contextLength else {
             throw LanguageSetupError(
                 description: "model.context_length \(language.contextLength) is too short for \(task.name): a prompt "
-                    + "(\(task.promptLength) tokens) and its responses (\(responseBudget(for: task))) need \(needed)")
+                    + "(\(task.maxPromptLength) tokens) and its responses (\(responseBudget(for: task))) need \(needed)")
         }
         return TransformerLM.Config(
             vocabulary: task.tokenizer.vocabularySize, contextLength: language.contextLength,

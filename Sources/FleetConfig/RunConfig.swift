@@ -61,6 +61,8 @@ public struct RunConfig: Hashable, Sendable {
     public var ppo = PPOSettings()
     /// The language path's settings (read whatever the algorithm; used by grpo, dr_grpo, dapo and sft).
     public var language = LanguageConfig()
+    /// A dataset task's files, template, tokenizer and verifier (read when `task` is `dataset`).
+    public var dataset = DatasetConfig()
     /// The resolved config this was read from (what `config.yaml` holds).
     public var resolved = ResolvedConfig(values: [:])
 

@@ -11,4 +11,15 @@ final class LearningHashTests: XCTestCase {
         XCTAssertEqual(base, deployed)
         XCTAssertNotEqual(base, try RunConfig(file: nil, overrides: ["seed=2"]).resolved.learningSHA256)
     }
+
+    func testDatasetKeysChangeTheLearningHashOfDatasetTasksOnly() throws {
+        func hash(_ overrides: [String]) throws -> String {
+            try RunConfig(file: nil, overrides: ["algorithm=grpo"] + overrides).resolved.learningSHA256
+        }
+        let dataset = ["task=dataset", "dataset.train=t.jsonl"]
+        XCTAssertNotEqual(try hash(dataset), try hash(dataset + ["verifier=numeric"]))
+        XCTAssertNotEqual(try hash(dataset), try hash(dataset + ["prompt_template=\"Q: {prompt}\""]))
+        XCTAssertNotEqual(try hash(dataset), try hash(["task=dataset", "dataset.train=u.jsonl"]))
+        XCTAssertNotEqual(try hash(dataset), try hash(["task=addition-2"]))
+    }
 }

@@ -50,7 +50,7 @@ final class PromptTaskTests: XCTestCase {
             for split in PromptSplit.allCases {
                 for index in probeIndices(task, split) {
                     let problem = task.problem(index, split: split)
-                    XCTAssertEqual(problem.prompt.count, task.promptLength, "\(task.name) \(split) \(index)")
+                    XCTAssertEqual(problem.prompt.count, task.maxPromptLength, "\(task.name) \(split) \(index)")
                     XCTAssertEqual(problem.prompt, try [tokenizer.bos] + tokenizer.encode(problem.promptText))
                     XCTAssertLessThanOrEqual(problem.answer.count + 1, task.maxResponseLength)
                 }

@@ -48,7 +48,8 @@ package final class GroupSource: BatchSource {
         let first = (batchesMade * actorCount + index) * promptsPerBatch
         batchesMade += 1
         let problems = (first..<(first + promptsPerBatch)).map { task.problem($0, split: .train) }
-        let groups = try sampler.sample(prompts: problems.map(\.prompt), groupSize: groupSize, using: &generator)
+        let groups = try sampler.sampleMixedLengths(
+            prompts: problems.map(\.prompt), groupSize: groupSize, using: &generator)
         let rewarded = zip(problems, groups).map { problem, group in
             ResponseGroup(
                 promptID: problem.id, prompt: problem.prompt, responses: group.responses, behaviourLogProbs: group.logProbs,

@@ -215,6 +215,9 @@ package final class GroupTraining: LearnerAlgorithm {
             guard let problem = task.problem(id: group.promptID), problem.prompt == group.prompt else {
                 throw BatchRejection(.specMismatch, sender: sender, "prompt \(group.promptID) is not \(subject)'s")
             }
+            guard task.split(of: problem) == .train else {  // held-out prompts are evaluation's only
+                throw BatchRejection(.specMismatch, sender: sender, "prompt \(group.promptID) is held out, not trained on")
+            }
             for (response, claimed) in zip(group.responses, group.rewards) {
                 guard response.count <= responseBudget, response.allSatisfy({ $0 < vocabulary }) else {
                     throw BatchRejection(

@@ -33,7 +33,7 @@ public struct HeldOutEvaluation {
     public func greedyAnswers(of model: TransformerLM) throws -> [Answer] {
         let sampler = ResponseSampler(
             model: model, eos: task.tokenizer.eos, maxResponseLength: responseBudget, temperature: 1, topP: 1)
-        let responses = try sampler.greedy(prompts: problems.map(\.prompt))
+        let responses = try sampler.greedyMixedLengths(prompts: problems.map(\.prompt))
         return zip(responses, problems).map { response, problem in
             Answer(problem: problem, response: response, verdict: task.verify(response: response, for: problem))
         }
@@ -55,7 +55,7 @@ public struct HeldOutEvaluation {
     {
         let sampler = ResponseSampler(
             model: model, eos: task.tokenizer.eos, maxResponseLength: responseBudget, temperature: temperature, topP: 1)
-        let groups = try sampler.sample(prompts: problems.map(\.prompt), groupSize: k, using: &generator)
+        let groups = try sampler.sampleMixedLengths(prompts: problems.map(\.prompt), groupSize: k, using: &generator)
         let solved = zip(groups, problems).filter { group, problem in
             group.responses.contains { task.verify(response: $0, for: problem).correct }
         }.count

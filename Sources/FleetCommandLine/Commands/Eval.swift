@@ -78,9 +78,11 @@ struct Eval: ParsableCommand {
             format: "%@: held-out greedy accuracy %.1f%% (%d prompts), pass@%d %.1f%% (temperature %g), policy version %llu",
             result.task, 100 * result.accuracy, result.prompts, result.k, 100 * result.passAtK, result.temperature,
             weights.version))
+        // One line per sample: a dataset's text may hold newlines, shown as \n.
+        func line(_ text: String) -> String { text.replacingOccurrences(of: "\n", with: "\\n") }
         for sample in result.samples {
-            let completion = sample.completion + (sample.truncated ? " (no eos)" : "")
-            print("  \(sample.prompt) -> \(completion)  (expected \(sample.answer), reward \(sample.reward), "
+            let completion = line(sample.completion) + (sample.truncated ? " (no eos)" : "")
+            print("  \(line(sample.prompt)) -> \(completion)  (expected \(line(sample.answer)), reward \(sample.reward), "
                 + (sample.correct ? "correct)" : "wrong)"))
         }
     }

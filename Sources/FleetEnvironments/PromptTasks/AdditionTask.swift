@@ -2,7 +2,7 @@
 /// digits, the answer is the decimal sum without leading zeros (`07+45=` -> `52`, `00+00=` -> `0`).
 ///
 /// There are `10^(2 digits)` problems; the id of `A+B=` is `A * 10^digits + B`.
-public struct AdditionTask: PromptTask {
+public struct AdditionTask: CharacterPromptTask {
     /// The operand widths `init` accepts.
     public static let digitRange = 1...6
 

@@ -7,7 +7,7 @@
 /// ```
 ///
 /// `encode` adds no special tokens; a prompt is `[bos] + encode(text)`.
-public struct CharacterTokenizer: Sendable, Hashable {
+public struct CharacterTokenizer: PromptTokenizer, Hashable {
     /// The alphabet of `standard`: digits, the prompt operators, lowercase letters.
     public static let standardAlphabet = "0123456789+=<>:,abcdefghijklmnopqrstuvwxyz"
 
@@ -88,15 +88,6 @@ public struct CharacterTokenizer: Sendable, Hashable {
             text.append(character(for: token) ?? "?")
         }
         return text
-    }
-
-    /// `encode(text)` for text built from the alphabet (a programmer error otherwise).
-    func encodeKnown(_ text: String) -> [Int32] {
-        do {
-            return try encode(text)
-        } catch {
-            preconditionFailure("task text: \(error)")
-        }
     }
 }
 

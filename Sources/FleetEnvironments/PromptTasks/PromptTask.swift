@@ -1,5 +1,5 @@
 /// Which part of a task's problems: the training problems, or the held-out ones evaluation uses.
-/// The two are disjoint by construction (see `ProblemSpace`).
+/// The two are disjoint by construction (see `ProblemSpace` and `DatasetSplit`).
 public enum PromptSplit: String, Sendable, Hashable, CaseIterable {
     /// The problems training samples from (about nine tenths).
     case train
@@ -7,33 +7,39 @@ public enum PromptSplit: String, Sendable, Hashable, CaseIterable {
     case heldOut = "held_out"
 }
 
-/// One problem of a prompt task: a fixed-length prompt and the answer that verifies.
+/// One problem of a prompt task: a prompt and the answer that verifies.
 public struct PromptProblem: Sendable, Hashable {
     /// Stable and unique within the task: the problem's index in the task's canonical
-    /// (unshuffled) enumeration, derived from its operands; `task.problem(id:)` rebuilds it.
+    /// (unshuffled) enumeration (derived from its operands, or a dataset's line); `task.problem(id:)`
+    /// rebuilds it.
     public var id: Int64
-    /// `bos` followed by the prompt text's tokens; `task.promptLength` tokens.
+    /// `bos` followed by the prompt text's tokens; at most `task.maxPromptLength` tokens.
     public var prompt: [Int32]
     /// The prompt as text, without `bos`, e.g. `07+45=`.
     public var promptText: String
     /// The exact answer, e.g. `52`.
     public var answer: String
+    /// What else the problem's source says about it, as JSON object text (a dataset line's other
+    /// fields); empty for built-in tasks.
+    public var metadata: String
 
     /// Creates a problem as given; tasks build theirs with ``PromptTask/problem(_:split:)``.
-    public init(id: Int64, prompt: [Int32], promptText: String, answer: String) {
+    public init(id: Int64, prompt: [Int32], promptText: String, answer: String, metadata: String = "") {
         self.id = id
         self.prompt = prompt
         self.promptText = promptText
         self.answer = answer
+        self.metadata = metadata
     }
 }
 
 /// What a verifier says about one response.
 public struct Verdict: Sendable, Hashable {
-    /// The response's tokens before its first `eos` are exactly the answer's, and that `eos` exists.
+    /// The response ended with `eos` and what precedes it answers the problem (for built-in tasks:
+    /// its tokens are exactly the answer's).
     public var correct: Bool
-    /// The response ended with `eos`, and what precedes it is non-empty and uses only characters
-    /// the task's answer format allows (`answerCharacters`).
+    /// The response ended with `eos`, and the verifier found an answer in what precedes it (for
+    /// built-in tasks: non-empty, only characters the answer format allows, `answerCharacters`).
     public var wellFormed: Bool
 
     /// Creates a verdict from its two flags.
@@ -43,25 +49,26 @@ public struct Verdict: Sendable, Hashable {
     }
 }
 
-/// A family of problems with verifiable answers, for GRPO and DAPO: deterministic generators over
-/// disjoint train and held-out splits, demonstrations for SFT, and an exact-match verifier.
+/// A family of problems with verifiable answers, for GRPO and DAPO: deterministic problems over
+/// disjoint train and held-out splits, demonstrations for SFT, and a verifier.
 ///
-/// Every prompt of a task has exactly `promptLength` tokens (operands are zero-padded), so a
-/// sampler batches prompts without attention masks. Responses are the answer's characters then `eos`.
+/// Built-in tasks (``CharacterPromptTask``) pad every prompt to one length and verify by exact
+/// match; a ``DatasetTask``'s prompts differ in length (samplers batch equal lengths together) and
+/// its verifier is chosen in the config. Responses are the answer's tokens then `eos`.
 public protocol PromptTask: Sendable {
-    /// The task's name as `PromptTasks.make(name:)` parses it, e.g. `addition-2`.
+    /// The kind of tokenizer of the task's prompts and responses.
+    associatedtype Tokenizer: PromptTokenizer
+    /// The task's name as the config's `task` says it, e.g. `addition-2` or `dataset`.
     var name: String { get }
     /// A canonical description of everything that determines the problems and their tokens
-    /// (options, formats, split rule, tokenizer), for spec hashes.
+    /// (options, formats, split rule, tokenizer, verifier), for spec hashes.
     var spec: String { get }
     /// The tokenizer of prompts and responses.
-    var tokenizer: CharacterTokenizer { get }
-    /// The length of every prompt, `bos` included.
-    var promptLength: Int { get }
+    var tokenizer: Tokenizer { get }
+    /// The length of the longest prompt, `bos` included (of every prompt, for built-in tasks).
+    var maxPromptLength: Int { get }
     /// The tokens the longest answer needs plus `eos`: the sampler's default budget.
     var maxResponseLength: Int { get }
-    /// The characters a well-formed answer may use.
-    var answerCharacters: String { get }
     /// The number of distinct problems in each split; indices past it wrap around.
     func count(_ split: PromptSplit) -> Int
     /// Problem `index` (>= 0) of `split`: always the same problem for the same task options,
@@ -88,20 +95,5 @@ extension PromptTask {
     /// The answer's tokens, then `eos`.
     public func demonstration(for problem: PromptProblem) -> [Int32] {
         tokenizer.encodeKnown(problem.answer) + [tokenizer.eos]
-    }
-
-    /// Compares the tokens before the first `eos` with the answer character by character; a response
-    /// without `eos` is neither correct nor well formed.
-    public func verify(response: [Int32], for problem: PromptProblem) -> Verdict {
-        guard let end = response.firstIndex(of: tokenizer.eos) else {
-            return Verdict(correct: false, wellFormed: false)
-        }
-        let body = response[..<end]
-        let characters = body.map { tokenizer.character(for: $0) }
-        let correct = body.count == problem.answer.count
-            && zip(characters, problem.answer).allSatisfy { $0 == $1 }
-        let wellFormed = !body.isEmpty
-            && characters.allSatisfy { $0.map { answerCharacters.contains($0) } ?? false }
-        return Verdict(correct: correct, wellFormed: wellFormed)
     }
 }

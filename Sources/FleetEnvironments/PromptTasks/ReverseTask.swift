@@ -3,7 +3,7 @@
 ///
 /// There are `26^length` problems; the id of a string is its value in base 26 (`a` = 0, first
 /// letter most significant).
-public struct ReverseTask: PromptTask {
+public struct ReverseTask: CharacterPromptTask {
     /// The lengths `init` accepts.
     public static let lengthRange = 1...12
 

@@ -2,7 +2,7 @@
 /// in ascending order (`3141:` -> `1134`).
 ///
 /// There are `10^length` problems; the id of a prompt is its digits read as a decimal number.
-public struct SortDigitsTask: PromptTask {
+public struct SortDigitsTask: CharacterPromptTask {
     /// The lengths `init` accepts.
     public static let lengthRange = 1...12
 
