@@ -6,8 +6,8 @@ import Foundation
 ///
 /// `responses[i]`, `behaviourLogProbs[i]`, `rewards[i]` and `truncated[i]` describe response `i`;
 /// `behaviourLogProbs[i][j]` is the log-prob (at the sampling temperature, see ``Sampling``) of
-/// `responses[i][j]` when it was sampled. Responses are ragged; prompts of one task share a length (the learner
-/// accepts any).
+/// `responses[i][j]` when it was sampled. Responses are ragged, and so are prompts (a dataset's
+/// differ in length).
 public struct ResponseGroup: Sendable, Equatable {
     /// The task's id of the prompt.
     public var promptID: Int64
