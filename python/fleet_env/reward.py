@@ -143,7 +143,7 @@ class RewardServer:
             self._say(f"cannot bind {self.args.endpoint}: {error}")
             return 1
         self.poller.register(self.socket, zmq.POLLIN)
-        self._say(f"serving {self.args.function} with {len(self.workers)} workers on {self.args.endpoint} "
+        self._say(f"serving {self.args.function} with {len(self.workers)} worker{'' if len(self.workers) == 1 else 's'} on {self.args.endpoint} "
                   f"(timeout {self.args.timeout:g} s)")
         while True:
             events = dict(self.poller.poll(self._poll_milliseconds()))
