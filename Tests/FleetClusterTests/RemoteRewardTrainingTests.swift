@@ -1,6 +1,7 @@
 import FleetClusterTesting
 import FleetConfig
 import FleetTestSupport
+import FleetTransport
 import Foundation
 import XCTest
 
@@ -96,5 +97,14 @@ final class RemoteRewardTrainingTests: XCTestCase {
         XCTAssertTrue(
             log.lines.contains { $0.contains("reward_failed: raised: RuntimeError: call 1 fails") }, log.lines.joined(separator: "\n"))
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(60), "a hang costs reward_timeout, not the run")
+    }
+
+    func testAFunctionThatCannotBeLoadedStopsTheRunAtItsStart() throws {
+        let spec = try function("broken", "import no_such_module\n\ndef score(*args):\n    return []\n")
+        XCTAssertThrowsError(try InProcessTraining(config: try config(spec), context: try Context(), log: .silent)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix("reward_function \(spec): the reward server did not start"), text)
+            XCTAssertTrue(text.contains("exit 1"), text)
+        }
     }
 }

@@ -36,6 +36,7 @@ from .parent import alive, signal_with_parent
 
 POLL_MILLISECONDS = 1000  # how often the server looks whether its parent is still there
 FINAL_LINGER_MILLISECONDS = 2000  # how long the last answer may take to leave before exit
+MAX_FRAME_BYTES = 64 << 20  # as Fleet's own limit
 MAX_FAILED_STARTS = 3  # workers in a row that die before they are ready: the server gives up
 
 
@@ -122,6 +123,7 @@ class RewardServer:
         self.context = zmq.Context()
         self.socket = self.context.socket(zmq.ROUTER)
         self.socket.setsockopt(zmq.LINGER, 0)
+        self.socket.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_BYTES)  # a larger frame drops its connection, unread
         self.sender = wire.Sender(args.server_id, incarnation=time.time_ns() // 1_000_000)
         self.spawner = multiprocessing.get_context("spawn")
         self.poller = zmq.Poller()

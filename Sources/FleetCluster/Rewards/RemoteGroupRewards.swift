@@ -26,8 +26,11 @@ package final class RemoteGroupRewards {
         do {
             reward = try RemoteReward(settings: settings, log: log)
         } catch {
-            let place = config.rewards.endpoint.map { "the reward server at \($0)" } ?? "the reward server"
-            throw LanguageSetupError(description: "reward_function \(function): \(place) did not start: \(error)")
+            let place =
+                config.rewards.endpoint.map { "the reward server at \($0) did not answer" }
+                ?? "the reward server did not start (its lines above say why; it runs python -m fleet_env reward "
+                + "with \(config.servingPython), which needs fleet_env: pip install ./python)"
+            throw LanguageSetupError(description: "reward_function \(function): \(place): \(error)")
         }
     }
 
