@@ -682,6 +682,96 @@ void   fleet__v1__env_state__free_unpacked
   assert(message->base.descriptor == &fleet__v1__env_state__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fleet__v1__reward_request__init
+                     (Fleet__V1__RewardRequest         *message)
+{
+  static const Fleet__V1__RewardRequest init_value = FLEET__V1__REWARD_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fleet__v1__reward_request__get_packed_size
+                     (const Fleet__V1__RewardRequest *message)
+{
+  assert(message->base.descriptor == &fleet__v1__reward_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fleet__v1__reward_request__pack
+                     (const Fleet__V1__RewardRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fleet__v1__reward_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fleet__v1__reward_request__pack_to_buffer
+                     (const Fleet__V1__RewardRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fleet__v1__reward_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fleet__V1__RewardRequest *
+       fleet__v1__reward_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fleet__V1__RewardRequest *)
+     protobuf_c_message_unpack (&fleet__v1__reward_request__descriptor,
+                                allocator, len, data);
+}
+void   fleet__v1__reward_request__free_unpacked
+                     (Fleet__V1__RewardRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fleet__v1__reward_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fleet__v1__reward_reply__init
+                     (Fleet__V1__RewardReply         *message)
+{
+  static const Fleet__V1__RewardReply init_value = FLEET__V1__REWARD_REPLY__INIT;
+  *message = init_value;
+}
+size_t fleet__v1__reward_reply__get_packed_size
+                     (const Fleet__V1__RewardReply *message)
+{
+  assert(message->base.descriptor == &fleet__v1__reward_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fleet__v1__reward_reply__pack
+                     (const Fleet__V1__RewardReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fleet__v1__reward_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fleet__v1__reward_reply__pack_to_buffer
+                     (const Fleet__V1__RewardReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fleet__v1__reward_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fleet__V1__RewardReply *
+       fleet__v1__reward_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fleet__V1__RewardReply *)
+     protobuf_c_message_unpack (&fleet__v1__reward_reply__descriptor,
+                                allocator, len, data);
+}
+void   fleet__v1__reward_reply__free_unpacked
+                     (Fleet__V1__RewardReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fleet__v1__reward_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   fleet__v1__heartbeat__init
                      (Fleet__V1__Heartbeat         *message)
 {
@@ -2456,6 +2546,238 @@ const ProtobufCMessageDescriptor fleet__v1__env_state__descriptor =
   (ProtobufCMessageInit) fleet__v1__env_state__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor fleet__v1__reward_request__field_descriptors[10] =
+{
+  {
+    "prompt_ids",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardRequest, prompt_ids),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "prompts",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardRequest, prompts),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "prompt_offsets",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardRequest, prompt_offsets),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "responses",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardRequest, responses),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "response_offsets",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardRequest, response_offsets),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answers",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardRequest, answers),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answer_offsets",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardRequest, answer_offsets),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "metadata",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardRequest, metadata),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "metadata_offsets",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardRequest, metadata_offsets),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "truncated",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardRequest, truncated),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fleet__v1__reward_request__field_indices_by_name[] = {
+  6,   /* field[6] = answer_offsets */
+  5,   /* field[5] = answers */
+  7,   /* field[7] = metadata */
+  8,   /* field[8] = metadata_offsets */
+  0,   /* field[0] = prompt_ids */
+  2,   /* field[2] = prompt_offsets */
+  1,   /* field[1] = prompts */
+  4,   /* field[4] = response_offsets */
+  3,   /* field[3] = responses */
+  9,   /* field[9] = truncated */
+};
+static const ProtobufCIntRange fleet__v1__reward_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 10 }
+};
+const ProtobufCMessageDescriptor fleet__v1__reward_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fleet.v1.RewardRequest",
+  "RewardRequest",
+  "Fleet__V1__RewardRequest",
+  "fleet.v1",
+  sizeof(Fleet__V1__RewardRequest),
+  10,
+  fleet__v1__reward_request__field_descriptors,
+  fleet__v1__reward_request__field_indices_by_name,
+  1,  fleet__v1__reward_request__number_ranges,
+  (ProtobufCMessageInit) fleet__v1__reward_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fleet__v1__reward_reply__field_descriptors[4] =
+{
+  {
+    "request_sequence",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardReply, request_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rewards",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardReply, rewards),
+    &fleet__v1__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failure",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardReply, failure),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "detail",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fleet__V1__RewardReply, detail),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fleet__v1__reward_reply__field_indices_by_name[] = {
+  3,   /* field[3] = detail */
+  2,   /* field[2] = failure */
+  0,   /* field[0] = request_sequence */
+  1,   /* field[1] = rewards */
+};
+static const ProtobufCIntRange fleet__v1__reward_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor fleet__v1__reward_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fleet.v1.RewardReply",
+  "RewardReply",
+  "Fleet__V1__RewardReply",
+  "fleet.v1",
+  sizeof(Fleet__V1__RewardReply),
+  4,
+  fleet__v1__reward_reply__field_descriptors,
+  fleet__v1__reward_reply__field_indices_by_name,
+  1,  fleet__v1__reward_reply__number_ranges,
+  (ProtobufCMessageInit) fleet__v1__reward_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor fleet__v1__heartbeat__field_descriptors[2] =
 {
   {
@@ -2779,7 +3101,7 @@ const ProtobufCMessageDescriptor fleet__v1__status__descriptor =
   (ProtobufCMessageInit) fleet__v1__status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fleet__v1__frame__field_descriptors[19] =
+static const ProtobufCFieldDescriptor fleet__v1__frame__field_descriptors[21] =
 {
   {
     "envelope",
@@ -2998,6 +3320,30 @@ static const ProtobufCFieldDescriptor fleet__v1__frame__field_descriptors[19] =
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "reward_request",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fleet__V1__Frame, payload_case),
+    offsetof(Fleet__V1__Frame, reward_request),
+    &fleet__v1__reward_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reward_reply",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fleet__V1__Frame, payload_case),
+    offsetof(Fleet__V1__Frame, reward_reply),
+    &fleet__v1__reward_reply__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "credit",
     21,
     PROTOBUF_C_LABEL_NONE,
@@ -3011,7 +3357,7 @@ static const ProtobufCFieldDescriptor fleet__v1__frame__field_descriptors[19] =
   },
 };
 static const unsigned fleet__v1__frame__field_indices_by_name[] = {
-  18,   /* field[18] = credit */
+  20,   /* field[20] = credit */
   15,   /* field[15] = env_reset */
   14,   /* field[14] = env_spec */
   13,   /* field[13] = env_spec_request */
@@ -3022,6 +3368,8 @@ static const unsigned fleet__v1__frame__field_indices_by_name[] = {
   6,   /* field[6] = heartbeat */
   4,   /* field[4] = hello */
   12,   /* field[12] = refusal */
+  19,   /* field[19] = reward_reply */
+  18,   /* field[18] = reward_request */
   9,   /* field[9] = shutdown */
   7,   /* field[7] = snapshot_request */
   8,   /* field[8] = stats */
@@ -3031,11 +3379,10 @@ static const unsigned fleet__v1__frame__field_indices_by_name[] = {
   3,   /* field[3] = weights */
   5,   /* field[5] = welcome */
 };
-static const ProtobufCIntRange fleet__v1__frame__number_ranges[2 + 1] =
+static const ProtobufCIntRange fleet__v1__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 21, 18 },
-  { 0, 19 }
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor fleet__v1__frame__descriptor =
 {
@@ -3045,10 +3392,10 @@ const ProtobufCMessageDescriptor fleet__v1__frame__descriptor =
   "Fleet__V1__Frame",
   "fleet.v1",
   sizeof(Fleet__V1__Frame),
-  19,
+  21,
   fleet__v1__frame__field_descriptors,
   fleet__v1__frame__field_indices_by_name,
-  2,  fleet__v1__frame__number_ranges,
+  1,  fleet__v1__frame__number_ranges,
   (ProtobufCMessageInit) fleet__v1__frame__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

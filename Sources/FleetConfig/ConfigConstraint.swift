@@ -22,6 +22,8 @@ public enum ConfigConstraint: Hashable, Sendable {
     case port
     /// A string holding a JSON object (`{}` and up).
     case jsonObject
+    /// A Python callable: `module:function` or `path/to/file.py:function`.
+    case pythonCallable
 
     /// What the constraint expects, as an error message says it: "in [0, 1]".
     public var expectation: String {
@@ -36,6 +38,7 @@ public enum ConfigConstraint: Hashable, Sendable {
         case .between(let lower, let upper): "an integer in [\(lower), \(upper)]"
         case .port: "a port in [0, 65535]"
         case .jsonObject: "a mapping, or a JSON object in a string"
+        case .pythonCallable: "module:function or path/to/file.py:function"
         }
     }
 
@@ -56,9 +59,25 @@ public enum ConfigConstraint: Hashable, Sendable {
         case (.oneOf(let names), .string(let name)): return names.contains(name)
         case (.jsonObject, .string(let text)):
             return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) is [String: Any]
+        case (.pythonCallable, .string(let text)): return Self.isPythonCallable(text)
         case (.nonEmptyPositive, .list(let items)):
             return !items.isEmpty && items.allSatisfy { ConfigConstraint.positive.allows($0) }
         default: return false
         }
+    }
+
+    /// `SOURCE:NAME`: a module path (dotted identifiers) or a `.py` file path before the last colon,
+    /// and dotted identifiers after it.
+    static func isPythonCallable(_ text: String) -> Bool {
+        guard let colon = text.lastIndex(of: ":") else { return false }
+        let source = text[..<colon], name = text[text.index(after: colon)...]
+        func identifiers<S: StringProtocol>(_ dotted: S) -> Bool {
+            dotted.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in
+                guard let first = part.first, first == "_" || (first.isASCII && first.isLetter) else { return false }
+                return part.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+            }
+        }
+        guard identifiers(name) else { return false }
+        return source.hasSuffix(".py") ? source.count > 3 : identifiers(source)
     }
 }

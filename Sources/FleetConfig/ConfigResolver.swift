@@ -115,6 +115,7 @@ public enum ConfigResolver {
     /// the environments into actors and the run holds at least one batch.
     private static func checkConsistency(_ config: ResolvedConfig, origins: [String: String]) throws {
         try checkAlgorithmFitsSubject(config, origins: origins)
+        try checkRewards(config, origins: origins)
         let numEnvs = config.int("num_envs"), numSteps = config.int("num_steps")
         let numMinibatches = config.int("num_minibatches")
         let batch = numEnvs * numSteps

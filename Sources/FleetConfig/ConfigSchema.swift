@@ -23,7 +23,8 @@ public enum ConfigSchema {
                 ConfigKey("env_workers", \.envWorkers, .positive,
                     doc: "Python processes serving each actor's environments (they split its copies)"),
                 ConfigKey("env_python", \.envPython,
-                    doc: "the Python with fleet_env installed that serves environments; empty: $FLEET_PYTHON, else python3"),
+                    doc: "the Python with fleet_env installed that serves environments and reward functions; empty: "
+                        + "$FLEET_PYTHON, else python3"),
                 ConfigKey("seed", \.seed, .nonNegative, doc: "seed of every random generator in the run"),
                 ConfigKey("deterministic", \.deterministic,
                     doc: "reproducible results: fixed reduction orders, no racing updates"),
@@ -165,6 +166,20 @@ public enum ConfigSchema {
                     doc: "the learner serves Prometheus metrics on http://metrics_address:PORT/metrics; 0: any free port; null: off"),
                 ConfigKey("metrics_address", \.metricsAddress,
                     doc: "the IPv4 address the metrics endpoint binds (0.0.0.0: every interface)"),
+            ]),
+        ConfigSection(
+            "Remote rewards: a Python function scores a language run's responses (docs/rewards.md)",
+            [
+                ConfigKey("reward_function", \.rewards.function, .pythonCallable,
+                    doc: "the Python function that scores responses, called as fn(prompts, completions, answers, metadata) "
+                        + "-> list[float] by the learner through python -m fleet_env reward; null: the task's verifier"),
+                ConfigKey("reward_workers", \.rewards.workers, .positive,
+                    doc: "worker processes of the reward server the learner starts, each calling the function"),
+                ConfigKey("reward_timeout", \.rewards.timeout, .positive,
+                    doc: "seconds one call of the reward function may take; past it the batch is refused (reward_timeout)"),
+                ConfigKey("reward_endpoint", \.rewards.endpoint,
+                    doc: "a reward server already running (python -m fleet_env reward --endpoint ...); null: the learner "
+                        + "starts one with env_python"),
             ]),
         ConfigSection(
             "Capture",

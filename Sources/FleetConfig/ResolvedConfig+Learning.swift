@@ -3,11 +3,12 @@ import FleetWire
 extension ResolvedConfig {
     /// Keys that say where and how a run is deployed, not what it learns: its run directory, its
     /// channels' endpoints, how long it waits for actors, how much it buffers, what it captures, how
-    /// often it checkpoints.
+    /// often it checkpoints, where its reward server runs and how long a reward may take.
     public static let deploymentKeys: Set<String> = [
         "run_dir", "endpoints.batches", "endpoints.weights", "endpoints.control", "actor_timeout", "learner_timeout", "join_timeout",
         "stall_timeout", "ingress_byte_budget", "capture", "capture_dropped", "capture_file_bytes",
         "checkpoint_every", "checkpoint_keep", "metrics_port", "metrics_address",
+        "reward_workers", "reward_timeout", "reward_endpoint",
     ]
 
     /// The SHA-256 (hex) of every key but the ``deploymentKeys``, in schema order: configs with the

@@ -53,6 +53,8 @@ public struct RunConfig: Hashable, Sendable {
     public var endpoints = ChannelEndpoints()
     /// What the learner captures of the batches it consumes and drops.
     public var capture = CaptureConfig()
+    /// Where a language run's rewards come from: the task's verifier, or a remote Python function.
+    public var rewards = RewardConfig()
     /// CURVE keys, the actors' allow-list, and whether insecure endpoints are allowed.
     public var security = SecurityConfig()
     /// How often the learner checkpoints and how many checkpoints it keeps.

@@ -130,6 +130,10 @@ enum _Unpacked {
             }
         case FLEET__V1__FRAME__PAYLOAD_ENV_STATE:
             if let e = m.env_state?.pointee { return .envState(try envState(e)) }
+        case FLEET__V1__FRAME__PAYLOAD_REWARD_REQUEST:
+            if let r = m.reward_request?.pointee { return .rewardRequest(try rewardRequest(r)) }
+        case FLEET__V1__FRAME__PAYLOAD_REWARD_REPLY:
+            if let r = m.reward_reply?.pointee { return .rewardReply(try rewardReply(r)) }
         default:
             break
         }
@@ -209,6 +213,73 @@ enum _Unpacked {
                 ?? .empty(.float32, trailing: Array(observations.shape.dropFirst())),
             episodeReturns: try tensor(e.episode_returns, p + "episode_returns") ?? .empty(.float64),
             episodeLengths: try tensor(e.episode_lengths, p + "episode_lengths") ?? .empty(.int64))
+    }
+
+    static func rewardRequest(_ r: Fleet__V1__RewardRequest) throws(WireError) -> RewardRequest {
+        let p = "reward_request."
+        let ids = try required(r.prompt_ids, p + "prompt_ids")
+        try _Check(checksElements: true).dtype(ids, p + "prompt_ids", [.int64])
+        guard ids.shape.count == 1 else {
+            throw WireError(.shapeMismatch, field: p + "prompt_ids", "shape \(ids.shape), expected [B]")
+        }
+        let count = ids.count
+        guard count <= RewardRequest.maxItems else {
+            throw WireError(.outOfRange, field: p + "prompt_ids", "\(count) items, at most \(RewardRequest.maxItems)")
+        }
+        let prompts = try texts(r.prompts, r.prompt_offsets, count, p + "prompts", p + "prompt_offsets")
+        let responses = try texts(r.responses, r.response_offsets, count, p + "responses", p + "response_offsets")
+        let answers = try texts(r.answers, r.answer_offsets, count, p + "answers", p + "answer_offsets")
+        let metadata = try texts(r.metadata, r.metadata_offsets, count, p + "metadata", p + "metadata_offsets")
+        let truncated = try required(r.truncated, p + "truncated")
+        try _Check(checksElements: true).tensor(truncated, p + "truncated", .bool, [count])
+        let ids64 = ids.int64 ?? [], flags = truncated.bool ?? []
+        return RewardRequest(
+            items: (0..<count).map { i in
+                RewardItem(
+                    promptID: ids64[i], prompt: prompts[i], response: responses[i], answer: answers[i],
+                    metadata: metadata[i], truncated: flags[i])
+            })
+    }
+
+    static func rewardReply(_ r: Fleet__V1__RewardReply) throws(WireError) -> RewardReply {
+        let p = "reward_reply."
+        let failure = try utf8String(r.failure, p + "failure")
+        let rewards = try tensor(r.rewards, p + "rewards")
+        if failure.isEmpty {
+            guard let rewards else { throw WireError(.missingField, field: p + "rewards", "no rewards and no failure") }
+            guard rewards.dtype == .float64, rewards.shape.count == 1, let values = rewards.float64 else {
+                throw WireError(
+                    .shapeMismatch, field: p + "rewards", "\(rewards.dtype) \(rewards.shape), expected float64 [B]")
+            }
+            return RewardReply(requestSequence: r.request_sequence, outcome: .rewards(values))
+        }
+        guard rewards == nil else {
+            throw WireError(.inconsistent, field: p + "rewards", "rewards with the failure \(failure)")
+        }
+        return RewardReply(
+            requestSequence: r.request_sequence,
+            outcome: .failure(reason: failure, detail: try utf8String(r.detail, p + "detail")))
+    }
+
+    /// `count` texts from a UTF-8 blob and its `[count + 1]` offsets; each must be valid UTF-8.
+    static func texts(
+        _ blob: ProtobufCBinaryData, _ offsetsTensor: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ count: Int,
+        _ blobPath: String, _ offsetsPath: String
+    ) throws(WireError) -> [String] {
+        let offsets = try required(offsetsTensor, offsetsPath)
+        let bytes = UnsafeRawBufferPointer(start: blob.data, count: blob.data == nil ? 0 : blob.len)
+        try _Check(checksElements: true).offsets(offsets, offsetsPath, entries: count + 1, end: bytes.count)
+        let bounds = offsets.int64 ?? []
+        var texts: [String] = []
+        texts.reserveCapacity(count)
+        for i in 0..<count {
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[Int(bounds[i])..<Int(bounds[i + 1])])
+            guard let text = String(validating: slice, as: UTF8.self) else {
+                throw WireError(.malformed, field: blobPath, "item \(i) is not valid UTF-8")
+            }
+            texts.append(text)
+        }
+        return texts
     }
 
     /// A space: `discrete` > 0 alone, or a box's shape with float32 bounds of that shape (infinite

@@ -228,6 +228,28 @@ extension Frame {
             m.pointee.episode_lengths = scratch.tensor(e.episodeLengths)
             frame.payload_case = FLEET__V1__FRAME__PAYLOAD_ENV_STATE
             frame.env_state = m
+        case .rewardRequest(let r):
+            let m = scratch.make(Fleet__V1__RewardRequest.self, fleet__v1__reward_request__init)
+            m.pointee.prompt_ids = scratch.tensor(WireTensor(int64: r.items.map(\.promptID)))
+            (m.pointee.prompts, m.pointee.prompt_offsets) = scratch.texts(r.items.map(\.prompt))
+            (m.pointee.responses, m.pointee.response_offsets) = scratch.texts(r.items.map(\.response))
+            (m.pointee.answers, m.pointee.answer_offsets) = scratch.texts(r.items.map(\.answer))
+            (m.pointee.metadata, m.pointee.metadata_offsets) = scratch.texts(r.items.map(\.metadata))
+            m.pointee.truncated = scratch.tensor(WireTensor(bool: r.items.map(\.truncated)))
+            frame.payload_case = FLEET__V1__FRAME__PAYLOAD_REWARD_REQUEST
+            frame.reward_request = m
+        case .rewardReply(let r):
+            let m = scratch.make(Fleet__V1__RewardReply.self, fleet__v1__reward_reply__init)
+            m.pointee.request_sequence = r.requestSequence
+            switch r.outcome {
+            case .rewards(let rewards):
+                m.pointee.rewards = scratch.tensor(WireTensor(float64: rewards))
+            case .failure(let reason, let detail):
+                m.pointee.failure = scratch.cString(reason)
+                m.pointee.detail = scratch.cString(detail)
+            }
+            frame.payload_case = FLEET__V1__FRAME__PAYLOAD_REWARD_REPLY
+            frame.reward_reply = m
         }
 
         // Point every tensor's data at its array's memory, one nested scope per tensor, and pack
@@ -293,6 +315,18 @@ final class _EncodeScratch {
         let p = array(of: UInt8.self, count: bytes.count)
         p.update(from: bytes, count: bytes.count)
         return ProtobufCBinaryData(len: bytes.count, data: p)
+    }
+
+    /// Texts as one UTF-8 blob and their `[count + 1]` int64 offsets into it.
+    func texts(_ texts: [String]) -> (ProtobufCBinaryData, UnsafeMutablePointer<Fleet__V1__Tensor>) {
+        var blob: [UInt8] = []
+        var offsets: [Int64] = [0]
+        offsets.reserveCapacity(texts.count + 1)
+        for text in texts {
+            blob.append(contentsOf: text.utf8)
+            offsets.append(Int64(blob.count))
+        }
+        return (binary(blob), tensor(WireTensor(int64: offsets)))
     }
 
     /// A C space: `discrete` alone, or a box's shape and bounds.

@@ -17,6 +17,8 @@ public enum Payload: Sendable, Hashable {
     case envReset(EnvReset)
     case envStep(EnvStep)
     case envState(EnvState)
+    case rewardRequest(RewardRequest)
+    case rewardReply(RewardReply)
     case credit(Credit)
 
     /// Which payload a frame carries; the raw value is the proto field name.
@@ -38,6 +40,8 @@ public enum Payload: Sendable, Hashable {
         case envReset = "env_reset"
         case envStep = "env_step"
         case envState = "env_state"
+        case rewardRequest = "reward_request"
+        case rewardReply = "reward_reply"
         case credit
     }
 
@@ -61,6 +65,8 @@ public enum Payload: Sendable, Hashable {
         case .envReset: .envReset
         case .envStep: .envStep
         case .envState: .envState
+        case .rewardRequest: .rewardRequest
+        case .rewardReply: .rewardReply
         case .credit: .credit
         }
     }

@@ -113,6 +113,25 @@ public enum SampleFrames {
                 finalObservations: WireTensor(float32: [9, 9.5], shape: [1, 2]),
                 episodeReturns: WireTensor(float64: [12]), episodeLengths: WireTensor(int64: [12]))))
 
+    /// The learner's envelope as a reward server's client.
+    public static let rewardClientEnvelope = Envelope(schemaVersion: 1, senderID: "learner-reward", incarnation: 2, sequence: 5)
+
+    /// Two responses to score: one right answer, one truncated; the second problem has metadata.
+    public static let rewardRequest = Frame(
+        envelope: rewardClientEnvelope,
+        payload: .rewardRequest(
+            RewardRequest(items: [
+                RewardItem(promptID: 100, prompt: "07+45=", response: "52", answer: "52", truncated: false),
+                RewardItem(
+                    promptID: 101, prompt: "Wie viel ist 2+2?", response: "vier ist größer als", answer: "4",
+                    metadata: #"{"source":"de","level":1}"#, truncated: true),
+            ])))
+
+    /// A reward server's answer to request 5: 1 and -0.5.
+    public static let rewardReply = Frame(
+        envelope: Envelope(schemaVersion: 1, senderID: "reward-server", incarnation: 1, sequence: 0),
+        payload: .rewardReply(RewardReply(requestSequence: 5, outcome: .rewards([1, -0.5]))))
+
     /// An actor's heartbeat: weights version 12, 99 batches sent.
     public static let heartbeat = Frame(
         envelope: actorEnvelope,
@@ -151,7 +170,8 @@ public enum SampleFrames {
     /// Every sample, one per payload kind, in the order of `Payload.Kind.allCases`.
     public static let all: [Frame] = [
         trajectoryBatch, groupBatch, weights, hello, welcome, heartbeat, snapshotRequest, stats, shutdown,
-        statusRequest, status, refusal, envSpecRequest, envSpec, envReset, envStep, envState, credit,
+        statusRequest, status, refusal, envSpecRequest, envSpec, envReset, envStep, envState, rewardRequest,
+        rewardReply, credit,
     ]
 
     /// The sample of `kind`.
@@ -174,6 +194,8 @@ public enum SampleFrames {
         case .envReset: envReset
         case .envStep: envStep
         case .envState: envState
+        case .rewardRequest: rewardRequest
+        case .rewardReply: rewardReply
         case .credit: credit
         }
     }

@@ -22,6 +22,8 @@ extension Frame {
         case .envSpec(let e): try e.validate()
         case .envStep(let e): try e._validate(checkingElements: checkingElements)
         case .envState(let e): try e._validate(checkingElements: checkingElements)
+        case .rewardRequest(let r): try r.validate()
+        case .rewardReply(let r): try r._validate(checkingElements: checkingElements)
         // A Swift string is always valid UTF-8; decoding refuses a `status.json` that is not.
         case .hello, .welcome, .heartbeat, .snapshotRequest, .shutdown, .statusRequest, .status, .refusal,
             .envSpecRequest, .envReset, .credit:
@@ -242,6 +244,58 @@ extension EnvState {
         let ended = zip(terminated.bool ?? [], truncated.bool ?? []).map { $0 || $1 }
         try check.listsExactly(
             finalObservationEnvs, envsPath, flags: ended, item: "copy", flagged: "ended", counted: "ended episodes")
+    }
+}
+
+extension RewardRequest {
+    /// Checks that there are at most ``maxItems`` items and that no text is longer than
+    /// ``maxTextBytes`` UTF-8 bytes. Field paths start with `reward_request.`.
+    public func validate() throws(WireError) {
+        guard items.count <= Self.maxItems else {
+            throw WireError(.outOfRange, field: "reward_request.prompt_ids", "\(items.count) items, at most \(Self.maxItems)")
+        }
+        for (i, item) in items.enumerated() {
+            for (field, text) in [
+                ("prompts", item.prompt), ("responses", item.response), ("answers", item.answer),
+                ("metadata", item.metadata),
+            ] where text.utf8.count > Self.maxTextBytes {
+                throw WireError(
+                    .outOfRange, field: "reward_request." + field,
+                    "item \(i) holds \(text.utf8.count) bytes, at most \(Self.maxTextBytes)")
+            }
+        }
+    }
+}
+
+extension RewardReply {
+    /// Checks finite rewards, at most ``RewardRequest/maxItems`` of them, or a failure label of
+    /// lowercase letters and underscores (at most ``maxReasonBytes``) with a detail of at most
+    /// ``maxDetailBytes``. Field paths start with `reward_reply.`.
+    public func validate() throws(WireError) { try _validate(checkingElements: true) }
+
+    func _validate(checkingElements: Bool) throws(WireError) {
+        let p = "reward_reply."
+        switch outcome {
+        case .rewards(let rewards):
+            guard rewards.count <= RewardRequest.maxItems else {
+                throw WireError(.outOfRange, field: p + "rewards", "\(rewards.count) rewards, at most \(RewardRequest.maxItems)")
+            }
+            if checkingElements, let i = _firstNonFinite(rewards) {
+                throw WireError(.nonFinite, field: p + "rewards", "element \(i)")
+            }
+        case .failure(let reason, let detail):
+            guard !reason.isEmpty, reason.utf8.count <= Self.maxReasonBytes,
+                reason.utf8.allSatisfy({ ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0 == UInt8(ascii: "_") })
+            else {
+                throw WireError(
+                    .outOfRange, field: p + "failure",
+                    "\"\(reason.prefix(Self.maxReasonBytes))\" is not a label of at most \(Self.maxReasonBytes) letters a-z and _")
+            }
+            guard detail.utf8.count <= Self.maxDetailBytes else {
+                throw WireError(
+                    .outOfRange, field: p + "detail", "\(detail.utf8.count) bytes, at most \(Self.maxDetailBytes)")
+            }
+        }
     }
 }
 

@@ -27,6 +27,8 @@ LEARNER = dict(schema_version=1, sender_id="learner", incarnation=2, sequence=7)
 WORKER = dict(schema_version=1, sender_id="env-worker-0", incarnation=1, sequence=3)
 INF = float("inf")
 STATUS_CLIENT = dict(schema_version=1, sender_id="fleet-status", incarnation=1, sequence=0)
+REWARD_CLIENT = dict(schema_version=1, sender_id="learner-reward", incarnation=2, sequence=5)
+REWARD_SERVER = dict(schema_version=1, sender_id="reward-server", incarnation=1, sequence=0)
 
 # kind -> (envelope, payload fields); a tensor is (dtype, shape, values)
 SAMPLES = {
@@ -91,6 +93,19 @@ SAMPLES = {
         episode_returns=(F64, [1], [12]),
         episode_lengths=(I64, [1], [12]),
     )),
+    "reward_request": (REWARD_CLIENT, dict(
+        prompt_ids=(I64, [2], [100, 101]),
+        prompts="07+45=Wie viel ist 2+2?".encode(),
+        prompt_offsets=(I64, [3], [0, 6, 23]),
+        responses="52vier ist gr\u00f6\u00dfer als".encode(),
+        response_offsets=(I64, [3], [0, 2, 23]),
+        answers=b"524",
+        answer_offsets=(I64, [3], [0, 2, 3]),
+        metadata=b'{"source":"de","level":1}',
+        metadata_offsets=(I64, [3], [0, 0, 25]),
+        truncated=(BOOL, [2], [0, 1]),
+    )),
+    "reward_reply": (REWARD_SERVER, dict(request_sequence=5, rewards=(F64, [2], [1, -0.5]))),
     "credit": (LEARNER, dict(batches_total=6, min_version=12)),
     "status": (LEARNER, dict(
         json='{"version":3,"actors":{"actor-0":{"state":"live","host":"h\u00f4te-\u03b1"}}}')),

@@ -1,4 +1,5 @@
-"""``python -m fleet_env COMMAND ...``: serve environments, run the reference actor, read captures."""
+"""``python -m fleet_env COMMAND ...``: serve environments or a reward function, run the reference actor,
+read captures."""
 import importlib
 import sys
 
@@ -6,6 +7,7 @@ COMMANDS = {
     "serve": ("fleet_env.serve", "serve a vector of Gymnasium environments to a Fleet actor"),
     "actor": ("fleet_env.actor", "join a Fleet learner as an actor (the protocol's reference actor)"),
     "captures": ("fleet_env.captures", "summarize Fleet capture files"),
+    "reward": ("fleet_env.reward", "serve a Python reward function to a Fleet learner (GRPO, DAPO)"),
 }
 
 

@@ -11,7 +11,6 @@ exits 1.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import signal
@@ -24,11 +23,12 @@ from gymnasium import spaces
 
 from . import fleet_pb2 as pb
 from . import wire
+from .parent import alive as _alive
+from .parent import signal_with_parent
 from .vector import SameStepVector, StepResult, VectorSpec
 
 POLL_MILLISECONDS = 1000  # how often the worker looks whether its parent is still there
 FINAL_LINGER_MILLISECONDS = 2000  # how long the last answer may take to leave before exit
-_PR_SET_PDEATHSIG = 1
 
 
 def main(argv) -> int:
@@ -36,7 +36,7 @@ def main(argv) -> int:
     (exit 0)."""
     args = _parser().parse_args(argv)
     if args.parent_pid is not None:
-        _terminate_with_parent(args.parent_pid)
+        signal_with_parent(args.parent_pid)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
     context = zmq.Context()
@@ -211,35 +211,6 @@ def _reason(env_id: str, what: str, error: BaseException) -> str:
     """``ENV_ID: WHAT: ErrorType: message`` on one line."""
     message = " ".join(str(error).split())
     return f"{env_id}: {what}: {type(error).__name__}: {message}" if message else f"{env_id}: {what}: {type(error).__name__}"
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists and is not a zombie (a dead process its parent has not
-    reaped yet)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            state = stat.read().rpartition(")")[2].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state != "Z"
-
-
-def _terminate_with_parent(parent_pid: int) -> None:
-    """On Linux, asks the kernel for SIGTERM when the parent dies (``PR_SET_PDEATHSIG``), if
-    ``parent_pid`` is this process's parent; the poll loop's check covers any other process."""
-    if not sys.platform.startswith("linux") or os.getppid() != parent_pid:
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _close_quietly(vector: SameStepVector) -> None:

@@ -131,3 +131,102 @@ def decode(data: bytes) -> pb.Frame:
     if frame.WhichOneof("payload") is None:
         raise WireError("a frame without a payload")
     return frame
+
+
+# The reward protocol: texts travel as one UTF-8 blob per field with [B + 1] int64 offsets.
+
+REWARD_FAILURES = ("raised", "timeout", "worker_died", "bad_result", "not_finite", "bad_request")
+MAX_REWARD_ITEMS = 65_536
+MAX_REWARD_TEXT_BYTES = 1 << 20
+MAX_REWARD_DETAIL_BYTES = 4096
+
+
+class RewardItems:
+    """The items of a ``RewardRequest`` as Python lists, one entry per response: ``prompt_ids``
+    (int), ``prompts``, ``responses``, ``answers``, ``metadata`` (str: a JSON object's text, or
+    empty) and ``truncated`` (bool)."""
+
+    def __init__(self, prompt_ids, prompts, responses, answers, metadata, truncated):
+        self.prompt_ids = list(prompt_ids)
+        self.prompts = list(prompts)
+        self.responses = list(responses)
+        self.answers = list(answers)
+        self.metadata = list(metadata)
+        self.truncated = list(truncated)
+
+    def __len__(self):
+        return len(self.prompt_ids)
+
+
+def _texts(blob: bytes, offsets: pb.Tensor, count: int, name: str) -> list[str]:
+    bounds = to_numpy(offsets)
+    if bounds.dtype != np.int64 or bounds.shape != (count + 1,):
+        raise WireError(f"{name} offsets of shape {list(bounds.shape)} {bounds.dtype}, expected [{count + 1}] int64")
+    if bounds[0] != 0 or bounds[-1] != len(blob) or np.any(np.diff(bounds) < 0):
+        raise WireError(f"{name} offsets do not run from 0 to {len(blob)} without decreasing")
+    texts = []
+    for i in range(count):
+        piece = blob[bounds[i]:bounds[i + 1]]
+        if len(piece) > MAX_REWARD_TEXT_BYTES:
+            raise WireError(f"{name} item {i} holds {len(piece)} bytes, at most {MAX_REWARD_TEXT_BYTES}")
+        try:
+            texts.append(piece.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise WireError(f"{name} item {i} is not valid UTF-8: {error}") from error
+    return texts
+
+
+def reward_items(message: pb.RewardRequest) -> RewardItems:
+    """The items of a ``RewardRequest``, checked as Fleet checks them (shapes, offsets, UTF-8, limits)."""
+    ids = to_numpy(message.prompt_ids)
+    if ids.dtype != np.int64 or ids.ndim != 1:
+        raise WireError(f"prompt_ids of shape {list(ids.shape)} {ids.dtype}, expected [B] int64")
+    count = ids.shape[0]
+    if count > MAX_REWARD_ITEMS:
+        raise WireError(f"{count} items, at most {MAX_REWARD_ITEMS}")
+    truncated = to_numpy(message.truncated)
+    if truncated.dtype != bool or truncated.shape != (count,):
+        raise WireError(f"truncated of shape {list(truncated.shape)} {truncated.dtype}, expected [{count}] bool")
+    return RewardItems(
+        prompt_ids=[int(i) for i in ids],
+        prompts=_texts(message.prompts, message.prompt_offsets, count, "prompts"),
+        responses=_texts(message.responses, message.response_offsets, count, "responses"),
+        answers=_texts(message.answers, message.answer_offsets, count, "answers"),
+        metadata=_texts(message.metadata, message.metadata_offsets, count, "metadata"),
+        truncated=[bool(t) for t in truncated],
+    )
+
+
+def _fill_texts(message: pb.RewardRequest, blob_field: str, offsets_field: str, texts) -> None:
+    encoded = [text.encode("utf-8") for text in texts]
+    setattr(message, blob_field, b"".join(encoded))
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(piece) for piece in encoded], dtype=np.int64)
+    fill_tensor(getattr(message, offsets_field), offsets)
+
+
+def fill_reward_request(message: pb.RewardRequest, items: RewardItems) -> pb.RewardRequest:
+    """Writes ``items`` into ``message`` (no items: a ping)."""
+    fill_tensor(message.prompt_ids, np.asarray(items.prompt_ids, dtype=np.int64).reshape(len(items)))
+    _fill_texts(message, "prompts", "prompt_offsets", items.prompts)
+    _fill_texts(message, "responses", "response_offsets", items.responses)
+    _fill_texts(message, "answers", "answer_offsets", items.answers)
+    _fill_texts(message, "metadata", "metadata_offsets", items.metadata)
+    fill_tensor(message.truncated, np.asarray(items.truncated, dtype=bool).reshape(len(items)))
+    return message
+
+
+def fill_reward_reply(message: pb.RewardReply, request_sequence: int, rewards=None, failure: str = "",
+                      detail: str = "") -> pb.RewardReply:
+    """Writes the answer to request ``request_sequence``: ``rewards`` (finite floats), or a
+    ``failure`` label (one of ``REWARD_FAILURES``) with a ``detail`` cut to its wire limit."""
+    message.request_sequence = request_sequence
+    if failure:
+        message.failure = failure
+        encoded = detail.encode("utf-8")
+        if len(encoded) > MAX_REWARD_DETAIL_BYTES:
+            detail = encoded[:MAX_REWARD_DETAIL_BYTES - 3].decode("utf-8", errors="ignore") + "..."
+        message.detail = detail
+    else:
+        fill_tensor(message.rewards, np.asarray(rewards, dtype=np.float64).reshape(-1))
+    return message

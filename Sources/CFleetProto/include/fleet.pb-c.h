@@ -30,6 +30,8 @@ typedef struct Fleet__V1__EnvSpec Fleet__V1__EnvSpec;
 typedef struct Fleet__V1__EnvReset Fleet__V1__EnvReset;
 typedef struct Fleet__V1__EnvStep Fleet__V1__EnvStep;
 typedef struct Fleet__V1__EnvState Fleet__V1__EnvState;
+typedef struct Fleet__V1__RewardRequest Fleet__V1__RewardRequest;
+typedef struct Fleet__V1__RewardReply Fleet__V1__RewardReply;
 typedef struct Fleet__V1__Heartbeat Fleet__V1__Heartbeat;
 typedef struct Fleet__V1__SnapshotRequest Fleet__V1__SnapshotRequest;
 typedef struct Fleet__V1__Scalar Fleet__V1__Scalar;
@@ -497,6 +499,89 @@ struct  Fleet__V1__EnvState
 
 
 /*
+ * Learner -> reward server: score B responses.
+ */
+struct  Fleet__V1__RewardRequest
+{
+  ProtobufCMessage base;
+  /*
+   * [B] int64: the task's problem id of each response's prompt
+   */
+  Fleet__V1__Tensor *prompt_ids;
+  /*
+   * UTF-8: the prompts' text
+   */
+  ProtobufCBinaryData prompts;
+  /*
+   * [B + 1] int64
+   */
+  Fleet__V1__Tensor *prompt_offsets;
+  /*
+   * UTF-8: the responses' text, decoded up to eos
+   */
+  ProtobufCBinaryData responses;
+  /*
+   * [B + 1] int64
+   */
+  Fleet__V1__Tensor *response_offsets;
+  /*
+   * UTF-8: the reference answers
+   */
+  ProtobufCBinaryData answers;
+  /*
+   * [B + 1] int64
+   */
+  Fleet__V1__Tensor *answer_offsets;
+  /*
+   * UTF-8: each problem's metadata as a JSON object, or empty
+   */
+  ProtobufCBinaryData metadata;
+  /*
+   * [B + 1] int64
+   */
+  Fleet__V1__Tensor *metadata_offsets;
+  /*
+   * [B] bool: the response hit the length limit
+   */
+  Fleet__V1__Tensor *truncated;
+};
+#define FLEET__V1__REWARD_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fleet__v1__reward_request__descriptor) \
+    , NULL, {0,NULL}, NULL, {0,NULL}, NULL, {0,NULL}, NULL, {0,NULL}, NULL, NULL }
+
+
+/*
+ * Reward server -> learner: the answer to one RewardRequest, either `rewards` or a failure.
+ */
+struct  Fleet__V1__RewardReply
+{
+  ProtobufCMessage base;
+  /*
+   * the envelope sequence of the request this answers
+   */
+  uint64_t request_sequence;
+  /*
+   * [B] float64, finite; absent with a failure
+   */
+  Fleet__V1__Tensor *rewards;
+  /*
+   * empty, or why there are no rewards: raised, timeout,
+   */
+  char *failure;
+  /*
+   * worker_died, bad_result, not_finite, bad_request
+   */
+  /*
+   * what happened, e.g. "ValueError: no answer"
+   */
+  char *detail;
+};
+#define FLEET__V1__REWARD_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fleet__v1__reward_reply__descriptor) \
+    , 0, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
  * Actor -> learner, periodically.
  */
 struct  Fleet__V1__Heartbeat
@@ -626,6 +711,8 @@ typedef enum {
   FLEET__V1__FRAME__PAYLOAD_ENV_RESET = 16,
   FLEET__V1__FRAME__PAYLOAD_ENV_STEP = 17,
   FLEET__V1__FRAME__PAYLOAD_ENV_STATE = 18,
+  FLEET__V1__FRAME__PAYLOAD_REWARD_REQUEST = 19,
+  FLEET__V1__FRAME__PAYLOAD_REWARD_REPLY = 20,
   FLEET__V1__FRAME__PAYLOAD_CREDIT = 21
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FLEET__V1__FRAME__PAYLOAD__CASE)
 } Fleet__V1__Frame__PayloadCase;
@@ -656,6 +743,8 @@ struct  Fleet__V1__Frame
     Fleet__V1__EnvReset *env_reset;
     Fleet__V1__EnvStep *env_step;
     Fleet__V1__EnvState *env_state;
+    Fleet__V1__RewardRequest *reward_request;
+    Fleet__V1__RewardReply *reward_reply;
     Fleet__V1__Credit *credit;
   };
 };
@@ -949,6 +1038,44 @@ Fleet__V1__EnvState *
 void   fleet__v1__env_state__free_unpacked
                      (Fleet__V1__EnvState *message,
                       ProtobufCAllocator *allocator);
+/* Fleet__V1__RewardRequest methods */
+void   fleet__v1__reward_request__init
+                     (Fleet__V1__RewardRequest         *message);
+size_t fleet__v1__reward_request__get_packed_size
+                     (const Fleet__V1__RewardRequest   *message);
+size_t fleet__v1__reward_request__pack
+                     (const Fleet__V1__RewardRequest   *message,
+                      uint8_t             *out);
+size_t fleet__v1__reward_request__pack_to_buffer
+                     (const Fleet__V1__RewardRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fleet__V1__RewardRequest *
+       fleet__v1__reward_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fleet__v1__reward_request__free_unpacked
+                     (Fleet__V1__RewardRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fleet__V1__RewardReply methods */
+void   fleet__v1__reward_reply__init
+                     (Fleet__V1__RewardReply         *message);
+size_t fleet__v1__reward_reply__get_packed_size
+                     (const Fleet__V1__RewardReply   *message);
+size_t fleet__v1__reward_reply__pack
+                     (const Fleet__V1__RewardReply   *message,
+                      uint8_t             *out);
+size_t fleet__v1__reward_reply__pack_to_buffer
+                     (const Fleet__V1__RewardReply   *message,
+                      ProtobufCBuffer     *buffer);
+Fleet__V1__RewardReply *
+       fleet__v1__reward_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fleet__v1__reward_reply__free_unpacked
+                     (Fleet__V1__RewardReply *message,
+                      ProtobufCAllocator *allocator);
 /* Fleet__V1__Heartbeat methods */
 void   fleet__v1__heartbeat__init
                      (Fleet__V1__Heartbeat         *message);
@@ -1167,6 +1294,12 @@ typedef void (*Fleet__V1__EnvStep_Closure)
 typedef void (*Fleet__V1__EnvState_Closure)
                  (const Fleet__V1__EnvState *message,
                   void *closure_data);
+typedef void (*Fleet__V1__RewardRequest_Closure)
+                 (const Fleet__V1__RewardRequest *message,
+                  void *closure_data);
+typedef void (*Fleet__V1__RewardReply_Closure)
+                 (const Fleet__V1__RewardReply *message,
+                  void *closure_data);
 typedef void (*Fleet__V1__Heartbeat_Closure)
                  (const Fleet__V1__Heartbeat *message,
                   void *closure_data);
@@ -1216,6 +1349,8 @@ extern const ProtobufCMessageDescriptor fleet__v1__env_spec__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__env_reset__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__env_step__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__env_state__descriptor;
+extern const ProtobufCMessageDescriptor fleet__v1__reward_request__descriptor;
+extern const ProtobufCMessageDescriptor fleet__v1__reward_reply__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__heartbeat__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__snapshot_request__descriptor;
 extern const ProtobufCMessageDescriptor fleet__v1__scalar__descriptor;

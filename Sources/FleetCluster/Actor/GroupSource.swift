@@ -15,6 +15,8 @@ package final class GroupSource: BatchSource {
     private let model: TransformerLM
     private let sampler: ResponseSampler
     private let rewardSpec: RewardSpec
+    /// Whether the learner scores responses with `reward_function`: then the actor ships 0 rewards.
+    private let remoteRewards: Bool
     private let promptsPerBatch: Int
     private let groupSize: Int
     private let index: Int, actorCount: Int
@@ -30,6 +32,7 @@ package final class GroupSource: BatchSource {
             model: model, eos: task.tokenizer.eos, maxResponseLength: config.responseBudget(for: task),
             temperature: Float(config.language.temperature), topP: Float(config.language.topP))
         rewardSpec = config.rewardSpec
+        remoteRewards = config.rewards.isRemote
         promptsPerBatch = config.language.promptsPerBatch
         groupSize = config.language.rolloutN
         self.index = index
@@ -53,7 +56,7 @@ package final class GroupSource: BatchSource {
         let rewarded = zip(problems, groups).map { problem, group in
             ResponseGroup(
                 promptID: problem.id, prompt: problem.prompt, responses: group.responses, behaviourLogProbs: group.logProbs,
-                rewards: group.responses.map { rewardSpec.reward(task.verify(response: $0, for: problem)) },
+                rewards: group.responses.map { remoteRewards ? 0 : rewardSpec.reward(task.verify(response: $0, for: problem)) },
                 truncated: group.truncated, policyVersion: policyVersion)
         }
         return .groupBatch(GroupBatch(rewarded, groupSize: groupSize, policyVersion: policyVersion))

@@ -6,7 +6,8 @@ import FleetWire
 import Foundation
 
 /// GRPO, Dr. GRPO and DAPO in the learner loop: group batches of the run's task, checked against
-/// the task (prompts, tokens, budget, and each reward re-verified); DAPO's dynamic sampling at the
+/// the task (prompts, tokens, budget, and each reward re-verified, or with `reward_function`
+/// scored by the remote function, ``RemoteGroupRewards``); DAPO's dynamic sampling at the
 /// door (a group whose rewards are all equal is dropped and counted, while actors keep sampling);
 /// an update once whole batches hold `train_batch_size` groups; held-out evaluation every
 /// `eval_every` updates.
@@ -23,6 +24,8 @@ package final class GroupTraining: LearnerAlgorithm {
     private let rewardSpec: RewardSpec
     private let filterGroups: Bool
     private let evaluation: HeldOutEvaluation
+    /// The remote reward function that scores every admitted batch (`reward_function`); nil: the verifier.
+    private let remoteRewards: RemoteGroupRewards?
     private var evaluationGenerator: RandomGenerator
     /// Dynamic sampling's counts: groups that came in, kept, and dropped with every response right
     /// or every response wrong.
@@ -60,6 +63,7 @@ package final class GroupTraining: LearnerAlgorithm {
         filterGroups = config.filterGroups
         evaluation = HeldOutEvaluation(task: task, count: config.evalPrompts, responseBudget: responseBudget)
         evaluationGenerator = RandomGenerator(seed: runConfig.seed &+ 0x5EED)
+        remoteRewards = runConfig.rewards.isRemote ? try RemoteGroupRewards(config: runConfig, task: task) : nil
     }
 
     package var updates: Int { learner.iteration }
@@ -80,11 +84,17 @@ package final class GroupTraining: LearnerAlgorithm {
             return .failure(
                 BatchRejection(BatchRejection.Reason.specMismatch, sender: sender, "groups of \(batch.groupSize), the run samples \(groupSize)"))
         }
-        let groups: [ResponseGroup]
+        var groups: [ResponseGroup]
         do {
             groups = try responseGroups(batch, sender: sender)
         } catch {
             return .failure(error)
+        }
+        if let remoteRewards {
+            switch remoteRewards.rescore(groups, sender: sender) {
+            case .success(let rescored): groups = rescored
+            case .failure(let rejection): return .failure(rejection)
+            }
         }
         var keptGroups: [ResponseGroup] = []
         for group in groups {
@@ -138,6 +148,7 @@ package final class GroupTraining: LearnerAlgorithm {
             MetricScalar(MetricTag.groupsDroppedAllCorrect, Double(droppedAllCorrect)),
             MetricScalar(MetricTag.groupsDroppedAllWrong, Double(droppedAllWrong)),
         ]
+        scalars += remoteRewards?.scalars ?? []
         if learner.iteration % config.evalEvery == 0 || learner.iteration == totalUpdates {
             scalars += try evaluate()
         }
@@ -207,7 +218,8 @@ package final class GroupTraining: LearnerAlgorithm {
     }
 
     /// The batch's groups, each checked against the task: the prompt is the task's for its id,
-    /// responses fit the budget and the vocabulary, and each reward is the verifier's.
+    /// responses fit the budget and the vocabulary, and each reward is the verifier's (unless a
+    /// remote function scores them).
     private func responseGroups(_ batch: GroupBatch, sender: String) throws(BatchRejection) -> [ResponseGroup] {
         let vocabulary = Int32(task.tokenizer.vocabularySize)
         let groups = ResponseGroup.decode(batch)
@@ -224,6 +236,7 @@ package final class GroupTraining: LearnerAlgorithm {
                         .tokenOutOfRange, sender: sender,
                         "a response of \(response.count) tokens (budget \(responseBudget)) or a token >= \(vocabulary)")
                 }
+                if remoteRewards != nil { continue }  // the function scores the batch instead (admit)
                 let reward = rewardSpec.reward(task.verify(response: response, for: problem))
                 guard reward == claimed else {
                     throw BatchRejection(

@@ -32,6 +32,16 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
         public static let tokenOutOfRange = Reason(rawValue: "token_out_of_range")
         /// A reward other than the task's verifier gives the response.
         public static let rewardMismatch = Reason(rawValue: "reward_mismatch")
+        /// The remote reward function (`reward_function`) ran past `reward_timeout`, or its server
+        /// did not answer at all within that plus a margin.
+        public static let rewardTimeout = Reason(rawValue: "reward_timeout")
+        /// The remote reward function raised, its worker died mid-call, or it returned something
+        /// other than one number per response.
+        public static let rewardFailed = Reason(rawValue: "reward_failed")
+        /// The remote reward function returned NaN or an infinite number.
+        public static let rewardNotFinite = Reason(rawValue: "reward_not_finite")
+        /// The reward server is gone (it exited, and restarting it failed or is no longer allowed).
+        public static let rewardUnavailable = Reason(rawValue: "reward_unavailable")
         /// A policy version the learner has not published yet.
         public static let futurePolicyVersion = Reason(rawValue: "future_policy_version")
         /// A policy more than `max_policy_lag` versions older than the learner's.
@@ -52,10 +62,14 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
 
         /// Whether the reason says the sender misbehaved (a malformed, invalid, foreign or replayed
         /// batch), as opposed to what a healthy actor meets (a stale batch, a full queue, an
-        /// undone update): only these count toward quarantine.
+        /// undone update, a reward function that failed): only these count toward quarantine.
         public var isMisbehaviour: Bool {
             ![Self.stale, .queueFull, .nonFiniteUpdate, .unconsumed, .quarantined, .noGroupKept].contains(self)
+                && !Self.rewardFailures.contains(self)
         }
+
+        /// The reasons of a batch whose remote rewards failed: the learner's side, not the sender's.
+        public static let rewardFailures: [Reason] = [.rewardTimeout, .rewardFailed, .rewardNotFinite, .rewardUnavailable]
     }
 
     /// Why.
