@@ -26,6 +26,7 @@ final class RoundTripTests: XCTestCase {
                 "trajectory_batch", "group_batch", "weights", "hello", "welcome", "heartbeat",
                 "snapshot_request", "stats", "shutdown", "status_request", "status", "refusal",
                 "env_spec_request", "env_spec", "env_reset", "env_step", "env_state", "reward_request", "reward_reply",
+                "credit",
             ])
     }
 

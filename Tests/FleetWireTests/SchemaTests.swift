@@ -81,7 +81,7 @@ final class SchemaTests: XCTestCase {
                     "Frame", "Envelope", "TrajectoryBatch", "GroupBatch", "Tensor", "NamedTensor", "Weights",
                     "Hello", "Welcome", "Heartbeat", "SnapshotRequest", "Stats", "Scalar", "Shutdown",
                     "StatusRequest", "Status", "Space", "Refusal", "EnvSpecRequest", "EnvSpec", "EnvReset", "EnvStep",
-                    "EnvState", "RewardRequest", "RewardReply",
+                    "EnvState", "RewardRequest", "RewardReply", "Credit",
                 ].map { "fleet.v1." + $0 }))
         XCTAssertEqual(edges["fleet.v1.Weights"], ["fleet.v1.NamedTensor"])
         let cycle = Self.findCycle(from: root) { edges[$0] ?? [] }
