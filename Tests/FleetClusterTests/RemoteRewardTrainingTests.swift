@@ -68,6 +68,27 @@ final class RemoteRewardTrainingTests: XCTestCase {
         _ = training
     }
 
+    /// While the learner waits for a slow call, it still hears its actors: a call longer than
+    /// `actor_timeout` does not have them taken for lost.
+    func testASlowCallDoesNotSilenceTheControlChannel() throws {
+        let spec = try function(
+            "slow",
+            """
+            import time
+
+            def score(prompts, completions, answers, metadata):
+                time.sleep(3.5)
+                return [1.0 if c == a else 0.0 for c, a in zip(completions, answers)]
+            """)
+        let run = try RunDirectory(creating: directory.appendingPathComponent("run").path)
+        let log = LogLines()
+        let (_, summary) = try runInProcess(
+            try config(spec, ["total_training_steps=1", "actor_timeout=2", "reward_timeout=10"]), in: run, log: log)
+        XCTAssertEqual(summary.policyVersion, 1)
+        XCTAssertFalse(summary.rejected.keys.contains { $0.hasPrefix("reward") }, "\(summary.rejected)")
+        XCTAssertFalse(log.lines.contains { $0.contains("is lost") }, log.lines.joined(separator: "\n"))
+    }
+
     func testAFunctionThatRaisesAndHangsCostsOnlyItsBatches() throws {
         let counter = directory.appendingPathComponent("count").path
         let spec = try function(

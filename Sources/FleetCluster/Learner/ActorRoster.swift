@@ -69,7 +69,9 @@ package struct ActorRoster {
         guard var record = records[id] else { return false }
         let wasLost = record.state == .lost
         if record.state != .quarantined { record.state = .live }
-        record.lastSeen = now
+        // A batch judged after a slow check (a remote reward call) is dated when it arrived: it
+        // must not date the actor back past what was heard meanwhile.
+        record.lastSeen = max(record.lastSeen ?? now, now)
         records[id] = record
         return wasLost
     }

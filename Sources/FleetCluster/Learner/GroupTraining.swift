@@ -26,6 +26,8 @@ package final class GroupTraining: LearnerAlgorithm {
     private let evaluation: HeldOutEvaluation
     /// The remote reward function that scores every admitted batch (`reward_function`); nil: the verifier.
     private let remoteRewards: RemoteGroupRewards?
+    /// What the learner does while a remote reward call is waited for (it serves its control channel).
+    package var whileScoring: () -> Void = {}
     private var evaluationGenerator: RandomGenerator
     /// Dynamic sampling's counts: groups that came in, kept, and dropped with every response right
     /// or every response wrong.
@@ -91,7 +93,7 @@ package final class GroupTraining: LearnerAlgorithm {
             return .failure(error)
         }
         if let remoteRewards {
-            switch remoteRewards.rescore(groups, sender: sender) {
+            switch remoteRewards.rescore(groups, sender: sender, whileWaiting: whileScoring) {
             case .success(let rescored): groups = rescored
             case .failure(let rejection): return .failure(rejection)
             }

@@ -165,6 +165,9 @@ public final class LearnerLoop {
             capture = nil
         }
         if let resume { try restore(resume) }
+        // A slow reward function must not silence the control channel: actors' heartbeats would go
+        // unheard and they would be taken for lost.
+        (algorithm as? GroupTraining)?.whileScoring = { [unowned self] in try? self.serviceControl() }
         encodeWeights()
         // A resume that skipped versions records it before publishing any: another restart goes on past them.
         if let resume, resume.version != resume.checkpoint.state.version { try writeCheckpoint(final: false) }

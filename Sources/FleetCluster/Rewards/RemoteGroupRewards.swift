@@ -38,19 +38,22 @@ package final class RemoteGroupRewards {
     package func items(_ groups: [ResponseGroup]) -> [RewardItem] {
         groups.flatMap { group in
             let prompt = task.tokenizer.decode(group.prompt)
-            let answer = task.problem(id: group.promptID)?.answer ?? ""
+            let problem = task.problem(id: group.promptID)
             return zip(group.responses, group.truncated).map { response, truncated in
                 RewardItem(
-                    promptID: group.promptID, prompt: prompt, response: task.tokenizer.decode(response), answer: answer,
-                    truncated: truncated)
+                    promptID: group.promptID, prompt: prompt, response: task.tokenizer.decode(response),
+                    answer: problem?.answer ?? "", metadata: problem?.metadata ?? "", truncated: truncated)
             }
         }
     }
 
-    /// `groups` with the function's rewards, or the rejection of their batch.
-    package func rescore(_ groups: [ResponseGroup], sender: String) -> Result<[ResponseGroup], BatchRejection> {
+    /// `groups` with the function's rewards, or the rejection of their batch; `whileWaiting` runs
+    /// every 50 ms of waiting for them.
+    package func rescore(
+        _ groups: [ResponseGroup], sender: String, whileWaiting: () -> Void = {}
+    ) -> Result<[ResponseGroup], BatchRejection> {
         let rewards: [Double]
-        switch reward.score(items(groups)) {
+        switch reward.score(items(groups), whileWaiting: whileWaiting) {
         case .success(let scored): rewards = scored
         case .failure(let failure): return .failure(BatchRejection(Self.reason(of: failure), sender: sender, "\(failure)"))
         }

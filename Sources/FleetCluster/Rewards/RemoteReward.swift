@@ -100,7 +100,9 @@ package final class RemoteReward {
     }
 
     /// The reward of each item, in order, or why there are none.
-    package func score(_ items: [RewardItem]) -> Result<[Double], RemoteRewardFailure> {
+    /// `whileWaiting` runs every 50 ms of waiting for the reply (the learner serves its control
+    /// channel there, so that its actors' heartbeats are heard during a slow call).
+    package func score(_ items: [RewardItem], whileWaiting: () -> Void = {}) -> Result<[Double], RemoteRewardFailure> {
         calls += 1
         let start = ContinuousClock.now
         defer { seconds += (ContinuousClock.now - start).seconds }
@@ -108,7 +110,7 @@ package final class RemoteReward {
         if needsRecovery, let failure = recover() {
             result = .failure(failure)
         } else {
-            result = call(items, within: settings.timeout + settings.replyMargin)
+            result = call(items, within: settings.timeout + settings.replyMargin, whileWaiting: whileWaiting)
         }
         if case .success(let rewards) = result, rewards.count != items.count {
             result = .failure(
@@ -121,7 +123,9 @@ package final class RemoteReward {
     // MARK: - Calls
 
     /// Sends `items` and waits for the reply to them at most `patience`.
-    private func call(_ items: [RewardItem], within patience: Duration) -> Result<[Double], RemoteRewardFailure> {
+    private func call(
+        _ items: [RewardItem], within patience: Duration, whileWaiting: () -> Void = {}
+    ) -> Result<[Double], RemoteRewardFailure> {
         let deadline = ContinuousClock.now + patience
         guard let socket else { return .failure(RemoteRewardFailure(.serverGone, "no connection to \(name)")) }
         sequence += 1
@@ -141,6 +145,7 @@ package final class RemoteReward {
                 return .failure(RemoteRewardFailure(.serverGone, "cannot poll \(name): \(error)"))
             }
             if ready[0].contains(.readable), let outcome = receiveReply() { return outcome }
+            if !ready[0].contains(.readable) { whileWaiting() }
             if let server, !server.isRunning {
                 needsRecovery = true
                 return .failure(
