@@ -11,29 +11,24 @@ import numpy as np
 import pytest
 import zmq
 
-import fleet_env
 from fleet_env import fleet_pb2 as pb
 from fleet_env import wire
 from fleet_env.parent import alive
 
-TESTS = Path(__file__).resolve().parent
-FLEET_ENV_ROOT = Path(fleet_env.__file__).resolve().parent.parent  # the server runs the fleet_env these tests import
+from served_process import ServedProcess
 TIMEOUT_MILLISECONDS = 20_000
 
 
-class Server:
+class Server(ServedProcess):
     """A reward server process and a DEALER socket connected to it."""
 
     def __init__(self, directory, function, workers=2, timeout=30.0, extra=()):
         self.directory = Path(directory)
-        self.endpoint = f"ipc://{directory}/reward.sock"
-        command = [sys.executable, "-m", "fleet_env", "reward", "--endpoint", self.endpoint, "--function", function,
-                   "--workers", str(workers), "--timeout", str(timeout), *extra]
-        environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(FLEET_ENV_ROOT), str(TESTS)]))
-        self.process = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, text=True)
-        self.context = zmq.Context()
-        self.socket = self.context.socket(zmq.DEALER)
-        self.socket.setsockopt(zmq.LINGER, 0)
+        endpoint = f"ipc://{directory}/reward.sock"
+        super().__init__(
+            ["reward", "--endpoint", endpoint, "--function", function, "--workers", str(workers),
+             "--timeout", str(timeout), *extra],
+            endpoint, zmq.DEALER)
         self.socket.connect(self.endpoint)
         self.sender = wire.Sender("test-learner", incarnation=1)
 
@@ -56,18 +51,6 @@ class Server:
         reply = self.receive().reward_reply
         assert reply.request_sequence == sequence
         return reply
-
-    def finish(self, timeout=10.0):
-        """Waits for the process to exit; returns (exit code, stderr)."""
-        _, stderr = self.process.communicate(timeout=timeout)
-        return self.process.returncode, stderr
-
-    def close(self):
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.communicate()
-        self.socket.close()
-        self.context.term()
 
 
 @pytest.fixture

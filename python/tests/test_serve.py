@@ -11,28 +11,23 @@ import numpy as np
 import pytest
 import zmq
 
-import fleet_env
 from fleet_env import fleet_pb2 as pb
 from fleet_env import wire
 from fleet_env.vector import SameStepVector
 
-TESTS = Path(__file__).resolve().parent
-FLEET_ENV_ROOT = Path(fleet_env.__file__).resolve().parent.parent  # the workers run the fleet_env these tests import
+from served_process import ServedProcess
 TIMEOUT_MILLISECONDS = 10_000
 
 
-class Worker:
+class Worker(ServedProcess):
     """A worker process and a REQ socket connected to it."""
 
     def __init__(self, directory, env_id, num_envs, kwargs=None, extra=()):
-        self.endpoint = f"ipc://{directory}/env.sock"
-        command = [sys.executable, "-m", "fleet_env", "serve", "--endpoint", self.endpoint, "--env-id", env_id,
-                   "--num-envs", str(num_envs), "--env-kwargs", json.dumps(kwargs or {}), *extra]
-        environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(FLEET_ENV_ROOT), str(TESTS)]))
-        self.process = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, text=True)
-        self.context = zmq.Context()
-        self.socket = self.context.socket(zmq.REQ)
-        self.socket.setsockopt(zmq.LINGER, 0)
+        endpoint = f"ipc://{directory}/env.sock"
+        super().__init__(
+            ["serve", "--endpoint", endpoint, "--env-id", env_id, "--num-envs", str(num_envs),
+             "--env-kwargs", json.dumps(kwargs or {}), *extra],
+            endpoint, zmq.REQ)
         self.socket.setsockopt(zmq.RCVTIMEO, TIMEOUT_MILLISECONDS)
         self.socket.connect(self.endpoint)
         self.sender = wire.Sender("test-actor", incarnation=1)
@@ -47,16 +42,7 @@ class Worker:
         return wire.decode(self.socket.recv())
 
     def finish(self, timeout=5.0):
-        """Waits for the process to exit; returns (exit code, stderr)."""
-        _, stderr = self.process.communicate(timeout=timeout)
-        return self.process.returncode, stderr
-
-    def close(self):
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.communicate()
-        self.socket.close()
-        self.context.term()
+        return super().finish(timeout)
 
 
 @pytest.fixture
