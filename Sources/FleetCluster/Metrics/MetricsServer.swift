@@ -125,26 +125,10 @@ public final class MetricsServer: @unchecked Sendable {
                 connection.advance(at: now, body: { current })
             }
             connections.removeAll { $0.phase == .done && settle($0, in: &tally) }
-            if listening, fds[fds.count - 1].revents != 0 {  // the listener: the last
-                while true {
-                    let (fd, failure) = MetricsSocketCalls.acceptConnection(listener)
-                    if failure != nil { listenerRestsUntil = now + Self.pollSlice }
-                    guard let fd else { break }
-                    tally.accepted += 1
-                    let connection = MetricsConnection(fd: fd, at: now, timeout: timeout)
-                    connections.append(connection)
-                    // Most clients send their request at once: answered without another poll.
-                    connection.advance(at: now, body: { current })
-                    if connection.phase == .done {
-                        connections.removeLast()
-                        _ = settle(connection, in: &tally)
-                    }
-                    if connections.count > Self.maxConnections {
-                        let oldest = connections.firstIndex { $0.phase == .reading } ?? 0
-                        connections.remove(at: oldest)
-                        tally.evicted += 1
-                    }
-                }
+            if listening, fds[fds.count - 1].revents != 0,  // the listener: the last
+                !acceptWaiting(into: &connections, tally: &tally, at: now)
+            {
+                listenerRestsUntil = now + Self.pollSlice
             }
             tally.open = connections.count
             let snapshot = tally
@@ -154,6 +138,32 @@ public final class MetricsServer: @unchecked Sendable {
         tally.open = 0
         let snapshot = tally
         lock.withLock { tallied = snapshot }
+    }
+
+    /// Accepts the connections waiting, a cap's worth at most (a flood takes turns with the open
+    /// ones), reading at once what they sent; past ``maxConnections`` closes the oldest still
+    /// reading its request. Returns false when accepting failed (out of descriptors).
+    private func acceptWaiting(
+        into connections: inout [MetricsConnection], tally: inout Tally, at now: ContinuousClock.Instant
+    ) -> Bool {
+        for _ in 0..<Self.maxConnections {
+            let (fd, failure) = MetricsSocketCalls.acceptConnection(listener)
+            guard let fd else { return failure == nil }
+            tally.accepted += 1
+            let connection = MetricsConnection(fd: fd, at: now, timeout: timeout)
+            // Most clients send their request at once: answered without another poll.
+            connection.advance(at: now, body: { current })
+            guard connection.phase != .done else {
+                _ = settle(connection, in: &tally)
+                continue
+            }
+            connections.append(connection)
+            if connections.count > Self.maxConnections {
+                connections.remove(at: connections.firstIndex { $0.phase == .reading } ?? 0)
+                tally.evicted += 1
+            }
+        }
+        return true
     }
 
     /// Counts how `connection` ended; true, for `removeAll`.
