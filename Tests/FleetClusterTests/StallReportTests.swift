@@ -29,7 +29,9 @@ final class StallReportTests: XCTestCase {
     func testNoActorAtAllSaysSo() {
         let report = StallReport(
             seconds: 120, iteration: 0, refused: [:],
-            actors: (0..<6).map { .init(id: "actor-\($0)", state: "pending", joins: 0, secondsSinceHeard: nil, lossesInStall: 0) })
+            actors: (0..<6).map {
+                .init(id: "actor-\($0)", state: "pending", joins: 0, secondsSinceHeard: nil, lossesInStall: 0)
+            })
         XCTAssertEqual(
             report.description,
             "no batch accepted for 120 s at iteration 0. Nothing was refused in that time. Actors: 6 never joined "

@@ -34,7 +34,8 @@ struct StallWatch {
         let actors = roster.ids.map { id in
             let record = roster.records[id]!
             return StallReport.Actor(
-                id: id, state: record.state.rawValue, joins: record.joins, secondsSinceHeard: record.lastSeen.map { (now - $0).seconds },
+                id: id, state: record.state.rawValue, joins: record.joins,
+                secondsSinceHeard: record.lastSeen.map { (now - $0).seconds },
                 lossesInStall: record.losses - (lossesBefore[id] ?? 0))
         }
         return StallReport(seconds: seconds, iteration: iteration, refused: refused, actors: actors)

@@ -101,7 +101,10 @@ final class MetricsConnection {
 
     private func write(at now: ContinuousClock.Instant) {
         while sent < answer.count {
-            switch answer.withUnsafeBytes({ MetricsSocketCalls.transmit(fd, UnsafeRawBufferPointer(rebasing: $0[sent...])) }) {
+            let moved = answer.withUnsafeBytes {
+                MetricsSocketCalls.transmit(fd, UnsafeRawBufferPointer(rebasing: $0[sent...]))
+            }
+            switch moved {
             case .wouldBlock: return
             case .closed: return end(.clientLeft)
             case .bytes(let count): sent += count
