@@ -110,6 +110,7 @@ let tests: [Target] = [
         name: "FleetFaultTests",
         dependencies: [
             "fleet", "FleetProcessTesting", "FleetCluster", "FleetConfig", "FleetTools", "FleetTransport", "FleetWire",
+            "FleetTestSupport",  // LoopbackHTTP, for the metrics endpoint's
             .product(name: "Logging", package: "swift-log"),
         ],
         path: "Tests/Faults"),

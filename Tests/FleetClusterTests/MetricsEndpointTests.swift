@@ -4,6 +4,7 @@ import Foundation
 import XCTest
 import FleetClusterTesting
 import FleetConfig
+import FleetTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -80,14 +81,80 @@ final class MetricsEndpointTests: XCTestCase {
         let huge = "GET /metrics HTTP/1.1\r\nX: " + String(repeating: "a", count: 20_000) + "\r\n\r\n"
         XCTAssertEqual(try exchange(port: server.boundPort, huge).status, 431)
 
-        // A client that connects and says nothing is dropped after the timeout; updates never wait for it.
-        let silent = try connectTo(port: server.boundPort)
+        // A client that connects and says nothing holds up neither an update nor a scrape.
+        let silent = try LoopbackHTTP.connect(port: server.boundPort)
         defer { close(silent) }
         let start = ContinuousClock.now
         server.update("fleet_x 3\n")
         XCTAssertLessThan(ContinuousClock.now - start, .milliseconds(100))
         XCTAssertEqual(try scrape(port: server.boundPort).body, "fleet_x 3\n")
-        XCTAssertLessThan(ContinuousClock.now - start, .seconds(MetricsServer.ioTimeoutSeconds + 2))
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(1))
+    }
+
+    func testIdleConnectionsDoNotHoldUpAScrape() throws {
+        let server = try MetricsServer(address: "127.0.0.1", port: 0, body: "fleet_x 1\n")
+        defer { server.stop() }
+        let idle = try (0..<16).map { _ in try LoopbackHTTP.connect(port: server.boundPort) }
+        defer { idle.forEach { close($0) } }
+        // One of them has sent half a request.
+        LoopbackHTTP.send(idle[0], "GET /met")
+        for _ in 0..<5 {
+            let start = ContinuousClock.now
+            XCTAssertEqual(try scrape(port: server.boundPort).body, "fleet_x 1\n")
+            XCTAssertLessThan(ContinuousClock.now - start, .milliseconds(500))
+        }
+        XCTAssertTrue(eventually { server.tally.answered == 5 }, "\(server.tally)")
+        XCTAssertEqual(server.tally.open, 16)
+    }
+
+    func testARequestTrickledInIsCutAtItsDeadline() throws {
+        let server = try MetricsServer(address: "127.0.0.1", port: 0, body: "fleet_x 1\n", timeout: .seconds(1))
+        defer { server.stop() }
+        let slow = try LoopbackHTTP.connect(port: server.boundPort)
+        defer { close(slow) }
+        let start = ContinuousClock.now
+        var cut: Duration?
+        for byte in "GET /metrics HTTP/1.1\r\nX-Slow: \(String(repeating: "a", count: 100))\r\n\r\n" {
+            guard LoopbackHTTP.send(slow, String(byte)), !LoopbackHTTP.isClosedByServer(slow) else {
+                cut = ContinuousClock.now - start
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let elapsed = try XCTUnwrap(cut, "a request trickled for over 6 s was never cut")
+        XCTAssertGreaterThanOrEqual(elapsed, .milliseconds(950))
+        XCTAssertLessThan(elapsed, .milliseconds(1600))
+        XCTAssertTrue(eventually { server.tally.timedOut == 1 }, "\(server.tally)")
+        XCTAssertEqual(server.tally.answered, 0)
+    }
+
+    func testAnAnswerNotReadIsCutAtItsDeadline() throws {
+        // More than the loopback's socket buffers hold.
+        let big = String(repeating: "fleet_padding 1\n", count: 1 << 20)
+        let server = try MetricsServer(address: "127.0.0.1", port: 0, body: big, timeout: .milliseconds(500))
+        defer { server.stop() }
+        let reader = try LoopbackHTTP.connect(port: server.boundPort)
+        defer { close(reader) }
+        LoopbackHTTP.send(reader, "GET /metrics HTTP/1.1\r\n\r\n")
+        XCTAssertTrue(eventually { server.tally.timedOut == 1 }, "\(server.tally)")
+        XCTAssertEqual(server.tally.open, 0)
+        XCTAssertEqual(try scrape(port: server.boundPort).body.count, big.utf8.count)
+    }
+
+    func testOpenConnectionsStayBoundedTheOldestIdleClosedFirst() throws {
+        let server = try MetricsServer(address: "127.0.0.1", port: 0, body: "fleet_x 1\n")
+        defer { server.stop() }
+        let extra = 36
+        var idle: [Int32] = []
+        defer { idle.forEach { close($0) } }
+        for _ in 0..<(MetricsServer.maxConnections + extra) { idle.append(try LoopbackHTTP.connect(port: server.boundPort)) }
+        XCTAssertEqual(try scrape(port: server.boundPort).body, "fleet_x 1\n")
+        XCTAssertTrue(eventually { server.tally.answered == 1 }, "\(server.tally)")
+        // The scrape's own connection, when its request came after it was accepted, took a place too.
+        XCTAssertTrue((extra...(extra + 1)).contains(server.tally.evicted), "\(server.tally)")
+        XCTAssertEqual(server.tally.open, MetricsServer.maxConnections + extra - server.tally.evicted)
+        XCTAssertTrue(eventually { idle.prefix(extra).allSatisfy(LoopbackHTTP.isClosedByServer) }, "the oldest are closed")
+        XCTAssertFalse(idle.suffix(MetricsServer.maxConnections - 1).contains(where: LoopbackHTTP.isClosedByServer))
     }
 
     func testABusyPortIsAnError() throws {
@@ -110,59 +177,20 @@ private final class ScrapeLog: @unchecked Sendable {
     var stopped: Bool { lock.withLock { isStopped } }
 }
 
-private struct HTTPAnswer {
-    var status: Int
-    var head: String
-    var body: String
+/// Whether `condition` holds within 5 s (the server's tally lags its answers by a poll at most).
+private func eventually(_ condition: () -> Bool) -> Bool {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while !condition() {
+        guard ContinuousClock.now < deadline else { return false }
+        Thread.sleep(forTimeInterval: 0.01)
+    }
+    return true
 }
 
-private struct SocketError: Error { let what: String }
-
-private func scrape(port: Int, path: String = "/metrics", method: String = "GET") throws -> HTTPAnswer {
-    try exchange(port: port, "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+private func scrape(port: Int, path: String = "/metrics", method: String = "GET") throws -> LoopbackHTTP.Answer {
+    try LoopbackHTTP.scrape(port: port, path: path, method: method)
 }
 
-private func connectTo(port: Int) throws -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw SocketError(what: "socket") }
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else {
-        close(fd)
-        throw SocketError(what: "connect")
-    }
-    return fd
-}
-
-/// Sends `request` on a fresh connection and reads the answer until the server closes it.
-private func exchange(port: Int, _ request: String) throws -> HTTPAnswer {
-    let fd = try connectTo(port: port)
-    defer { close(fd) }
-    let bytes = Array(request.utf8)
-    var sent = 0
-    while sent < bytes.count {
-        let count = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-        // The server may answer (431) and close before it has read everything.
-        guard count > 0 else { break }
-        sent += count
-    }
-    var answer: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { break }
-        answer += buffer[0..<count]
-    }
-    let text = String(decoding: answer, as: UTF8.self)
-    guard let split = text.range(of: "\r\n\r\n") else { throw SocketError(what: "no HTTP head in \(text)") }
-    let head = String(text[..<split.lowerBound])
-    let status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-    return HTTPAnswer(status: status, head: head, body: String(text[split.upperBound...]))
+private func exchange(port: Int, _ request: String) throws -> LoopbackHTTP.Answer {
+    try LoopbackHTTP.exchange(port: port, request)
 }

@@ -184,8 +184,8 @@ public final class LearnerLoop {
     }
 
     /// Trains until the run's env steps are done (or a stop is requested); then shuts the actors
-    /// down and returns (and writes) the summary. Throws ``LearnerError/stalled(seconds:iteration:)``
-    /// when batches stop coming.
+    /// down and returns (and writes) the summary. Throws ``LearnerError/stalled(_:)``, saying what it
+    /// saw meanwhile, when no batch is accepted for the stall timeout.
     @discardableResult
     public func run() throws -> RunSummary {
         let start = ContinuousClock.now
@@ -193,7 +193,7 @@ public final class LearnerLoop {
         counters.time.restart(at: start)
         roster.start = start
         capture?.start = start
-        var lastAccepted = start
+        var watch = StallWatch(at: start, counters: counters, roster: roster)
         let stallTimeout = options.stallTimeout ?? config.stallTimeout
         // A resumed run began earlier: its opening scalars (a language run's accuracy_start) are in the checkpoint.
         let opening = try resumedFrom == nil ? algorithm.begin() : []
@@ -207,7 +207,7 @@ public final class LearnerLoop {
             let ready = try timed(.idle) { try poller.poll(timeout: .milliseconds(100)) }
             if ready[controlIndex].contains(.readable) { try serviceControl() }
             if ready[batchesIndex].contains(.readable), try timed(.ingress, { try receiveBatches() }) > 0 {
-                lastAccepted = .now
+                watch.progressed(at: .now, counters: counters, roster: roster)
             }
             let now = ContinuousClock.now
             for id in roster.loseSilentActors(at: now) {
@@ -221,10 +221,13 @@ public final class LearnerLoop {
             if metricsServer != nil, now - metricsPublished >= .milliseconds(250) { publishMetrics(at: now) }
             if let batches = algorithm.takeUpdateBatches(from: &queue, awaited: roster.awaited(at: now)) {
                 try update(with: batches)
-                lastAccepted = .now
-            } else if now - lastAccepted > stallTimeout {
+                watch.progressed(at: .now, counters: counters, roster: roster)
+            } else if watch.isStalled(at: now, timeout: stallTimeout) {
                 do { try writeCheckpoint(final: true) } catch { log.warning("\(error)") }
-                throw LearnerError.stalled(seconds: stallTimeout.seconds, iteration: algorithm.updates)
+                throw LearnerError.stalled(
+                    watch.report(
+                        at: now, seconds: stallTimeout.seconds, iteration: algorithm.updates, counters: counters,
+                        roster: roster))
             }
             grantCredits()
         }

@@ -13,14 +13,39 @@ public struct MetricsServerError: Error, CustomStringConvertible {
 
 /// A tiny HTTP/1.1 server on its own thread that answers `GET /metrics` with the text it was last
 /// given (``update(_:)``) as `text/plain; version=0.0.4`, anything else with 404, and closes every
-/// connection. It serves one connection at a time, reads at most ``maxRequestBytes`` of a request
-/// and gives a client ``ioTimeoutSeconds`` to send and receive, so nothing a client does reaches
-/// the thread that updates it (the learner).
+/// connection.
+///
+/// One thread serves every connection at once with non-blocking sockets and `poll`, so idle or slow
+/// clients never hold up a scrape: a connection has ``ioTimeoutSeconds`` from when it is accepted to
+/// send its request (a client that trickles it is cut then) and as long again to take the answer;
+/// a request is read up to ``maxRequestBytes``; at most ``maxConnections`` are open, and past that
+/// the oldest one still sending its request is closed first. Nothing a client does reaches the
+/// thread that updates the text (the learner): ``update(_:)`` only swaps it under a lock.
 public final class MetricsServer: @unchecked Sendable {
     /// The most bytes of a request read; a longer head is answered 431.
     public static let maxRequestBytes = 8192
-    /// Seconds a connection may take to send its request or take the answer.
+    /// Seconds a connection may take to send its request, from when it is accepted, and again to
+    /// take the answer.
     public static let ioTimeoutSeconds = 2
+    /// The most connections open at once; a new one past it closes the oldest still sending its
+    /// request (or, when none is, the oldest).
+    public static let maxConnections = 64
+
+    /// What the server has done with its connections.
+    public struct Tally: Hashable, Sendable {
+        /// Connections open now.
+        public var open = 0
+        /// Connections accepted.
+        public var accepted = 0
+        /// Connections answered (any status).
+        public var answered = 0
+        /// Connections closed at their deadline: a request or an answer too slow.
+        public var timedOut = 0
+        /// Connections closed to make room under ``MetricsServer/maxConnections``.
+        public var evicted = 0
+        /// Connections the client closed (or reset) before its answer was written.
+        public var clientLeft = 0
+    }
 
     /// The port bound (the one chosen when asked for port 0).
     public let boundPort: Int
@@ -28,45 +53,24 @@ public final class MetricsServer: @unchecked Sendable {
     public let address: String
 
     private let listener: Int32
+    private let timeout: Duration
     private let lock = NSLock()
     private var body = ""
     private var stopping = false
+    private var tallied = Tally()
     private let finished = DispatchSemaphore(value: 0)
 
     /// Binds `address:port` (IPv4; port 0: any free port) and starts serving `body`.
-    public init(address: String, port: Int, body: String = "") throws {
+    public convenience init(address: String, port: Int, body: String = "") throws {
+        try self.init(address: address, port: port, body: body, timeout: .seconds(Self.ioTimeoutSeconds))
+    }
+
+    /// As the public initializer, with another deadline per phase (tests).
+    package init(address: String, port: Int, body: String = "", timeout: Duration) throws {
         self.address = address
         self.body = body
-        #if canImport(Glibc)
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        #else
-            let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw MetricsServerError(description: "metrics endpoint: socket: \(Self.errnoText())") }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, address, &addr.sin_addr) == 1 else {
-            close(fd)
-            throw MetricsServerError(description: "metrics endpoint: \(address) is not an IPv4 address")
-        }
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 16) == 0 else {
-            let text = Self.errnoText()
-            close(fd)
-            throw MetricsServerError(description: "metrics endpoint: cannot listen on \(address):\(port): \(text)")
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        var actual = sockaddr_in()
-        _ = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        boundPort = Int(UInt16(bigEndian: actual.sin_port))
-        listener = fd
+        self.timeout = timeout
+        (listener, boundPort) = try MetricsSocketCalls.listening(address: address, port: port, backlog: 128)
         let thread = Thread { [self] in serve() }
         thread.name = "fleet-metrics"
         thread.start()
@@ -80,7 +84,11 @@ public final class MetricsServer: @unchecked Sendable {
     /// The text served now.
     public var current: String { lock.withLock { body } }
 
-    /// Stops serving and closes the socket; waits for the serving thread (at most one connection's timeout).
+    /// What the server has done with its connections so far.
+    public var tally: Tally { lock.withLock { tallied } }
+
+    /// Stops serving, closes every connection and the socket; waits for the serving thread (a
+    /// tenth of a second at most).
     public func stop() {
         let first = lock.withLock {
             defer { stopping = true }
@@ -88,96 +96,89 @@ public final class MetricsServer: @unchecked Sendable {
         }
         guard first else { return }
         finished.wait()
-        close(listener)
+        MetricsSocketCalls.closeSocket(listener)
     }
 
     private var isStopping: Bool { lock.withLock { stopping } }
 
+    // MARK: - The serving thread
+
+    /// How long one poll waits at most: how soon a stop is seen.
+    private static let pollSlice = Duration.milliseconds(100)
+
     private func serve() {
         defer { finished.signal() }
+        var connections: [MetricsConnection] = []  // oldest first
+        var tally = Tally()
+        // After the process ran out of descriptors, the listener rests a while instead of spinning.
+        var listenerRestsUntil = ContinuousClock.now
         while !isStopping {
-            var ready = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-            guard poll(&ready, 1, 100) > 0, ready.revents & Int16(POLLIN) != 0 else { continue }
-            let connection = accept(listener, nil, nil)
-            guard connection >= 0 else { continue }
-            handle(connection)
-            close(connection)
-        }
-    }
-
-    private func handle(_ connection: Int32) {
-        var timeout = timeval(tv_sec: Self.ioTimeoutSeconds, tv_usec: 0)
-        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let deadline = ContinuousClock.now + .seconds(Self.ioTimeoutSeconds)
-        var request: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 2048)
-        let end: [UInt8] = Array("\r\n\r\n".utf8)
-        while !Self.contains(request, end) {
-            guard request.count < Self.maxRequestBytes else {
-                respond(connection, status: "431 Request Header Fields Too Large", body: "request too large\n")
-                drain(connection)
-                return
+            var now = ContinuousClock.now
+            connections.removeAll { $0.expire(at: now) && settle($0, in: &tally) }
+            let listening = now >= listenerRestsUntil
+            var fds = connections.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
+            fds.append(pollfd(fd: listening ? listener : -1, events: Int16(POLLIN), revents: 0))
+            let wake = connections.map(\.deadline).min().map { min($0, now + Self.pollSlice) } ?? now + Self.pollSlice
+            _ = MetricsSocketCalls.pollReady(&fds, milliseconds: Self.milliseconds(until: wake, from: now))
+            now = ContinuousClock.now
+            for (index, connection) in connections.enumerated() where fds[index].revents != 0 {
+                connection.advance(at: now, body: { current })
             }
-            guard ContinuousClock.now < deadline else { return }
-            let count = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { return }
-            request += buffer[0..<count]
+            connections.removeAll { $0.phase == .done && settle($0, in: &tally) }
+            if listening, fds[fds.count - 1].revents != 0,  // the listener: the last
+                !acceptWaiting(into: &connections, tally: &tally, at: now)
+            {
+                listenerRestsUntil = now + Self.pollSlice
+            }
+            tally.open = connections.count
+            let snapshot = tally
+            lock.withLock { tallied = snapshot }
         }
-        let line = String(decoding: request.prefix { $0 != UInt8(ascii: "\r") }, as: UTF8.self)
-        let parts = line.split(separator: " ")
-        guard parts.count == 3, parts[2].hasPrefix("HTTP/1.") else {
-            respond(connection, status: "400 Bad Request", body: "bad request\n")
-            return
-        }
-        let path = parts[1].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        guard parts[0] == "GET" || parts[0] == "HEAD", path == "/metrics" else {
-            respond(connection, status: "404 Not Found", body: "only GET /metrics is served here\n")
-            return
-        }
-        respond(
-            connection, status: "200 OK", body: current, contentType: LearnerStatus.prometheusContentType,
-            head: parts[0] == "HEAD")
+        connections.removeAll()
+        tally.open = 0
+        let snapshot = tally
+        lock.withLock { tallied = snapshot }
     }
 
-    private func respond(
-        _ connection: Int32, status: String, body: String, contentType: String = "text/plain; charset=utf-8",
-        head: Bool = false
-    ) {
-        let content = Array(body.utf8)
-        var message = Array(
-            ("HTTP/1.1 \(status)\r\nContent-Type: \(contentType)\r\nContent-Length: \(content.count)\r\n"
-                + "Connection: close\r\n\r\n").utf8)
-        if !head { message += content }
-        var sent = 0
-        while sent < message.count {
-            #if canImport(Glibc)
-                let flags = Int32(MSG_NOSIGNAL)
-            #else
-                let flags: Int32 = 0
-            #endif
-            let count = message.withUnsafeBytes { send(connection, $0.baseAddress! + sent, $0.count - sent, flags) }
-            guard count > 0 else { return }
-            sent += count
+    /// Accepts the connections waiting, a cap's worth at most (a flood takes turns with the open
+    /// ones), reading at once what they sent; past ``maxConnections`` closes the oldest still
+    /// reading its request. Returns false when accepting failed (out of descriptors).
+    private func acceptWaiting(
+        into connections: inout [MetricsConnection], tally: inout Tally, at now: ContinuousClock.Instant
+    ) -> Bool {
+        for _ in 0..<Self.maxConnections {
+            let (fd, failure) = MetricsSocketCalls.acceptConnection(listener)
+            guard let fd else { return failure == nil }
+            tally.accepted += 1
+            let connection = MetricsConnection(fd: fd, at: now, timeout: timeout)
+            // Most clients send their request at once: answered without another poll.
+            connection.advance(at: now, body: { current })
+            guard connection.phase != .done else {
+                _ = settle(connection, in: &tally)
+                continue
+            }
+            connections.append(connection)
+            if connections.count > Self.maxConnections {
+                connections.remove(at: connections.firstIndex { $0.phase == .reading } ?? 0)
+                tally.evicted += 1
+            }
         }
-        shutdown(connection, Int32(SHUT_WR))
+        return true
     }
 
-    /// Reads (briefly, and a bounded amount) what the client still sends, so closing does not reset
-    /// the connection before it has read the answer.
-    private func drain(_ connection: Int32) {
-        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
-        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        for _ in 0..<16 {
-            guard buffer.withUnsafeMutableBytes({ recv(connection, $0.baseAddress, $0.count, 0) }) > 0 else { return }
+    /// Counts how `connection` ended; true, for `removeAll`.
+    private func settle(_ connection: MetricsConnection, in tally: inout Tally) -> Bool {
+        switch connection.ending {
+        case .answered: tally.answered += 1
+        case .timedOut: tally.timedOut += 1
+        case .clientLeft, nil: tally.clientLeft += 1
         }
+        return true
     }
 
-    private static func contains(_ bytes: [UInt8], _ pattern: [UInt8]) -> Bool {
-        guard bytes.count >= pattern.count else { return false }
-        return (0...(bytes.count - pattern.count)).contains { bytes[$0..<($0 + pattern.count)].elementsEqual(pattern) }
+    /// Whole milliseconds from `now` to `instant`, rounded up (a poll that wakes early spins).
+    private static func milliseconds(until instant: ContinuousClock.Instant, from now: ContinuousClock.Instant) -> Int32 {
+        let (seconds, attoseconds) = max(.zero, instant - now).components
+        return Int32(seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
     }
-
-    private static func errnoText() -> String { String(cString: strerror(errno)) }
 }
