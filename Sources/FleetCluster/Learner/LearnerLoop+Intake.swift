@@ -45,7 +45,8 @@ extension LearnerLoop {
             keepFrame: capture != nil)
         switch outcome {
         case .refused(let rejection):
-            if let sender = rejection.sender { credits?.received(from: sender) }
+            // A frame not known to be the sender's own spends none of its credits.
+            if let sender = rejection.sender, rejection.isAttributable { credits?.received(from: sender) }
             counters.stepsReceived += rejection.steps ?? 0
             try reject(rejection, frame: bytes, arrival: now)
             return 0
