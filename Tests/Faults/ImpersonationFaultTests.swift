@@ -32,15 +32,19 @@ final class ImpersonationFaultTests: XCTestCase {
         var logBytes: Int { log.lines.reduce(0) { $0 + $1.utf8.count + 1 } }
     }
 
+    /// `finished`, when given, is the flag the hostile peer raises once the learner has heard it all:
+    /// the run (of a large `timesteps`) is then stopped.
     private func run(
-        timesteps: Int = 2_048, overrides: [String] = [], hostile: @escaping @Sendable (Context, RunConfig) throws -> Void
+        timesteps: Int = 2_048, overrides: [String] = [], finished: FailureBox? = nil,
+        hostile: @escaping @Sendable (Context, RunConfig) throws -> Void
     ) throws -> Run {
         let config = try FrameFaults.cartPoleConfig(["num_actors=2", "total_timesteps=\(timesteps)"] + overrides)
         let directory = try RunDirectory(creating: try FrameFaults.ipcDirectory(self).appendingPathComponent("run").path)
         let context = try Context()
         let log = FrameFaults.Log()
         let training = try InProcessTraining(
-            config: config, context: context, directory: directory, stallTimeout: .seconds(60), log: log.logger)
+            config: config, context: context, directory: directory, stallTimeout: .seconds(60), log: log.logger,
+            stopRequested: { finished?.value != nil })
         let done = DispatchSemaphore(value: 0)
         let failure = FailureBox()
         let thread = Thread {
@@ -77,10 +81,20 @@ final class ImpersonationFaultTests: XCTestCase {
         }
     }
 
-    private static func push(_ context: Context, _ config: RunConfig, _ frames: [[UInt8]]) throws {
-        let socket = try Socket(context, .push, linger: .milliseconds(500))
+    /// Sends `frames` to the batch channel from a connection of their own, kept open (what it
+    /// holds is delivered) until the run ends.
+    @discardableResult
+    private static func push(_ context: Context, _ config: RunConfig, _ frames: [[UInt8]]) throws -> Socket {
+        let socket = try Socket(context, .push, linger: .zero)
         try socket.connect(config.endpoints.batches)
         for frame in frames { try socket.send(frame) }
+        return socket
+    }
+
+    /// Blocks until the run ends (its context is shut down).
+    private static func waitForTheEnd(_ context: Context) {
+        guard let idle = try? Socket(context, .pull, linger: .zero) else { return }
+        _ = try? idle.receive()
     }
 
     // MARK: - Lock-out
@@ -89,9 +103,10 @@ final class ImpersonationFaultTests: XCTestCase {
         let result = try run { context, config in
             // One frame before any real batch, one mid-run: actor-0, incarnation and sequence near 2^64.
             let forged = FrameFaults.cartPoleBatch(sender: "actor-0", incarnation: .max - 1, sequence: .max - 1).encoded()
-            try Self.push(context, config, [forged])
+            let first = try Self.push(context, config, [forged])
             try Self.waitForVersion(1, context: context, config: config)
-            try Self.push(context, config, [forged])
+            let second = try Self.push(context, config, [forged])
+            withExtendedLifetime((first, second)) { Self.waitForTheEnd(context) }
         }
         let summary = result.summary
         XCTAssertEqual(summary.policyVersion, 4, "the run finished: actor-0 kept training")
@@ -115,7 +130,8 @@ final class ImpersonationFaultTests: XCTestCase {
                 FrameFaults.cartPoleBatch(sender: "actor-0", incarnation: 424_242, sequence: UInt64(i), policyVersion: 1_000_000)
                     .encoded()
             }
-            try Self.push(context, config, frames)
+            let socket = try Self.push(context, config, frames)
+            withExtendedLifetime(socket) { Self.waitForTheEnd(context) }
         }
         let learner = result.training.learner
         XCTAssertFalse(learner.roster.isQuarantined("actor-0"))
@@ -131,22 +147,23 @@ final class ImpersonationFaultTests: XCTestCase {
     // MARK: - Ids
 
     func testNULAndLongIDsAreRefusedAndStateJSONStaysSmall() throws {
+        var nul = FrameFaults.cartPoleBatch(sender: "actor-0XXXXX", incarnation: 1, sequence: 1 << 30).encoded()
+        let marker = Array("actor-0XXXXX".utf8)
+        let at = try XCTUnwrap((0...(nul.count - marker.count)).first { Array(nul[$0..<($0 + marker.count)]) == marker })
+        nul.replaceSubrange(at..<(at + marker.count), with: Array("actor-0".utf8) + [0] + Array("evil".utf8))
+        var frames = [nul, FrameFaults.cartPoleBatch(sender: String(repeating: "a", count: 256 << 10), steps: 1, envs: 1).encoded()]
+        // 256 distinct 256 KiB ids, and 256 distinct ids of 64 bytes (the longest allowed).
+        for i in 0..<256 {
+            let suffix = String(format: "%03d", i)
+            frames.append(
+                FrameFaults.cartPoleBatch(sender: String(repeating: "x", count: 256 << 10) + suffix, steps: 1, envs: 1).encoded())
+            frames.append(
+                FrameFaults.cartPoleBatch(sender: String(repeating: "y", count: 61) + suffix, steps: 1, envs: 1).encoded())
+        }
+        let hostile = frames
         let result = try run(overrides: ["checkpoint_every=1"]) { context, config in
-            var nul = FrameFaults.cartPoleBatch(sender: "actor-0XXXXX", incarnation: 1, sequence: 1 << 30).encoded()
-            let marker = Array("actor-0XXXXX".utf8)
-            let at = try XCTUnwrap((0...(nul.count - marker.count)).first { Array(nul[$0..<($0 + marker.count)]) == marker })
-            nul.replaceSubrange(at..<(at + marker.count), with: Array("actor-0".utf8) + [0] + Array("evil".utf8))
-            var frames = [nul, FrameFaults.cartPoleBatch(sender: String(repeating: "a", count: 256 << 10), steps: 1, envs: 1).encoded()]
-            // 256 distinct 256 KiB ids, and 256 distinct ids of 64 bytes (the longest allowed).
-            for i in 0..<256 {
-                let suffix = String(format: "%03d", i)
-                frames.append(
-                    FrameFaults.cartPoleBatch(sender: String(repeating: "x", count: 256 << 10) + suffix, steps: 1, envs: 1)
-                        .encoded())
-                frames.append(
-                    FrameFaults.cartPoleBatch(sender: String(repeating: "y", count: 61) + suffix, steps: 1, envs: 1).encoded())
-            }
-            try Self.push(context, config, frames)
+            let socket = try Self.push(context, config, hostile)
+            withExtendedLifetime(socket) { Self.waitForTheEnd(context) }
         }
         let summary = result.summary
         XCTAssertEqual(summary.rejected[WireError.Reason.badSenderID.rawValue], 258, "\(summary.rejected)")
@@ -167,7 +184,8 @@ final class ImpersonationFaultTests: XCTestCase {
 
     func testLogBytesPerHostileFrameAreBoundedAndNoLineIsForged() throws {
         let hellos = 20, shutdowns = 20_000
-        let result = try run(timesteps: 4_096) { context, config in
+        let finished = FailureBox()
+        let result = try run(timesteps: 1 << 22, finished: finished) { context, config in
             try Self.waitForVersion(1, context: context, config: config)
             let control = try Socket(context, .dealer, linger: .milliseconds(500))
             try control.connect(config.endpoints.control)
@@ -178,23 +196,40 @@ final class ImpersonationFaultTests: XCTestCase {
                     Frame(envelope: Envelope(senderID: id, incarnation: incarnation, sequence: sequence), payload: payload)
                         .encoded())
             }
-            let bigHost = String(repeating: "h", count: 1 << 20)
+            // 1 MiB of frame in all: the control channel's message size limit.
+            let bigHost = String(repeating: "h", count: (1 << 20) - 64)
             for i in 0..<hellos {
                 try send("actor-0", .hello(Hello(specHash: [], numEnvs: 0, host: bigHost, pid: 1)), incarnation: 100 + UInt64(i))
             }
             try send("actor-1", .hello(Hello(specHash: [], numEnvs: 0, host: "x\nlearner: forged line", pid: 1)), incarnation: 1)
-            try Self.push(
+            let socket = try Self.push(
                 context, config, [FrameFaults.cartPoleBatch(sender: "actor-0\nlearner: forged line", steps: 1, envs: 1).encoded()])
             for _ in 0..<shutdowns { try send("s", .shutdown(Shutdown(reason: ""))) }
+            // Everything heard (the control channel is read whole each turn of the loop), then stop.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                let status = try FrameFaults.status(context: context, controlEndpoint: config.endpoints.control)
+                if let status, status.rejected[WireError.Reason.badSenderID.rawValue] == 1,
+                    status.rejected[WireError.Reason.outOfRange.rawValue] == hellos
+                {
+                    try Self.waitForVersion(status.policyVersion + 1, context: context, config: config)
+                    break
+                }
+            }
+            finished.set("done")
+            withExtendedLifetime((socket, control)) { Self.waitForTheEnd(context) }
         }
         let lines = result.log.lines
         XCTAssertFalse(lines.contains { $0.contains("\n") || $0.unicodeScalars.contains { $0.value < 0x20 } }, "one line each")
         XCTAssertFalse(lines.contains { $0.hasPrefix("learner: forged") })
         let hostile = hellos + 2 + shutdowns
         let bytes = result.logBytes
+        XCTAssertEqual(result.summary.rejected[WireError.Reason.outOfRange.rawValue], hellos, "the Hellos refused")
+        XCTAssertEqual(result.summary.rejected[WireError.Reason.badSenderID.rawValue], 1, "the id with a newline")
+        XCTAssertEqual(
+            lines.filter { $0.contains("ignored a shutdown message") }.count, 5, "the 1st, 10th, ... 10,000th of 20,000")
         XCTAssertLessThan(bytes, 32 << 10, "\(lines.suffix(30))")
         XCTAssertEqual(result.summary.actors.started, 2, "a refused Hello and a repeated incarnation are no joins")
-        XCTAssertEqual(result.summary.policyVersion, 8)
         FaultReport.figure(
             "18. log flood", mustHold: "peer text escaped and cut; peer events logged 1st, 10th, 100th, ...",
             "\(hellos) Hellos with a 1 MiB host, a newline in a host and in an id, \(FrameFaults.count(shutdowns)) Shutdown "

@@ -12,21 +12,26 @@ extension LearnerLoop {
     /// Messages one call of ``receiveBatches()`` reads at most; the loop then serves the control
     /// channel and runs an update that is ready before it reads on.
     package static let batchReadsPerCall = 256
+    /// Bytes one call of ``receiveBatches()`` reads at most (it reads at least one message): a flood
+    /// of large frames, each refused from its header, must not keep an update that is ready waiting
+    /// for 256 of them to be read.
+    package static let batchBytesPerCall = 32 << 20
 
     /// Admits batches waiting now; returns how many were accepted. Past `ingress_byte_budget`, or
     /// when the algorithm's queue is full (``LearnerAlgorithm/hasRoom(in:)``), it stops reading while
     /// an update can go ahead (leaving the rest in ZeroMQ's bounded queues, so actors wait), and
     /// reads on only when an update still lacks a batch. It stops after ``batchReadsPerCall``
-    /// messages in any case: a peer that never lets the queue run dry (a flood of bad frames, which
+    /// messages or ``batchBytesPerCall`` bytes in any case: a peer that never lets the queue run dry (a flood of bad frames, which
     /// take no room in the queue) must not hold off the updates or the actors' control messages.
     func receiveBatches() throws -> Int {
         var accepted = 0
-        var reads = 0
-        while reads < Self.batchReadsPerCall,
+        var reads = 0, bytesRead = 0
+        while reads < Self.batchReadsPerCall, bytesRead < Self.batchBytesPerCall,
             (queue.bytes < config.ingressByteBudget && algorithm.hasRoom(in: queue)) || !updateIsReady,
             let (frames, peer) = try sockets.receive(sockets.batches)
         {
             reads += 1
+            bytesRead += frames.reduce(0) { $0 + $1.count }
             let now = ContinuousClock.now
             // A batch is one frame; a sender that sends several has each judged as one.
             for frame in frames { accepted += try receiveBatch(frame, from: peer, at: now) }
