@@ -125,10 +125,31 @@ extension LearnerLoop {
         }
     }
 
+    /// Tells the actor a `wrong_incarnation` rejection names, when this learner has not heard it say
+    /// Hello (it restarted, and the actor's batches were not in its checkpoint), that its batches are
+    /// refused: a `Refusal` it answers with a Hello. At most once a second per actor, and only where
+    /// it is reached (its heartbeats say where), whatever the powers of ten of ``refuse(_:of:route:)``.
+    func promptHello(_ rejection: BatchRejection) {
+        guard let sender = rejection.sender, roster.records[sender] != nil, roster.announced(sender) == nil,
+            let route = control.routes[sender]
+        else { return }
+        let now = ContinuousClock.now
+        if let last = helloPrompts[sender], now - last < .seconds(1) { return }
+        helloPrompts[sender] = now
+        let count = counters.rejections.bySender[sender]?[rejection.reason.rawValue] ?? 0
+        send(
+            .refusal(
+                Refusal(
+                    reason: rejection.reason.rawValue, detail: rejection.detail, sequence: rejection.sequence ?? 0,
+                    count: UInt64(count))),
+            to: route)
+    }
+
     /// Counts `rejection` (quarantining a run's actor at its `quarantine_after`-th bad batch) and
     /// captures its frame when dropped batches are captured.
     func reject(_ rejection: BatchRejection, frame: [UInt8]?, arrival: ContinuousClock.Instant) throws {
         refuse(rejection)
+        if rejection.reason == BatchRejection.Reason.wrongIncarnation { promptHello(rejection) }
         if rejection.isMisbehaviour, let sender = rejection.sender, roster.records[sender] != nil,
             !roster.isQuarantined(sender)
         {

@@ -76,6 +76,8 @@ public final class LearnerLoop {
     var counters: LearnerCounters
     /// Which control-channel events about peers (joins, ignored messages) are logged.
     var peerEvents: PeerEventLimiter
+    /// When each actor not heard saying Hello was last told its batches are of an unknown incarnation.
+    var helloPrompts: [String: ContinuousClock.Instant] = [:]
     /// Where consumed (and dropped) batches are captured, when the config says `capture`.
     let capture: BatchCapture?
     var weightsFrame: [UInt8] = []
