@@ -28,12 +28,15 @@ extension Frame {
             }
             throw WireError(.malformed, "protobuf-c could not unpack \(bytes.count) bytes")
         }
+        // protobuf-c gives strings as C strings: the sender id is read from the bytes themselves,
+        // so that `actor-0\0evil` is not taken for `actor-0` (it breaks the id rule).
+        let header = try FrameHeader(scanning: bytes)
         do {
-            self = try _Unpacked.frame(unpacked.pointee)
+            self = try _Unpacked.frame(unpacked.pointee, senderID: header.envelope?.senderID ?? "")
             try _validate(checkingElements: false)  // floats and token ids were checked while copied
         } catch {
             var error = error
-            error.senderID = unpacked.pointee.envelope.map { _Unpacked.string($0.pointee.sender_id) }
+            error.senderID = header.envelope?.senderID
             throw error
         }
     }
@@ -52,10 +55,10 @@ extension Frame {
 /// per-element ones (finite floats, token ids >= 0), in the same pass as the copy; the rest is
 /// `Frame.validate()`.
 enum _Unpacked {
-    static func frame(_ m: Fleet__V1__Frame) throws(WireError) -> Frame {
+    static func frame(_ m: Fleet__V1__Frame, senderID: String) throws(WireError) -> Frame {
         guard let e = m.envelope?.pointee else { throw WireError(.missingEnvelope, field: "envelope") }
         let envelope = Envelope(
-            schemaVersion: e.schema_version, senderID: string(e.sender_id),
+            schemaVersion: e.schema_version, senderID: senderID,
             incarnation: e.incarnation, sequence: e.sequence)
         guard envelope.schemaVersion == Envelope.currentSchemaVersion else {
             throw WireError(

@@ -1,5 +1,5 @@
 extension Frame {
-    /// Checks everything the learner relies on before use: the schema version, then the
+    /// Checks everything the learner relies on before use: the schema version and sender id, then the
     /// payload's own rules (see each payload type). Throws the first failure found, naming its
     /// field path. A decoded frame has already passed this.
     public func validate() throws(WireError) {
@@ -14,6 +14,9 @@ extension Frame {
                 .unsupportedSchemaVersion, field: "envelope.schema_version",
                 "version \(envelope.schemaVersion), this build reads \(Envelope.currentSchemaVersion)")
         }
+        if let problem = Envelope.senderIDProblem(envelope.senderID.utf8) {
+            throw WireError(.badSenderID, field: "envelope.sender_id", problem)
+        }
         switch payload {
         case .trajectoryBatch(let b): try b._validate(checkingElements: checkingElements)
         case .groupBatch(let b): try b._validate(checkingElements: checkingElements)
@@ -24,8 +27,14 @@ extension Frame {
         case .envState(let e): try e._validate(checkingElements: checkingElements)
         case .rewardRequest(let r): try r.validate()
         case .rewardReply(let r): try r._validate(checkingElements: checkingElements)
+        case .hello(let hello):
+            // A host name is only logged and reported; past the limit it is a flood, not a name.
+            guard hello.host.utf8.count <= Hello.maxHostBytes else {
+                throw WireError(
+                    .outOfRange, field: "hello.host", "\(hello.host.utf8.count) bytes, at most \(Hello.maxHostBytes)")
+            }
         // A Swift string is always valid UTF-8; decoding refuses a `status.json` that is not.
-        case .hello, .welcome, .heartbeat, .snapshotRequest, .shutdown, .statusRequest, .status, .refusal,
+        case .welcome, .heartbeat, .snapshotRequest, .shutdown, .statusRequest, .status, .refusal,
             .envSpecRequest, .envReset, .credit:
             break
         }

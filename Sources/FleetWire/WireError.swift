@@ -48,13 +48,16 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let emptyName = Reason(rawValue: "empty_name")
         /// A name occurs twice where names must be unique.
         public static let duplicateName = Reason(rawValue: "duplicate_name")
+        /// The envelope's sender id breaks ``Envelope/senderIDProblem(_:)``: longer than 64 bytes, or
+        /// a byte that is not printable ASCII (a NUL, a newline, a space, UTF-8).
+        public static let badSenderID = Reason(rawValue: "bad_sender_id")
 
         /// Every reason this module reports, for counters that want to list zeros too.
         public static let all: [Reason] = [
             .frameTooLarge, .malformed, .budgetExceeded, .unsupportedSchemaVersion,
             .missingEnvelope, .missingPayload, .missingField, .unknownDType, .shapeMismatch,
             .wrongDType, .nonFinite, .badOffsets, .badBool, .outOfRange, .inconsistent,
-            .emptyName, .duplicateName,
+            .emptyName, .duplicateName, .badSenderID,
         ]
     }
 

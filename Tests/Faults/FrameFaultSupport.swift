@@ -327,23 +327,20 @@ enum FrameFaults {
     // MARK: - The learner's verdict
 
     /// The reason the learner's shared ingress checks (``BatchIngress``) refuse `bytes` with when
-    /// they come from outside a run whose actors are `actorIDs`: the decoder's `WireError`, then
-    /// `unexpected_payload` for a frame that is not a batch, then `unknown_sender`. nil when the
-    /// frame decodes to a batch of one of `actorIDs`: what happens to it then depends on the run's
-    /// state (replay, versions, the algorithm's checks), so a flood never sends such a frame.
-    /// The learner decodes with the same `Frame(decoding:)` and default limits, so this is exact.
+    /// they come from outside a run whose actors are `actorIDs`: what the frame's header shows
+    /// (`malformed`, `bad_sender_id`, `missing_envelope`, `unsupported_schema_version`,
+    /// `unexpected_payload`, `unknown_sender`), then the decoder's `WireError`. nil when the verdict
+    /// depends on the run's state: a batch naming one of `actorIDs` is judged by its incarnation,
+    /// sequence and version first, so a flood never sends such a frame. The learner runs the same
+    /// ``BatchIngress`` with default limits, so this is exact.
     static func ingressVerdict(_ bytes: [UInt8], actorIDs: Set<String>) -> String? {
-        let frame: Frame
-        do {
-            frame = try Frame(decoding: bytes)
-        } catch {
-            return error.reason.rawValue
+        let stateful: Set<BatchRejection.Reason> = [
+            .wrongIncarnation, .replayed, .sequenceJump, .futurePolicyVersion, .stale,
+        ]
+        switch BatchIngress(actorIDs: actorIDs, maxPolicyLag: 0).admit(bytes, learnerVersion: 0) {
+        case .success: return nil
+        case .failure(let rejection): return stateful.contains(rejection.reason) ? nil : rejection.reason.rawValue
         }
-        switch frame.payload {
-        case .trajectoryBatch, .groupBatch: break
-        default: return BatchRejection.Reason.unexpectedPayload.rawValue
-        }
-        return actorIDs.contains(frame.envelope.senderID) ? nil : BatchRejection.Reason.unknownSender.rawValue
     }
 
     // MARK: - Memory

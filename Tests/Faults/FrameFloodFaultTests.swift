@@ -193,16 +193,17 @@ final class FrameFloodFaultTests: XCTestCase {
     /// range, or GRPO groups: the version check comes first). Both are shared checks, made before
     /// the quarantine check, so the garbage keeps its reasons after the quarantine too; a batch
     /// of the current version with a bad shape would instead be `stale` or not depending on when
-    /// it is read. A high incarnation: the garbage is never a replay of the actor's real batches,
-    /// nor they of it. The learner reads the flood's pipe in order, so what it read is a prefix.
+    /// it is read. The learner reads the flood's pipe in order, so what it read is a prefix.
     private func quarantine(garbage: Int, timesteps: Int, test: String) throws {
         let config = try FrameFaults.cartPoleConfig(["num_actors=2", "total_timesteps=\(timesteps)"])
         let quarantineAfter = config.quarantineAfter
         var rng = FrameFaults.Generator(seed: 0x0_0A2A_2710)
-        let incarnation: UInt64 = 1 << 40, future: UInt64 = 1 << 40
+        // actor-1's own incarnation (1, announced below), sequences from 2^19: within the window,
+        // never a replay of the actor's real batches, nor they of it.
+        let incarnation: UInt64 = 1, future: UInt64 = 1 << 40
         let others = Payload.Kind.allCases.filter { $0 != .trajectoryBatch && $0 != .groupBatch }
         var frames: [(bytes: [UInt8], verdict: String)] = []
-        for sequence in 0..<UInt64(garbage) {
+        for sequence in (1 << 19)..<((1 << 19) + UInt64(garbage)) {
             let frame: Frame
             switch rng.below(5) {
             case 0:
@@ -233,8 +234,18 @@ final class FrameFloodFaultTests: XCTestCase {
         let context = try Context()
         let log = FrameFaults.Log()
         let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(60), log: log.logger)
+        // Frames not carrying an actor's incarnation never count toward its quarantine: the garbage
+        // carries actor-1's, told in a Hello the learner hears before any of it.
+        let hello = try Socket(context, .dealer, linger: .zero)
+        try hello.connect(config.endpoints.control)
+        try hello.send(
+            Frame(
+                envelope: Envelope(senderID: "actor-1", incarnation: incarnation, sequence: 0),
+                payload: .hello(Hello(specHash: [], numEnvs: 0, host: "garbage", pid: 1))
+            ).encoded())
+        try training.learner.serviceControl()
         let flood = FrameFaults.Flood(context: context, endpoint: config.endpoints.batches, frames: frames.map(\.bytes))
-        let summary = try training.run()
+        let summary = try withExtendedLifetime(hello) { try training.run() }
         let sent = flood.join()
         let status = training.learner.status(at: .now)
 

@@ -60,7 +60,8 @@ final class InvalidBatchFaultTests: XCTestCase {
     func testInvalidBatchesAreRefusedByReasonAndNoNaNReachesTheWeights() throws {
         let timesteps = 2_048
         let config = try FrameFaults.cartPoleConfig(["num_actors=2", "total_timesteps=\(timesteps)"])
-        // As actor-0, incarnation 0: the real actor-0 (incarnation 1) is not a replay of these.
+        // As actor-0, incarnation 0 (announced by a Hello below): the real actor-0 (incarnation 1)
+        // is not a replay of these.
         var sequence: UInt64 = 0
         func next() -> UInt64 {
             defer { sequence += 1 }
@@ -134,13 +135,24 @@ final class InvalidBatchFaultTests: XCTestCase {
                 FleetLogHandler(label: $0) { log.append(String(format: "%.3f ", (ContinuousClock.now - start).seconds) + $0) }
             })
         let watcher = WeightsWatcher(context: context, endpoint: config.endpoints.weights, start: start)
-        // Queued before the run starts: the learner reads them all at v0, before any real batch
-        // makes an update ready, the overflow batch before actor-0's first real one.
+        // The intruder says Hello as actor-0, incarnation 0, and the learner hears it before the real
+        // actors start: its batches carry actor-0's incarnation of the moment, so their content is
+        // what is judged (a batch of an incarnation never announced is refused unread).
+        let hello = try Socket(context, .dealer, linger: .zero)
+        try hello.connect(config.endpoints.control)
+        try hello.send(
+            Frame(
+                envelope: Envelope(senderID: "actor-0", incarnation: 0, sequence: next()),
+                payload: .hello(Hello(specHash: [], numEnvs: 0, host: "intruder", pid: 1))
+            ).encoded())
+        try training.learner.serviceControl()
+        // Read before the run starts, at v0, the overflow batch before actor-0's first real one.
         let intruder = try Socket(context, .push, linger: .zero)
         try intruder.connect(config.endpoints.batches)
         for item in cases.dropLast() { try intruder.send(item.bytes) }
         try intruder.send(overflow)
         try intruder.send(overflow)
+        _ = try training.learner.receiveBatches()
         let summary = try training.run()
         let published = watcher.join()
 

@@ -134,7 +134,7 @@ final class OversizeFrameFaultTests: XCTestCase {
 
         // Under the cap, a frame that would unpack to far more than itself: 30 MB of packed
         // varints, 30 million tensor dimensions, 240 MB as protobuf-c's uint64 array. It is
-        // buffered (it is under the cap), then refused by the unpacking budget.
+        // buffered (it is under the cap), then refused from its header, unpacked never.
         let dimensions = 30_000_000
         let tensor = [0x08, 0x01, 0x12] + FrameFaults.encodeVarint(UInt64(dimensions))
             + [UInt8](repeating: 0x01, count: dimensions)
@@ -143,7 +143,9 @@ final class OversizeFrameFaultTests: XCTestCase {
         let amplifier = [0x0A, UInt8(envelope.count)] + envelope
             + [0x12] + FrameFaults.encodeVarint(UInt64(batch.count)) + batch  // trajectory_batch = 2
         let amplifierVerdict = try XCTUnwrap(FrameFaults.ingressVerdict(amplifier, actorIDs: ["actor-0"]))
-        XCTAssertEqual(amplifierVerdict, WireError.Reason.budgetExceeded.rawValue)
+        // Its header names no actor of the run: refused before protobuf-c sees it. (The unpacking
+        // budget that would refuse it otherwise: FleetWireTests' LimitsTests.)
+        XCTAssertEqual(amplifierVerdict, BatchRejection.Reason.unknownSender.rawValue)
         expected[amplifierVerdict, default: 0] += 1
         try sender.send(amplifier)
         _ = try waitForStatus("the amplifier") { $0.rejected == expected }
@@ -176,7 +178,7 @@ final class OversizeFrameFaultTests: XCTestCase {
                 + "\(FrameFaults.mib(afterOversize.hwm)) MiB (\(lines.joined(separator: ", "))); \(claims.count) frames of "
                 + "\(small.count) bytes whose length prefixes claim 2 GB to 2^63: \(FrameFaults.reasons(claimVerdicts)), "
                 + "VmHWM +\(FrameFaults.mib(afterClaims.hwm - afterOversize.hwm)) MiB; a \(FrameFaults.mib(amplifier.count)) "
-                + "MiB frame of 30 M packed dimensions (240 MB unpacked): budget_exceeded, VmHWM "
+                + "MiB frame of 30 M packed dimensions (240 MB unpacked): \(amplifierVerdict) before unpacking, VmHWM "
                 + "+\(FrameFaults.mib(afterAmplifier.hwm - afterClaims.hwm)) MiB (the frame buffered, copied and refused); "
                 + "training went on v\(warm.policyVersion) → v\(last.policyVersion), actor live, run interrupted cleanly")
     }

@@ -12,6 +12,11 @@ final class BatchIntakeTests: XCTestCase {
     private var queue = BatchQueue()
     private var intake = BatchIntake(actorIDs: ["actor-0"], maxPolicyLag: 1)
 
+    override func setUp() {
+        // Batches are taken with the incarnation of the actor's latest Hello.
+        _ = roster.hello("actor-0", incarnation: 1, host: "host", pid: 1, at: .now)
+    }
+
     private func admit(_ bytes: [UInt8], algorithm: any LearnerAlgorithm) -> BatchIntake.Outcome {
         intake.admit(
             bytes, authenticatedAs: nil, at: .now, version: 0, roster: roster, queue: queue, algorithm: algorithm,

@@ -14,7 +14,8 @@ final class LoopIngressTests: XCTestCase {
         let ppo: PPOTraining
 
         mutating func admit(_ bytes: [UInt8], learnerVersion: UInt64) -> Result<Rollout, BatchRejection> {
-            let result = ingress.admit(bytes, learnerVersion: learnerVersion).flatMap { admitted in
+            // Both actors said Hello as incarnation 1 (the frames' own).
+            let result = ingress.admit(bytes, learnerVersion: learnerVersion, announced: { _ in (1, 0) }).flatMap { admitted in
                 ppo.admit(admitted.frame, sender: admitted.sender).map { (admitted, $0) }
             }
             switch result {

@@ -87,6 +87,9 @@ final class LoopTrainingTests: XCTestCase {
         let log = LogLines()
         let training = try InProcessTraining(
             config: config, context: context, stallTimeout: .seconds(20), log: log.logger)
+        // The intruder says Hello as actor-0 with its incarnation (1), and its frames are read before
+        // the run starts: judged by their content, not refused as of an unknown incarnation.
+        let hello = try announce("actor-0", incarnation: 1, to: training, context: context)
         let intruder = try Socket(context, .push, linger: .zero)
         try intruder.connect(config.endpoints.batches)
         try intruder.send([0x0A, 0xFF, 0xFF])  // a length that runs past the end
@@ -97,8 +100,9 @@ final class LoopTrainingTests: XCTestCase {
         try intruder.send(cartPoleBatchFrame(sender: "actor-0", sequence: 1_000_000, policyVersion: 99, steps: 128, envs: 4))
         try intruder.send(cartPoleBatchFrame(sender: "stranger", policyVersion: 0, steps: 128, envs: 4))
         try intruder.send(cartPoleBatchFrame(sender: "actor-0", policyVersion: 0, steps: 3, envs: 4))
+        _ = try training.learner.receiveBatches()
 
-        let summary = try training.run()
+        let summary = try withExtendedLifetime(hello) { try training.run() }
         XCTAssertEqual(summary.envSteps, 1024)
         XCTAssertEqual(summary.policyVersion, 2)
         XCTAssertEqual(
@@ -117,15 +121,18 @@ final class LoopTrainingTests: XCTestCase {
         let config = try loopTestConfig(["total_timesteps=512", "max_policy_lag=0"])
         let context = try Context()
         let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(20), log: .silent)
+        // Incarnation 0, announced by a Hello: the real actor-0 (incarnation 1) is not refused as a
+        // replay of these.
+        let hello = try announce("actor-0", incarnation: 0, to: training, context: context)
         let flood = try Socket(context, .push, linger: .zero)
         try flood.connect(config.endpoints.batches)
-        for sequence: UInt64 in 0..<3 {
-            // Incarnation 0: the real actor-0 (incarnation 1) is not refused as a replay of these.
+        for sequence: UInt64 in 1...3 {
             try flood.send(
                 cartPoleBatchFrame(
                     sender: "actor-0", sequence: sequence, incarnation: 0, policyVersion: 0, steps: 128, envs: 4))
         }
-        let summary = try training.run()
+        _ = try training.learner.receiveBatches()
+        let summary = try withExtendedLifetime(hello) { try training.run() }
         XCTAssertEqual(summary.policyVersion, 1)
         XCTAssertEqual(summary.rejected, [BatchRejection.Reason.queueFull.rawValue: 1])
     }
@@ -155,15 +162,18 @@ final class LoopTrainingTests: XCTestCase {
         let context = try Context()
         let log = LogLines()
         let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(20), log: log.logger)
+        // Incarnation 0, announced by a Hello: frames of it are actor-1's own as far as the learner can tell.
+        let hello = try announce("actor-1", incarnation: 0, to: training, context: context)
         let flood = try Socket(context, .push, linger: .zero)
         try flood.connect(config.endpoints.batches)
-        for sequence: UInt64 in 0..<5 {
+        for sequence: UInt64 in 1...5 {
             try flood.send(
                 cartPoleBatchFrame(
                     sender: "actor-1", sequence: sequence, incarnation: 0, policyVersion: 0, steps: 128, envs: 2,
                     action: 7))
         }
-        let summary = try training.run()
+        _ = try training.learner.receiveBatches()
+        let summary = try withExtendedLifetime(hello) { try training.run() }
         XCTAssertEqual(summary.policyVersion, 4)
         XCTAssertEqual(summary.rejected[BatchRejection.Reason.actionOutOfRange.rawValue], 3, "\(summary.rejected)")
         XCTAssertGreaterThanOrEqual(summary.rejected[BatchRejection.Reason.quarantined.rawValue] ?? 0, 2, "\(summary.rejected)")

@@ -18,7 +18,7 @@ final class ValidationTests: XCTestCase {
                 "frame_too_large", "malformed", "budget_exceeded", "unsupported_schema_version",
                 "missing_envelope", "missing_payload", "missing_field", "unknown_dtype", "shape_mismatch",
                 "wrong_dtype", "non_finite", "bad_offsets", "bad_bool", "out_of_range", "inconsistent",
-                "empty_name", "duplicate_name",
+                "empty_name", "duplicate_name", "bad_sender_id",
             ])
     }
 

@@ -143,11 +143,7 @@ public final class ActorLoop {
     @discardableResult
     public func run() throws -> String {
         do {
-            try sendControl(
-                .hello(
-                    Hello(
-                        specHash: source.specHash, numEnvs: UInt32(source.width),
-                        host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()))))
+            try sendHello()
             try sendControl(.snapshotRequest(SnapshotRequest(haveVersion: 0)))
             while stopReason == nil {
                 try serviceChannels(timeout: .zero)
@@ -332,8 +328,15 @@ public final class ActorLoop {
         case .refusal(let notice):
             refusalsHeard += 1
             log.warning(
-                "the learner refused a frame of this actor (\(notice.count) so far like it): \(notice.reason): \(notice.detail)")
-            if notice.reason == BatchRejection.Reason.stale.rawValue {
+                """
+                the learner refused a frame of this actor (\(notice.count) so far like it): \
+                \(PeerText.escaped(notice.reason)): \(PeerText.escaped(notice.detail))
+                """)
+            if notice.reason == BatchRejection.Reason.wrongIncarnation.rawValue {
+                // The learner does not know this incarnation: it started after this actor's Hello
+                // (and no batch of it was in its checkpoint), or someone spoke as this actor. Say it again.
+                try? sendHello()
+            } else if notice.reason == BatchRejection.Reason.stale.rawValue {
                 // The learner has moved past what this actor heard: a published version was lost to
                 // it. A source that does not wait for its batches to be consumed would otherwise go
                 // on sampling at the old version, every batch refused.
@@ -388,6 +391,17 @@ public final class ActorLoop {
             CaptureEntry(
                 kind: .sent, learnerVersion: heldVersion ?? 0, arrivalSeconds: seconds, eventSeconds: seconds, frame: bytes))
         try sentCapture.flush()
+    }
+
+    /// Says Hello: this actor's shape, host and process. The learner takes its batches only with
+    /// the incarnation of its latest Hello.
+    private func sendHello() throws {
+        try sendControl(
+            .hello(
+                Hello(
+                    specHash: source.specHash, numEnvs: UInt32(source.width),
+                    host: String(ProcessInfo.processInfo.hostName.utf8.prefix(Hello.maxHostBytes)) ?? "",
+                    pid: UInt32(getpid()))))
     }
 
     /// Sends on the control channel without waiting: a learner that has stopped reading (its queue

@@ -16,7 +16,11 @@ package struct ActorRoster {
     /// One actor, as last heard.
     package struct Record {
         package var state = State.pending
+        /// The incarnation of its latest Hello (0 before one): the one its batches must carry.
         package var incarnation: UInt64 = 0
+        /// The envelope sequence of that Hello: its batches' sequences may run at most
+        /// ``BatchIngress/maxSequenceJump`` past it until one of them is taken.
+        package var helloSequence: UInt64 = 0
         package var host = ""
         package var pid: UInt32 = 0
         /// Hellos heard: one per start of the actor.
@@ -45,10 +49,14 @@ package struct ActorRoster {
         records = Dictionary(uniqueKeysWithValues: ids.map { ($0, Record()) })
     }
 
-    /// Records a Hello: a start (or restart) of `id`. Returns false for an id outside the run.
-    package mutating func hello(_ id: String, incarnation: UInt64, host: String, pid: UInt32, at now: ContinuousClock.Instant)
-        -> Bool
-    {
+    /// Records a Hello, the frame `sequence` of incarnation `incarnation`: a start (or restart) of
+    /// `id`, unless it repeats the incarnation of the one before. The latest Hello's incarnation is
+    /// the one `id`'s batches must carry (a lower one included: without CURVE a forged Hello can
+    /// name any incarnation, and the actor's own next Hello must win it back). Returns false for
+    /// an id outside the run.
+    package mutating func hello(
+        _ id: String, incarnation: UInt64, sequence: UInt64 = 0, host: String, pid: UInt32, at now: ContinuousClock.Instant
+    ) -> Bool {
         guard var record = records[id] else { return false }
         if record.joins == 0 || incarnation != record.incarnation {
             record.joins += 1
@@ -56,11 +64,18 @@ package struct ActorRoster {
             record.weightsVersion = nil
         }
         record.incarnation = incarnation
+        record.helloSequence = sequence
         record.host = host
         record.pid = pid
         records[id] = record
         heard(id, at: now)
         return true
+    }
+
+    /// The incarnation and sequence of `id`'s latest Hello heard by this learner, nil before one.
+    package func announced(_ id: String) -> (incarnation: UInt64, sequence: UInt64)? {
+        guard let record = records[id], record.joins > 0 else { return nil }
+        return (record.incarnation, record.helloSequence)
     }
 
     /// Records any sign of life from `id`; returns true when it was lost and is back.

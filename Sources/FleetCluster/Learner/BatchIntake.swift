@@ -1,9 +1,9 @@
 import FleetWire
 
-/// The learner's door for batch frames, apart from its socket: a frame is decoded and checked
-/// (``BatchIngress``: envelope, sender, versions, replays), its sender must not be quarantined,
-/// the algorithm must take its content (``LearnerAlgorithm/admit(_:sender:)``), and its sender
-/// must have room in the queue. An admitted frame's (sender, incarnation, sequence) is taken:
+/// The learner's door for batch frames, apart from its socket: a frame is checked and decoded
+/// (``BatchIngress``: envelope, sender, incarnation, sequence, versions), its sender must not be
+/// quarantined, the algorithm must take its content (``LearnerAlgorithm/admit(_:sender:)``), and
+/// its sender must have room in the queue. An admitted frame's (sender, incarnation, sequence) is taken:
 /// the same one again is a replay.
 package struct BatchIntake {
     private var ingress: BatchIngress
@@ -33,7 +33,9 @@ package struct BatchIntake {
         _ bytes: [UInt8], authenticatedAs peer: String?, at now: ContinuousClock.Instant, version: UInt64,
         roster: ActorRoster, queue: BatchQueue, algorithm: any LearnerAlgorithm, keepFrame: Bool
     ) -> Outcome {
-        let admitted = ingress.admit(bytes, authenticatedAs: peer, learnerVersion: version).flatMap {
+        let admitted = ingress.admit(
+            bytes, authenticatedAs: peer, learnerVersion: version, announced: { roster.announced($0) }
+        ).flatMap {
             frame -> Result<(BatchIngress.Admitted, AdmittedBatch.Content), BatchRejection> in
             let sequence = frame.frame.envelope.sequence
             guard !roster.isQuarantined(frame.sender) else {

@@ -97,7 +97,11 @@ package struct ControlProtocol {
             }
             let joinsBefore = roster.records[sender]?.joins
             let incarnation = frame.envelope.incarnation
-            guard roster.hello(sender, incarnation: incarnation, host: hello.host, pid: hello.pid, at: now) else {
+            guard
+                roster.hello(
+                    sender, incarnation: incarnation, sequence: frame.envelope.sequence, host: hello.host, pid: hello.pid,
+                    at: now)
+            else {
                 return (.shutdown(reason: "\(sender) is not an actor of this run"), [])
             }
             routes[sender] = route

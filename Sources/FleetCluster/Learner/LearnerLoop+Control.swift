@@ -47,9 +47,9 @@ extension LearnerLoop {
             for event in events {
                 switch event {
                 case .joined(let host, let pid, let incarnation):
-                    log.info("\(sender) joined from \(host) (pid \(pid), incarnation \(incarnation))")
+                    logJoin(of: sender, host: host, pid: pid, incarnation: incarnation)
                 case .back: logReturn(of: sender)
-                case .ignored(let kind): log.info("ignored a \(kind) message on the control channel")
+                case .ignored(let kind): logIgnored(kind, from: sender)
                 case .refused(let rejection): counters.rejections.count(rejection, of: "a Hello")
                 }
             }

@@ -12,21 +12,26 @@ extension LearnerLoop {
     /// Messages one call of ``receiveBatches()`` reads at most; the loop then serves the control
     /// channel and runs an update that is ready before it reads on.
     package static let batchReadsPerCall = 256
+    /// Bytes one call of ``receiveBatches()`` reads at most (it reads at least one message): a flood
+    /// of large frames, each refused from its header, must not keep an update that is ready waiting
+    /// for 256 of them to be read.
+    package static let batchBytesPerCall = 32 << 20
 
     /// Admits batches waiting now; returns how many were accepted. Past `ingress_byte_budget`, or
     /// when the algorithm's queue is full (``LearnerAlgorithm/hasRoom(in:)``), it stops reading while
     /// an update can go ahead (leaving the rest in ZeroMQ's bounded queues, so actors wait), and
     /// reads on only when an update still lacks a batch. It stops after ``batchReadsPerCall``
-    /// messages in any case: a peer that never lets the queue run dry (a flood of bad frames, which
+    /// messages or ``batchBytesPerCall`` bytes in any case: a peer that never lets the queue run dry (a flood of bad frames, which
     /// take no room in the queue) must not hold off the updates or the actors' control messages.
     func receiveBatches() throws -> Int {
         var accepted = 0
-        var reads = 0
-        while reads < Self.batchReadsPerCall,
+        var reads = 0, bytesRead = 0
+        while reads < Self.batchReadsPerCall, bytesRead < Self.batchBytesPerCall,
             (queue.bytes < config.ingressByteBudget && algorithm.hasRoom(in: queue)) || !updateIsReady,
             let (frames, peer) = try sockets.receive(sockets.batches)
         {
             reads += 1
+            bytesRead += frames.reduce(0) { $0 + $1.count }
             let now = ContinuousClock.now
             // A batch is one frame; a sender that sends several has each judged as one.
             for frame in frames { accepted += try receiveBatch(frame, from: peer, at: now) }
@@ -45,7 +50,8 @@ extension LearnerLoop {
             keepFrame: capture != nil)
         switch outcome {
         case .refused(let rejection):
-            if let sender = rejection.sender { credits?.received(from: sender) }
+            // A frame not known to be the sender's own spends none of its credits.
+            if let sender = rejection.sender, rejection.isAttributable { credits?.received(from: sender) }
             counters.stepsReceived += rejection.steps ?? 0
             try reject(rejection, frame: bytes, arrival: now)
             return 0
@@ -119,10 +125,31 @@ extension LearnerLoop {
         }
     }
 
+    /// Tells the actor a `wrong_incarnation` rejection names, when this learner has not heard it say
+    /// Hello (it restarted, and the actor's batches were not in its checkpoint), that its batches are
+    /// refused: a `Refusal` it answers with a Hello. At most once a second per actor, and only where
+    /// it is reached (its heartbeats say where), whatever the powers of ten of ``refuse(_:of:route:)``.
+    func promptHello(_ rejection: BatchRejection) {
+        guard let sender = rejection.sender, roster.records[sender] != nil, roster.announced(sender) == nil,
+            let route = control.routes[sender]
+        else { return }
+        let now = ContinuousClock.now
+        if let last = helloPrompts[sender], now - last < .seconds(1) { return }
+        helloPrompts[sender] = now
+        let count = counters.rejections.bySender[sender]?[rejection.reason.rawValue] ?? 0
+        send(
+            .refusal(
+                Refusal(
+                    reason: rejection.reason.rawValue, detail: rejection.detail, sequence: rejection.sequence ?? 0,
+                    count: UInt64(count))),
+            to: route)
+    }
+
     /// Counts `rejection` (quarantining a run's actor at its `quarantine_after`-th bad batch) and
     /// captures its frame when dropped batches are captured.
     func reject(_ rejection: BatchRejection, frame: [UInt8]?, arrival: ContinuousClock.Instant) throws {
         refuse(rejection)
+        if rejection.reason == BatchRejection.Reason.wrongIncarnation { promptHello(rejection) }
         if rejection.isMisbehaviour, let sender = rejection.sender, roster.records[sender] != nil,
             !roster.isQuarantined(sender)
         {

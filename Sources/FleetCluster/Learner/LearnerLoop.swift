@@ -74,6 +74,10 @@ public final class LearnerLoop {
     let directory: RunDirectory?
     /// What the learner counts: the source of its status, summary and checkpoints.
     var counters: LearnerCounters
+    /// Which control-channel events about peers (joins, ignored messages) are logged.
+    var peerEvents: PeerEventLimiter
+    /// When each actor not heard saying Hello was last told its batches are of an unknown incarnation.
+    var helloPrompts: [String: ContinuousClock.Instant] = [:]
     /// Where consumed (and dropped) batches are captured, when the config says `capture`.
     let capture: BatchCapture?
     var weightsFrame: [UInt8] = []
@@ -124,6 +128,8 @@ public final class LearnerLoop {
         roster = ActorRoster(ids: actorIDs, actorTimeout: config.actorTimeout, joinTimeout: config.joinTimeout)
         intake = BatchIntake(actorIDs: Set(actorIDs), maxPolicyLag: UInt64(config.maxPolicyLag))
         counters = LearnerCounters(log: options.log)
+        counters.rejections.actorIDs = Set(actorIDs)
+        peerEvents = PeerEventLimiter(actorIDs: Set(actorIDs))
         control = ControlProtocol(expected: algorithm.actorSpec)
         if config.isLanguage {
             credits = CreditLedger(

@@ -48,6 +48,14 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
         public static let stale = Reason(rawValue: "stale")
         /// A (sender, incarnation, sequence) at or before one already taken.
         public static let replayed = Reason(rawValue: "replayed")
+        /// A batch of an incarnation other than the sender's latest Hello's (and than that of its
+        /// batches taken last): a forged envelope, or a batch of a process that has since restarted.
+        /// Not the sender's misbehaviour: a frame that does not carry the actor's incarnation may not
+        /// be its own.
+        public static let wrongIncarnation = Reason(rawValue: "wrong_incarnation")
+        /// A sequence more than ``BatchIngress/maxSequenceJump`` past the sender's last batch taken
+        /// (or its Hello): adopting it would make every honest batch after it a replay.
+        public static let sequenceJump = Reason(rawValue: "sequence_jump")
         /// The sender already has as many batches waiting as a paced actor can have.
         public static let queueFull = Reason(rawValue: "queue_full")
         /// A language batch none of whose groups dynamic sampling kept (captured, not counted here:
@@ -64,7 +72,8 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
         /// batch), as opposed to what a healthy actor meets (a stale batch, a full queue, an
         /// undone update, a reward function that failed): only these count toward quarantine.
         public var isMisbehaviour: Bool {
-            ![Self.stale, .queueFull, .nonFiniteUpdate, .unconsumed, .quarantined, .noGroupKept].contains(self)
+            ![Self.stale, .queueFull, .nonFiniteUpdate, .unconsumed, .quarantined, .noGroupKept, .wrongIncarnation]
+                .contains(self)
                 && !Self.rewardFailures.contains(self)
         }
 
@@ -80,18 +89,28 @@ public struct BatchRejection: Error, Hashable, Sendable, CustomStringConvertible
     public var detail: String
     /// The refused frame's envelope sequence, when it decoded.
     public var sequence: UInt64?
-    /// The environment steps or responses the refused batch held, when it decoded.
+    /// The environment steps or responses the refused batch held, when it decoded (or, for a
+    /// batch refused before decoding, what its header claims).
     public var steps: Int?
+    /// Whether the frame is known to be the sender's own: its connection was authenticated as the
+    /// sender (CURVE), or its envelope carries the sender's current incarnation. Only then may the
+    /// rejection count toward the sender's quarantine: an impostor that does not know an actor's
+    /// incarnation cannot have it quarantined.
+    public var isAttributable: Bool
 
-    public init(_ reason: Reason, sender: String? = nil, _ detail: String, sequence: UInt64? = nil) {
+    public init(
+        _ reason: Reason, sender: String? = nil, _ detail: String, sequence: UInt64? = nil, isAttributable: Bool = true
+    ) {
         self.reason = reason
         self.sender = sender
         self.detail = detail
         self.sequence = sequence
+        self.isAttributable = isAttributable
     }
 
-    /// Whether the sender misbehaved (``Reason/isMisbehaviour``).
-    public var isMisbehaviour: Bool { reason.isMisbehaviour }
+    /// Whether the sender misbehaved (``Reason/isMisbehaviour``) in a frame known to be its own
+    /// (``isAttributable``): what counts toward quarantine.
+    public var isMisbehaviour: Bool { reason.isMisbehaviour && isAttributable }
 
     public var description: String { "\(sender ?? "unknown sender"): \(reason): \(detail)" }
 }
