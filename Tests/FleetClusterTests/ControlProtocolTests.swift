@@ -58,11 +58,17 @@ final class ControlProtocolTests: XCTestCase {
         XCTAssertEqual(stranger.reply, .none)
         XCTAssertEqual(stranger.events.map(\.reason), [BatchRejection.Reason.unknownSender])
         XCTAssertEqual(handle(request, from: "actor-0", at: start).reply, .weights)
-        let soon = handle(request, from: "actor-0", at: start + ChannelLimits.snapshotInterval / 2)
-        XCTAssertEqual(soon.reply, .none)
-        XCTAssertEqual(soon.events.map(\.reason), [BatchRejection.Reason.rateLimited])
+        let half = start + ChannelLimits.snapshotInterval / 2
+        let again = handle(request, from: "actor-0", at: half)
+        XCTAssertEqual(again.reply, .none, "owed: sent when the interval ends")
+        XCTAssertEqual(again.events, [])
+        let third = handle(request, from: "actor-0", at: half)
+        XCTAssertEqual(third.reply, .none)
+        XCTAssertEqual(third.events.map(\.reason), [BatchRejection.Reason.rateLimited])
+        XCTAssertEqual(control.takeOwedSnapshots(at: half), [])
+        XCTAssertEqual(control.takeOwedSnapshots(at: start + ChannelLimits.snapshotInterval), [Array("actor-0".utf8)])
         XCTAssertEqual(handle(request, from: "actor-1", at: start).reply, .weights, "each actor has its own interval")
-        XCTAssertEqual(handle(request, from: "actor-0", at: start + ChannelLimits.snapshotInterval).reply, .weights)
+        XCTAssertEqual(handle(request, from: "actor-0", at: start + ChannelLimits.snapshotInterval * 2).reply, .weights)
     }
 
     func testMessagesOfStrangersAndOfOtherKindsAreRefusedNotIgnored() {

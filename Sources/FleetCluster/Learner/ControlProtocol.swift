@@ -83,6 +83,9 @@ package struct ControlProtocol {
     package private(set) var routes: [String: [UInt8]] = [:]
     /// When each actor was last sent a snapshot, for ``ChannelLimits/snapshotInterval``.
     private var snapshotsSent: [String: ContinuousClock.Instant] = [:]
+    /// The actors that asked again within the interval: each is sent one snapshot when it ends
+    /// (``takeOwedSnapshots(at:)``); asking again meanwhile is refused.
+    private var snapshotsOwed: Set<String> = []
 
     /// Handles `frame` from `sender` (already authenticated) over `route`: updates `roster` and
     /// `weightSync`, and returns the reply and what happened. `version` is the learner's weights
@@ -118,13 +121,17 @@ package struct ControlProtocol {
             // Weights (the largest message there is) only to the run's actors, one per
             // `snapshotInterval` each: an 11-byte request must not queue megabytes for anyone.
             guard roster.records[sender] != nil else { return (.none, [.refused(notAnActor(sender, frame))]) }
-            if let last = snapshotsSent[sender], now - last < ChannelLimits.snapshotInterval {
-                return (.none, [.refused(BatchRejection(
-                    .rateLimited, sender: sender, "a snapshot request within \(ChannelLimits.snapshotInterval) of the last snapshot",
-                    sequence: frame.envelope.sequence))])
-            }
             // Where it is reached (a resumed learner's actor may ask before its first heartbeat).
             routes[sender] = route
+            if let last = snapshotsSent[sender], now - last < ChannelLimits.snapshotInterval {
+                // One request within the interval is answered when it ends (a healthy actor may ask
+                // twice in a row); more are refused.
+                if snapshotsOwed.insert(sender).inserted { return (.none, roster.heard(sender, at: now) ? [.back] : []) }
+                return (.none, [.refused(BatchRejection(
+                    .rateLimited, sender: sender,
+                    "a snapshot request within \(ChannelLimits.snapshotInterval) of the last snapshot, one already owed",
+                    sequence: frame.envelope.sequence))])
+            }
             let back = roster.heard(sender, at: now)
             // An actor that asks at the current version after a long wait takes a reply at it to
             // mean its batches were lost. While some of them wait here (the update waits for
@@ -141,6 +148,19 @@ package struct ControlProtocol {
                 .unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) message on the control channel",
                 sequence: frame.envelope.sequence))])
         }
+    }
+
+    /// The routes of the actors owed a snapshot whose interval has ended at `now`; they count as sent.
+    package mutating func takeOwedSnapshots(at now: ContinuousClock.Instant) -> [[UInt8]] {
+        guard !snapshotsOwed.isEmpty else { return [] }
+        var due: [[UInt8]] = []
+        for id in snapshotsOwed.sorted() {
+            guard let last = snapshotsSent[id], now - last >= ChannelLimits.snapshotInterval else { continue }
+            snapshotsOwed.remove(id)
+            snapshotsSent[id] = now
+            if let route = routes[id] { due.append(route) }
+        }
+        return due
     }
 
     /// The refusal of `frame` from `sender`, which is not one of the run's actors.

@@ -91,6 +91,13 @@ extension LearnerLoop {
         }
     }
 
+    /// Sends the snapshots owed to actors that asked twice within ``ChannelLimits/snapshotInterval``.
+    func sendOwedSnapshots() {
+        for route in control.takeOwedSnapshots(at: .now) {
+            try? sockets.control.send(multipart: [route, weightsFrame], flags: .dontWait)
+        }
+    }
+
     /// Counts `rejection` of `what`, and tells its sender (a `Refusal` on the control channel, at
     /// `route` or where it said Hello) the first time and at the 10th, 100th, ... of its kind.
     func refuse(_ rejection: BatchRejection, of what: String = "a batch", route: [UInt8]? = nil) {

@@ -210,6 +210,7 @@ public final class LearnerLoop {
             let ready = try timed(.idle) { try poller.poll(timeout: .milliseconds(100)) }
             if ready[controlIndex].contains(.readable) { try serviceControl() }
             if ready[weightsIndex].contains(.readable) { try serviceSubscriptions() }
+            sendOwedSnapshots()
             if ready[batchesIndex].contains(.readable), try timed(.ingress, { try receiveBatches() }) > 0 {
                 lastAccepted = .now
             }
