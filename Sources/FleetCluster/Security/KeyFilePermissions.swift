@@ -13,8 +13,7 @@ public enum KeyFilePermissions {
         if mode & 0o022 != 0 {
             throw KeyFileError(
                 path: path,
-                "is the allow-list but is mode \(octal(mode)): others may write it and admit their own keys; "
-                    + "chmod go-w \(path)")
+                "is mode \(octal(mode)): others may write this allow-list and admit their own keys; chmod go-w \(path)")
         }
         if let problem = directoryProblem(holding: path), problem.refused { throw problem.error }
     }
