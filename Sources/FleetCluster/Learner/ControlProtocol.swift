@@ -67,8 +67,6 @@ package struct ControlProtocol {
         case joined(host: String, pid: UInt32, incarnation: UInt64)
         /// An actor declared lost has been heard again.
         case back
-        /// A message of a kind the control channel does not take.
-        case ignored(kind: String)
         /// A message refused (a Hello is answered with Shutdown too): counted like a refused batch.
         case refused(BatchRejection)
     }

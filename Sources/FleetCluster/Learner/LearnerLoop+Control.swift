@@ -57,7 +57,6 @@ extension LearnerLoop {
                 case .joined(let host, let pid, let incarnation):
                     log.info("\(sender) joined from \(host) (pid \(pid), incarnation \(incarnation))")
                 case .back: logReturn(of: sender)
-                case .ignored(let kind): log.info("ignored a \(kind) message on the control channel")
                 case .refused(let rejection):
                     if case .hello = frame.payload {
                         counters.rejections.count(rejection, of: "a Hello")  // answered with Shutdown
