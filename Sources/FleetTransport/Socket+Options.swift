@@ -13,7 +13,9 @@ extension Socket {
         option.decode(try getBytes(option.code, capacity: option.capacity, option.name))
     }
 
-    /// Receives messages whose first frame starts with `prefix` (all when empty); SUB only.
+    /// Receives messages whose first frame starts with `prefix` (all when empty): on a SUB. On an
+    /// XPUB with ``SocketOption/xpubManual``, sends the peer whose subscription message was received
+    /// last the messages that start with `prefix`.
     ///
     /// The corresponding C function is `zmq_setsockopt` with `ZMQ_SUBSCRIBE`.
     public func subscribe(to prefix: [UInt8] = []) throws(ZMQError) {

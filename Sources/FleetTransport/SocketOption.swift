@@ -34,6 +34,12 @@ extension SocketOption where Value == Bool {
     public static var routerHandover: Self {
         .bool("ZMQ_ROUTER_HANDOVER", _ZMQConstant.routerHandover)
     }
+    /// An XPUB hands every subscription message to its owner (``Socket/receiveMultipart(flags:)``)
+    /// and applies none itself: the owner subscribes the peer that sent the message last received
+    /// with ``Socket/subscribe(to:)`` (`ZMQ_XPUB_MANUAL`; set-only). libzmq 4.3.4 still keeps each
+    /// peer's own subscriptions (to cancel them when it leaves): bound their size with
+    /// ``maxMessageSize`` and their number with what the owner reads.
+    public static var xpubManual: Self { .bool("ZMQ_XPUB_MANUAL", _ZMQConstant.xpubManual) }
 }
 
 extension SocketOption where Value == Duration? {

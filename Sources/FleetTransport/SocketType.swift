@@ -13,6 +13,11 @@ public struct SocketType: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let pub = SocketType(rawValue: _ZMQConstant.pub)
     /// Receives what it subscribed to from publishers.
     public static let sub = SocketType(rawValue: _ZMQConstant.sub)
+    /// A PUB whose subscribers' subscription messages are read like messages; with
+    /// ``SocketOption/xpubManual`` the owner decides each peer's subscription.
+    public static let xpub = SocketType(rawValue: _ZMQConstant.xpub)
+    /// A SUB that sends its subscriptions as messages (`[1] + prefix` subscribes, `[0] + prefix` cancels).
+    public static let xsub = SocketType(rawValue: _ZMQConstant.xsub)
     /// Asynchronous request side; talks to a ROUTER.
     public static let dealer = SocketType(rawValue: _ZMQConstant.dealer)
     /// Addresses peers by routing id: receives `[id, frames...]`, sends to the id of the first frame.
@@ -29,6 +34,8 @@ public struct SocketType: RawRepresentable, Hashable, Sendable, CustomStringConv
         case .pull: "PULL"
         case .pub: "PUB"
         case .sub: "SUB"
+        case .xpub: "XPUB"
+        case .xsub: "XSUB"
         case .dealer: "DEALER"
         case .router: "ROUTER"
         case .req: "REQ"

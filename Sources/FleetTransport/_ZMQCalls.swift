@@ -163,6 +163,7 @@ let _ZMQ_ZAP_DOMAIN = ZMQ_ZAP_DOMAIN
 /// Socket types and option names as libzmq numbers them.
 enum _ZMQConstant {
     static let push = ZMQ_PUSH, pull = ZMQ_PULL, pub = ZMQ_PUB, sub = ZMQ_SUB
+    static let xpub = ZMQ_XPUB, xsub = ZMQ_XSUB, xpubManual = ZMQ_XPUB_MANUAL
     static let dealer = ZMQ_DEALER, router = ZMQ_ROUTER, req = ZMQ_REQ, rep = ZMQ_REP
     static let sndhwm = ZMQ_SNDHWM, rcvhwm = ZMQ_RCVHWM, linger = ZMQ_LINGER
     static let rcvtimeo = ZMQ_RCVTIMEO, sndtimeo = ZMQ_SNDTIMEO

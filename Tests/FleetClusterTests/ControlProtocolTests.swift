@@ -42,11 +42,43 @@ final class ControlProtocolTests: XCTestCase {
     }
 
     func testASnapshotRequestAtTheCurrentVersionWhileItsBatchesWaitGetsNoReply() {
-        _ = handle(hello, from: "actor-0")
-        XCTAssertEqual(handle(.snapshotRequest(SnapshotRequest(haveVersion: 3)), from: "actor-0", queued: 1).reply, .none)
-        XCTAssertEqual(handle(.snapshotRequest(SnapshotRequest(haveVersion: 3)), from: "actor-0", queued: 0).reply, .weights)
-        XCTAssertEqual(handle(.snapshotRequest(SnapshotRequest(haveVersion: 2)), from: "actor-0", queued: 1).reply, .weights)
+        let start = ContinuousClock.now
+        _ = handle(hello, from: "actor-0", at: start)
+        let later = start + ChannelLimits.snapshotInterval
+        XCTAssertEqual(handle(.snapshotRequest(SnapshotRequest(haveVersion: 3)), from: "actor-0", at: start, queued: 1).reply, .none)
+        XCTAssertEqual(handle(.snapshotRequest(SnapshotRequest(haveVersion: 3)), from: "actor-0", at: start, queued: 0).reply, .weights)
+        XCTAssertEqual(handle(.snapshotRequest(SnapshotRequest(haveVersion: 2)), from: "actor-0", at: later, queued: 1).reply, .weights)
         XCTAssertEqual(handle(.statusRequest(StatusRequest()), from: "actor-0").reply, .status)
+    }
+
+    func testSnapshotsGoOnlyToTheRunsActorsAndAtMostOnePerInterval() {
+        let start = ContinuousClock.now
+        let request = Payload.snapshotRequest(SnapshotRequest(haveVersion: 0))
+        let stranger = handle(request, from: "operator", at: start)
+        XCTAssertEqual(stranger.reply, .none)
+        XCTAssertEqual(stranger.events.map(\.reason), [BatchRejection.Reason.unknownSender])
+        XCTAssertEqual(handle(request, from: "actor-0", at: start).reply, .weights)
+        let half = start + ChannelLimits.snapshotInterval / 2
+        let again = handle(request, from: "actor-0", at: half)
+        XCTAssertEqual(again.reply, .none, "owed: sent when the interval ends")
+        XCTAssertEqual(again.events, [])
+        let third = handle(request, from: "actor-0", at: half)
+        XCTAssertEqual(third.reply, .none)
+        XCTAssertEqual(third.events.map(\.reason), [BatchRejection.Reason.rateLimited])
+        XCTAssertEqual(control.takeOwedSnapshots(at: half), [])
+        XCTAssertEqual(control.takeOwedSnapshots(at: start + ChannelLimits.snapshotInterval), [Array("actor-0".utf8)])
+        XCTAssertEqual(handle(request, from: "actor-1", at: start).reply, .weights, "each actor has its own interval")
+        XCTAssertEqual(handle(request, from: "actor-0", at: start + ChannelLimits.snapshotInterval * 2).reply, .weights)
+    }
+
+    func testMessagesOfStrangersAndOfOtherKindsAreRefusedNotIgnored() {
+        for payload in [
+            Payload.heartbeat(Heartbeat(weightsVersion: 0, batchesSent: 0)), .stats(Stats(scalars: [])), hello,
+        ] {
+            XCTAssertEqual(handle(payload, from: "actor-9").events.map(\.reason), [BatchRejection.Reason.unknownSender])
+        }
+        let batch = handle(.shutdown(Shutdown(reason: "x")), from: "actor-0")
+        XCTAssertEqual(batch.events.map(\.reason), [BatchRejection.Reason.unexpectedPayload])
     }
 
     func testAHelloOfAnotherSpecOrWidthIsToldWhyAndCounted() {
@@ -60,5 +92,12 @@ final class ControlProtocolTests: XCTestCase {
         XCTAssertEqual(wider.reply, .shutdown(reason: "8 environments (or prompts) per batch, this run's actors have 4"))
         XCTAssertEqual(roster.records["actor-0"]?.joins, 0, "neither joined")
         XCTAssertTrue(control.routes.isEmpty)
+    }
+}
+
+extension ControlProtocol.Event {
+    /// The reason of a refusal; nil for other events.
+    fileprivate var reason: BatchRejection.Reason? {
+        if case .refused(let rejection) = self { rejection.reason } else { nil }
     }
 }

@@ -55,8 +55,9 @@ final class KeyFileTests: XCTestCase {
         let cases: [(String, String)] = [
             ("actor-0 \(a)\nactor-0 \(b)\n", "listed twice"),
             ("actor-0 \(a)\nactor-1 \(a)\n", "same key as actor-0"),
-            ("actor-0\n", "expected 'ACTOR-ID PUBLIC-KEY'"),
-            ("actor-0 \(a) extra\n", "expected 'ACTOR-ID PUBLIC-KEY'"),
+            ("actor-0\n", "expected 'ID PUBLIC-KEY [actor|operator]'"),
+            ("actor-0 \(a) extra\n", "role 'extra' is neither 'actor' nor 'operator'"),
+            ("actor-0 \(a) operator extra\n", "expected 'ID PUBLIC-KEY [actor|operator]'"),
             ("actor/0 \(a)\n", "is not an actor id"),
         ]
         for (text, problem) in cases {
@@ -90,7 +91,9 @@ final class KeyFileTests: XCTestCase {
                 credentials: [Z85.decode(key)!])
         }
         let actor1 = keys.peers["actor-1"]!.publicKey
-        XCTAssertEqual(list.authenticate(request(actor1)), .allow(userID: "actor-1", metadata: ["X-Public-Key": actor1]))
+        XCTAssertEqual(
+            list.authenticate(request(actor1)),
+            .allow(userID: "actor-1", metadata: ["X-Public-Key": actor1, "X-Fleet-Role": "actor"]))
         XCTAssertTrue(list.isListed("actor-1", key: actor1))
 
         try keys.list(["actor-0"])

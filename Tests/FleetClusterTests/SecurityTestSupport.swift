@@ -42,9 +42,10 @@ struct TestKeys {
         ]
     }
 
-    /// Replaces the allow-list with one of `names` (written aside and renamed, as an operator would).
+    /// Replaces the allow-list with one of `names` (written aside and renamed, as an operator
+    /// would); a name that starts with `operator` is listed with the operator role.
     func list(_ names: [String]) throws {
-        let text = names.map { "\($0) \(peers[$0]!.publicKey)\n" }.joined()
+        let text = names.map { "\($0) \(peers[$0]!.publicKey)\($0.hasPrefix("operator") ? " operator" : "")\n" }.joined()
         let temporary = directory.appendingPathComponent("authorized_actors.new")
         try Data(("# test allow-list\n" + text).utf8).write(to: temporary)
         XCTAssertEqual(rename(temporary.path, allowList.path), 0)

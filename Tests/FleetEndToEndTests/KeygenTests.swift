@@ -58,6 +58,24 @@ final class KeygenTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("other").path))
     }
 
+    func testKeygenAuthorizesAnOperatorKeyWithItsRole() throws {
+        let directory = try temporaryDirectory()
+        let made = try FleetProcess.run(
+            ["keygen", "--out", "keys", "--name", "operator", "--role", "operator", "--authorize", "keys/authorized_actors"],
+            in: directory)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let key = try String(contentsOf: directory.appendingPathComponent("keys/operator.pub"), encoding: .utf8)
+        let lines = try String(contentsOf: directory.appendingPathComponent("keys/authorized_actors"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") }
+        XCTAssertEqual(lines, ["operator " + key.trimmingCharacters(in: .newlines) + " operator"])
+        let alone = try FleetProcess.run(["keygen", "--out", "other", "--name", "ops", "--role", "operator"], in: directory)
+        XCTAssertEqual(alone.status, 64, "a role without --authorize")
+        XCTAssertTrue(alone.stderr.contains("--authorize"), alone.stderr)
+        let unknown = try FleetProcess.run(
+            ["keygen", "--out", "other", "--name", "ops", "--role", "admin", "--authorize", "keys/authorized_actors"], in: directory)
+        XCTAssertEqual(unknown.status, 64)
+    }
+
     func testKeygenExplainsItselfAndRefusesBadNames() throws {
         let help = try FleetProcess.run(["keygen", "--help"])
         XCTAssertEqual(help.status, 0)

@@ -31,7 +31,7 @@ final class MultiHostTests: XCTestCase {
         for arguments in [
             ["keygen", "--out", "keys", "--name", "learner"],
             ["keygen", "--out", "keys", "--name", "actor-0", "--name", "actor-1", "--authorize", "keys/authorized_actors"],
-            ["keygen", "--out", "keys", "--name", "operator", "--authorize", "keys/authorized_actors"],
+            ["keygen", "--out", "keys", "--name", "operator", "--role", "operator", "--authorize", "keys/authorized_actors"],
             ["keygen", "--out", "keys", "--name", "stranger"],
         ] {
             let made = try FleetProcess.run(arguments, in: directory)

@@ -15,7 +15,7 @@ public enum ChannelLimits {
     /// notices while it waits and asks for a snapshot.
     public static let weightsQueue: Int32 = 4
     /// The largest control message the learner accepts (hello, heartbeat, snapshot request, stats).
-    public static let maxControlBytes = 1 << 20
+    public static let maxControlBytes = 64 << 10
     /// The largest weights message an actor takes (on the weights channel, and as a snapshot on
     /// the control channel): the largest frame the wire decodes.
     public static let maxWeightsBytes = DecodeLimits.default.maxFrameBytes

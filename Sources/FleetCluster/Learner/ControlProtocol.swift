@@ -67,9 +67,7 @@ package struct ControlProtocol {
         case joined(host: String, pid: UInt32, incarnation: UInt64)
         /// An actor declared lost has been heard again.
         case back
-        /// A message of a kind the control channel does not take.
-        case ignored(kind: String)
-        /// A Hello refused (and answered with Shutdown): counted like a refused batch.
+        /// A message refused (a Hello is answered with Shutdown too): counted like a refused batch.
         case refused(BatchRejection)
     }
 
@@ -81,6 +79,11 @@ package struct ControlProtocol {
 
     /// Where each actor that said Hello is reached (its routing id), for Shutdown.
     package private(set) var routes: [String: [UInt8]] = [:]
+    /// When each actor was last sent a snapshot, for ``ChannelLimits/snapshotInterval``.
+    private var snapshotsSent: [String: ContinuousClock.Instant] = [:]
+    /// The actors that asked again within the interval: each is sent one snapshot when it ends
+    /// (``takeOwedSnapshots(at:)``); asking again meanwhile is refused.
+    private var snapshotsOwed: Set<String> = []
 
     /// Handles `frame` from `sender` (already authenticated) over `route`: updates `roster` and
     /// `weightSync`, and returns the reply and what happened. `version` is the learner's weights
@@ -102,11 +105,14 @@ package struct ControlProtocol {
                     sender, incarnation: incarnation, sequence: frame.envelope.sequence, host: hello.host, pid: hello.pid,
                     at: now)
             else {
-                return (.shutdown(reason: "\(sender) is not an actor of this run"), [])
+                let reason = "\(sender) is not an actor of this run"
+                return (.shutdown(reason: reason), [.refused(BatchRejection(.unknownSender, sender: sender, "Hello: \(reason)"))])
             }
             routes[sender] = route
             let joined = roster.records[sender]?.joins != joinsBefore
             return (.welcome, joined ? [.joined(host: hello.host, pid: hello.pid, incarnation: incarnation)] : [])
+        case .heartbeat where roster.records[sender] == nil, .stats where roster.records[sender] == nil:
+            return (.none, [.refused(notAnActor(sender, frame))])
         case .heartbeat(let heartbeat):
             // An actor that said Hello to a learner before this one (a resumed run's) is told Shutdown too.
             if roster.records[sender] != nil { routes[sender] = route }
@@ -114,19 +120,56 @@ package struct ControlProtocol {
             weightSync.acknowledged(by: sender, version: heartbeat.weightsVersion, at: now)
             return (.none, back ? [.back] : [])
         case .snapshotRequest(let request):
+            // Weights (the largest message there is) only to the run's actors, one per
+            // `snapshotInterval` each: an 11-byte request must not queue megabytes for anyone.
+            guard roster.records[sender] != nil else { return (.none, [.refused(notAnActor(sender, frame))]) }
+            // Where it is reached (a resumed learner's actor may ask before its first heartbeat).
+            routes[sender] = route
+            if let last = snapshotsSent[sender], now - last < ChannelLimits.snapshotInterval {
+                // One request within the interval is answered when it ends (a healthy actor may ask
+                // twice in a row); more are refused.
+                if snapshotsOwed.insert(sender).inserted { return (.none, roster.heard(sender, at: now) ? [.back] : []) }
+                return (.none, [.refused(BatchRejection(
+                    .rateLimited, sender: sender,
+                    "a snapshot request within \(ChannelLimits.snapshotInterval) of the last snapshot, one already owed",
+                    sequence: frame.envelope.sequence))])
+            }
             let back = roster.heard(sender, at: now)
             // An actor that asks at the current version after a long wait takes a reply at it to
             // mean its batches were lost. While some of them wait here (the update waits for
             // another actor), say nothing: it asks again, and the update's weights come.
             let reply: Reply = version > 0 && request.haveVersion == version && queued > 0 ? .none : .weights
+            if reply == .weights { snapshotsSent[sender] = now }
             return (reply, back ? [.back] : [])
         case .stats:
             return (.none, roster.heard(sender, at: now) ? [.back] : [])
         case .statusRequest:
             return (.status, [])
         default:
-            return (.none, [.ignored(kind: frame.kind.rawValue)])
+            return (.none, [.refused(BatchRejection(
+                .unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) message on the control channel",
+                sequence: frame.envelope.sequence))])
         }
+    }
+
+    /// The routes of the actors owed a snapshot whose interval has ended at `now`; they count as sent.
+    package mutating func takeOwedSnapshots(at now: ContinuousClock.Instant) -> [[UInt8]] {
+        guard !snapshotsOwed.isEmpty else { return [] }
+        var due: [[UInt8]] = []
+        for id in snapshotsOwed.sorted() {
+            guard let last = snapshotsSent[id], now - last >= ChannelLimits.snapshotInterval else { continue }
+            snapshotsOwed.remove(id)
+            snapshotsSent[id] = now
+            if let route = routes[id] { due.append(route) }
+        }
+        return due
+    }
+
+    /// The refusal of `frame` from `sender`, which is not one of the run's actors.
+    private func notAnActor(_ sender: String, _ frame: Frame) -> BatchRejection {
+        BatchRejection(
+            .unknownSender, sender: sender, "a \(frame.kind.rawValue) from \(sender), not an actor of this run",
+            sequence: frame.envelope.sequence)
     }
 
     /// What in `hello` differs from the run's actors, or nil. A Hello with no spec hash and no width

@@ -3,11 +3,15 @@ import FleetWire
 import Foundation
 import Logging
 
-/// The control channel's socket side: messages read, their senders checked, handed to the
-/// ``ControlProtocol``, and its replies sent; Shutdown to every actor at the end.
+/// The control channel's socket side: messages read (``ChannelLimits/controlReadsPerPass`` per
+/// call), their senders and roles checked (``ControlAdmission``), handed to the
+/// ``ControlProtocol``, and its replies sent; Shutdown to every actor at the end. Every message
+/// refused is counted by reason.
 extension LearnerLoop {
     func serviceControl() throws {
-        while let (message, peer) = try sockets.receive(sockets.control) {
+        var reads = 0
+        while reads < ChannelLimits.controlReadsPerPass, let (message, peer) = try sockets.receive(sockets.control) {
+            reads += 1
             if let refusal = authenticationRefusal(of: peer, on: sockets.control) {
                 refuse(refusal, of: "a control message")
                 continue
@@ -40,6 +44,10 @@ extension LearnerLoop {
                     of: "a control message", route: routingID)
                 continue
             }
+            if let refusal = admission.roleRefusal(of: frame, from: peer) {
+                refuse(refusal, of: "a control message", route: routingID)
+                continue
+            }
             let now = ContinuousClock.now
             let (reply, events) = control.handle(
                 frame, from: sender, route: routingID, at: now, roster: &roster, weightSync: &weightSync,
@@ -49,8 +57,12 @@ extension LearnerLoop {
                 case .joined(let host, let pid, let incarnation):
                     logJoin(of: sender, host: host, pid: pid, incarnation: incarnation)
                 case .back: logReturn(of: sender)
-                case .ignored(let kind): logIgnored(kind, from: sender)
-                case .refused(let rejection): counters.rejections.count(rejection, of: "a Hello")
+                case .refused(let rejection):
+                    if case .hello = frame.payload {
+                        counters.rejections.count(rejection, of: "a Hello")  // answered with Shutdown
+                    } else {
+                        refuse(rejection, of: "a control message", route: routingID)
+                    }
                 }
             }
             switch frame.payload {
@@ -66,9 +78,22 @@ extension LearnerLoop {
                 send(.welcome(welcome), to: routingID)
             case .weights: try? sockets.control.send(multipart: [routingID, weightsFrame], flags: .dontWait)
             case .status:
-                if let json = try? status(at: now).json() { send(.status(Status(json: json)), to: routingID) }
+                if let refusal = admission.admitStatus(from: peer, sender: sender, route: routingID, at: now) {
+                    refuse(refusal, of: "a status request", route: routingID)
+                } else if let reply = admission.statusFrame(
+                    at: now, make: { (try? status(at: now).json()).map { self.frame(.status(Status(json: $0))) } })
+                {
+                    try? sockets.control.send(multipart: [routingID, reply], flags: .dontWait)
+                }
             case .shutdown(let reason): send(.shutdown(Shutdown(reason: reason)), to: routingID)
             }
+        }
+    }
+
+    /// Sends the snapshots owed to actors that asked twice within ``ChannelLimits/snapshotInterval``.
+    func sendOwedSnapshots() {
+        for route in control.takeOwedSnapshots(at: .now) {
+            try? sockets.control.send(multipart: [route, weightsFrame], flags: .dontWait)
         }
     }
 

@@ -107,6 +107,9 @@ extension LearnerLoop {
             case .refused(let key, let address, let count):
                 log.warning(
                     "refused a connection from \(address): key \(key) is not on the allow-list (\(count) so far)")
+            case .operatorRefused(let id, let domain, let address, let count):
+                log.warning(
+                    "refused \(id)'s connection from \(address) (ZAP domain \(domain)): an operator key is admitted on the control channel only (\(count) so far)")
             }
         }
     }

@@ -10,10 +10,4 @@ extension LearnerLoop {
         let times = count > 1 ? " (\(count) starts so far)" : ""
         log.info("\(sender) joined from \(PeerText.escaped(host)) (pid \(pid), incarnation \(incarnation))\(times)")
     }
-
-    /// Says that `sender` sent a message of a kind the control channel does not take.
-    func logIgnored(_ kind: String, from sender: String) {
-        guard let count = peerEvents.count("ignored " + kind, from: sender) else { return }
-        log.info("ignored a \(kind) message on the control channel from \(sender) (\(count) so far like it)")
-    }
 }

@@ -60,7 +60,9 @@ public final class LearnerLoop {
     let algorithm: any LearnerAlgorithm
     let sockets: LearnerSockets
     var poller = Poller()
-    let batchesIndex: Int, controlIndex: Int
+    let batchesIndex: Int, controlIndex: Int, weightsIndex: Int
+    /// Who may have what of the control channel: status budgets, operator keys.
+    var admission = ControlAdmission()
     /// The door for batch frames.
     var intake: BatchIntake
     var roster: ActorRoster
@@ -155,6 +157,7 @@ public final class LearnerLoop {
         }
         batchesIndex = poller.add(sockets.batches)
         controlIndex = poller.add(sockets.control)
+        weightsIndex = poller.add(sockets.weights)
         if config.capture.enabled {
             guard let directory else { throw CaptureError.noRunDirectory }
             if let resume, let position = resume.checkpoint.state.capture {
@@ -212,6 +215,8 @@ public final class LearnerLoop {
             try checkAllowList()
             let ready = try timed(.idle) { try poller.poll(timeout: .milliseconds(100)) }
             if ready[controlIndex].contains(.readable) { try serviceControl() }
+            if ready[weightsIndex].contains(.readable) { try serviceSubscriptions() }
+            sendOwedSnapshots()
             if ready[batchesIndex].contains(.readable), try timed(.ingress, { try receiveBatches() }) > 0 {
                 watch.progressed(at: .now, counters: counters, roster: roster)
             }

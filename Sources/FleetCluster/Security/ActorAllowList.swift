@@ -1,21 +1,25 @@
 import FleetTransport
 import Foundation
 
-/// The actors a learner admits on its CURVE (tcp) endpoints: each actor id with its public key,
-/// read from a file of `ACTOR-ID PUBLIC-KEY` lines (`fleet keygen --authorize FILE` adds them):
+/// The peers a learner admits on its CURVE (tcp) endpoints: each id with its public key and its
+/// role, read from a file of `ID PUBLIC-KEY [ROLE]` lines (`fleet keygen --authorize FILE` adds them):
 ///
 /// ```
 /// # comments and blank lines are ignored
 /// actor-0 rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7
 /// actor-1 Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID
+/// operator x!2Hm[n7Q@xJ^3w3oR%qA8&fYFpE6t1b0S+zl2Gp operator
 /// ```
 ///
-/// It is the learner's ZAP authenticator (``authenticate(_:)``): a connecting peer whose key is
-/// listed gets in with its actor id as the ZAP user id (and its key as the `X-Public-Key`
-/// property of its messages); any other is refused. It rereads the file when it changes (checked
+/// A line without a role is an actor's (``PeerRole``). It is the learner's ZAP authenticator
+/// (``authenticate(_:)``): a connecting peer whose key is listed gets in with its id as the ZAP
+/// user id (and its key and role as the `X-Public-Key` and `X-Fleet-Role` properties of its
+/// messages), an actor on every socket, an operator on the control socket only (its ZAP domain,
+/// ``controlDomain``); any other is refused. It rereads the file when it changes (checked
 /// at most once a second, and at once after ``requestReload()``, which `fleet learner` calls on
-/// SIGHUP): from then on a key taken out is refused. A file that cannot be read or parsed leaves
-/// the last good list in place (and says so). Every method may be called from any thread.
+/// SIGHUP): from then on a key taken out is refused. A file that cannot be read or parsed, or that
+/// others may write (``KeyFilePermissions``), leaves the last good list in place (and says so).
+/// Every method may be called from any thread.
 public final class ActorAllowList: @unchecked Sendable {
     /// The file.
     public let path: String
@@ -23,6 +27,24 @@ public final class ActorAllowList: @unchecked Sendable {
     public static let checkInterval: Duration = .seconds(1)
     /// The message property that carries the key a peer authenticated with.
     public static let publicKeyProperty = "X-Public-Key"
+    /// The message property that carries the role a peer was admitted with (``PeerRole``).
+    public static let roleProperty = "X-Fleet-Role"
+    /// The ZAP domain of the learner's batch and weights sockets: actors only.
+    public static let actorDomain = "fleet"
+    /// The ZAP domain of the learner's control socket: actors and operators.
+    public static let controlDomain = "fleet-control"
+
+    /// One listed peer: its key and role.
+    public struct Entry: Hashable, Sendable {
+        /// Its CURVE public key (Z85).
+        public var publicKey: String
+        /// What it may do.
+        public var role: PeerRole
+        public init(publicKey: String, role: PeerRole = .actor) {
+            self.publicKey = publicKey
+            self.role = role
+        }
+    }
 
     /// What happened since the last ``takeEvents()``, for the learner to log and act on.
     public enum Event: Hashable, Sendable {
@@ -33,10 +55,13 @@ public final class ActorAllowList: @unchecked Sendable {
         case unusable(KeyFileError)
         /// A peer with an unlisted key was refused, for the `count`th time (reported at 1, 10, 100, ...).
         case refused(key: String, address: String, count: Int)
+        /// An operator key tried a socket other than the control socket (its ZAP `domain`), for
+        /// the `count`th time (reported at 1, 10, 100, ...).
+        case operatorRefused(id: String, domain: String, address: String, count: Int)
     }
 
     private let lock = NSLock()
-    private var keysByID: [String: String]
+    private var entriesByID: [String: Entry]
     private var idsByKey: [String: String]
     private var fingerprint: _FileFingerprint?
     private var lastCheck = ContinuousClock.now
@@ -44,32 +69,57 @@ public final class ActorAllowList: @unchecked Sendable {
     private var events: [Event] = []
     private var refusals: [String: Int] = [:]
 
-    /// Reads the allow-list at `path`.
-    public init(path: String) throws(KeyFileError) {
+    /// Whether the file (and its directory) must be writable by its owner only (``KeyFilePermissions``).
+    public let checksPermissions: Bool
+
+    /// Reads the allow-list at `path`; unless `checkPermissions` is false (`insecure: true`), one
+    /// that others may write is refused.
+    public init(path: String, checkPermissions: Bool = true) throws(KeyFileError) {
         self.path = path
+        checksPermissions = checkPermissions
         let fingerprint = _FileFingerprint(path: path)
-        keysByID = try Self.parse(try _read(path), path: path)
-        idsByKey = Dictionary(uniqueKeysWithValues: keysByID.map { ($0.value, $0.key) })
+        if checkPermissions { try KeyFilePermissions.checkAllowList(path) }
+        entriesByID = try Self.parseEntries(try _read(path), path: path)
+        idsByKey = Dictionary(uniqueKeysWithValues: entriesByID.map { ($0.value.publicKey, $0.key) })
         self.fingerprint = fingerprint
     }
 
-    /// The listed actors and their keys, now.
-    public var entries: [String: String] { lock.withLock { keysByID } }
+    /// The listed peers and their keys, now.
+    public var entries: [String: String] { lock.withLock { entriesByID.mapValues(\.publicKey) } }
 
-    /// The actor whose key is `publicKey` (Z85), if it is listed now.
+    /// The listed peers with their keys and roles, now.
+    public var roles: [String: PeerRole] { lock.withLock { entriesByID.mapValues(\.role) } }
+
+    /// The peer whose key is `publicKey` (Z85), if it is listed now.
     public func actorID(forKey publicKey: String) -> String? { lock.withLock { idsByKey[publicKey] } }
 
-    /// Whether `actorID` is still listed with `publicKey`: false once its key was taken out or replaced.
-    public func isListed(_ actorID: String, key publicKey: String) -> Bool {
-        lock.withLock { keysByID[actorID] == publicKey }
+    /// Whether `id` is still listed with `publicKey` (and `role`, when given): false once its key
+    /// was taken out or replaced, or its role changed.
+    public func isListed(_ id: String, key publicKey: String, role: PeerRole? = nil) -> Bool {
+        lock.withLock {
+            guard let entry = entriesByID[id], entry.publicKey == publicKey else { return false }
+            return role == nil || entry.role == role
+        }
     }
 
-    /// Answers a ZAP request: CURVE peers with a listed key get in as their actor id.
+    /// Answers a ZAP request: CURVE peers with a listed key get in as their id, actors on every
+    /// domain, operators on ``controlDomain`` only.
     public func authenticate(_ request: ZAPRequest) -> ZAPResponse {
         reloadIfDue()
         guard let key = request.curvePublicKey else { return .deny("CURVE with a listed key is required") }
         return lock.withLock {
-            if let id = idsByKey[key] { return .allow(userID: id, metadata: [Self.publicKeyProperty: key]) }
+            if let id = idsByKey[key], let entry = entriesByID[id] {
+                if entry.role == .operator, request.domain != Self.controlDomain {
+                    let count = (refusals["operator:" + id] ?? 0) + 1
+                    refusals["operator:" + id] = count
+                    if _isPowerOfTen(count) {
+                        events.append(.operatorRefused(id: id, domain: request.domain, address: request.address, count: count))
+                    }
+                    return .deny("an operator key is admitted on the control channel only")
+                }
+                return .allow(
+                    userID: id, metadata: [Self.publicKeyProperty: key, Self.roleProperty: entry.role.rawValue])
+            }
             // Counted per key, so that a peer retrying every 100 ms costs a few lines; past 1024
             // keys (a peer making a new key each time), together.
             let bucket = refusals[key] != nil || refusals.count < 1024 ? key : "(other keys)"
@@ -92,17 +142,19 @@ public final class ActorAllowList: @unchecked Sendable {
             guard reloadRequested || current != fingerprint else { return }
             reloadRequested = false
             fingerprint = current
-            let fresh: [String: String]
+            let fresh: [String: Entry]
             do throws(KeyFileError) {
-                fresh = try Self.parse(try _read(path), path: path)
+                if checksPermissions { try KeyFilePermissions.checkAllowList(path) }
+                fresh = try Self.parseEntries(try _read(path), path: path)
             } catch {
                 events.append(.unusable(error))
                 return
             }
-            let revoked = keysByID.filter { fresh[$0.key] != $0.value }.keys.sorted()
-            let added = fresh.filter { keysByID[$0.key] != $0.value }.keys.sorted()
-            keysByID = fresh
-            idsByKey = Dictionary(uniqueKeysWithValues: fresh.map { ($0.value, $0.key) })
+            // A role changed counts as revoked: its connections were admitted with the old one.
+            let revoked = entriesByID.filter { fresh[$0.key] != $0.value }.keys.sorted()
+            let added = fresh.filter { entriesByID[$0.key] != $0.value }.keys.sorted()
+            entriesByID = fresh
+            idsByKey = Dictionary(uniqueKeysWithValues: fresh.map { ($0.value.publicKey, $0.key) })
             events.append(.reloaded(listed: fresh.count, added: added, revoked: revoked))
         }
     }
@@ -115,17 +167,26 @@ public final class ActorAllowList: @unchecked Sendable {
         }
     }
 
-    /// The actor ids and keys of allow-list text `text` (the file `path`, for errors).
+    /// The ids and keys of allow-list text `text` (the file `path`, for errors).
     public static func parse(_ text: String, path: String) throws(KeyFileError) -> [String: String] {
-        var keysByID: [String: String] = [:], idsByKey: [String: String] = [:]
+        try parseEntries(text, path: path).mapValues(\.publicKey)
+    }
+
+    /// The ids, keys and roles of allow-list text `text` (the file `path`, for errors).
+    public static func parseEntries(_ text: String, path: String) throws(KeyFileError) -> [String: Entry] {
+        var keysByID: [String: Entry] = [:], idsByKey: [String: String] = [:]
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let fields = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-            guard fields.count == 2 else {
-                throw KeyFileError(path: path, line: number + 1, "expected 'ACTOR-ID PUBLIC-KEY'")
+            guard fields.count == 2 || fields.count == 3 else {
+                throw KeyFileError(path: path, line: number + 1, "expected 'ID PUBLIC-KEY [actor|operator]'")
             }
             let (id, key) = (fields[0], fields[1])
+            guard let role = fields.count == 3 ? PeerRole(rawValue: fields[2]) : .actor else {
+                throw KeyFileError(
+                    path: path, line: number + 1, "\(id)'s role '\(fields[2])' is neither 'actor' nor 'operator'")
+            }
             guard CurveKeyFile.isValidName(id) else {
                 throw KeyFileError(path: path, line: number + 1, "'\(id)' is not an actor id (letters, digits, '.', '_', '-')")
             }
@@ -136,7 +197,7 @@ public final class ActorAllowList: @unchecked Sendable {
             if let other = idsByKey[key] {
                 throw KeyFileError(path: path, line: number + 1, "\(id) has the same key as \(other): each actor needs its own")
             }
-            keysByID[id] = key
+            keysByID[id] = Entry(publicKey: key, role: role)
             idsByKey[key] = id
         }
         return keysByID
@@ -146,23 +207,26 @@ public final class ActorAllowList: @unchecked Sendable {
 extension ActorAllowList {
     /// The first lines of a new allow-list file.
     package static let header = """
-        # Fleet allow-list (curve.authorized_actors): the actors the learner admits, one
-        # 'ACTOR-ID PUBLIC-KEY' line each. Take a line out to revoke that actor: the learner rereads
-        # this file within a second of a change (or on SIGHUP).
+        # Fleet allow-list (curve.authorized_actors): the peers the learner admits, one
+        # 'ID PUBLIC-KEY [ROLE]' line each; ROLE is 'actor' (the default) or 'operator' (fleet
+        # status only). Take a line out to revoke that peer: the learner rereads this file within a
+        # second of a change (or on SIGHUP).
 
         """
 
-    /// Adds `entries` (actor id, public key) to the allow-list file at `path`, creating it (mode
-    /// 0644) when missing, by writing a new file and renaming it over the old, so that a learner
-    /// reading it never sees half of it. Refuses an id or a key already listed.
-    public static func authorize(_ entries: [(id: String, publicKey: String)], inFile path: String) throws(KeyFileError) {
+    /// Adds `entries` (id, public key) to the allow-list file at `path` with `role`, creating it
+    /// (mode 0644) when missing, by writing a new file and renaming it over the old, so that a
+    /// learner reading it never sees half of it. Refuses an id or a key already listed.
+    public static func authorize(
+        _ entries: [(id: String, publicKey: String)], role: PeerRole = .actor, inFile path: String
+    ) throws(KeyFileError) {
         let existing = _fileExists(path) ? try _read(path) : nil
         let listed = try parse(existing ?? "", path: path)
         var text = existing ?? header
         if !text.isEmpty, !text.hasSuffix("\n") { text += "\n" }
         for (id, key) in entries {
             if listed[id] != nil { throw KeyFileError(path: path, "already lists \(id); take its line out first") }
-            text += "\(id) \(key)\n"
+            text += role == .actor ? "\(id) \(key)\n" : "\(id) \(key) \(role.rawValue)\n"
         }
         _ = try parse(text, path: path)  // duplicates among `entries`, malformed ids or keys
         let mode = existing == nil ? 0o644 : (try _mode(of: path) & 0o777)

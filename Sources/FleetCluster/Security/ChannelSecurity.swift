@@ -54,12 +54,29 @@ extension RunConfig {
                     warnings: &security.warnings)
                 let allowList: ActorAllowList
                 do {
-                    allowList = try ActorAllowList(path: allowListFile)
+                    allowList = try ActorAllowList(path: allowListFile, checkPermissions: !settings.insecure)
                 } catch {
                     throw ConfigError(
-                        .unreadableFile, source: error.path, key: "curve.authorized_actors", line: error.line,
+                        error.message.contains("chmod") ? .insecure : .unreadableFile, source: error.path,
+                        key: "curve.authorized_actors", line: error.line,
                         message: "curve.authorized_actors: \(error.message)"
                             + (_fileExists(error.path) ? "" : " (fleet keygen --authorize FILE writes it)"))
+                }
+                try Self.checkDirectories(
+                    of: [("curve.learner_secret_key_file", secretFile), ("curve.authorized_actors", allowListFile)],
+                    insecure: settings.insecure, warnings: &security.warnings)
+                if settings.insecure, let mode = try? _mode(of: allowListFile), mode & 0o022 != 0 {
+                    security.warnings.append(
+                        "insecure: true: curve.authorized_actors \(allowListFile) is mode \(String(mode & 0o777, radix: 8)): "
+                            + "others may write it and admit their own keys")
+                }
+                // Before roles, `fleet keygen --name operator --authorize` listed the status key as an actor.
+                let actorIDs = Set((0..<numActors).map { ActorLoop.id(index: $0) })
+                for (id, role) in allowList.roles.sorted(by: { $0.key < $1.key }) where role == .actor && !actorIDs.contains(id) {
+                    security.warnings.append(
+                        "curve.authorized_actors: \(id) is listed as an actor (no role) but is not one of this run's "
+                            + "actors; if it is a key for fleet status, end its line with ' operator' so that it can "
+                            + "ask for status and nothing else")
                 }
                 security.curve = LearnerCurve(keys: keys, allowList: allowList)
             case (nil, nil) where settings.insecure:
@@ -124,6 +141,20 @@ extension RunConfig {
                     + (learnerFile == nil && secretFile == nil ? ", or insecure: true to run it unauthenticated" : ""))
         }
         return security
+    }
+
+    /// Refuses (or with `insecure`, or for a sticky directory, warns of) a directory others may
+    /// write that holds one of `files` (config key, path).
+    private static func checkDirectories(
+        of files: [(key: String, path: String)], insecure: Bool, warnings: inout [String]
+    ) throws(ConfigError) {
+        for (key, path) in files {
+            guard let (error, refused) = KeyFilePermissions.directoryProblem(holding: path) else { continue }
+            if refused && !insecure {
+                throw ConfigError(.insecure, source: error.path, key: key, message: "\(key): \(error.message)")
+            }
+            warnings.append("\(insecure ? "insecure: true: " : "")\(key): \(error)")
+        }
     }
 
     private static let unauthenticatedWarning =

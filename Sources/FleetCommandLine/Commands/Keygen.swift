@@ -14,9 +14,11 @@ struct Keygen: ParsableCommand {
             nothing is written.
 
             --authorize FILE also adds a line 'NAME PUBLIC-KEY' per name to the allow-list FILE the \
-            learner reads (curve.authorized_actors; created if missing). Taking a line out revokes \
-            that actor: the learner rereads the file within a second of a change (or on SIGHUP), \
-            refuses the key from then on and drops the connections it had.
+            learner reads (curve.authorized_actors; created if missing), with --role operator \
+            'NAME PUBLIC-KEY operator': a key for fleet status, admitted on the control channel only \
+            and served status and nothing else (no batches, weights, snapshots or Hello). Taking a \
+            line out revokes that key: the learner rereads the file within a second of a change (or \
+            on SIGHUP), refuses the key from then on and drops the connections it had.
 
             The config names the files: the learner's curve.learner_secret_key_file (learner.key) and \
             curve.authorized_actors; the actors' curve.learner_public_key_file (learner.pub) and \
@@ -24,6 +26,7 @@ struct Keygen: ParsableCommand {
             For cluster/multihost-cartpole-ppo.yaml:
               fleet keygen --out keys --name learner
               fleet keygen --out keys --name actor-0 --name actor-1 --authorize keys/authorized_actors
+              fleet keygen --out keys --name operator --role operator --authorize keys/authorized_actors
             """)
 
     @Option(help: "The directory the key files go into.", completion: .directory) var out: String
@@ -31,6 +34,8 @@ struct Keygen: ParsableCommand {
     var names: [String] = []
     @Option(help: ArgumentHelp("Add every NAME with its public key to this allow-list file.", valueName: "file"), completion: .file())
     var authorize: String?
+    @Option(help: "What the --authorize'd keys may do: actor (the default) or operator (fleet status only).")
+    var role: PeerRole = .actor
 
     func validate() throws {
         guard !names.isEmpty else { throw ValidationError("give at least one --name (learner, actor-0, ...)") }
@@ -38,6 +43,9 @@ struct Keygen: ParsableCommand {
             throw ValidationError("--name \(name): use 1 to 64 letters, digits, '.', '_' or '-' (not first: '.', '-')")
         }
         guard Set(names).count == names.count else { throw ValidationError("a --name is given twice") }
+        guard role == .actor || authorize != nil else {
+            throw ValidationError("--role \(role.rawValue) goes with --authorize FILE (the role is written there)")
+        }
     }
 
     func run() throws {
@@ -70,8 +78,8 @@ struct Keygen: ParsableCommand {
                 made.append((name, keys.publicKey))
             }
             if let authorize {
-                try ActorAllowList.authorize(made, inFile: authorize)
-                print("authorized \(names.joined(separator: ", ")) in \(authorize)")
+                try ActorAllowList.authorize(made, role: role, inFile: authorize)
+                print("authorized \(names.joined(separator: ", ")) as \(role.rawValue) in \(authorize)")
             }
         } catch let error as KeyFileError {
             printError("fleet keygen: \(error)")
@@ -79,3 +87,5 @@ struct Keygen: ParsableCommand {
         }
     }
 }
+
+extension PeerRole: ExpressibleByArgument {}
