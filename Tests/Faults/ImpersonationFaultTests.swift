@@ -227,7 +227,8 @@ final class ImpersonationFaultTests: XCTestCase {
         XCTAssertEqual(result.summary.rejected[WireError.Reason.outOfRange.rawValue], hellos, "the Hellos refused")
         XCTAssertEqual(result.summary.rejected[WireError.Reason.badSenderID.rawValue], 1, "the id with a newline")
         XCTAssertEqual(
-            lines.filter { $0.contains("ignored a shutdown message") }.count, 5, "the 1st, 10th, ... 10,000th of 20,000")
+            lines.filter { $0.contains("a shutdown message on the control channel") }.count, 5,
+            "the 1st, 10th, ... 10,000th of 20,000")
         XCTAssertLessThan(bytes, 32 << 10, "\(lines.suffix(30))")
         XCTAssertEqual(result.summary.actors.started, 2, "a refused Hello and a repeated incarnation are no joins")
         FaultReport.figure(
