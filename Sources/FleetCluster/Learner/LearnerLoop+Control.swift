@@ -103,6 +103,11 @@ extension LearnerLoop {
         guard let count = counters.rejections.count(rejection, of: what),
             let route = route ?? rejection.sender.flatMap({ control.routes[$0] })
         else { return }
+        sendRefusal(rejection, count: count, to: route)
+    }
+
+    /// Tells the peer at `route` of `rejection`, the `count`-th of its kind.
+    func sendRefusal(_ rejection: BatchRejection, count: Int, to route: [UInt8]) {
         send(
             .refusal(
                 Refusal(

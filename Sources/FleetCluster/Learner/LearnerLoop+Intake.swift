@@ -139,13 +139,7 @@ extension LearnerLoop {
         let now = ContinuousClock.now
         if let last = helloPrompts[sender], now - last < .seconds(1) { return }
         helloPrompts[sender] = now
-        let count = counters.rejections.bySender[sender]?[rejection.reason.rawValue] ?? 0
-        send(
-            .refusal(
-                Refusal(
-                    reason: rejection.reason.rawValue, detail: rejection.detail, sequence: rejection.sequence ?? 0,
-                    count: UInt64(count))),
-            to: route)
+        sendRefusal(rejection, count: counters.rejections.bySender[sender]?[rejection.reason.rawValue] ?? 0, to: route)
     }
 
     /// Counts `rejection` (quarantining a run's actor at its `quarantine_after`-th bad batch) and
