@@ -110,11 +110,11 @@ public struct SnapshotRequest: Sendable, Hashable {
     }
 }
 
-/// Learner -> actor on a prompt task: how many group batches the actor may have sent in its
-/// incarnation, each sampled with weights `minVersion` or newer (`fleet.v1.Credit`). A later
-/// Credit replaces an earlier one.
+/// Learner -> actor on a prompt task: how many group batches the actor may have sent since the
+/// learner's latest Welcome, each sampled with weights `minVersion` or newer (`fleet.v1.Credit`).
+/// A later Credit replaces an earlier one.
 public struct Credit: Sendable, Hashable {
-    /// The running total of batches granted to this incarnation of the actor.
+    /// The running total of batches granted to the actor since the learner's latest Welcome.
     public var batchesTotal: UInt64
     /// The oldest weights version a batch sent on this credit may be sampled with.
     public var minVersion: UInt64

@@ -8,8 +8,8 @@ final class CreditLedgerTests: XCTestCase {
     /// Batches of 8 groups, updates of 32 (four batches), lag 1: eight batches in line at most.
     private func ledger(lag: Int = 1) -> CreditLedger {
         var ledger = CreditLedger(groupsPerBatch: 8, groupsPerUpdate: 32, maxPolicyLag: lag)
-        ledger.joined("actor-0", incarnation: 1)
-        ledger.joined("actor-1", incarnation: 1)
+        ledger.welcomed("actor-0")
+        ledger.welcomed("actor-1")
         return ledger
     }
 
@@ -58,7 +58,7 @@ final class CreditLedgerTests: XCTestCase {
 
     func testABatchLargerThanAnUpdateIsStillGranted() {
         var ledger = CreditLedger(groupsPerBatch: 8, groupsPerUpdate: 4, maxPolicyLag: 0)
-        ledger.joined("actor-0", incarnation: 1)
+        ledger.welcomed("actor-0")
         XCTAssertEqual(totals(ledger.grant(queuedGroups: 0, actors: ["actor-0"], version: 0, updatesLeft: 5)), ["actor-0": 1])
     }
 
@@ -73,28 +73,30 @@ final class CreditLedgerTests: XCTestCase {
         XCTAssertEqual(totals(told), ["actor-0": 1, "actor-1": 7])
     }
 
-    func testANewIncarnationStartsFromNothingAndARepeatedHelloIsToldAgain() {
+    /// Every welcome starts the actor's account from nothing, as the actor's own count does: a new
+    /// incarnation, a repeated Hello, and a Hello to a restarted learner alike.
+    func testAWelcomeStartsTheAccountFromNothing() {
         var ledger = ledger()
         _ = ledger.grant(queuedGroups: 0, actors: ["actor-0", "actor-1"], version: 0, updatesLeft: 100)
-        ledger.joined("actor-1", incarnation: 1)
-        XCTAssertEqual(
-            totals(ledger.grant(queuedGroups: 0, actors: ["actor-0", "actor-1"], version: 0, updatesLeft: 100)),
-            ["actor-1": 4], "the same process says Hello again: its grant is told again")
-        ledger.joined("actor-1", incarnation: 2)
+        ledger.received(from: "actor-1")
+        ledger.welcomed("actor-1")
         XCTAssertEqual(ledger.outstanding(for: "actor-1"), 0)
         XCTAssertEqual(
-            totals(ledger.grant(queuedGroups: 0, actors: ["actor-0", "actor-1"], version: 0, updatesLeft: 100)),
-            ["actor-1": 4], "a restarted actor counts its batches from zero")
+            totals(ledger.grant(queuedGroups: 8, actors: ["actor-0", "actor-1"], version: 3, updatesLeft: 100)),
+            ["actor-1": 3], "the line holds 8 queued and actor-0's 4: actor-1 gets the three left, counted anew")
     }
 
     func testAHeartbeatWithCreditLeftHasTheGrantToldAgain() {
         var ledger = ledger()
         _ = ledger.grant(queuedGroups: 0, actors: ["actor-0", "actor-1"], version: 0, updatesLeft: 100)
-        ledger.heartbeat(from: "actor-0", batchesSent: 4)
-        XCTAssertTrue(ledger.grant(queuedGroups: 0, actors: ["actor-0", "actor-1"], version: 0, updatesLeft: 100).isEmpty)
-        ledger.heartbeat(from: "actor-0", batchesSent: 1)
+        ledger.heartbeat(from: "actor-0")
         XCTAssertEqual(
             totals(ledger.grant(queuedGroups: 0, actors: ["actor-0", "actor-1"], version: 0, updatesLeft: 100)),
             ["actor-0": 4])
+        for _ in 0..<4 { ledger.received(from: "actor-0") }
+        ledger.heartbeat(from: "actor-0")
+        XCTAssertTrue(
+            ledger.grant(queuedGroups: 32, actors: ["actor-0", "actor-1"], version: 0, updatesLeft: 100).isEmpty,
+            "no credit left: nothing to tell again")
     }
 }

@@ -651,9 +651,10 @@ struct  Fleet__V1__Shutdown
 
 /*
  * Learner -> actor on the control channel, on a prompt task: how many group batches this actor may
- * have sent in its incarnation (a running total: the grant is `batches_total` minus what it has
- * sent), each sampled with weights version `min_version` or newer. A later Credit replaces an
- * earlier one, and may lower the total (credits taken back from an actor that was lost).
+ * have sent since the learner's latest Welcome to it (a running total: the grant is `batches_total`
+ * minus what it has sent since), each sampled with weights version `min_version` or newer. A later
+ * Credit replaces an earlier one, and may lower the total (credits taken back from an actor that
+ * was lost); a Welcome resets both sides to nothing.
  */
 struct  Fleet__V1__Credit
 {

@@ -17,8 +17,9 @@ import Logging
 /// one batch of this actor consumed; a batch sent behind L others is trained on at most L versions
 /// after the one it was acted with. With L = 0 every batch is acted with the learner's current
 /// weights: training is synchronous and on-policy. GRPO and DAPO (``BatchPacing/credits``): while
-/// the learner's latest `Credit` grants more batches than this incarnation has sent, with weights
-/// at least its `min_version`; the learner grants only what its next L + 1 updates will train on.
+/// the learner's latest `Credit` grants more batches than the actor has sent since the learner's
+/// latest Welcome, with weights at least its `min_version`; the learner grants only what its next
+/// L + 1 updates will train on.
 ///
 /// Should a batch be lost (rejected, dropped), the actor would wait for a version that never
 /// comes: after ``ChannelLimits/snapshotRetry`` it asks for a snapshot, and a reply at its own
@@ -58,9 +59,11 @@ public final class ActorLoop {
     private var newestHeardVersion: UInt64 = 0
     /// Batches sent that no new version has accounted for yet: those waiting at the learner.
     private var batchesWaiting: UInt64 = 0
-    /// The learner's latest grant (``BatchPacing/credits``): the batches this incarnation may have
-    /// sent in all, and the oldest weights version to sample them with.
+    /// The learner's latest grant (``BatchPacing/credits``): the batches this actor may have sent
+    /// since the learner's latest Welcome, and the oldest weights version to sample them with.
     private var credit = Credit(batchesTotal: 0, minVersion: 0)
+    /// Batches sent since the learner's latest Welcome (what a credit counts).
+    private var sentSinceWelcome: UInt64 = 0
     private var sequence: UInt64 = 0
     private var stopReason: String?
     /// Whether the learner has welcomed this actor (a Shutdown before that refuses it).
@@ -212,7 +215,7 @@ public final class ActorLoop {
         guard weightsAreFresh, let heldVersion else { return false }
         switch source.pacing {
         case .consumption: return batchesWaiting <= maxPolicyLag
-        case .credits: return batchesSent < credit.batchesTotal && heldVersion >= credit.minVersion
+        case .credits: return sentSinceWelcome < credit.batchesTotal && heldVersion >= credit.minVersion
         }
     }
 
@@ -226,7 +229,7 @@ public final class ActorLoop {
     /// (A snapshot request would not bring a credit.)
     private var waitsForCreditOnly: Bool {
         guard source.pacing == .credits, weightsAreFresh, let heldVersion else { return false }
-        return batchesSent >= credit.batchesTotal && heldVersion >= credit.minVersion
+        return sentSinceWelcome >= credit.batchesTotal && heldVersion >= credit.minVersion
     }
 
     /// Waits for newer weights or a credit (or Shutdown), asking for a snapshot when weights do not
@@ -318,6 +321,9 @@ public final class ActorLoop {
             apply(weights)
         case .welcome(let welcome):
             welcomed = true
+            // Credits count from each Welcome: a restarted learner knows nothing of its predecessor's.
+            credit = Credit(batchesTotal: 0, minVersion: 0)
+            sentSinceWelcome = 0
             newestHeardVersion = max(newestHeardVersion, welcome.weightsVersion)
         case .credit(let grant):
             credit = grant
@@ -378,6 +384,7 @@ public final class ActorLoop {
             }
         }
         batchesSent += 1
+        sentSinceWelcome += 1
         batchesWaiting += 1
         silentSince = .now
         try captureSent(bytes)

@@ -11,20 +11,21 @@ import FleetWire
 /// (unless a batch granted earlier arrives after it, or a batch is split between updates). Groups
 /// dynamic sampling drops, and batches refused, leave the line, and the ledger grants again.
 ///
-/// Credits are counted per actor incarnation, as running totals (`Credit.batches_total`): a new
-/// incarnation starts from nothing, and a lost actor's unspent credits are taken back (its total
-/// lowered to what it delivered), to be granted to the others.
+/// Credits are running totals (`Credit.batches_total`) counted from the learner's latest Welcome to
+/// the actor, on both sides: every Hello the learner welcomes starts the actor's account from
+/// nothing (a new incarnation, a repeated Hello, or an actor that says Hello to a restarted
+/// learner, whose predecessor's grants mean nothing to it). A lost actor's unspent credits are
+/// taken back (its total lowered to what it delivered), to be granted to the others.
 package struct CreditLedger {
-    /// One actor's account in its current incarnation.
+    /// One actor's account since its latest Welcome.
     struct Account: Equatable {
-        var incarnation: UInt64 = 0
         /// Batches granted in all, and batches heard from it.
         var granted: UInt64 = 0
         var received: UInt64 = 0
         /// The `min_version` of the latest grant.
         var minVersion: UInt64 = 0
-        /// The grant last told to the actor (nil: it must be told again); a new incarnation knows
-        /// it has none.
+        /// The grant last told to the actor (nil: it must be told again); a welcomed actor knows it
+        /// has none.
         var told: Credit? = Credit(batchesTotal: 0, minVersion: 0)
 
         var outstanding: UInt64 { granted - min(granted, received) }
@@ -55,14 +56,9 @@ package struct CreditLedger {
     /// Batches granted to `id` and not yet received.
     package func outstanding(for id: String) -> Int { Int(accounts[id]?.outstanding ?? 0) }
 
-    /// `id` said Hello as `incarnation`: a new incarnation starts with no credit.
-    package mutating func joined(_ id: String, incarnation: UInt64) {
-        guard accounts[id]?.incarnation != incarnation else {
-            // The same process again (a repeated Hello): tell it its grant once more.
-            accounts[id]?.told = nil
-            return
-        }
-        accounts[id] = Account(incarnation: incarnation)
+    /// `id` said Hello and is welcomed: its account starts from nothing, as the actor's count does.
+    package mutating func welcomed(_ id: String) {
+        accounts[id] = Account()
     }
 
     /// A batch frame of `id` arrived (taken or refused): one of its credits is spent.
@@ -78,11 +74,10 @@ package struct CreditLedger {
         accounts[id] = account
     }
 
-    /// `id` reported `batchesSent` in a heartbeat: while it has credit left, its grant is told
-    /// again (a Credit can be lost when the actor's queue is full; this costs a small message a
-    /// second at most).
-    package mutating func heartbeat(from id: String, batchesSent: UInt64) {
-        guard let account = accounts[id], account.granted > batchesSent else { return }
+    /// `id` sent a heartbeat: while it has credit left, its grant is told again (a Credit can be
+    /// lost when the actor's queue is full; this costs a small message a second at most).
+    package mutating func heartbeat(from id: String) {
+        guard let account = accounts[id], account.outstanding > 0 else { return }
         accounts[id]?.told = nil
     }
 

@@ -66,8 +66,8 @@ extension LearnerLoop {
                 }
             }
             switch frame.payload {
-            case .hello where reply == .welcome: credits?.joined(sender, incarnation: frame.envelope.incarnation)
-            case .heartbeat(let heartbeat): credits?.heartbeat(from: sender, batchesSent: heartbeat.batchesSent)
+            case .hello where reply == .welcome: credits?.welcomed(sender)
+            case .heartbeat: credits?.heartbeat(from: sender)
             default: break
             }
             switch reply {
