@@ -56,4 +56,40 @@ final class LanguageRunTests: XCTestCase {
             }
         }
     }
+
+    /// Group actors sample on the learner's credit; when the learner is killed and resumed, the same
+    /// actor processes (never restarted) are asked to say Hello again, are granted anew and train
+    /// the run to its end.
+    func testGroupActorsTrainAResumedLearnerToTheEnd() throws {
+        let directory = try makeTestDirectory("fleet-lang-kill")
+        let runDir = directory.appendingPathComponent("run")
+        let endpoints = ["batches", "weights", "control"].map { "endpoints.\($0)=ipc://\(directory.path)/\($0)" }
+        let run = settings(["algorithm=grpo", "total_training_steps=40", "checkpoint_every=2", "num_actors=2"] + endpoints)
+        func learner(_ name: String, resume: Bool) throws -> ChildProcess {
+            try ChildProcess(
+                ["learner", config, "--run-dir", runDir.path] + run + (resume ? ["--resume"] : []),
+                outputDirectory: directory, name: name, test: self)
+        }
+        func updatesLogged() -> Int {
+            let text = (try? String(contentsOf: runDir.appendingPathComponent("metrics.jsonl"), encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").filter { $0.contains("pipeline/policy_version") }.count
+        }
+        let first = try learner("learner-0", resume: false)
+        let actors = try (0..<2).map {
+            try ChildProcess(
+                ["actor", config, "--index", "\($0)"] + run, outputDirectory: directory, name: "actor-\($0)", test: self)
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while updatesLogged() < 6 && Date() < deadline && first.process.isRunning { usleep(10_000) }
+        XCTAssertGreaterThanOrEqual(updatesLogged(), 6, first.stderr)
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitUntilExit()
+
+        let resumed = try learner("learner-1", resume: true)
+        XCTAssertEqual(resumed.wait(seconds: 90), 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("learner: resumed from "), resumed.stderr)
+        for actor in actors { XCTAssertEqual(actor.wait(seconds: 20), 0, actor.stderr) }
+        let summary = try runSummary(runDir)
+        XCTAssertEqual(summary["env_steps"] as? Int, 40 * 8 * 4, "every update trained: 40 x 8 groups x 4 responses")
+    }
 }
