@@ -43,7 +43,7 @@ final class LanguageRunTests: XCTestCase {
             // Actors sample on the learner's credit: what they send is trained on (dynamic sampling's
             // dropped groups aside), a batch overtaken by newer ones at most going stale.
             let share = try XCTUnwrap(run["trained_share"] as? Double, "summary.json lacks trained_share")
-            if algorithm == "grpo" { XCTAssertGreaterThanOrEqual(share, 0.75, "rejected: \(rejected)") }
+            if algorithm == "grpo" { XCTAssertGreaterThanOrEqual(share, 0.5, "rejected: \(rejected)") }
             let eval = try XCTUnwrap(run["eval"] as? [String: Any])
             XCTAssertEqual(eval["prompts"] as? Int, 10)
             // The run starts from the SFT policy: its starting accuracy is the SFT run's final one.
@@ -61,13 +61,6 @@ final class LanguageRunTests: XCTestCase {
     /// actor processes (never restarted) are asked to say Hello again, are granted anew and train
     /// the run to its end.
     func testGroupActorsTrainAResumedLearnerToTheEnd() throws {
-        try XCTSkipUnless(
-            ProcessInfo.processInfo.environment["FLEET_LANGUAGE_RESUME"] == "1",
-            """
-            a known stall, not fixed yet: killed after 6 updates and resumed at version 8, the learner \
-            grants credit with min_version 8 and the actors, whose weights are older, never get a snapshot \
-            they act on (a resume after 60 updates went through); run with FLEET_LANGUAGE_RESUME=1
-            """)
         let directory = try makeTestDirectory("fleet-lang-kill")
         let runDir = directory.appendingPathComponent("run")
         let endpoints = ["batches", "weights", "control"].map { "endpoints.\($0)=ipc://\(directory.path)/\($0)" }

@@ -239,8 +239,11 @@ public final class ActorLoop {
         let waitingFor = heldVersion
         while stopReason == nil, !mayAct {
             try serviceChannels(timeout: min(ChannelLimits.heartbeatInterval, snapshotRetry))
+            // Newer weights that do not yet let it act (a credit asks for newer still): wait anew
+            // from them, so that a snapshot is asked for in time.
+            if heldVersion != waitingFor { return }
             if waitsForCreditOnly { start = .now }
-            if heldVersion == waitingFor, ContinuousClock.now - start >= snapshotRetry {
+            if ContinuousClock.now - start >= snapshotRetry {
                 // Only a full wait means a batch may be lost; sooner asks just fetch missed versions.
                 askedAfterFullWaitAt = snapshotRetry >= ChannelLimits.snapshotRetry ? heldVersion : nil
                 try sendControl(.snapshotRequest(SnapshotRequest(haveVersion: heldVersion ?? 0)))
