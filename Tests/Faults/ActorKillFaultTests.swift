@@ -78,9 +78,10 @@ final class ActorKillFaultTests: XCTestCase {
     /// per slot: restart delays stay under 1 s, the cap of 5 is never reached), then run to its end.
     private func killRun(kills: Int, seed: UInt64) throws -> Run {
         var random = PF.Random(seed: seed)
-        // 128 steps an update; the kills hold the learner up, the pauses between them let it run
-        // at most ~8 updates each: 25 updates a kill leave the run going until the last.
-        let updates = 40 + 25 * kills
+        // 128 steps an update; the kills hold the learner up, and the pauses between them (up to
+        // 0.5 s) let it run a few dozen updates each at today's speed: 100 updates a kill leave
+        // the run going until the last.
+        let updates = 40 + 100 * kills
         let launch = try PF.Launch(
             actors: 2,
             arguments: [
