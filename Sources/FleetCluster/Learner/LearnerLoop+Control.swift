@@ -67,7 +67,7 @@ extension LearnerLoop {
             }
             switch frame.payload {
             case .hello where reply == .welcome: credits?.welcomed(sender)
-            case .heartbeat where credits != nil && roster.records[sender] != nil && roster.announced(sender) == nil:
+            case .heartbeat where credits != nil && roster.announced(sender) == nil:
                 // A group actor that said Hello to the learner before this one (a resumed run's)
                 // waits for credit this learner never granted: it is asked to say Hello again.
                 promptHello(BatchRejection(.wrongIncarnation, sender: sender, "no Hello heard from it by this learner"))
