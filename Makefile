@@ -4,7 +4,7 @@ SWIFT ?= swift
 FLEET_PYTHON ?= $(CURDIR)/.build-python/bin/python
 export FLEET_PYTHON
 
-.PHONY: demo test solve-served examples faults build release bench bench-allocations fuzz deps deps-python clean
+.PHONY: demo test solve-served examples slurm faults build release bench bench-allocations fuzz deps deps-python clean
 
 ## demo: install what is missing, build in release mode, and show Fleet working.
 demo: deps release
@@ -27,6 +27,14 @@ solve-served: deps-python release
 ## it with the example's own executable. CI runs it after `make test`.
 examples: deps
 	./scripts/check-examples.sh
+
+## slurm: a real Slurm cluster on this machine (Debian's slurmctld, munge, and a slurmd per network-
+## namespace host: cluster/slurm/testbed/) runs cluster/slurm/fleet-cluster.sbatch with the release
+## `fleet`: a clean run, scancel, a killed actor, a requeue, two jobs at once, a killed learner; a
+## figure line each. Needs root; about three minutes. CI runs it after `make test`.
+slurm: deps release
+	./scripts/install-deps.sh --slurm
+	python3 cluster/slurm/testbed/check.py --fleet .build/release/fleet
 
 ## faults: every fault test of RELIABILITY.md, the long ones too; their figures at the end.
 faults:

@@ -7,11 +7,14 @@
 #     implementation that the interop test uses (Tests/Interop/requirements.txt), and Fleet's own
 #     Python package, installed from python/ as a user would (`pip install ./python[test]`), which
 #     the remote-environment tests run and whose own tests `make test` runs.
+#   - with --slurm: Debian's Slurm (slurmctld, slurmd, the clients) and munge, for the test bed of
+#     `make slurm` (cluster/slurm/testbed/).
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev protobuf-compiler pkg-config iproute2)
+if [ "${1:-}" = "--slurm" ]; then packages+=(slurmctld slurmd slurm-client munge); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
