@@ -15,7 +15,8 @@
 # munged runs with its own key and socket; every file (slurm.conf, munge key, spool, state, pid
 # files, logs) is in TESTBED_DIR (default /tmp/fleet-slurm-testbed). Slurm runs without cgroups
 # (proctrack/linuxproc, task/none) and without accounting (no slurmdbd, hence no sacct: ask
-# `scontrol show job`, which keeps finished jobs for MinJobAge = 10 minutes).
+# `scontrol show job`, which keeps finished jobs for MinJobAge = 10 minutes). The backfill scheduler,
+# which starts heterogeneous jobs, runs every second.
 # The environment: TESTBED_DIR; TESTBED_CPUS, the CPUs each node reports (default 4: two jobs of
 # 2 CPUs a node fit at once, whatever the machine has; the daemons are told to believe the config).
 set -euo pipefail
@@ -99,6 +100,7 @@ JobCompType=jobcomp/none
 SwitchType=switch/none
 MpiDefault=none
 SchedulerType=sched/backfill
+SchedulerParameters=bf_interval=1
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 SlurmdParameters=config_overrides
