@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Submits cluster/slurm/fleet-cluster.sbatch, unchanged, to a real Slurm cluster on this machine
 (testbed.sh: slurmctld and three slurmds in network namespaces) and checks what a multi-host run
-meets: a clean run, scancel, an actor killed, a requeue, two jobs at once, the learner killed.
+meets: a clean run, scancel (and the same run submitted again), an actor killed, a requeue, two jobs
+at once, the learner killed, an actor lost for good (fixed and elastic shapes), a heterogeneous job.
 
     sudo python3 cluster/slurm/testbed/check.py --fleet .build/release/fleet [--only a,c] [--keep]
 
@@ -193,16 +194,34 @@ def scenario_clean(bed):
 
 
 def scenario_scancel(bed):
-    """(b) scancel mid-run: the learner writes its summary, nothing is left running."""
-    job = bed.sbatch(str(TEMPLATE), "--set", "total_timesteps=50000000", *COMMON, env={"FLEET_BIND": "eth0"})
-    wait_steps(bed, job, 20 * 512)
+    """(b) scancel mid-run: the learner writes its summary, nothing is left running. Then the same
+    run submitted again (RUN_DIR of the cancelled job): its keys are reused, the learner resumes
+    from the checkpoint written at the stop, and the run finishes."""
+    job = bed.sbatch(str(TEMPLATE), "--set", f"total_timesteps={LONG}", *COMMON, env={"FLEET_BIND": "eth0"})
+    wait_steps(bed, job, LONG // 4)
     bed.slurm("scancel", job)
     info = bed.wait_end(job, timeout=60)
     result = summary(bed, job)
     check(info["JobState"] == "CANCELLED", f"job {job}: {info['JobState']}")
+    check(result.get("ended", "interrupted") == "interrupted", f"job {job}: ended {result.get('ended')}")
     nothing_left(bed, job)
     figure("b scancel mid-run", f"stopped cleanly, summary.json written (ended {result.get('ended', '?')})",
-           result["env_steps"], planned_of(result, 50000000), info)
+           result["env_steps"], planned_of(result, LONG), info)
+
+    same = str(run_dir(bed, job).relative_to(bed.work))
+    again = bed.sbatch(str(TEMPLATE), "--set", f"total_timesteps={LONG}", *COMMON,
+                       env={"FLEET_BIND": "eth0", "RUN_DIR": same})
+    info = bed.wait_end(again)
+    result = summary(bed, job)
+    text = output(bed, again)
+    resumed = resumed_from(text)
+    check("CURVE keys for" not in text, f"job {again}: made new keys instead of reusing {same}-keys")
+    check(resumed, f"job {again}: the learner did not resume")
+    check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0", f"job {again}: {info['JobState']} {exit_code(info)}")
+    check(result["env_steps"] >= LONG, f"job {again}: {result['env_steps']} of {LONG} steps")
+    nothing_left(bed, again)
+    figure("b' the same RUN_DIR submitted again", "keys reused, resumed, run finished", result["env_steps"],
+           planned_of(result, LONG), info, resumed=resumed[-1])
 
 
 def scenario_actor_kill(bed):
@@ -269,6 +288,44 @@ def scenario_two_jobs(bed):
                result["env_steps"], planned_of(result, SHORT), info)
 
 
+def scenario_actor_lost(bed):
+    """(g) kill -9 of an actor that is not restarted (ACTOR_RESTARTS=0): in the fixed shape
+    (envs_per_actor null: every update waits for a batch of each actor) the updates after the loss
+    train on half batches and the job says so, exit 3; elastic (the config's envs_per_actor), the
+    other actor fills every batch and the run is complete, exit 0."""
+    for shape, extra, want in (("fixed", ["--set", "envs_per_actor=null"], "3:0"), ("elastic", [], "0:0")):
+        job = bed.sbatch(str(TEMPLATE), "--set", f"total_timesteps={LONG}", *COMMON, *extra,
+                         env={"FLEET_BIND": "eth0", "ACTOR_RESTARTS": "0"})
+        wait_steps(bed, job, LONG // 4)
+        victims = bed.node_processes(2, "actor")
+        check(victims, f"job {job}: no actor process on n2")
+        os.kill(victims[0][0], signal.SIGKILL)
+        info = bed.wait_end(job)
+        result = summary(bed, job)
+        check(exit_code(info) == want, f"job {job} ({shape}): {info['JobState']} {exit_code(info)}, expected {want}")
+        nothing_left(bed, job)
+        actors = result.get("actors", {})
+        figure(f"g kill -9 of an actor, not restarted, {shape} shape",
+               f"complete {result.get('complete')}, ended {result.get('ended')}", result["env_steps"],
+               planned_of(result, LONG), info,
+               note=f"updates {result.get('updates')}/{result.get('updates_planned')}, partial updates "
+                    f"{result.get('partial_updates')}, actors lost {actors.get('lost')}, steps short {result.get('steps_short')}")
+
+
+def scenario_hetjob(bed):
+    """(h) a heterogeneous job: the learner's component (1 node) and the actors' (2 nodes)."""
+    job = bed.sbatch("--nodes=1", "--cpus-per-task=2", ":", "--nodes=2", "--cpus-per-task=2", str(TEMPLATE),
+                     "--set", f"total_timesteps={SHORT}", *COMMON, env={"FLEET_BIND": "eth0"})
+    info = bed.wait_end(job, timeout=120)
+    result = summary(bed, job)
+    check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0", f"job {job}: {info['JobState']} {exit_code(info)}")
+    check(result["env_steps"] >= SHORT, f"job {job}: {result['env_steps']} of {SHORT} steps")
+    check("on component 1" in output(bed, job), f"job {job}: not run as a heterogeneous job")
+    nothing_left(bed, job)
+    figure("h heterogeneous job (learner 1 node : actors 2 nodes)", "finished", result["env_steps"],
+           planned_of(result, SHORT), info)
+
+
 def scenario_learner_kill(bed):
     """(f) kill -9 of the learner mid-run: the script restarts it with --resume-if-present, the actors
     reconnect, the run finishes its configured steps."""
@@ -297,7 +354,7 @@ def scenario_learner_kill(bed):
 
 
 SCENARIOS = {"a": scenario_clean, "b": scenario_scancel, "c": scenario_actor_kill, "d": scenario_requeue,
-             "e": scenario_two_jobs, "f": scenario_learner_kill}
+             "e": scenario_two_jobs, "f": scenario_learner_kill, "g": scenario_actor_lost, "h": scenario_hetjob}
 
 
 def main():
