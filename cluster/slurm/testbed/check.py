@@ -2,7 +2,8 @@
 """Submits cluster/slurm/fleet-cluster.sbatch, unchanged, to a real Slurm cluster on this machine
 (testbed.sh: slurmctld and three slurmds in network namespaces) and checks what a multi-host run
 meets: a clean run, scancel (and the same run submitted again), an actor killed, a requeue, two jobs
-at once, the learner killed, an actor lost for good (fixed and elastic shapes), a heterogeneous job.
+at once, the learner killed, an actor lost for good (fixed and elastic shapes), a heterogeneous job,
+the actors' whole step cancelled.
 
     sudo python3 cluster/slurm/testbed/check.py --fleet .build/release/fleet [--only a,c] [--keep]
 
@@ -246,6 +247,29 @@ def scenario_actor_kill(bed):
                 f"partial updates {result.get('partial_updates', '?')}")
 
 
+def scenario_actor_step_cancelled(bed):
+    """(i) the actors' whole step cancelled (scancel JOB.STEP): the script starts it again, the run
+    completes its steps."""
+    job = bed.sbatch(str(TEMPLATE), "--set", f"total_timesteps={LONG}", *COMMON, env={"FLEET_BIND": "eth0"})
+    wait_steps(bed, job, LONG // 4)
+    steps = bed.slurm("squeue", "-h", "-s", "-j", job, "-o", "%i %j").split("\n")
+    step = next((line.split()[0] for line in steps if line.endswith(" fleet-actors")), None)
+    check(step, f"job {job}: no fleet-actors step in {steps}")
+    bed.slurm("scancel", step)
+    info = bed.wait_end(job)
+    result = summary(bed, job)
+    text = output(bed, job)
+    again = re.search(r"the actors' step ended \(exit (\d+)\); starting it again", text)
+    check(again, f"job {job}: the actors' step was not started again")
+    check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0", f"job {job}: {info['JobState']} {exit_code(info)}")
+    check(result["env_steps"] >= LONG, f"job {job}: {result['env_steps']} of {LONG} steps")
+    nothing_left(bed, job)
+    actors = result.get("actors", {})
+    figure(f"i scancel of the actors' step {step}", f"step ended {again.group(1)}, started again; run finished",
+           result["env_steps"], planned_of(result, LONG), info,
+           note=f"actors started {actors.get('started')}, lost {actors.get('lost')}, partial updates {result.get('partial_updates')}")
+
+
 def scenario_requeue(bed):
     """(d) scontrol requeue: the job starts again, resumes from its checkpoint, appends its output."""
     job = bed.sbatch(str(TEMPLATE), "--set", f"total_timesteps={LONG}", *COMMON, env={"FLEET_BIND": "eth0"})
@@ -354,7 +378,8 @@ def scenario_learner_kill(bed):
 
 
 SCENARIOS = {"a": scenario_clean, "b": scenario_scancel, "c": scenario_actor_kill, "d": scenario_requeue,
-             "e": scenario_two_jobs, "f": scenario_learner_kill, "g": scenario_actor_lost, "h": scenario_hetjob}
+             "e": scenario_two_jobs, "f": scenario_learner_kill, "g": scenario_actor_lost, "h": scenario_hetjob,
+             "i": scenario_actor_step_cancelled}
 
 
 def main():
