@@ -156,6 +156,7 @@ down() {
     for (( tries = 0; tries < 50; tries++ )); do
       pids=$(ip netns pids "$ns" 2>/dev/null || true)
       [ -n "$pids" ] || break
+      # shellcheck disable=SC2086  # a list of pids
       kill -KILL $pids 2>/dev/null || true
       sleep 0.1
     done
