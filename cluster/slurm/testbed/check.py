@@ -3,7 +3,7 @@
 (testbed.sh: slurmctld and three slurmds in network namespaces) and checks what a multi-host run
 meets: a clean run, scancel (and the same run submitted again), an actor killed, a requeue, two jobs
 at once, the learner killed, an actor lost for good (fixed and elastic shapes), a heterogeneous job,
-the actors' whole step cancelled.
+the actors' whole step cancelled, a third actor host added to a running job.
 
     sudo python3 cluster/slurm/testbed/check.py --fleet .build/release/fleet [--only a,c] [--keep]
 
@@ -350,6 +350,51 @@ def scenario_hetjob(bed):
            planned_of(result, SHORT), info)
 
 
+def scenario_join(bed):
+    """(j) a third actor host added to a running two-actor job: a second job with JOIN_JOB (elastic
+    config). Its actor joins, the batch stays 512 steps an update, and both jobs end with the run.
+    The steps/s before and after the join are printed (on one machine the "hosts" share its cores)."""
+    total = 5 * LONG
+    job = bed.sbatch(str(TEMPLATE), "--set", f"total_timesteps={total}", *COMMON, env={"FLEET_BIND": "eth0"})
+    wait_steps(bed, job, 20 * 512)
+    joiner = bed.sbatch("--nodes=1", str(TEMPLATE), "--set", f"total_timesteps={total}", *COMMON,
+                        env={"JOIN_JOB": job})
+    deadline, joined_at = time.time() + 60, None
+    while time.time() < deadline and joined_at is None:
+        if "actor-2 joined" in output(bed, job):
+            joined_at = time.time()
+        elif bed.job(job).get("JobState") != "RUNNING":
+            break
+        time.sleep(0.1)
+    check(joined_at, f"job {joiner}: its actor did not join job {job}")
+    info = bed.wait_end(job)
+    joiner_info = bed.wait_end(joiner, timeout=60)
+    result = summary(bed, job)
+    check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0", f"job {job}: {info['JobState']} {exit_code(info)}")
+    check(exit_code(joiner_info) == "0:0", f"job {joiner}: {joiner_info['JobState']} {exit_code(joiner_info)}")
+    check(result["env_steps"] >= total and result.get("partial_updates", 0) == 0,
+          f"job {job}: {result['env_steps']} of {total} steps, {result.get('partial_updates')} partial updates")
+    nothing_left(bed, job)
+    nothing_left(bed, joiner)
+    rows = [json.loads(line) for line in (run_dir(bed, job) / "metrics.jsonl").read_text().splitlines()]
+    points = [(row["wall_time"], row["step"]) for row in rows if "wall_time" in row]
+
+    def window(start, end):
+        inside = [p for p in points if start <= p[0] <= end]
+        if len(inside) < 2:
+            return None, set()
+        sps = (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+        return sps, {b[1] - a[1] for a, b in zip(inside, inside[1:])}
+
+    before, before_batches = window(joined_at - 4, joined_at)
+    after, after_batches = window(joined_at + 1, joined_at + 5)
+    ratio = f"{after / before:.2f}x" if before and after else "?"
+    figure(f"j a third actor host added (job {joiner}, JOIN_JOB={job})",
+           f"actor-2 joined; steps per update before {sorted(before_batches)}, after {sorted(after_batches)}; "
+           f"steps/s before {before or 0:.0f}, after {after or 0:.0f} ({ratio})", result["env_steps"],
+           planned_of(result, total), info, note=f"joining job {joiner_info.get('JobState')} exit {exit_code(joiner_info)}")
+
+
 def scenario_learner_kill(bed):
     """(f) kill -9 of the learner mid-run: the script restarts it with --resume-if-present, the actors
     reconnect, the run finishes its configured steps."""
@@ -379,7 +424,7 @@ def scenario_learner_kill(bed):
 
 SCENARIOS = {"a": scenario_clean, "b": scenario_scancel, "c": scenario_actor_kill, "d": scenario_requeue,
              "e": scenario_two_jobs, "f": scenario_learner_kill, "g": scenario_actor_lost, "h": scenario_hetjob,
-             "i": scenario_actor_step_cancelled}
+             "i": scenario_actor_step_cancelled, "j": scenario_join}
 
 
 def main():
