@@ -260,9 +260,13 @@ public final class ActorLoop {
         if !ready[weightsIndex].isEmpty || !ready[controlIndex].isEmpty {
             silentSince = .now
         } else if ContinuousClock.now - silentSince > learnerTimeout {
-            throw LearnerSilent(
-                endpoint: controlEndpoint, seconds: (ContinuousClock.now - silentSince).seconds,
-                everHeard: heldVersion != nil || welcomed)
+            let seconds = (ContinuousClock.now - silentSince).seconds
+            if let handshakes = sockets.controlHandshakes, handshakes.deniedSinceSuccess > 0 {
+                throw Refused(
+                    reason: "for \(Int(seconds.rounded())) s its allow-list denied this actor's key "
+                        + "(\(handshakes.deniedSinceSuccess) handshakes): revoked, or never listed")
+            }
+            throw LearnerSilent(endpoint: controlEndpoint, seconds: seconds, everHeard: heldVersion != nil || welcomed)
         }
         if ready[weightsIndex].contains(.readable) {
             // Only the newest of the queued versions matters: each message holds all the weights.
@@ -290,8 +294,25 @@ public final class ActorLoop {
 
     private func heartbeat() throws {
         lastHeartbeat = .now
+        noteDeniedHandshakes()
         reportedVersion = heldVersion
         try sendControl(.heartbeat(Heartbeat(weightsVersion: heldVersion ?? 0, batchesSent: batchesSent)))
+    }
+
+    /// Reads the control channel's handshake events; says once when the learner's allow-list
+    /// begins to deny this actor's key. The actor keeps trying (the key may be listed meanwhile)
+    /// until `learner_timeout`, and then exits as refused.
+    private func noteDeniedHandshakes() {
+        guard let handshakes = sockets.controlHandshakes else { return }
+        let deniedBefore = handshakes.deniedSinceSuccess
+        handshakes.update()
+        if deniedBefore == 0, handshakes.deniedSinceSuccess > 0 {
+            log.warning(
+                """
+                the learner's allow-list denies this actor's key (revoked, or not listed yet); \
+                trying again until learner_timeout (\(learnerTimeout))
+                """)
+        }
     }
 
     private func receiveNow(_ socket: Socket) throws -> [UInt8]? {
