@@ -233,16 +233,27 @@ public final class ActorLoop {
     }
 
     /// Waits for newer weights or a credit (or Shutdown), asking for a snapshot when weights do not
-    /// come in time.
+    /// come in time. A credit that does not come in time is asked for by a new Hello: the learner
+    /// may count as on their way batches that were lost (a connection dropped under them), and a
+    /// Hello starts both counts again from nothing.
     private func waitForWeights() throws {
         var start = ContinuousClock.now
+        var creditWait = ContinuousClock.now
         let waitingFor = heldVersion
         while stopReason == nil, !mayAct {
             try serviceChannels(timeout: min(ChannelLimits.heartbeatInterval, snapshotRetry))
             // Newer weights that do not yet let it act (a credit asks for newer still): wait anew
             // from them, so that a snapshot is asked for in time.
             if heldVersion != waitingFor { return }
-            if waitsForCreditOnly { start = .now }
+            if waitsForCreditOnly {
+                start = .now
+                if ContinuousClock.now - creditWait >= ChannelLimits.creditRecount {
+                    creditWait = .now
+                    try sendHello()
+                }
+            } else {
+                creditWait = .now
+            }
             if ContinuousClock.now - start >= snapshotRetry {
                 // Only a full wait means a batch may be lost; sooner asks just fetch missed versions.
                 askedAfterFullWaitAt = snapshotRetry >= ChannelLimits.snapshotRetry ? heldVersion : nil
