@@ -137,7 +137,15 @@ public enum ConfigResolver {
         // The rest concerns environment steps: PPO's.
         guard config.string("algorithm") == "ppo" else { return }
         let numActors = config.int("num_actors")
-        if numEnvs % numActors != 0 {
+        if case .int(let envsPerActor) = config["envs_per_actor"] {
+            if numEnvs % envsPerActor != 0 {
+                let source = origins["envs_per_actor"] ?? origins["num_envs"] ?? "defaults"
+                throw ConfigError(
+                    .inconsistent, source: source, key: "envs_per_actor",
+                    message: "'envs_per_actor' must divide num_envs = \(numEnvs) (an update takes num_envs / "
+                        + "envs_per_actor whole batches), got \(envsPerActor)")
+            }
+        } else if numEnvs % numActors != 0 {
             let source = origins["num_actors"] ?? origins["num_envs"] ?? "defaults"
             throw ConfigError(
                 .inconsistent, source: source, key: "num_actors",

@@ -140,7 +140,18 @@ public enum ConfigSchema {
         ConfigSection(
             "The cluster",
             [
-                ConfigKey("num_actors", \.numActors, .positive, doc: "actor processes (or threads) stepping environments"),
+                ConfigKey("num_actors", \.numActors, .positive,
+                    doc: "actor processes (or threads) stepping environments; in an elastic run (envs_per_actor set), "
+                        + "only how many fleet launch and fleet train start"),
+                ConfigKey("envs_per_actor", \.envsPerActorSetting, .positive,
+                    doc: "PPO: environments each actor steps; set, the run is elastic: every update takes "
+                        + "num_envs / envs_per_actor batches from whichever actors sent them, and actors may join and "
+                        + "leave at any time; null: num_envs / num_actors, and each update waits for one batch of every actor"),
+                ConfigKey("max_actors", \.maxActors, .positive,
+                    doc: "an elastic run admits actors with --index 0 to max_actors - 1"),
+                ConfigKey("allow_partial", \.allowPartial,
+                    doc: "a run that ends short of its config (updates on partial batches after actors were lost) "
+                        + "still exits 0; false: it exits 3 (summary.json says what was lost)"),
                 ConfigKey("max_policy_lag", \.maxPolicyLag, .nonNegative,
                     doc: "reject batches from policies more than this many versions old"),
                 ConfigKey("actor_timeout", \.actorTimeout, .positive,

@@ -8,17 +8,19 @@ extension ResolvedConfig {
         "run_dir", "endpoints.batches", "endpoints.weights", "endpoints.control", "actor_timeout", "learner_timeout", "join_timeout",
         "stall_timeout", "ingress_byte_budget", "capture", "capture_dropped", "capture_file_bytes",
         "checkpoint_every", "checkpoint_keep", "metrics_port", "metrics_address",
-        "reward_workers", "reward_timeout", "reward_endpoint",
+        "reward_workers", "reward_timeout", "reward_endpoint", "max_actors", "allow_partial",
     ]
 
     /// The SHA-256 (hex) of every key but the ``deploymentKeys``, in schema order: configs with the
     /// same learning hash train the same weights from the same batches. The dataset keys count only
     /// for `task: dataset` (any other task has them at their defaults), so the hash of every other
-    /// config is what it was before they existed.
+    /// config is what it was before they existed. Likewise `envs_per_actor` counts only when set,
+    /// and then `num_actors` does not: an elastic run learns the same with any number of actors.
     public var learningSHA256: String {
         var sha = SHA256()
-        let datasetKeys = string("task") == "dataset" ? [] : Set(ConfigResolver.datasetKeys)
-        for key in ConfigSchema.keys where !Self.deploymentKeys.contains(key.name) && !datasetKeys.contains(key.name) {
+        var skipped = string("task") == "dataset" ? [] : Set(ConfigResolver.datasetKeys)
+        skipped.insert(self["envs_per_actor"] == .null ? "envs_per_actor" : "num_actors")
+        for key in ConfigSchema.keys where !Self.deploymentKeys.contains(key.name) && !skipped.contains(key.name) {
             sha.update(Array("\(key.name): \(self[key.name].yaml)\n".utf8))
         }
         return sha.finalize().description

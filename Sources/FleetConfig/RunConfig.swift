@@ -30,6 +30,13 @@ public struct RunConfig: Hashable, Sendable {
     public var runDirectory: String? = nil
     /// Actor processes or threads (`num_actors`); they split `ppo.numEnvs` between them.
     public var numActors = 1
+    /// Environments each actor steps, when set (`envs_per_actor`): the run is elastic
+    /// (``isElastic``). nil: `ppo.numEnvs / numActors`.
+    public var envsPerActorSetting: Int? = nil
+    /// The actor indices an elastic run admits: 0 to `maxActors - 1`.
+    public var maxActors = 64
+    /// Whether a run that ends short of its config (partial updates) still counts as a success.
+    public var allowPartial = false
     /// Batches from policies more than this many versions old are rejected.
     public var maxPolicyLag = 1
     /// Silence after which the learner declares an actor lost and stops waiting for it.

@@ -98,7 +98,7 @@ final class CrashingActorFaultTests: XCTestCase {
         launch.process.process.interrupt()
         XCTAssertEqual(launch.process.wait(seconds: 15), 130, launch.stderr)
         let actors = try XCTUnwrap(try launch.summary()["actors"] as? [String: Int])
-        XCTAssertEqual(actors, ["started": 7, "restarts": 5])
+        XCTAssertEqual(actors.filter { $0.key != "lost" }, ["started": 7, "restarts": 5])
 
         FaultReport.figure(
             "4 an actor that crashes at start", mustHold: "restarts back off and stop at the cap; the learner stays healthy",

@@ -64,6 +64,22 @@ final class LearnerBookkeepingTests: XCTestCase {
         XCTAssertNil(queue.oldestArrival)
     }
 
+    /// An elastic run's update: the oldest batches whoever sent them, by policy version, then arrival.
+    func testTheQueueTakesTheOldestBatchesWhoeverSentThem() {
+        var queue = BatchQueue()
+        queue.append(batch("actor-1", version: 1, bytes: 10, arrival: t0 + .seconds(1)))
+        queue.append(batch("actor-0", version: 0, bytes: 20, arrival: t0 + .seconds(2)))
+        queue.append(batch("actor-0", version: 1, bytes: 30, arrival: t0 + .seconds(3)))
+        queue.append(batch("actor-2", version: 1, bytes: 40, arrival: t0))
+        XCTAssertNil(queue.takeOldest(batches: 5), "only 4 queued")
+        XCTAssertEqual(queue.count, 4)
+        let taken = queue.takeOldest(batches: 3)
+        XCTAssertEqual(taken?.map(\.sender), ["actor-0", "actor-2", "actor-1"])
+        XCTAssertEqual(taken?.map(\.policyVersion), [0, 1, 1])
+        XCTAssertEqual(queue.count, 1)
+        XCTAssertEqual(queue.bytes, 30)
+    }
+
     func testBroadcastLatencyWaitsForEveryLiveActorAndForgetsLostOnes() {
         var sync = WeightSyncTracker()
         sync.published(1, at: t0, to: ["actor-0", "actor-1"])
@@ -84,13 +100,15 @@ final class LearnerBookkeepingTests: XCTestCase {
         XCTAssertEqual(sync.measured, 3)
     }
 
-    private func batch(_ sender: String, version: UInt64, bytes: Int) -> AdmittedBatch {
+    private func batch(
+        _ sender: String, version: UInt64, bytes: Int, arrival: ContinuousClock.Instant? = nil
+    ) -> AdmittedBatch {
         let rollout = Rollout(
             streamID: sender, policyVersion: version, numSteps: 1, numEnvs: 1, observationSize: 1,
             observations: [0], actions: .discrete([0]), rewards: [0], terminated: [false], truncated: [false],
             behaviourLogProbs: [0], finalObservationSteps: [], finalObservations: [], nextObservations: [0])
         return AdmittedBatch(
             sender: sender, policyVersion: version, content: .rollout(rollout, episodeReturns: [], episodeLengths: []),
-            frameBytes: bytes, arrival: t0)
+            frameBytes: bytes, arrival: arrival ?? t0)
     }
 }

@@ -23,7 +23,11 @@ final class LoopLivenessTests: XCTestCase {
         // The run's four updates, each on actor-0's share alone (2 of the 4 environments, 256 steps).
         XCTAssertEqual(summary.policyVersion, 4)
         XCTAssertEqual(summary.envSteps, 1024)
-        XCTAssertEqual(summary.actors, RunSummary.Actors(started: 1, restarts: 0))
+        XCTAssertEqual(summary.actors, RunSummary.Actors(started: 1, restarts: 0, lost: 0))
+        XCTAssertEqual(summary.partialUpdates, 4)
+        XCTAssertEqual(summary.stepsShort, 1024)
+        XCTAssertEqual(summary.complete, false)
+        XCTAssertEqual(summary.ended, .finished)
     }
 
     func testASilentActorIsLostTheRunGoesOnAndStatusShowsIt() throws {
@@ -51,6 +55,7 @@ final class LoopLivenessTests: XCTestCase {
         XCTAssertEqual(summary.envSteps, 32768, "128 updates of actor-0's share alone")
         XCTAssertEqual(summary.actors.started, 2)
         XCTAssertTrue(log.lines.contains { $0.contains("actor-1 is lost") }, "\(log.lines)")
+        XCTAssertEqual(summary.actors.lost, 1)
         // While actor-1 was live, the update waited with actor-0's batch queued.
         let waiting = try XCTUnwrap(seen.last { $0.actors["actor-1"]?.state == "live" }, "\(seen.count) answers")
         XCTAssertEqual(waiting.actors["actor-1"]?.host, "stand-in")

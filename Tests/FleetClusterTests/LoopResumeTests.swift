@@ -42,7 +42,7 @@ final class LoopResumeTests: XCTestCase {
         XCTAssertTrue(log.lines.contains { $0.hasPrefix("learner: resumed from version-000004 (4 updates, 2048 steps)") }, "\(log.lines)")
         XCTAssertEqual(summary.envSteps, 4096)
         XCTAssertEqual(summary.policyVersion, 8, "a checkpoint written at a stop is resumed at its own version")
-        XCTAssertEqual(summary.actors, RunSummary.Actors(started: 4, restarts: 0), "two actors in each session")
+        XCTAssertEqual(summary.actors, RunSummary.Actors(started: 4, restarts: 0, lost: 0), "two actors in each session")
         XCTAssertGreaterThan(summary.wallSeconds, stopped.wallSeconds)
         XCTAssertGreaterThanOrEqual(summary.episodes, stopped.episodes)
         XCTAssertEqual(try metricsLines(directory).map { $0["step"] as? Int }, (1...8).map { $0 * 512 })

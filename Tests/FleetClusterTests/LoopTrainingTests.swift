@@ -23,7 +23,7 @@ final class LoopTrainingTests: XCTestCase {
         XCTAssertEqual(config.envsPerActor, 2)
         XCTAssertEqual(summary.envSteps, 2048)
         XCTAssertEqual(summary.policyVersion, 4)
-        XCTAssertEqual(summary.actors, RunSummary.Actors(started: 2, restarts: 0))
+        XCTAssertEqual(summary.actors, RunSummary.Actors(started: 2, restarts: 0, lost: 0))
         XCTAssertEqual(summary.rejected, [:])
         XCTAssertGreaterThan(summary.episodes, 0)
         XCTAssertNotNil(summary.finalReturnMean100)

@@ -37,7 +37,7 @@ final class LanguageRunTests: XCTestCase {
             XCTAssertEqual(run["algorithm"] as? String, algorithm)
             XCTAssertEqual(run["env"] as? String, "addition-1")
             XCTAssertEqual(run["policy_version"] as? Int, 4)
-            XCTAssertEqual(run["actors"] as? [String: Int], ["started": 2, "restarts": 0])
+            XCTAssertEqual(run["actors"] as? [String: Int], ["started": 2, "restarts": 0, "lost": 0])
             let rejected = try XCTUnwrap(run["rejected"] as? [String: Int])
             XCTAssertEqual(Set(rejected.keys).subtracting(["stale"]), [], "only stale batches may be refused: \(rejected)")
             // Actors sample on the learner's credit: what they send is trained on (dynamic sampling's

@@ -48,13 +48,64 @@ final class LearnerActorTests: XCTestCase {
         let actor = try ChildProcess(
             ["actor", config, "--connect", "ipc://\(directory.path)", "--index", "0", "--set", "hidden_sizes=[8]"],
             outputDirectory: directory, name: "actor-0", test: self)
-        XCTAssertEqual(actor.wait(seconds: 15), 1, actor.stderr)
+        XCTAssertEqual(actor.wait(seconds: 15), 5, actor.stderr)
         XCTAssertTrue(actor.stderr.contains("actor-0 stopped: the learner refused it: spec hash "), actor.stderr)
-        XCTAssertNotEqual(learner.wait(seconds: 30), 0, "no batch came: the learner stalls")
+        XCTAssertTrue(actor.stderr.contains("starting it again does not help"), actor.stderr)
+        XCTAssertEqual(learner.wait(seconds: 30), 3, "no batch came: the learner stalls, the run short")
         XCTAssertTrue(learner.stderr.contains("rejected a Hello"), learner.stderr)
     }
 
-    /// With no learner there (or one that never answers), an actor says so and exits 1 after
+    /// A learner whose actors stop coming stalls: it still writes summary.json, saying how the run
+    /// ended and what it lost, and exits 3 (the run fell short).
+    func testAStalledRunWritesItsSummaryAndExitsThree() throws {
+        let directory = try temporaryDirectory()
+        let runDir = directory.appendingPathComponent("run")
+        let learner = try ChildProcess(
+            ["learner", config, "--run-dir", runDir.path, "--set", "stall_timeout=2"] + ipcSettings(directory, actors: 1),
+            outputDirectory: directory, name: "learner", test: self)
+        XCTAssertEqual(learner.wait(seconds: 30), 3, learner.stderr)
+        XCTAssertTrue(learner.stderr.contains("summary.json holds the run so far"), learner.stderr)
+        let summary = try Self.summary(runDir)
+        XCTAssertEqual(summary["ended"] as? String, "stalled")
+        XCTAssertEqual(summary["complete"] as? Bool, false)
+        XCTAssertEqual(summary["updates"] as? Int, 0)
+        XCTAssertEqual(summary["updates_planned"] as? Int, 8)
+        XCTAssertEqual(summary["steps_short"] as? Int, 4096)
+    }
+
+    /// One of two actors never comes: every update trains on half a batch. The run finishes its
+    /// updates but falls short of its steps: summary.json says by how much, and the learner exits 3,
+    /// or 0 with allow_partial.
+    func testARunOnPartialBatchesExitsThreeUnlessPartialIsAllowed() throws {
+        for allowPartial in [false, true] {
+            let directory = try temporaryDirectory()
+            let runDir = directory.appendingPathComponent("run")
+            let learner = try ChildProcess(
+                ["learner", config, "--run-dir", runDir.path, "--set", "join_timeout=0.5", "--set", "max_policy_lag=0",
+                 "--set", "allow_partial=\(allowPartial)"] + ipcSettings(directory, actors: 2),
+                outputDirectory: directory, name: "learner", test: self)
+            let actor = try ChildProcess(
+                ["actor", config, "--connect", "ipc://\(directory.path)", "--index", "0", "--set", "num_actors=2"],
+                outputDirectory: directory, name: "actor-0", test: self)
+            XCTAssertEqual(learner.wait(seconds: 60), allowPartial ? 0 : 3, learner.stderr)
+            XCTAssertEqual(actor.wait(seconds: 10), 0, actor.stderr)
+            XCTAssertTrue(learner.stderr.contains("8 of 8 updates trained on partial batches"), learner.stderr)
+            let summary = try Self.summary(runDir)
+            XCTAssertEqual(summary["ended"] as? String, "finished")
+            XCTAssertEqual(summary["complete"] as? Bool, false)
+            XCTAssertEqual(summary["partial_updates"] as? Int, 8)
+            XCTAssertEqual(summary["env_steps"] as? Int, 2048)
+            XCTAssertEqual(summary["steps_planned"] as? Int, 4096)
+            XCTAssertEqual(summary["steps_short"] as? Int, 2048)
+        }
+    }
+
+    private static func summary(_ runDir: URL) throws -> [String: Any] {
+        let data = try Data(contentsOf: runDir.appendingPathComponent("summary.json"))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// With no learner there (or one that never answers), an actor says so and exits 4 after
     /// `learner_timeout`, rather than waiting forever.
     func testAnActorWithoutALearnerGivesUpAfterTheLearnerTimeout() throws {
         let directory = try temporaryDirectory()
@@ -62,8 +113,8 @@ final class LearnerActorTests: XCTestCase {
         let actor = try FleetProcess.run([
             "actor", config, "--connect", "ipc://\(directory.path)", "--index", "0", "--set", "learner_timeout=1",
         ])
-        XCTAssertEqual(actor.status, 1, actor.stderr)
-        XCTAssertTrue(actor.stderr.contains("nothing from the learner at ipc://\(directory.path)/control"), actor.stderr)
+        XCTAssertEqual(actor.status, 4, actor.stderr)
+        XCTAssertTrue(actor.stderr.contains("actor-0 gives up: nothing from the learner at ipc://\(directory.path)/control"), actor.stderr)
         XCTAssertTrue(actor.stderr.contains("allow-list"), actor.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(started), 20, "a bounded wait")
     }

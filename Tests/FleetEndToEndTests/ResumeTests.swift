@@ -44,7 +44,7 @@ final class ResumeTests: XCTestCase {
         let run = try runSummary(runDir)
         XCTAssertEqual(run["env_steps"] as? Int, 128 * 200)
         XCTAssertEqual(run["policy_version"] as? Int, 200, "a checkpoint written at Ctrl-C is resumed at its own version")
-        XCTAssertEqual(run["actors"] as? [String: Int], ["started": 2, "restarts": 0])
+        XCTAssertEqual(run["actors"] as? [String: Int], ["started": 2, "restarts": 0, "lost": 0])
         XCTAssertEqual(metricsLines(runDir), 200, "metrics.jsonl goes on where it stopped")
         let checkpoints = try FileManager.default.contentsOfDirectory(
             atPath: runDir.appendingPathComponent("checkpoints").path)
@@ -66,7 +66,7 @@ final class ResumeTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(checkpoint["write_seconds"] as? Double), 0)
         cluster.launch.process.interrupt()
         XCTAssertEqual(cluster.launch.wait(seconds: 20), 130, cluster.launch.stderr)
-        XCTAssertEqual(try runSummary(cluster.runDirectory)["actors"] as? [String: Int], ["started": 2, "restarts": 0])
+        XCTAssertEqual(try runSummary(cluster.runDirectory)["actors"] as? [String: Int], ["started": 2, "restarts": 0, "lost": 0])
 
         let resumed = try FleetProcess.run(
             ["launch", config, "--actors", "2", "--run-dir", cluster.runDirectory.path, "--resume"] + extra)
@@ -74,7 +74,7 @@ final class ResumeTests: XCTestCase {
         XCTAssertTrue(resumed.stderr.contains("[learner] learner: resumed from version-"), resumed.stderr)
         let run = try runSummary(cluster.runDirectory)
         XCTAssertEqual(run["env_steps"] as? Int, 128 * 300)
-        XCTAssertEqual(run["actors"] as? [String: Int], ["started": 4, "restarts": 0], "both sessions' actors")
+        XCTAssertEqual(run["actors"] as? [String: Int], ["started": 4, "restarts": 0, "lost": 0], "both sessions' actors")
     }
 
     func testResumeWithoutARunDirectoryOrACheckpointSaysSo() throws {

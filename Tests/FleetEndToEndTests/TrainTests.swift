@@ -47,7 +47,7 @@ final class TrainTests: XCTestCase {
         XCTAssertGreaterThan(summary["sps"] as? Double ?? 0, 0)
         XCTAssertGreaterThan(summary["final_return_mean100"] as? Double ?? 0, 8)
         XCTAssertEqual((summary["weights_sha256"] as? String)?.count, 64)
-        XCTAssertEqual((summary["actors"] as? [String: Int]), ["started": 1, "restarts": 0])
+        XCTAssertEqual((summary["actors"] as? [String: Int]), ["started": 1, "restarts": 0, "lost": 0])
         XCTAssertEqual((summary["rejected"] as? [String: Int]), [:])
     }
 

@@ -31,8 +31,8 @@ package enum BatchPacing: Sendable {
     /// every actor), so the actor counts its batches waiting at the learner and makes a new one
     /// while at most `max_policy_lag` wait.
     case consumption
-    /// The learner grants batches (`Credit`: GRPO and DAPO, whose updates take groups from
-    /// whoever sent them): the actor samples only what the learner will train on.
+    /// The learner grants batches (`Credit`: GRPO and DAPO, and PPO in an elastic run, whose
+    /// updates take batches from whoever sent them): the actor makes only what the learner will train on.
     case credits
 }
 

@@ -9,6 +9,8 @@ package final class RolloutSource: BatchSource {
     private let agent: PPOAgent
     private let collector: RolloutCollector
     private var generator: RandomGenerator
+    /// By consumption, or by credit in an elastic run (whose updates take batches from whoever sent them).
+    package let pacing: BatchPacing
 
     /// Actor `index`'s environments (``RunConfig/envsPerActor``, seeded `seed + index * envsPerActor + i`,
     /// so every environment of the run has its own seed), an agent of the learner's spec, and
@@ -19,13 +21,13 @@ package final class RolloutSource: BatchSource {
         agent = config.makeAgent(for: environment, seed: config.seed &+ UInt64(index))
         generator = RandomGenerator(seed: config.seed &+ UInt64(index))
         collector = RolloutCollector(numSteps: config.ppo.numSteps)
+        pacing = config.isElastic ? .credits : .consumption
     }
 
     package var policyParameters: [(name: String, tensor: Tensor)] { agent.policyParameters() }
     package var policySpec: String { agent.policySpec }
     package var specHash: [UInt8] { Weights.modelSpecHash("\(environment.id)|\(agent.policySpec)") }
     package var width: Int { environment.count }
-    package var pacing: BatchPacing { .consumption }
 
     package func nextBatch(policyVersion: UInt64, keepAlive: () throws -> Void) throws -> Payload? {
         let (rollout, episodes) = try collector.collect(

@@ -7,4 +7,6 @@ package struct EarlierSessions {
     /// same session; the actors of a resumed session are new starts, not restarts).
     package var actorsStarted = 0
     package var actorsRestarts = 0
+    /// Times an actor was declared lost.
+    package var actorsLost = 0
 }

@@ -94,6 +94,10 @@ package struct LearnerCheckpointState: Codable, Equatable {
     /// Environment steps (or responses) in the batch frames that arrived (nil in checkpoints that
     /// predate the count).
     package var stepsReceived: Int?
+    /// Updates trained on fewer steps than a full batch, and times an actor was declared lost (nil
+    /// in checkpoints that predate the counts).
+    package var partialUpdates: Int?
+    package var actorsLost: Int?
     /// Batches trained on by policy lag ("0", "1", …).
     package var policyLagHistogram: [String: Int]
     /// The capture's consumed files as they stood (nil without capture).
@@ -111,6 +115,8 @@ package struct LearnerCheckpointState: Codable, Equatable {
         case actorsRestarts = "actors_restarts"
         case policyLagHistogram = "policy_lag_histogram"
         case stepsReceived = "steps_received"
+        case partialUpdates = "partial_updates"
+        case actorsLost = "actors_lost"
     }
 
     package func jsonData() throws -> Data {

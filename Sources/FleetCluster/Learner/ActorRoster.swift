@@ -40,9 +40,16 @@ package struct ActorRoster {
     /// The learner's start, from which `joinTimeout` runs.
     package var start: ContinuousClock.Instant
     package private(set) var records: [String: Record]
+    /// Whether actors come and go (an elastic run): its ids are every actor that may join, and
+    /// only those that did are worth reporting.
+    package let isElastic: Bool
 
-    package init(ids: [String], actorTimeout: Duration, joinTimeout: Duration, start: ContinuousClock.Instant = .now) {
+    package init(
+        ids: [String], actorTimeout: Duration, joinTimeout: Duration, start: ContinuousClock.Instant = .now,
+        isElastic: Bool = false
+    ) {
         self.ids = ids
+        self.isElastic = isElastic
         self.actorTimeout = actorTimeout
         self.joinTimeout = joinTimeout
         self.start = start
@@ -139,6 +146,9 @@ package struct ActorRoster {
 
     /// Whether `id` is quarantined.
     package func isQuarantined(_ id: String) -> Bool { records[id]?.state == .quarantined }
+
+    /// The actors a report lists: every one of the run, or in an elastic run those that joined.
+    package var reportedIDs: [String] { isElastic ? ids.filter { records[$0]!.joins > 0 } : ids }
 
     /// The ids in state `state`.
     package func ids(in state: State) -> [String] { ids.filter { records[$0]!.state == state } }

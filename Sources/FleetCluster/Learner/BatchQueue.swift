@@ -43,6 +43,20 @@ package struct BatchQueue {
         return ids.map { removeFirst(from: $0) }
     }
 
+    /// `wanted` batches, the oldest first whoever sent them: the oldest policy version first, then
+    /// the earliest arrival. nil, and nothing removed, while the queue holds fewer.
+    package mutating func takeOldest(batches wanted: Int) -> [AdmittedBatch]? {
+        guard count >= wanted else { return nil }
+        return (0..<wanted).map { _ in removeFirst(from: oldestSender()) }
+    }
+
+    /// The sender whose first batch is the oldest: the oldest policy version, then the earliest arrival.
+    private func oldestSender() -> String {
+        queues.filter { !$0.value.isEmpty }.min {
+            ($0.value[0].policyVersion, $0.value[0].arrival) < ($1.value[0].policyVersion, $1.value[0].arrival)
+        }!.key
+    }
+
     /// Exactly `wanted` groups, from the oldest batches first whoever sent them: the oldest policy
     /// version first, then the earliest arrival (a batch sampled on an earlier credit that arrives
     /// late is not left to go stale behind newer ones). The batch that
@@ -54,9 +68,7 @@ package struct BatchQueue {
         var taken: [AdmittedBatch] = []
         var held = 0
         while held < wanted {
-            let sender = queues.filter { !$0.value.isEmpty }.min {
-                ($0.value[0].policyVersion, $0.value[0].arrival) < ($1.value[0].policyVersion, $1.value[0].arrival)
-            }!.key
+            let sender = oldestSender()
             let needed = wanted - held
             let batch = queues[sender]![0].groups.count > needed ? splitFirst(of: sender, taking: needed) : removeFirst(from: sender)
             held += batch.groups.count

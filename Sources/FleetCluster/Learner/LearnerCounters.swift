@@ -17,6 +17,9 @@ package struct LearnerCounters {
     package var lagHistogram: [UInt64: Int] = [:]
     /// Bad batches (``BatchRejection/isMisbehaviour``) by actor, toward quarantine.
     package var misbehaviour: [String: Int] = [:]
+    /// Updates trained on fewer steps than a full batch (``LearnerAlgorithm/stepsPerUpdate``): an
+    /// actor was lost and the update went on without its batch.
+    package var partialUpdates = 0
     /// Updates undone because a loss or gradient was not finite (their weights left untouched).
     package var updatesAborted = 0
     /// What a resumed run's earlier sessions did; zero for a fresh run.
@@ -52,15 +55,22 @@ package struct LearnerCounters {
         earlier.actorsRestarts + roster.records.values.reduce(0) { $0 + max(0, $1.joins - 1) }
     }
 
+    /// Times an actor was declared lost, earlier sessions included.
+    package func actorsLost(_ roster: ActorRoster) -> Int {
+        earlier.actorsLost + roster.records.values.reduce(0) { $0 + $1.losses }
+    }
+
     /// Goes on from a checkpoint's counts, at `version` (which a resume may have moved past the
     /// checkpoint's).
     package mutating func restore(_ state: LearnerCheckpointState, version: UInt64) {
         self.version = version
         stepsReceived = state.stepsReceived ?? 0
+        partialUpdates = state.partialUpdates ?? 0
         rejections.restore(counts: state.rejected, bySender: state.rejectedBySender)
         lagHistogram = Dictionary(
             uniqueKeysWithValues: state.policyLagHistogram.compactMap { key, count in UInt64(key).map { ($0, count) } })
         earlier = EarlierSessions(
-            wallSeconds: state.wallSeconds, actorsStarted: state.actorsStarted, actorsRestarts: state.actorsRestarts)
+            wallSeconds: state.wallSeconds, actorsStarted: state.actorsStarted, actorsRestarts: state.actorsRestarts,
+            actorsLost: state.actorsLost ?? 0)
     }
 }

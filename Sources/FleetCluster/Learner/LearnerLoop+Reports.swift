@@ -11,7 +11,7 @@ extension LearnerLoop {
     package func status(at now: ContinuousClock.Instant) -> LearnerStatus {
         let wallSeconds = counters.wallSeconds(at: now)
         var actors: [String: LearnerStatus.ActorStatus] = [:]
-        for id in roster.ids {
+        for id in roster.reportedIDs {
             let record = roster.records[id]!
             let joined = record.joins > 0
             actors[id] = LearnerStatus.ActorStatus(
@@ -47,8 +47,8 @@ extension LearnerLoop {
         return status
     }
 
-    /// The run's outcome, `summary.json`, as it stands now.
-    func currentSummary() throws -> RunSummary {
+    /// The run's outcome, `summary.json`, as it stands now, had it ended now as `ending` says.
+    func currentSummary(ending: RunSummary.Ending) throws -> RunSummary {
         let now = ContinuousClock.now
         let wallSeconds = counters.wallSeconds(at: now)
         var summary = RunSummary(
@@ -57,6 +57,14 @@ extension LearnerLoop {
             weightsSHA256: weightsSHA256(algorithm.policyParameters).description,
             actors: RunSummary.Actors(started: actorsStarted, restarts: counters.actorsRestarts(roster)),
             rejected: rejected)
+        summary.actors.lost = counters.actorsLost(roster)
+        summary.updates = algorithm.updates
+        summary.updatesPlanned = algorithm.totalUpdates
+        summary.stepsPlanned = config.plannedSteps
+        summary.stepsShort = max(0, config.plannedSteps - envSteps)
+        summary.partialUpdates = counters.partialUpdates
+        summary.ended = ending
+        summary.complete = ending == .finished && algorithm.updates >= algorithm.totalUpdates && counters.partialUpdates == 0
         summary.stepsReceived = counters.stepsReceived
         if counters.stepsReceived > 0 { summary.trainedShare = Double(envSteps) / Double(counters.stepsReceived) }
         summary.learnerTime = counters.time.secondsByPhase(at: now)
@@ -102,7 +110,8 @@ extension LearnerLoop {
             lastTaken: intake.lastTaken.mapValues { .init(incarnation: $0.incarnation, sequence: $0.sequence) },
             rejected: counters.rejections.counts, rejectedBySender: counters.rejections.bySender,
             actorsStarted: actorsStarted, actorsRestarts: counters.actorsRestarts(roster),
-            stepsReceived: counters.stepsReceived, policyLagHistogram: counters.policyLagHistogram,
+            stepsReceived: counters.stepsReceived, partialUpdates: counters.partialUpdates,
+            actorsLost: counters.actorsLost(roster), policyLagHistogram: counters.policyLagHistogram,
             capture: capture?.position, bookkeeping: bookkeeping)
     }
 

@@ -126,8 +126,9 @@ public final class LearnerLoop {
         self.options = options
         log = options.log
         log[metadataKey: FleetLogHandler.policyVersionKey] = "0"
-        let actorIDs = (0..<config.numActors).map { ActorLoop.id(index: $0) }
-        roster = ActorRoster(ids: actorIDs, actorTimeout: config.actorTimeout, joinTimeout: config.joinTimeout)
+        let actorIDs = (0..<config.admissibleActorCount).map { ActorLoop.id(index: $0) }
+        roster = ActorRoster(
+            ids: actorIDs, actorTimeout: config.actorTimeout, joinTimeout: config.joinTimeout, isElastic: config.isElastic)
         intake = BatchIntake(actorIDs: Set(actorIDs), maxPolicyLag: UInt64(config.maxPolicyLag))
         counters = LearnerCounters(log: options.log)
         counters.rejections.actorIDs = Set(actorIDs)
@@ -137,6 +138,9 @@ public final class LearnerLoop {
             credits = CreditLedger(
                 groupsPerBatch: config.language.promptsPerBatch, groupsPerUpdate: config.language.trainBatchSize,
                 maxPolicyLag: config.maxPolicyLag)
+        } else if config.isElastic {
+            // A rollout counts as one unit of the line, an update takes `batchesPerUpdate` of them.
+            credits = CreditLedger(groupsPerBatch: 1, groupsPerUpdate: config.batchesPerUpdate, maxPolicyLag: config.maxPolicyLag)
         }
         let security = try config.learnerSecurity()
         // Said at every start: what insecure: true lets through.
@@ -207,6 +211,7 @@ public final class LearnerLoop {
         // A resumed run began earlier: its opening scalars (a language run's accuracy_start) are in the checkpoint.
         let opening = try resumedFrom == nil ? algorithm.begin() : []
         if let metrics, !opening.isEmpty { try metrics.log(step: 0, opening) }
+        var stall: StallReport?
         while algorithm.updates < algorithm.totalUpdates {
             if options.stopRequested() {
                 wasInterrupted = true
@@ -234,15 +239,27 @@ public final class LearnerLoop {
                 try update(with: batches)
                 watch.progressed(at: .now, counters: counters, roster: roster)
             } else if watch.isStalled(at: now, timeout: stallTimeout) {
-                do { try writeCheckpoint(final: true) } catch { log.warning("\(error)") }
-                throw LearnerError.stalled(
-                    watch.report(
-                        at: now, seconds: stallTimeout.seconds, iteration: algorithm.updates, counters: counters,
-                        roster: roster))
+                stall = watch.report(
+                    at: now, seconds: stallTimeout.seconds, iteration: algorithm.updates, counters: counters, roster: roster)
+                break
             }
             grantCredits()
         }
-        shutDownActors(reason: wasInterrupted ? "interrupted" : "training finished")
+        let ending: RunSummary.Ending = stall != nil ? .stalled : wasInterrupted ? .interrupted : .finished
+        let summary = try finish(ending)
+        if let stall { throw LearnerError.stalled(stall) }
+        return summary
+    }
+
+    /// Ends the run as `ending` says: the actors told to stop, a final checkpoint, the queued
+    /// batches captured as not trained on, the final policy and `summary.json` written.
+    private func finish(_ ending: RunSummary.Ending) throws -> RunSummary {
+        switch ending {
+        case .finished: shutDownActors(reason: "training finished")
+        case .stalled: shutDownActors(reason: "the learner stalled")
+        // A scheduler's stop (SIGTERM) takes this process, not the run: the actors wait for it to resume.
+        case .interrupted: if !options.stopLeavesActors() { shutDownActors(reason: "interrupted") }
+        }
         try writeCheckpoint(final: true)
         // Batches still queued were not trained on: captured as dropped, but not refused (nor counted).
         for batch in queue.removeAll() {
@@ -253,7 +270,7 @@ public final class LearnerLoop {
                 }
             }
         }
-        let summary = try currentSummary()
+        let summary = try currentSummary(ending: ending)
         try capture?.finish(policyVersion: Int(version), weightsSHA256: summary.weightsSHA256 ?? "")
         try metrics?.close()
         if let directory {
@@ -270,6 +287,7 @@ public final class LearnerLoop {
     func update(with batches: [AdmittedBatch]) throws {
         let now = ContinuousClock.now
         let lags = batches.map { version - $0.policyVersion }
+        let stepsBefore = algorithm.stepsTrained
         var scalars: [MetricScalar]
         do {
             scalars = try timed(.update) { try algorithm.update(batches, wallSeconds: counters.wallSeconds()) }
@@ -283,6 +301,7 @@ public final class LearnerLoop {
             }
             return
         }
+        if algorithm.stepsTrained - stepsBefore < algorithm.stepsPerUpdate { counters.partialUpdates += 1 }
         for lag in lags { counters.lagHistogram[lag, default: 0] += 1 }
         try timed(.capture) {
             try capture?.consumed(
@@ -312,7 +331,7 @@ public final class LearnerLoop {
         let actors = roster.ids(in: .live).filter { control.routes[$0] != nil }
         let updatesLeft = algorithm.totalUpdates - algorithm.updates
         for (id, credit) in credits!.grant(
-            queuedGroups: queue.groups, actors: actors, version: version, updatesLeft: updatesLeft)
+            queuedGroups: config.isLanguage ? queue.groups : queue.count, actors: actors, version: version, updatesLeft: updatesLeft)
         {
             if let route = control.routes[id] { send(.credit(credit), to: route) }
         }

@@ -3,8 +3,10 @@ import FleetConfig
 import FleetTensor
 import FleetWire
 
-/// PPO in the learner loop: trajectory batches of the run's shape, one rollout of every awaited
-/// actor per update, returns tracked for `solved_at_step`.
+/// PPO in the learner loop: trajectory batches of the run's shape, returns tracked for
+/// `solved_at_step`. An update takes one rollout of every awaited actor; in an elastic run
+/// (`envs_per_actor` set) it takes `num_envs / envs_per_actor` rollouts from whichever actors sent
+/// them, the oldest first, and the actors sample on credit (``CreditLedger``).
 package final class PPOTraining: LearnerAlgorithm {
     /// The PPO learner (and through it the agent whose weights are broadcast).
     package let learner: PPOLearner
@@ -16,6 +18,8 @@ package final class PPOTraining: LearnerAlgorithm {
     private let shape: RolloutShape
     private let observationSpace: WireSpace
     private let maxPolicyLag: Int
+    /// The rollouts of an elastic run's update; nil: one of every awaited actor.
+    private let elasticBatches: Int?
     private var returns: ReturnTracker
 
     package init(config: RunConfig) throws {
@@ -30,6 +34,7 @@ package final class PPOTraining: LearnerAlgorithm {
             actionSpace: probe.actionSpace)
         observationSpace = WireSpace(probe.observationSpace)
         maxPolicyLag = config.maxPolicyLag
+        elasticBatches = config.isElastic ? config.batchesPerUpdate : nil
         returns = ReturnTracker(threshold: probe.rewardThreshold)
     }
 
@@ -54,19 +59,23 @@ package final class PPOTraining: LearnerAlgorithm {
     }
 
     /// A paced actor has at most `max_policy_lag + 1` batches waiting, plus one it may resend after
-    /// a snapshot; more would let one sender grow the learner's memory.
-    package var maxQueuedPerActor: Int { maxPolicyLag + 2 }
+    /// a snapshot; in an elastic run, at most what the ledger grants for the next `max_policy_lag + 1`
+    /// updates. More would let one sender grow the learner's memory.
+    package var maxQueuedPerActor: Int { (maxPolicyLag + 1) * (elasticBatches ?? 1) + 1 }
 
     package func isReady(_ queue: BatchQueue, awaited: [String]) -> Bool {
-        !awaited.isEmpty && awaited.allSatisfy { queue.count(from: $0) > 0 }
+        if let elasticBatches { return queue.count >= elasticBatches }
+        return !awaited.isEmpty && awaited.allSatisfy { queue.count(from: $0) > 0 }
     }
 
-    /// Actors pace themselves by what the learner consumed: the per-actor bound is enough.
+    /// Actors pace themselves by what the learner consumed, or by credit: the per-actor bound is enough.
     package func hasRoom(in queue: BatchQueue) -> Bool { true }
 
-    /// One batch of every awaited actor, once each has one.
+    /// One batch of every awaited actor, once each has one; in an elastic run, the update's
+    /// batches from whoever sent them.
     package func takeUpdateBatches(from queue: inout BatchQueue, awaited: [String]) -> [AdmittedBatch]? {
-        queue.takeOneEach(of: awaited)
+        if let elasticBatches { return queue.takeOldest(batches: elasticBatches) }
+        return queue.takeOneEach(of: awaited)
     }
 
     /// Trains on the batches' rollouts; a loss or gradient that is not finite in any minibatch

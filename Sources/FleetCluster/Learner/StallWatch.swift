@@ -31,7 +31,7 @@ struct StallWatch {
                 if new > 0 { refused[reason, default: [:]][sender] = new }
             }
         }
-        let actors = roster.ids.map { id in
+        let actors = roster.reportedIDs.map { id in
             let record = roster.records[id]!
             return StallReport.Actor(
                 id: id, state: record.state.rawValue, joins: record.joins,

@@ -16,6 +16,14 @@ public struct RunDirectory: Hashable, Sendable {
     public var summaryFile: URL { url.appendingPathComponent("summary.json") }
     /// Checkpoints (created by the checkpoint writer when it first writes).
     public var checkpointsDirectory: URL { url.appendingPathComponent("checkpoints", isDirectory: true) }
+
+    /// Whether the run directory at `path` holds a checkpoint (complete or not: a damaged one is
+    /// for a resume to judge, not a reason to start the run over).
+    public static func holdsCheckpoint(_ path: String) -> Bool {
+        let directory = URL(fileURLWithPath: path, isDirectory: true).appendingPathComponent("checkpoints", isDirectory: true)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.contains { CheckpointStore.parse($0) != nil }
+    }
     /// Captured batches (created when capture is on).
     public var capturesDirectory: URL { url.appendingPathComponent("captures", isDirectory: true) }
 

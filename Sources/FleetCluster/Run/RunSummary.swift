@@ -3,15 +3,24 @@ import Foundation
 /// `summary.json`: what a run did, written at its end (and on Ctrl-C). Unknown values are
 /// written as `null`, never left out; keys are snake_case and sorted.
 public struct RunSummary: Codable, Hashable, Sendable {
-    /// Actor processes started, and restarts after a failure.
+    /// Actor processes started, restarts after a failure, and times an actor was declared lost
+    /// (silent for `actor_timeout`; nil in summaries that predate the count).
     public struct Actors: Codable, Hashable, Sendable {
         public var started: Int
         public var restarts: Int
+        public var lost: Int?
 
-        public init(started: Int = 0, restarts: Int = 0) {
+        public init(started: Int = 0, restarts: Int = 0, lost: Int? = nil) {
             self.started = started
             self.restarts = restarts
+            self.lost = lost
         }
+    }
+
+    /// How the run ended: it did every update, no batch came for `stall_timeout`, or a stop was
+    /// requested (Ctrl-C, SIGTERM).
+    public enum Ending: String, Codable, Hashable, Sendable {
+        case finished, stalled, interrupted
     }
 
     /// The evaluation of the run's policy: episodes and returns for an environment; held-out
@@ -81,6 +90,20 @@ public struct RunSummary: Codable, Hashable, Sendable {
     /// ``envSteps`` over ``stepsReceived``: the share of the actors' work that was trained on (a
     /// batch still queued at the end, or split between updates, counts as not trained on).
     public var trainedShare: Double?
+    /// Updates the config asks for, and those done.
+    public var updatesPlanned: Int?
+    public var updates: Int?
+    /// What the config asks the run to train on (env steps, or responses), and how far ``envSteps``
+    /// fell short of it.
+    public var stepsPlanned: Int?
+    public var stepsShort: Int?
+    /// Updates trained on fewer steps than a full batch (an actor was lost and the update went on
+    /// without its batch).
+    public var partialUpdates: Int?
+    /// How the run ended; nil when no learner ran.
+    public var ended: Ending?
+    /// Whether the run did everything its config asks: every update, each on a full batch.
+    public var complete: Bool?
     /// Rejected batches by reason (`stale`, `invalid`, ...).
     public var rejected: [String: Int]
     public var eval: Evaluation?
@@ -140,6 +163,12 @@ public struct RunSummary: Codable, Hashable, Sendable {
         case blasKernels = "blas_kernels"
         case stepsReceived = "steps_received"
         case trainedShare = "trained_share"
+        case updatesPlanned = "updates_planned"
+        case updates
+        case stepsPlanned = "steps_planned"
+        case stepsShort = "steps_short"
+        case partialUpdates = "partial_updates"
+        case ended, complete
     }
 
     /// Encodes every key, `null` for unknown values (a number that is not finite is unknown too).
@@ -161,6 +190,13 @@ public struct RunSummary: Codable, Hashable, Sendable {
         try container.encode(actors, forKey: .actors)
         try container.encode(stepsReceived, forKey: .stepsReceived)
         try container.encode(trainedShare.flatMap(finiteOrNil), forKey: .trainedShare)
+        try container.encode(updatesPlanned, forKey: .updatesPlanned)
+        try container.encode(updates, forKey: .updates)
+        try container.encode(stepsPlanned, forKey: .stepsPlanned)
+        try container.encode(stepsShort, forKey: .stepsShort)
+        try container.encode(partialUpdates, forKey: .partialUpdates)
+        try container.encode(ended, forKey: .ended)
+        try container.encode(complete, forKey: .complete)
         try container.encode(rejected, forKey: .rejected)
         try container.encode(eval, forKey: .eval)
         try container.encode(learnerTime, forKey: .learnerTime)

@@ -71,7 +71,7 @@ extension RunConfig {
                             + "others may write it and admit their own keys")
                 }
                 // Before roles, `fleet keygen --name operator --authorize` listed the status key as an actor.
-                let actorIDs = Set((0..<numActors).map { ActorLoop.id(index: $0) })
+                let actorIDs = Set((0..<admissibleActorCount).map { ActorLoop.id(index: $0) })
                 for (id, role) in allowList.roles.sorted(by: { $0.key < $1.key }) where role == .actor && !actorIDs.contains(id) {
                     security.warnings.append(
                         "curve.authorized_actors: \(id) is listed as an actor (no role) but is not one of this run's "

@@ -15,7 +15,10 @@ struct Actor: ParsableCommand {
             --connect tcp://HOST keeps the config's tcp:// ports and puts HOST in place of their host; \
             --connect ipc://DIRECTORY connects to ipc://DIRECTORY/batches, /weights and /control. \
             Give it the learner's config and --set overrides (the learner checks that its batches fit). \
-            The actor runs until the learner says Shutdown (or SIGINT/SIGTERM).
+            The actor runs until the learner says Shutdown (or SIGINT/SIGTERM). Exit status: 0 the \
+            learner ended the run; 4 the learner said nothing for learner_timeout (gone, or not admitting \
+            this actor: a restart later may find it back); 5 the learner refused this actor (not of its run \
+            or shape: a restart does not help); 130 stopped by a signal; 1 another failure.
 
             To tcp endpoints it connects with CURVE: curve.actor_secret_key_file is its key pair \
             ({actor_id} stands for its id, e.g. keys/{actor_id}.key) and curve.learner_public_key_file \
@@ -25,7 +28,8 @@ struct Actor: ParsableCommand {
 
     @Argument(help: "The run's config file.", completion: .configFile) var config: String
     @Option(help: "Where the learner is: tcp://HOST or ipc://DIRECTORY (see above).") var connect: String?
-    @Option(help: "This actor's index (its id is actor-INDEX), from 0 to num_actors - 1.") var index: Int = 0
+    @Option(help: "This actor's index (its id is actor-INDEX), from 0 to num_actors - 1 (max_actors - 1 in an elastic run).")
+    var index: Int = 0
     @Option(help: "This start's incarnation, higher than any earlier one (default: Unix time in ms).")
     var incarnation: UInt64?
     @Option(
@@ -48,8 +52,9 @@ struct Actor: ParsableCommand {
             printError("fleet actor: the learner's endpoints must be ipc:// or tcp://; pass --connect or --set endpoints.…")
             throw ExitCode.validationFailure
         }
-        guard (0..<config.numActors).contains(index) else {
-            printError("fleet actor: --index \(index) is outside 0..<num_actors (\(config.numActors))")
+        guard (0..<config.admissibleActorCount).contains(index) else {
+            let bound = config.isElastic ? "max_actors" : "num_actors"
+            printError("fleet actor: --index \(index) is outside 0..<\(bound) (\(config.admissibleActorCount))")
             throw ExitCode.validationFailure
         }
         do {
@@ -74,6 +79,12 @@ struct Actor: ParsableCommand {
                 actor.capture(into: URL(fileURLWithPath: capture, isDirectory: true), fileBytes: config.capture.fileBytes)
             }
             reason = try actor.run()
+        } catch let error as ActorLoop.LearnerSilent {
+            printError("fleet actor: \(id) gives up: \(error); exit \(ExitStatus.learnerGone)")
+            throw ExitCode(ExitStatus.learnerGone)
+        } catch let error as ActorLoop.Refused {
+            printError("fleet actor: \(id) stopped: \(error); exit \(ExitStatus.refused) (starting it again does not help)")
+            throw ExitCode(ExitStatus.refused)
         } catch {
             printError("fleet actor: \(id) stopped: \(error)")
             throw ExitCode.failure

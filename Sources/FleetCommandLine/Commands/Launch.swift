@@ -12,7 +12,8 @@ struct Launch: ParsableCommand {
             endpoints in a fresh owner-only directory, prefixes their output lines ([learner], [actor-0], …), \
             restarts an actor that dies (backoff from 0.25 s doubling to 8 s, at most 5 restarts per actor), \
             and forwards Ctrl-C/SIGTERM to the learner, which shuts the actors down and writes its summary. \
-            Exits non-zero if the learner fails. summary.json's actors.started and actors.restarts count processes. \
+            Exits as the learner does: 3 when the run ended short of its config, 130 when interrupted, \
+            non-zero when it failed. summary.json's actors.started and actors.restarts count processes. \
             With --resume (and --run-dir) the learner continues the run from its newest valid checkpoint.
             """)
 
@@ -51,23 +52,24 @@ struct Launch: ParsableCommand {
             printError("fleet launch: --resume needs the run directory to continue: --run-dir PATH (or run_dir in the config)")
             throw ExitCode.validationFailure
         }
+        let start = resume.start(runDirectory: resolved.runDirectory)
         // The run directory is claimed before any process starts: one that cannot be had ends the launch here.
         let runDir: String
         do {
-            runDir = try RunDirectory.claim(for: resolved, reuse: resume.resume).url.path
+            runDir = try RunDirectory.claim(for: resolved, reuse: start != .new).url.path
         } catch let error as RunDirectoryError {
             printError("fleet launch: \(error)")
             throw ExitCode.failure
         }
         // A resumed run's summary counts the actors of its earlier sessions too (those that ended with a summary).
-        let earlierActors = resume.resume ? Self.actorsInSummary(of: runDir) : RunSummary.Actors()
+        let earlierActors = start.resumes ? Self.actorsInSummary(of: runDir) : RunSummary.Actors()
         let socketDirectory = try Self.makePrivateDirectory()
         defer { try? FileManager.default.removeItem(atPath: socketDirectory) }
 
         let shared =
             [config] + options.configOverrides.flatMap { ["--set", $0] } + ["--set", "num_actors=\(resolved.numActors)"]
         let learnerArguments =
-            ["learner"] + shared + ["--run-dir", runDir] + (resume.resume ? ["--resume"] : [])
+            ["learner"] + shared + ["--run-dir", runDir] + Self.flags(for: start)
             + ["batches", "weights", "control"].flatMap { ["--set", "endpoints.\($0)=ipc://\(socketDirectory)/\($0)"] }
         // Written straight away (print's buffer would hold it back in a pipe): scripts wait for it.
         FileHandle.standardOutput.write(
@@ -94,12 +96,24 @@ struct Launch: ParsableCommand {
         let counts = "actors started \(actors.started), restarts \(actors.restarts)"
         if outcome.learnerSucceeded {
             print("fleet launch: learner finished; \(counts); run directory: \(runDir)")
+        } else if outcome.learnerExitCode == ExitStatus.runShort {
+            printError("fleet launch: the run ended short of its config (summary.json says what was lost); \(counts)")
+            throw ExitCode(ExitStatus.runShort)
         } else if stop.isRaised {
             printError("fleet launch: interrupted (learner \(outcome.learnerEnding)); \(counts)")
             throw ExitCode(130)
         } else {
             printError("fleet launch: the learner died (\(outcome.learnerEnding)); actors stopped; \(counts)")
             throw ExitCode(outcome.learnerExitCode == 0 ? 1 : outcome.learnerExitCode)
+        }
+    }
+
+    /// The learner's flags for `start`.
+    static func flags(for start: RunStart) -> [String] {
+        switch start {
+        case .new: []
+        case .newReusingDirectory: ["--resume-if-present"]
+        case .resume: ["--resume"]
         }
     }
 

@@ -20,7 +20,14 @@ struct Learner: ParsableCommand {
             ipc:// sockets must be in an owner-only directory. insecure: true allows either without, \
             with a warning.
             With --resume it continues the run in --run-dir from its newest valid checkpoint; running \
-            actors reconnect by themselves.
+            actors reconnect by themselves. --resume-if-present does so when there is a checkpoint and \
+            starts the run otherwise: the start command of a job a scheduler may restart.
+
+            Ctrl-C (SIGINT) ends the run: the actors are told to stop. SIGTERM (a scheduler's scancel, \
+            requeue, preemption or eviction) ends this process only: checkpoint and summary are written \
+            as for Ctrl-C, but the actors keep waiting (up to learner_timeout) for a learner that \
+            resumes the run. Exit status: 0 done; 3 the run stalled, or fell short of its config (updates \
+            on partial batches) without allow_partial; 130 stopped by a signal; 1 another failure.
             """)
 
     @Argument(help: "The run's config file.", completion: .configFile) var config: String
@@ -42,13 +49,15 @@ struct Learner: ParsableCommand {
             printError("fleet learner: \(error)")
             throw ExitCode.validationFailure
         }
-        let run = try LearnerRun(command: "learner", config: config, resume: resume.resume)
+        let start = resume.start(runDirectory: config.runDirectory)
+        let run = try LearnerRun(command: "learner", config: config, start: start)
         let context = try Context()
         defer { context.shutdown() }
         let learner = try run.start {
             try LearnerLoop(
                 config: config, context: context, directory: run.directory, metrics: run.metrics,
-                options: LearnerLoop.Options(stopRequested: run.stopRequested, resume: resume.resume))
+                options: LearnerLoop.Options(
+                    stopRequested: run.stopRequested, stopLeavesActors: run.stopIsTermination, resume: start.resumes))
         }
         let hangup = learner.allowList.map(ReloadOnHangup.init)
         defer { withExtendedLifetime(hangup) {} }

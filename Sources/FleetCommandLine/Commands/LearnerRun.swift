@@ -18,9 +18,10 @@ struct LearnerRun {
     let resume: Bool
 
     /// Prepares a run of `config` for `fleet <command>`; an unknown environment exits 64 and
-    /// writes nothing. `resume`: the run directory is an earlier run's, to continue (it must be
-    /// named and exist).
-    init(command: String, config: RunConfig, resume: Bool = false) throws {
+    /// writes nothing. `start`: a new run, or the earlier run's in the run directory continued (it
+    /// must be named and exist), or a new one in a directory an earlier start left without a checkpoint.
+    init(command: String, config: RunConfig, start: RunStart = .new) throws {
+        let resume = start.resumes
         do {
             if config.isLanguage {
                 _ = try config.languageModelConfig(for: try config.makeTask())
@@ -45,13 +46,15 @@ struct LearnerRun {
         self.command = command
         self.config = config
         self.resume = resume
-        directory = try RunDirectory.create(for: config, reuse: resume)
+        directory = try RunDirectory.create(for: config, reuse: start != .new)
         do {
             metrics = try MetricsLogger(
                 directory: directory,
                 progress: ProgressLine(totalSteps: config.plannedSteps, shape: ProgressSnapshot.Shape(config)))
+            // An earlier start that never checkpointed logged steps this run will log again.
+            if start == .newReusingDirectory { try metrics.jsonl.discardSteps(after: -1) }
         } catch {
-            if !resume { directory.remove() }
+            if start == .new { directory.remove() }
             throw error
         }
     }
@@ -60,6 +63,12 @@ struct LearnerRun {
     var stopRequested: @Sendable () -> Bool {
         let stop = self.stop
         return { stop.isRaised }
+    }
+
+    /// Whether the stop was SIGTERM's: a scheduler stopping this process, not the run.
+    var stopIsTermination: @Sendable () -> Bool {
+        let stop = self.stop
+        return { stop.isTermination }
     }
 
     /// Builds the learner with `make`; a checkpoint that cannot be resumed from (or written) is
@@ -77,14 +86,16 @@ struct LearnerRun {
     }
 
     /// Runs `train` (which returns the summary and whether it was interrupted), prints the report,
-    /// and fails with exit 1 when the learner failed or 130 when it was interrupted.
+    /// and ends with the documented exit status (``ExitStatus``): 130 when it was interrupted, 3
+    /// when the run stalled or fell short of its config (partial updates, unless `allow_partial`),
+    /// 1 when the learner failed otherwise.
     func finish(_ train: () throws -> (summary: RunSummary, interrupted: Bool)) throws {
         let outcome: (summary: RunSummary, interrupted: Bool)
         do {
             outcome = try train()
         } catch let error as LearnerError {
-            printError("fleet \(command): \(error)")
-            throw ExitCode.failure
+            printError("fleet \(command): \(error); summary.json holds the run so far.")
+            throw ExitCode(ExitStatus.runShort)
         } catch let error as CheckpointError {
             printError("fleet \(command): \(error)")
             throw ExitCode.failure
@@ -92,8 +103,27 @@ struct LearnerRun {
         print(Self.report(outcome.summary, directory: directory))
         if outcome.interrupted {
             printError("fleet \(command): interrupted; summary.json holds the run so far.")
-            throw ExitCode(130)
+            throw ExitCode(ExitStatus.interrupted)
         }
+        if let shortfall = Self.shortfall(outcome.summary) {
+            if config.allowPartial {
+                printError("fleet \(command): \(shortfall) (allow_partial: true)")
+            } else {
+                printError("fleet \(command): the run fell short of its config: \(shortfall); exit \(ExitStatus.runShort) (allow_partial: true would accept it)")
+                throw ExitCode(ExitStatus.runShort)
+            }
+        }
+    }
+
+    /// What a finished run lost, said in a line; nil when it did everything its config asks.
+    static func shortfall(_ summary: RunSummary) -> String? {
+        guard summary.complete == false else { return nil }
+        let planned = summary.stepsPlanned ?? 0
+        return """
+            \(summary.partialUpdates ?? 0) of \(summary.updates ?? 0) updates trained on partial batches \
+            (actors lost \(summary.actors.lost ?? 0) times); \(summary.envSteps) of \(planned) steps trained, \
+            \(summary.stepsShort ?? 0) short
+            """
     }
 
     /// The few lines printed at the end of a run.

@@ -14,12 +14,13 @@ struct Train: ParsableCommand {
     @OptionGroup var resume: ResumeOption
 
     func run() throws {
-        let run = try LearnerRun(
-            command: "train", config: try options.with(capture).resolveConfig(file: config), resume: resume.resume)
+        let config = try options.with(capture).resolveConfig(file: config)
+        let start = resume.start(runDirectory: config.runDirectory)
+        let run = try LearnerRun(command: "train", config: config, start: start)
         let training = try run.start {
             try InProcessTraining(
                 config: run.config, context: try Context(), directory: run.directory, metrics: run.metrics,
-                stopRequested: run.stopRequested, resume: resume.resume)
+                stopRequested: run.stopRequested, resume: start.resumes)
         }
         try run.finish { (try training.run(), training.learner.wasInterrupted) }
     }

@@ -5,7 +5,7 @@ import Foundation
 /// (tell its peers, write its summary) instead of dying mid-write.
 final class StopSignals: @unchecked Sendable {
     private let lock = NSLock()
-    private var raised = false
+    private var first: Int32?
     private var sources: [any DispatchSourceSignal] = []
 
     /// Starts catching SIGINT and SIGTERM; a second signal after the first ends the process at once.
@@ -19,7 +19,7 @@ final class StopSignals: @unchecked Sendable {
                     signal(number, SIG_DFL)
                     raise(number)
                 }
-                self.lock.withLock { self.raised = true }
+                self.lock.withLock { self.first = self.first ?? number }
             }
             source.resume()
             sources.append(source)
@@ -27,5 +27,9 @@ final class StopSignals: @unchecked Sendable {
     }
 
     /// Whether a stop signal has arrived.
-    var isRaised: Bool { lock.withLock { raised } }
+    var isRaised: Bool { lock.withLock { first != nil } }
+
+    /// Whether the first stop signal was SIGTERM: a scheduler stopping the process (Slurm's
+    /// scancel and requeue, a Kubernetes eviction), not a user's Ctrl-C.
+    var isTermination: Bool { lock.withLock { first == SIGTERM } }
 }

@@ -74,6 +74,11 @@ package final class ClusterSupervisor {
     private func supervise(_ slot: inout Slot) throws {
         guard !slot.gaveUp, let child = slot.child, !child.isRunning else { return }
         if child.succeeded { return }  // It heard Shutdown: the run is ending.
+        if child.exitCode == ExitStatus.refused {
+            slot.gaveUp = true
+            say("\(child.name) was refused by the learner; not restarting it")
+            return
+        }
         let now = ContinuousClock.now
         guard let restartAt = slot.restartAt else {
             let ending = child.ending ?? "?"
