@@ -11,11 +11,13 @@ demo: deps release
 	./scripts/demo.sh
 
 ## test: install what is missing (with Fleet's Python package, pip-installed into .build-python),
-## then the whole suite: the Python package's tests (against the debug `fleet`), then Swift's.
+## then the whole suite: the Python package's tests and the cluster templates' (cluster/tests: the
+## Kubernetes manifests and their pods as local processes), against the debug `fleet`, then Swift's.
 test:
 	./scripts/install-deps.sh --python
 	$(SWIFT) build --build-tests
 	FLEET_BINARY=$(CURDIR)/.build/debug/fleet $(FLEET_PYTHON) -m pytest -q python/tests
+	FLEET_BINARY=$(CURDIR)/.build/debug/fleet $(FLEET_PYTHON) -m pytest -q -s cluster/tests
 	$(SWIFT) test --disable-swift-testing
 
 ## solve-served: Gymnasium's CartPole-v1 served from Python, trained for seeds 1-3 (2 of 3 must

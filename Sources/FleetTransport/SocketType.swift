@@ -26,6 +26,8 @@ public struct SocketType: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let req = SocketType(rawValue: _ZMQConstant.req)
     /// Receives a request, then sends its reply, one at a time (a ZAP handler's socket).
     public static let rep = SocketType(rawValue: _ZMQConstant.rep)
+    /// One peer, both ways (a socket monitor's reading end).
+    public static let pair = SocketType(rawValue: _ZMQConstant.pair)
 
     /// The libzmq name in capitals (`PUSH`, `ROUTER`, ...), or `socket type <n>` for other numbers.
     public var description: String {
@@ -40,6 +42,7 @@ public struct SocketType: RawRepresentable, Hashable, Sendable, CustomStringConv
         case .router: "ROUTER"
         case .req: "REQ"
         case .rep: "REP"
+        case .pair: "PAIR"
         default: "socket type \(rawValue)"
         }
     }

@@ -23,6 +23,9 @@ func _zmqSocket(_ context: UnsafeMutableRawPointer, _ type: CInt) -> UnsafeMutab
     zmq_socket(context, type)
 }
 func _zmqClose(_ socket: UnsafeMutableRawPointer) -> CInt { zmq_close(socket) }
+func _zmqSocketMonitor(_ socket: UnsafeMutableRawPointer, _ endpoint: String, _ events: CInt) -> CInt {
+    zmq_socket_monitor(socket, endpoint, events)
+}
 func _zmqBind(_ socket: UnsafeMutableRawPointer, _ endpoint: String) -> CInt {
     zmq_bind(socket, endpoint)
 }
@@ -164,7 +167,9 @@ let _ZMQ_ZAP_DOMAIN = ZMQ_ZAP_DOMAIN
 enum _ZMQConstant {
     static let push = ZMQ_PUSH, pull = ZMQ_PULL, pub = ZMQ_PUB, sub = ZMQ_SUB
     static let xpub = ZMQ_XPUB, xsub = ZMQ_XSUB, xpubManual = ZMQ_XPUB_MANUAL
-    static let dealer = ZMQ_DEALER, router = ZMQ_ROUTER, req = ZMQ_REQ, rep = ZMQ_REP
+    static let dealer = ZMQ_DEALER, router = ZMQ_ROUTER, req = ZMQ_REQ, rep = ZMQ_REP, pair = ZMQ_PAIR
+    static let eventHandshakeSucceeded = ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+    static let eventHandshakeFailedAuth = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
     static let sndhwm = ZMQ_SNDHWM, rcvhwm = ZMQ_RCVHWM, linger = ZMQ_LINGER
     static let rcvtimeo = ZMQ_RCVTIMEO, sndtimeo = ZMQ_SNDTIMEO
     static let heartbeatIvl = ZMQ_HEARTBEAT_IVL, heartbeatTimeout = ZMQ_HEARTBEAT_TIMEOUT

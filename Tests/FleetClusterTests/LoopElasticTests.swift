@@ -4,6 +4,7 @@ import FleetTransport
 import Foundation
 import XCTest
 import FleetClusterTesting
+import FleetTestSupport
 
 /// An elastic run (`envs_per_actor` set): every update takes `num_envs / envs_per_actor` batches
 /// from whichever actors sent them, so actors may join and leave without changing the batch.
@@ -31,22 +32,23 @@ final class LoopElasticTests: XCTestCase {
     /// A third actor that joins a running two-actor run adds its batches, never steps to an
     /// update: every update still trains on `num_envs * num_steps`.
     func testAnActorJoiningARunningRunLeavesTheBatchAsItIs() throws {
-        let config = try loopTestConfig(["num_actors=2", "envs_per_actor=2", "max_policy_lag=1", "total_timesteps=16384"])
+        let config = try loopTestConfig(["num_actors=2", "envs_per_actor=2", "max_policy_lag=1", "total_timesteps=65536"])
         let context = try Context()
         let directory = try RunDirectory(creating: try makeTemporaryDirectory(self).appendingPathComponent("run").path)
         let metrics = try MetricsLogger(directory: directory)
         let training = try InProcessTraining(
             config: config, context: context, directory: directory, metrics: metrics, stallTimeout: .seconds(20), log: .silent)
-        let joiner = LateStart(after: 0.3) { ActorThread(index: 2, config: config, context: context, log: .silent) }
+        // 128 updates take seconds; the third actor comes a tenth of a second in.
+        let joiner = LateStart(after: 0.1) { ActorThread(index: 2, config: config, context: context, log: .silent) }
         let summary = try training.run()
-        let status = training.learner.status(at: .now)
+        let status = training.learner.status(at: ContinuousClock.now)
         joiner.finish()
-        XCTAssertEqual(summary.updates, 32)
-        XCTAssertEqual(summary.envSteps, 16384)
+        XCTAssertEqual(summary.updates, 128)
+        XCTAssertEqual(summary.envSteps, 65536)
         XCTAssertEqual(summary.partialUpdates, 0)
         XCTAssertEqual(summary.complete, true)
         let steps = try metricsLines(directory).compactMap { $0["step"] as? Int }
-        XCTAssertEqual(steps, (1...32).map { $0 * 512 }, "every update 512 steps")
+        XCTAssertEqual(steps, (1...128).map { $0 * 512 }, "every update 512 steps")
         let late = try XCTUnwrap(status.actors["actor-2"], "actor-2 joined: \(status.actors.keys.sorted())")
         XCTAssertGreaterThan(late.batchesAccepted, 0, "its batches were taken")
         XCTAssertNil(status.actors["actor-3"], "actors that never joined are not listed")

@@ -14,16 +14,21 @@ final class RunSummaryTests: XCTestCase {
                 "algorithm", "env", "seed", "env_steps", "wall_seconds", "sps", "episodes", "final_return_mean100",
                 "reward_threshold", "solved_at_step", "solved_wall_seconds", "policy_version", "weights_sha256",
                 "actors", "rejected", "eval", "learner_time", "broadcast_share", "broadcast_cpu_seconds", "blas_kernels",
-                "steps_received", "trained_share",
+                "steps_received", "trained_share", "updates", "updates_planned", "steps_planned", "steps_short",
+                "partial_updates", "ended", "complete",
             ])
         for key in ["final_return_mean100", "reward_threshold", "solved_at_step", "solved_wall_seconds",
                     "policy_version", "weights_sha256", "eval", "learner_time", "broadcast_share", "broadcast_cpu_seconds",
-                    "blas_kernels", "steps_received", "trained_share"]
+                    "blas_kernels", "steps_received", "trained_share", "updates", "updates_planned", "steps_planned",
+                    "steps_short", "partial_updates", "ended", "complete"]
         {
             XCTAssertTrue(object[key] is NSNull, "\(key) should be null, is \(String(describing: object[key]))")
         }
         XCTAssertEqual(object["env_steps"] as? Int, 2048)
-        XCTAssertEqual(object["actors"] as? [String: Int], ["started": 0, "restarts": 0])
+        let actors = try XCTUnwrap(object["actors"] as? [String: Any])
+        XCTAssertEqual(actors["started"] as? Int, 0)
+        XCTAssertEqual(actors["restarts"] as? Int, 0)
+        XCTAssertTrue(actors["lost"] is NSNull, "unknown: null")
     }
 
     func testFullSummaryRoundTripsAndReadsAsSnakeCase() throws {

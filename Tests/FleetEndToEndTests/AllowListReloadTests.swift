@@ -56,4 +56,65 @@ final class AllowListReloadTests: XCTestCase {
         learner.process.interrupt()
         XCTAssertEqual(learner.wait(seconds: 10), 130, learner.stderr)
     }
+
+    /// An actor whose key is revoked is cut off; it keeps trying until `learner_timeout` (the key may
+    /// be listed again), then exits 5, refused, saying that the allow-list denied its key. The
+    /// elastic run goes on with the other actor, every update on a full batch.
+    func testARevokedActorExitsRefusedAfterTheLearnerTimeoutAndTheRunGoesOn() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-revoke-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        for arguments in [
+            ["keygen", "--out", "keys", "--name", "learner"],
+            ["keygen", "--out", "keys", "--name", "actor-0", "--name", "actor-1", "--authorize", "keys/authorized_actors"],
+        ] {
+            let made = try FleetProcess.run(arguments, in: directory)
+            XCTAssertEqual(made.status, 0, made.stderr)
+        }
+        let ports = try (0..<3).map { _ in try Self.freePort() }
+        let endpoints = zip(["batches", "weights", "control"], ports).flatMap { ["--set", "endpoints.\($0)=tcp://127.0.0.1:\($1)"] }
+        let learner = try ChildProcess(
+            ["learner", config, "--run-dir", directory.appendingPathComponent("run").path, "--set", "total_timesteps=40960"]
+                + endpoints,
+            outputDirectory: directory, name: "learner", test: self, currentDirectory: directory)
+        let actors = try (0..<2).map {
+            try ChildProcess(
+                ["actor", config, "--index", "\($0)", "--set", "learner_timeout=3", "--set", "total_timesteps=40960"] + endpoints,
+                outputDirectory: directory, name: "actor-\($0)", test: self, currentDirectory: directory)
+        }
+        XCTAssertTrue(waitFor("actor-1 joined", in: learner, seconds: 30), learner.stderr)
+        let list = directory.appendingPathComponent("keys/authorized_actors")
+        let kept = try String(contentsOf: list, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("actor-1 ") }
+        let replacement = directory.appendingPathComponent("keys/authorized_actors.new")
+        try (kept.joined(separator: "\n") + "\n").write(to: replacement, atomically: false, encoding: .utf8)
+        XCTAssertEqual(rename(replacement.path, list.path), 0)
+        let revokedAt = Date()
+
+        XCTAssertEqual(actors[1].wait(seconds: 30), 5, actors[1].stderr)
+        let seconds = Date().timeIntervalSince(revokedAt)
+        XCTAssertTrue(actors[1].stderr.contains("the learner's allow-list denies this actor's key"), actors[1].stderr)
+        XCTAssertTrue(actors[1].stderr.contains("allow-list denied this actor's key"), actors[1].stderr)
+        XCTAssertEqual(learner.wait(seconds: 120), 0, learner.stderr)
+        XCTAssertEqual(actors[0].wait(seconds: 10), 0, actors[0].stderr)
+        let summary = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("run/summary.json"))) as? [String: Any])
+        XCTAssertEqual(summary["complete"] as? Bool, true)
+        XCTAssertEqual(summary["partial_updates"] as? Int, 0)
+        print(String(format: "AllowListReloadTests: the revoked actor exited 5 %.1f s after the revocation (learner_timeout 3 s)", seconds))
+    }
+
+    /// A tcp port nothing listens on now (the system's pick for port 0).
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw CocoaError(.fileWriteUnknown) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
 }

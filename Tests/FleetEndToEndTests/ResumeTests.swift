@@ -77,6 +77,46 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(run["actors"] as? [String: Int], ["started": 4, "restarts": 0, "lost": 0], "both sessions' actors")
     }
 
+    /// The start command of a job a scheduler may restart: `fleet learner --resume-if-present` starts
+    /// the run in a directory without a checkpoint; SIGTERM (a scheduler's stop) ends the learner's
+    /// process, not the run, so its actors keep waiting; the same command again resumes, and the
+    /// actors, never restarted, train to the end.
+    func testResumeIfPresentStartsTheRunThenAfterSIGTERMResumesItUnderTheSameActors() throws {
+        let directory = try temporaryDirectory()
+        let runDir = directory.appendingPathComponent("run")
+        let sockets = ["batches", "weights", "control"].flatMap { ["--set", "endpoints.\($0)=ipc://\(directory.path)/\($0)"] }
+        let learnerArguments =
+            ["learner", config, "--run-dir", runDir.path, "--resume-if-present", "--set", "num_actors=2"]
+            + settings(updates: 400, ["checkpoint_every=5", "max_policy_lag=1"]) + sockets
+        let first = try ChildProcess(learnerArguments, outputDirectory: directory, name: "learner-1", test: self)
+        let actors = try (0..<2).map {
+            try ChildProcess(
+                ["actor", config, "--connect", "ipc://\(directory.path)", "--index", "\($0)", "--set", "num_actors=2",
+                 "--set", "learner_timeout=60"] + settings(updates: 400, ["max_policy_lag=1"]),
+                outputDirectory: directory, name: "actor-\($0)", test: self)
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while !RunDirectoryProbe.holdsCheckpoint(runDir) && Date() < deadline && first.process.isRunning { usleep(20_000) }
+        first.process.terminate()
+        XCTAssertEqual(first.wait(seconds: 20), 130, first.stderr)
+        XCTAssertFalse(first.stderr.contains("resumed from"), "a new run: \(first.stderr)")
+        let stopped = try runSummary(runDir)
+        XCTAssertEqual(stopped["ended"] as? String, "interrupted")
+        XCTAssertEqual(stopped["complete"] as? Bool, false)
+        usleep(1_500_000)
+        for actor in actors { XCTAssertTrue(actor.process.isRunning, "not told to stop: \(actor.stderr)") }
+
+        let second = try ChildProcess(learnerArguments, outputDirectory: directory, name: "learner-2", test: self)
+        XCTAssertEqual(second.wait(seconds: 120), 0, second.stderr)
+        XCTAssertTrue(second.stderr.contains("learner: resumed from version-"), second.stderr)
+        for actor in actors { XCTAssertEqual(actor.wait(seconds: 20), 0, actor.stderr) }
+        let run = try runSummary(runDir)
+        XCTAssertEqual(run["env_steps"] as? Int, 128 * 400)
+        XCTAssertEqual(run["ended"] as? String, "finished")
+        XCTAssertEqual(run["complete"] as? Bool, true)
+        XCTAssertEqual((run["actors"] as? [String: Int])?["started"], 2, "the same two actors, never restarted")
+    }
+
     func testResumeWithoutARunDirectoryOrACheckpointSaysSo() throws {
         let noDirectory = try FleetProcess.run(["train", config, "--resume"])
         XCTAssertEqual(noDirectory.status, 64)
@@ -98,5 +138,13 @@ final class ResumeTests: XCTestCase {
         let launch = try FleetProcess.run(["launch", config, "--resume"])
         XCTAssertEqual(launch.status, 64)
         XCTAssertTrue(launch.stderr.contains("--resume needs the run directory"), launch.stderr)
+    }
+}
+
+/// Whether a run directory holds a checkpoint directory yet.
+private enum RunDirectoryProbe {
+    static func holdsCheckpoint(_ runDir: URL) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: runDir.appendingPathComponent("checkpoints").path)) ?? []
+        return names.contains { $0.hasPrefix("version-") }
     }
 }

@@ -233,16 +233,27 @@ public final class ActorLoop {
     }
 
     /// Waits for newer weights or a credit (or Shutdown), asking for a snapshot when weights do not
-    /// come in time.
+    /// come in time. A credit that does not come in time is asked for by a new Hello: the learner
+    /// may count as on their way batches that were lost (a connection dropped under them), and a
+    /// Hello starts both counts again from nothing.
     private func waitForWeights() throws {
         var start = ContinuousClock.now
+        var creditWait = ContinuousClock.now
         let waitingFor = heldVersion
         while stopReason == nil, !mayAct {
             try serviceChannels(timeout: min(ChannelLimits.heartbeatInterval, snapshotRetry))
             // Newer weights that do not yet let it act (a credit asks for newer still): wait anew
             // from them, so that a snapshot is asked for in time.
             if heldVersion != waitingFor { return }
-            if waitsForCreditOnly { start = .now }
+            if waitsForCreditOnly {
+                start = .now
+                if ContinuousClock.now - creditWait >= ChannelLimits.creditRecount {
+                    creditWait = .now
+                    try sendHello()
+                }
+            } else {
+                creditWait = .now
+            }
             if ContinuousClock.now - start >= snapshotRetry {
                 // Only a full wait means a batch may be lost; sooner asks just fetch missed versions.
                 askedAfterFullWaitAt = snapshotRetry >= ChannelLimits.snapshotRetry ? heldVersion : nil
@@ -260,9 +271,13 @@ public final class ActorLoop {
         if !ready[weightsIndex].isEmpty || !ready[controlIndex].isEmpty {
             silentSince = .now
         } else if ContinuousClock.now - silentSince > learnerTimeout {
-            throw LearnerSilent(
-                endpoint: controlEndpoint, seconds: (ContinuousClock.now - silentSince).seconds,
-                everHeard: heldVersion != nil || welcomed)
+            let seconds = (ContinuousClock.now - silentSince).seconds
+            if let handshakes = sockets.controlHandshakes, handshakes.deniedSinceSuccess > 0 {
+                throw Refused(
+                    reason: "for \(Int(seconds.rounded())) s its allow-list denied this actor's key "
+                        + "(\(handshakes.deniedSinceSuccess) handshakes): revoked, or never listed")
+            }
+            throw LearnerSilent(endpoint: controlEndpoint, seconds: seconds, everHeard: heldVersion != nil || welcomed)
         }
         if ready[weightsIndex].contains(.readable) {
             // Only the newest of the queued versions matters: each message holds all the weights.
@@ -290,8 +305,25 @@ public final class ActorLoop {
 
     private func heartbeat() throws {
         lastHeartbeat = .now
+        noteDeniedHandshakes()
         reportedVersion = heldVersion
         try sendControl(.heartbeat(Heartbeat(weightsVersion: heldVersion ?? 0, batchesSent: batchesSent)))
+    }
+
+    /// Reads the control channel's handshake events; says once when the learner's allow-list
+    /// begins to deny this actor's key. The actor keeps trying (the key may be listed meanwhile)
+    /// until `learner_timeout`, and then exits as refused.
+    private func noteDeniedHandshakes() {
+        guard let handshakes = sockets.controlHandshakes else { return }
+        let deniedBefore = handshakes.deniedSinceSuccess
+        handshakes.update()
+        if deniedBefore == 0, handshakes.deniedSinceSuccess > 0 {
+            log.warning(
+                """
+                the learner's allow-list denies this actor's key (revoked, or not listed yet); \
+                trying again until learner_timeout (\(learnerTimeout))
+                """)
+        }
     }
 
     private func receiveNow(_ socket: Socket) throws -> [UInt8]? {

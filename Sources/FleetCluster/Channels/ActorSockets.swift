@@ -7,6 +7,9 @@ package final class ActorSockets {
     package let batches: Socket
     package let weights: Socket
     package let control: Socket
+    /// The control channel's CURVE handshakes, on a tcp endpoint with CURVE: whether the learner's
+    /// allow-list denies this actor's key (it says so no other way).
+    package let controlHandshakes: HandshakeMonitor?
 
     /// Opens the sockets in `context` with ``ChannelLimits``, subscribes to weights and connects
     /// to `endpoints`, as a CURVE client of the learner on tcp endpoints when `curve` is given.
@@ -30,6 +33,7 @@ package final class ActorSockets {
         // Snapshots (weights) come on the control channel too.
         try control.set(.maxMessageSize, to: Int64(ChannelLimits.maxWeightsBytes))
         try secure(control, for: endpoints.control)
+        controlHandshakes = curve != nil && _isTCP(endpoints.control) ? try HandshakeMonitor(control) : nil
         try control.connect(endpoints.control)
         batches = try Socket(context, .push, linger: ChannelLimits.linger)
         try batches.set(.sendHighWaterMark, to: ChannelLimits.batchSendQueue)

@@ -32,6 +32,10 @@ public enum ChannelLimits {
     public static let joinSnapshotRetry: Duration = .milliseconds(50)
     /// How often an actor reports its weights version.
     public static let heartbeatInterval: Duration = .seconds(1)
+    /// How long an actor paced by credits waits for one before it says Hello again, which starts the
+    /// learner's count of its credits and batches (and its own) from nothing: a batch lost on its way
+    /// (a connection dropped under it) would otherwise hold a credit for good.
+    public static let creditRecount: Duration = .seconds(5)
     /// How often ZeroMQ's own (ZMTP) heartbeats ping each control-channel connection
     /// (`ZMQ_HEARTBEAT_IVL`); a peer that stays silent for ``connectionTimeout`` after a ping is
     /// dropped, so a dead host's connection does not linger in the learner's queues.

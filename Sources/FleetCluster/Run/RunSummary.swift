@@ -15,6 +15,14 @@ public struct RunSummary: Codable, Hashable, Sendable {
             self.restarts = restarts
             self.lost = lost
         }
+
+        /// Every key, `lost` as `null` when unknown.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(started, forKey: .started)
+            try container.encode(restarts, forKey: .restarts)
+            try container.encode(lost, forKey: .lost)
+        }
     }
 
     /// How the run ended: it did every update, no batch came for `stall_timeout`, or a stop was
