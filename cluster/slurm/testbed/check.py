@@ -416,7 +416,7 @@ def scenario_learner_kill(bed):
     nothing_left(bed, job)
     resumed_steps = re.search(r"resumed from version-\d+ \(\d+ updates, (\d+) steps\)", text)
     lost = at_kill - int(resumed_steps.group(1)) if resumed_steps else "?"
-    figure("f kill -9 of the learner", f"learner exited 137, restarted, resumed (newest checkpoint at the kill: "
+    figure("f kill -9 of the learner", f"learner exited 137, restarted, resumed (newest checkpoint file at the kill: "
            f"{checkpoints[-1] if checkpoints else 'none'}); run finished", result["env_steps"],
            planned_of(result, LONG), info, resumed=resumed[-1],
            note=f"steps logged at the kill {at_kill}, trained again after it {lost}")
