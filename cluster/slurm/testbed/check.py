@@ -449,7 +449,11 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        bed.up(3)
+        try:
+            bed.up(3)
+        except CheckFailed as error:
+            print(f"check.py: the test bed did not start: {error}", flush=True)
+            sys.exit(1)
         for key in args.only.replace(",", ""):
             began = time.time()
             try:
