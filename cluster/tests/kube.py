@@ -285,13 +285,3 @@ def wait_for(condition, timeout: float, interval: float = 0.1):
             return value
         time.sleep(interval)
     return condition()
-
-
-def fleet_supports(*flags: str) -> str | None:
-    """Why the binary under test cannot run these tests (a flag its `learner --help` lacks), or None."""
-    binary = fleet_binary()
-    if not binary.exists():
-        return f"no fleet binary at {binary} (set FLEET_BINARY)"
-    help_text = subprocess.run([str(binary), "learner", "--help"], capture_output=True, text=True).stdout
-    missing = [flag for flag in flags if flag not in help_text]
-    return f"{binary} has no {', '.join(missing)}" if missing else None

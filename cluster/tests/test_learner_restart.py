@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from kube import fleet_supports, http_get, metric, wait_for
+from kube import http_get, metric, wait_for
 from pods import LocalCluster
 
 TOTAL_STEPS = 20480  # 40 updates of 512 steps
@@ -21,9 +21,6 @@ TOTAL_STEPS = 20480  # 40 updates of 512 steps
 
 @pytest.fixture
 def cluster(tmp_path):
-    why = fleet_supports("--resume-if-present")
-    if why:
-        pytest.skip(why)
     cluster = LocalCluster(tmp_path, ["actor-0", "actor-1"])
     yield cluster
     cluster.close()

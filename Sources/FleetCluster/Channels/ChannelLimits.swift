@@ -35,7 +35,7 @@ public enum ChannelLimits {
     /// How long an actor paced by credits waits for one before it says Hello again, which starts the
     /// learner's count of its credits and batches (and its own) from nothing: a batch lost on its way
     /// (a connection dropped under it) would otherwise hold a credit for good.
-    public static let creditRecount: Duration = .seconds(5)
+    public static let creditRecount: Duration = .seconds(2)
     /// How often ZeroMQ's own (ZMTP) heartbeats ping each control-channel connection
     /// (`ZMQ_HEARTBEAT_IVL`); a peer that stays silent for ``connectionTimeout`` after a ping is
     /// dropped, so a dead host's connection does not linger in the learner's queues.

@@ -128,6 +128,15 @@ package struct ActorRoster {
         return lost
     }
 
+    /// Declares `id` lost now if it is live (its key was revoked); returns whether it was.
+    package mutating func lose(_ id: String) -> Bool {
+        guard var record = records[id], record.state == .live else { return false }
+        record.state = .lost
+        record.losses += 1
+        records[id] = record
+        return true
+    }
+
     /// The actors the next update waits for: the live ones, and the pending ones while the
     /// join timeout lasts.
     package func awaited(at now: ContinuousClock.Instant) -> [String] {

@@ -100,6 +100,12 @@ extension LearnerLoop {
                 if !revoked.isEmpty {
                     try sockets.dropConnections()
                     text += "; revoked \(revoked.joined(separator: ", ")): every connection dropped, to authenticate again"
+                    // Not waited for, nor granted credits, from now on: it cannot come back but on a new key.
+                    let now = ContinuousClock.now
+                    for id in revoked where roster.lose(id) {
+                        weightSync.forget(id, at: now)
+                        credits?.revoke(id)
+                    }
                 }
                 log.info("\(text)")
             case .unusable(let error):
