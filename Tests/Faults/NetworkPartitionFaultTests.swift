@@ -7,7 +7,8 @@ import XCTest
 /// docs/reliability.md 6: an actor host cut off the network (its cable pulled: its veth on the bridge
 /// set down) for 1 s, 5 s (the default suite, one cluster) and 30 s (`make faults`), then healed.
 ///
-/// The cluster is `cluster/multihost-cartpole-ppo.yaml` on three network namespaces (learner, actor-0,
+/// The cluster is `cluster/multihost-cartpole-ppo.yaml` in its fixed shape (`envs_per_actor: null`:
+/// each update waits for a batch of every live actor) on three network namespaces (learner, actor-0,
 /// actor-1) over tcp with CURVE, `actor_timeout` 2 s. What must hold, for each cut:
 /// - nothing crashes: every process runs through the cut and ends cleanly when the learner is stopped;
 /// - a cut longer than `actor_timeout` makes the learner declare actor-0 lost (`fleet status`:
@@ -64,14 +65,15 @@ final class NetworkPartitionFaultTests: XCTestCase {
             XCTAssertEqual(made.status, 0, made.stderr)
         }
         let learner = try ChildProcess(
-            ["learner", config, "--set", "total_timesteps=1000000000", "--set", "actor_timeout=\(actorTimeout)",
+            ["learner", config, "--set", "envs_per_actor=null", "--set", "total_timesteps=1000000000",
+                "--set", "actor_timeout=\(actorTimeout)",
                 "--set", "capture=true", "--set", "capture_dropped=true", "--run-dir", runDirectory.path],
             outputDirectory: directory, name: "learner", test: self, launcher: network.launcher(learnerHost),
             currentDirectory: directory)
         let sentDirectories = (0..<2).map { directory.appendingPathComponent("sent-\($0)") }
         let actors = try actorHosts.enumerated().map { index, host in
             try ChildProcess(
-                ["actor", config, "--connect", "tcp://\(learnerHost.address)", "--index", "\(index)",
+                ["actor", config, "--set", "envs_per_actor=null", "--connect", "tcp://\(learnerHost.address)", "--index", "\(index)",
                     "--capture", sentDirectories[index].path],
                 outputDirectory: directory, name: "actor-\(index)", test: self, launcher: network.launcher(host),
                 currentDirectory: directory)

@@ -103,6 +103,46 @@ final class AllowListReloadTests: XCTestCase {
         print(String(format: "AllowListReloadTests: the revoked actor exited 5 %.1f s after the revocation (learner_timeout 3 s)", seconds))
     }
 
+    /// An actor started before its key is on the allow-list is denied, dials again, and gets in once
+    /// the key is listed (libzmq alone would not retry a denied handshake): the run ends with it.
+    func testAnActorListedAfterItStartedGetsIn() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-late-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        for arguments in [
+            ["keygen", "--out", "keys", "--name", "learner"],
+            ["keygen", "--out", "keys", "--name", "actor-0", "--authorize", "keys/authorized_actors"],
+            ["keygen", "--out", "keys", "--name", "actor-1"],
+        ] {
+            let made = try FleetProcess.run(arguments, in: directory)
+            XCTAssertEqual(made.status, 0, made.stderr)
+        }
+        let ports = try (0..<3).map { _ in try Self.freePort() }
+        let endpoints = zip(["batches", "weights", "control"], ports).flatMap { ["--set", "endpoints.\($0)=tcp://127.0.0.1:\($1)"] }
+        let learner = try ChildProcess(
+            ["learner", config, "--run-dir", directory.appendingPathComponent("run").path, "--set", "total_timesteps=40960"]
+                + endpoints,
+            outputDirectory: directory, name: "learner", test: self, currentDirectory: directory)
+        let late = try ChildProcess(
+            ["actor", config, "--index", "1", "--set", "total_timesteps=40960"] + endpoints,
+            outputDirectory: directory, name: "actor-1", test: self, currentDirectory: directory)
+        XCTAssertTrue(waitFor("refused a connection from 127.0.0.1", in: learner, seconds: 20), learner.stderr)
+        XCTAssertTrue(waitFor("the learner's allow-list denies this actor's key", in: late, seconds: 10), late.stderr)
+        let key = try String(contentsOf: directory.appendingPathComponent("keys/actor-1.pub"), encoding: .utf8)
+        let list = directory.appendingPathComponent("keys/authorized_actors")
+        let replacement = directory.appendingPathComponent("keys/authorized_actors.new")
+        let listed = try String(contentsOf: list, encoding: .utf8) + "actor-1 \(key.trimmingCharacters(in: .whitespacesAndNewlines))\n"
+        try listed.write(to: replacement, atomically: false, encoding: .utf8)
+        XCTAssertEqual(rename(replacement.path, list.path), 0)
+        let actor = try ChildProcess(
+            ["actor", config, "--index", "0", "--set", "total_timesteps=40960"] + endpoints,
+            outputDirectory: directory, name: "actor-0", test: self, currentDirectory: directory)
+        XCTAssertEqual(learner.wait(seconds: 120), 0, learner.stderr)
+        XCTAssertEqual(late.wait(seconds: 10), 0, late.stderr)
+        XCTAssertEqual(actor.wait(seconds: 10), 0, actor.stderr)
+        XCTAssertTrue(learner.stderr.contains("added actor-1"), learner.stderr)
+    }
+
     /// A tcp port nothing listens on now (the system's pick for port 0).
     private static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

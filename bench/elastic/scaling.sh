@@ -8,12 +8,12 @@
 #   bench/elastic/scaling.sh [--delay SECONDS] [--window SECONDS]
 #
 # The environment is Gymnasium's CartPole-v1 served from Python with a sleep of DELAY (default
-# 0.002 s) in every step (slow_env.py): a simulator whose steps cost time, so that the actors set the
+# 0.005 s) in every step (slow_env.py): a simulator whose steps cost time, so that the actors set the
 # pace. On a learner-bound run (Fleet's own CartPole on 2 cores) a third actor adds nothing but
 # contention. Needs `make release` and `make deps-python` (.build-python with fleet_env and gymnasium).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-delay=0.002 window=15
+delay=0.005 window=20
 while [ $# -gt 0 ]; do
   case "$1" in
     --delay) delay=$2; shift 2 ;;
@@ -29,7 +29,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-settings=(--set "env_id=slow_env:make" --set "env_kwargs={\"delay\": $delay}" --set "env_python=$python"
+settings=(--set "env_id=slow_env:make" --set "env_kwargs='{\"delay\": $delay}'" --set "env_python=$python"
           --set total_timesteps=50000000 --set learner_timeout=30)
 for channel in batches weights control; do settings+=(--set "endpoints.$channel=ipc://$work/$channel"); done
 config=$root/cluster/multihost-cartpole-ppo.yaml
@@ -39,9 +39,10 @@ export PYTHONPATH=$root/bench/elastic${PYTHONPATH:+:$PYTHONPATH}
 actor() { "$fleet" actor "$config" --connect "ipc://$work" --index "$1" "${settings[@]}" > "$work/actor-$1.log" 2>&1 & pids+=($!); }
 steps() { "$fleet" status "ipc://$work/control" --compact | "$python" -c 'import json, sys; print(json.load(sys.stdin)["env_steps"])'; }
 
-# Steps trained per second over `window` seconds, after a settling second.
+# Steps trained per second over `window` seconds, after the newest actor has settled (its Python
+# worker takes a second or two to start).
 rate() {
-  sleep 2
+  sleep 5
   local s0 t0 s1 t1
   s0=$(steps); t0=$(date +%s.%N)
   sleep "$window"

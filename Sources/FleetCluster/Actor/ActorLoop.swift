@@ -305,25 +305,28 @@ public final class ActorLoop {
 
     private func heartbeat() throws {
         lastHeartbeat = .now
-        noteDeniedHandshakes()
+        try noteDeniedHandshakes()
         reportedVersion = heldVersion
         try sendControl(.heartbeat(Heartbeat(weightsVersion: heldVersion ?? 0, batchesSent: batchesSent)))
     }
 
-    /// Reads the control channel's handshake events; says once when the learner's allow-list
-    /// begins to deny this actor's key. The actor keeps trying (the key may be listed meanwhile)
-    /// until `learner_timeout`, and then exits as refused.
-    private func noteDeniedHandshakes() {
+    /// Reads the control channel's handshake events (once a heartbeat interval); says once when
+    /// the learner's allow-list begins to deny this actor's key, and dials again after each denial
+    /// (libzmq would not). The actor keeps trying (the key may be listed meanwhile) until
+    /// `learner_timeout`, and then exits as refused.
+    private func noteDeniedHandshakes() throws {
         guard let handshakes = sockets.controlHandshakes else { return }
         let deniedBefore = handshakes.deniedSinceSuccess
         handshakes.update()
-        if deniedBefore == 0, handshakes.deniedSinceSuccess > 0 {
+        guard handshakes.deniedSinceSuccess > deniedBefore else { return }
+        if deniedBefore == 0 {
             log.warning(
                 """
                 the learner's allow-list denies this actor's key (revoked, or not listed yet); \
                 trying again until learner_timeout (\(learnerTimeout))
                 """)
         }
+        try sockets.redial()
     }
 
     private func receiveNow(_ socket: Socket) throws -> [UInt8]? {

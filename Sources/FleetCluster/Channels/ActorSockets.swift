@@ -10,11 +10,13 @@ package final class ActorSockets {
     /// The control channel's CURVE handshakes, on a tcp endpoint with CURVE: whether the learner's
     /// allow-list denies this actor's key (it says so no other way).
     package let controlHandshakes: HandshakeMonitor?
+    private let endpoints: ChannelEndpoints
 
     /// Opens the sockets in `context` with ``ChannelLimits``, subscribes to weights and connects
     /// to `endpoints`, as a CURVE client of the learner on tcp endpoints when `curve` is given.
     /// The subscription is in place before anything is asked of the learner.
     package init(context: Context, endpoints: ChannelEndpoints, actorID: String, curve: ActorCurve? = nil) throws(ZMQError) {
+        self.endpoints = endpoints
         func secure(_ socket: Socket, for endpoint: String) throws(ZMQError) {
             guard let curve, _isTCP(endpoint) else { return }
             try socket.makeCurveClient(serverPublicKey: curve.learnerPublicKey, keys: curve.keys)
@@ -40,5 +42,15 @@ package final class ActorSockets {
         try batches.set(.sendTimeout, to: ChannelLimits.batchSendRetry)
         try secure(batches, for: endpoints.batches)
         try batches.connect(endpoints.batches)
+    }
+
+    /// Connects the three sockets again. libzmq does not retry a connection whose handshake the
+    /// peer refused (a CURVE key its allow-list denies): dialling again is what lets an actor whose
+    /// key is listed after it started get in.
+    package func redial() throws(ZMQError) {
+        for (socket, endpoint) in [(control, endpoints.control), (weights, endpoints.weights), (batches, endpoints.batches)] {
+            try? socket.disconnect(endpoint)
+            try socket.connect(endpoint)
+        }
     }
 }
