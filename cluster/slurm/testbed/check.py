@@ -353,12 +353,19 @@ def scenario_hetjob(bed):
 def scenario_join(bed):
     """(j) a third actor host added to a running two-actor job: a second job with JOIN_JOB (elastic
     config). Its actor joins, the batch stays 512 steps an update, and both jobs end with the run.
-    The steps/s before and after the join are printed (on one machine the "hosts" share its cores)."""
-    total = 5 * LONG
-    job = bed.sbatch(str(TEMPLATE), "--set", f"total_timesteps={total}", *COMMON, env={"FLEET_BIND": "eth0"})
-    wait_steps(bed, job, 20 * 512)
-    joiner = bed.sbatch("--nodes=1", str(TEMPLATE), "--set", f"total_timesteps={total}", *COMMON,
-                        env={"JOIN_JOB": job})
+    The steps/s before and after the join are printed. The environment is CartPole served from
+    Python with 3 ms per step (bench/elastic/slow_env.py, when .build-python has fleet_env): a
+    simulator whose steps cost time, so that the actors set the pace. Fleet's own CartPole is
+    learner-bound here, where the "hosts" share two cores: a third actor would only add contention."""
+    python = ROOT / ".build-python/bin/python"
+    slow = ["--set", "env_id=slow_env:make", "--set", "env_kwargs='{\"delay\": 0.003}'", "--set", f"env_python={python}"]
+    served = python.exists()
+    total = 16384 if served else 5 * LONG
+    settings = ["--set", f"total_timesteps={total}", *COMMON, *(slow if served else [])]
+    env = {"PYTHONPATH": str(ROOT / "bench/elastic")}
+    job = bed.sbatch(str(TEMPLATE), *settings, env={"FLEET_BIND": "eth0", **env})
+    wait_steps(bed, job, 3072 if served else 20 * 512)
+    joiner = bed.sbatch("--nodes=1", str(TEMPLATE), *settings, env={"JOIN_JOB": job, **env})
     deadline, joined_at = time.time() + 60, None
     while time.time() < deadline and joined_at is None:
         if "actor-2 joined" in output(bed, job):
@@ -386,12 +393,14 @@ def scenario_join(bed):
         sps = (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
         return sps, {b[1] - a[1] for a, b in zip(inside, inside[1:])}
 
-    before, before_batches = window(joined_at - 4, joined_at)
-    after, after_batches = window(joined_at + 1, joined_at + 5)
+    # After the join, a moment for the new actor's environment worker to start.
+    before, before_batches = window(joined_at - 5, joined_at) if served else window(joined_at - 4, joined_at)
+    after, after_batches = window(joined_at + 3, joined_at + 9) if served else window(joined_at + 1, joined_at + 5)
     ratio = f"{after / before:.2f}x" if before and after else "?"
     figure(f"j a third actor host added (job {joiner}, JOIN_JOB={job})",
            f"actor-2 joined; steps per update before {sorted(before_batches)}, after {sorted(after_batches)}; "
-           f"steps/s before {before or 0:.0f}, after {after or 0:.0f} ({ratio})", result["env_steps"],
+           f"steps/s before {before or 0:.0f}, after {after or 0:.0f} ({ratio}; "
+           f"{'CartPole served with 3 ms a step' if served else 'built-in CartPole, learner-bound'})", result["env_steps"],
            planned_of(result, total), info, note=f"joining job {joiner_info.get('JobState')} exit {exit_code(joiner_info)}")
 
 
