@@ -19,16 +19,10 @@ final class AllowListReloadTests: XCTestCase {
     }
 
     func testTheLearnerRereadsItsAllowListOnSIGHUPAndWhenTheFileChanges() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-reload-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        for arguments in [
+        let directory = try keyDirectory("fleet-reload", [
             ["keygen", "--out", "keys", "--name", "learner"],
             ["keygen", "--out", "keys", "--name", "actor-0", "--name", "actor-1", "--authorize", "keys/authorized_actors"],
-        ] {
-            let made = try FleetProcess.run(arguments, in: directory)
-            XCTAssertEqual(made.status, 0, made.stderr)
-        }
+        ])
         // The multi-host config's keys, on loopback ports of the system's choosing.
         let learner = try ChildProcess(
             ["learner", config, "--run-dir", directory.appendingPathComponent("run").path]
@@ -61,22 +55,12 @@ final class AllowListReloadTests: XCTestCase {
     /// be listed again), then exits 5, refused, saying that the allow-list denied its key. The
     /// elastic run goes on with the other actor, every update on a full batch.
     func testARevokedActorExitsRefusedAfterTheLearnerTimeoutAndTheRunGoesOn() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-revoke-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        for arguments in [
+        let directory = try keyDirectory("fleet-revoke", [
             ["keygen", "--out", "keys", "--name", "learner"],
             ["keygen", "--out", "keys", "--name", "actor-0", "--name", "actor-1", "--authorize", "keys/authorized_actors"],
-        ] {
-            let made = try FleetProcess.run(arguments, in: directory)
-            XCTAssertEqual(made.status, 0, made.stderr)
-        }
-        let ports = try (0..<3).map { _ in try Self.freePort() }
-        let endpoints = zip(["batches", "weights", "control"], ports).flatMap { ["--set", "endpoints.\($0)=tcp://127.0.0.1:\($1)"] }
-        let learner = try ChildProcess(
-            ["learner", config, "--run-dir", directory.appendingPathComponent("run").path, "--set", "total_timesteps=40960"]
-                + endpoints,
-            outputDirectory: directory, name: "learner", test: self, currentDirectory: directory)
+        ])
+        let endpoints = try Self.loopbackEndpoints()
+        let learner = try startLearner(in: directory, endpoints)
         let actors = try (0..<2).map {
             try ChildProcess(
                 ["actor", config, "--index", "\($0)", "--set", "learner_timeout=3", "--set", "total_timesteps=40960"] + endpoints,
@@ -106,23 +90,13 @@ final class AllowListReloadTests: XCTestCase {
     /// An actor started before its key is on the allow-list is denied, dials again, and gets in once
     /// the key is listed (libzmq alone would not retry a denied handshake): the run ends with it.
     func testAnActorListedAfterItStartedGetsIn() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-late-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        for arguments in [
+        let directory = try keyDirectory("fleet-late", [
             ["keygen", "--out", "keys", "--name", "learner"],
             ["keygen", "--out", "keys", "--name", "actor-0", "--authorize", "keys/authorized_actors"],
             ["keygen", "--out", "keys", "--name", "actor-1"],
-        ] {
-            let made = try FleetProcess.run(arguments, in: directory)
-            XCTAssertEqual(made.status, 0, made.stderr)
-        }
-        let ports = try (0..<3).map { _ in try Self.freePort() }
-        let endpoints = zip(["batches", "weights", "control"], ports).flatMap { ["--set", "endpoints.\($0)=tcp://127.0.0.1:\($1)"] }
-        let learner = try ChildProcess(
-            ["learner", config, "--run-dir", directory.appendingPathComponent("run").path, "--set", "total_timesteps=40960"]
-                + endpoints,
-            outputDirectory: directory, name: "learner", test: self, currentDirectory: directory)
+        ])
+        let endpoints = try Self.loopbackEndpoints()
+        let learner = try startLearner(in: directory, endpoints)
         let late = try ChildProcess(
             ["actor", config, "--index", "1", "--set", "total_timesteps=40960"] + endpoints,
             outputDirectory: directory, name: "actor-1", test: self, currentDirectory: directory)
@@ -141,6 +115,33 @@ final class AllowListReloadTests: XCTestCase {
         XCTAssertEqual(late.wait(seconds: 10), 0, late.stderr)
         XCTAssertEqual(actor.wait(seconds: 10), 0, actor.stderr)
         XCTAssertTrue(learner.stderr.contains("added actor-1"), learner.stderr)
+    }
+
+    /// A fresh directory, removed when the test ends, in which each of `keygens` (`fleet keygen`'s
+    /// arguments) has run.
+    private func keyDirectory(_ prefix: String, _ keygens: [[String]]) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        for arguments in keygens {
+            let made = try FleetProcess.run(arguments, in: directory)
+            XCTAssertEqual(made.status, 0, made.stderr)
+        }
+        return directory
+    }
+
+    /// `fleet learner` of a 40,960-step run in `directory` (its keys there), on `endpoints`.
+    private func startLearner(in directory: URL, _ endpoints: [String]) throws -> ChildProcess {
+        try ChildProcess(
+            ["learner", config, "--run-dir", directory.appendingPathComponent("run").path, "--set", "total_timesteps=40960"]
+                + endpoints,
+            outputDirectory: directory, name: "learner", test: self, currentDirectory: directory)
+    }
+
+    /// `--set endpoints.*` for the three channels on free loopback tcp ports.
+    private static func loopbackEndpoints() throws -> [String] {
+        let ports = try (0..<3).map { _ in try freePort() }
+        return zip(["batches", "weights", "control"], ports).flatMap { ["--set", "endpoints.\($0)=tcp://127.0.0.1:\($1)"] }
     }
 
     /// A tcp port nothing listens on now (the system's pick for port 0).

@@ -11,19 +11,9 @@ import re
 import signal
 import time
 
-import pytest
-
 from kube import http_get, metric, wait_for
-from pods import LocalCluster
 
 TOTAL_STEPS = 20480  # 40 updates of 512 steps
-
-
-@pytest.fixture
-def cluster(tmp_path):
-    cluster = LocalCluster(tmp_path, ["actor-0", "actor-1"])
-    yield cluster
-    cluster.close()
 
 
 def scrape(cluster):

@@ -9,20 +9,10 @@ import json
 import signal
 import time
 
-import pytest
-
 from kube import http_get, metric, wait_for
-from pods import LocalCluster
 
 TOTAL_STEPS = 16384
 RUN_STEPS = 50_000_000  # longer than the test runs it
-
-
-@pytest.fixture
-def cluster(tmp_path):
-    cluster = LocalCluster(tmp_path, ["actor-0", "actor-1"])
-    yield cluster
-    cluster.close()
 
 
 def test_the_kubelets_layout_before_fleet_reads_it(cluster):

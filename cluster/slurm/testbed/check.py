@@ -155,6 +155,23 @@ def check(condition, message):
         raise CheckFailed(message)
 
 
+def check_completed(job_id, info):
+    """The job ended COMPLETED, exit 0:0."""
+    check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0",
+          f"job {job_id}: {info['JobState']} {exit_code(info)}")
+
+
+def finished_run(bed, job_id, planned):
+    """Waits for the job to end, and checks that it COMPLETED (exit 0:0) with `planned` steps
+    trained and nothing left running; returns its fields, summary.json and output."""
+    info = bed.wait_end(job_id)
+    result = summary(bed, job_id)
+    check_completed(job_id, info)
+    check(result["env_steps"] >= planned, f"job {job_id}: {result['env_steps']} of {planned} steps")
+    nothing_left(bed, job_id)
+    return info, result, output(bed, job_id)
+
+
 def nothing_left(bed, job_id, timeout=20):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -188,7 +205,7 @@ def scenario_clean(bed):
     job = bed.sbatch(str(TEMPLATE), "--set", f"total_timesteps={SHORT}", *COMMON)
     info = bed.wait_end(job)
     result = summary(bed, job)
-    check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0", f"job {job}: {info['JobState']} {exit_code(info)}")
+    check_completed(job, info)
     check(result["env_steps"] >= SHORT, f"job {job}: {result['env_steps']} of {SHORT} steps")
     nothing_left(bed, job)
     figure("a clean run", "finished, summary.json written", result["env_steps"], planned_of(result, SHORT), info)
@@ -218,7 +235,7 @@ def scenario_scancel(bed):
     resumed = resumed_from(text)
     check("CURVE keys for" not in text, f"job {again}: made new keys instead of reusing {same}-keys")
     check(resumed, f"job {again}: the learner did not resume")
-    check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0", f"job {again}: {info['JobState']} {exit_code(info)}")
+    check_completed(again, info)
     check(result["env_steps"] >= LONG, f"job {again}: {result['env_steps']} of {LONG} steps")
     nothing_left(bed, again)
     figure("b' the same RUN_DIR submitted again", "keys reused, resumed, run finished", result["env_steps"],
@@ -232,14 +249,9 @@ def scenario_actor_kill(bed):
     victims = bed.node_processes(2, "actor")
     check(victims, f"job {job}: no actor process on n2")
     os.kill(victims[0][0], signal.SIGKILL)
-    info = bed.wait_end(job)
-    result = summary(bed, job)
-    text = output(bed, job)
+    info, result, text = finished_run(bed, job, LONG)
     restarts = re.findall(r"actor-\d+ on n2 exited (\d+); restart", text)
     check(restarts, f"job {job}: no actor restart in the output")
-    check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0", f"job {job}: {info['JobState']} {exit_code(info)}")
-    check(result["env_steps"] >= LONG, f"job {job}: {result['env_steps']} of {LONG} steps")
-    nothing_left(bed, job)
     actors = result.get("actors", {})
     figure("c kill -9 of an actor", f"actor exited {restarts[0]}, restarted in its task; run finished",
            result["env_steps"], planned_of(result, LONG), info,
@@ -256,14 +268,9 @@ def scenario_actor_step_cancelled(bed):
     step = next((line.split()[0] for line in steps if line.endswith(" fleet-actors")), None)
     check(step, f"job {job}: no fleet-actors step in {steps}")
     bed.slurm("scancel", step)
-    info = bed.wait_end(job)
-    result = summary(bed, job)
-    text = output(bed, job)
+    info, result, text = finished_run(bed, job, LONG)
     again = re.search(r"the actors' step ended \(exit (\d+)\); starting it again", text)
     check(again, f"job {job}: the actors' step was not started again")
-    check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0", f"job {job}: {info['JobState']} {exit_code(info)}")
-    check(result["env_steps"] >= LONG, f"job {job}: {result['env_steps']} of {LONG} steps")
-    nothing_left(bed, job)
     actors = result.get("actors", {})
     figure(f"i scancel of the actors' step {step}", f"step ended {again.group(1)}, started again; run finished",
            result["env_steps"], planned_of(result, LONG), info,
@@ -289,7 +296,7 @@ def scenario_requeue(bed):
     check(text.count(": start ") >= 2, f"job {job}: one start in the output, not two")
     resumed = resumed_from(text)
     check(resumed, f"job {job}: the learner did not resume")
-    check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0", f"job {job}: {info['JobState']} {exit_code(info)}")
+    check_completed(job, info)
     check(result["env_steps"] >= LONG, f"job {job}: {result['env_steps']} of {LONG} steps")
     nothing_left(bed, job)
     figure("d scontrol requeue", f"requeued {info.get('Restarts', '?')}x, resumed, output appended "
@@ -304,7 +311,7 @@ def scenario_two_jobs(bed):
     infos = [bed.wait_end(job) for job in jobs]
     for job, info in zip(jobs, infos):
         result = summary(bed, job)
-        check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0", f"job {job}: {info['JobState']} {exit_code(info)}")
+        check_completed(job, info)
         check(result["env_steps"] >= SHORT, f"job {job}: {result['env_steps']} of {SHORT} steps")
         ports = re.search(r"tcp://\S+:(\d+-\d+)", output(bed, job)).group(1)
         nothing_left(bed, job)
@@ -342,7 +349,7 @@ def scenario_hetjob(bed):
                      "--set", f"total_timesteps={SHORT}", *COMMON, env={"FLEET_BIND": "eth0"})
     info = bed.wait_end(job, timeout=120)
     result = summary(bed, job)
-    check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0", f"job {job}: {info['JobState']} {exit_code(info)}")
+    check_completed(job, info)
     check(result["env_steps"] >= SHORT, f"job {job}: {result['env_steps']} of {SHORT} steps")
     check("on component 1" in output(bed, job), f"job {job}: not run as a heterogeneous job")
     nothing_left(bed, job)
@@ -377,7 +384,7 @@ def scenario_join(bed):
     info = bed.wait_end(job)
     joiner_info = bed.wait_end(joiner, timeout=60)
     result = summary(bed, job)
-    check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0", f"job {job}: {info['JobState']} {exit_code(info)}")
+    check_completed(job, info)
     check(exit_code(joiner_info) == "0:0", f"job {joiner}: {joiner_info['JobState']} {exit_code(joiner_info)}")
     check(result["env_steps"] >= total and result.get("partial_updates", 0) == 0,
           f"job {job}: {result['env_steps']} of {total} steps, {result.get('partial_updates')} partial updates")
@@ -420,7 +427,7 @@ def scenario_learner_kill(bed):
     check(re.search(r"the learner exited 137; restart 1", text), f"job {job}: no learner restart after exit 137")
     resumed = resumed_from(text)
     check(resumed, f"job {job}: the learner did not resume")
-    check(info["JobState"] == "COMPLETED" and exit_code(info) == "0:0", f"job {job}: {info['JobState']} {exit_code(info)}")
+    check_completed(job, info)
     check(result["env_steps"] >= LONG, f"job {job}: {result['env_steps']} of {LONG} steps")
     nothing_left(bed, job)
     resumed_steps = re.search(r"resumed from version-\d+ \(\d+ updates, (\d+) steps\)", text)
