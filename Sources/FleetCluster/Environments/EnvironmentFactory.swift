@@ -19,7 +19,7 @@ public struct UnknownEnvironmentError: Error, Hashable, Sendable, CustomStringCo
 /// executable (``register(_:make:)``), or one served from Python.
 public enum EnvironmentFactory {
     /// The built-in ids.
-    public static let builtInIDs = [CartPole.id, Acrobot.id, MountainCar.id, Pendulum.id, GridWorld.id]
+    public static let builtInIDs = [CartPole.id, Acrobot.id, MountainCar.id, Pendulum.id, GridWorld.id, Catch.id]
 
     /// Every id `make(id:count:seed:)` accepts: the built-in ones, then those registered.
     public static var knownIDs: [String] { builtInIDs + registered.withLock { $0.keys.sorted() } }
@@ -84,6 +84,8 @@ public enum EnvironmentFactory {
             ContinuousTrainingEnvironment(VectorEnvironment(count: count, seed: seed) { _ in Pendulum() })
         case GridWorld.id:
             DiscreteTrainingEnvironment(VectorEnvironment(count: count, seed: seed) { _ in GridWorld() })
+        case Catch.id:
+            DiscreteTrainingEnvironment(VectorEnvironment(count: count, seed: seed) { _ in Catch() })
         default:
             nil
         }
