@@ -1,16 +1,18 @@
-/// A space of observations or actions on the wire (`fleet.v1.Space`): `Discrete(n)`, or a box of
-/// float32 values with bounds (infinite bounds allowed).
+/// A space of observations or actions on the wire (`fleet.v1.Space`): `Discrete(n)`, or a box
+/// with bounds (infinite bounds allowed for float32). A box's `dtype` is its elements' on the wire:
+/// `float32`, or `uint8` for pixels, whose bounds then travel as uint8 tensors too.
 public enum WireSpace: Sendable, Hashable {
     /// The integers `0 ..< n`.
     case discrete(UInt64)
-    /// Values of `shape`, element-wise within `low` and `high` (row-major, one bound per element).
-    case box(shape: [Int], low: [Float], high: [Float])
+    /// Values of `shape`, element-wise within `low` and `high` (row-major, one bound per element),
+    /// carried as `dtype` (`float32` or `uint8`).
+    case box(shape: [Int], low: [Float], high: [Float], dtype: DType = .float32)
 
     /// Scalars per value: 1 for a discrete space.
     public var dimension: Int {
         switch self {
         case .discrete: 1
-        case .box(let shape, _, _): shape.reduce(1, *)
+        case .box(let shape, _, _, _): shape.reduce(1, *)
         }
     }
 }
@@ -73,7 +75,7 @@ public struct EnvStep: Sendable, Hashable {
 /// (`fleet.v1.EnvState`). A copy whose episode ended has been reset already: `observations`
 /// holds the new episode's first observation, `finalObservations` the one the ending step made.
 public struct EnvState: Sendable, Hashable {
-    /// `[N, obs...]` float32: what each copy acts on next.
+    /// `[N, obs...]` float32, or uint8 for a box of pixels: what each copy acts on next.
     public var observations: WireTensor
     /// `[N]` float64.
     public var rewards: WireTensor
@@ -83,7 +85,7 @@ public struct EnvState: Sendable, Hashable {
     public var truncated: WireTensor
     /// `[K]` int64, increasing: the copies whose episode ended, exactly those.
     public var finalObservationEnvs: WireTensor
-    /// `[K, obs...]` float32.
+    /// `[K, obs...]`, of the observations' dtype.
     public var finalObservations: WireTensor
     /// `[K]` float64: the ended episodes' returns, in the order of `finalObservationEnvs`.
     public var episodeReturns: WireTensor

@@ -304,21 +304,30 @@ enum _Unpacked {
         guard !shape.isEmpty, let count = WireTensor.elementCount(of: shape), count <= 1 << 24 else {
             throw WireError(.shapeMismatch, field: path + ".shape", "a box needs a shape of at most 2^24 elements")
         }
-        func bounds(_ t: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ name: String) throws(WireError) -> [Float] {
+        // Bounds are float32, or uint8 for a box of pixels; both of the same dtype.
+        func bounds(_ t: UnsafeMutablePointer<Fleet__V1__Tensor>?, _ name: String) throws(WireError) -> (DType, [Float]) {
             let field = path + "." + name
             guard let tensor = try tensor(t, field, allowingInfinity: true) else {
                 throw WireError(.missingField, field: field, "a box needs bounds")
             }
-            guard tensor.dtype == .float32, tensor.shape == shape, let values = tensor.float32 else {
-                throw WireError(.shapeMismatch, field: field, "\(tensor.dtype) \(tensor.shape), expected float32 \(shape)")
+            guard tensor.shape == shape else {
+                throw WireError(.shapeMismatch, field: field, "\(tensor.dtype) \(tensor.shape), expected float32 or uint8 \(shape)")
             }
-            return values
+            switch tensor.storage {
+            case .float32(let values): return (.float32, values)
+            case .uint8(let values): return (.uint8, values.map(Float.init))
+            default:
+                throw WireError(.wrongDType, field: field, "\(tensor.dtype), expected float32 or uint8")
+            }
         }
-        let low = try bounds(s.low, "low"), high = try bounds(s.high, "high")
+        let (lowType, low) = try bounds(s.low, "low"), (highType, high) = try bounds(s.high, "high")
+        guard lowType == highType else {
+            throw WireError(.inconsistent, field: path, "low is \(lowType), high is \(highType)")
+        }
         if let i = low.indices.first(where: { !(low[$0] <= high[$0]) }) {
             throw WireError(.inconsistent, field: path, "low \(low[i]) above high \(high[i]) at element \(i)")
         }
-        return .box(shape: shape, low: low, high: high)
+        return .box(shape: shape, low: low, high: high, dtype: lowType)
     }
 
     static func stats(_ s: Fleet__V1__Stats) throws(WireError) -> Stats {

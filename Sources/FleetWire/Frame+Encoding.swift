@@ -335,13 +335,20 @@ final class _EncodeScratch {
         switch space {
         case .discrete(let n):
             c.pointee.discrete = n
-        case .box(let shape, let low, let high):
+        case .box(let shape, let low, let high, let dtype):
             let dims = array(of: UInt64.self, count: shape.count)
             for (i, d) in shape.enumerated() { dims[i] = UInt64(truncatingIfNeeded: d) }
             c.pointee.n_shape = shape.count
             c.pointee.shape = shape.isEmpty ? nil : dims
-            c.pointee.low = tensor(WireTensor(float32: low, shape: shape))
-            c.pointee.high = tensor(WireTensor(float32: high, shape: shape))
+            if dtype == .uint8 {
+                // Pixel bounds are whole numbers in 0 ... 255 (out-of-range ones saturate).
+                func bytes(_ bounds: [Float]) -> [UInt8] { bounds.map { UInt8(Swift.min(Swift.max($0, 0), 255)) } }
+                c.pointee.low = tensor(WireTensor(uint8: bytes(low), shape: shape))
+                c.pointee.high = tensor(WireTensor(uint8: bytes(high), shape: shape))
+            } else {
+                c.pointee.low = tensor(WireTensor(float32: low, shape: shape))
+                c.pointee.high = tensor(WireTensor(float32: high, shape: shape))
+            }
         }
         return c
     }

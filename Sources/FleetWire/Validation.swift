@@ -216,8 +216,9 @@ extension EnvStep {
 }
 
 extension EnvState {
-    /// Checks dtypes and shapes against N, finiteness, and that exactly the ended copies have a final
-    /// observation and an episode, in increasing order.
+    /// Checks dtypes and shapes against N (observations float32 or uint8, final observations of the
+    /// same dtype), finiteness, and that exactly the ended copies have a final observation and an
+    /// episode, in increasing order.
     public func validate() throws(WireError) { try _validate(checkingElements: true) }
 
     func _validate(checkingElements: Bool) throws(WireError) {
@@ -225,7 +226,7 @@ extension EnvState {
         let p = "env_state."
         let obsPath = p + "observations"
         try check.wellFormed(observations, obsPath)
-        try check.dtype(observations, obsPath, [.float32])
+        try check.dtype(observations, obsPath, [.float32, .uint8])
         guard observations.shape.count >= 2 else {
             throw WireError(.shapeMismatch, field: obsPath, "shape \(observations.shape), expected [N, obs...]")
         }
@@ -242,7 +243,7 @@ extension EnvState {
             throw WireError(.shapeMismatch, field: envsPath, "shape \(finalObservationEnvs.shape), expected [K]")
         }
         let k = finalObservationEnvs.count
-        try check.tensor(finalObservations, p + "final_observations", .float32, [k] + obsDims)
+        try check.tensor(finalObservations, p + "final_observations", observations.dtype, [k] + obsDims)
         try check.tensor(episodeReturns, p + "episode_returns", .float64, [k])
         let lengthsPath = p + "episode_lengths"
         try check.tensor(episodeLengths, lengthsPath, .int64, [k])

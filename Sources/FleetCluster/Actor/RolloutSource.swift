@@ -32,6 +32,7 @@ package final class RolloutSource: BatchSource {
     package func nextBatch(policyVersion: UInt64, keepAlive: () throws -> Void) throws -> Payload? {
         let (rollout, episodes) = try collector.collect(
             &environment, agent: agent, policyVersion: policyVersion, generator: &generator, keepAlive: keepAlive)
-        return .trajectoryBatch(TrajectoryBatch(rollout, episodes: episodes))
+        return .trajectoryBatch(
+            TrajectoryBatch(rollout, episodes: episodes, observationSpace: environment.observationSpace))
     }
 }

@@ -30,7 +30,7 @@ package final class PPOTraining: LearnerAlgorithm {
         totalUpdates = config.learnerIterations
         stepsPerUpdate = config.stepsPerIteration
         shape = RolloutShape(
-            numSteps: config.ppo.numSteps, numEnvs: config.envsPerActor, observationSize: probe.observationSize,
+            numSteps: config.ppo.numSteps, numEnvs: config.envsPerActor, observationSpace: probe.observationSpace,
             actionSpace: probe.actionSpace)
         observationSpace = WireSpace(probe.observationSpace)
         maxPolicyLag = config.maxPolicyLag

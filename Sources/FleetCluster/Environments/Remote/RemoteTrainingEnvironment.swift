@@ -123,15 +123,17 @@ public final class RemoteTrainingEnvironment: TrainingEnvironment {
                 throw RemoteEnvironmentError(description: "\(worker.name) (\(id)) did not answer with a state")
             }
             guard state.observations.shape.first == worker.count, state.observations.count == worker.count * dimension,
-                let observed = state.observations.float32, let stepRewards = state.rewards.float64,
-                let ended = state.finalObservationEnvs.int64, let finals = state.finalObservations.float32,
+                let observed = state.observations.observationValues(of: observationSpace.elementType),
+                let stepRewards = state.rewards.float64, let ended = state.finalObservationEnvs.int64,
+                let finals = state.finalObservations.observationValues(of: observationSpace.elementType),
                 let returns = state.episodeReturns.float64, let lengths = state.episodeLengths.int64,
                 finals.count == ended.count * dimension, let stepTerminated = state.terminated.bool,
                 let stepTruncated = state.truncated.bool
             else {
                 throw RemoteEnvironmentError(
                     description: "\(worker.name) (\(id)) answered a state that does not fit its \(worker.count) copies "
-                        + "of \(dimension) observations (observations of shape \(state.observations.shape))")
+                        + "of \(dimension) \(observationSpace.elementType) observations "
+                        + "(observations \(state.observations.dtype) of shape \(state.observations.shape))")
             }
             let first = offsets[k]
             for i in 0..<worker.count {
