@@ -61,6 +61,8 @@ public enum ConfigSchema {
         ConfigSection(
             "Networks and normalization",
             [
+                ConfigKey("encoder", \.encoder, .oneOf(["mlp"]),
+                    doc: "what the actor and critic read observations with: mlp (flattened, pixels included)"),
                 ConfigKey("hidden_sizes", \.ppo.hiddenSizes, .nonEmptyPositive,
                     doc: "hidden layer widths of the actor and critic MLPs"),
                 ConfigKey("normalize_observations", \.ppo.normalizeObservations,

@@ -16,10 +16,12 @@ extension ResolvedConfig {
     /// for `task: dataset` (any other task has them at their defaults), so the hash of every other
     /// config is what it was before they existed. Likewise `envs_per_actor` counts only when set,
     /// and then `num_actors` does not: an elastic run learns the same with any number of actors.
+    /// `encoder` counts only when it is not the default `mlp`.
     public var learningSHA256: String {
         var sha = SHA256()
         var skipped = string("task") == "dataset" ? [] : Set(ConfigResolver.datasetKeys)
         skipped.insert(self["envs_per_actor"] == .null ? "envs_per_actor" : "num_actors")
+        if string("encoder") == "mlp" { skipped.insert("encoder") }
         for key in ConfigSchema.keys where !Self.deploymentKeys.contains(key.name) && !skipped.contains(key.name) {
             sha.update(Array("\(key.name): \(self[key.name].yaml)\n".utf8))
         }

@@ -66,6 +66,9 @@ public struct RunConfig: Hashable, Sendable {
     public var security = SecurityConfig()
     /// How often the learner checkpoints and how many checkpoints it keeps.
     public var checkpoints = CheckpointConfig()
+    /// What the PPO agent's actor and critic read observations with (`encoder`): `mlp` (the
+    /// observation flattened into the MLPs), or a convolutional encoder for pixels.
+    public var encoder = "mlp"
     /// PPO's hyperparameters (read whatever the algorithm; used by ppo).
     public var ppo = PPOSettings()
     /// The language path's settings (read whatever the algorithm; used by grpo, dr_grpo, dapo and sft).

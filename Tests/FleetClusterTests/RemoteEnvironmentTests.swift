@@ -1,7 +1,9 @@
 import FleetAlgorithms
 import FleetClusterTesting
 import FleetEnvironments
+import FleetTensor
 import FleetTestSupport
+import FleetWire
 import Foundation
 import XCTest
 
@@ -83,6 +85,30 @@ final class RemoteEnvironmentTests: XCTestCase {
         XCTAssertEqual(environment.finishedEpisodes.map(\.episodeReturn), [1, 1])
         XCTAssertEqual(Array(environment.finalObservations.prefix(2)), [2, 0])
         XCTAssertEqual(Array(environment.observations.prefix(2)), [0, 0], "reset in the same step")
+    }
+
+    func testAServedPixelEnvironmentComesOverAsUint8() throws {
+        let environment = try served("toy_envs:Pixels", kwargs: #"{"length": 2}"#, count: 2)
+        XCTAssertEqual(environment.observationSpace, BoxSpace(pixels: [1, 2, 3], high: 255))
+        try environment.step(.discrete([0, 2]))
+        XCTAssertEqual(environment.observations, [Float](repeating: 40, count: 6) + [Float](repeating: 50, count: 6))
+        try environment.step(.discrete([1, 1]))
+        XCTAssertEqual(environment.truncated, [true, true])
+        XCTAssertEqual(environment.finalObservations, [Float](repeating: 85, count: 12))
+        XCTAssertEqual(environment.observations, [Float](repeating: 0, count: 12), "reset in the same step")
+
+        // An actor over it ships the frames as uint8.
+        let rollout = RolloutCollector(numSteps: 2)
+        var stepped: any TrainingEnvironment = environment
+        var generator = RandomGenerator(seed: 1)
+        let agent = PPOAgent(
+            observationSize: 6, actionSpace: environment.actionSpace, hiddenSizes: [4], normalizeObservations: false,
+            using: &generator)
+        let (collected, episodes) = try rollout.collect(&stepped, agent: agent, policyVersion: 0, generator: &generator)
+        let batch = TrajectoryBatch(collected, episodes: episodes, observationSpace: environment.observationSpace)
+        XCTAssertEqual(batch.observations.dtype, .uint8)
+        XCTAssertEqual(batch.observations.shape, [2, 2, 1, 2, 3])
+        XCTAssertEqual(batch.finalObservations.shape, [2, 1, 2, 3], "both copies truncate on the second step")
     }
 
     func testAnEnvironmentThatFailsStopsTheStepWithItsReason() throws {

@@ -476,7 +476,9 @@ class Actor:
         steps, copies = self.welcome.num_steps, self.welcome.num_envs
         version = self.held_version
         size = self.policy.observation_size
-        observations = np.zeros((steps, copies, size), dtype=np.float32)
+        # Pixels (a uint8 Box) travel as uint8, as a Swift actor sends them; the policy widens them.
+        observation_dtype = self.vector.observations.dtype
+        observations = np.zeros((steps, copies, size), dtype=observation_dtype)
         actions = (np.zeros((steps, copies), dtype=np.int64) if self.policy.discrete
                    else np.zeros((steps, copies, self.policy.action_size), dtype=np.float32))
         rewards = np.zeros((steps, copies), dtype=np.float32)
@@ -511,7 +513,8 @@ class Actor:
         wire.fill_tensor(batch.behaviour_log_probs, log_probs)
         # Only the truncated steps carry a final observation; a terminated one bootstraps from 0.
         wire.fill_tensor(batch.final_observation_steps, np.array(final_steps, dtype=np.int64))
-        wire.fill_tensor(batch.final_observations, np.array(final_observations, dtype=np.float32).reshape(-1, size))
+        wire.fill_tensor(
+            batch.final_observations, np.array(final_observations, dtype=observation_dtype).reshape(-1, size))
         wire.fill_tensor(batch.next_observations, self.vector.observations.reshape(copies, size))
         wire.fill_tensor(batch.episode_returns, np.array(returns, dtype=np.float32))
         wire.fill_tensor(batch.episode_lengths, np.array(lengths, dtype=np.int64))

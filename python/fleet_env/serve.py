@@ -177,19 +177,21 @@ def _reset_result(observations: np.ndarray) -> StepResult:
         terminated=np.zeros(count, dtype=bool),
         truncated=np.zeros(count, dtype=bool),
         final_envs=np.zeros(0, dtype=np.int64),
-        final_observations=np.zeros((0, *observations.shape[1:]), dtype=np.float32),
+        final_observations=np.zeros((0, *observations.shape[1:]), dtype=observations.dtype),
         episode_returns=np.zeros(0, dtype=np.float64),
         episode_lengths=np.zeros(0, dtype=np.int64),
     )
 
 
 def _fill_state(message: pb.EnvState, result: StepResult) -> None:
-    wire.fill_tensor(message.observations, result.observations.astype(np.float32, copy=False))
+    # Pixels (uint8) travel as they are; everything else as float32.
+    dtype = np.uint8 if result.observations.dtype == np.uint8 else np.float32
+    wire.fill_tensor(message.observations, result.observations.astype(dtype, copy=False))
     wire.fill_tensor(message.rewards, result.rewards.astype(np.float64, copy=False))
     wire.fill_tensor(message.terminated, result.terminated.astype(bool, copy=False))
     wire.fill_tensor(message.truncated, result.truncated.astype(bool, copy=False))
     wire.fill_tensor(message.final_observation_envs, result.final_envs.astype(np.int64, copy=False))
-    wire.fill_tensor(message.final_observations, result.final_observations.astype(np.float32, copy=False))
+    wire.fill_tensor(message.final_observations, result.final_observations.astype(dtype, copy=False))
     wire.fill_tensor(message.episode_returns, result.episode_returns.astype(np.float64, copy=False))
     wire.fill_tensor(message.episode_lengths, result.episode_lengths.astype(np.int64, copy=False))
 

@@ -14,6 +14,8 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 
+from . import wire
+
 _SEED_MODULUS = 2**64  # seeds are uint64 on the wire; seed + i wraps like Swift's &+
 
 
@@ -56,12 +58,12 @@ class StepResult:
     """The copies after one step. ``final_*``, ``episode_returns`` and ``episode_lengths`` list the
     copies whose episode ended in this step, by increasing copy index."""
 
-    observations: np.ndarray  # [N, obs...] float32: what each copy acts on next
+    observations: np.ndarray  # [N, obs...] float32 (uint8 for pixels): what each copy acts on next
     rewards: np.ndarray  # [N] float64
     terminated: np.ndarray  # [N] bool
     truncated: np.ndarray  # [N] bool
     final_envs: np.ndarray  # [K] int64: the copies whose episode ended
-    final_observations: np.ndarray  # [K, obs...] float32: the observation the ending step produced
+    final_observations: np.ndarray  # [K, obs...] as observations: the observation the ending step produced
     episode_returns: np.ndarray  # [K] float64
     episode_lengths: np.ndarray  # [K] int64
 
@@ -70,7 +72,8 @@ class SameStepVector:
     """``num_envs`` copies of ``make_env(env_id, kwargs)``, stepped in order, with same-step
     autoreset.
 
-    The observation space must be a Box (observations are cast to float32); the action space
+    The observation space must be a Box (observations are cast to float32, or kept uint8 for a
+    uint8 Box: pixels travel as one byte each); the action space
     Discrete (starting at 0) or Box. Box actions are clipped to the space's bounds before
     ``env.step``, as CleanRL's ``ClipAction`` wrapper does, so a Gaussian policy's samples outside
     the bounds are valid actions; NaN actions are refused. Discrete actions outside ``[0, n)``
@@ -87,7 +90,8 @@ class SameStepVector:
         self.observation_space = _checked_observation_space(env_id, first.observation_space)
         self.action_space = _checked_action_space(env_id, first.action_space)
         self._observation_shape = tuple(self.observation_space.shape)
-        self.observations = np.zeros((num_envs, *self._observation_shape), dtype=np.float32)
+        self._observation_dtype = wire.observation_dtype(self.observation_space)
+        self.observations = np.zeros((num_envs, *self._observation_shape), dtype=self._observation_dtype)
         self._returns = [0.0] * num_envs
         self._lengths = [0] * num_envs
 
@@ -151,7 +155,8 @@ class SameStepVector:
             terminated=terminated,
             truncated=truncated,
             final_envs=np.array(final_envs, dtype=np.int64),
-            final_observations=np.array(final_observations, dtype=np.float32).reshape(-1, *self._observation_shape),
+            final_observations=np.array(final_observations, dtype=self._observation_dtype).reshape(
+                -1, *self._observation_shape),
             episode_returns=np.array(episode_returns, dtype=np.float64),
             episode_lengths=np.array(episode_lengths, dtype=np.int64),
         )
@@ -162,7 +167,7 @@ class SameStepVector:
             env.close()
 
     def _observation(self, observation) -> np.ndarray:
-        return np.asarray(observation, dtype=np.float32).reshape(self._observation_shape)
+        return np.asarray(observation, dtype=self._observation_dtype).reshape(self._observation_shape)
 
     def _env_actions(self, actions) -> list:
         """The per-copy actions ``env.step`` takes: Python ints, or clipped arrays of the action

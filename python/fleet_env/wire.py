@@ -74,7 +74,9 @@ def fill_tensor(message: pb.Tensor, array) -> pb.Tensor:
 
 
 def fill_space(message: pb.Space, space) -> pb.Space:
-    """Writes a Gymnasium ``Discrete`` (start 0) or ``Box`` into ``message``."""
+    """Writes a Gymnasium ``Discrete`` (start 0) or ``Box`` into ``message``. A ``uint8`` Box (pixels)
+    keeps its bounds as uint8 tensors, which is how the reader knows its observations travel as
+    uint8; any other Box travels as float32."""
     from gymnasium import spaces
 
     if isinstance(space, spaces.Discrete):
@@ -83,8 +85,9 @@ def fill_space(message: pb.Space, space) -> pb.Space:
         message.discrete = int(space.n)
     elif isinstance(space, spaces.Box):
         message.shape.extend(int(d) for d in space.shape)
-        fill_tensor(message.low, np.asarray(space.low, dtype=np.float32))
-        fill_tensor(message.high, np.asarray(space.high, dtype=np.float32))
+        dtype = observation_dtype(space)
+        fill_tensor(message.low, np.asarray(space.low, dtype=dtype))
+        fill_tensor(message.high, np.asarray(space.high, dtype=dtype))
     else:
         raise WireError(f"{type(space).__name__} spaces are not supported (Discrete and Box are)")
     return message
@@ -97,7 +100,14 @@ def space_from(message: pb.Space):
     if message.discrete > 0:
         return spaces.Discrete(int(message.discrete))
     shape = tuple(int(d) for d in message.shape)
-    return spaces.Box(low=to_numpy(message.low), high=to_numpy(message.high), shape=shape, dtype=np.float32)
+    low, high = to_numpy(message.low), to_numpy(message.high)
+    dtype = np.uint8 if low.dtype == np.uint8 else np.float32
+    return spaces.Box(low=low, high=high, shape=shape, dtype=dtype)
+
+
+def observation_dtype(space) -> np.dtype:
+    """How a Box's values travel: ``uint8`` for a uint8 Box (pixels, one byte each), else ``float32``."""
+    return np.dtype(np.uint8) if np.dtype(space.dtype) == np.uint8 else np.dtype(np.float32)
 
 
 class Sender:

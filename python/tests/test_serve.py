@@ -85,13 +85,13 @@ def tensor_layout(tensor):
     return array.dtype, array.shape
 
 
-def check_state_layout(state, num_envs, observation_shape, ended):
-    assert tensor_layout(state.observations) == (np.float32, (num_envs, *observation_shape))
+def check_state_layout(state, num_envs, observation_shape, ended, observation_dtype=np.float32):
+    assert tensor_layout(state.observations) == (observation_dtype, (num_envs, *observation_shape))
     assert tensor_layout(state.rewards) == (np.float64, (num_envs,))
     assert tensor_layout(state.terminated) == (bool, (num_envs,))
     assert tensor_layout(state.truncated) == (bool, (num_envs,))
     assert tensor_layout(state.final_observation_envs) == (np.int64, (ended,))
-    assert tensor_layout(state.final_observations) == (np.float32, (ended, *observation_shape))
+    assert tensor_layout(state.final_observations) == (observation_dtype, (ended, *observation_shape))
     assert tensor_layout(state.episode_returns) == (np.float64, (ended,))
     assert tensor_layout(state.episode_lengths) == (np.int64, (ended,))
 
@@ -166,6 +166,28 @@ def test_box_actions_and_ended_episodes(start_worker):
     np.testing.assert_array_equal(wire.to_numpy(state.episode_lengths), [2, 2])
     np.testing.assert_array_equal(wire.to_numpy(state.observations), np.zeros((2, 2), dtype=np.float32))
 
+    assert worker.ask(shutdown).WhichOneof("payload") == "shutdown"
+    assert worker.finish()[0] == 0
+
+
+def test_pixels_travel_as_uint8(start_worker):
+    worker = start_worker("toy_envs:Pixels", num_envs=2, kwargs={"length": 2})
+    spec = worker.ask(spec_request).env_spec
+    assert list(spec.observation_space.shape) == [1, 2, 3]
+    assert tensor_layout(spec.observation_space.low) == (np.uint8, (1, 2, 3))
+    assert tensor_layout(spec.observation_space.high) == (np.uint8, (1, 2, 3))
+    space = wire.space_from(spec.observation_space)
+    assert space.dtype == np.uint8 and int(space.high.max()) == 255
+
+    state = worker.ask(reset(seed=0)).env_state
+    check_state_layout(state, 2, (1, 2, 3), ended=0, observation_dtype=np.uint8)
+    state = worker.ask(step(np.int64([0, 2]))).env_state
+    check_state_layout(state, 2, (1, 2, 3), ended=0, observation_dtype=np.uint8)
+    np.testing.assert_array_equal(wire.to_numpy(state.observations)[:, 0, 0, 0], [40, 50])
+    state = worker.ask(step(np.int64([1, 1]))).env_state
+    check_state_layout(state, 2, (1, 2, 3), ended=2, observation_dtype=np.uint8)
+    np.testing.assert_array_equal(wire.to_numpy(state.final_observations)[:, 0, 0, 0], [85, 85])
+    np.testing.assert_array_equal(wire.to_numpy(state.observations), np.zeros((2, 1, 2, 3), dtype=np.uint8))
     assert worker.ask(shutdown).WhichOneof("payload") == "shutdown"
     assert worker.finish()[0] == 0
 

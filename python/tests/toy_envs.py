@@ -66,3 +66,26 @@ def make_slow_cartpole(delay: float = 0.1):
             return self.env.step(action)
 
     return Slow(gymnasium.make("CartPole-v1"))
+
+
+class Pixels(gymnasium.Env):
+    """A pixel environment: uint8 frames ``[1, 2, 3]`` whose every pixel holds ``min(40 * step + 5
+    * action, 255)``; reward 1 per step, truncated after ``length`` steps. Three actions."""
+
+    def __init__(self, length: int = 3):
+        self.length = length
+        self.observation_space = spaces.Box(0, 255, shape=(1, 2, 3), dtype=np.uint8)
+        self.action_space = spaces.Discrete(3)
+        self.steps = 0
+
+    def _frame(self, action: int) -> np.ndarray:
+        return np.full((1, 2, 3), min(40 * self.steps + 5 * action, 255), dtype=np.uint8)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.steps = 0
+        return self._frame(0), {}
+
+    def step(self, action):
+        self.steps += 1
+        return self._frame(int(action)), 1.0, False, self.steps >= self.length, {}
