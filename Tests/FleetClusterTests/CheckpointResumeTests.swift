@@ -93,6 +93,21 @@ final class CheckpointResumeTests: XCTestCase {
             try loopTestConfig(["num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "capture=true"]))
     }
 
+    /// Catch learned from pixels: the capture keeps the uint8 frames the actors sent, the straight
+    /// replay of it is the live run, and a resume is bit-exact.
+    func testPPOOnPixelsResumesBitExactlyAndItsCaptureKeepsTheBytes() throws {
+        let config = try loopTestConfig([
+            "env_id=\"Catch-v0\"", "num_actors=2", "max_policy_lag=1", "num_steps=32", "total_timesteps=1024",
+            "capture=true",
+        ])
+        try assertResumeIsBitExact(config)
+        let (_, updates) = try capturedRun(config)
+        let frame = try Frame(decoding: try XCTUnwrap(updates.first?.first).frame)
+        guard case .trajectoryBatch(let batch) = frame.payload else { return XCTFail("not a batch") }
+        XCTAssertEqual(batch.observations.dtype, .uint8)
+        XCTAssertEqual(batch.observations.shape, [32, 2, 2, 10, 10])
+    }
+
     func testPPOWithObservationAndRewardNormalizationResumesBitExactly() throws {
         try assertResumeIsBitExact(
             try loopTestConfig([

@@ -13,9 +13,11 @@ final class CaptureReplayTests: XCTestCase {
 
     /// Launches `arguments` with capture into `runDir`, then replays its capture twice; returns the live hash.
     @discardableResult
-    private func launchAndReplayTwice(_ arguments: [String], runDir: URL, in directory: URL) throws -> String {
+    private func launchAndReplayTwice(
+        _ arguments: [String], runDir: URL, in directory: URL, config: String? = nil
+    ) throws -> String {
         let launch = try ChildProcess(
-            ["launch", config, "--capture", "--run-dir", runDir.path] + arguments, outputDirectory: directory,
+            ["launch", config ?? self.config, "--capture", "--run-dir", runDir.path] + arguments, outputDirectory: directory,
             name: "launch", test: self)
         XCTAssertEqual(launch.wait(seconds: 120), 0, launch.stderr)
         let live = try XCTUnwrap(try readJSONObject(runDir.appendingPathComponent("summary.json"))["weights_sha256"] as? String)
@@ -48,6 +50,19 @@ final class CaptureReplayTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: runDir.appendingPathComponent("captures").path)
         XCTAssertEqual(names.filter { $0.hasPrefix("actor-0-i") && $0.hasSuffix("-sent-00000.fleetrec") }.count, 1, "\(names)")
         XCTAssertEqual(names.filter { $0.hasPrefix("actor-1-i") && $0.hasSuffix("-sent-00000.fleetrec") }.count, 1, "\(names)")
+    }
+
+    /// Pixels: the actors of `cluster/catch-ppo.yaml` ship uint8 frames, the capture keeps them,
+    /// and the replays widen them exactly as the live learner did.
+    func testACapturedCatchClusterLearningFromPixelsReplaysToTheLiveWeightsTwice() throws {
+        let directory = try temporaryDirectory()
+        let runDir = directory.appendingPathComponent("live")
+        let catchConfig = TrainTests.packageRoot.appendingPathComponent("cluster/catch-ppo.yaml").path
+        try launchAndReplayTwice(
+            ["--actors", "2", "--set", "total_timesteps=2048"], runDir: runDir, in: directory, config: catchConfig)
+        let summary = try readJSONObject(runDir.appendingPathComponent("summary.json"))
+        XCTAssertEqual(summary["env"] as? String, "Catch-v0")
+        XCTAssertEqual(summary["policy_version"] as? Int, 8)
     }
 
     func testACapturedGRPOClusterReplaysToTheLiveWeightsTwice() throws {
