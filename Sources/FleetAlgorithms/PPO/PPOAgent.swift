@@ -7,6 +7,10 @@ import FleetTensor
 /// Parameter names follow CleanRL's agent: `critic.0.weight` … `critic.4.bias`, `actor.0.weight` …
 /// (`actor_mean.*` in CleanRL's continuous agent is `actor.*` here), `actor_logstd`; the normalizer
 /// travels as `obs_rms.mean`, `obs_rms.var`, `obs_rms.count`.
+///
+/// With an ``ObservationEncoder`` (pixels), the critic and the actor each read the observations
+/// through an encoder of their own (`critic_encoder.*`, `actor_encoder.*`) and their MLPs take its
+/// features instead of the observation.
 public final class PPOAgent {
     /// The length of one observation vector.
     public let observationSize: Int
@@ -20,6 +24,8 @@ public final class PPOAgent {
     public let actor: MLP
     /// `[A]`, initialized to 0; `nil` for discrete actions.
     public let logStd: Tensor?
+    /// The critic's and the actor's encoders, when observations are read through one.
+    public let encoders: (critic: any ObservationEncoder, actor: any ObservationEncoder)?
     /// The learner's running observation statistics (`Double`), when observations are normalized.
     /// Set through ``updateObservationStatistics(_:rows:)`` or ``applyPolicyParameters(_:)``.
     public private(set) var observationStatistics: RunningMeanStd?
@@ -32,29 +38,42 @@ public final class PPOAgent {
     /// Memory in-place acting reuses.
     private let actingBuffers = MLPActingBuffers()
     private var normalizedObservations: [Float] = []
+    /// The actor encoder's features of the last in-place acting pass.
+    private var encodedFeatures: [Float] = []
 
     /// The clip applied to normalized observations.
     public static let observationClip: Float = 10
 
     /// Builds the critic, then the actor, from `generator` (CleanRL's order), and a zero log-std for
-    /// continuous actions. Traps on a non-positive `observationSize`, a discrete space without actions,
-    /// or continuous bounds whose size is not `dimension`.
+    /// continuous actions. With `encoder`, each of them first gets an encoder of its own from it
+    /// (the critic's encoder, the critic's MLP, the actor's encoder, the actor's MLP). Traps on a
+    /// non-positive `observationSize`, a discrete space without actions, or continuous bounds whose
+    /// size is not `dimension`.
     public init(observationSize: Int, actionSpace: ActionSpace, hiddenSizes: [Int],
-                normalizeObservations: Bool, using generator: inout RandomGenerator) {
+                normalizeObservations: Bool, encoder: ObservationEncoderFactory? = nil,
+                using generator: inout RandomGenerator) {
         precondition(observationSize > 0, "observationSize must be positive")
         self.observationSize = observationSize
         self.actionSpace = actionSpace
         self.hiddenSizes = hiddenSizes
         // CleanRL builds the critic first, then the actor.
-        critic = MLP.value(inputs: observationSize, hidden: hiddenSizes, using: &generator)
+        let criticEncoder = encoder?(&generator)
+        critic = MLP.value(inputs: criticEncoder?.features ?? observationSize, hidden: hiddenSizes, using: &generator)
+        let actorEncoder = encoder?(&generator)
+        let actorInputs = actorEncoder?.features ?? observationSize
         switch actionSpace {
         case .discrete(let space):
-            actor = MLP.policy(inputs: observationSize, outputs: space.n, hidden: hiddenSizes, using: &generator)
+            actor = MLP.policy(inputs: actorInputs, outputs: space.n, hidden: hiddenSizes, using: &generator)
             logStd = nil
         case .box(let box):
             precondition(box.count > 0, "continuous actions need a dimension")
-            actor = MLP.policy(inputs: observationSize, outputs: box.count, hidden: hiddenSizes, using: &generator)
+            actor = MLP.policy(inputs: actorInputs, outputs: box.count, hidden: hiddenSizes, using: &generator)
             logStd = Tensor.zeros([box.count], requiresGrad: true)
+        }
+        if let criticEncoder, let actorEncoder {
+            encoders = (criticEncoder, actorEncoder)
+        } else {
+            encoders = nil
         }
         if normalizeObservations {
             observationStatistics = RunningMeanStd(size: observationSize)
@@ -65,9 +84,13 @@ public final class PPOAgent {
         }
     }
 
-    /// Every trainable parameter (critic, actor, log-std) in a stable order: what the optimizer steps.
+    /// Every trainable parameter (critic, actor, log-std; each encoder before its network) in a
+    /// stable order: what the optimizer steps.
     public var trainableParameters: [(name: String, tensor: Tensor)] {
-        var result = critic.namedParameters().map { (name: "critic.\($0.name)", tensor: $0.tensor) }
+        var result: [(name: String, tensor: Tensor)] = []
+        if let encoders { result += Self.named("critic_encoder", encoders.critic) }
+        result += critic.namedParameters().map { (name: "critic.\($0.name)", tensor: $0.tensor) }
+        if let encoders { result += Self.named("actor_encoder", encoders.actor) }
         result += actor.namedParameters().map { (name: "actor.\($0.name)", tensor: $0.tensor) }
         if let logStd { result.append((name: "actor_logstd", tensor: logStd)) }
         return result
@@ -82,14 +105,25 @@ public final class PPOAgent {
         case .box(let box): text += "actions gaussian dimension=\(box.count) logstd=state-independent\n"
         }
         text += "observation size=\(observationSize) normalizer=\(observationStatistics == nil ? "none" : "running-mean-std clip=10")\n"
+        if let encoders {
+            // The encoder's own spec, its parameters named as they travel.
+            text += "encoder actor_encoder\n" + encoders.actor.spec
+        }
         text += actor.spec
         return text
     }
 
-    /// What the learner broadcasts and an actor applies: actor MLP (+ log-std) (+ normalizer
-    /// mean/var/count as tensors, rounded to `Float`).
+    /// `module`'s parameters, each name prefixed with `prefix` and a dot.
+    private static func named(_ prefix: String, _ module: any Module) -> [(name: String, tensor: Tensor)] {
+        module.namedParameters().map { (name: "\(prefix).\($0.name)", tensor: $0.tensor) }
+    }
+
+    /// What the learner broadcasts and an actor applies: actor encoder (if any), actor MLP
+    /// (+ log-std) (+ normalizer mean/var/count as tensors, rounded to `Float`).
     public func policyParameters() -> [(name: String, tensor: Tensor)] {
-        var result = actor.namedParameters().map { (name: "actor.\($0.name)", tensor: $0.tensor) }
+        var result: [(name: String, tensor: Tensor)] = []
+        if let encoders { result += Self.named("actor_encoder", encoders.actor) }
+        result += actor.namedParameters().map { (name: "actor.\($0.name)", tensor: $0.tensor) }
         if let logStd { result.append((name: "actor_logstd", tensor: logStd)) }
         if let (mean, variance, count) = normalizerTensors {
             result += [(name: "obs_rms.mean", tensor: mean), (name: "obs_rms.var", tensor: variance),
@@ -201,7 +235,7 @@ public final class PPOAgent {
     /// The policy's distribution for `count` normalized observations (recorded for autodiff
     /// unless inside `withNoGrad`).
     func distribution(_ normalized: Tensor) -> PolicyDistribution {
-        distribution(actorOutput: actor(normalized))
+        distribution(actorOutput: actor(encoders.map { $0.actor(normalized) } ?? normalized))
     }
 
     /// The policy's distribution given the actor's output `[B, A]` (logits, or Gaussian means).
@@ -212,7 +246,23 @@ public final class PPOAgent {
 
     /// `V(s)` for normalized observations `[B, obs]`: `[B]`.
     func value(_ normalized: Tensor) -> Tensor {
-        critic(normalized).reshaped([normalized.shape[0]])
+        critic(encoders.map { $0.critic(normalized) } ?? normalized).reshaped([normalized.shape[0]])
+    }
+
+    /// `V(s)` for `rows` normalized observations, without the graph: the critic's in-place pass
+    /// (after its encoder, when there is one).
+    func values(_ normalized: UnsafeBufferPointer<Float>, rows: Int, buffers: MLPActingBuffers) -> [Float] {
+        guard let encoders else { return Array(critic.forward(normalized, rows: rows, buffers: buffers)) }
+        let features = withNoGrad { encoders.critic(Tensor(Array(normalized), shape: [rows, observationSize])).data }
+        return features.withUnsafeBufferPointer { Array(critic.forward($0, rows: rows, buffers: buffers)) }
+    }
+
+    /// The actor MLP's in-place pass on `rows` normalized observations (after the actor's encoder,
+    /// when there is one).
+    private func actorOutput(_ normalized: UnsafeBufferPointer<Float>, rows: Int) -> UnsafeBufferPointer<Float> {
+        guard let encoders else { return actor.forward(normalized, rows: rows, buffers: actingBuffers) }
+        encodedFeatures = withNoGrad { encoders.actor(Tensor(Array(normalized), shape: [rows, observationSize])).data }
+        return encodedFeatures.withUnsafeBufferPointer { actor.forward($0, rows: rows, buffers: actingBuffers) }
     }
 
     /// No-grad acting for `count` observations (row-major `[count*obs]`, raw): samples actions and
@@ -264,10 +314,10 @@ public final class PPOAgent {
             logits = normalizedObservations.withUnsafeMutableBufferPointer { x in
                 let x = UnsafeMutableBufferPointer(rebasing: x[0..<observations.count])
                 normalize(observations, into: x)
-                return actor.forward(UnsafeBufferPointer(x), rows: count, buffers: actingBuffers)
+                return actorOutput(UnsafeBufferPointer(x), rows: count)
             }
         } else {
-            logits = actor.forward(observations, rows: count, buffers: actingBuffers)
+            logits = actorOutput(observations, rows: count)
         }
         Categorical.sample(
             logits: logits, rows: count, count: space.n, buffers: actingBuffers, actions: actions,

@@ -119,6 +119,12 @@ public final class PPOLearner {
                 // policy's here, the value's on the side thread.
                 var policy = PolicyTerms(), value = ValueTerms()
                 buffers.observations.withUnsafeBufferPointer { x in
+                    if agent.encoders != nil {
+                        // Through the encoders: both halves on the autodiff graph (PPOLearner+Encoders.swift).
+                        policy = encodedPolicyStep(x, rows: m, actions: actions, oldLogProbs: oldLogProbs, advantages: minibatchAdvantages)
+                        value = encodedValueStep(x, rows: m, oldValues: oldValues, returns: minibatchReturns)
+                        return
+                    }
                     inParallel({
                         policy = policyStep(x, rows: m, actions: actions, oldLogProbs: oldLogProbs, advantages: minibatchAdvantages)
                     }, {
@@ -251,7 +257,7 @@ public final class PPOLearner {
         // The critic's forward pass without the graph (the same arithmetic, see MLP.forward).
         func criticValues(_ observations: [Float], rows: Int) -> [Float] {
             precondition(observations.count == rows * size)
-            return observations.withUnsafeBufferPointer { Array(agent.critic.forward($0, rows: rows, buffers: valueBuffers)) }
+            return observations.withUnsafeBufferPointer { agent.values($0, rows: rows, buffers: valueBuffers) }
         }
         let values = criticValues(batch.observations, rows: batch.count)
         let bootstrapValues = criticValues(batch.nextObservations, rows: batch.numEnvs)
