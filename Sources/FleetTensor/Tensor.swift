@@ -19,7 +19,8 @@
 /// The operations live in one file per concern, each forward pass beside its gradient rule:
 /// `Tensor+Elementwise`, `+Activation`, `+Reduction`, `+MatMul` (with the fused `linear`),
 /// `+Shape` (reshape, transpose, permute, slice, concat), `+Indexing` (gather, scatter-add,
-/// embedding), `+Softmax`, `+LayerNorm`, `+Attention`, and `+Random` for initializers.
+/// embedding), `+Softmax`, `+LayerNorm`, `+Attention`, `+Convolution` (conv2d, depthwise), `+Pooling`,
+/// `+ChannelShuffle`, and `+Random` for initializers.
 public final class Tensor {
     /// The extent of each axis, outermost first.
     public let shape: [Int]

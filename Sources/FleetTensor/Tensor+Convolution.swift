@@ -1,0 +1,221 @@
+/// 2-D convolutions over NCHW tensors, forward beside backward: the dense convolution as im2col
+/// and one sgemm over the whole batch, and the depthwise convolution (one filter per channel) as
+/// direct loops. Layouts are PyTorch's, so weights carry over by name and shape.
+extension Tensor {
+    /// PyTorch's `F.conv2d(x, weight, bias, stride, padding)`: `x` `[B, C, H, W]`, `weight`
+    /// `[O, C, kh, kw]`, `bias` `[O]`; the result is `[B, O, H', W']` with
+    /// `H' = (H + 2·padding - kh) / stride + 1` (likewise `W'`), padding with zeros.
+    ///
+    /// The input is unfolded once into a column matrix `[C·kh·kw, B·H'·W']` (im2col), one sgemm
+    /// multiplies the weight `[O, C·kh·kw]` by it, and the `[O, B·H'·W']` product is moved to
+    /// `[B, O, H'·W']` with the bias added. Backward with `g` moved to `[O, B·H'·W']` likewise:
+    /// `dweight += g · columnsᵀ` (the columns unfolded again rather than kept, to keep the graph small),
+    /// `dbias += Σ g`, and `dx += col2im(weightᵀ · g)`.
+    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+        precondition(weight.rank == 4, "conv2d weight must be [O, C, kh, kw], is \(weight.shape)")
+        let geometry = ConvolutionGeometry(x.shape, kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                                           stride: stride, padding: padding, operation: "conv2d")
+        let outChannels = weight.shape[0]
+        precondition(weight.shape[1] == geometry.channels, "conv2d: weight \(weight.shape) does not take \(geometry.channels) channels")
+        precondition(bias.map { $0.shape == [outChannels] } ?? true, "conv2d: bias must be [\(outChannels)]")
+        let (patch, positions, plane) = (geometry.patchSize, geometry.batch * geometry.outPlane, geometry.outPlane)
+
+        let product = [Float](unsafeUninitializedCapacity: outChannels * positions) { pp, initialized in
+            let columns = Tensor.columns(of: x, geometry)
+            columns.withUnsafeBufferPointer { pc in
+                weight.data.withUnsafeBufferPointer { pw in
+                    BLAS.gemm(m: outChannels, n: positions, k: patch, pw.baseAddress!, pc.baseAddress!, beta: 0, pp.baseAddress!)
+                }
+            }
+            initialized = outChannels * positions
+        }
+        let out = [Float](unsafeUninitializedCapacity: positions * outChannels) { po, initialized in
+            product.withUnsafeBufferPointer { pp in
+                for b in 0..<geometry.batch {
+                    for o in 0..<outChannels {
+                        let target = po.baseAddress! + (b * outChannels + o) * plane
+                        let value = bias?.data[o] ?? 0
+                        let source = pp.baseAddress! + o * positions + b * plane
+                        for i in 0..<plane { target[i] = source[i] + value }
+                    }
+                }
+            }
+            initialized = positions * outChannels
+        }
+        let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+        let outShape = [geometry.batch, outChannels, geometry.outHeight, geometry.outWidth]
+        return Tensor(out, shape: outShape).record(inputs) {
+            { g in
+                // g [B, O, P] -> [O, B·P], the layout of the product.
+                let moved = [Float](unsafeUninitializedCapacity: g.count) { pm, initialized in
+                    g.withUnsafeBufferPointer { pg in
+                        for b in 0..<geometry.batch {
+                            for o in 0..<outChannels {
+                                (pm.baseAddress! + o * positions + b * plane)
+                                    .initialize(from: pg.baseAddress! + (b * outChannels + o) * plane, count: plane)
+                            }
+                        }
+                    }
+                    initialized = g.count
+                }
+                moved.withUnsafeBufferPointer { pm in
+                    if let bias, bias.requiresGrad {
+                        bias.withGradBuffer { gb in
+                            for o in 0..<outChannels {
+                                gb[o] += Kernels.sum(UnsafeBufferPointer(start: pm.baseAddress! + o * positions, count: positions))
+                            }
+                        }
+                    }
+                    if weight.requiresGrad {
+                        let columns = Tensor.columns(of: x, geometry)
+                        columns.withUnsafeBufferPointer { pc in
+                            weight.withGradBuffer { gw in
+                                BLAS.gemm(transposeB: true, m: outChannels, n: patch, k: positions, pm.baseAddress!,
+                                          pc.baseAddress!, beta: 1, gw.baseAddress!)
+                            }
+                        }
+                    }
+                    if x.requiresGrad {
+                        let gradColumns = [Float](unsafeUninitializedCapacity: patch * positions) { pc, initialized in
+                            weight.data.withUnsafeBufferPointer { pw in
+                                BLAS.gemm(transposeA: true, m: patch, n: positions, k: outChannels, pw.baseAddress!,
+                                          pm.baseAddress!, beta: 0, pc.baseAddress!)
+                            }
+                            initialized = patch * positions
+                        }
+                        gradColumns.withUnsafeBufferPointer { pc in
+                            x.withGradBuffer { gx in geometry.col2imAdding(pc.baseAddress!, into: gx.baseAddress!) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The im2col matrix of `x` (`[patchSize, B·outPlane]`).
+    private static func columns(of x: Tensor, _ geometry: ConvolutionGeometry) -> [Float] {
+        let count = geometry.patchSize * geometry.batch * geometry.outPlane
+        return [Float](unsafeUninitializedCapacity: count) { pc, initialized in
+            x.data.withUnsafeBufferPointer { px in geometry.im2col(px.baseAddress!, into: pc.baseAddress!) }
+            initialized = count
+        }
+    }
+
+    /// PyTorch's `F.conv2d(x, weight, bias, stride, padding, groups: C)`: one `kh x kw` filter per
+    /// channel. `x` `[B, C, H, W]`, `weight` `[C, 1, kh, kw]`, `bias` `[C]`; the result is
+    /// `[B, C, H', W']` (extents as in ``conv2d(_:weight:bias:stride:padding:)``).
+    ///
+    /// Direct loops, one kernel tap at a time over a whole output row (contiguous for stride 1),
+    /// since a depthwise filter is too small for a matrix product. Backward: `dx[in] += w · g[out]`,
+    /// `dweight[c, tap] += Σ g[out] · x[in]`, `dbias[c] += Σ g` over the same pairs.
+    public static func depthwiseConv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+        precondition(weight.rank == 4 && weight.shape[1] == 1, "depthwiseConv2d weight must be [C, 1, kh, kw], is \(weight.shape)")
+        let geometry = ConvolutionGeometry(x.shape, kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                                           stride: stride, padding: padding, operation: "depthwiseConv2d")
+        let channels = geometry.channels
+        precondition(weight.shape[0] == channels, "depthwiseConv2d: weight \(weight.shape) does not match \(channels) channels")
+        precondition(bias.map { $0.shape == [channels] } ?? true, "depthwiseConv2d: bias must be [\(channels)]")
+        let taps = geometry.kernelHeight * geometry.kernelWidth
+        let (inPlane, outPlane) = (geometry.inPlane, geometry.outPlane)
+
+        let out = [Float](unsafeUninitializedCapacity: geometry.batch * channels * outPlane) { po, initialized in
+            x.data.withUnsafeBufferPointer { px in
+                weight.data.withUnsafeBufferPointer { pw in
+                    for b in 0..<geometry.batch {
+                        for c in 0..<channels {
+                            let target = po.baseAddress! + (b * channels + c) * outPlane
+                            target.initialize(repeating: bias?.data[c] ?? 0, count: outPlane)
+                            geometry.forEachTapRow(input: UnsafeMutablePointer(mutating: px.baseAddress! + (b * channels + c) * inPlane), output: target) {
+                                tap, source, target, columns in
+                                let w = pw[c * taps + tap]
+                                if geometry.stride == 1 {
+                                    for ow in columns { target[ow] += w * source[ow] }
+                                } else {
+                                    for ow in columns { target[ow] += w * source[ow * geometry.stride] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = geometry.batch * channels * outPlane
+        }
+        let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+        return Tensor(out, shape: [geometry.batch, channels, geometry.outHeight, geometry.outWidth]).record(inputs) {
+            { g in
+                g.withUnsafeBufferPointer { pg in
+                    if let bias, bias.requiresGrad {
+                        bias.withGradBuffer { gb in
+                            for b in 0..<geometry.batch {
+                                for c in 0..<channels {
+                                    gb[c] += Kernels.sum(UnsafeBufferPointer(start: pg.baseAddress! + (b * channels + c) * outPlane, count: outPlane))
+                                }
+                            }
+                        }
+                    }
+                    if weight.requiresGrad {
+                        x.data.withUnsafeBufferPointer { px in
+                            weight.withGradBuffer { gw in
+                                for b in 0..<geometry.batch {
+                                    for c in 0..<channels {
+                                        let plane = (b * channels + c)
+                                        geometry.forEachTapRow(input: UnsafeMutablePointer(mutating: px.baseAddress! + plane * inPlane),
+                                                               output: UnsafeMutablePointer(mutating: pg.baseAddress! + plane * outPlane)) {
+                                            tap, source, gradient, columns in
+                                            var total: Float = 0
+                                            for ow in columns { total += gradient[ow] * source[ow * geometry.stride] }
+                                            gw[c * taps + tap] += total
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if x.requiresGrad {
+                        weight.data.withUnsafeBufferPointer { pw in
+                            x.withGradBuffer { gx in
+                                for b in 0..<geometry.batch {
+                                    for c in 0..<channels {
+                                        let plane = (b * channels + c)
+                                        geometry.forEachTapRow(input: gx.baseAddress! + plane * inPlane,
+                                                               output: UnsafeMutablePointer(mutating: pg.baseAddress! + plane * outPlane)) {
+                                            tap, gradInput, gradient, columns in
+                                            let w = pw[c * taps + tap]
+                                            for ow in columns { gradInput[ow * geometry.stride] += w * gradient[ow] }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension ConvolutionGeometry {
+    /// Calls `body(tap, inputRow, outputRow, columns)` for every kernel tap `(ki, kj)` (numbered
+    /// `ki·kernelWidth + kj`) and every output row `oh` whose input row is inside the plane: `outputRow`
+    /// points at output `(oh, 0)`, and `inputRow` is offset so that `inputRow[ow·stride]` is the input
+    /// element the tap reads at `(oh, ow)` for every `ow` in `columns`. Used for one plane of a
+    /// depthwise convolution, forward and backward (read-only planes are passed as mutable pointers
+    /// and only read).
+    @inline(__always)
+    func forEachTapRow(
+        input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+        _ body: (Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>) -> Void
+    ) {
+        for ki in 0..<kernelHeight {
+            let rows = validRows(offset: ki)
+            for kj in 0..<kernelWidth {
+                let columns = validColumns(offset: kj)
+                for oh in rows {
+                    body(ki * kernelWidth + kj, input + (oh * stride - padding + ki) * width - padding + kj,
+                         output + oh * outWidth, columns)
+                }
+            }
+        }
+    }
+
+}
