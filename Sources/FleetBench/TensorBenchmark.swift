@@ -142,7 +142,7 @@ public enum TensorBenchmark {
         let config = try ClusterBenchmark.cartPoleRunConfig()
         let settings = config.ppoSettings
         var environment = try EnvironmentFactory.make(id: "CartPole-v1", count: settings.numEnvs, seed: seed)
-        let agent = config.makeAgent(for: environment, seed: seed)
+        let agent = try config.makeAgent(for: environment, seed: seed)
         let learner = PPOLearner(agent: agent, settings: settings, seed: seed, threads: threads)
         var generator = RandomGenerator(seed: seed &+ 1)
         let (rollout, _) = try RolloutCollector(numSteps: settings.numSteps)
@@ -257,7 +257,7 @@ public enum TensorBenchmark {
         var generator = RandomGenerator(seed: 5)
         let config = try ClusterBenchmark.cartPoleRunConfig()
         var environment = try EnvironmentFactory.make(id: "CartPole-v1", count: 4, seed: 1)
-        let agent = config.makeAgent(for: environment, seed: 1)
+        let agent = try config.makeAgent(for: environment, seed: 1)
         func calls(steps: Int) throws -> UInt {
             let collector = RolloutCollector(numSteps: steps)
             _ = try collector.collect(&environment, agent: agent, policyVersion: 0, generator: &generator)  // warm

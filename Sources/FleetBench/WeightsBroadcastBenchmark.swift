@@ -359,7 +359,7 @@ public enum WeightsBroadcastBenchmark {
             case .cartPole:
                 let config = try ClusterBenchmark.cartPoleRunConfig()
                 let environment = try EnvironmentFactory.make(for: config, count: 1, seed: config.seed)
-                let agent = config.makeAgent(for: environment, seed: config.seed)
+                let agent = try config.makeAgent(for: environment, seed: config.seed)
                 named = agent.policyParameters()
                 spec = agent.policySpec
             case .large:

@@ -61,8 +61,9 @@ public enum ConfigSchema {
         ConfigSection(
             "Networks and normalization",
             [
-                ConfigKey("encoder", \.encoder, .oneOf(["mlp"]),
-                    doc: "what the actor and critic read observations with: mlp (flattened, pixels included)"),
+                ConfigKey("encoder", \.encoder, .oneOf(["mlp", "nature_cnn", "snet"]),
+                    doc: "what the actor and critic read observations with: mlp (flattened), or for [C, H, W] pixels "
+                        + "nature_cnn or snet (one encoder each, the MLPs on its features)"),
                 ConfigKey("hidden_sizes", \.ppo.hiddenSizes, .nonEmptyPositive,
                     doc: "hidden layer widths of the actor and critic MLPs"),
                 ConfigKey("normalize_observations", \.ppo.normalizeObservations,

@@ -61,19 +61,28 @@ extension Tensor {
         return Tensor(data, shape: shape, requiresGrad: requiresGrad)
     }
 
-    /// Modified Gram–Schmidt, in place: the Q of a thin QR whose R has a positive diagonal.
+    /// Modified Gram–Schmidt, in place: the Q of a thin QR whose R has a positive diagonal. The
+    /// columns are worked on in one flat buffer (the same operations in the same order: a debug
+    /// build makes a 1024 x 512 weight in a second instead of many).
     static func orthonormalize(_ columns: inout [[Double]]) {
-        for j in 0..<columns.count {
-            for i in 0..<j {
-                var dot = 0.0
-                for k in 0..<columns[j].count { dot += columns[i][k] * columns[j][k] }
-                for k in 0..<columns[j].count { columns[j][k] -= dot * columns[i][k] }
+        guard let length = columns.first?.count else { return }
+        var flat = columns.flatMap { $0 }
+        flat.withUnsafeMutableBufferPointer { q in
+            for j in 0..<columns.count {
+                let cj = q.baseAddress! + j * length
+                for i in 0..<j {
+                    let ci = q.baseAddress! + i * length
+                    var dot = 0.0
+                    for k in 0..<length { dot += ci[k] * cj[k] }
+                    for k in 0..<length { cj[k] -= dot * ci[k] }
+                }
+                var norm = 0.0
+                for k in 0..<length { norm += cj[k] * cj[k] }
+                norm = norm.squareRoot()
+                precondition(norm > 0, "orthogonal initialization met a rank-deficient draw")
+                for k in 0..<length { cj[k] /= norm }
             }
-            var norm = 0.0
-            for k in 0..<columns[j].count { norm += columns[j][k] * columns[j][k] }
-            norm = norm.squareRoot()
-            precondition(norm > 0, "orthogonal initialization met a rank-deficient draw")
-            for k in 0..<columns[j].count { columns[j][k] /= norm }
         }
+        for j in columns.indices { columns[j] = Array(flat[(j * length)..<((j + 1) * length)]) }
     }
 }

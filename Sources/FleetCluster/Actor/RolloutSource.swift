@@ -18,7 +18,7 @@ package final class RolloutSource: BatchSource {
     package init(index: Int, config: RunConfig) throws {
         let envSeed = config.seed &+ UInt64(index * config.envsPerActor)
         environment = try EnvironmentFactory.make(for: config, count: config.envsPerActor, seed: envSeed)
-        agent = config.makeAgent(for: environment, seed: config.seed &+ UInt64(index))
+        agent = try config.makeAgent(for: environment, seed: config.seed &+ UInt64(index))
         generator = RandomGenerator(seed: config.seed &+ UInt64(index))
         collector = RolloutCollector(numSteps: config.ppo.numSteps)
         pacing = config.isElastic ? .credits : .consumption

@@ -25,7 +25,7 @@ package final class PPOTraining: LearnerAlgorithm {
     package init(config: RunConfig) throws {
         let probe = try EnvironmentFactory.make(for: config, count: 1, seed: config.seed)
         subject = probe.id
-        learner = PPOLearner(agent: config.makeAgent(for: probe, seed: config.seed), settings: config.ppoSettings, seed: config.seed,
+        learner = PPOLearner(agent: try config.makeAgent(for: probe, seed: config.seed), settings: config.ppoSettings, seed: config.seed,
             threads: config.learnerThreads)
         totalUpdates = config.learnerIterations
         stepsPerUpdate = config.stepsPerIteration

@@ -36,7 +36,7 @@ public enum PolicyEvaluation {
     ) throws -> EvaluationResult {
         precondition(episodes > 0, "evaluate at least one episode")
         var environment = try EnvironmentFactory.make(for: config, count: 1, seed: seed)
-        let agent = config.makeAgent(for: environment, seed: seed)
+        let agent = try config.makeAgent(for: environment, seed: seed)
         try weights.apply(to: agent.policyParameters(), expectingSpec: agent.policySpec)
 
         var generator = RandomGenerator(seed: seed)
