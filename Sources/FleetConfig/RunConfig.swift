@@ -67,7 +67,7 @@ public struct RunConfig: Hashable, Sendable {
     /// How often the learner checkpoints and how many checkpoints it keeps.
     public var checkpoints = CheckpointConfig()
     /// What the PPO agent's actor and critic read observations with (`encoder`): `mlp` (the
-    /// observation flattened into the MLPs), or a convolutional encoder for pixels.
+    /// observation flattened into the MLPs), or `nature_cnn` or `snet` for `[C, H, W]` pixels.
     public var encoder = "mlp"
     /// PPO's hyperparameters (read whatever the algorithm; used by ppo).
     public var ppo = PPOSettings()
