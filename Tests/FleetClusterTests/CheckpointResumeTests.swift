@@ -108,6 +108,16 @@ final class CheckpointResumeTests: XCTestCase {
         XCTAssertEqual(batch.observations.shape, [32, 2, 2, 10, 10])
     }
 
+    /// Through a convolutional encoder (SNet, the lighter of the two to build): the encoders' weights
+    /// and their optimizer state are checkpointed and restored like the MLPs'.
+    func testPPOThroughAPixelEncoderResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig([
+                "env_id=\"Catch-v0\"", "encoder=snet", "num_actors=1", "max_policy_lag=0", "num_envs=2", "num_steps=2",
+                "num_minibatches=1", "update_epochs=1", "total_timesteps=8", "capture=true",
+            ]))
+    }
+
     func testPPOWithObservationAndRewardNormalizationResumesBitExactly() throws {
         try assertResumeIsBitExact(
             try loopTestConfig([
