@@ -3,6 +3,7 @@ import FleetAlgorithms
 import FleetClusterTesting
 import FleetConfig
 import FleetEnvironments
+import FleetTransport
 import FleetWire
 import XCTest
 
@@ -119,6 +120,44 @@ final class PixelBatchTests: XCTestCase {
             $0.nextObservations.shape = [2, 200]
             $0.finalObservations = .empty(.uint8, trailing: [200])
         })
+    }
+
+    /// A Catch-shaped batch of `steps` x `envs` whose observations are `dtype` `[steps, envs] + dims`.
+    private func catchBatchFrame(sequence: UInt64, dtype: DType, dims: [Int], steps: Int = 128, envs: Int = 4) -> [UInt8] {
+        let cells = steps * envs, pixels = dims.reduce(1, *)
+        func observations(_ rows: Int, _ leading: [Int]) -> WireTensor {
+            dtype == .uint8
+                ? WireTensor(uint8: [UInt8](repeating: 0, count: rows * pixels), shape: leading + dims)
+                : WireTensor(float32: [Float](repeating: 0, count: rows * pixels), shape: leading + dims)
+        }
+        let batch = TrajectoryBatch(
+            policyVersion: 0, numSteps: UInt32(steps), numEnvs: UInt32(envs), observations: observations(cells, [steps, envs]),
+            actions: WireTensor(int64: [Int64](repeating: 1, count: cells), shape: [steps, envs]),
+            rewards: WireTensor(float32: [Float](repeating: 0, count: cells), shape: [steps, envs]),
+            terminated: WireTensor(bool: [Bool](repeating: false, count: cells), shape: [steps, envs]),
+            truncated: WireTensor(bool: [Bool](repeating: false, count: cells), shape: [steps, envs]),
+            behaviourLogProbs: WireTensor(float32: [Float](repeating: -1.1, count: cells), shape: [steps, envs]),
+            nextObservations: observations(envs, [envs]))
+        return Frame(envelope: Envelope(senderID: "actor-0", incarnation: 1, sequence: sequence), payload: .trajectoryBatch(batch))
+            .encoded()
+    }
+
+    /// Float or wrong-shape pixels sent to a running Catch learner are refused and counted by reason
+    /// while the run goes on.
+    func testARunningLearnerCountsBadPixelBatchesAndTrainsOn() throws {
+        let config = try loopTestConfig(["env_id=\"Catch-v0\"", "total_timesteps=1024"])
+        let context = try Context()
+        let training = try InProcessTraining(config: config, context: context, stallTimeout: .seconds(20), log: .silent)
+        let hello = try announce("actor-0", incarnation: 1, to: training, context: context)
+        let intruder = try Socket(context, .push, linger: .zero)
+        try intruder.connect(config.endpoints.batches)
+        try intruder.send(catchBatchFrame(sequence: 1_000_000, dtype: .float32, dims: [2, 10, 10]))
+        try intruder.send(catchBatchFrame(sequence: 1_000_001, dtype: .uint8, dims: [2, 10, 9]))
+        _ = try training.learner.receiveBatches()
+
+        let summary = try withExtendedLifetime(hello) { try training.run() }
+        XCTAssertEqual(summary.envSteps, 1024)
+        XCTAssertEqual(summary.rejected, [BatchRejection.Reason.specMismatch.rawValue: 2])
     }
 
     func testAFloatRunStillShipsFlatFloat32() throws {
