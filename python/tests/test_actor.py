@@ -56,7 +56,9 @@ def start(command, log_path, **kwargs):
 
 
 def python_actor(directory, *arguments, log_path):
-    environment = dict(os.environ, PYTHONPATH=str(FLEET_ENV_ROOT))
+    # fleet_env first, then whatever the test set (the toy environments' directory).
+    paths = [str(FLEET_ENV_ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
     command = [sys.executable, "-m", "fleet_env", "actor", "--connect", f"ipc://{directory}", *arguments]
     return start(command, log_path, env=environment)
 
@@ -157,6 +159,30 @@ def test_python_actor_trains_a_swift_learner_alongside_a_swift_actor(lag):
         assert metrics[-1]["charts/return_mean100"] > 2 * metrics[0]["charts/return_mean100"]
         print(f"\nmax_policy_lag {lag}: {final_line}; actor-1 episode returns: first 16 batches {early:.1f}, "
               f"last 16 {late:.1f}; learner return_mean100 {summary['final_return_mean100']}")
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_python_actor_ships_pixels_as_uint8_alongside_a_swift_actor(monkeypatch):
+    """A served pixel environment (``toy_envs:Pixels``, a uint8 Box): the Python actor and
+    `fleet actor` both ship uint8 observations, and the learner takes every batch of both."""
+    tests = str(Path(__file__).resolve().parent)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([tests, os.environ.get("PYTHONPATH", "")]))
+    directory = ipc_directory()
+    try:
+        run, output, consumed = run_alongside(
+            CONFIG, directory, env_id="toy_envs:Pixels", env_python=sys.executable, total_timesteps=2048,
+            max_policy_lag=0)
+        summary = json.loads((run / "summary.json").read_text())
+        # No batch refused (a run this short may see snapshot requests too close together:
+        # `rate_limited` control messages, from either actor).
+        assert set(summary["rejected"]) <= {"rate_limited"} and summary["policy_version"] == 4, summary
+        assert {sender: len(batches) for sender, batches in consumed.items()} == {"actor-0": 4, "actor-1": 4}
+        for sender, batches in consumed.items():
+            for _, batch in batches:
+                observations = wire.to_numpy(batch.observations)
+                assert observations.dtype == np.uint8, (sender, observations.dtype)
+                assert observations.reshape(-1, 6).max() <= 255 and observations.size == 128 * 2 * 6
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
