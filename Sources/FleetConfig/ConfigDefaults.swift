@@ -104,7 +104,7 @@ public enum ConfigDefaults {
     /// The rows of `algorithm` (empty for an algorithm without family-dependent defaults).
     public static func rows(for algorithm: String) -> [Row] {
         switch algorithm {
-        case "ppo": ppo
+        case "ppo", "impala": ppo
         case "dr_grpo": drGRPO
         case "dapo": dapo
         default: []

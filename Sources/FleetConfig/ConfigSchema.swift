@@ -13,8 +13,8 @@ public enum ConfigSchema {
         ConfigSection(
             "The run",
             [
-                ConfigKey("algorithm", \.algorithm, .oneOf(["ppo", "grpo", "dr_grpo", "dapo"]),
-                    doc: "the learning algorithm: ppo on environments; grpo, dr_grpo or dapo on a prompt task"),
+                ConfigKey("algorithm", \.algorithm, .oneOf(["ppo", "impala", "grpo", "dr_grpo", "dapo"]),
+                    doc: "the learning algorithm: ppo or impala on environments; grpo, dr_grpo or dapo on a prompt task"),
                 ConfigKey("env_id", \.envID,
                     doc: "the environment: a built-in Gymnasium id (CartPole-v1, ...), gymnasium:<id> for any "
                         + "Gymnasium environment, or module:callable for your own (both served by python -m fleet_env)"),
@@ -57,6 +57,14 @@ public enum ConfigSchema {
                 ConfigKey("max_grad_norm", \.ppo.maxGradNorm, also: [\.language.maxGradNorm], .positive, doc: "global L2 gradient clipping norm"),
                 ConfigKey("target_kl", \.ppo.targetKL, .positive,
                     doc: "stop the epochs early above this approx_kl; null: off"),
+                ConfigKey("advantage_estimator", \.ppo.advantageEstimator, .oneOf(["gae", "vtrace"]),
+                    doc: "gae, or vtrace: V-trace targets corrected for the policy lag (APPO with ppo; impala always uses vtrace)"),
+                ConfigKey("vtrace_rho_clip", \.ppo.vtraceRhoClip, .positive,
+                    doc: "V-trace's rho_bar: the clip of the importance weights pi/mu"),
+                ConfigKey("vtrace_c_clip", \.ppo.vtraceCClip, .positive,
+                    doc: "V-trace's c_bar: the clip of the trace coefficients"),
+                ConfigKey("vtrace_lambda", \.ppo.vtraceLambda, .unitInterval,
+                    doc: "V-trace's lambda: trace coefficients lambda * min(c_bar, pi/mu)"),
             ]),
         ConfigSection(
             "Networks and normalization",

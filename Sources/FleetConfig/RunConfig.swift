@@ -3,11 +3,13 @@ import FleetAlgorithms
 /// A run's configuration, typed: what the run is, where it goes, and the algorithm's part. Each
 /// field a key fills holds the key's default (``ConfigSchema`` binds the keys to the fields).
 public struct RunConfig: Hashable, Sendable {
-    /// `ppo`, `grpo`, `dr_grpo` or `dapo`.
+    /// `ppo`, `impala`, `grpo`, `dr_grpo` or `dapo`.
     public var algorithm = "ppo"
 
+    /// The algorithms that train on environment rollouts (the PPO learner's, ``ppoSettings``).
+    public static let rolloutAlgorithms: Set<String> = ["ppo", "impala"]
     /// Whether the algorithm trains a language model on a prompt task (GRPO, Dr. GRPO, DAPO).
-    public var isLanguage: Bool { algorithm != "ppo" }
+    public var isLanguage: Bool { !Self.rolloutAlgorithms.contains(algorithm) }
     /// The environment (`env_id`): a built-in Gymnasium id such as `CartPole-v1`, or one served by
     /// Python workers: `gymnasium:<id>` or a `module:callable` that makes a Gymnasium environment.
     public var envID = "CartPole-v1"
