@@ -93,6 +93,22 @@ final class CheckpointResumeTests: XCTestCase {
             try loopTestConfig(["num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "capture=true"]))
     }
 
+    func testAPPOWithVTraceResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig([
+                "num_actors=2", "max_policy_lag=2", "total_timesteps=4096", "capture=true", "advantage_estimator=vtrace",
+                "vtrace_lambda=0.95",
+            ]))
+    }
+
+    func testIMPALAResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig([
+                "algorithm=impala", "num_actors=2", "max_policy_lag=2", "total_timesteps=4096", "capture=true",
+                "vtrace_rho_clip=2",
+            ]))
+    }
+
     func testPPOWithObservationAndRewardNormalizationResumesBitExactly() throws {
         try assertResumeIsBitExact(
             try loopTestConfig([
