@@ -230,6 +230,9 @@ public final class PPOLearner {
         var returns: [Float]
         /// With V-trace, `log pi(a|s) - log mu(a|s)` of the policy before the update; else empty.
         var logRatios: [Float] = []
+        /// With V-trace, V of each truncated step's final observation (T x N, 0 elsewhere) and V of
+        /// the observations after the last step (N); else empty.
+        var finalValues: [Float] = [], bootstrapValues: [Float] = []
     }
 
     /// The first half of an update: observation statistics from the raw observations (before
@@ -283,7 +286,8 @@ public final class PPOLearner {
                 gamma: Float(settings.gamma), rhoClip: Float(settings.vtraceRhoClip), cClip: Float(settings.vtraceCClip),
                 lambda: Float(settings.vtraceLambda), cleanrlCompat: settings.cleanrlCompat)
             return PreparedBatch(
-                batch: batch, values: values, advantages: estimate.advantages, returns: estimate.returns, logRatios: logRatios)
+                batch: batch, values: values, advantages: estimate.advantages, returns: estimate.returns, logRatios: logRatios,
+                finalValues: finalValues, bootstrapValues: bootstrapValues)
         }
     }
 
