@@ -6,7 +6,8 @@
 #   max_policy_lag 1, advantage_estimator gae      (the usual bound)
 # for each seed, and prints per run the share of what reached the learner that it trained on
 # (summary.json `trained_share` = env_steps / steps_received, and the batches refused as `stale`),
-# updates, the time and step at which the mean return of the last 100 episodes reached 475
+# updates, the mean and largest policy lag of the batches trained on (metrics.jsonl
+# `pipeline/policy_lag`, `pipeline/policy_lag_max`), the time and step at which the mean return of the last 100 episodes reached 475
 # (`solved_wall_seconds`, `solved_at_step`), the final mean return and the wall time; then the
 # medians per setting.
 #
@@ -45,26 +46,33 @@ done
 import json, os, statistics, sys
 work, seeds = sys.argv[1], sys.argv[2].split()
 names = ["lag4-vtrace", "lag4-gae", "lag1-gae"]
-print(f"{'run':<16} {'trained_share':>13} {'stale':>6} {'updates':>7} {'solved_s':>9} {'solved_step':>11} {'return100':>9} {'wall_s':>7}")
+print(f"{'run':<16} {'trained_share':>13} {'stale':>6} {'updates':>7} {'lag':>5} {'max':>3} {'solved_s':>9} {'solved_step':>11} {'return100':>9} {'wall_s':>7}")
 rows = {name: [] for name in names}
 for name in names:
     for seed in seeds:
         with open(os.path.join(work, f"{name}-{seed}", "summary.json")) as file:
             s = json.load(file)
-        row = dict(share=s["trained_share"], stale=s["rejected"].get("stale", 0), updates=s["updates"],
+        lags, largest = [], 0
+        with open(os.path.join(work, f"{name}-{seed}", "metrics.jsonl")) as file:
+            for line in file:
+                metrics = json.loads(line)
+                if "pipeline/policy_lag" in metrics:
+                    lags.append(metrics["pipeline/policy_lag"])
+                    largest = max(largest, metrics.get("pipeline/policy_lag_max", 0))
+        row = dict(lag=statistics.mean(lags), largest=int(largest), share=s["trained_share"], stale=s["rejected"].get("stale", 0), updates=s["updates"],
                    solved_s=s["solved_wall_seconds"], solved_step=s["solved_at_step"],
                    ret=s["final_return_mean100"], wall=s["wall_seconds"])
         rows[name].append(row)
         solved_s = f"{row['solved_s']:.2f}" if row["solved_s"] is not None else "-"
         solved_step = f"{row['solved_step']}" if row["solved_step"] is not None else "-"
-        print(f"{name + ' s' + seed:<16} {row['share']:>13.3f} {row['stale']:>6} {row['updates']:>7} {solved_s:>9} "
+        print(f"{name + ' s' + seed:<16} {row['share']:>13.3f} {row['stale']:>6} {row['updates']:>7} {row['lag']:>5.2f} {row['largest']:>3} {solved_s:>9} "
               f"{solved_step:>11} {row['ret']:>9.1f} {row['wall']:>7.2f}")
 print()
-print(f"{'median':<16} {'trained_share':>13} {'stale':>6} {'solved':>6} {'solved_s':>9} {'solved_step':>11} {'return100':>9}")
+print(f"{'median':<16} {'trained_share':>13} {'stale':>6} {'lag':>5} {'solved':>6} {'solved_s':>9} {'solved_step':>11} {'return100':>9}")
 for name in names:
     r = rows[name]
     solved = [x for x in r if x["solved_s"] is not None]
     med = lambda key, xs: statistics.median(x[key] for x in xs) if xs else float("nan")
-    print(f"{name:<16} {med('share', r):>13.3f} {med('stale', r):>6.0f} {len(solved):>3}/{len(r):<2} {med('solved_s', solved):>9.2f} "
+    print(f"{name:<16} {med('share', r):>13.3f} {med('stale', r):>6.0f} {med('lag', r):>5.2f} {len(solved):>3}/{len(r):<2} {med('solved_s', solved):>9.2f} "
           f"{med('solved_step', solved):>11.0f} {med('ret', r):>9.1f}")
 PY
