@@ -11,14 +11,21 @@ extension ResolvedConfig {
         "reward_workers", "reward_timeout", "reward_endpoint", "max_actors", "allow_partial",
     ]
 
+    /// TRPO's own keys (``RunConfig/trpo``), and REINFORCE's.
+    static let trpoKeys: Set<String> = ["max_kl", "cg_iterations", "cg_damping", "vf_iterations"]
+    static let reinforceKeys: Set<String> = ["reinforce_baseline"]
+
     /// The SHA-256 (hex) of every key but the ``deploymentKeys``, in schema order: configs with the
     /// same learning hash train the same weights from the same batches. The dataset keys count only
     /// for `task: dataset` (any other task has them at their defaults), so the hash of every other
     /// config is what it was before they existed. Likewise `envs_per_actor` counts only when set,
     /// and then `num_actors` does not: an elastic run learns the same with any number of actors.
+    /// TRPO's and REINFORCE's own keys count only for their algorithm.
     public var learningSHA256: String {
         var sha = SHA256()
         var skipped = string("task") == "dataset" ? [] : Set(ConfigResolver.datasetKeys)
+        if string("algorithm") != "trpo" { skipped.formUnion(Self.trpoKeys) }
+        if string("algorithm") != "reinforce" { skipped.formUnion(Self.reinforceKeys) }
         skipped.insert(self["envs_per_actor"] == .null ? "envs_per_actor" : "num_actors")
         for key in ConfigSchema.keys where !Self.deploymentKeys.contains(key.name) && !skipped.contains(key.name) {
             sha.update(Array("\(key.name): \(self[key.name].yaml)\n".utf8))
