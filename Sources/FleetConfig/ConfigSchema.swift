@@ -13,8 +13,8 @@ public enum ConfigSchema {
         ConfigSection(
             "The run",
             [
-                ConfigKey("algorithm", \.algorithm, .oneOf(["ppo", "impala", "grpo", "dr_grpo", "dapo"]),
-                    doc: "the learning algorithm: ppo or impala on environments; grpo, dr_grpo or dapo on a prompt task"),
+                ConfigKey("algorithm", \.algorithm, .oneOf(["ppo", "impala", "trpo", "reinforce", "grpo", "dr_grpo", "dapo"]),
+                    doc: "the learning algorithm: ppo, impala, trpo or reinforce on environments; grpo, dr_grpo or dapo on a prompt task"),
                 ConfigKey("env_id", \.envID,
                     doc: "the environment: a built-in Gymnasium id (CartPole-v1, ...), gymnasium:<id> for any "
                         + "Gymnasium environment, or module:callable for your own (both served by python -m fleet_env)"),
@@ -65,6 +65,20 @@ public enum ConfigSchema {
                     doc: "V-trace's c_bar: the clip of the trace coefficients"),
                 ConfigKey("vtrace_lambda", \.ppo.vtraceLambda, .unitInterval,
                     doc: "V-trace's lambda: trace coefficients lambda * min(c_bar, pi/mu)"),
+            ]),
+        ConfigSection(
+            "TRPO and REINFORCE (the rest of their settings are PPO's keys)",
+            [
+                ConfigKey("max_kl", \.trpo.maxKL, .positive,
+                    doc: "TRPO's trust region: the largest mean KL(pi_old || pi) a policy step may reach"),
+                ConfigKey("cg_iterations", \.trpo.cgIterations, .positive,
+                    doc: "TRPO: conjugate-gradient iterations for the natural-gradient direction"),
+                ConfigKey("cg_damping", \.trpo.cgDamping, .nonNegative,
+                    doc: "TRPO: added to the Fisher matrix's diagonal in conjugate gradient"),
+                ConfigKey("vf_iterations", \.trpo.vfIterations, .positive,
+                    doc: "TRPO: epochs of minibatch Adam steps (learning_rate, num_minibatches) on the value function per update"),
+                ConfigKey("reinforce_baseline", \.reinforce.baseline, .oneOf(["value", "none"]),
+                    doc: "REINFORCE: subtract a learned value (fitted by MSE, bootstraps truncations) or none (plain Monte Carlo)"),
             ]),
         ConfigSection(
             "Networks and normalization",

@@ -117,6 +117,26 @@ final class CheckpointResumeTests: XCTestCase {
             ]))
     }
 
+    func testTRPOResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig([
+                "algorithm=trpo", "num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "capture=true", "vf_iterations=2",
+            ]))
+    }
+
+    func testTRPOOnPendulumWithTheNormalizersResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig([
+                "algorithm=trpo", "env_id=\"Pendulum-v1\"", "num_envs=2", "num_steps=64", "num_minibatches=4",
+                "num_actors=2", "max_policy_lag=1", "total_timesteps=512", "capture=true", "vf_iterations=2",
+            ]))
+    }
+
+    func testREINFORCEResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig(["algorithm=reinforce", "num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "capture=true"]))
+    }
+
     func testGRPOWithAReferencePolicyResumesBitExactly() throws {
         try assertResumeIsBitExact(
             try loopTestConfig([

@@ -39,7 +39,8 @@ final class VTraceCaptureTargetsTests: XCTestCase {
         let config = try RunConfig(file: captures.appendingPathComponent("config.yaml").path)
         XCTAssertEqual(config.ppo.advantageEstimator, .vtrace)
         XCTAssertFalse(config.ppo.normalizeObservations || config.ppo.normalizeRewards, "prepare() twice would count twice")
-        let training = try PPOTraining(config: config)
+        let training = try RolloutTraining(config: config)
+        let learner = try XCTUnwrap(training.learner as? PPOLearner)
         var records: [Record] = []
         var stale = 0
         for update in try consumedUpdates(in: captures) {
@@ -52,7 +53,7 @@ final class VTraceCaptureTargetsTests: XCTestCase {
                     sender: frame.envelope.senderID, policyVersion: version, content: content,
                     frameBytes: entry.frame.count, arrival: .now)
             }
-            let prepared = training.learner.prepare(batches.compactMap(\.rollout))
+            let prepared = learner.prepare(batches.compactMap(\.rollout))
             records.append(
                 Record(
                     learnerVersion: update[0].learnerVersion, logRatios: prepared.logRatios, values: prepared.values,

@@ -12,4 +12,14 @@ extension RunConfig {
             hiddenSizes: ppo.hiddenSizes, normalizeObservations: ppo.normalizeObservations,
             using: &generator)
     }
+
+    /// The learner of this config's rollout algorithm (`ppo`, `trpo` or `reinforce`), training
+    /// `agent` in place.
+    package func makeRolloutLearner(agent: PPOAgent) -> any RolloutLearner {
+        switch algorithm {
+        case "trpo": TRPOLearner(agent: agent, settings: ppoSettings, trpo: trpo, seed: seed)
+        case "reinforce": ReinforceLearner(agent: agent, settings: ppoSettings, reinforce: reinforce, seed: seed)
+        default: PPOLearner(agent: agent, settings: ppoSettings, seed: seed, threads: learnerThreads)
+        }
+    }
 }
