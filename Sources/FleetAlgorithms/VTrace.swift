@@ -32,14 +32,12 @@ public enum VTrace {
         finalValues: [Float], bootstrapValues: [Float],
         gamma: Float, rhoClip: Float, cClip: Float, lambda: Float = 1, cleanrlCompat: Bool = false
     ) -> AdvantageEstimate {
-        let environments = bootstrapValues.count
-        precondition(environments > 0, "one bootstrap value per environment")
         let count = rewards.count
-        precondition(count % environments == 0, "rewards do not fill T x \(environments)")
-        precondition(
-            values.count == count && logRatios.count == count && terminated.count == count
-                && truncated.count == count && finalValues.count == count, "every input is T x N")
-        let steps = count / environments
+        let ends = RolloutEnds(
+            count: count, terminated: terminated, truncated: truncated, finalValues: finalValues,
+            bootstrapValues: bootstrapValues, cleanrlCompat: cleanrlCompat)
+        precondition(values.count == count && logRatios.count == count, "every input is T x N")
+        let environments = ends.environments, steps = ends.steps
         var advantages = [Float](repeating: 0, count: count)
         var targets = [Float](repeating: 0, count: count)
         for n in 0..<environments {
@@ -47,17 +45,8 @@ public enum VTrace {
             var nextCorrection: Float = 0
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 let index = t * environments + n
-                let ended = terminated[index] || truncated[index]
-                let nextValue: Float
-                if terminated[index] || (truncated[index] && cleanrlCompat) {
-                    nextValue = 0
-                } else if truncated[index] {
-                    nextValue = finalValues[index]
-                } else if t == steps - 1 {
-                    nextValue = bootstrapValues[n]
-                } else {
-                    nextValue = values[index + environments]
-                }
+                let ended = ends.ended(index)
+                let nextValue = ends.bootstrap(t: t, n: n) ?? values[index + environments]
                 // Past an episode's end or the rollout's last step there is nothing to correct.
                 let correction = ended || t == steps - 1 ? 0 : nextCorrection
                 let ratio = Foundation.exp(logRatios[index])

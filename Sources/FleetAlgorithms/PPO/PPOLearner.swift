@@ -82,12 +82,7 @@ public final class PPOLearner {
     public func update(_ rollouts: [Rollout]) -> PPOStatistics {
         iteration += 1
         var statistics = PPOStatistics()
-        if settings.annealLearningRate {
-            let schedule = LinearAnnealSchedule(initialRate: settings.learningRate, totalIterations: settings.totalIterations)
-            optimizer.learningRate = schedule.learningRate(at: iteration)
-        } else {
-            optimizer.learningRate = settings.learningRate
-        }
+        optimizer.learningRate = settings.learningRate(at: iteration)
         statistics.learningRate = optimizer.learningRate
 
         // Observation statistics, reward scaling, values and GAE.

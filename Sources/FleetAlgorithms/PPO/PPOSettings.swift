@@ -1,3 +1,5 @@
+import FleetTensor
+
 /// PPO's hyperparameters with CleanRL's meaning (docs/algorithms.md). The defaults are CleanRL's
 /// `ppo.py` for CartPole-v1 (500k steps of 4 envs x 128 steps: 976 iterations).
 public struct PPOSettings: Hashable, Sendable {
@@ -90,6 +92,13 @@ public struct PPOSettings: Hashable, Sendable {
         self.hiddenSizes = hiddenSizes
         self.normalizeObservations = normalizeObservations
         self.normalizeRewards = normalizeRewards
+    }
+
+    /// The learning rate of update `iteration` (1-based): annealed linearly to 0 over
+    /// `totalIterations` when `annealLearningRate`, else `learningRate`.
+    public func learningRate(at iteration: Int) -> Double {
+        guard annealLearningRate else { return learningRate }
+        return LinearAnnealSchedule(initialRate: learningRate, totalIterations: totalIterations).learningRate(at: iteration)
     }
 
     /// CleanRL's `ppo_continuous_action.py` defaults (1M steps of 1 env x 2048 steps: 488 iterations).

@@ -38,10 +38,7 @@ public final class ReinforceLearner: RolloutLearner {
 
     public func train(on rollouts: [Rollout]) -> RolloutStatistics {
         iteration += 1
-        optimizer.learningRate = settings.annealLearningRate
-            ? LinearAnnealSchedule(initialRate: settings.learningRate, totalIterations: settings.totalIterations)
-                .learningRate(at: iteration)
-            : settings.learningRate
+        optimizer.learningRate = settings.learningRate(at: iteration)
 
         // The reward-to-go, bootstrapped from the critic only when it is the baseline.
         let prepared = PreparedRollouts(rollouts, agent: agent, rewardScaler: &rewardScaler, normalizeRewards: settings.normalizeRewards)

@@ -13,26 +13,16 @@ public enum RewardToGo {
         rewards: [Float], terminated: [Bool], truncated: [Bool], finalValues: [Float], bootstrapValues: [Float],
         gamma: Float, cleanrlCompat: Bool = false
     ) -> [Float] {
-        let environments = bootstrapValues.count
-        precondition(environments > 0, "one bootstrap value per environment")
         let count = rewards.count
-        precondition(count % environments == 0, "rewards do not fill T x \(environments)")
-        precondition(terminated.count == count && truncated.count == count && finalValues.count == count, "every input is T x N")
-        let steps = count / environments
+        let ends = RolloutEnds(
+            count: count, terminated: terminated, truncated: truncated, finalValues: finalValues,
+            bootstrapValues: bootstrapValues, cleanrlCompat: cleanrlCompat)
+        let environments = ends.environments
         var returns = [Float](repeating: 0, count: count)
         for n in 0..<environments {
-            for t in stride(from: steps - 1, through: 0, by: -1) {
+            for t in stride(from: ends.steps - 1, through: 0, by: -1) {
                 let index = t * environments + n
-                let next: Float
-                if terminated[index] || (truncated[index] && cleanrlCompat) {
-                    next = 0
-                } else if truncated[index] {
-                    next = finalValues[index]
-                } else if t == steps - 1 {
-                    next = bootstrapValues[n]
-                } else {
-                    next = returns[index + environments]
-                }
+                let next = ends.bootstrap(t: t, n: n) ?? returns[index + environments]
                 returns[index] = rewards[index] + gamma * next
             }
         }

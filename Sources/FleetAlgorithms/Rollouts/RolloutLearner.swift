@@ -33,7 +33,8 @@ public struct RolloutStatistics: Sendable {
     public func value(_ tag: String) -> Double? { scalars.first { $0.tag == tag }?.value }
 }
 
-/// The tags rollout learners report under: CleanRL's names, and TRPO's own.
+/// The tags rollout learners report under: CleanRL's names, and TRPO's own (``MetricTag`` in FleetCluster
+/// takes the shared ones from here; their meanings are documented there).
 public enum RolloutMetric {
     public static let learningRate = "charts/learning_rate"
     public static let valueLoss = "losses/value_loss"

@@ -36,10 +36,7 @@ public final class TRPOLearner: RolloutLearner {
 
     public func train(on rollouts: [Rollout]) -> RolloutStatistics {
         iteration += 1
-        valueOptimizer.learningRate = settings.annealLearningRate
-            ? LinearAnnealSchedule(initialRate: settings.learningRate, totalIterations: settings.totalIterations)
-                .learningRate(at: iteration)
-            : settings.learningRate
+        valueOptimizer.learningRate = settings.learningRate(at: iteration)
 
         // Values and GAE, as PPO.
         let prepared = PreparedRollouts(rollouts, agent: agent, rewardScaler: &rewardScaler, normalizeRewards: settings.normalizeRewards)
