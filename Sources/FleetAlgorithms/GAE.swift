@@ -29,33 +29,21 @@ public enum GAE {
         finalValues: [Float], bootstrapValues: [Float],
         gamma: Float, lambda: Float, cleanrlCompat: Bool = false
     ) -> AdvantageEstimate {
-        let environments = bootstrapValues.count
-        precondition(environments > 0, "one bootstrap value per environment")
         let count = rewards.count
-        precondition(count % environments == 0, "rewards do not fill T x \(environments)")
-        precondition(
-            values.count == count && terminated.count == count && truncated.count == count
-                && finalValues.count == count, "every input is T x N")
-        let steps = count / environments
+        let ends = RolloutEnds(
+            count: count, terminated: terminated, truncated: truncated, finalValues: finalValues,
+            bootstrapValues: bootstrapValues, cleanrlCompat: cleanrlCompat)
+        precondition(values.count == count, "every input is T x N")
+        let environments = ends.environments
         var advantages = [Float](repeating: 0, count: count)
         var returns = [Float](repeating: 0, count: count)
         for n in 0..<environments {
             var nextAdvantage: Float = 0
-            for t in stride(from: steps - 1, through: 0, by: -1) {
+            for t in stride(from: ends.steps - 1, through: 0, by: -1) {
                 let index = t * environments + n
-                let ended = terminated[index] || truncated[index]
-                let nextValue: Float
-                if terminated[index] || (truncated[index] && cleanrlCompat) {
-                    nextValue = 0
-                } else if truncated[index] {
-                    nextValue = finalValues[index]
-                } else if t == steps - 1 {
-                    nextValue = bootstrapValues[n]
-                } else {
-                    nextValue = values[index + environments]
-                }
+                let nextValue = ends.bootstrap(t: t, n: n) ?? values[index + environments]
                 let delta = rewards[index] + gamma * nextValue - values[index]
-                let advantage = delta + gamma * lambda * (ended ? 0 : nextAdvantage)
+                let advantage = delta + gamma * lambda * (ends.ended(index) ? 0 : nextAdvantage)
                 advantages[index] = advantage
                 returns[index] = advantage + values[index]
                 nextAdvantage = advantage

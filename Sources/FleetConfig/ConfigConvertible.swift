@@ -1,3 +1,5 @@
+import FleetAlgorithms
+
 /// A Swift type a config key's value fills: the key's ``ConfigType`` and the conversions between
 /// the type's values and ``ConfigValue``s.
 public protocol ConfigConvertible: Sendable {
@@ -75,5 +77,17 @@ extension Optional: ConfigConvertible where Wrapped: ConfigConvertible {
     public var configValue: ConfigValue { map(\.configValue) ?? .null }
     public init(configValue: ConfigValue) {
         self = configValue == .null ? nil : Wrapped(configValue: configValue)
+    }
+}
+
+/// PPO's advantage estimator: its name in the config (`gae` or `vtrace`).
+extension PPOSettings.AdvantageEstimator: ConfigConvertible {
+    public static var configType: ConfigType { .string }
+    public var configValue: ConfigValue { .string(rawValue) }
+    public init(configValue: ConfigValue) {
+        guard let estimator = Self(rawValue: String(configValue: configValue)) else {
+            preconditionFailure("not an advantage estimator: \(configValue)")
+        }
+        self = estimator
     }
 }

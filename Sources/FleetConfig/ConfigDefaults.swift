@@ -101,10 +101,26 @@ public enum ConfigDefaults {
         Row(key: "filter_groups", same: true),
     ]
 
-    /// The rows of `algorithm` (empty for an algorithm without family-dependent defaults).
+    /// TRPO's differences from PPO's rows: the value function's Adam learning rate 1e-3 (Spinning
+    /// Up's `vf_lr`), not annealed.
+    public static let trpo: [Row] = [
+        Row(key: "learning_rate", same: 1e-3),
+        Row(key: "anneal_lr", same: false),
+    ]
+    /// REINFORCE's differences from PPO's rows: one Adam step per batch wants a larger learning
+    /// rate; the loss is the reference's `-mean(log pi (G - b))`, without advantage normalization.
+    public static let reinforce: [Row] = [
+        Row(key: "learning_rate", same: 1e-3),
+        Row(key: "norm_adv", same: false),
+    ]
+
+    /// The rows of `algorithm` (empty for an algorithm without family-dependent defaults); a later
+    /// row of the same key wins.
     public static func rows(for algorithm: String) -> [Row] {
         switch algorithm {
-        case "ppo": ppo
+        case "ppo", "impala": ppo
+        case "trpo": ppo + trpo
+        case "reinforce": ppo + reinforce
         case "dr_grpo": drGRPO
         case "dapo": dapo
         default: []

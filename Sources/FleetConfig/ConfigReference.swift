@@ -49,6 +49,14 @@ public enum ConfigReference {
         for row in ConfigDefaults.ppo {
             text += "| `\(row.key)` | `\(row.discrete.yaml)` | `\(row.continuous.yaml)` |\n"
         }
+        text += "\ntrpo and reinforce take ppo's rows for the environment, and change these:\n\n"
+        text += "| key | trpo | reinforce |\n|---|---|---|\n"
+        for name in ConfigSchema.keys.map(\.name) where (ConfigDefaults.trpo + ConfigDefaults.reinforce).contains(where: { $0.key == name }) {
+            func value(_ rows: [ConfigDefaults.Row]) -> String {
+                rows.first { $0.key == name }.map { "`\($0.discrete.yaml)`" } ?? "ppo's"
+            }
+            text += "| `\(name)` | \(value(ConfigDefaults.trpo)) | \(value(ConfigDefaults.reinforce)) |\n"
+        }
         text += "\n| key | grpo | dr_grpo | dapo |\n|---|---|---|---|\n"
         let changed = (ConfigDefaults.drGRPO + ConfigDefaults.dapo).map(\.key)
         for name in ConfigSchema.keys.map(\.name) where changed.contains(name) {
@@ -62,10 +70,10 @@ public enum ConfigReference {
             ## Keys that must fit together
 
             - `num_minibatches` divides `num_envs * num_steps`; `model.heads` divides `model.width`.
-            - PPO: `num_actors` divides `num_envs`, and `total_timesteps` holds at least one batch \
+            - PPO, TRPO, REINFORCE: `num_actors` divides `num_envs`, and `total_timesteps` holds at least one batch \
             (`num_envs * num_steps`).
-            - `algorithm: ppo` trains on an environment (`env_id`), grpo, dr_grpo and dapo on a prompt \
-            task (`task`): a config that names only the other kind's subject is refused.
+            - `algorithm: ppo`, `trpo` and `reinforce` train on an environment (`env_id`), grpo, dr_grpo \
+            and dapo on a prompt task (`task`): a config that names only the other kind's subject is refused.
 
             """
         return text

@@ -4,11 +4,12 @@ extension ConfigResolver {
     /// `insecure: true` (the reward protocol has no CURVE).
     static func checkRewards(_ config: ResolvedConfig, origins: [String: String]) throws {
         let function = config.optionalString("reward_function")
-        if function != nil, config.string("algorithm") == "ppo" {
+        let algorithm = config.string("algorithm")
+        if function != nil, RunConfig.isRolloutAlgorithm(algorithm) {
             throw ConfigError(
                 .inconsistent, source: origins["reward_function"] ?? "defaults", key: "reward_function",
                 message: "'reward_function' scores the responses of a language run (grpo, dr_grpo, dapo), "
-                    + "not algorithm 'ppo': an environment's rewards are its own")
+                    + "not algorithm '\(algorithm)': an environment's rewards are its own")
         }
         guard let endpoint = config.optionalString("reward_endpoint") else { return }
         let source = origins["reward_endpoint"] ?? "defaults"

@@ -97,17 +97,18 @@ public enum ConfigResolver {
     private static func checkAlgorithmFitsSubject(_ config: ResolvedConfig, origins: [String: String]) throws {
         let algorithm = config.string("algorithm")
         let source = origins["algorithm"] ?? "defaults"
-        if algorithm == "ppo", let taskSource = origins["task"], origins["env_id"] == nil {
+        let onEnvironment = RunConfig.isRolloutAlgorithm(algorithm)
+        if onEnvironment, let taskSource = origins["task"], origins["env_id"] == nil {
             throw ConfigError(
                 .inconsistent, source: source, key: "algorithm",
-                message: "algorithm 'ppo' trains on an environment, but \(taskSource) names the prompt task '"
+                message: "algorithm '\(algorithm)' trains on an environment, but \(taskSource) names the prompt task '"
                     + "\(config.string("task"))' and no env_id: prompt tasks train with grpo, dr_grpo or dapo")
         }
-        if algorithm != "ppo", let envSource = origins["env_id"], origins["task"] == nil {
+        if !onEnvironment, let envSource = origins["env_id"], origins["task"] == nil {
             throw ConfigError(
                 .inconsistent, source: source, key: "algorithm",
                 message: "algorithm '\(algorithm)' trains a language policy on a prompt task, but \(envSource) names "
-                    + "the environment '\(config.string("env_id"))' and no task: environments train with ppo")
+                    + "the environment '\(config.string("env_id"))' and no task: environments train with ppo, impala, trpo or reinforce")
         }
     }
 
@@ -134,8 +135,8 @@ public enum ConfigResolver {
                 message: "'model.heads' must divide model.width = \(width), got \(heads)")
         }
         try checkDatasetKeys(config, origins: origins)
-        // The rest concerns environment steps: PPO's.
-        guard config.string("algorithm") == "ppo" else { return }
+        // The rest concerns environment steps: the rollout algorithms'.
+        guard RunConfig.isRolloutAlgorithm(config.string("algorithm")) else { return }
         let numActors = config.int("num_actors")
         if case .int(let envsPerActor) = config["envs_per_actor"] {
             if numEnvs % envsPerActor != 0 {

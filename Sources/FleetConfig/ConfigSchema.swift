@@ -13,8 +13,8 @@ public enum ConfigSchema {
         ConfigSection(
             "The run",
             [
-                ConfigKey("algorithm", \.algorithm, .oneOf(["ppo", "grpo", "dr_grpo", "dapo"]),
-                    doc: "the learning algorithm: ppo on environments; grpo, dr_grpo or dapo on a prompt task"),
+                ConfigKey("algorithm", \.algorithm, .oneOf(["ppo", "impala", "trpo", "reinforce", "grpo", "dr_grpo", "dapo"]),
+                    doc: "the learning algorithm: ppo, impala, trpo or reinforce on environments; grpo, dr_grpo or dapo on a prompt task"),
                 ConfigKey("env_id", \.envID,
                     doc: "the environment: a built-in Gymnasium id (CartPole-v1, ...), gymnasium:<id> for any "
                         + "Gymnasium environment, or module:callable for your own (both served by python -m fleet_env)"),
@@ -57,13 +57,35 @@ public enum ConfigSchema {
                 ConfigKey("max_grad_norm", \.ppo.maxGradNorm, also: [\.language.maxGradNorm], .positive, doc: "global L2 gradient clipping norm"),
                 ConfigKey("target_kl", \.ppo.targetKL, .positive,
                     doc: "stop the epochs early above this approx_kl; null: off"),
+                ConfigKey("advantage_estimator", \.ppo.advantageEstimator, .oneOf(["gae", "vtrace"]),
+                    doc: "gae, or vtrace: V-trace targets corrected for the policy lag (APPO with ppo; impala always uses vtrace)"),
+                ConfigKey("vtrace_rho_clip", \.ppo.vtraceRhoClip, .positive,
+                    doc: "V-trace's rho_bar: the clip of the importance weights pi/mu"),
+                ConfigKey("vtrace_c_clip", \.ppo.vtraceCClip, .positive,
+                    doc: "V-trace's c_bar: the clip of the trace coefficients"),
+                ConfigKey("vtrace_lambda", \.ppo.vtraceLambda, .unitInterval,
+                    doc: "V-trace's lambda: trace coefficients lambda * min(c_bar, pi/mu)"),
+            ]),
+        ConfigSection(
+            "TRPO and REINFORCE (the rest of their settings are PPO's keys)",
+            [
+                ConfigKey("max_kl", \.trpo.maxKL, .positive,
+                    doc: "TRPO's trust region: the largest mean KL(pi_old || pi) a policy step may reach"),
+                ConfigKey("cg_iterations", \.trpo.cgIterations, .positive,
+                    doc: "TRPO: conjugate-gradient iterations for the natural-gradient direction"),
+                ConfigKey("cg_damping", \.trpo.cgDamping, .nonNegative,
+                    doc: "TRPO: added to the Fisher matrix's diagonal in conjugate gradient"),
+                ConfigKey("vf_iterations", \.trpo.vfIterations, .positive,
+                    doc: "TRPO: epochs of minibatch Adam steps (learning_rate, num_minibatches) on the value function per update"),
+                ConfigKey("reinforce_baseline", \.reinforce.baseline, .oneOf(["value", "none"]),
+                    doc: "REINFORCE: subtract a learned value (fitted by MSE, bootstraps truncations) or none (plain Monte Carlo)"),
             ]),
         ConfigSection(
             "Networks and normalization",
             [
                 ConfigKey("encoder", \.encoder, .oneOf(["mlp", "nature_cnn", "snet"]),
                     doc: "what the actor and critic read observations with: mlp (flattened), or for [C, H, W] pixels "
-                        + "nature_cnn or snet (one encoder each, the MLPs on its features)"),
+                        + "nature_cnn or snet (ppo only; one encoder each, the MLPs on its features)"),
                 ConfigKey("hidden_sizes", \.ppo.hiddenSizes, .nonEmptyPositive,
                     doc: "hidden layer widths of the actor and critic MLPs"),
                 ConfigKey("normalize_observations", \.ppo.normalizeObservations,

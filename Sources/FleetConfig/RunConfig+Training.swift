@@ -31,10 +31,15 @@ extension RunConfig {
     /// Learner iterations of the whole run: `total_timesteps / stepsPerIteration`, at least one.
     public var learnerIterations: Int { max(1, totalTimesteps / stepsPerIteration) }
 
-    /// The PPO learner's settings: the config's hyperparameters, annealed over ``learnerIterations``.
+    /// The PPO learner's settings: the config's hyperparameters, annealed over ``learnerIterations``;
+    /// `impala` is IMPALA's loss on V-trace's targets.
     public var ppoSettings: PPOSettings {
         var settings = ppo
         settings.totalIterations = learnerIterations
+        if algorithm == "impala" {
+            settings.policyLoss = .impala
+            settings.advantageEstimator = .vtrace
+        }
         return settings
     }
 }

@@ -3,11 +3,12 @@ import FleetAlgorithms
 /// A run's configuration, typed: what the run is, where it goes, and the algorithm's part. Each
 /// field a key fills holds the key's default (``ConfigSchema`` binds the keys to the fields).
 public struct RunConfig: Hashable, Sendable {
-    /// `ppo`, `grpo`, `dr_grpo` or `dapo`.
+    /// `ppo`, `impala`, `trpo`, `reinforce`, `grpo`, `dr_grpo` or `dapo`.
     public var algorithm = "ppo"
 
-    /// Whether the algorithm trains a language model on a prompt task (GRPO, Dr. GRPO, DAPO).
-    public var isLanguage: Bool { algorithm != "ppo" }
+    /// Whether the algorithm trains a language model on a prompt task (GRPO, Dr. GRPO, DAPO), not
+    /// on an environment's rollouts (``rolloutAlgorithms``).
+    public var isLanguage: Bool { !Self.isRolloutAlgorithm(algorithm) }
     /// The environment (`env_id`): a built-in Gymnasium id such as `CartPole-v1`, or one served by
     /// Python workers: `gymnasium:<id>` or a `module:callable` that makes a Gymnasium environment.
     public var envID = "CartPole-v1"
@@ -69,8 +70,12 @@ public struct RunConfig: Hashable, Sendable {
     /// What the PPO agent's actor and critic read observations with (`encoder`): `mlp` (the
     /// observation flattened into the MLPs), or `nature_cnn` or `snet` for `[C, H, W]` pixels.
     public var encoder = "mlp"
-    /// PPO's hyperparameters (read whatever the algorithm; used by ppo).
+    /// PPO's hyperparameters (read whatever the algorithm; used by ppo, trpo and reinforce).
     public var ppo = PPOSettings()
+    /// TRPO's own settings (read whatever the algorithm; used by trpo).
+    public var trpo = TRPOSettings()
+    /// REINFORCE's own settings (read whatever the algorithm; used by reinforce).
+    public var reinforce = ReinforceSettings()
     /// The language path's settings (read whatever the algorithm; used by grpo, dr_grpo, dapo and sft).
     public var language = LanguageConfig()
     /// A dataset task's files, template, tokenizer and verifier (read when `task` is `dataset`).

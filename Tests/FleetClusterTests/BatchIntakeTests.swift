@@ -29,7 +29,7 @@ final class BatchIntakeTests: XCTestCase {
     }
 
     func testAdmittedThenReplayedThenQueueFullThenQuarantined() throws {
-        let algorithm = try PPOTraining(config: try loopTestConfig(["max_policy_lag=0"]))
+        let algorithm = try RolloutTraining(config: try loopTestConfig(["max_policy_lag=0"]))
         let frame = { (sequence: UInt64) in
             cartPoleBatchFrame(sender: "actor-0", sequence: sequence, policyVersion: 0, steps: 128, envs: 4)
         }
@@ -46,7 +46,7 @@ final class BatchIntakeTests: XCTestCase {
     }
 
     func testTheAlgorithmsRefusalComesThrough() throws {
-        let algorithm = try PPOTraining(config: try loopTestConfig())
+        let algorithm = try RolloutTraining(config: try loopTestConfig())
         let wrongShape = cartPoleBatchFrame(sender: "actor-0", policyVersion: 0, steps: 3, envs: 4)
         XCTAssertEqual(reason(admit(wrongShape, algorithm: algorithm)), .specMismatch)
     }

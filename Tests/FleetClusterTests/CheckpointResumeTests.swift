@@ -118,12 +118,48 @@ final class CheckpointResumeTests: XCTestCase {
             ]))
     }
 
+    func testAPPOWithVTraceResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig([
+                "num_actors=2", "max_policy_lag=2", "total_timesteps=4096", "capture=true", "advantage_estimator=vtrace",
+                "vtrace_lambda=0.95",
+            ]))
+    }
+
+    func testIMPALAResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig([
+                "algorithm=impala", "num_actors=2", "max_policy_lag=2", "total_timesteps=4096", "capture=true",
+                "vtrace_rho_clip=2",
+            ]))
+    }
+
     func testPPOWithObservationAndRewardNormalizationResumesBitExactly() throws {
         try assertResumeIsBitExact(
             try loopTestConfig([
                 "num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "capture=true", "normalize_observations=true",
                 "normalize_rewards=true", "update_epochs=2",
             ]))
+    }
+
+    func testTRPOResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig([
+                "algorithm=trpo", "num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "capture=true", "vf_iterations=2",
+            ]))
+    }
+
+    func testTRPOOnPendulumWithTheNormalizersResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig([
+                "algorithm=trpo", "env_id=\"Pendulum-v1\"", "num_envs=2", "num_steps=64", "num_minibatches=4",
+                "num_actors=2", "max_policy_lag=1", "total_timesteps=512", "capture=true", "vf_iterations=2",
+            ]))
+    }
+
+    func testREINFORCEResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig(["algorithm=reinforce", "num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "capture=true"]))
     }
 
     func testGRPOWithAReferencePolicyResumesBitExactly() throws {

@@ -11,7 +11,7 @@ final class LoopIngressTests: XCTestCase {
     /// environments x 2 steps each.
     private struct Door {
         var ingress: BatchIngress
-        let ppo: PPOTraining
+        let ppo: RolloutTraining
 
         mutating func admit(_ bytes: [UInt8], learnerVersion: UInt64) -> Result<Rollout, BatchRejection> {
             // Both actors said Hello as incarnation 1 (the frames' own).
@@ -33,7 +33,7 @@ final class LoopIngressTests: XCTestCase {
         let config = try! loopTestConfig(["num_steps=2", "num_envs=6", "num_actors=2", "num_minibatches=2", "total_timesteps=12"])
         return Door(
             ingress: BatchIngress(actorIDs: ["actor-0", "actor-1"], maxPolicyLag: maxPolicyLag),
-            ppo: try! PPOTraining(config: config))
+            ppo: try! RolloutTraining(config: config))
     }
 
     private func reason(_ result: Result<Rollout, BatchRejection>) -> BatchRejection.Reason? {

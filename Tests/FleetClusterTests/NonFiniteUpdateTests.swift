@@ -22,7 +22,7 @@ final class NonFiniteUpdateTests: XCTestCase {
         return Frame(envelope: Envelope(senderID: sender, incarnation: 1, sequence: 0), payload: .trajectoryBatch(batch))
     }
 
-    private func batch(_ ppo: PPOTraining, sender: String, reward: Float) throws -> AdmittedBatch {
+    private func batch(_ ppo: RolloutTraining, sender: String, reward: Float) throws -> AdmittedBatch {
         let admitted = ppo.admit(frame(sender: sender, reward: reward), sender: sender)
         guard case .success(let content) = admitted else { throw try XCTUnwrap(admitted.failure) }
         return AdmittedBatch(sender: sender, policyVersion: 0, content: content, frameBytes: 0, arrival: .now)
@@ -30,7 +30,7 @@ final class NonFiniteUpdateTests: XCTestCase {
 
     func testAnOverflowingUpdateIsUndoneAndTheNextOneTrains() throws {
         let config = try loopTestConfig(["num_steps=2", "num_envs=6", "num_actors=2", "num_minibatches=2", "total_timesteps=24"])
-        let ppo = try PPOTraining(config: config)
+        let ppo = try RolloutTraining(config: config)
         let weights = weightsSHA256(ppo.policyParameters)
         let state = ppo.learner.exportState()
 

@@ -43,7 +43,7 @@ final class PixelBatchTests: XCTestCase {
 
         // Through the wire and the learner's door: the rollout holds the same values as Floats.
         let decoded = try Frame(decoding: frame(batch).encoded())
-        let training = try PPOTraining(config: config)
+        let training = try RolloutTraining(config: config)
         guard case .success(.rollout(let rollout, _, _)) = training.admit(decoded, sender: "actor-0") else {
             return XCTFail("refused")
         }
@@ -89,7 +89,7 @@ final class PixelBatchTests: XCTestCase {
 
     func testFloatOrWrongShapePixelsAreRefusedAsSpecMismatch() throws {
         let config = try catchConfig()
-        let training = try PPOTraining(config: config)
+        let training = try RolloutTraining(config: config)
         let batch = try actorBatch(config)
         func refusal(_ change: (inout TrajectoryBatch) -> Void) throws -> BatchRejection? {
             var changed = batch

@@ -19,7 +19,7 @@ final class PixelEncoderConfigTests: XCTestCase {
 
     func testTheNatureCNNReadsCatchAndLearns() throws {
         let config = try config("nature_cnn")
-        let training = try PPOTraining(config: config)
+        let training = try RolloutTraining(config: config)
         let agent = training.learner.agent
         XCTAssertTrue(agent.policySpec.contains("nature-cnn input=2x10x10 features=512"), agent.policySpec)
         XCTAssertEqual(agent.actor.sizes.first, 512)
@@ -37,22 +37,27 @@ final class PixelEncoderConfigTests: XCTestCase {
             sender: "actor-0")
         else { return XCTFail("refused") }
         let before = agent.encoders!.actor.parameters[0].data
-        let statistics = training.learner.update([rollout])
-        XCTAssertEqual(statistics.gradientNormNonFinite, 0)
+        let statistics = training.learner.train(on: [rollout])
+        XCTAssertEqual(statistics.nonFiniteSteps, 0)
         XCTAssertNotEqual(agent.encoders!.actor.parameters[0].data, before)
     }
 
     func testSNetBuildsForCatch() throws {
-        let training = try PPOTraining(config: try config("snet"))
+        let training = try RolloutTraining(config: try config("snet"))
         XCTAssertTrue(training.policySpec.contains("snet"), training.policySpec)
         XCTAssertEqual(training.learner.agent.actor.sizes.first, 256)
     }
 
     func testAPixelEncoderOnVectorObservationsIsAClearError() throws {
-        XCTAssertThrowsError(try PPOTraining(config: try config("nature_cnn", env: "CartPole-v1"))) { error in
+        XCTAssertThrowsError(try RolloutTraining(config: try config("nature_cnn", env: "CartPole-v1"))) { error in
             XCTAssertEqual(
                 "\(error)",
                 "encoder 'nature_cnn' reads images [channels, height, width], but CartPole-v1's observations are [4]; use encoder: mlp")
+        }
+        var impala = try config("snet")
+        impala.algorithm = "impala"
+        XCTAssertThrowsError(try RolloutTraining(config: impala)) { error in
+            XCTAssertEqual("\(error)", "encoder 'snet' trains with algorithm ppo only, not impala; use encoder: mlp")
         }
         XCTAssertThrowsError(try config("resnet")) { error in
             XCTAssertTrue("\(error)".contains("'encoder' must be one of mlp, nature_cnn, snet"), "\(error)")
@@ -60,7 +65,7 @@ final class PixelEncoderConfigTests: XCTestCase {
     }
 
     func testTheMLPAgentIsUnchanged() throws {
-        let agent = try PPOTraining(config: try config("mlp")).learner.agent
+        let agent = try RolloutTraining(config: try config("mlp")).learner.agent
         XCTAssertNil(agent.encoders)
         XCTAssertEqual(agent.actor.sizes, [200, 64, 64, 3])
     }

@@ -66,7 +66,7 @@ final class ConfigErrorTests: XCTestCase {
         XCTAssertEqual(count.description, "--set num_envs=0: 'num_envs' must be greater than 0, got the integer 0")
 
         let algorithm = try XCTUnwrap(self.error(yaml: "algorithm: a2c\n"))
-        XCTAssertEqual(algorithm.description, "cartpole.yaml:1:12: 'algorithm' must be one of ppo, grpo, dr_grpo, dapo, got the string \"a2c\"")
+        XCTAssertEqual(algorithm.description, "cartpole.yaml:1:12: 'algorithm' must be one of ppo, impala, trpo, reinforce, grpo, dr_grpo, dapo, got the string \"a2c\"")
 
         let widths = try XCTUnwrap(self.error(yaml: "hidden_sizes: []\n"))
         XCTAssertEqual(widths.kind, .outOfRange)
@@ -104,7 +104,7 @@ final class ConfigErrorTests: XCTestCase {
         XCTAssertEqual(
             error.description,
             "--set algorithm=grpo: algorithm 'grpo' trains a language policy on a prompt task, but cartpole.yaml names "
-                + "the environment 'CartPole-v1' and no task: environments train with ppo")
+                + "the environment 'CartPole-v1' and no task: environments train with ppo, impala, trpo or reinforce")
         // Naming the task too is a choice: the language run goes ahead.
         XCTAssertNoThrow(
             try ConfigResolver.resolve(

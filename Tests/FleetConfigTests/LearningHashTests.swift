@@ -22,4 +22,21 @@ final class LearningHashTests: XCTestCase {
         XCTAssertNotEqual(try hash(dataset), try hash(["task=dataset", "dataset.train=u.jsonl"]))
         XCTAssertNotEqual(try hash(dataset), try hash(["task=addition-2"]))
     }
+
+    /// A PPO run's hash is the same whatever TRPO's and REINFORCE's keys say (so it is what it was
+    /// before they existed); each algorithm's own keys change its hash.
+    func testTRPOAndREINFORCEKeysChangeTheirOwnAlgorithmsHashOnly() throws {
+        func hash(_ overrides: [String]) throws -> String { try RunConfig(file: nil, overrides: overrides).resolved.learningSHA256 }
+        let ppo = try hash([])
+        XCTAssertEqual(ppo, try hash(["max_kl=0.02", "cg_iterations=3", "cg_damping=0.5", "vf_iterations=9", "reinforce_baseline=none"]))
+        let trpo = try hash(["algorithm=trpo"])
+        XCTAssertNotEqual(trpo, ppo)
+        for key in ["max_kl=0.02", "cg_iterations=3", "cg_damping=0.5", "vf_iterations=9"] {
+            XCTAssertNotEqual(try hash(["algorithm=trpo", key]), trpo, key)
+        }
+        XCTAssertEqual(try hash(["algorithm=trpo", "reinforce_baseline=none"]), trpo)
+        let reinforce = try hash(["algorithm=reinforce"])
+        XCTAssertNotEqual(try hash(["algorithm=reinforce", "reinforce_baseline=none"]), reinforce)
+        XCTAssertEqual(try hash(["algorithm=reinforce", "max_kl=0.02"]), reinforce)
+    }
 }

@@ -45,6 +45,17 @@ final class CaptureReplayTests: XCTestCase {
         }
     }
 
+    /// TRPO's and REINFORCE's captures replay to their live weights as PPO's do.
+    func testTRPOAndREINFORCEReplaysEndWithTheLiveRunsWeights() throws {
+        for algorithm in ["trpo", "reinforce"] {
+            let (live, captures, config) = try capturedRun(["algorithm=\(algorithm)"])
+            let outcome = try replay(captures, config: config)
+            XCTAssertEqual(outcome.summary.weightsSHA256, live.weightsSHA256, algorithm)
+            XCTAssertEqual(outcome.updates, 8, algorithm)
+            XCTAssertEqual(outcome.gaps, [], algorithm)
+        }
+    }
+
     /// 3 prompts a batch and 4 groups an update: every update trains exactly 4 groups, a batch
     /// split between two updates is not counted as consumed twice, and the capture replays.
     func testAGroupUpdateTrainsExactlyTrainBatchSizeGroupsAndItsCaptureReplays() throws {

@@ -48,15 +48,15 @@ public final class PPOLearner {
     private var buffers = MinibatchBuffers()
     /// The actor's and the critic's forward and backward passes, with their memory kept between
     /// minibatches.
-    private let actorPass: MLPPass, criticPass: MLPPass
+    let actorPass: MLPPass, criticPass: MLPPass
     /// The categorical policy's objective and gradient, with its memory kept between minibatches.
     private var categoricalObjective = CategoricalPolicyObjective()
     /// The value objective and gradient, with its memory kept between minibatches.
-    private var valueObjective = ValueObjective()
+    var valueObjective = ValueObjective()
     /// The critic's layer outputs when it values a batch before the minibatches.
     private let valueBuffers = MLPActingBuffers()
     /// Runs the critic's passes beside the actor's, when the machine has a second core.
-    private let sideThread: SideThread?
+    let sideThread: SideThread?
 
     /// A learner that trains `agent` in place with Adam (eps 1e-5), drawing minibatch permutations from
     /// a generator seeded by `seed`. With `threads: 2` on a machine with a second core, the critic's
@@ -76,22 +76,18 @@ public final class PPOLearner {
 
     /// One PPO iteration on these rollouts (concatenated along the env axis; all with the same T):
     /// normalizer update from the observations, reward scaling (per stream, continuous control),
-    /// values, GAE (docs/algorithms.md, bootstrap from final observations on truncation unless
-    /// cleanrl_compat), then update_epochs x num_minibatches minibatch steps with Adam (eps 1e-5),
-    /// LR annealed linearly by iteration.
+    /// values, GAE or V-trace (docs/algorithms.md, bootstrap from final observations on truncation
+    /// unless cleanrl_compat), then update_epochs x num_minibatches minibatch steps with Adam
+    /// (eps 1e-5), LR annealed linearly by iteration; with the IMPALA loss, one step on the batch.
     public func update(_ rollouts: [Rollout]) -> PPOStatistics {
         iteration += 1
         var statistics = PPOStatistics()
-        if settings.annealLearningRate {
-            let schedule = LinearAnnealSchedule(initialRate: settings.learningRate, totalIterations: settings.totalIterations)
-            optimizer.learningRate = schedule.learningRate(at: iteration)
-        } else {
-            optimizer.learningRate = settings.learningRate
-        }
+        optimizer.learningRate = settings.learningRate(at: iteration)
         statistics.learningRate = optimizer.learningRate
 
         // Observation statistics, reward scaling, values and GAE.
         let prepared = prepare(rollouts)
+        if settings.policyLoss == .impala { return impalaStep(prepared, statistics: statistics) }
         let batch = prepared.batch, values = prepared.values
         let advantages = prepared.advantages, returns = prepared.returns
 
@@ -227,17 +223,23 @@ public final class PPOLearner {
     }
 
     /// A batch ready for the minibatch loop: normalized observations, (scaled) rewards, the current
-    /// critic's values and GAE's advantages and returns, all T x N.
+    /// critic's values and GAE's (or V-trace's) advantages and returns, all T x N.
     struct PreparedBatch {
         var batch: RolloutBatch
         var values: [Float]
         var advantages: [Float]
         var returns: [Float]
+        /// With V-trace, `log pi(a|s) - log mu(a|s)` of the policy before the update; else empty.
+        var logRatios: [Float] = []
+        /// With V-trace, V of each truncated step's final observation (T x N, 0 elsewhere) and V of
+        /// the observations after the last step (N); else empty.
+        var finalValues: [Float] = [], bootstrapValues: [Float] = []
     }
 
     /// The first half of an update: observation statistics from the raw observations (before
     /// anything else), every observation normalized with them, per-stream reward scaling, values of
-    /// observations, next observations and final observations with the current critic, then GAE.
+    /// observations, next observations and final observations with the current critic, then GAE,
+    /// or V-trace with the current policy's log-probabilities against the behaviour policy's.
     func prepare(_ rollouts: [Rollout]) -> PreparedBatch {
         for rollout in rollouts {
             agent.updateObservationStatistics(rollout.observations, rows: rollout.stepCount)
@@ -266,15 +268,32 @@ public final class PPOLearner {
             let v = criticValues(batch.finalObservations, rows: batch.finalSteps.count)
             for (k, step) in batch.finalSteps.enumerated() { finalValues[step] = v[k] }
         }
-        let estimate = GAE.estimate(
-            rewards: batch.rewards, values: values, terminated: batch.terminated, truncated: batch.truncated,
-            finalValues: finalValues, bootstrapValues: bootstrapValues,
-            gamma: Float(settings.gamma), lambda: Float(settings.gaeLambda), cleanrlCompat: settings.cleanrlCompat)
-        return PreparedBatch(batch: batch, values: values, advantages: estimate.advantages, returns: estimate.returns)
+        switch settings.advantageEstimator {
+        case .gae:
+            let estimate = GAE.estimate(
+                rewards: batch.rewards, values: values, terminated: batch.terminated, truncated: batch.truncated,
+                finalValues: finalValues, bootstrapValues: bootstrapValues,
+                gamma: Float(settings.gamma), lambda: Float(settings.gaeLambda), cleanrlCompat: settings.cleanrlCompat)
+            return PreparedBatch(batch: batch, values: values, advantages: estimate.advantages, returns: estimate.returns)
+        case .vtrace:
+            // The current policy's log-probabilities of the actions taken, before any step of this update.
+            let logProbs = withNoGrad {
+                agent.distribution(Tensor(batch.observations, shape: [batch.count, size])).logProb(batch.actions).data
+            }
+            let logRatios = zip(logProbs, batch.logProbs).map { $0 - $1 }
+            let estimate = VTrace.estimate(
+                rewards: batch.rewards, values: values, logRatios: logRatios, terminated: batch.terminated,
+                truncated: batch.truncated, finalValues: finalValues, bootstrapValues: bootstrapValues,
+                gamma: Float(settings.gamma), rhoClip: Float(settings.vtraceRhoClip), cClip: Float(settings.vtraceCClip),
+                lambda: Float(settings.vtraceLambda), cleanrlCompat: settings.cleanrlCompat)
+            return PreparedBatch(
+                batch: batch, values: values, advantages: estimate.advantages, returns: estimate.returns, logRatios: logRatios,
+                finalValues: finalValues, bootstrapValues: bootstrapValues)
+        }
     }
 
     /// Runs `first` here and `second` on the side thread, or both here in order without one.
-    private func inParallel(_ first: () -> Void, _ second: () -> Void) {
+    func inParallel(_ first: () -> Void, _ second: () -> Void) {
         if let sideThread {
             sideThread.run(second, beside: first)
         } else {

@@ -12,7 +12,7 @@ package struct AlgorithmBookkeeping: Codable, Equatable {
     package var language: LanguageBookkeeping?
 }
 
-/// PPO's bookkeeping: env steps trained and the returns of finished episodes (mean of the last
+/// A rollout algorithm's bookkeeping (PPO, TRPO, REINFORCE; `ppo` in `state.json`): env steps trained and the returns of finished episodes (mean of the last
 /// 100, `solved_at_step`).
 package struct PPOBookkeeping: Codable, Equatable {
     package var stepsTrained: Int

@@ -1,3 +1,5 @@
+import FleetAlgorithms
+
 /// One scalar of a logging step: a tag (`charts/SPS`, `losses/value_loss`) and its value.
 public struct MetricScalar: Hashable, Sendable {
     /// The tag, slash-separated as TensorBoard groups it; see ``MetricTag``.
@@ -21,24 +23,24 @@ public enum MetricTag {
     /// The mean return of the last 100 finished episodes.
     public static let returnMean100 = "charts/return_mean100"
     /// The learning rate of the update.
-    public static let learningRate = "charts/learning_rate"
+    public static let learningRate = RolloutMetric.learningRate
     /// Steps trained (environment steps, or responses for GRPO/DAPO) per second of wall time since the start.
     public static let stepsPerSecond = "charts/SPS"
     /// PPO's value loss on the update's last minibatch.
-    public static let valueLoss = "losses/value_loss"
+    public static let valueLoss = RolloutMetric.valueLoss
     /// PPO's clipped surrogate loss on the update's last minibatch.
-    public static let policyLoss = "losses/policy_loss"
+    public static let policyLoss = RolloutMetric.policyLoss
     /// The mean policy entropy on the update's last minibatch.
-    public static let entropy = "losses/entropy"
+    public static let entropy = RolloutMetric.entropy
     /// `mean(-log ratio)` on the update's last minibatch (CleanRL's `old_approx_kl`).
-    public static let oldApproxKL = "losses/old_approx_kl"
+    public static let oldApproxKL = RolloutMetric.oldApproxKL
     /// `mean((ratio - 1) - log ratio)` on the update's last minibatch (CleanRL's `approx_kl`).
-    public static let approxKL = "losses/approx_kl"
+    public static let approxKL = RolloutMetric.approxKL
     /// The fraction of samples with `|ratio - 1| > clip_coef`, averaged over the update's minibatches.
-    public static let clipFraction = "losses/clipfrac"
+    public static let clipFraction = RolloutMetric.clipFraction
     /// `1 - Var(returns - values) / Var(returns)` of the values computed before the update; NaN when
     /// the returns do not vary.
-    public static let explainedVariance = "losses/explained_variance"
+    public static let explainedVariance = RolloutMetric.explainedVariance
     /// The weights version after the update.
     public static let policyVersion = "pipeline/policy_version"
     /// The mean policy lag of an update's batches, and the largest.

@@ -3,13 +3,13 @@ import FleetConfig
 import FleetTensor
 import FleetWire
 
-/// PPO in the learner loop: trajectory batches of the run's shape, returns tracked for
-/// `solved_at_step`. An update takes one rollout of every awaited actor; in an elastic run
+/// A rollout algorithm (PPO, TRPO or REINFORCE: a ``RolloutLearner``) in the learner loop:
+/// trajectory batches of the run's shape, returns tracked for `solved_at_step`. An update takes one rollout of every awaited actor; in an elastic run
 /// (`envs_per_actor` set) it takes `num_envs / envs_per_actor` rollouts from whichever actors sent
 /// them, the oldest first, and the actors sample on credit (``CreditLedger``).
-package final class PPOTraining: LearnerAlgorithm {
-    /// The PPO learner (and through it the agent whose weights are broadcast).
-    package let learner: PPOLearner
+package final class RolloutTraining: LearnerAlgorithm {
+    /// The algorithm's learner (and through it the agent whose weights are broadcast).
+    package let learner: any RolloutLearner
     package let subject: String
     package let totalUpdates: Int
     package private(set) var stepsTrained = 0
@@ -25,8 +25,7 @@ package final class PPOTraining: LearnerAlgorithm {
     package init(config: RunConfig) throws {
         let probe = try EnvironmentFactory.make(for: config, count: 1, seed: config.seed)
         subject = probe.id
-        learner = PPOLearner(agent: try config.makeAgent(for: probe, seed: config.seed), settings: config.ppoSettings, seed: config.seed,
-            threads: config.learnerThreads)
+        learner = config.makeRolloutLearner(agent: try config.makeAgent(for: probe, seed: config.seed))
         totalUpdates = config.learnerIterations
         stepsPerUpdate = config.stepsPerIteration
         shape = RolloutShape(
@@ -51,7 +50,7 @@ package final class PPOTraining: LearnerAlgorithm {
     package func admit(_ frame: Frame, sender: String) -> Result<AdmittedBatch.Content, BatchRejection> {
         guard case .trajectoryBatch(let batch) = frame.payload else {
             return .failure(
-                BatchRejection(BatchRejection.Reason.unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) frame in a PPO run"))
+                BatchRejection(BatchRejection.Reason.unexpectedPayload, sender: sender, "a \(frame.kind.rawValue) frame in a rollout run"))
         }
         return Rollout.decode(batch, from: sender, shape: shape).map { rollout, episodes in
             .rollout(rollout, episodeReturns: episodes.returns, episodeLengths: episodes.lengths)
@@ -83,11 +82,11 @@ package final class PPOTraining: LearnerAlgorithm {
     package func update(_ batches: [AdmittedBatch], wallSeconds: Double) throws -> [MetricScalar] {
         let rollouts = batches.compactMap(\.rollout)
         let before = learner.exportState()
-        let statistics = learner.update(rollouts)
-        if statistics.gradientNormNonFinite > 0 {
+        let statistics = learner.train(on: rollouts)
+        if statistics.nonFiniteSteps > 0 {
             try learner.restoreState(before)
             throw UpdateAborted(
-                description: "a loss or gradient was not finite in \(statistics.gradientNormNonFinite) minibatches")
+                description: "a loss or gradient was not finite in \(statistics.nonFiniteSteps) minibatches")
         }
         stepsTrained += rollouts.reduce(0) { $0 + $1.numSteps * $1.numEnvs }
         var episodeReturns: [Float] = [], episodeLengths: [Int64] = []
@@ -106,16 +105,7 @@ package final class PPOTraining: LearnerAlgorithm {
             scalars.append(MetricScalar(MetricTag.episodicLength, mean(episodeLengths.map(Double.init))))
         }
         if let mean100 = returns.meanReturn { scalars.append(MetricScalar(MetricTag.returnMean100, mean100)) }
-        return scalars + [
-            MetricScalar(MetricTag.learningRate, statistics.learningRate),
-            MetricScalar(MetricTag.valueLoss, statistics.valueLoss),
-            MetricScalar(MetricTag.policyLoss, statistics.policyLoss),
-            MetricScalar(MetricTag.entropy, statistics.entropy),
-            MetricScalar(MetricTag.oldApproxKL, statistics.oldApproxKL),
-            MetricScalar(MetricTag.approxKL, statistics.approxKL),
-            MetricScalar(MetricTag.clipFraction, statistics.clipFraction),
-            MetricScalar(MetricTag.explainedVariance, statistics.explainedVariance),
-        ]
+        return scalars + statistics.scalars.map { MetricScalar($0.tag, $0.value) }
     }
 
     package func begin() throws -> [MetricScalar] { [] }
@@ -127,14 +117,14 @@ package final class PPOTraining: LearnerAlgorithm {
     }
 
     package func restore(_ checkpoint: AlgorithmCheckpoint) throws {
-        guard let bookkeeping = checkpoint.bookkeeping.ppo else { throw CheckpointRestoreError("it holds no PPO state") }
+        guard let bookkeeping = checkpoint.bookkeeping.ppo else { throw CheckpointRestoreError("it holds no rollout learner's state") }
         guard bookkeeping.returns.threshold == returns.threshold, bookkeeping.stepsTrained >= 0 else {
             throw CheckpointRestoreError("its returns are of another environment (threshold \(bookkeeping.returns.threshold as Any))")
         }
         do {
             try learner.restoreState(try checkpoint.tensors.ppoLearnerState())
         } catch {
-            throw CheckpointRestoreError("PPO learner: \(error)")
+            throw CheckpointRestoreError("rollout learner: \(error)")
         }
         stepsTrained = bookkeeping.stepsTrained
         returns = bookkeeping.returns
