@@ -38,8 +38,6 @@ public final class PPOAgent {
     /// Memory in-place acting reuses.
     private let actingBuffers = MLPActingBuffers()
     private var normalizedObservations: [Float] = []
-    /// The actor encoder's features of the last in-place acting pass.
-    private var encodedFeatures: [Float] = []
 
     /// The clip applied to normalized observations.
     public static let observationClip: Float = 10
@@ -261,8 +259,9 @@ public final class PPOAgent {
     /// when there is one).
     private func actorOutput(_ normalized: UnsafeBufferPointer<Float>, rows: Int) -> UnsafeBufferPointer<Float> {
         guard let encoders else { return actor.forward(normalized, rows: rows, buffers: actingBuffers) }
-        encodedFeatures = withNoGrad { encoders.actor(Tensor(Array(normalized), shape: [rows, observationSize])).data }
-        return encodedFeatures.withUnsafeBufferPointer { actor.forward($0, rows: rows, buffers: actingBuffers) }
+        let features = withNoGrad { encoders.actor(Tensor(Array(normalized), shape: [rows, observationSize])).data }
+        // The logits live in the acting buffers, not in `features`.
+        return features.withUnsafeBufferPointer { actor.forward($0, rows: rows, buffers: actingBuffers) }
     }
 
     /// No-grad acting for `count` observations (row-major `[count*obs]`, raw): samples actions and
