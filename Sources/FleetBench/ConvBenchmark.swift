@@ -15,39 +15,43 @@ import Foundation
 /// FLOPs count the multiply-adds of the convolutions (dense and depthwise) and the Linear (2 per
 /// multiply-add); forward plus backward counts three times the forward.
 public enum ConvBenchmark {
+    /// The figures of `fleet bench conv` (batches of 64).
+    public static func figures(quick: Bool) throws -> [BenchFigure] { try figures(quick: quick, batch: 64) }
+
     /// One encoder on one input shape.
     struct Case {
         var name: String
-        var kind: String  // nature or snet49 or snet-small, as torch_conv.py takes it
+        var kind: PixelEncoderKind
         var inputShape: [Int]
+        /// The encoder's output width: nil for its kind's default.
+        var features: Int?
 
         func encoder(using generator: inout RandomGenerator) -> any PixelEncoder {
-            switch kind {
-            case "nature": NatureCNN(inputShape: inputShape, using: &generator)
-            case "snet49": SNetEncoder(inputShape: inputShape, configuration: .snet49, using: &generator)
-            default: SNetEncoder(inputShape: inputShape, configuration: .small, using: &generator)
-            }
+            kind.make(inputShape: inputShape, features: features, using: &generator)
         }
 
-        /// `nature:4x84x84`, the argument torch_conv.py takes.
-        var peerArgument: String { "\(kind):\(inputShape.map(String.init).joined(separator: "x"))" }
+        /// `nature:4x84x84:512` (kind, input shape, features), the argument torch_conv.py takes.
+        var peerArgument: String {
+            "\(kind.rawValue):\(inputShape.map(String.init).joined(separator: "x")):\(features ?? kind.defaultFeatures)"
+        }
     }
 
     static let cases = [
-        Case(name: "Nature CNN 4x84x84", kind: "nature", inputShape: [4, 84, 84]),
-        Case(name: "SNet49 encoder 4x84x84", kind: "snet49", inputShape: [4, 84, 84]),
-        Case(name: "Nature CNN 2x10x10", kind: "nature", inputShape: [2, 10, 10]),
-        Case(name: "SNet small encoder 2x10x10", kind: "snet-small", inputShape: [2, 10, 10]),
+        Case(name: "Nature CNN 4x84x84", kind: .nature, inputShape: [4, 84, 84]),
+        Case(name: "SNet49 encoder 4x84x84", kind: .snet49, inputShape: [4, 84, 84]),
+        Case(name: "Nature CNN 2x10x10", kind: .nature, inputShape: [2, 10, 10]),
+        Case(name: "SNet small encoder 2x10x10", kind: .snetSmall, inputShape: [2, 10, 10]),
     ]
 
-    /// The figures, `batch` observations per pass.
-    public static func figures(quick: Bool, batch: Int = 64, peerPython: String? = nil) throws -> [BenchFigure] {
+    /// The figures, `batch` observations per pass, for `cases` (the four above by default); PyTorch
+    /// runs with `peerPython` (by default `FLEET_PYTHON` or `python3`).
+    static func figures(quick: Bool, batch: Int = 64, cases: [Case] = cases, peerPython: String? = nil) throws -> [BenchFigure] {
         let previousThreads = BLAS.threads
         Determinism.enable()
         defer { BLAS.threads = previousThreads }
         let rounds = quick ? 2 : 7
         let roofline = Roofline.sgemmGFLOPS(rounds: quick ? 3 : 15)
-        let peer = torchTimes(batch: batch, rounds: rounds, python: peerPython ?? EnvironmentFactory.servingPython())
+        let peer = torchTimes(batch: batch, rounds: rounds, cases: cases, python: peerPython ?? EnvironmentFactory.servingPython())
 
         var figures: [BenchFigure] = []
         for benchCase in cases {
@@ -124,7 +128,7 @@ public enum ConvBenchmark {
         return flops
     }
 
-    /// PyTorch's times, by case (`nature:4x84x84`), or why there are none.
+    /// PyTorch's times, by case (`nature:4x84x84:512`), or why there are none.
     struct PeerTimes {
         var times: [String: (forward: Double, forwardBackward: Double)] = [:]
         var description = "PyTorch"
@@ -132,7 +136,7 @@ public enum ConvBenchmark {
     }
 
     /// Runs `bench/peers/torch_conv.py` on every case with `python`.
-    static func torchTimes(batch: Int, rounds: Int, python: String) -> PeerTimes {
+    static func torchTimes(batch: Int, rounds: Int, cases: [Case], python: String) -> PeerTimes {
         guard let script = peerScript() else {
             return PeerTimes(skipped: "bench/peers/torch_conv.py not found (run fleet bench from the repository)")
         }

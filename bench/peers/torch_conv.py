@@ -12,7 +12,7 @@ The architectures are those of FleetTensor (docs/algorithms.md, "Pixel observati
               the extent (rounding up) only while the result is at least 3, else it runs with stride 1.
   snet-small  the same with a stem of 16 and stages of 32, 64, 128 channels of 1, 2, 1 units.
 
-Each `--case kind:CxHxW` is timed on a batch of `--batch` uniform images: the forward pass under
+Each `--case kind:CxHxW:F` (F: the features) is timed on a batch of `--batch` uniform images: the forward pass under
 torch.no_grad(), and forward plus backward of the features' sum (parameter gradients zeroed first), the
 best of `--repetitions` after `--warmup` untimed passes (the best, as Fleet's side reports it). Prints
 one JSON line; when torch is not installed, a line saying so ({"skipped": ...}) and exit status 0.
@@ -110,7 +110,7 @@ def best_seconds(body, warmup, repetitions):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--case", action="append", required=True, help="kind:CxHxW, e.g. nature:4x84x84")
+    parser.add_argument("--case", action="append", required=True, help="kind:CxHxW:F, e.g. nature:4x84x84:512")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--threads", default="1")
     parser.add_argument("--repetitions", type=int, default=7)
@@ -120,9 +120,9 @@ def main():
     torch.manual_seed(1)
     results = []
     for case in args.case:
-        kind, shape = case.split(":")
+        kind, shape, features = case.split(":")
         c, h, w = (int(v) for v in shape.split("x"))
-        model = nature_cnn(c, h, w) if kind == "nature" else snet(kind, c, h, w)
+        model = nature_cnn(c, h, w, int(features)) if kind == "nature" else snet(kind, c, h, w, int(features))
         images = torch.rand(args.batch, c, h, w)
 
         def forward():
