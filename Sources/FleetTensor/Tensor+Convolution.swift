@@ -1,3 +1,5 @@
+import CFleetKernels
+
 /// 2-D convolutions over NCHW tensors, forward beside backward: the dense convolution as im2col
 /// and one sgemm over the whole batch, and the depthwise convolution (one filter per channel) as
 /// direct loops. Layouts are PyTorch's, so weights carry over by name and shape.
@@ -105,9 +107,10 @@ extension Tensor {
     /// channel. `x` `[B, C, H, W]`, `weight` `[C, 1, kh, kw]`, `bias` `[C]`; the result is
     /// `[B, C, H', W']` (extents as in ``conv2d(_:weight:bias:stride:padding:)``).
     ///
-    /// Direct loops, one kernel tap at a time over a whole output row (contiguous for stride 1),
-    /// since a depthwise filter is too small for a matrix product. Backward: `dx[in] += w · g[out]`,
-    /// `dweight[c, tap] += Σ g[out] · x[in]`, `dbias[c] += Σ g` over the same pairs.
+    /// Direct loops in C (`fleet_depthwise_conv2d_f32`), since a depthwise filter is too small for a
+    /// matrix product: each plane is copied into a zero-padded scratch plane, then every kernel tap is
+    /// added over whole output rows. Backward: `dx[in] += w · g[out]`, `dweight[c, tap] += Σ g[out] · x[in]`,
+    /// `dbias[c] += Σ g` over the same pairs.
     public static func depthwiseConv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
         precondition(weight.rank == 4 && weight.shape[1] == 1, "depthwiseConv2d weight must be [C, 1, kh, kw], is \(weight.shape)")
         let geometry = ConvolutionGeometry(x.shape, kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
@@ -115,107 +118,58 @@ extension Tensor {
         let channels = geometry.channels
         precondition(weight.shape[0] == channels, "depthwiseConv2d: weight \(weight.shape) does not match \(channels) channels")
         precondition(bias.map { $0.shape == [channels] } ?? true, "depthwiseConv2d: bias must be [\(channels)]")
-        let taps = geometry.kernelHeight * geometry.kernelWidth
-        let (inPlane, outPlane) = (geometry.inPlane, geometry.outPlane)
-
-        let out = [Float](unsafeUninitializedCapacity: geometry.batch * channels * outPlane) { po, initialized in
+        var shape = fleet_depthwise_shape(
+            batch: Int32(geometry.batch), channels: Int32(channels), height: Int32(geometry.height), width: Int32(geometry.width),
+            kernel_height: Int32(geometry.kernelHeight), kernel_width: Int32(geometry.kernelWidth), stride: Int32(stride),
+            padding: Int32(padding), out_height: Int32(geometry.outHeight), out_width: Int32(geometry.outWidth))
+        let count = geometry.batch * channels * geometry.outPlane
+        let out = [Float](unsafeUninitializedCapacity: count) { po, initialized in
             x.data.withUnsafeBufferPointer { px in
                 weight.data.withUnsafeBufferPointer { pw in
-                    for b in 0..<geometry.batch {
-                        for c in 0..<channels {
-                            let target = po.baseAddress! + (b * channels + c) * outPlane
-                            target.initialize(repeating: bias?.data[c] ?? 0, count: outPlane)
-                            geometry.forEachTapRow(input: UnsafeMutablePointer(mutating: px.baseAddress! + (b * channels + c) * inPlane), output: target) {
-                                tap, source, target, columns in
-                                let w = pw[c * taps + tap]
-                                if geometry.stride == 1 {
-                                    for ow in columns { target[ow] += w * source[ow] }
-                                } else {
-                                    for ow in columns { target[ow] += w * source[ow * geometry.stride] }
-                                }
-                            }
-                        }
+                    withOptionalPointer(bias?.data) { pb in
+                        fleet_depthwise_conv2d_f32(&shape, px.baseAddress!, pw.baseAddress!, pb, po.baseAddress!)
                     }
                 }
             }
-            initialized = geometry.batch * channels * outPlane
+            initialized = count
         }
         let inputs = [x, weight] + (bias.map { [$0] } ?? [])
         return Tensor(out, shape: [geometry.batch, channels, geometry.outHeight, geometry.outWidth]).record(inputs) {
             { g in
-                g.withUnsafeBufferPointer { pg in
-                    if let bias, bias.requiresGrad {
-                        bias.withGradBuffer { gb in
-                            for b in 0..<geometry.batch {
-                                for c in 0..<channels {
-                                    gb[c] += Kernels.sum(UnsafeBufferPointer(start: pg.baseAddress! + (b * channels + c) * outPlane, count: outPlane))
-                                }
-                            }
-                        }
-                    }
-                    if weight.requiresGrad {
-                        x.data.withUnsafeBufferPointer { px in
-                            weight.withGradBuffer { gw in
-                                for b in 0..<geometry.batch {
-                                    for c in 0..<channels {
-                                        let plane = (b * channels + c)
-                                        geometry.forEachTapRow(input: UnsafeMutablePointer(mutating: px.baseAddress! + plane * inPlane),
-                                                               output: UnsafeMutablePointer(mutating: pg.baseAddress! + plane * outPlane)) {
-                                            tap, source, gradient, columns in
-                                            var total: Float = 0
-                                            for ow in columns { total += gradient[ow] * source[ow * geometry.stride] }
-                                            gw[c * taps + tap] += total
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    if x.requiresGrad {
-                        weight.data.withUnsafeBufferPointer { pw in
-                            x.withGradBuffer { gx in
-                                for b in 0..<geometry.batch {
-                                    for c in 0..<channels {
-                                        let plane = (b * channels + c)
-                                        geometry.forEachTapRow(input: gx.baseAddress! + plane * inPlane,
-                                                               output: UnsafeMutablePointer(mutating: pg.baseAddress! + plane * outPlane)) {
-                                            tap, gradInput, gradient, columns in
-                                            let w = pw[c * taps + tap]
-                                            for ow in columns { gradInput[ow * geometry.stride] += w * gradient[ow] }
-                                        }
+                // Gradients are added into zeroed buffers, then into the inputs' (which may not exist yet).
+                var dx = x.requiresGrad ? [Float](repeating: 0, count: x.count) : nil
+                var dweight = weight.requiresGrad ? [Float](repeating: 0, count: weight.count) : nil
+                var dbias = bias?.requiresGrad == true ? [Float](repeating: 0, count: channels) : nil
+                x.data.withUnsafeBufferPointer { px in
+                    weight.data.withUnsafeBufferPointer { pw in
+                        g.withUnsafeBufferPointer { pg in
+                            withOptionalMutablePointer(&dx) { pdx in
+                                withOptionalMutablePointer(&dweight) { pdw in
+                                    withOptionalMutablePointer(&dbias) { pdb in
+                                        fleet_depthwise_conv2d_backward_f32(
+                                            &shape, px.baseAddress!, pw.baseAddress!, pg.baseAddress!, pdx, pdw, pdb)
                                     }
                                 }
                             }
                         }
                     }
                 }
+                if let dx { x.accumulateGrad(dx) }
+                if let dweight { weight.accumulateGrad(dweight) }
+                if let dbias, let bias { bias.accumulateGrad(dbias) }
             }
         }
     }
 }
 
-extension ConvolutionGeometry {
-    /// Calls `body(tap, inputRow, outputRow, columns)` for every kernel tap `(ki, kj)` (numbered
-    /// `ki·kernelWidth + kj`) and every output row `oh` whose input row is inside the plane: `outputRow`
-    /// points at output `(oh, 0)`, and `inputRow` is offset so that `inputRow[ow·stride]` is the input
-    /// element the tap reads at `(oh, ow)` for every `ow` in `columns`. Used for one plane of a
-    /// depthwise convolution, forward and backward (read-only planes are passed as mutable pointers
-    /// and only read).
-    @inline(__always)
-    func forEachTapRow(
-        input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-        _ body: (Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>) -> Void
-    ) {
-        for ki in 0..<kernelHeight {
-            let rows = validRows(offset: ki)
-            for kj in 0..<kernelWidth {
-                let columns = validColumns(offset: kj)
-                for oh in rows {
-                    body(ki * kernelWidth + kj, input + (oh * stride - padding + ki) * width - padding + kj,
-                         output + oh * outWidth, columns)
-                }
-            }
-        }
-    }
+/// Calls `body` with a pointer to `values`' elements, or with nil when there are none.
+private func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeBufferPointer { body($0.baseAddress) }
+}
 
+/// Calls `body` with a mutable pointer to `values`' elements, or with nil when there are none.
+private func withOptionalMutablePointer<R>(_ values: inout [Float]?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
+    guard values != nil else { return body(nil) }
+    return values!.withUnsafeMutableBufferPointer { body($0.baseAddress) }
 }
