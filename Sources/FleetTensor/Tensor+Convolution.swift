@@ -12,7 +12,8 @@ extension Tensor {
     /// multiplies the weight `[O, C·kh·kw]` by it, and the `[O, B·H'·W']` product is moved to
     /// `[B, O, H'·W']` with the bias added. Backward with `g` moved to `[O, B·H'·W']` likewise:
     /// `dweight += g · columnsᵀ` (the columns unfolded again rather than kept, to keep the graph small),
-    /// `dbias += Σ g`, and `dx += col2im(weightᵀ · g)`.
+    /// `dbias += Σ g`, and `dx += col2im(weightᵀ · g)`. A 1x1 kernel with stride 1 and no padding skips
+    /// the unfolding: one sgemm per image on the input as it is.
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
         precondition(weight.rank == 4, "conv2d weight must be [O, C, kh, kw], is \(weight.shape)")
         let geometry = ConvolutionGeometry(x.shape, kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
@@ -20,6 +21,9 @@ extension Tensor {
         let outChannels = weight.shape[0]
         precondition(weight.shape[1] == geometry.channels, "conv2d: weight \(weight.shape) does not take \(geometry.channels) channels")
         precondition(bias.map { $0.shape == [outChannels] } ?? true, "conv2d: bias must be [\(outChannels)]")
+        if geometry.patchSize == geometry.channels && stride == 1 && padding == 0 {
+            return pointwiseConv2d(x, weight: weight, bias: bias, geometry)
+        }
         let (patch, positions, plane) = (geometry.patchSize, geometry.batch * geometry.outPlane, geometry.outPlane)
 
         let product = [Float](unsafeUninitializedCapacity: outChannels * positions) { pp, initialized in
@@ -87,6 +91,67 @@ extension Tensor {
                         }
                         gradColumns.withUnsafeBufferPointer { pc in
                             x.withGradBuffer { gx in geometry.col2imAdding(pc.baseAddress!, into: gx.baseAddress!) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ``conv2d(_:weight:bias:stride:padding:)`` with a 1x1 kernel, stride 1 and no padding: each image
+    /// `[C, H·W]` is already its own column matrix, so one sgemm per image writes `weight · x_b` into the
+    /// output after the bias (no im2col, no reordering). Backward per image: `dweight += g_b · x_bᵀ`,
+    /// `dx_b += weightᵀ · g_b`, `dbias += Σ g_b`.
+    private static func pointwiseConv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, _ geometry: ConvolutionGeometry) -> Tensor {
+        let (batch, channels, plane, outChannels) = (geometry.batch, geometry.channels, geometry.inPlane, weight.shape[0])
+        let (inImage, outImage) = (channels * plane, outChannels * plane)
+        let out = [Float](unsafeUninitializedCapacity: batch * outImage) { po, initialized in
+            if let bias {
+                for b in 0..<batch {
+                    for o in 0..<outChannels { (po.baseAddress! + b * outImage + o * plane).initialize(repeating: bias.data[o], count: plane) }
+                }
+            }
+            x.data.withUnsafeBufferPointer { px in
+                weight.data.withUnsafeBufferPointer { pw in
+                    for b in 0..<batch {
+                        BLAS.gemm(m: outChannels, n: plane, k: channels, pw.baseAddress!, px.baseAddress! + b * inImage,
+                                  beta: bias == nil ? 0 : 1, po.baseAddress! + b * outImage)
+                    }
+                }
+            }
+            initialized = batch * outImage
+        }
+        let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+        return Tensor(out, shape: [batch, outChannels, geometry.outHeight, geometry.outWidth]).record(inputs) {
+            { g in
+                g.withUnsafeBufferPointer { pg in
+                    if let bias, bias.requiresGrad {
+                        bias.withGradBuffer { gb in
+                            for b in 0..<batch {
+                                for o in 0..<outChannels {
+                                    gb[o] += Kernels.sum(UnsafeBufferPointer(start: pg.baseAddress! + b * outImage + o * plane, count: plane))
+                                }
+                            }
+                        }
+                    }
+                    if weight.requiresGrad {
+                        x.data.withUnsafeBufferPointer { px in
+                            weight.withGradBuffer { gw in
+                                for b in 0..<batch {
+                                    BLAS.gemm(transposeB: true, m: outChannels, n: channels, k: plane, pg.baseAddress! + b * outImage,
+                                              px.baseAddress! + b * inImage, beta: 1, gw.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                    if x.requiresGrad {
+                        weight.data.withUnsafeBufferPointer { pw in
+                            x.withGradBuffer { gx in
+                                for b in 0..<batch {
+                                    BLAS.gemm(transposeA: true, m: channels, n: plane, k: outChannels, pw.baseAddress!,
+                                              pg.baseAddress! + b * outImage, beta: 1, gx.baseAddress! + b * inImage)
+                                }
+                            }
                         }
                     }
                 }
