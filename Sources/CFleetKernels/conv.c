@@ -3,74 +3,93 @@
 #include <stdlib.h>
 #include <string.h>
 
-// The padded plane's width and height.
-static int padded_width(const struct fleet_depthwise_shape *s) { return s->width + 2 * s->padding; }
-static int padded_height(const struct fleet_depthwise_shape *s) { return s->height + 2 * s->padding; }
+// Every plane is handled on "phase planes": the zero-padded input plane split by stride s into s x s
+// planes, phase (rp, cp) holding padded[r * s + rp][c * s + cp] at [r][c]. Kernel tap (ki, kj) then
+// reads phase (ki % s, kj % s) at [oh + ki / s][ow + kj / s] for output (oh, ow): with outputs laid
+// out at the phase planes' width, out_full[i] += w * phase[i + (ki / s) * width + kj / s] is one
+// contiguous loop over the whole plane for every tap, long enough to vectorize even for the 3x3
+// planes of a network's last stage. The columns past out_width are computed and dropped; the phase
+// planes have zero rows and elements of slack at their end for those reads.
 
-// Copies one input plane into the interior of `padded` (whose border stays zero).
-static void pad_plane(const struct fleet_depthwise_shape *s, const float *plane, float *padded) {
-    int pw = padded_width(s);
-    for (int h = 0; h < s->height; h++)
-        memcpy(padded + (h + s->padding) * pw + s->padding, plane + h * s->width, sizeof(float) * s->width);
+// The phase planes' geometry.
+struct phases {
+    int stride, width, rows, size;  // width and rows of one phase plane; size: its elements with slack
+};
+
+static struct phases phases_of(const struct fleet_depthwise_shape *s) {
+    struct phases p;
+    p.stride = s->stride;
+    p.width = (s->width + 2 * s->padding + s->stride - 1) / s->stride;
+    p.rows = s->out_height + (s->kernel_height - 1) / s->stride + 1;
+    p.size = p.rows * p.width + s->kernel_width;
+    return p;
 }
 
-// out_row[ow] += w * source[ow * stride] for ow < n; the stride-1 loop vectorizes.
-static inline void add_scaled_row(float *restrict out_row, const float *restrict source, float w, int stride, int n) {
-    if (stride == 1) {
-        for (int ow = 0; ow < n; ow++) out_row[ow] += w * source[ow];
-    } else {
-        for (int ow = 0; ow < n; ow++) out_row[ow] += w * source[ow * stride];
-    }
+// The phase plane of tap (ki, kj), offset to where output 0 reads it.
+static inline const float *tap_source(const struct fleet_depthwise_shape *s, const struct phases *p,
+                                      const float *planes, int ki, int kj) {
+    int phase = (ki % p->stride) * p->stride + kj % p->stride;
+    return planes + (size_t)phase * p->size + (ki / p->stride) * p->width + kj / p->stride;
 }
 
-// Stride 1 works on "full-width" rows: output row oh is computed at all pw columns of the padded
-// plane (the last kernel_width - 1 of them are not outputs and are dropped), so that for every tap
-// the whole plane is one contiguous loop, out_full[i] += w * padded[i + ki * pw + kj], long enough
-// to vectorize even for the 3x3 planes of a network's last stage. The padded plane has
-// kernel_width slack elements at its end for the dropped columns' reads.
-static void depthwise_plane_stride1(const struct fleet_depthwise_shape *s, const float *restrict padded,
-                                    const float *w, float start, float *restrict full, float *out) {
-    int pw = padded_width(s), n = s->out_height * pw;
-    for (int i = 0; i < n; i++) full[i] = start;
-    for (int ki = 0; ki < s->kernel_height; ki++) {
-        for (int kj = 0; kj < s->kernel_width; kj++) {
-            float wk = w[ki * s->kernel_width + kj];
-            const float *restrict source = padded + ki * pw + kj;
-            for (int i = 0; i < n; i++) full[i] += wk * source[i];
+// Writes one input plane into the phase planes (their padding and slack stay zero).
+static void fill_phases(const struct fleet_depthwise_shape *s, const struct phases *p, const float *plane,
+                        float *planes) {
+    for (int h = 0; h < s->height; h++) {
+        int row = h + s->padding;
+        if (p->stride == 1) {
+            memcpy(planes + row * p->width + s->padding, plane + h * s->width, sizeof(float) * s->width);
+            continue;
+        }
+        float *phase_row = planes + (size_t)(row % p->stride) * p->stride * p->size + (row / p->stride) * p->width;
+        for (int w = 0; w < s->width; w++) {
+            int col = w + s->padding;
+            phase_row[(size_t)(col % p->stride) * p->size + col / p->stride] = plane[h * s->width + w];
         }
     }
-    for (int oh = 0; oh < s->out_height; oh++)
-        memcpy(out + oh * s->out_width, full + oh * pw, sizeof(float) * s->out_width);
+}
+
+// Adds the phase planes' interior (the input positions) into one input plane: fill_phases's adjoint.
+static void add_from_phases(const struct fleet_depthwise_shape *s, const struct phases *p, const float *planes,
+                            float *plane) {
+    for (int h = 0; h < s->height; h++) {
+        int row = h + s->padding;
+        const float *phase_row = planes + (size_t)(row % p->stride) * p->stride * p->size + (row / p->stride) * p->width;
+        for (int w = 0; w < s->width; w++) {
+            int col = w + s->padding;
+            plane[h * s->width + w] += phase_row[(size_t)(col % p->stride) * p->size + col / p->stride];
+        }
+    }
 }
 
 void fleet_depthwise_conv2d_f32(const struct fleet_depthwise_shape *s, const float *x, const float *weight,
                                 const float *bias, float *out) {
-    int pw = padded_width(s), taps = s->kernel_height * s->kernel_width;
+    struct phases p = phases_of(s);
+    int taps = s->kernel_height * s->kernel_width, n = s->out_height * p.width;
     int in_plane = s->height * s->width, out_plane = s->out_height * s->out_width;
-    float *padded = calloc((size_t)pw * padded_height(s) + s->kernel_width, sizeof(float));
-    float *full = s->stride == 1 ? malloc(sizeof(float) * (size_t)s->out_height * pw) : NULL;
+    float *planes = calloc((size_t)p.stride * p.stride * p.size, sizeof(float));
+    float *full = malloc(sizeof(float) * (size_t)n);
     for (int b = 0; b < s->batch; b++) {
         for (int c = 0; c < s->channels; c++) {
             int plane = b * s->channels + c;
-            pad_plane(s, x + (size_t)plane * in_plane, padded);
+            fill_phases(s, &p, x + (size_t)plane * in_plane, planes);
             const float *w = weight + c * taps;
             float start = bias ? bias[c] : 0;
-            if (s->stride == 1) {
-                depthwise_plane_stride1(s, padded, w, start, full, out + (size_t)plane * out_plane);
-                continue;
-            }
-            for (int oh = 0; oh < s->out_height; oh++) {
-                float *row = out + (size_t)plane * out_plane + oh * s->out_width;
-                for (int ow = 0; ow < s->out_width; ow++) row[ow] = start;
-                for (int ki = 0; ki < s->kernel_height; ki++) {
-                    const float *source = padded + (oh * s->stride + ki) * pw;
-                    for (int kj = 0; kj < s->kernel_width; kj++)
-                        add_scaled_row(row, source + kj, w[ki * s->kernel_width + kj], s->stride, s->out_width);
+            for (int i = 0; i < n; i++) full[i] = start;
+            for (int ki = 0; ki < s->kernel_height; ki++) {
+                for (int kj = 0; kj < s->kernel_width; kj++) {
+                    float wk = w[ki * s->kernel_width + kj];
+                    const float *restrict source = tap_source(s, &p, planes, ki, kj);
+                    float *restrict target = full;
+                    for (int i = 0; i < n; i++) target[i] += wk * source[i];
                 }
             }
+            float *out_plane_start = out + (size_t)plane * out_plane;
+            for (int oh = 0; oh < s->out_height; oh++)
+                memcpy(out_plane_start + oh * s->out_width, full + oh * p.width, sizeof(float) * s->out_width);
         }
     }
-    free(padded);
+    free(planes);
     free(full);
 }
 
@@ -86,45 +105,17 @@ static float dot(const float *restrict a, const float *restrict b, int n) {
     return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7])) + tail;
 }
 
-// The stride-1 backward of one plane on full-width rows (see depthwise_plane_stride1): `g_full` gets
-// the output gradient at width pw with zeros in the dropped columns, so they add nothing.
-static void depthwise_plane_backward_stride1(const struct fleet_depthwise_shape *s, const float *padded,
-                                             const float *gradient, const float *w, float *restrict g_full,
-                                             float *padded_dx, float *dw, float *dx) {
-    int pw = padded_width(s), ph = padded_height(s), n = s->out_height * pw;
-    for (int oh = 0; oh < s->out_height; oh++) {
-        memcpy(g_full + oh * pw, gradient + oh * s->out_width, sizeof(float) * s->out_width);
-        memset(g_full + oh * pw + s->out_width, 0, sizeof(float) * (pw - s->out_width));
-    }
-    if (dw) {
-        for (int ki = 0; ki < s->kernel_height; ki++)
-            for (int kj = 0; kj < s->kernel_width; kj++)
-                dw[ki * s->kernel_width + kj] += dot(g_full, padded + ki * pw + kj, n);
-    }
-    if (dx) {
-        memset(padded_dx, 0, sizeof(float) * ((size_t)pw * ph + s->kernel_width));
-        for (int ki = 0; ki < s->kernel_height; ki++) {
-            for (int kj = 0; kj < s->kernel_width; kj++) {
-                float wk = w[ki * s->kernel_width + kj];
-                float *restrict target = padded_dx + ki * pw + kj;
-                for (int i = 0; i < n; i++) target[i] += wk * g_full[i];
-            }
-        }
-        for (int h = 0; h < s->height; h++) {
-            const float *source = padded_dx + (h + s->padding) * pw + s->padding;
-            for (int col = 0; col < s->width; col++) dx[h * s->width + col] += source[col];
-        }
-    }
-}
-
 void fleet_depthwise_conv2d_backward_f32(const struct fleet_depthwise_shape *s, const float *x,
                                          const float *weight, const float *g, float *dx, float *dweight,
                                          float *dbias) {
-    int pw = padded_width(s), ph = padded_height(s), taps = s->kernel_height * s->kernel_width;
+    struct phases p = phases_of(s);
+    int taps = s->kernel_height * s->kernel_width, n = s->out_height * p.width;
     int in_plane = s->height * s->width, out_plane = s->out_height * s->out_width;
-    float *padded = calloc((size_t)pw * ph + s->kernel_width, sizeof(float));
-    float *padded_dx = calloc((size_t)pw * ph + s->kernel_width, sizeof(float));
-    float *g_full = s->stride == 1 ? malloc(sizeof(float) * (size_t)s->out_height * pw) : NULL;
+    size_t all_phases = (size_t)p.stride * p.stride * p.size;
+    float *planes = calloc(all_phases, sizeof(float));
+    float *d_planes = calloc(all_phases, sizeof(float));
+    // The output gradient at the phase planes' width, zero in the dropped columns (which so add nothing).
+    float *g_full = calloc((size_t)n, sizeof(float));
     for (int b = 0; b < s->batch; b++) {
         for (int c = 0; c < s->channels; c++) {
             int plane = b * s->channels + c;
@@ -134,55 +125,31 @@ void fleet_depthwise_conv2d_backward_f32(const struct fleet_depthwise_shape *s, 
                 for (int i = 0; i < out_plane; i++) total += gradient[i];
                 dbias[c] += total;
             }
-            if (s->stride == 1) {
-                if (dweight) pad_plane(s, x + (size_t)plane * in_plane, padded);
-                depthwise_plane_backward_stride1(s, padded, gradient, weight + c * taps, g_full, padded_dx,
-                                                 dweight ? dweight + c * taps : NULL,
-                                                 dx ? dx + (size_t)plane * in_plane : NULL);
-                continue;
-            }
+            for (int oh = 0; oh < s->out_height; oh++)
+                memcpy(g_full + oh * p.width, gradient + oh * s->out_width, sizeof(float) * s->out_width);
             if (dweight) {
-                pad_plane(s, x + (size_t)plane * in_plane, padded);
+                fill_phases(s, &p, x + (size_t)plane * in_plane, planes);
                 float *dw = dweight + c * taps;
-                for (int ki = 0; ki < s->kernel_height; ki++) {
-                    for (int kj = 0; kj < s->kernel_width; kj++) {
-                        float total = 0;
-                        for (int oh = 0; oh < s->out_height; oh++) {
-                            const float *source = padded + (oh * s->stride + ki) * pw + kj;
-                            const float *row = gradient + oh * s->out_width;
-                            for (int ow = 0; ow < s->out_width; ow++) total += row[ow] * source[ow * s->stride];
-                        }
-                        dw[ki * s->kernel_width + kj] += total;
-                    }
-                }
+                for (int ki = 0; ki < s->kernel_height; ki++)
+                    for (int kj = 0; kj < s->kernel_width; kj++)
+                        dw[ki * s->kernel_width + kj] += dot(g_full, tap_source(s, &p, planes, ki, kj), n);
             }
             if (dx) {
-                memset(padded_dx, 0, sizeof(float) * (size_t)pw * ph);
+                memset(d_planes, 0, sizeof(float) * all_phases);
                 const float *w = weight + c * taps;
-                for (int oh = 0; oh < s->out_height; oh++) {
-                    const float *row = gradient + oh * s->out_width;
-                    for (int ki = 0; ki < s->kernel_height; ki++) {
-                        float *target = padded_dx + (oh * s->stride + ki) * pw;
-                        for (int kj = 0; kj < s->kernel_width; kj++) {
-                            float wk = w[ki * s->kernel_width + kj];
-                            float *t = target + kj;
-                            if (s->stride == 1) {
-                                for (int ow = 0; ow < s->out_width; ow++) t[ow] += wk * row[ow];
-                            } else {
-                                for (int ow = 0; ow < s->out_width; ow++) t[ow * s->stride] += wk * row[ow];
-                            }
-                        }
+                for (int ki = 0; ki < s->kernel_height; ki++) {
+                    for (int kj = 0; kj < s->kernel_width; kj++) {
+                        float wk = w[ki * s->kernel_width + kj];
+                        float *restrict target = (float *)tap_source(s, &p, d_planes, ki, kj);
+                        const float *restrict source = g_full;
+                        for (int i = 0; i < n; i++) target[i] += wk * source[i];
                     }
                 }
-                float *plane_dx = dx + (size_t)plane * in_plane;
-                for (int h = 0; h < s->height; h++) {
-                    const float *source = padded_dx + (h + s->padding) * pw + s->padding;
-                    for (int w = 0; w < s->width; w++) plane_dx[h * s->width + w] += source[w];
-                }
+                add_from_phases(s, &p, d_planes, dx + (size_t)plane * in_plane);
             }
         }
     }
-    free(padded);
-    free(padded_dx);
+    free(planes);
+    free(d_planes);
     free(g_full);
 }

@@ -1,6 +1,7 @@
 // The depthwise 2-D convolution's loops, for FleetTensor's `Tensor.depthwiseConv2d`: NCHW planes,
-// one kh x kw filter per channel, PyTorch's output extents. Each plane is copied into a zero-padded
-// scratch plane first, so the loops over a kernel tap and an output row need no bounds checks.
+// one kh x kw filter per channel, PyTorch's output extents. Each plane is copied into zero-padded
+// scratch planes first (split by the stride into phases), so that every kernel tap is one contiguous
+// loop over the whole plane, without bounds checks.
 #pragma once
 
 /// The extents of a depthwise convolution: `batch` x `channels` input planes of `height` x `width`,
