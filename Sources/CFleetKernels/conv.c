@@ -1,7 +1,11 @@
 #include "fleet_conv.h"
+#include "fleet_kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+// No contraction into FMA: the SSE2, AVX2 and AVX-512 variants below must give the same bits.
+#pragma clang fp contract(off)
 
 // Every plane is handled on "phase planes": the zero-padded input plane split by stride s into s x s
 // planes, phase (rp, cp) holding padded[r * s + rp][c * s + cp] at [r][c]. Kernel tap (ki, kj) then
@@ -62,8 +66,8 @@ static void add_from_phases(const struct fleet_depthwise_shape *s, const struct 
     }
 }
 
-void fleet_depthwise_conv2d_f32(const struct fleet_depthwise_shape *s, const float *x, const float *weight,
-                                const float *bias, float *out) {
+static inline __attribute__((always_inline)) void depthwise_forward(
+    const struct fleet_depthwise_shape *s, const float *x, const float *weight, const float *bias, float *out) {
     struct phases p = phases_of(s);
     int taps = s->kernel_height * s->kernel_width, n = s->out_height * p.width;
     int in_plane = s->height * s->width, out_plane = s->out_height * s->out_width;
@@ -95,7 +99,7 @@ void fleet_depthwise_conv2d_f32(const struct fleet_depthwise_shape *s, const flo
 
 // sum of a[i] * b[i] for i < n, in 8 interleaved lanes added pairwise at the end (a fixed order that
 // vectorizes).
-static float dot(const float *restrict a, const float *restrict b, int n) {
+static inline __attribute__((always_inline)) float dot(const float *restrict a, const float *restrict b, int n) {
     float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int i = 0;
     for (; i + 8 <= n; i += 8)
@@ -105,9 +109,9 @@ static float dot(const float *restrict a, const float *restrict b, int n) {
     return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7])) + tail;
 }
 
-void fleet_depthwise_conv2d_backward_f32(const struct fleet_depthwise_shape *s, const float *x,
-                                         const float *weight, const float *g, float *dx, float *dweight,
-                                         float *dbias) {
+static inline __attribute__((always_inline)) void depthwise_backward(
+    const struct fleet_depthwise_shape *s, const float *x, const float *weight, const float *g, float *dx,
+    float *dweight, float *dbias) {
     struct phases p = phases_of(s);
     int taps = s->kernel_height * s->kernel_width, n = s->out_height * p.width;
     int in_plane = s->height * s->width, out_plane = s->out_height * s->out_width;
@@ -152,4 +156,58 @@ void fleet_depthwise_conv2d_backward_f32(const struct fleet_depthwise_shape *s, 
     free(planes);
     free(d_planes);
     free(g_full);
+}
+
+// One variant per instruction set, as kernels.c's, chosen by fleet_kernels_isa() (which tests can set).
+#define FORWARD_PARAMETERS \
+    const struct fleet_depthwise_shape *s, const float *x, const float *weight, const float *bias, float *out
+#define BACKWARD_PARAMETERS                                                                               \
+    const struct fleet_depthwise_shape *s, const float *x, const float *weight, const float *g, float *dx, \
+        float *dweight, float *dbias
+
+static void forward_baseline(FORWARD_PARAMETERS) { depthwise_forward(s, x, weight, bias, out); }
+static void backward_baseline(BACKWARD_PARAMETERS) { depthwise_backward(s, x, weight, g, dx, dweight, dbias); }
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static void forward_avx2(FORWARD_PARAMETERS) {
+    depthwise_forward(s, x, weight, bias, out);
+}
+__attribute__((target("avx2"))) static void backward_avx2(BACKWARD_PARAMETERS) {
+    depthwise_backward(s, x, weight, g, dx, dweight, dbias);
+}
+__attribute__((target("avx512f"))) static void forward_avx512(FORWARD_PARAMETERS) {
+    depthwise_forward(s, x, weight, bias, out);
+}
+__attribute__((target("avx512f"))) static void backward_avx512(BACKWARD_PARAMETERS) {
+    depthwise_backward(s, x, weight, g, dx, dweight, dbias);
+}
+#endif
+
+void fleet_depthwise_conv2d_f32(FORWARD_PARAMETERS) {
+#if defined(__x86_64__)
+    const char *isa = fleet_kernels_isa();
+    if (strcmp(isa, "avx512f") == 0) {
+        forward_avx512(s, x, weight, bias, out);
+        return;
+    }
+    if (strcmp(isa, "avx2") == 0) {
+        forward_avx2(s, x, weight, bias, out);
+        return;
+    }
+#endif
+    forward_baseline(s, x, weight, bias, out);
+}
+
+void fleet_depthwise_conv2d_backward_f32(BACKWARD_PARAMETERS) {
+#if defined(__x86_64__)
+    const char *isa = fleet_kernels_isa();
+    if (strcmp(isa, "avx512f") == 0) {
+        backward_avx512(s, x, weight, g, dx, dweight, dbias);
+        return;
+    }
+    if (strcmp(isa, "avx2") == 0) {
+        backward_avx2(s, x, weight, g, dx, dweight, dbias);
+        return;
+    }
+#endif
+    backward_baseline(s, x, weight, g, dx, dweight, dbias);
 }

@@ -1,5 +1,6 @@
 import XCTest
 
+import CFleetKernels
 @testable import FleetTensor
 
 /// Convolutions, pooling and channel shuffle: forward values against plain reference loops written
@@ -113,6 +114,26 @@ final class ConvolutionTests: XCTestCase {
         }
         let small = r.uniform([3, 1, 3, 3])
         checker.check([x, small], "depthwise 3x3 s2 p0 no bias") { Tensor.depthwiseConv2d($0[0], weight: $0[1], stride: 2) }
+    }
+
+    func testDepthwiseVariantsGiveTheSameBits() {
+        var r = Inputs(seed: 18)
+        let x = r.uniform([2, 3, 11, 9]), w = r.uniform([3, 1, 5, 5]), bias = r.uniform([3])
+        defer { fleet_kernels_use_isa(nil) }
+        var results: [String: [[Float]]] = [:]
+        for isa in ["avx512f", "avx2", "sse2", "baseline"] {
+            guard fleet_kernels_use_isa(isa) == 1 else { continue }
+            var bits: [[Float]] = []
+            for stride in [1, 2] {
+                for t in [x, w, bias] { t.grad = nil }
+                let y = Tensor.depthwiseConv2d(x, weight: w, bias: bias, stride: stride, padding: 2)
+                (y * y).sum().backward()
+                bits += [y.data, x.grad!, w.grad!, bias.grad!]
+            }
+            results[isa] = bits
+        }
+        XCTAssertGreaterThanOrEqual(results.count, 1)
+        for (isa, bits) in results { XCTAssertEqual(bits, results.first!.value, "\(isa) differs from \(results.first!.key)") }
     }
 
     // MARK: pooling
