@@ -13,19 +13,22 @@
 // out at the phase planes' width, out_full[i] += w * phase[i + (ki / s) * width + kj / s] is one
 // contiguous loop over the whole plane for every tap, long enough to vectorize even for the 3x3
 // planes of a network's last stage. The columns past out_width are computed and dropped; the phase
-// planes have zero rows and elements of slack at their end for those reads.
+// planes have zero rows and elements of slack at their end for those reads, and for the loops'
+// lengths rounded up to multiples of 16 (whose extra outputs are dropped too).
 
 // The phase planes' geometry.
 struct phases {
     int stride, width, rows, size;  // width and rows of one phase plane; size: its elements with slack
+    int n;  // elements of a full-width output plane, rounded up to a multiple of 16 (no loop tails)
 };
 
-static struct phases phases_of(const struct fleet_depthwise_shape *s) {
+static inline __attribute__((always_inline)) struct phases phases_of(const struct fleet_depthwise_shape *s) {
     struct phases p;
     p.stride = s->stride;
     p.width = (s->width + 2 * s->padding + s->stride - 1) / s->stride;
     p.rows = s->out_height + (s->kernel_height - 1) / s->stride + 1;
-    p.size = p.rows * p.width + s->kernel_width;
+    p.n = (s->out_height * p.width + 15) / 16 * 16;
+    p.size = p.rows * p.width + s->kernel_width + 16;
     return p;
 }
 
@@ -36,32 +39,40 @@ static inline const float *tap_source(const struct fleet_depthwise_shape *s, con
     return planes + (size_t)phase * p->size + (ki / p->stride) * p->width + kj / p->stride;
 }
 
-// Writes one input plane into the phase planes (their padding and slack stay zero).
-static void fill_phases(const struct fleet_depthwise_shape *s, const struct phases *p, const float *plane,
-                        float *planes) {
+// Writes one input plane into the phase planes (their padding and slack stay zero), phase column by
+// phase column (no division per element).
+static inline __attribute__((always_inline)) void fill_phases(const struct fleet_depthwise_shape *s,
+                                                              const struct phases *p, const float *plane,
+                                                              float *planes) {
     for (int h = 0; h < s->height; h++) {
         int row = h + s->padding;
-        if (p->stride == 1) {
-            memcpy(planes + row * p->width + s->padding, plane + h * s->width, sizeof(float) * s->width);
-            continue;
-        }
         float *phase_row = planes + (size_t)(row % p->stride) * p->stride * p->size + (row / p->stride) * p->width;
-        for (int w = 0; w < s->width; w++) {
-            int col = w + s->padding;
-            phase_row[(size_t)(col % p->stride) * p->size + col / p->stride] = plane[h * s->width + w];
+        const float *source = plane + h * s->width - s->padding;  // source[col] for padded column col
+        for (int cp = 0; cp < p->stride; cp++) {
+            float *target = phase_row + (size_t)cp * p->size;
+            // Phase columns c with padding <= c * stride + cp < padding + width.
+            int first = s->padding > cp ? (s->padding - cp + p->stride - 1) / p->stride : 0;
+            int last = s->padding + s->width - 1 - cp;
+            int end = last < 0 ? 0 : last / p->stride + 1;
+            for (int c = first; c < end; c++) target[c] = source[c * p->stride + cp];
         }
     }
 }
 
 // Adds the phase planes' interior (the input positions) into one input plane: fill_phases's adjoint.
-static void add_from_phases(const struct fleet_depthwise_shape *s, const struct phases *p, const float *planes,
-                            float *plane) {
+static inline __attribute__((always_inline)) void add_from_phases(const struct fleet_depthwise_shape *s,
+                                                                  const struct phases *p, const float *planes,
+                                                                  float *plane) {
     for (int h = 0; h < s->height; h++) {
         int row = h + s->padding;
         const float *phase_row = planes + (size_t)(row % p->stride) * p->stride * p->size + (row / p->stride) * p->width;
-        for (int w = 0; w < s->width; w++) {
-            int col = w + s->padding;
-            plane[h * s->width + w] += phase_row[(size_t)(col % p->stride) * p->size + col / p->stride];
+        float *target = plane + h * s->width - s->padding;
+        for (int cp = 0; cp < p->stride; cp++) {
+            const float *source = phase_row + (size_t)cp * p->size;
+            int first = s->padding > cp ? (s->padding - cp + p->stride - 1) / p->stride : 0;
+            int last = s->padding + s->width - 1 - cp;
+            int end = last < 0 ? 0 : last / p->stride + 1;
+            for (int c = first; c < end; c++) target[c * p->stride + cp] += source[c];
         }
     }
 }
@@ -69,7 +80,7 @@ static void add_from_phases(const struct fleet_depthwise_shape *s, const struct 
 static inline __attribute__((always_inline)) void depthwise_forward(
     const struct fleet_depthwise_shape *s, const float *x, const float *weight, const float *bias, float *out) {
     struct phases p = phases_of(s);
-    int taps = s->kernel_height * s->kernel_width, n = s->out_height * p.width;
+    int taps = s->kernel_height * s->kernel_width, n = p.n;
     int in_plane = s->height * s->width, out_plane = s->out_height * s->out_width;
     float *planes = calloc((size_t)p.stride * p.stride * p.size, sizeof(float));
     float *full = malloc(sizeof(float) * (size_t)n);
@@ -113,7 +124,7 @@ static inline __attribute__((always_inline)) void depthwise_backward(
     const struct fleet_depthwise_shape *s, const float *x, const float *weight, const float *g, float *dx,
     float *dweight, float *dbias) {
     struct phases p = phases_of(s);
-    int taps = s->kernel_height * s->kernel_width, n = s->out_height * p.width;
+    int taps = s->kernel_height * s->kernel_width, n = p.n;
     int in_plane = s->height * s->width, out_plane = s->out_height * s->out_width;
     size_t all_phases = (size_t)p.stride * p.stride * p.size;
     float *planes = calloc(all_phases, sizeof(float));

@@ -96,6 +96,7 @@ final class ConvolutionTests: XCTestCase {
         var r = Inputs(seed: 13)
         for (shape, kernel, stride, padding) in [
             ([2, 3, 9, 8], 5, 1, 2), ([2, 3, 9, 8], 5, 2, 2), ([1, 4, 3, 3], 5, 2, 2), ([2, 2, 6, 7], 3, 1, 0), ([1, 1, 1, 1], 5, 1, 2),
+            ([1, 2, 3, 1], 1, 2, 0), ([2, 2, 8, 7], 3, 3, 1), ([1, 3, 12, 10], 5, 2, 2),
         ] {
             let channels = shape[1]
             let x = r.uniform(shape), w = r.uniform([channels, 1, kernel, kernel]), bias = r.uniform([channels])
@@ -114,6 +115,7 @@ final class ConvolutionTests: XCTestCase {
         }
         let small = r.uniform([3, 1, 3, 3])
         checker.check([x, small], "depthwise 3x3 s2 p0 no bias") { Tensor.depthwiseConv2d($0[0], weight: $0[1], stride: 2) }
+        checker.check([x, small, bias], "depthwise 3x3 s3 p1") { Tensor.depthwiseConv2d($0[0], weight: $0[1], bias: $0[2], stride: 3, padding: 1) }
     }
 
     func testDepthwiseVariantsGiveTheSameBits() {
