@@ -77,6 +77,19 @@ static inline __attribute__((always_inline)) void add_from_phases(const struct f
     }
 }
 
+// full[i] = (((full[i] + w[0] * source[i]) + w[1] * source[i + 1]) + ...) over `width` taps, for i < n:
+// a kernel row at stride 1 in one pass; `width` is a constant where it is called, so the taps unroll.
+static inline __attribute__((always_inline)) void add_kernel_row(float *restrict full, const float *restrict source,
+                                                                 const float *w, int n, int width) {
+    float taps[8];
+    for (int kj = 0; kj < width; kj++) taps[kj] = w[kj];
+    for (int i = 0; i < n; i++) {
+        float total = full[i];
+        for (int kj = 0; kj < width; kj++) total += taps[kj] * source[i + kj];
+        full[i] = total;
+    }
+}
+
 static inline __attribute__((always_inline)) void depthwise_forward(
     const struct fleet_depthwise_shape *s, const float *x, const float *weight, const float *bias, float *out) {
     struct phases p = phases_of(s);
@@ -92,8 +105,19 @@ static inline __attribute__((always_inline)) void depthwise_forward(
             float start = bias ? bias[c] : 0;
             for (int i = 0; i < n; i++) full[i] = start;
             for (int ki = 0; ki < s->kernel_height; ki++) {
+                const float *row_weights = w + ki * s->kernel_width;
+                // At stride 1 a kernel row's taps read one phase plane at consecutive offsets: 3- and
+                // 5-wide rows are added in one pass (the same additions in the same order).
+                if (s->stride == 1 && s->kernel_width == 5) {
+                    add_kernel_row(full, tap_source(s, &p, planes, ki, 0), row_weights, n, 5);
+                    continue;
+                }
+                if (s->stride == 1 && s->kernel_width == 3) {
+                    add_kernel_row(full, tap_source(s, &p, planes, ki, 0), row_weights, n, 3);
+                    continue;
+                }
                 for (int kj = 0; kj < s->kernel_width; kj++) {
-                    float wk = w[ki * s->kernel_width + kj];
+                    float wk = row_weights[kj];
                     const float *restrict source = tap_source(s, &p, planes, ki, kj);
                     float *restrict target = full;
                     for (int i = 0; i < n; i++) target[i] += wk * source[i];
