@@ -144,39 +144,6 @@ static inline __attribute__((always_inline)) float dot(const float *restrict a, 
     return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7])) + tail;
 }
 
-// Zeros kept on either side of the output gradient for the fused loops below (at least the widest
-// fused kernel row less one).
-#define GUARD 8
-
-// dw[kj] += dot(g, source + kj, n) for kj < width, in one pass, each dot with dot()'s lanes and order
-// (n is a multiple of 16, so dot() has no tail); `width` is a constant where it is called.
-static inline __attribute__((always_inline)) void add_kernel_row_dots(const float *restrict g,
-                                                                      const float *restrict source, int n,
-                                                                      int width, float *dw) {
-    float lanes[5][8] = {{0}};
-    for (int i = 0; i + 8 <= n; i += 8)
-        for (int kj = 0; kj < width; kj++)
-            for (int j = 0; j < 8; j++) lanes[kj][j] += g[i + j] * source[i + j + kj];
-    for (int kj = 0; kj < width; kj++) {
-        const float *l = lanes[kj];
-        dw[kj] += ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7])) + 0.0f;
-    }
-}
-
-// target[j + kj] += w[kj] * g[j] for every kj < width and j < n, as one pass over j' = j + kj adding
-// the taps in kj order (the order of one pass per tap); g has GUARD zeros on either side. `width` is a
-// constant where it is called.
-static inline __attribute__((always_inline)) void spread_kernel_row(float *restrict target, const float *restrict g,
-                                                                    const float *w, int n, int width) {
-    float taps[5];
-    for (int kj = 0; kj < width; kj++) taps[kj] = w[kj];
-    for (int j = 0; j < n + width - 1; j++) {
-        float total = target[j];
-        for (int kj = 0; kj < width; kj++) total += taps[kj] * g[j - kj];
-        target[j] = total;
-    }
-}
-
 static inline __attribute__((always_inline)) void depthwise_backward(
     const struct fleet_depthwise_shape *s, const float *x, const float *weight, const float *g, float *dx,
     float *dweight, float *dbias) {
@@ -186,10 +153,8 @@ static inline __attribute__((always_inline)) void depthwise_backward(
     size_t all_phases = (size_t)p.stride * p.stride * p.size;
     float *planes = calloc(all_phases, sizeof(float));
     float *d_planes = calloc(all_phases, sizeof(float));
-    // The output gradient at the phase planes' width, zero in the dropped columns (which so add
-    // nothing) and for GUARD elements on either side (read by the fused kernel-row loops).
-    float *g_buffer = calloc((size_t)n + 2 * GUARD, sizeof(float));
-    float *g_full = g_buffer + GUARD;
+    // The output gradient at the phase planes' width, zero in the dropped columns (which so add nothing).
+    float *g_full = calloc((size_t)n, sizeof(float));
     for (int b = 0; b < s->batch; b++) {
         for (int c = 0; c < s->channels; c++) {
             int plane = b * s->channels + c;
@@ -204,31 +169,14 @@ static inline __attribute__((always_inline)) void depthwise_backward(
             if (dweight) {
                 fill_phases(s, &p, x + (size_t)plane * in_plane, planes);
                 float *dw = dweight + c * taps;
-                for (int ki = 0; ki < s->kernel_height; ki++) {
-                    float *row = dw + ki * s->kernel_width;
-                    if (s->stride == 1 && s->kernel_width == 5) {
-                        add_kernel_row_dots(g_full, tap_source(s, &p, planes, ki, 0), n, 5, row);
-                    } else if (s->stride == 1 && s->kernel_width == 3) {
-                        add_kernel_row_dots(g_full, tap_source(s, &p, planes, ki, 0), n, 3, row);
-                    } else {
-                        for (int kj = 0; kj < s->kernel_width; kj++)
-                            row[kj] += dot(g_full, tap_source(s, &p, planes, ki, kj), n);
-                    }
-                }
+                for (int ki = 0; ki < s->kernel_height; ki++)
+                    for (int kj = 0; kj < s->kernel_width; kj++)
+                        dw[ki * s->kernel_width + kj] += dot(g_full, tap_source(s, &p, planes, ki, kj), n);
             }
             if (dx) {
                 memset(d_planes, 0, sizeof(float) * all_phases);
                 const float *w = weight + c * taps;
                 for (int ki = 0; ki < s->kernel_height; ki++) {
-                    float *row_target = (float *)tap_source(s, &p, d_planes, ki, 0);
-                    if (s->stride == 1 && s->kernel_width == 5) {
-                        spread_kernel_row(row_target, g_full, w + ki * s->kernel_width, n, 5);
-                        continue;
-                    }
-                    if (s->stride == 1 && s->kernel_width == 3) {
-                        spread_kernel_row(row_target, g_full, w + ki * s->kernel_width, n, 3);
-                        continue;
-                    }
                     for (int kj = 0; kj < s->kernel_width; kj++) {
                         float wk = w[ki * s->kernel_width + kj];
                         float *restrict target = (float *)tap_source(s, &p, d_planes, ki, kj);
@@ -242,7 +190,7 @@ static inline __attribute__((always_inline)) void depthwise_backward(
     }
     free(planes);
     free(d_planes);
-    free(g_buffer);
+    free(g_full);
 }
 
 // One variant per instruction set, as kernels.c's, chosen by fleet_kernels_isa() (which tests can set).
