@@ -138,7 +138,11 @@ def main():
             "forward_ms": best_seconds(forward, args.warmup, args.repetitions) * 1e3,
             "forward_backward_ms": best_seconds(forward_backward, args.warmup, args.repetitions) * 1e3,
         })
-    print(json.dumps({**torch_setup.describe(args.threads), "results": results}))
+    try:
+        description = torch_setup.describe(args.threads)
+    except AttributeError:  # torch before 2.0 (Debian's python3-torch 1.13) cannot name its CPU capability
+        description = {"torch": torch.__version__, "threads": torch.get_num_threads(), "threads_requested": args.threads}
+    print(json.dumps({**description, "results": results}))
 
 
 if __name__ == "__main__":
