@@ -8,9 +8,10 @@ extension Tensor {
     /// `[O, C, kh, kw]`, `bias` `[O]`; the result is `[B, O, H', W']` with
     /// `H' = (H + 2·padding - kh) / stride + 1` (likewise `W'`), padding with zeros.
     ///
-    /// The input is unfolded once into a column matrix `[C·kh·kw, B·H'·W']` (im2col), one sgemm
-    /// multiplies the weight `[O, C·kh·kw]` by it, and the `[O, B·H'·W']` product is moved to
-    /// `[B, O, H'·W']` with the bias added. Backward with `g` moved to `[O, B·H'·W']` likewise:
+    /// The input is unfolded into a column matrix `[C·kh·kw, n·H'·W']` for a chunk of n images at a
+    /// time (im2col; chunks of about 4 MiB of columns, so that they stay in cache), one sgemm multiplies
+    /// the weight `[O, C·kh·kw]` by it, and the `[O, n·H'·W']` product is moved to `[n, O, H'·W']` with
+    /// the bias added. Backward per chunk, with `g` moved to `[O, n·H'·W']` likewise:
     /// `dweight += g · columnsᵀ` (the columns unfolded again rather than kept, to keep the graph small),
     /// `dbias += Σ g`, and `dx += col2im(weightᵀ · g)`. A 1x1 kernel with stride 1 and no padding skips
     /// the unfolding: one sgemm per image on the input as it is.
@@ -24,73 +25,80 @@ extension Tensor {
         if geometry.patchSize == geometry.channels && stride == 1 && padding == 0 {
             return pointwiseConv2d(x, weight: weight, bias: bias, geometry)
         }
-        let (patch, positions, plane) = (geometry.patchSize, geometry.batch * geometry.outPlane, geometry.outPlane)
+        let (patch, plane) = (geometry.patchSize, geometry.outPlane)
+        let chunks = geometry.chunks(columnBudget: 1 << 20)
+        let (inImage, outImage) = (geometry.channels * geometry.inPlane, outChannels * plane)
+        let largest = chunks.map(\.geometry.batch).max() ?? 0
+        var columns = [Float](repeating: 0, count: patch * largest * plane)
+        var product = [Float](repeating: 0, count: outChannels * largest * plane)
 
-        let product = [Float](unsafeUninitializedCapacity: outChannels * positions) { pp, initialized in
-            let columns = Tensor.columns(of: x, geometry)
-            columns.withUnsafeBufferPointer { pc in
+        let out = [Float](unsafeUninitializedCapacity: geometry.batch * outImage) { po, initialized in
+            x.data.withUnsafeBufferPointer { px in
                 weight.data.withUnsafeBufferPointer { pw in
-                    BLAS.gemm(m: outChannels, n: positions, k: patch, pw.baseAddress!, pc.baseAddress!, beta: 0, pp.baseAddress!)
-                }
-            }
-            initialized = outChannels * positions
-        }
-        let out = [Float](unsafeUninitializedCapacity: positions * outChannels) { po, initialized in
-            product.withUnsafeBufferPointer { pp in
-                for b in 0..<geometry.batch {
-                    for o in 0..<outChannels {
-                        let target = po.baseAddress! + (b * outChannels + o) * plane
-                        let value = bias?.data[o] ?? 0
-                        let source = pp.baseAddress! + o * positions + b * plane
-                        for i in 0..<plane { target[i] = source[i] + value }
+                    columns.withUnsafeMutableBufferPointer { pc in
+                        product.withUnsafeMutableBufferPointer { pp in
+                            for (first, chunk) in chunks {
+                                let positions = chunk.batch * plane
+                                chunk.im2col(px.baseAddress! + first * inImage, into: pc.baseAddress!)
+                                BLAS.gemm(m: outChannels, n: positions, k: patch, pw.baseAddress!, pc.baseAddress!,
+                                          beta: 0, pp.baseAddress!)
+                                for b in 0..<chunk.batch {
+                                    for o in 0..<outChannels {
+                                        let target = po.baseAddress! + (first + b) * outImage + o * plane
+                                        let source = pp.baseAddress! + o * positions + b * plane
+                                        let value = bias?.data[o] ?? 0
+                                        for i in 0..<plane { target[i] = source[i] + value }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-            initialized = positions * outChannels
+            initialized = geometry.batch * outImage
         }
         let inputs = [x, weight] + (bias.map { [$0] } ?? [])
         let outShape = [geometry.batch, outChannels, geometry.outHeight, geometry.outWidth]
         return Tensor(out, shape: outShape).record(inputs) {
             { g in
-                // g [B, O, P] -> [O, B·P], the layout of the product.
-                let moved = [Float](unsafeUninitializedCapacity: g.count) { pm, initialized in
-                    g.withUnsafeBufferPointer { pg in
-                        for b in 0..<geometry.batch {
-                            for o in 0..<outChannels {
-                                (pm.baseAddress! + o * positions + b * plane)
-                                    .initialize(from: pg.baseAddress! + (b * outChannels + o) * plane, count: plane)
+                var moved = [Float](repeating: 0, count: outChannels * largest * plane)
+                var columns = [Float](repeating: 0, count: patch * largest * plane)
+                g.withUnsafeBufferPointer { pg in
+                    moved.withUnsafeMutableBufferPointer { pm in
+                        columns.withUnsafeMutableBufferPointer { pc in
+                            for (first, chunk) in chunks {
+                                let positions = chunk.batch * plane
+                                // g [n, O, P] -> [O, n·P], the layout of the product.
+                                for b in 0..<chunk.batch {
+                                    for o in 0..<outChannels {
+                                        (pm.baseAddress! + o * positions + b * plane)
+                                            .update(from: pg.baseAddress! + (first + b) * outImage + o * plane, count: plane)
+                                    }
+                                }
+                                if let bias, bias.requiresGrad {
+                                    bias.withGradBuffer { gb in
+                                        for o in 0..<outChannels {
+                                            gb[o] += Kernels.sum(UnsafeBufferPointer(start: pm.baseAddress! + o * positions, count: positions))
+                                        }
+                                    }
+                                }
+                                if weight.requiresGrad {
+                                    x.data.withUnsafeBufferPointer { px in
+                                        chunk.im2col(px.baseAddress! + first * inImage, into: pc.baseAddress!)
+                                    }
+                                    weight.withGradBuffer { gw in
+                                        BLAS.gemm(transposeB: true, m: outChannels, n: patch, k: positions, pm.baseAddress!,
+                                                  pc.baseAddress!, beta: 1, gw.baseAddress!)
+                                    }
+                                }
+                                if x.requiresGrad {
+                                    weight.data.withUnsafeBufferPointer { pw in
+                                        BLAS.gemm(transposeA: true, m: patch, n: positions, k: outChannels, pw.baseAddress!,
+                                                  pm.baseAddress!, beta: 0, pc.baseAddress!)
+                                    }
+                                    x.withGradBuffer { gx in chunk.col2imAdding(pc.baseAddress!, into: gx.baseAddress! + first * inImage) }
+                                }
                             }
-                        }
-                    }
-                    initialized = g.count
-                }
-                moved.withUnsafeBufferPointer { pm in
-                    if let bias, bias.requiresGrad {
-                        bias.withGradBuffer { gb in
-                            for o in 0..<outChannels {
-                                gb[o] += Kernels.sum(UnsafeBufferPointer(start: pm.baseAddress! + o * positions, count: positions))
-                            }
-                        }
-                    }
-                    if weight.requiresGrad {
-                        let columns = Tensor.columns(of: x, geometry)
-                        columns.withUnsafeBufferPointer { pc in
-                            weight.withGradBuffer { gw in
-                                BLAS.gemm(transposeB: true, m: outChannels, n: patch, k: positions, pm.baseAddress!,
-                                          pc.baseAddress!, beta: 1, gw.baseAddress!)
-                            }
-                        }
-                    }
-                    if x.requiresGrad {
-                        let gradColumns = [Float](unsafeUninitializedCapacity: patch * positions) { pc, initialized in
-                            weight.data.withUnsafeBufferPointer { pw in
-                                BLAS.gemm(transposeA: true, m: patch, n: positions, k: outChannels, pw.baseAddress!,
-                                          pm.baseAddress!, beta: 0, pc.baseAddress!)
-                            }
-                            initialized = patch * positions
-                        }
-                        gradColumns.withUnsafeBufferPointer { pc in
-                            x.withGradBuffer { gx in geometry.col2imAdding(pc.baseAddress!, into: gx.baseAddress!) }
                         }
                     }
                 }
@@ -159,22 +167,13 @@ extension Tensor {
         }
     }
 
-    /// The im2col matrix of `x` (`[patchSize, B·outPlane]`).
-    private static func columns(of x: Tensor, _ geometry: ConvolutionGeometry) -> [Float] {
-        let count = geometry.patchSize * geometry.batch * geometry.outPlane
-        return [Float](unsafeUninitializedCapacity: count) { pc, initialized in
-            x.data.withUnsafeBufferPointer { px in geometry.im2col(px.baseAddress!, into: pc.baseAddress!) }
-            initialized = count
-        }
-    }
-
     /// PyTorch's `F.conv2d(x, weight, bias, stride, padding, groups: C)`: one `kh x kw` filter per
     /// channel. `x` `[B, C, H, W]`, `weight` `[C, 1, kh, kw]`, `bias` `[C]`; the result is
     /// `[B, C, H', W']` (extents as in ``conv2d(_:weight:bias:stride:padding:)``).
     ///
     /// Direct loops in C (`fleet_depthwise_conv2d_f32`), since a depthwise filter is too small for a
-    /// matrix product: each plane is copied into a zero-padded scratch plane, then every kernel tap is
-    /// added over whole output rows. Backward: `dx[in] += w · g[out]`, `dweight[c, tap] += Σ g[out] · x[in]`,
+    /// matrix product: each plane is copied into zero-padded planes split by the stride into phases,
+    /// so that every kernel tap is one contiguous loop over the plane. Backward: `dx[in] += w · g[out]`, `dweight[c, tap] += Σ g[out] · x[in]`,
     /// `dbias[c] += Σ g` over the same pairs.
     public static func depthwiseConv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
         precondition(weight.rank == 4 && weight.shape[1] == 1, "depthwiseConv2d weight must be [C, 1, kh, kw], is \(weight.shape)")

@@ -90,6 +90,35 @@ final class ConvolutionTests: XCTestCase {
         checker.check([x, pointwise, r.uniform([5])], "conv2d 1x1") { Tensor.conv2d($0[0], weight: $0[1], bias: $0[2]) }
     }
 
+    func testConv2dInChunksOfImagesMatchesImageByImage() {
+        // 64·400 column elements per image: a budget of 2^20 takes 40 images a chunk, so 41 make two chunks.
+        var r = Inputs(seed: 19)
+        let x = r.uniform([41, 1, 84, 84]), w = r.uniform([2, 1, 8, 8]), bias = r.uniform([2])
+        XCTAssertEqual(ConvolutionGeometry(x.shape, kernelHeight: 8, kernelWidth: 8, stride: 4, padding: 0, operation: "test")
+            .chunks(columnBudget: 1 << 20).map { [$0.first, $0.geometry.batch] }, [[0, 40], [40, 1]])
+        let y = Tensor.conv2d(x, weight: w, bias: bias, stride: 4)
+        assertClose(y, referenceConvolution(x, w, bias, stride: 4, padding: 0, depthwise: false), "41 images")
+        let projection = r.uniform([41, 2, 20, 20]).detach()
+        (y * projection).sum().backward()
+        for b in [0, 39, 40] {  // the first chunk's first and last images, and the second chunk's
+            let image = Tensor(Array(x.data[(b * 7056)..<((b + 1) * 7056)]), shape: [1, 1, 84, 84], requiresGrad: true)
+            let p = Tensor(Array(projection.data[(b * 800)..<((b + 1) * 800)]), shape: [1, 2, 20, 20])
+            (Tensor.conv2d(image, weight: w.detach(), bias: bias.detach(), stride: 4) * p).sum().backward()
+            XCTAssertEqual(Array(x.grad![(b * 7056)..<((b + 1) * 7056)]), image.grad!, "image \(b)'s input gradient")
+        }
+        // The batch's weight gradient is the sum of every image's.
+        var all = [Float](repeating: 0, count: w.count)
+        for b in 0..<41 {
+            let image = Tensor(Array(x.data[(b * 7056)..<((b + 1) * 7056)]), shape: [1, 1, 84, 84])
+            let wb = Tensor(w.data, shape: w.shape, requiresGrad: true)
+            let p = Tensor(Array(projection.data[(b * 800)..<((b + 1) * 800)]), shape: [1, 2, 20, 20])
+            (Tensor.conv2d(image, weight: wb, stride: 4) * p).sum().backward()
+            all = zip(all, wb.grad!).map { $0 + $1 }
+        }
+        let worst = zip(all, w.grad!).map { abs($0 - $1) / (1 + abs($0)) }.max()!
+        XCTAssertLessThan(worst, 1e-4, "weight gradient of the batch against the sum over images")
+    }
+
     // MARK: depthwise
 
     func testDepthwiseConv2dMatchesReferenceLoops() {
