@@ -5,7 +5,8 @@
 /// zeros on every side; output position `(oh, ow)` reads input `(oh·stride - padding + ki,
 /// ow·stride - padding + kj)`. Output extents are PyTorch's: `(H + 2·padding - kernel) / stride + 1`.
 struct ConvolutionGeometry: Equatable {
-    let batch: Int, channels: Int, height: Int, width: Int
+    private(set) var batch: Int
+    let channels: Int, height: Int, width: Int
     let kernelHeight: Int, kernelWidth: Int
     let stride: Int, padding: Int
 
@@ -30,6 +31,18 @@ struct ConvolutionGeometry: Equatable {
         (self.kernelHeight, self.kernelWidth, self.stride, self.padding) = (kernelHeight, kernelWidth, stride, padding)
         precondition(height + 2 * padding >= kernelHeight && width + 2 * padding >= kernelWidth,
                      "\(operation): a \(kernelHeight)x\(kernelWidth) window does not fit \(shape) padded by \(padding)")
+    }
+
+    /// The batch split into consecutive chunks of images whose column matrix (`patchSize x
+    /// images·outPlane`) holds at most `columnBudget` elements (at least one image each): each chunk's
+    /// first image and its geometry.
+    func chunks(columnBudget: Int) -> [(first: Int, geometry: ConvolutionGeometry)] {
+        let size = Swift.max(1, columnBudget / Swift.max(1, patchSize * outPlane))
+        return Swift.stride(from: 0, to: batch, by: size).map { first in
+            var chunk = self
+            chunk.batch = Swift.min(size, batch - first)
+            return (first, chunk)
+        }
     }
 
     /// The output columns `ow` whose input column `ow·stride - padding + offset` lies inside the

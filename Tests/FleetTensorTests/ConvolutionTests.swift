@@ -1,5 +1,6 @@
 import XCTest
 
+import CFleetKernels
 @testable import FleetTensor
 
 /// Convolutions, pooling and channel shuffle: forward values against plain reference loops written
@@ -89,12 +90,42 @@ final class ConvolutionTests: XCTestCase {
         checker.check([x, pointwise, r.uniform([5])], "conv2d 1x1") { Tensor.conv2d($0[0], weight: $0[1], bias: $0[2]) }
     }
 
+    func testConv2dInChunksOfImagesMatchesImageByImage() {
+        // 64·400 column elements per image: a budget of 2^20 takes 40 images a chunk, so 41 make two chunks.
+        var r = Inputs(seed: 19)
+        let x = r.uniform([41, 1, 84, 84]), w = r.uniform([2, 1, 8, 8]), bias = r.uniform([2])
+        XCTAssertEqual(ConvolutionGeometry(x.shape, kernelHeight: 8, kernelWidth: 8, stride: 4, padding: 0, operation: "test")
+            .chunks(columnBudget: 1 << 20).map { [$0.first, $0.geometry.batch] }, [[0, 40], [40, 1]])
+        let y = Tensor.conv2d(x, weight: w, bias: bias, stride: 4)
+        assertClose(y, referenceConvolution(x, w, bias, stride: 4, padding: 0, depthwise: false), "41 images")
+        let projection = r.uniform([41, 2, 20, 20]).detach()
+        (y * projection).sum().backward()
+        for b in [0, 39, 40] {  // the first chunk's first and last images, and the second chunk's
+            let image = Tensor(Array(x.data[(b * 7056)..<((b + 1) * 7056)]), shape: [1, 1, 84, 84], requiresGrad: true)
+            let p = Tensor(Array(projection.data[(b * 800)..<((b + 1) * 800)]), shape: [1, 2, 20, 20])
+            (Tensor.conv2d(image, weight: w.detach(), bias: bias.detach(), stride: 4) * p).sum().backward()
+            XCTAssertEqual(Array(x.grad![(b * 7056)..<((b + 1) * 7056)]), image.grad!, "image \(b)'s input gradient")
+        }
+        // The batch's weight gradient is the sum of every image's.
+        var all = [Float](repeating: 0, count: w.count)
+        for b in 0..<41 {
+            let image = Tensor(Array(x.data[(b * 7056)..<((b + 1) * 7056)]), shape: [1, 1, 84, 84])
+            let wb = Tensor(w.data, shape: w.shape, requiresGrad: true)
+            let p = Tensor(Array(projection.data[(b * 800)..<((b + 1) * 800)]), shape: [1, 2, 20, 20])
+            (Tensor.conv2d(image, weight: wb, stride: 4) * p).sum().backward()
+            all = zip(all, wb.grad!).map { $0 + $1 }
+        }
+        let worst = zip(all, w.grad!).map { abs($0 - $1) / (1 + abs($0)) }.max()!
+        XCTAssertLessThan(worst, 1e-4, "weight gradient of the batch against the sum over images")
+    }
+
     // MARK: depthwise
 
     func testDepthwiseConv2dMatchesReferenceLoops() {
         var r = Inputs(seed: 13)
         for (shape, kernel, stride, padding) in [
             ([2, 3, 9, 8], 5, 1, 2), ([2, 3, 9, 8], 5, 2, 2), ([1, 4, 3, 3], 5, 2, 2), ([2, 2, 6, 7], 3, 1, 0), ([1, 1, 1, 1], 5, 1, 2),
+            ([1, 2, 3, 1], 1, 2, 0), ([2, 2, 8, 7], 3, 3, 1), ([1, 3, 12, 10], 5, 2, 2),
         ] {
             let channels = shape[1]
             let x = r.uniform(shape), w = r.uniform([channels, 1, kernel, kernel]), bias = r.uniform([channels])
@@ -113,6 +144,27 @@ final class ConvolutionTests: XCTestCase {
         }
         let small = r.uniform([3, 1, 3, 3])
         checker.check([x, small], "depthwise 3x3 s2 p0 no bias") { Tensor.depthwiseConv2d($0[0], weight: $0[1], stride: 2) }
+        checker.check([x, small, bias], "depthwise 3x3 s3 p1") { Tensor.depthwiseConv2d($0[0], weight: $0[1], bias: $0[2], stride: 3, padding: 1) }
+    }
+
+    func testDepthwiseVariantsGiveTheSameBits() {
+        var r = Inputs(seed: 18)
+        let x = r.uniform([2, 3, 11, 9]), w = r.uniform([3, 1, 5, 5]), bias = r.uniform([3])
+        defer { fleet_kernels_use_isa(nil) }
+        var results: [String: [[Float]]] = [:]
+        for isa in ["avx512f", "avx2", "sse2", "baseline"] {
+            guard fleet_kernels_use_isa(isa) == 1 else { continue }
+            var bits: [[Float]] = []
+            for stride in [1, 2] {
+                for t in [x, w, bias] { t.grad = nil }
+                let y = Tensor.depthwiseConv2d(x, weight: w, bias: bias, stride: stride, padding: 2)
+                (y * y).sum().backward()
+                bits += [y.data, x.grad!, w.grad!, bias.grad!]
+            }
+            results[isa] = bits
+        }
+        XCTAssertGreaterThanOrEqual(results.count, 1)
+        for (isa, bits) in results { XCTAssertEqual(bits, results.first!.value, "\(isa) differs from \(results.first!.key)") }
     }
 
     // MARK: pooling

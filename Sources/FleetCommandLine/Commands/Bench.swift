@@ -23,10 +23,10 @@ struct Bench: ParsableCommand {
     /// quick, a few minutes full), but its figures are the ones a user of the cluster sees, so it
     /// is measured with the rest.
     enum Suite: String, CaseIterable, ExpressibleByArgument {
-        case wire, transport, env, served, tensor, lm, cluster
+        case wire, transport, env, served, tensor, conv, lm, cluster
     }
 
-    @Argument(help: "Sub-suites to run: wire, transport, env, served, tensor, lm, cluster (default: all).")
+    @Argument(help: "Sub-suites to run: wire, transport, env, served, tensor, conv, lm, cluster (default: all).")
     var suites: [Suite] = []
 
     @Flag(help: "Fewer repetitions: a quick look, not a measurement to quote.")
@@ -65,6 +65,7 @@ struct Bench: ParsableCommand {
             case .tensor:
                 figures += try BLASKernelBenchmark.figures(quick: quick, fleetExecutable: Self.executablePath)
                 figures += try TensorBenchmark.figures(quick: quick)
+            case .conv: figures += try ConvBenchmark.figures(quick: quick)
             case .lm: figures += try LanguageModelBenchmark.figures(quick: quick)
             case .cluster:
                 // Its children run in their own process groups, out of Ctrl-C's reach: catch the

@@ -28,3 +28,27 @@ extension PixelEncoder {
 
 /// `[C, H, W]` written `CxHxW` for spec headers.
 func shapeText(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "x") }
+
+/// The pixel encoders by name, for configs and benchmarks.
+public enum PixelEncoderKind: String, CaseIterable, Sendable {
+    /// ``NatureCNN``.
+    case nature
+    /// ``SNetEncoder`` with ``SNetEncoder/Configuration/snet49``.
+    case snet49
+    /// ``SNetEncoder`` with ``SNetEncoder/Configuration/small``.
+    case snetSmall = "snet-small"
+
+    /// The encoder's default output width: 512 for the Nature CNN (the paper's), 256 for SNet.
+    public var defaultFeatures: Int { self == .nature ? 512 : 256 }
+
+    /// An encoder of this kind for observations of `inputShape` `[C, H, W]`, with `features` outputs
+    /// (nil: ``defaultFeatures``), drawing its initialization from `generator`.
+    public func make(inputShape: [Int], features: Int? = nil, using generator: inout RandomGenerator) -> any PixelEncoder {
+        let features = features ?? defaultFeatures
+        switch self {
+        case .nature: return NatureCNN(inputShape: inputShape, features: features, using: &generator)
+        case .snet49: return SNetEncoder(inputShape: inputShape, features: features, configuration: .snet49, using: &generator)
+        case .snetSmall: return SNetEncoder(inputShape: inputShape, features: features, configuration: .small, using: &generator)
+        }
+    }
+}
