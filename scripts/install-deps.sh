@@ -7,7 +7,8 @@
 #     implementation that the interop test uses (Tests/Interop/requirements.txt), and Fleet's own
 #     Python package, installed from python/ as a user would (`pip install ./python[test]`), which
 #     the remote-environment tests run and whose own tests `make test` runs, and what the cluster
-#     templates' tests need (cluster/tests/requirements.txt: the Kubernetes schema validator).
+#     templates' tests need (cluster/tests/requirements.txt: the Kubernetes schema validator), and
+#     MinAtar's games for fleet_env.minatar (without their plotting dependencies: numpy plays them).
 #   - with --slurm: Debian's Slurm (slurmctld, slurmd, the clients) and munge, for the test bed of
 #     `make slurm` (cluster/slurm/testbed/).
 # Safe to run again: it does nothing when everything is there.
@@ -31,7 +32,7 @@ if [ "${1:-}" = "--python" ]; then
   venv="$top/.build-python"
   stamp="$venv/.installed"
   # Reinstall when the requirements or the package change.
-  wanted=$(cat "$top/Tests/Interop/requirements.txt" "$top/cluster/tests/requirements.txt" "$top/python/pyproject.toml" \
+  wanted=$(cat "$top/scripts/install-deps.sh" "$top/Tests/Interop/requirements.txt" "$top/cluster/tests/requirements.txt" "$top/python/pyproject.toml" \
     "$top"/python/fleet_env/*.py | sha256sum)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     echo "install-deps: preparing $venv (the interop test's protobuf, the cluster tests' validator, and pip install ./python)"
@@ -39,6 +40,7 @@ if [ "${1:-}" = "--python" ]; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$top/Tests/Interop/requirements.txt"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$top/cluster/tests/requirements.txt"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "$top/python[test]"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps "MinAtar==1.0.15"
     echo "$wanted" > "$stamp"
   fi
 fi

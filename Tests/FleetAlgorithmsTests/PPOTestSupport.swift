@@ -1,3 +1,4 @@
+import XCTest
 import FleetEnvironments
 import FleetTensor
 
@@ -65,4 +66,19 @@ func flatParameters(_ agent: PPOAgent) -> [Float] {
 func meanOfLast(_ values: [Double], _ count: Int) -> Double {
     let tail = values.suffix(count)
     return tail.isEmpty ? 0 : tail.reduce(0, +) / Double(tail.count)
+}
+
+/// Restores `original`'s state into `restored` (a learner of another seed), then trains both on
+/// the same next rollout: their states and weights must agree bit for bit before and after.
+func assertRestoredLearnerContinuesBitIdentically(
+    _ original: any RolloutLearner, _ restored: any RolloutLearner, collector: inout CartPoleCollector,
+    file: StaticString = #filePath, line: UInt = #line
+) throws {
+    try restored.restoreState(original.exportState())
+    XCTAssertTrue(restored.exportState() == original.exportState(), file: file, line: line)
+    let next = collector.collect(with: original.agent)
+    _ = original.train(on: [next])
+    _ = restored.train(on: [next])
+    XCTAssertTrue(flatParameters(restored.agent) == flatParameters(original.agent), file: file, line: line)
+    XCTAssertTrue(restored.exportState() == original.exportState(), file: file, line: line)
 }

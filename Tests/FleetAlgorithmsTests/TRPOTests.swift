@@ -178,14 +178,7 @@ final class TRPOTests: XCTestCase {
         XCTAssertLessThanOrEqual(statistics.value(RolloutMetric.trpoKL)!, 0.01)
         _ = original.train(on: [collector.collect(with: original.agent)])
 
-        let restored = makeLearner(seed: 9)
-        try restored.restoreState(original.exportState())
-        XCTAssertTrue(restored.exportState() == original.exportState())
-        let next = collector.collect(with: original.agent)
-        _ = original.train(on: [next])
-        _ = restored.train(on: [next])
-        XCTAssertTrue(flatParameters(restored.agent) == flatParameters(original.agent))
-        XCTAssertTrue(restored.exportState() == original.exportState())
+        try assertRestoredLearnerContinuesBitIdentically(original, makeLearner(seed: 9), collector: &collector)
     }
 
     /// `steps` Pendulum steps of one environment with the agent's policy.

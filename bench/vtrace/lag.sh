@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # V-trace and the policy lag: `fleet launch --actors 2` on cluster/cartpole-ppo.yaml (CleanRL's
 # settings, 500k steps) with
-#   max_policy_lag 4, advantage_estimator vtrace   (APPO)
+#   max_policy_lag 4, advantage_estimator vtrace   (APPO, V-trace's lambda 1: the paper's)
+#   max_policy_lag 4, advantage_estimator vtrace, vtrace_lambda 0.95   (APPO with GAE's lambda)
 #   max_policy_lag 4, advantage_estimator gae      (PPO on the same stale batches, uncorrected)
 #   max_policy_lag 1, advantage_estimator gae      (the usual bound)
 # for each seed, and prints per run the share of what reached the learner that it trained on
@@ -31,13 +32,16 @@ chmod 700 "$work"
 trap 'rm -rf "$work"' EXIT
 
 settings=("lag4-vtrace:max_policy_lag=4:advantage_estimator=vtrace"
+          "lag4-vtrace095:max_policy_lag=4:advantage_estimator=vtrace:vtrace_lambda=0.95"
           "lag4-gae:max_policy_lag=4:advantage_estimator=gae"
           "lag1-gae:max_policy_lag=1:advantage_estimator=gae")
 for seed in $seeds; do
   for setting in "${settings[@]}"; do
-    IFS=: read -r name lag estimator <<< "$setting"
+    IFS=: read -r -a fields <<< "$setting"
+    name=${fields[0]} sets=()
+    for field in "${fields[@]:1}"; do sets+=(--set "$field"); done
     "$fleet" launch "$root/cluster/cartpole-ppo.yaml" --actors 2 --seed "$seed" --run-dir "$work/$name-$seed" \
-      --set "$lag" --set "$estimator" --set "total_timesteps=$timesteps" > "$work/$name-$seed.log" 2>&1 \
+      "${sets[@]}" --set "total_timesteps=$timesteps" > "$work/$name-$seed.log" 2>&1 \
       || { echo "$name seed $seed failed:"; tail -5 "$work/$name-$seed.log"; exit 1; }
   done
 done
@@ -45,7 +49,7 @@ done
 "$python" - "$work" "$seeds" <<'PY'
 import json, os, statistics, sys
 work, seeds = sys.argv[1], sys.argv[2].split()
-names = ["lag4-vtrace", "lag4-gae", "lag1-gae"]
+names = ["lag4-vtrace", "lag4-vtrace095", "lag4-gae", "lag1-gae"]
 print(f"{'run':<16} {'trained_share':>13} {'stale':>6} {'updates':>7} {'lag':>5} {'max':>3} {'solved_s':>9} {'solved_step':>11} {'return100':>9} {'wall_s':>7}")
 rows = {name: [] for name in names}
 for name in names:

@@ -241,33 +241,12 @@ public final class PPOLearner {
     /// observations, next observations and final observations with the current critic, then GAE,
     /// or V-trace with the current policy's log-probabilities against the behaviour policy's.
     func prepare(_ rollouts: [Rollout]) -> PreparedBatch {
-        for rollout in rollouts {
-            agent.updateObservationStatistics(rollout.observations, rows: rollout.stepCount)
-        }
-        // Reward scaling per (actor, environment) stream, continuing across updates.
-        var rewards = rollouts.map(\.rewards)
-        if settings.normalizeRewards {
-            for i in rollouts.indices { rewardScaler.scale(&rewards[i], of: rollouts[i]) }
-        }
-        var batch = RolloutBatch(rollouts, rewards: rewards)
-        agent.normalize(&batch.observations)
-        agent.normalize(&batch.nextObservations)
-        agent.normalize(&batch.finalObservations)
-
-        // Values with the current critic, then GAE.
+        let prepared = PreparedRollouts(
+            rollouts, agent: agent, rewardScaler: &rewardScaler, normalizeRewards: settings.normalizeRewards,
+            buffers: valueBuffers)
+        let (batch, values) = (prepared.batch, prepared.values)
+        let (finalValues, bootstrapValues) = (prepared.finalValues, prepared.bootstrapValues)
         let size = batch.observationSize
-        // The critic's forward pass without the graph (the same arithmetic, see MLP.forward).
-        func criticValues(_ observations: [Float], rows: Int) -> [Float] {
-            precondition(observations.count == rows * size)
-            return observations.withUnsafeBufferPointer { agent.values($0, rows: rows, buffers: valueBuffers) }
-        }
-        let values = criticValues(batch.observations, rows: batch.count)
-        let bootstrapValues = criticValues(batch.nextObservations, rows: batch.numEnvs)
-        var finalValues = [Float](repeating: 0, count: batch.count)
-        if !batch.finalSteps.isEmpty {
-            let v = criticValues(batch.finalObservations, rows: batch.finalSteps.count)
-            for (k, step) in batch.finalSteps.enumerated() { finalValues[step] = v[k] }
-        }
         switch settings.advantageEstimator {
         case .gae:
             let estimate = GAE.estimate(

@@ -25,6 +25,8 @@ public final class ReinforceLearner: RolloutLearner {
     /// Unused by the update (it draws nothing); kept so the state has PPO's form.
     public private(set) var generator: RandomGenerator
     public private(set) var rewardScaler: RewardScaler
+    /// Scratch for the critic's passes without the graph.
+    private let valueBuffers = MLPActingBuffers()
 
     /// A learner training `agent` in place.
     public init(agent: PPOAgent, settings: PPOSettings, reinforce: ReinforceSettings, seed: UInt64) {
@@ -41,7 +43,9 @@ public final class ReinforceLearner: RolloutLearner {
         optimizer.learningRate = settings.learningRate(at: iteration)
 
         // The reward-to-go, bootstrapped from the critic only when it is the baseline.
-        let prepared = PreparedRollouts(rollouts, agent: agent, rewardScaler: &rewardScaler, normalizeRewards: settings.normalizeRewards)
+        let prepared = PreparedRollouts(
+            rollouts, agent: agent, rewardScaler: &rewardScaler, normalizeRewards: settings.normalizeRewards,
+            buffers: valueBuffers)
         let batch = prepared.batch
         let learnedBaseline = reinforce.baseline == .value
         let returns = RewardToGo.compute(

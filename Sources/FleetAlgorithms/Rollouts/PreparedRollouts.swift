@@ -1,9 +1,10 @@
 import FleetTensor
 
-/// Rollouts ready for a TRPO or REINFORCE update, as PPO's update prepares its own: observation
+/// Rollouts ready for an update of any rollout learner (PPO, TRPO, REINFORCE): observation
 /// statistics updated from the raw observations first, every observation normalized with them,
-/// per-stream reward scaling, and the current critic's values of the observations, of the final
-/// observations of truncated steps and of the observations after the last step.
+/// per-stream reward scaling (continuing across updates), and the current critic's values of the
+/// observations, of the final observations of truncated steps and of the observations after the
+/// last step.
 struct PreparedRollouts {
     var batch: RolloutBatch
     /// `V(s_t)`, T x N.
@@ -14,7 +15,12 @@ struct PreparedRollouts {
     var bootstrapValues: [Float]
 
     /// Prepares `rollouts` for `agent`, scaling rewards with `rewardScaler` when `normalizeRewards`.
-    init(_ rollouts: [Rollout], agent: PPOAgent, rewardScaler: inout RewardScaler, normalizeRewards: Bool) {
+    /// The values come from the critic's pass without the graph (``PPOAgent/values(_:rows:buffers:)``,
+    /// the graph's arithmetic), in `buffers`.
+    init(
+        _ rollouts: [Rollout], agent: PPOAgent, rewardScaler: inout RewardScaler, normalizeRewards: Bool,
+        buffers: MLPActingBuffers
+    ) {
         for rollout in rollouts {
             agent.updateObservationStatistics(rollout.observations, rows: rollout.stepCount)
         }
@@ -27,14 +33,15 @@ struct PreparedRollouts {
         agent.normalize(&batch.nextObservations)
         agent.normalize(&batch.finalObservations)
         let size = batch.observationSize
-        func criticValues(_ observations: [Float], rows: Int) -> [Float] {
-            withNoGrad { agent.critic(Tensor(observations, shape: [rows, size])).data }
+        func criticValues(_ observations: [Float], _ rows: Int) -> [Float] {
+            precondition(observations.count == rows * size)
+            return observations.withUnsafeBufferPointer { agent.values($0, rows: rows, buffers: buffers) }
         }
-        values = criticValues(batch.observations, rows: batch.count)
-        bootstrapValues = criticValues(batch.nextObservations, rows: batch.numEnvs)
+        values = criticValues(batch.observations, batch.count)
+        bootstrapValues = criticValues(batch.nextObservations, batch.numEnvs)
         finalValues = [Float](repeating: 0, count: batch.count)
         if !batch.finalSteps.isEmpty {
-            let v = criticValues(batch.finalObservations, rows: batch.finalSteps.count)
+            let v = criticValues(batch.finalObservations, batch.finalSteps.count)
             for (k, step) in batch.finalSteps.enumerated() { finalValues[step] = v[k] }
         }
         self.batch = batch

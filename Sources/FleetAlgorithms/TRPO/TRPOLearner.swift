@@ -22,6 +22,8 @@ public final class TRPOLearner: RolloutLearner {
     /// Draws the value minibatches' permutations.
     public private(set) var generator: RandomGenerator
     public private(set) var rewardScaler: RewardScaler
+    /// Scratch for the critic's passes without the graph.
+    private let valueBuffers = MLPActingBuffers()
 
     /// A learner training `agent` in place, its minibatch permutations drawn from `seed`.
     public init(agent: PPOAgent, settings: PPOSettings, trpo: TRPOSettings, seed: UInt64) {
@@ -39,7 +41,9 @@ public final class TRPOLearner: RolloutLearner {
         valueOptimizer.learningRate = settings.learningRate(at: iteration)
 
         // Values and GAE, as PPO.
-        let prepared = PreparedRollouts(rollouts, agent: agent, rewardScaler: &rewardScaler, normalizeRewards: settings.normalizeRewards)
+        let prepared = PreparedRollouts(
+            rollouts, agent: agent, rewardScaler: &rewardScaler, normalizeRewards: settings.normalizeRewards,
+            buffers: valueBuffers)
         let batch = prepared.batch
         let estimate = GAE.estimate(
             rewards: batch.rewards, values: prepared.values, terminated: batch.terminated, truncated: batch.truncated,
