@@ -61,12 +61,12 @@ def test_fleet_trains_on_served_breakout_pixels():
         command = [
             os.environ["FLEET_BINARY"], "train", str(REPO / "cluster" / "minatar-breakout-ppo.yaml"),
             "--seed", "1", "--run-dir", str(run),
-            "--set", f"env_python={sys.executable}", "--set", "total_timesteps=2048",
+            "--set", f"env_python={sys.executable}", "--set", "total_timesteps=1024", "--set", "num_steps=64",
         ]
         result = subprocess.run(command, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stdout + result.stderr
         summary = json.loads((run / "summary.json").read_text())
-        assert summary["env"] == "fleet_env.minatar:make"
-        assert summary["env_steps"] >= 2048
+        assert summary["env"].startswith("fleet_env.minatar:make")
+        assert summary["env_steps"] == 1024
         assert summary["episodes"] > 0
         assert len(summary["weights_sha256"]) == 64
