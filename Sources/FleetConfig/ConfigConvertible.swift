@@ -80,14 +80,22 @@ extension Optional: ConfigConvertible where Wrapped: ConfigConvertible {
     }
 }
 
-/// PPO's advantage estimator: its name in the config (`gae` or `vtrace`).
-extension PPOSettings.AdvantageEstimator: ConfigConvertible {
+/// A setting the config names by a string (an enum of names): it converts through its raw value.
+public protocol ConfigNamed: ConfigConvertible, RawRepresentable where RawValue == String {}
+
+extension ConfigNamed {
     public static var configType: ConfigType { .string }
     public var configValue: ConfigValue { .string(rawValue) }
     public init(configValue: ConfigValue) {
-        guard let estimator = Self(rawValue: String(configValue: configValue)) else {
-            preconditionFailure("not an advantage estimator: \(configValue)")
+        guard let value = Self(rawValue: String(configValue: configValue)) else {
+            preconditionFailure("not a \(Self.self) name: \(configValue)")
         }
-        self = estimator
+        self = value
     }
 }
+
+/// `advantage_estimator`: `gae` or `vtrace`.
+extension PPOSettings.AdvantageEstimator: ConfigNamed {}
+
+/// `reinforce_baseline`: `value` or `none`.
+extension ReinforceSettings.Baseline: ConfigNamed {}
