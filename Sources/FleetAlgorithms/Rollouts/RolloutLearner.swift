@@ -1,6 +1,6 @@
-/// A learner that trains a ``PPOAgent`` on trajectory batches: PPO, TRPO or REINFORCE. The
-/// learner loop hosts any of them the same way: an update on rollouts, the agent whose actor is
-/// broadcast, and the whole state for checkpoints.
+/// A learner that trains a ``PPOAgent`` on trajectory batches: PPO (with APPO and IMPALA), TRPO or
+/// REINFORCE. The learner loop hosts any of them the same way: an update on rollouts, the agent
+/// whose actor is broadcast, and the whole state for checkpoints.
 public protocol RolloutLearner: AnyObject {
     /// The agent trained in place; its ``PPOAgent/policyParameters()`` are what actors act with.
     var agent: PPOAgent { get }

@@ -3,10 +3,11 @@ import FleetConfig
 import FleetTensor
 import FleetWire
 
-/// A rollout algorithm (PPO, TRPO or REINFORCE: a ``RolloutLearner``) in the learner loop:
-/// trajectory batches of the run's shape, returns tracked for `solved_at_step`. An update takes one rollout of every awaited actor; in an elastic run
-/// (`envs_per_actor` set) it takes `num_envs / envs_per_actor` rollouts from whichever actors sent
-/// them, the oldest first, and the actors sample on credit (``CreditLedger``).
+/// A rollout algorithm (PPO, APPO, IMPALA, TRPO or REINFORCE: a ``RolloutLearner``) in the learner
+/// loop: trajectory batches of the run's shape, returns tracked for `solved_at_step`. An update
+/// takes one rollout of every awaited actor; in an elastic run (`envs_per_actor` set) it takes
+/// `num_envs / envs_per_actor` rollouts from whichever actors sent them, the oldest first, and the
+/// actors sample on credit (``CreditLedger``).
 package final class RolloutTraining: LearnerAlgorithm {
     /// The algorithm's learner (and through it the agent whose weights are broadcast).
     package let learner: any RolloutLearner
