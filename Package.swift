@@ -74,7 +74,9 @@ let tests: [Target] = [
         name: "FleetWireTests", dependencies: ["FleetWire", "CFleetProto", "FleetTestSupport"],
         exclude: ["Golden"]),
     .testTarget(name: "FleetTransportTests", dependencies: ["FleetTransport"]),
-    .testTarget(name: "FleetTensorTests", dependencies: ["FleetTensor"]),
+    .testTarget(
+        name: "FleetTensorTests", dependencies: ["FleetTensor"],
+        exclude: ["Fixtures"]),  // files written by other libraries, read by path
     .testTarget(
         name: "FleetEnvironmentsTests", dependencies: ["FleetEnvironments"],
         exclude: ["Fixtures"]),  // golden trajectories, read by path; their recording script
