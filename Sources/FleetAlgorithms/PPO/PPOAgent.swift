@@ -87,9 +87,9 @@ public final class PPOAgent {
     public var trainableParameters: [(name: String, tensor: Tensor)] {
         var result: [(name: String, tensor: Tensor)] = []
         if let encoders { result += Self.named("critic_encoder", encoders.critic) }
-        result += critic.namedParameters().map { (name: "critic.\($0.name)", tensor: $0.tensor) }
+        result += Self.named("critic", critic)
         if let encoders { result += Self.named("actor_encoder", encoders.actor) }
-        result += actor.namedParameters().map { (name: "actor.\($0.name)", tensor: $0.tensor) }
+        result += Self.named("actor", actor)
         if let logStd { result.append((name: "actor_logstd", tensor: logStd)) }
         return result
     }
@@ -121,7 +121,7 @@ public final class PPOAgent {
     public func policyParameters() -> [(name: String, tensor: Tensor)] {
         var result: [(name: String, tensor: Tensor)] = []
         if let encoders { result += Self.named("actor_encoder", encoders.actor) }
-        result += actor.namedParameters().map { (name: "actor.\($0.name)", tensor: $0.tensor) }
+        result += Self.named("actor", actor)
         if let logStd { result.append((name: "actor_logstd", tensor: logStd)) }
         if let (mean, variance, count) = normalizerTensors {
             result += [(name: "obs_rms.mean", tensor: mean), (name: "obs_rms.var", tensor: variance),
@@ -251,17 +251,24 @@ public final class PPOAgent {
     /// (after its encoder, when there is one).
     func values(_ normalized: UnsafeBufferPointer<Float>, rows: Int, buffers: MLPActingBuffers) -> [Float] {
         guard let encoders else { return Array(critic.forward(normalized, rows: rows, buffers: buffers)) }
-        let features = withNoGrad { encoders.critic(Tensor(Array(normalized), shape: [rows, observationSize])).data }
-        return features.withUnsafeBufferPointer { Array(critic.forward($0, rows: rows, buffers: buffers)) }
+        return features(encoders.critic, normalized, rows: rows).withUnsafeBufferPointer {
+            Array(critic.forward($0, rows: rows, buffers: buffers))
+        }
+    }
+
+    /// `encoder`'s features of `rows` normalized observations, without the graph.
+    private func features(_ encoder: any ObservationEncoder, _ normalized: UnsafeBufferPointer<Float>, rows: Int) -> [Float] {
+        withNoGrad { encoder(Tensor(Array(normalized), shape: [rows, observationSize])).data }
     }
 
     /// The actor MLP's in-place pass on `rows` normalized observations (after the actor's encoder,
     /// when there is one).
     private func actorOutput(_ normalized: UnsafeBufferPointer<Float>, rows: Int) -> UnsafeBufferPointer<Float> {
         guard let encoders else { return actor.forward(normalized, rows: rows, buffers: actingBuffers) }
-        let features = withNoGrad { encoders.actor(Tensor(Array(normalized), shape: [rows, observationSize])).data }
-        // The logits live in the acting buffers, not in `features`.
-        return features.withUnsafeBufferPointer { actor.forward($0, rows: rows, buffers: actingBuffers) }
+        // The logits live in the acting buffers, not in the features.
+        return features(encoders.actor, normalized, rows: rows).withUnsafeBufferPointer {
+            actor.forward($0, rows: rows, buffers: actingBuffers)
+        }
     }
 
     /// No-grad acting for `count` observations (row-major `[count*obs]`, raw): samples actions and
