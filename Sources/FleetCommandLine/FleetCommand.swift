@@ -24,7 +24,7 @@ public struct FleetCommand: ParsableCommand {
             """,
         subcommands: [
             Train.self, Launch.self, Learner.self, Actor.self, Replay.self, Inspect.self,
-            Status.self, Eval.self, SFT.self, Plot.self, Keygen.self, Bench.self, BenchPeer.self,
+            Status.self, Eval.self, SFT.self, Model.self, Plot.self, Keygen.self, Bench.self, BenchPeer.self,
             ConfigReferenceCommand.self,
         ]
     )
