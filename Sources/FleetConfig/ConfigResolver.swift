@@ -60,6 +60,7 @@ public enum ConfigResolver {
             values[setting.key] = try checked(setting, default: setting.key)
             origins[setting.key] = setting.source
         }
+        try applyModelFolder(&values, origins: origins)
         let resolved = ResolvedConfig(values: values)
         try checkConsistency(resolved, origins: origins)
         return resolved

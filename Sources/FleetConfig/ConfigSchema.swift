@@ -98,6 +98,10 @@ public enum ConfigSchema {
             [
                 ConfigKey("task", \.language.task,
                     doc: "the prompt task: addition-N, reverse-N or sort-N, or dataset (your JSON Lines file: dataset.*)"),
+                ConfigKey("model.path", \.language.modelPath,
+                    doc: "a Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer files): the policy's "
+                        + "architecture, initial weights and tokenizer; the run writes the trained policy to model/ in its "
+                        + "run directory in the same format; null: a random policy of model.width, ..."),
                 ConfigKey("model.width", \.language.modelWidth, .positive, doc: "the transformer's embedding width"),
                 ConfigKey("model.layers", \.language.modelLayers, .positive, doc: "transformer blocks"),
                 ConfigKey("model.heads", \.language.modelHeads, .positive, doc: "attention heads (they divide the width)"),

@@ -5,6 +5,9 @@ import FleetAlgorithms
 public struct LanguageConfig: Hashable, Sendable {
     /// The prompt task's name (`addition-2`).
     public var task: String = "addition-2"
+    /// A Hugging Face GPT-2 folder the policy's architecture, initial weights and tokenizer come
+    /// from (`model.path`); nil: a random policy of `model.width`, `model.layers`, ... .
+    public var modelPath: String? = nil
     /// The transformer's embedding width (`model.width`).
     public var modelWidth: Int = 64
     /// Transformer blocks (`model.layers`).

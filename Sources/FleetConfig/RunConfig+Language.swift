@@ -1,6 +1,7 @@
 import FleetAlgorithms
 import FleetEnvironments
 import FleetTensor
+import Foundation
 
 /// Why a language run cannot start: its task, its model or its budget do not fit.
 public struct LanguageSetupError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -28,24 +29,53 @@ extension RunConfig {
         language.maxResponseLength ?? task.maxResponseLength
     }
 
-    /// The policy's architecture for `task`. Throws when the longest prompt and the response budget
-    /// do not fit the context.
+    /// The policy's architecture for `task`: `model.path`'s, or `model.width`, ... with the task's
+    /// vocabulary. Throws when the longest prompt and the response budget do not fit the context, or
+    /// the folder's vocabulary is not the task's.
     public func languageModelConfig(for task: any PromptTask) throws(LanguageSetupError) -> TransformerLM.Config {
-        let needed = task.maxPromptLength + responseBudget(for: task)
-        guard needed <= language.contextLength else {
-            throw LanguageSetupError(
-                description: "model.context_length \(language.contextLength) is too short for \(task.name): a prompt "
-                    + "(\(task.maxPromptLength) tokens) and its responses (\(responseBudget(for: task))) need \(needed)")
+        if let path = language.modelPath {
+            let config: TransformerLM.Config
+            do {
+                config = try GPT2Checkpoint.config(in: URL(fileURLWithPath: path))
+            } catch {
+                throw LanguageSetupError(description: "model.path \(path): \(error)")
+            }
+            guard task.tokenizer.vocabularySize == config.vocabulary else {
+                throw LanguageSetupError(
+                    description: "model.path \(path): vocab_size \(config.vocabulary) is not the vocabulary of "
+                        + "\(task.name)'s tokenizer (\(task.tokenizer.vocabularySize) ids)")
+            }
+            try checkContext(config.contextLength, for: task)
+            return config
         }
+        try checkContext(language.contextLength, for: task)
         return TransformerLM.Config(
             vocabulary: task.tokenizer.vocabularySize, contextLength: language.contextLength,
             width: language.modelWidth, heads: language.modelHeads, layers: language.modelLayers)
     }
 
-    /// A policy for `task`, initialized from `seed`.
+    /// Throws when the longest prompt of `task` and the response budget do not fit `contextLength`.
+    private func checkContext(_ contextLength: Int, for task: any PromptTask) throws(LanguageSetupError) {
+        let needed = task.maxPromptLength + responseBudget(for: task)
+        guard needed <= contextLength else {
+            throw LanguageSetupError(
+                description: "model.context_length \(contextLength) is too short for \(task.name): a prompt "
+                    + "(\(task.maxPromptLength) tokens) and its responses (\(responseBudget(for: task))) need \(needed)")
+        }
+    }
+
+    /// A policy for `task`: `model.path`'s weights, or initialized from `seed`.
     public func makeLanguageModel(for task: any PromptTask, seed: UInt64) throws(LanguageSetupError) -> TransformerLM {
+        let config = try languageModelConfig(for: task)
+        if let path = language.modelPath {
+            do {
+                return try GPT2Checkpoint.read(URL(fileURLWithPath: path))
+            } catch {
+                throw LanguageSetupError(description: "model.path \(path): \(error)")
+            }
+        }
         var generator = RandomGenerator(seed: seed)
-        return TransformerLM(try languageModelConfig(for: task), using: &generator)
+        return TransformerLM(config, using: &generator)
     }
 
     /// The rewards of the algorithm: +1/-1 for DAPO, exact match (1/0) otherwise, plus `format_bonus`

@@ -5,6 +5,7 @@ writes load in transformers without missing or unexpected keys and give Fleet's 
 import json
 import logging
 import subprocess
+from pathlib import Path
 
 import pytest
 import torch
@@ -17,12 +18,12 @@ CONTEXT = 64
 PROMPTS = [[0], [5, 17, 299], [1, 2, 3, 4, 5, 6, 7], list(range(40, 40 + CONTEXT))]
 
 
-def tiny_gpt2(tied=True, seed=0):
+def tiny_gpt2(tied=True, seed=0, vocabulary=VOCABULARY, context=CONTEXT, width=48, **fields):
     """A random GPT-2 whose every parameter (LayerNorms and biases too) is far from its init."""
     torch.manual_seed(seed)
     config = GPT2Config(
-        n_embd=48, n_layer=2, n_head=4, vocab_size=VOCABULARY, n_positions=CONTEXT, n_ctx=CONTEXT,
-        resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, tie_word_embeddings=tied)
+        n_embd=width, n_layer=2, n_head=4, vocab_size=vocabulary, n_positions=context, n_ctx=context,
+        resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, tie_word_embeddings=tied, **fields)
     model = GPT2LMHeadModel(config).eval()
     with torch.no_grad():
         for name, parameter in model.named_parameters():
@@ -50,9 +51,9 @@ def fleet_logits(fleet_binary, folder, prompts=PROMPTS):
     return rows
 
 
-def max_difference(ours, theirs):
-    for a, b, prompt in zip(ours, theirs, PROMPTS):
-        assert a.shape == (len(prompt), VOCABULARY), a.shape
+def max_difference(ours, theirs, prompts=PROMPTS, vocabulary=VOCABULARY):
+    for a, b, prompt in zip(ours, theirs, prompts):
+        assert a.shape == (len(prompt), vocabulary), a.shape
     return max((a - b).abs().max().item() for a, b in zip(ours, theirs))
 
 
@@ -101,3 +102,41 @@ def test_a_broken_folder_is_refused_naming_the_tensor(fleet_binary, tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode != 0
     assert "transformer.h.1.mlp.c_fc.bias" in result.stderr, result.stderr
+
+
+# The built-in task addition-2 reads and writes character tokens: 45 ids, prompts of 7 tokens.
+TASK_VOCABULARY = 45
+TASK_PROMPTS = [[1, 13, 10, 4], [1], [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33]]
+
+
+@pytest.mark.parametrize("tied", [True, False], ids=["tied", "untied"])
+def test_a_trained_policy_written_by_fleet_loads_in_transformers(fleet_binary, tmp_path, tied):
+    start = tmp_path / "start"
+    original = tiny_gpt2(tied, seed=1, vocabulary=TASK_VOCABULARY, context=32, width=64, bos_token_id=1, eos_token_id=2)
+    original.save_pretrained(start, safe_serialization=True)
+    run = tmp_path / "run"
+    config = Path(__file__).resolve().parents[2] / "cluster" / "addition-grpo.yaml"
+    result = subprocess.run(
+        [fleet_binary, "train", str(config), "--run-dir", str(run), "--set", f"model.path={start}",
+         "--set", "init_checkpoint=null", "--set", "total_training_steps=2", "--set", "train_batch_size=8",
+         "--set", "ppo_mini_batch_size=8", "--set", "eval_prompts=10", "--set", "num_actors=1",
+         "--set", "learning_rate=0.01", "--set", "kl_loss_coef=0.04", "--set", "temperature=3.0"],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    trained = load_quietly(run / "model")
+    assert json.loads((run / "model" / "config.json").read_text())["tie_word_embeddings"] == tied
+    ours = fleet_logits(fleet_binary, run / "model", TASK_PROMPTS)
+    difference = max_difference(ours, reference_logits(trained, TASK_PROMPTS), TASK_PROMPTS, TASK_VOCABULARY)
+    moved = max_difference(ours, reference_logits(original, TASK_PROMPTS), TASK_PROMPTS, TASK_VOCABULARY)
+    print(f"trained ({'tied' if tied else 'untied'}): max |fleet - transformers| = {difference:.3g}, "
+          f"moved {moved:.3g} from the start")
+    assert difference < TOLERANCE
+    assert moved > 1e-3, "two updates at learning rate 0.01 change the logits"
+
+    exported = tmp_path / "exported"
+    result = subprocess.run(
+        [fleet_binary, "model", "export", "--policy", str(run), "--like", str(start), "--out", str(exported)],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (exported / "model.safetensors").read_bytes() == (run / "model" / "model.safetensors").read_bytes()
+    load_quietly(exported)

@@ -37,7 +37,7 @@ package final class GroupTraining: LearnerAlgorithm {
     private var accuracyEndUpdate = -1
     private var passAtK: Double?
 
-    /// The task, the policy (from `init_checkpoint` when set) and its learner. Throws
+    /// The task, the policy (from `model.path` or `init_checkpoint` when set) and its learner. Throws
     /// ``LanguageSetupError`` when they do not fit, or the checkpoint's error.
     package init(config runConfig: RunConfig) throws {
         config = runConfig.language
@@ -168,6 +168,12 @@ package final class GroupTraining: LearnerAlgorithm {
         summary.eval = RunSummary.Evaluation(
             accuracyStart: accuracyStart, accuracyEnd: accuracyEnd, prompts: evaluation.problems.count,
             passAtK: passAtK, k: config.passK)
+    }
+
+    /// With `model.path`: the policy as a Hugging Face folder in the run's `model/`.
+    package func writeFinalModel(into directory: RunDirectory) throws {
+        guard let source = config.modelPath else { return }
+        try directory.writeModel(learner.policy, like: source)
     }
 
     package func checkpoint() -> AlgorithmCheckpoint {

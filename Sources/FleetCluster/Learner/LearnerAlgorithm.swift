@@ -43,11 +43,20 @@ package protocol LearnerAlgorithm: AnyObject {
     /// Writes the algorithm's part of the summary (episodes, returns, evaluation).
     func finish(_ summary: inout RunSummary) throws
 
+    /// Writes what the run leaves beside its policy file in `directory` at its end (a language run
+    /// with `model.path`: the policy as a Hugging Face folder).
+    func writeFinalModel(into directory: RunDirectory) throws
+
     /// Everything the algorithm holds, for a checkpoint: what resuming needs to continue bit-exactly.
     func checkpoint() -> AlgorithmCheckpoint
     /// Continues from `checkpoint`, saved by an algorithm of the same config. Everything is
     /// checked before anything changes; throws a description of what does not fit.
     func restore(_ checkpoint: AlgorithmCheckpoint) throws
+}
+
+extension LearnerAlgorithm {
+    /// Nothing beside the policy file.
+    package func writeFinalModel(into directory: RunDirectory) throws {}
 }
 
 /// The algorithm of `config`, with its initial weights: PPO, TRPO or REINFORCE on an environment, or GRPO, Dr. GRPO

@@ -276,6 +276,7 @@ public final class LearnerLoop {
         if let directory {
             try PolicyFile.write(
                 policyWeights(), to: directory.checkpointsDirectory.appendingPathComponent(PolicyFile.finalName))
+            try algorithm.writeFinalModel(into: directory)
         }
         try directory?.writeSummary(summary)
         publishMetrics(at: .now)

@@ -88,6 +88,7 @@ public final class SupervisedWarmStart {
             try PolicyFile.write(
                 Weights(version: 0, parameters: parameters, modelSpec: model.spec),
                 to: directory.checkpointsDirectory.appendingPathComponent(PolicyFile.finalName))
+            if let source = config.language.modelPath { try directory.writeModel(model, like: source) }
             try directory.writeSummary(summary)
         }
         return summary
