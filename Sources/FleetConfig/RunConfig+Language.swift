@@ -31,7 +31,7 @@ extension RunConfig {
 
     /// The policy's architecture for `task`: `model.path`'s, or `model.width`, ... with the task's
     /// vocabulary. Throws when the longest prompt and the response budget do not fit the context, or
-    /// the folder's vocabulary is not the task's.
+    /// the task's tokenizer has ids past the folder's `vocab_size` (which may be larger: padded).
     public func languageModelConfig(for task: any PromptTask) throws(LanguageSetupError) -> TransformerLM.Config {
         if let path = language.modelPath {
             let config: TransformerLM.Config
@@ -40,9 +40,9 @@ extension RunConfig {
             } catch {
                 throw LanguageSetupError(description: "model.path \(path): \(error)")
             }
-            guard task.tokenizer.vocabularySize == config.vocabulary else {
+            guard task.tokenizer.vocabularySize <= config.vocabulary else {
                 throw LanguageSetupError(
-                    description: "model.path \(path): vocab_size \(config.vocabulary) is not the vocabulary of "
+                    description: "model.path \(path): vocab_size \(config.vocabulary) is smaller than the vocabulary of "
                         + "\(task.name)'s tokenizer (\(task.tokenizer.vocabularySize) ids)")
             }
             try checkContext(config.contextLength, for: task)

@@ -54,15 +54,20 @@ final class ModelPathConfigTests: XCTestCase {
         assertRefused(["model.path=\"\(unsupported)\""], naming: "model.path", saying: "n_inner")
     }
 
-    func testAFolderWhoseVocabularyIsNotTheTasksIsRefused() throws {
-        let resolved = try config(["model.path=\"\(try folder())\""])
-        XCTAssertNoThrow(try resolved.languageModelConfig(for: resolved.makeTask()))
-        let path = try makeTemporaryDirectory(self)
-        try Data(#"{"model_type": "gpt2", "n_embd": 32, "n_layer": 3, "n_head": 4, "n_positions": 40, "vocab_size": 300}"#.utf8)
-            .write(to: path.appendingPathComponent("config.json"))
-        let other = try config(["model.path=\"\(path.path)\""])
-        XCTAssertThrowsError(try other.languageModelConfig(for: other.makeTask())) { error in
-            XCTAssertTrue("\(error)".contains("vocab_size 300"), "\(error)")
+    func testAFolderWhoseVocabularyIsSmallerThanTheTokenizersIsRefused() throws {
+        for (vocabulary, fits) in [(45, true), (300, true), (44, false)] {
+            let path = try makeTemporaryDirectory(self)
+            let json = #"{"model_type": "gpt2", "n_embd": 32, "n_layer": 3, "n_head": 4, "n_positions": 40, "vocab_size": "#
+                + "\(vocabulary)}"
+            try Data(json.utf8).write(to: path.appendingPathComponent("config.json"))
+            let resolved = try config(["model.path=\"\(path.path)\""])
+            if fits {
+                XCTAssertEqual(try resolved.languageModelConfig(for: resolved.makeTask()).vocabulary, vocabulary)
+            } else {
+                XCTAssertThrowsError(try resolved.languageModelConfig(for: resolved.makeTask())) { error in
+                    XCTAssertTrue("\(error)".contains("vocab_size 44 is smaller"), "\(error)")
+                }
+            }
         }
     }
 

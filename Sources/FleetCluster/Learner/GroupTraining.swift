@@ -229,7 +229,7 @@ package final class GroupTraining: LearnerAlgorithm {
     /// responses fit the budget and the vocabulary, and each reward is the verifier's (unless a
     /// remote function scores them).
     private func responseGroups(_ batch: GroupBatch, sender: String) throws(BatchRejection) -> [ResponseGroup] {
-        let vocabulary = Int32(task.tokenizer.vocabularySize)
+        let vocabulary = Int32(learner.policy.config.vocabulary)  // the tokenizer's, or a model folder's vocab_size
         let groups = ResponseGroup.decode(batch)
         for group in groups {
             guard let problem = task.problem(id: group.promptID), problem.prompt == group.prompt else {
