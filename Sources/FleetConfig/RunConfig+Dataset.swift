@@ -6,6 +6,16 @@ extension RunConfig {
     /// template, tokenizer and verifier. Throws ``LanguageSetupError`` naming the file, line and
     /// field at fault, or the setting.
     public func makeDatasetTask() throws(LanguageSetupError) -> any PromptTask {
+        switch dataset.tokenizer {
+        case "byte": return try makeDatasetTask(tokenizer: ByteTokenizer())
+        case "character": return try makeDatasetTask(tokenizer: CharacterTokenizer.standard)
+        default: throw LanguageSetupError(description: "tokenizer: unknown '\(dataset.tokenizer)'; known: byte, character")
+        }
+    }
+
+    /// The dataset task of `task: dataset` read with `tokenizer` (a model folder's), whatever the
+    /// `tokenizer` key says.
+    public func makeDatasetTask<Tokenizer: PromptTokenizer>(tokenizer: Tokenizer) throws(LanguageSetupError) -> any PromptTask {
         guard let train = dataset.train, !train.isEmpty else {
             throw LanguageSetupError(description: "task: dataset needs dataset.train, the path of a JSON Lines file")
         }
@@ -18,19 +28,12 @@ extension RunConfig {
         } catch {
             throw LanguageSetupError(description: "\(error)")
         }
-        func load<Tokenizer: PromptTokenizer>(_ tokenizer: Tokenizer) throws(LanguageSetupError) -> any PromptTask {
-            do {
-                return try DatasetTask(
-                    trainFile: train, heldOutFile: dataset.heldOut, heldOutFraction: dataset.heldOutFraction,
-                    template: template, tokenizer: tokenizer, verifier: verifier, contextLength: language.contextLength)
-            } catch {
-                throw LanguageSetupError(description: "dataset: \(error)")
-            }
-        }
-        switch dataset.tokenizer {
-        case "byte": return try load(ByteTokenizer())
-        case "character": return try load(CharacterTokenizer.standard)
-        default: throw LanguageSetupError(description: "tokenizer: unknown '\(dataset.tokenizer)'; known: byte, character")
+        do {
+            return try DatasetTask(
+                trainFile: train, heldOutFile: dataset.heldOut, heldOutFraction: dataset.heldOutFraction,
+                template: template, tokenizer: tokenizer, verifier: verifier, contextLength: language.contextLength)
+        } catch {
+            throw LanguageSetupError(description: "dataset: \(error)")
         }
     }
 }

@@ -17,6 +17,21 @@ extension RunConfig {
     /// ``LanguageSetupError`` for an unknown name or a dataset that cannot be used.
     public func makeTask() throws(LanguageSetupError) -> any PromptTask {
         if language.task == DatasetTask<ByteTokenizer>.taskName { return try makeDatasetTask() }
+        return try makeBuiltInTask()
+    }
+
+    /// The config's prompt task in `tokenizer`'s ids (a model folder's): a dataset read with it, or
+    /// a built-in task's problems re-spelled (``RetokenizedTask``).
+    public func makeTask<Tokenizer: PromptTokenizer>(tokenizer: Tokenizer) throws(LanguageSetupError) -> any PromptTask {
+        if language.task == DatasetTask<ByteTokenizer>.taskName { return try makeDatasetTask(tokenizer: tokenizer) }
+        func retokenized<Base: CharacterPromptTask>(_ base: Base) -> any PromptTask { RetokenizedTask(base, tokenizer: tokenizer) }
+        guard let task = try makeBuiltInTask() as? any CharacterPromptTask else {
+            preconditionFailure("every built-in task is a CharacterPromptTask")
+        }
+        return retokenized(task)
+    }
+
+    private func makeBuiltInTask() throws(LanguageSetupError) -> any PromptTask {
         do {
             return try PromptTasks.make(name: language.task)
         } catch {

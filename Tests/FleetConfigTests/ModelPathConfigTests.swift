@@ -1,4 +1,5 @@
 import FleetConfig
+import FleetEnvironments
 import Foundation
 import XCTest
 import FleetTestSupport
@@ -80,5 +81,25 @@ final class ModelPathConfigTests: XCTestCase {
         XCTAssertEqual(
             try config(["total_training_steps=1", "eval_prompts=5"]).resolved.learningSHA256,
             "a516e359129b672c36ae14611bc9fa635f39a079d0fb3c42fcd0718e0b67cebe")
+    }
+}
+
+/// A task in a model folder's tokenizer: here bytes stand in for the folder's GPT-2 BPE.
+final class TaskTokenizerTests: XCTestCase {
+    func testBuiltInAndDatasetTasksTakeTheGivenTokenizer() throws {
+        let builtIn = try RunConfig(file: nil, overrides: ["algorithm=grpo", "task=addition-2"])
+        let task = try builtIn.makeTask(tokenizer: ByteTokenizer())
+        XCTAssertEqual(task.name, "addition-2")
+        XCTAssertTrue(task is RetokenizedTask<AdditionTask, ByteTokenizer>, "\(type(of: task))")
+        XCTAssertEqual(task.problem(0, split: .train).prompt, [ByteTokenizer().bos] + (try ByteTokenizer().encode(task.problem(0, split: .train).promptText)))
+
+        let directory = try makeTemporaryDirectory(self)
+        let file = directory.appendingPathComponent("train.jsonl")
+        let lines = [#"{"prompt": "1+1", "answer": "2"}"#, #"{"prompt": "2+2", "answer": "4"}"#, #"{"prompt": "3+3", "answer": "6"}"#]
+        try Data(lines.joined(separator: "\n").utf8).write(to: file)
+        let dataset = try RunConfig(
+            file: nil, overrides: ["algorithm=grpo", "task=dataset", "dataset.train=\"\(file.path)\"", "tokenizer=character"])
+        XCTAssertTrue(try dataset.makeTask(tokenizer: ByteTokenizer()) is DatasetTask<ByteTokenizer>)
+        XCTAssertTrue(try dataset.makeTask() is DatasetTask<CharacterTokenizer>)
     }
 }
