@@ -119,17 +119,20 @@ public struct SafeTensors: Sendable {
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while json.count % 8 != 0 { json.append(UInt8(ascii: " ")) }
-        var out = Data()
+        var out = Data(capacity: 8 + json.count + offset)
         var length = UInt64(json.count).littleEndian
         withUnsafeBytes(of: &length) { out.append(contentsOf: $0) }
         out.append(json)
         for name in names {
-            tensors[name]!.values.withUnsafeBufferPointer { values in
-                for value in values {
-                    var bits = value.bitPattern.littleEndian
-                    withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
-                }
+            let values = tensors[name]!.values
+            #if _endian(little)
+            values.withUnsafeBytes { out.append(contentsOf: $0) }
+            #else
+            for value in values {
+                var bits = value.bitPattern.littleEndian
+                withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
             }
+            #endif
         }
         return out
     }
@@ -138,24 +141,28 @@ public struct SafeTensors: Sendable {
 
     /// Little-endian elements of `dtype` widened to float32 (exactly: every F16 and BF16 value is a float32).
     private static func floats(_ bytes: ArraySlice<UInt8>, dtype: String) -> [Float] {
-        let base = bytes.startIndex
-        switch dtype {
-        case "F32":
-            return (0..<(bytes.count / 4)).map { i in
-                let at = base + 4 * i
-                let bits = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
-                return Float(bitPattern: bits)
+        let size = dtype == "F32" ? 4 : 2
+        let count = bytes.count / size
+        return [Float](unsafeUninitializedCapacity: count) { floats, initialized in
+            bytes.withUnsafeBytes { raw in
+                switch dtype {
+                case "F32":
+                    for i in 0..<count {
+                        floats[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                    }
+                case "BF16":
+                    for i in 0..<count {
+                        let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                        floats[i] = Float(bitPattern: UInt32(bits) << 16)
+                    }
+                default:  // F16
+                    for i in 0..<count {
+                        let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                        floats[i] = Float(Float16(bitPattern: bits))
+                    }
+                }
             }
-        case "BF16":
-            return (0..<(bytes.count / 2)).map { i in
-                let at = base + 2 * i
-                return Float(bitPattern: (UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8) << 16)
-            }
-        default:  // F16
-            return (0..<(bytes.count / 2)).map { i in
-                let at = base + 2 * i
-                return Float(Float16(bitPattern: UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8))
-            }
+            initialized = count
         }
     }
 }
