@@ -48,7 +48,7 @@ extension GPT2Tokenizer {
                 throw fail("model.\(field)", "is \(Self.describe(affix)); byte-level BPE has none (null)")
             }
         }
-        if let ignoreMerges = model["ignore_merges"], (ignoreMerges as? Bool) != false {
+        if let ignoreMerges = model["ignore_merges"], Self.boolean(ignoreMerges) != false {
             throw fail("model.ignore_merges", "is \(Self.describe(ignoreMerges)); GPT-2 merges every word (false)")
         }
         guard let vocabularyObject = model["vocab"] as? [String: Any] else {
@@ -91,7 +91,7 @@ extension GPT2Tokenizer {
                 guard let token = item as? [String: Any] else { throw fail(field, "not an object") }
                 guard let content = token["content"] as? String else { throw fail("\(field).content", "missing or not a string") }
                 guard let id = Self.integer(token["id"]) else { throw fail("\(field).id", "missing or not an integer id") }
-                guard (token["special"] as? Bool) == true else {
+                guard Self.boolean(token["special"]) == true else {
                     throw fail(
                         "\(field).special",
                         "\(GPT2TokenizerError.quoted(content)) is not special; Fleet reads only special added tokens "
@@ -162,10 +162,14 @@ extension GPT2Tokenizer {
 
     /// `value` as an id, if it is an integer that fits.
     private static func integer(_ value: Any?) -> Int32? {
-        guard let value, !(value is Bool) else { return nil }
-        if let number = value as? Int { return Int32(exactly: number) }
-        if let number = value as? Double { return Int32(exactly: number) }
-        return nil
+        guard let value, boolean(value) == nil, let number = value as? Int else { return nil }
+        return Int32(exactly: number)
+    }
+
+    /// `value` as a boolean, if it is JSON's `true` or `false` (which Foundation reads as a number).
+    private static func boolean(_ value: Any?) -> Bool? {
+        guard let number = value as? NSNumber, String(cString: number.objCType) == "c" else { return nil }
+        return number.boolValue
     }
 
     /// The ids of a JSON object of tokens to ids.
@@ -213,27 +217,27 @@ extension GPT2Tokenizer {
             byteLevel = only
         }
         try expect(byteLevel["type"], is: "ByteLevel", field: "\(field).type", fail)
-        guard let prefixSpace = byteLevel["add_prefix_space"] as? Bool else {
+        guard let prefixSpace = boolean(byteLevel["add_prefix_space"]) else {
             throw fail("\(field).add_prefix_space", "missing or not a boolean; GPT-2's is false")
         }
         guard !prefixSpace else {
             throw fail("\(field).add_prefix_space", "is true; GPT-2 adds no space before the text (false)")
         }
-        if let useRegex = byteLevel["use_regex"], (useRegex as? Bool) != true {
+        if let useRegex = byteLevel["use_regex"], boolean(useRegex) != true {
             throw fail("\(field).use_regex", "is \(describe(useRegex)); GPT-2 cuts words by its regex (true)")
         }
     }
 
     /// A JSON value as an error message shows it.
     private static func describe(_ value: Any) -> String {
+        if let flag = boolean(value) { return flag ? "true" : "false" }
         switch value {
-        case is NSNull: "null"
-        case let text as String: GPT2TokenizerError.quoted(text)
-        case let flag as Bool: flag ? "true" : "false"
+        case is NSNull: return "null"
+        case let text as String: return GPT2TokenizerError.quoted(text)
         case let object as [String: Any]:
-            (object["type"] as? String).map { "a \(GPT2TokenizerError.quoted($0)) object" } ?? "an object"
-        case is [Any]: "an array"
-        default: "\(value)"
+            return (object["type"] as? String).map { "a \(GPT2TokenizerError.quoted($0)) object" } ?? "an object"
+        case is [Any]: return "an array"
+        default: return "\(value)"
         }
     }
 }
