@@ -43,36 +43,25 @@ struct ModelTokenize: ParsableCommand {
             print("vocabulary_size: \(tokenizer.vocabularySize)")
             return
         }
+        // JSONDecoder, not JSONSerialization: the latter drops a U+FEFF that starts a string.
+        let decoder = JSONDecoder()
         var lineNumber = 0
         while let line = readLine(strippingNewline: true) {
             lineNumber += 1
-            let value = try? JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
             if decode {
-                guard let items = value as? [Any], let ids = Self.ids(items) else {
-                    printError("fleet model tokenize: standard input line \(lineNumber): not a JSON array of integer ids")
+                guard let ids = try? decoder.decode([Int32].self, from: Data(line.utf8)) else {
+                    printError("fleet model tokenize: standard input line \(lineNumber): not a JSON array of ids")
                     throw ExitCode.failure
                 }
                 print(Self.jsonString(tokenizer.decode(ids)))
             } else {
-                guard let text = value as? String else {
+                guard let text = try? decoder.decode(String.self, from: Data(line.utf8)) else {
                     printError("fleet model tokenize: standard input line \(lineNumber): not a JSON string")
                     throw ExitCode.failure
                 }
                 print("[" + tokenizer.encode(text).map(String.init).joined(separator: ",") + "]")
             }
         }
-    }
-
-    private static func ids(_ items: [Any]) -> [Int32]? {
-        var ids: [Int32] = []
-        for item in items {
-            // Foundation reads JSON's true and false as numbers of type "c".
-            guard let number = item as? NSNumber, String(cString: number.objCType) != "c",
-                let integer = item as? Int, let id = Int32(exactly: integer)
-            else { return nil }
-            ids.append(id)
-        }
-        return ids
     }
 
     private static func jsonString(_ text: String) -> String {

@@ -134,7 +134,7 @@ public struct GPT2Tokenizer: PromptTokenizer {
         var tokens: [Int32] = []
         tokens.reserveCapacity(text.utf8.count / 3 + 1)
         for word in GPT2PreTokenizer.words(text) {
-            tokens += cache.tokens(of: String(word)) { merges.tokens(ofWord: $0.utf8) }
+            tokens += cache.tokens(of: Array(word.utf8)) { merges.tokens(ofWord: $0) }
         }
         return tokens
     }
