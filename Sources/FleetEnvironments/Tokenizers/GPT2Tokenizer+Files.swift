@@ -62,11 +62,10 @@ extension GPT2Tokenizer {
         merges.reserveCapacity(mergeItems.count)
         for (index, item) in mergeItems.enumerated() {
             if let line = item as? String {
-                let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-                guard parts.count == 2 else {
+                guard let merge = Self.merge(line) else {
                     throw fail("model.merges[\(index)]", "\(GPT2TokenizerError.quoted(line)) is not two tokens separated by one space")
                 }
-                merges.append((String(parts[0]), String(parts[1])))
+                merges.append(merge)
             } else if let pair = item as? [Any], pair.count == 2, let left = pair[0] as? String, let right = pair[1] as? String {
                 merges.append((left, right))
             } else {
@@ -117,18 +116,18 @@ extension GPT2Tokenizer {
         let text = try Self.readText(mergesFile)
         var merges: [(String, String)] = []
         var lines: [Int] = []
-        var rawLines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if rawLines.last == "" { rawLines.removeLast() }  // the final newline
+        // Split by scalars: "\r\n" is one Character.
+        var rawLines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+        if rawLines.last?.isEmpty == true { rawLines.removeLast() }  // the final newline
         for (offset, rawLine) in rawLines.enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            let line = String(rawLine.last == "\r" ? rawLine.dropLast() : rawLine)
             if offset == 0 && line.hasPrefix("#version") { continue }
-            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 2 else {
+            guard let merge = Self.merge(line) else {
                 throw GPT2TokenizerError(
                     file: mergesFile, line: offset + 1,
-                    "\(GPT2TokenizerError.quoted(String(line))) is not two tokens separated by one space")
+                    "\(GPT2TokenizerError.quoted(line)) is not two tokens separated by one space")
             }
-            merges.append((String(parts[0]), String(parts[1])))
+            merges.append(merge)
             lines.append(offset + 1)
         }
         try self.init(
@@ -137,6 +136,14 @@ extension GPT2Tokenizer {
     }
 
     // MARK: - Reading
+
+    /// The two tokens of a merge line, `left right`, split at its one space (by scalars: a space
+    /// and a combining mark after it are one Character).
+    private static func merge(_ line: String) -> (String, String)? {
+        let parts = line.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        return (String(parts[0]), String(parts[1]))
+    }
 
     private static func readData(_ path: String) throws(GPT2TokenizerError) -> Data {
         guard let data = FileManager.default.contents(atPath: path) else {
