@@ -116,6 +116,16 @@ final class GPT2TokenizerFilesTests: XCTestCase {
         XCTAssertEqual(tokenizer.decode([300, 263]), "<pad>Hello")
     }
 
+    func testKeepsByteOrderMarksThatStartStrings() throws {
+        var json = tokenizerJSON()
+        json["added_tokens"] = (json["added_tokens"] as! [Any]) + [["id": 300, "content": "\u{FEFF}<pad>", "special": true]]
+        let data = try JSONSerialization.data(withJSONObject: json)
+        XCTAssertNotNil(data.firstRange(of: Data([0x22, 0xEF, 0xBB, 0xBF])))  // written raw, after a quote
+        try (Data([0xEF, 0xBB, 0xBF]) + data).write(to: folder.appendingPathComponent("tokenizer.json"))  // and a file BOM
+        let tokenizer = try GPT2Tokenizer(folder: folder.path)
+        XCTAssertEqual(tokenizer.decode([263, 300]), "Hello\u{FEFF}<pad>")
+    }
+
     // MARK: - Refusals
 
     func testRefusesMissingFolderAndFiles() throws {

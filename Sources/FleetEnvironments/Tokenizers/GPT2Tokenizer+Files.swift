@@ -159,12 +159,35 @@ extension GPT2Tokenizer {
     }
 
     private static func readJSON(_ path: String) throws(GPT2TokenizerError) -> Any {
-        let data = try readData(path)
+        let data = escapingByteOrderMarks(try readData(path))
         do {
             return try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
             throw GPT2TokenizerError(file: path, "not JSON: \(error.localizedDescription)")
         }
+    }
+
+    /// `data` with each U+FEFF written `\ufeff` (the same character, in a JSON string, where alone
+    /// it can be) and one that starts the file dropped: JSONSerialization drops a U+FEFF that
+    /// starts a string.
+    private static func escapingByteOrderMarks(_ data: Data) -> Data {
+        let mark = Data([0xEF, 0xBB, 0xBF])
+        guard data.firstRange(of: mark) != nil else { return data }
+        var bytes = [UInt8](data)
+        if bytes.starts(with: mark) { bytes.removeFirst(3) }
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(bytes.count + 64)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == 0xEF, index + 2 < bytes.count, bytes[index + 1] == 0xBB, bytes[index + 2] == 0xBF {
+                escaped += Array("\\ufeff".utf8)
+                index += 3
+            } else {
+                escaped.append(bytes[index])
+                index += 1
+            }
+        }
+        return Data(escaped)
     }
 
     /// `value` as an id, if it is an integer that fits.
