@@ -3,7 +3,8 @@ downloads), written as a model folder's tokenizer files for the interop tests.
 
     from gpt2_tokenizer_folder import write_tokenizer_folder
     info = write_tokenizer_folder(tmp_path / "model")   # tokenizer.json, vocab.json, merges.txt
-    info.eos_id, info.vocab_size
+    info.eos_id, info.vocab_size                          # 2999, 3000
+    write_tokenizer_folder(tmp_path / "big", gpt2_size=True)  # 50257 ids, as GPT-2's
 
 Like GPT-2's own files: `<|endoftext|>` is the last id, in vocab.json and (special) in
 tokenizer.json's added_tokens; the pre-tokenizer is ByteLevel with add_prefix_space false and the
@@ -66,9 +67,27 @@ def corpus(lines: int = 4000, seed: int = 0) -> list:
     return [corpus_line(rng) for _ in range(lines)]
 
 
-def train(vocab_size: int = 3000, lines: int = 4000, seed: int = 0) -> Tokenizer:
+GPT2_MERGES = 50000  # GPT-2's: 256 bytes + 50,000 merges + <|endoftext|> = 50,257 ids
+
+
+def extend_merges(vocab: dict, merges: list, count: int, seed: int) -> None:
+    """Adds merges of two random earlier tokens (as training would order them) until there are
+    `count`, each new token taking the next id."""
+    rng = random.Random(seed)
+    tokens = list(vocab)
+    while len(merges) < count:
+        left, right = rng.choice(tokens), rng.choice(tokens)
+        if left + right in vocab or len(left + right) > 16:
+            continue
+        vocab[left + right] = len(vocab)
+        tokens.append(left + right)
+        merges.append((left, right))
+
+
+def train(vocab_size: int = 3000, lines: int = 4000, seed: int = 0, gpt2_size: bool = False) -> Tokenizer:
     """A byte-level BPE over `corpus(lines, seed)`: 256 byte tokens, merges up to `vocab_size` - 1
-    tokens, then `<|endoftext|>` (special) as the last id."""
+    tokens, then `<|endoftext|>` (special) as the last id. With `gpt2_size`, random merges of
+    earlier tokens follow the trained ones up to GPT-2's 50,000 (50,257 ids)."""
     byte_level = Tokenizer(models.BPE())
     byte_level.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     trainer = trainers.BpeTrainer(
@@ -76,8 +95,10 @@ def train(vocab_size: int = 3000, lines: int = 4000, seed: int = 0) -> Tokenizer
     byte_level.train_from_iterator(corpus(lines, seed), trainer)
     trained = json.loads(byte_level.to_str())["model"]
     vocab = dict(trained["vocab"])
-    vocab[END_OF_TEXT] = len(vocab)
     merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in trained["merges"]]
+    if gpt2_size:
+        extend_merges(vocab, merges, GPT2_MERGES, seed)
+    vocab[END_OF_TEXT] = len(vocab)
 
     tokenizer = Tokenizer(models.BPE(vocab=vocab, merges=merges))
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -94,12 +115,12 @@ class TokenizerFolder:
 
 
 def write_tokenizer_folder(directory, files=("tokenizer.json", "vocab.json", "merges.txt"), vocab_size: int = 3000,
-                           seed: int = 0) -> TokenizerFolder:
+                           seed: int = 0, gpt2_size: bool = False) -> TokenizerFolder:
     """Writes the trained tokenizer's `files` (any of tokenizer.json, vocab.json with merges.txt)
-    and a tokenizer_config.json into `directory` (created)."""
+    and a tokenizer_config.json into `directory` (created). See `train` for the arguments."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    tokenizer = train(vocab_size=vocab_size, seed=seed)
+    tokenizer = train(vocab_size=vocab_size, seed=seed, gpt2_size=gpt2_size)
     if "tokenizer.json" in files:
         tokenizer.save(str(directory / "tokenizer.json"))
     if "vocab.json" in files or "merges.txt" in files:

@@ -103,6 +103,21 @@ def test_ids_match_slow_and_fast_tokenizers_from_vocab_and_merges(fleet_binary, 
     print(f"\n{len(strings)} strings: Fleet's ids = GPT2Tokenizer's = GPT2TokenizerFast's from vocab.json + merges.txt")
 
 
+def test_ids_match_on_a_gpt2_sized_vocabulary(fleet_binary, tmp_path):
+    """50,000 merges and 50,257 ids, <|endoftext|> = 50256, as GPT-2's: long merge chains."""
+    folder = write_tokenizer_folder(tmp_path / "gpt2-sized", gpt2_size=True)
+    assert (folder.eos_id, folder.vocab_size) == (50256, 50257)
+    strings = varied_strings() + corpus(lines=1000, seed=5)
+    fast = GPT2TokenizerFast(tokenizer_file=str(folder.path / "tokenizer.json"))
+    assert_same_ids(strings, fleet(fleet_binary, folder.path, strings), fast(strings)["input_ids"],
+                    "GPT2TokenizerFast (tokenizer.json)")
+    (folder.path / "tokenizer.json").unlink()
+    slow = GPT2Tokenizer(str(folder.path / "vocab.json"), str(folder.path / "merges.txt"))
+    assert_same_ids(strings, fleet(fleet_binary, folder.path, strings), [slow(s)["input_ids"] for s in strings],
+                    "GPT2Tokenizer (vocab.json, merges.txt)")
+    print(f"\n{len(strings)} strings on a GPT-2-sized vocabulary: Fleet's ids = GPT2TokenizerFast's = GPT2Tokenizer's")
+
+
 def test_every_unicode_scalar_matches_fast_tokenizer(fleet_binary, folders):
     """Every scalar, shuffled into strings with letters, digits, spaces and punctuation around them,
     so each meets the regex's classes as a neighbour (Hugging Face tokenizers' Oniguruma knows
