@@ -187,3 +187,23 @@ def test_literal_end_of_text_is_plain_text(fleet_binary, folders):
     assert all(from_json.eos_id not in ids for ids in fleet_ids)
     default = GPT2TokenizerFast(tokenizer_file=path)
     assert default(f"a{END_OF_TEXT}b")["input_ids"][1] == from_json.eos_id
+
+
+def test_command_refuses_bad_input_by_line_and_bad_folders(fleet_binary, folders, tmp_path):
+    from_json, _ = folders
+    run = lambda folder, text, *flags: subprocess.run(  # noqa: E731
+        [fleet_binary, "model", "tokenize", "--model", str(folder), *flags], input=text, capture_output=True, text=True)
+    result = run(from_json.path, '"fine"\nnot json\n')
+    assert result.returncode == 1 and "standard input line 2: not a JSON string" in result.stderr
+    result = run(from_json.path, "[1, true]\n", "--decode")
+    assert result.returncode == 1 and "standard input line 1: not a JSON array of ids" in result.stderr
+    result = run(tmp_path, "")
+    assert result.returncode == 1 and "neither tokenizer.json nor vocab.json with merges.txt" in result.stderr
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    config = json.loads((from_json.path / "tokenizer.json").read_text())
+    config["pre_tokenizer"]["add_prefix_space"] = True
+    (broken / "tokenizer.json").write_text(json.dumps(config))
+    result = run(broken, "")
+    assert result.returncode == 1
+    assert "tokenizer.json: field 'pre_tokenizer.add_prefix_space': is true" in result.stderr
