@@ -138,7 +138,12 @@ def test_every_unicode_scalar_matches_fast_tokenizer(fleet_binary, folders):
     fast = GPT2TokenizerFast(tokenizer_file=str(from_json.path / "tokenizer.json"))
     assert_same_ids(strings, fleet(fleet_binary, from_json.path, strings),
                     fast(strings)["input_ids"], "GPT2TokenizerFast")
-    print(f"\n{len(scalars)} Unicode scalars in {len(strings)} strings: Fleet's ids = GPT2TokenizerFast's")
+    # The words themselves: a scalar classed differently changes them even where no merge shows it.
+    pre_tokenizer = fast.backend_tokenizer.pre_tokenizer
+    reference_words = [[s[start:end] for _, (start, end) in pre_tokenizer.pre_tokenize_str(s)] for s in strings]
+    assert_same_ids(strings, fleet(fleet_binary, from_json.path, strings, "--words"), reference_words,
+                    "tokenizers' ByteLevel pre-tokenizer (words)")
+    print(f"\n{len(scalars)} Unicode scalars in {len(strings)} strings: Fleet's ids and words = GPT2TokenizerFast's")
 
 
 def test_both_forms_give_the_same_spec(fleet_binary, folders):
@@ -148,6 +153,18 @@ def test_both_forms_give_the_same_spec(fleet_binary, folders):
     assert specs[0] == specs[1]
     assert f"pad=bos=eos={from_json.eos_id};" in specs[0]
     assert f"vocabulary_size: {from_json.vocab_size}" in specs[0]
+    # Merges written "left right", as GPT-2's own tokenizer.json (tokenizers before 0.20) has them.
+    as_strings = from_json.path.parent / "merges-as-strings"
+    as_strings.mkdir()
+    config = json.loads((from_json.path / "tokenizer.json").read_text())
+    config["model"]["merges"] = [" ".join(pair) for pair in config["model"]["merges"]]
+    (as_strings / "tokenizer.json").write_text(json.dumps(config, ensure_ascii=False))
+    strings = varied_strings()
+    fast = GPT2TokenizerFast(tokenizer_file=str(as_strings / "tokenizer.json"))
+    assert_same_ids(strings, fleet(fleet_binary, as_strings, strings), [fast(s)["input_ids"] for s in strings],
+                    "GPT2TokenizerFast (merges as strings)")
+    assert subprocess.run([fleet_binary, "model", "tokenize", "--model", str(as_strings), "--spec"],
+                          capture_output=True, text=True, check=True).stdout == specs[0]
     other = write_tokenizer_folder(from_json.path.parent / "other-seed", files=("tokenizer.json",), seed=1)
     other_spec = subprocess.run([fleet_binary, "model", "tokenize", "--model", str(other.path), "--spec"],
                                 capture_output=True, text=True, check=True).stdout

@@ -15,7 +15,9 @@ struct ModelTokenize: ParsableCommand {
             special tokens (a literal <|endoftext|> in the text is encoded as plain text). With \
             --decode each input line is a JSON array of ids and each output line the JSON string of \
             their text (<|endoftext|> skipped before the first other id, ending the text after it). \
-            --spec prints the tokenizer's spec and vocabulary size instead.
+            --words prints each string's words instead (the pieces GPT-2's regex cuts it into, \
+            which no token spans), as a JSON array of strings. --spec prints the tokenizer's spec \
+            and vocabulary size.
               printf '%s\\n' '"Hello world"' | fleet model tokenize --model models/gpt2
             """)
 
@@ -23,11 +25,15 @@ struct ModelTokenize: ParsableCommand {
     var model: String
     @Flag(help: "Read JSON arrays of ids and print the JSON string of each one's text.")
     var decode = false
+    @Flag(help: "Print each string's words (GPT-2's regex pre-tokenization) as a JSON array of strings.")
+    var words = false
     @Flag(help: "Print the tokenizer's spec and vocabulary size, and read nothing.")
     var spec = false
 
     func validate() throws {
-        guard !(decode && spec) else { throw ValidationError("--decode and --spec exclude each other") }
+        guard [decode, words, spec].filter({ $0 }).count <= 1 else {
+            throw ValidationError("give at most one of --decode, --words and --spec")
+        }
     }
 
     func run() throws {
@@ -53,21 +59,25 @@ struct ModelTokenize: ParsableCommand {
                     printError("fleet model tokenize: standard input line \(lineNumber): not a JSON array of ids")
                     throw ExitCode.failure
                 }
-                print(Self.jsonString(tokenizer.decode(ids)))
+                print(Self.json(tokenizer.decode(ids)))
             } else {
                 guard let text = try? decoder.decode(String.self, from: Data(line.utf8)) else {
                     printError("fleet model tokenize: standard input line \(lineNumber): not a JSON string")
                     throw ExitCode.failure
                 }
-                print("[" + tokenizer.encode(text).map(String.init).joined(separator: ",") + "]")
+                if words {
+                    print(Self.json(GPT2Tokenizer.words(text).map(String.init)))
+                } else {
+                    print("[" + tokenizer.encode(text).map(String.init).joined(separator: ",") + "]")
+                }
             }
         }
     }
 
-    private static func jsonString(_ text: String) -> String {
+    private static func json(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        guard let data = try? encoder.encode(text) else { preconditionFailure("a string encodes as JSON") }
+        guard let data = try? encoder.encode(value) else { preconditionFailure("strings encode as JSON") }
         return String(decoding: data, as: UTF8.self)
     }
 }

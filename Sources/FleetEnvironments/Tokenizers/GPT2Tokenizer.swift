@@ -164,6 +164,12 @@ public struct GPT2Tokenizer: PromptTokenizer {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The words GPT-2's regex cuts `text` into before merging (``GPT2PreTokenizer``): no token
+    /// spans two of them.
+    public static func words(_ text: String) -> [Substring] {
+        GPT2PreTokenizer.words(text)
+    }
+
     /// The byte-level spelling of `id`'s token (`Ġworld`), or nil when no token has that id.
     public func token(of id: Int32) -> String? {
         guard id >= 0, Int(id) < bytesOfID.count, let bytes = bytesOfID[Int(id)] else { return nil }
