@@ -21,7 +21,9 @@ struct ModelTokenize: ParsableCommand {
               printf '%s\\n' '"Hello world"' | fleet model tokenize --model models/gpt2
             """)
 
-    @Option(help: ArgumentHelp("The model folder (tokenizer.json, or vocab.json and merges.txt).", valueName: "dir"), completion: .directory)
+    @Option(
+        help: ArgumentHelp("The model folder (tokenizer.json, or vocab.json and merges.txt).", valueName: "dir"),
+        completion: .directory)
     var model: String
     @Flag(help: "Read JSON arrays of ids and print the JSON string of each one's text.")
     var decode = false

@@ -54,7 +54,9 @@ extension GPT2Tokenizer {
         guard let vocabularyObject = model["vocab"] as? [String: Any] else {
             throw fail("model.vocab", "missing or not an object of tokens to ids")
         }
-        let vocabulary = try Self.ids(vocabularyObject) { token in fail("model.vocab[\(GPT2TokenizerError.quoted(token))]", "not an integer id") }
+        let vocabulary = try Self.ids(vocabularyObject) { token in
+            fail("model.vocab[\(GPT2TokenizerError.quoted(token))]", "not an integer id")
+        }
         guard let mergeItems = model["merges"] as? [Any] else {
             throw fail("model.merges", "missing or not an array")
         }
@@ -63,7 +65,8 @@ extension GPT2Tokenizer {
         for (index, item) in mergeItems.enumerated() {
             if let line = item as? String {
                 guard let merge = Self.merge(line) else {
-                    throw fail("model.merges[\(index)]", "\(GPT2TokenizerError.quoted(line)) is not two tokens separated by one space")
+                    throw fail(
+                        "model.merges[\(index)]", "\(GPT2TokenizerError.quoted(line)) is not two tokens separated by one space")
                 }
                 merges.append(merge)
             } else if let pair = item as? [Any], pair.count == 2, let left = pair[0] as? String, let right = pair[1] as? String {
@@ -96,7 +99,9 @@ extension GPT2Tokenizer {
                         "\(GPT2TokenizerError.quoted(content)) is not special; Fleet reads only special added tokens "
                             + "(a plain added token would cut the text before GPT-2's regex)")
                 }
-                guard specialTokens[content] == nil else { throw fail("\(field).content", "\(GPT2TokenizerError.quoted(content)) is added twice") }
+                guard specialTokens[content] == nil else {
+                    throw fail("\(field).content", "\(GPT2TokenizerError.quoted(content)) is added twice")
+                }
                 specialTokens[content] = id
             }
         }

@@ -73,7 +73,8 @@ public struct GPT2Tokenizer: PromptTokenizer {
             guard id >= 0 else { throw origin.specialTokenError(token: token, "id \(id) is negative") }
             if let vocabularyID = vocabulary[token] {
                 guard vocabularyID == id else {
-                    throw origin.specialTokenError(token: token, "id \(id), but the vocabulary's \(quoted(token)) is \(vocabularyID)")
+                    throw origin.specialTokenError(
+                        token: token, "id \(id), but the vocabulary's \(quoted(token)) is \(vocabularyID)")
                 }
             } else if let other = tokenOfID[id] {
                 throw origin.specialTokenError(token: token, "id \(id) is also the id of \(quoted(other))")
