@@ -10,13 +10,16 @@ export FLEET_PYTHON
 demo: deps release
 	./scripts/demo.sh
 
-## test: install what is missing (with Fleet's Python package, pip-installed into .build-python),
-## then the whole suite: the Python package's tests and the cluster templates' (cluster/tests: the
-## Kubernetes manifests and their pods as local processes), against the debug `fleet`, then Swift's.
+## test: install what is missing (with Fleet's Python package, pip-installed into .build-python,
+## and transformers beside Debian's torch in .build-hf), then the whole suite: the Python package's
+## tests, the Hugging Face interop tests (python/tests_hf: GPT-2 folders and tokenizers) and the
+## cluster templates' (cluster/tests: the Kubernetes manifests and their pods as local processes),
+## against the debug `fleet`, then Swift's.
 test:
 	./scripts/install-deps.sh --python
 	$(SWIFT) build --build-tests
 	FLEET_BINARY=$(CURDIR)/.build/debug/fleet $(FLEET_PYTHON) -m pytest -q python/tests
+	FLEET_BINARY=$(CURDIR)/.build/debug/fleet $(CURDIR)/.build-hf/bin/python -m pytest -q python/tests_hf
 	FLEET_BINARY=$(CURDIR)/.build/debug/fleet $(FLEET_PYTHON) -m pytest -q -s cluster/tests
 	$(SWIFT) test --disable-swift-testing
 

@@ -6,6 +6,6 @@ struct Model: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Read, check and write GPT-2 model folders (config.json, model.safetensors, tokenizer).",
-        subcommands: [ModelLogits.self, ModelExport.self]
+        subcommands: [ModelLogits.self, ModelExport.self, ModelTokenize.self]
     )
 }

@@ -2,7 +2,8 @@
 /// Fleet tokenizer places first (`pad = 0`, `bos = 1`, `eos = 2`).
 ///
 /// `encode` adds no special tokens (a prompt is `[bos] + encode(text)`); `decode` reads up to the
-/// first `eos` and skips `pad` and `bos`.
+/// first `eos` and skips `pad` and `bos`. (Where one id is all three, as GPT-2's `<|endoftext|>`,
+/// `decode` skips it before the first other id and stops at it after: see `GPT2Tokenizer`.)
 public protocol PromptTokenizer: Sendable {
     /// The number of ids, special tokens included: the model's vocabulary.
     var vocabularySize: Int { get }
