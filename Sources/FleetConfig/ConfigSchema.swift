@@ -158,7 +158,8 @@ public enum ConfigSchema {
                 ConfigKey("prompt_template", \.dataset.promptTemplate,
                     doc: "the text the model reads, with one {prompt} the line's prompt replaces (the answer is not templated)"),
                 ConfigKey("tokenizer", \.dataset.tokenizer, .oneOf(["byte", "character"]),
-                    doc: "byte (any UTF-8, 259 ids) or character (the built-in tasks' 45 ids); built-in tasks keep character"),
+                    doc: "byte (any UTF-8, 259 ids) or character (the built-in tasks' 45 ids); built-in tasks keep character; "
+                        + "with model.path, every task takes the folder's tokenizer"),
                 ConfigKey("verifier", \.dataset.verifier, .oneOf(AnswerVerifiers.names),
                     doc: "how a response is checked against the answer: exact, numeric, boxed, hash_answer, regex or choice"),
                 ConfigKey("verifier_tolerance", \.dataset.verifierTolerance, .nonNegative,

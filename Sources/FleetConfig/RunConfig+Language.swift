@@ -13,11 +13,22 @@ public struct LanguageSetupError: Error, Hashable, Sendable, CustomStringConvert
 }
 
 extension RunConfig {
-    /// The config's prompt task: built in, or a dataset (``makeDatasetTask()``). Throws
+    /// The config's prompt task: built in, or a dataset (``makeDatasetTask()``); in the tokenizer of
+    /// the `model.path` folder when one is set (``makeTask(tokenizer:)``). Throws
     /// ``LanguageSetupError`` for an unknown name or a dataset that cannot be used.
     public func makeTask() throws(LanguageSetupError) -> any PromptTask {
+        if let path = language.modelPath { return try makeTask(tokenizer: modelTokenizer(path)) }
         if language.task == DatasetTask<ByteTokenizer>.taskName { return try makeDatasetTask() }
         return try makeBuiltInTask()
+    }
+
+    /// The tokenizer of the `model.path` folder at `path`.
+    private func modelTokenizer(_ path: String) throws(LanguageSetupError) -> GPT2Tokenizer {
+        do {
+            return try GPT2Tokenizer(folder: path)
+        } catch {
+            throw LanguageSetupError(description: "model.path \(path): its tokenizer: \(error)")
+        }
     }
 
     /// The config's prompt task in `tokenizer`'s ids (a model folder's): a dataset read with it, or

@@ -8,13 +8,15 @@ import FleetTestSupport
 /// against it and `init_checkpoint` beside it are refused by name; the learning hash of configs
 /// without it is what it was.
 final class ModelPathConfigTests: XCTestCase {
-    /// A folder holding a GPT-2 config.json (width 32, 3 blocks, 4 heads, 40 positions, 45 ids).
-    private func folder(_ fields: String = "") throws -> String {
+    /// A folder holding a GPT-2 config.json (width 32, 3 blocks, 4 heads, 40 positions, `vocabulary`
+    /// ids) and, unless not `withTokenizer`, a tokenizer of 260 ids.
+    private func folder(_ fields: String = "", vocabulary: Int = 260, withTokenizer: Bool = true) throws -> String {
         let url = try makeTemporaryDirectory(self)
         let json = """
-            {"model_type": "gpt2", "n_embd": 32, "n_layer": 3, "n_head": 4, "n_positions": 40, "vocab_size": 45\(fields)}
+            {"model_type": "gpt2", "n_embd": 32, "n_layer": 3, "n_head": 4, "n_positions": 40, "vocab_size": \(vocabulary)\(fields)}
             """
         try Data(json.utf8).write(to: url.appendingPathComponent("config.json"))
+        if withTokenizer { XCTAssertEqual(try writeByteLevelTokenizer(to: url), 260) }
         return url.path
     }
 
@@ -38,7 +40,7 @@ final class ModelPathConfigTests: XCTestCase {
             [resolved.language.modelWidth, resolved.language.modelLayers, resolved.language.modelHeads, resolved.language.contextLength],
             [32, 3, 4, 40])
         let model = try resolved.languageModelConfig(for: resolved.makeTask())
-        XCTAssertEqual([model.vocabulary, model.width, model.layers, model.heads, model.contextLength], [45, 32, 3, 4, 40])
+        XCTAssertEqual([model.vocabulary, model.width, model.layers, model.heads, model.contextLength], [260, 32, 3, 4, 40])
         XCTAssertNoThrow(try config(["model.path=\"\(path)\"", "model.width=32", "model.context_length=40"]),
                          "keys that agree with the folder are accepted")
     }
@@ -56,19 +58,28 @@ final class ModelPathConfigTests: XCTestCase {
     }
 
     func testAFolderWhoseVocabularyIsSmallerThanTheTokenizersIsRefused() throws {
-        for (vocabulary, fits) in [(45, true), (300, true), (44, false)] {
-            let path = try makeTemporaryDirectory(self)
-            let json = #"{"model_type": "gpt2", "n_embd": 32, "n_layer": 3, "n_head": 4, "n_positions": 40, "vocab_size": "#
-                + "\(vocabulary)}"
-            try Data(json.utf8).write(to: path.appendingPathComponent("config.json"))
-            let resolved = try config(["model.path=\"\(path.path)\""])
+        for (vocabulary, fits) in [(260, true), (300, true), (259, false)] {
+            let resolved = try config(["model.path=\"\(try folder(vocabulary: vocabulary))\""])
             if fits {
                 XCTAssertEqual(try resolved.languageModelConfig(for: resolved.makeTask()).vocabulary, vocabulary)
             } else {
                 XCTAssertThrowsError(try resolved.languageModelConfig(for: resolved.makeTask())) { error in
-                    XCTAssertTrue("\(error)".contains("vocab_size 44 is smaller"), "\(error)")
+                    XCTAssertTrue("\(error)".contains("vocab_size 259 is smaller"), "\(error)")
                 }
             }
+        }
+    }
+
+    func testTheTaskSpeaksTheFoldersTokenizer() throws {
+        let path = try folder()
+        let task = try config(["model.path=\"\(path)\""]).makeTask()
+        XCTAssertTrue(task is RetokenizedTask<AdditionTask, GPT2Tokenizer>, "\(type(of: task))")
+        let problem = try XCTUnwrap(task.problem(id: 745))
+        XCTAssertEqual(problem.promptText, "07+45=")
+        XCTAssertEqual(problem.prompt, [259, 257, 43, 256, 61], "<|endoftext|>, 07 and 45 merged as merges.txt says, + and =")
+        XCTAssertEqual(task.demonstration(for: problem), [258, 259], "52 merged, <|endoftext|>")
+        XCTAssertThrowsError(try config(["model.path=\"\(try folder(withTokenizer: false))\""]).makeTask()) { error in
+            XCTAssertTrue("\(error)".contains("tokenizer"), "\(error)")
         }
     }
 

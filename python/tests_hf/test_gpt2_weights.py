@@ -1,6 +1,7 @@
 """Fleet reads and writes Hugging Face GPT-2 folders: its logits match transformers' on a tiny
-random GPT-2 (float32, float16 and bfloat16 files, tied and untied heads), and the folders Fleet
-writes load in transformers without missing or unexpected keys and give Fleet's logits."""
+random GPT-2 (float32, float16 and bfloat16 files, tied and untied heads), and the folders a
+Fleet run writes (with the start folder's tokenizer) load in transformers without missing or
+unexpected keys and give Fleet's logits."""
 
 import json
 import logging
@@ -9,8 +10,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from transformers import GPT2Config, GPT2LMHeadModel
+from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
 from transformers.utils import logging as hf_logging
+
+from gpt2_tokenizer_folder import write_tokenizer_folder
 
 TOLERANCE = 1e-4
 VOCABULARY = 300
@@ -104,16 +107,15 @@ def test_a_broken_folder_is_refused_naming_the_tensor(fleet_binary, tmp_path):
     assert "transformer.h.1.mlp.c_fc.bias" in result.stderr, result.stderr
 
 
-# The built-in task addition-2 reads and writes character tokens: 45 ids, prompts of 7 tokens.
-TASK_VOCABULARY = 45
-TASK_PROMPTS = [[1, 13, 10, 4], [1], [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33]]
-
-
 @pytest.mark.parametrize("tied", [True, False], ids=["tied", "untied"])
 def test_a_trained_policy_written_by_fleet_loads_in_transformers(fleet_binary, tmp_path, tied):
     start = tmp_path / "start"
-    original = tiny_gpt2(tied, seed=1, vocabulary=TASK_VOCABULARY, context=32, width=64, bos_token_id=1, eos_token_id=2)
+    tokenizer_folder = write_tokenizer_folder(start, vocab_size=400)
+    vocabulary, eos = tokenizer_folder.vocab_size, tokenizer_folder.eos_id
+    original = tiny_gpt2(tied, seed=1, vocabulary=vocabulary, context=32, width=64, bos_token_id=eos, eos_token_id=eos)
     original.save_pretrained(start, safe_serialization=True)
+    tokenizer = GPT2TokenizerFast.from_pretrained(start)
+    prompts = [[eos] + tokenizer(text).input_ids for text in ["07+45=", "99+99=", "52"]] + [[eos] * 32]
     run = tmp_path / "run"
     config = Path(__file__).resolve().parents[2] / "cluster" / "addition-grpo.yaml"
     result = subprocess.run(
@@ -125,13 +127,15 @@ def test_a_trained_policy_written_by_fleet_loads_in_transformers(fleet_binary, t
     assert result.returncode == 0, result.stdout + result.stderr
     trained = load_quietly(run / "model")
     assert json.loads((run / "model" / "config.json").read_text())["tie_word_embeddings"] == tied
-    ours = fleet_logits(fleet_binary, run / "model", TASK_PROMPTS)
-    difference = max_difference(ours, reference_logits(trained, TASK_PROMPTS), TASK_PROMPTS, TASK_VOCABULARY)
-    moved = max_difference(ours, reference_logits(original, TASK_PROMPTS), TASK_PROMPTS, TASK_VOCABULARY)
+    ours = fleet_logits(fleet_binary, run / "model", prompts)
+    difference = max_difference(ours, reference_logits(trained, prompts), prompts, vocabulary)
+    moved = max_difference(ours, reference_logits(original, prompts), prompts, vocabulary)
     print(f"trained ({'tied' if tied else 'untied'}): max |fleet - transformers| = {difference:.3g}, "
           f"moved {moved:.3g} from the start")
     assert difference < TOLERANCE
     assert moved > 1e-3, "two updates at learning rate 0.01 change the logits"
+    written_tokenizer = GPT2TokenizerFast.from_pretrained(run / "model")
+    assert written_tokenizer("07+45= 52").input_ids == tokenizer("07+45= 52").input_ids
 
     exported = tmp_path / "exported"
     result = subprocess.run(
