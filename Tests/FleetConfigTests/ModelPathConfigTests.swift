@@ -78,6 +78,15 @@ final class ModelPathConfigTests: XCTestCase {
         XCTAssertEqual(problem.promptText, "07+45=")
         XCTAssertEqual(problem.prompt, [259, 257, 43, 256, 61], "<|endoftext|>, 07 and 45 merged as merges.txt says, + and =")
         XCTAssertEqual(task.demonstration(for: problem), [258, 259], "52 merged, <|endoftext|>")
+        let lines = [#"{"prompt": "07+45=", "answer": "52"}"#, #"{"prompt": "1+1=", "answer": "2"}"#, #"{"prompt": "2+2=", "answer": "4"}"#]
+        let file = URL(fileURLWithPath: path).appendingPathComponent("train.jsonl")
+        try Data(lines.joined(separator: "\n").utf8).write(to: file)
+        let dataset = try RunConfig(file: nil, overrides: [
+            "algorithm=grpo", "task=dataset", "dataset.train=\"\(file.path)\"", "tokenizer=character", "model.path=\"\(path)\"",
+        ]).makeTask()
+        XCTAssertTrue(dataset is DatasetTask<GPT2Tokenizer>, "\(type(of: dataset))")
+        XCTAssertEqual(dataset.problem(id: 0)?.prompt, [259, 257, 43, 256, 61])
+        XCTAssertEqual(dataset.problem(id: 0).map(dataset.demonstration(for:)), [258, 259])
         XCTAssertThrowsError(try config(["model.path=\"\(try folder(withTokenizer: false))\""]).makeTask()) { error in
             XCTAssertTrue("\(error)".contains("tokenizer"), "\(error)")
         }
