@@ -6,9 +6,15 @@ public struct RunConfig: Hashable, Sendable {
     /// `ppo`, `impala`, `trpo`, `reinforce`, `grpo`, `dr_grpo` or `dapo`.
     public var algorithm = "ppo"
 
-    /// Whether the algorithm trains a language model on a prompt task (GRPO, Dr. GRPO, DAPO), not
-    /// on an environment's rollouts (``rolloutAlgorithms``).
-    public var isLanguage: Bool { !Self.isRolloutAlgorithm(algorithm) }
+    /// What the algorithm trains on (`trains_on`): `env` or `task`, as the resolver decided it
+    /// (``trainsOnTask(algorithm:namesTask:namesEnvironment:)``).
+    public var trainsOn = "env"
+
+    /// Whether the run trains a language model on a prompt task (GRPO, Dr. GRPO, DAPO, language
+    /// PPO), not on an environment's rollouts.
+    public var isLanguage: Bool { trainsOn == "task" }
+    /// Whether the run is PPO on a prompt task, with a critic (``LanguagePPOLearner``).
+    public var isLanguagePPO: Bool { isLanguage && algorithm == "ppo" }
     /// The environment (`env_id`): a built-in Gymnasium id such as `CartPole-v1`, or one served by
     /// Python workers: `gymnasium:<id>` or a `module:callable` that makes a Gymnasium environment.
     public var envID = "CartPole-v1"
