@@ -3,7 +3,7 @@ import FleetAlgorithms
 /// A run's configuration, typed: what the run is, where it goes, and the algorithm's part. Each
 /// field a key fills holds the key's default (``ConfigSchema`` binds the keys to the fields).
 public struct RunConfig: Hashable, Sendable {
-    /// `ppo`, `impala`, `trpo`, `reinforce`, `grpo`, `dr_grpo` or `dapo`.
+    /// `ppo`, `impala`, `trpo`, `reinforce`, `grpo`, `dr_grpo` or `dapo` (`ppo` on an environment or a task: ``trainsOn``).
     public var algorithm = "ppo"
 
     /// What the algorithm trains on (`trains_on`): `env` or `task`, as the resolver decided it
@@ -82,7 +82,7 @@ public struct RunConfig: Hashable, Sendable {
     public var trpo = TRPOSettings()
     /// REINFORCE's own settings (read whatever the algorithm; used by reinforce).
     public var reinforce = ReinforceSettings()
-    /// The language path's settings (read whatever the algorithm; used by grpo, dr_grpo, dapo and sft).
+    /// The language path's settings (read whatever the algorithm; used by grpo, dr_grpo, dapo, ppo on a task and sft).
     public var language = LanguageConfig()
     /// A dataset task's files, template, tokenizer and verifier (read when `task` is `dataset`).
     public var dataset = DatasetConfig()
