@@ -101,6 +101,18 @@ public enum ConfigDefaults {
         Row(key: "filter_groups", same: true),
     ]
 
+    /// PPO on a prompt task (language PPO) instead of PPO's rows: PPO-max's gamma 1 and lambda 0.95,
+    /// reward normalization on, the KL to the reference in the reward (`kl_coef`) rather than in the
+    /// loss, verl's token-mean aggregation, and one response per prompt (no groups needed).
+    public static let languagePPO: [Row] = [
+        Row(key: "gamma", same: 1.0),
+        Row(key: "gae_lambda", same: 0.95),
+        Row(key: "normalize_rewards", same: true),
+        Row(key: "kl_loss_coef", same: 0.0),
+        Row(key: "loss_agg_mode", same: "token-mean"),
+        Row(key: "rollout_n", same: 1),
+    ]
+
     /// TRPO's differences from PPO's rows: the value function's Adam learning rate 1e-3 (Spinning
     /// Up's `vf_lr`), not annealed.
     public static let trpo: [Row] = [
@@ -114,10 +126,11 @@ public enum ConfigDefaults {
         Row(key: "norm_adv", same: false),
     ]
 
-    /// The rows of `algorithm` (empty for an algorithm without family-dependent defaults); a later
-    /// row of the same key wins.
-    public static func rows(for algorithm: String) -> [Row] {
-        switch algorithm {
+    /// The rows of `algorithm` (empty for an algorithm without family-dependent defaults), on a
+    /// prompt task when `onTask` (language PPO's rows for ppo); a later row of the same key wins.
+    public static func rows(for algorithm: String, onTask: Bool = false) -> [Row] {
+        if onTask && algorithm == "ppo" { return languagePPO }
+        return switch algorithm {
         case "ppo", "impala": ppo
         case "trpo": ppo + trpo
         case "reinforce": ppo + reinforce
@@ -127,10 +140,12 @@ public enum ConfigDefaults {
         }
     }
 
-    /// Every key's default for `algorithm` on an environment of `family`.
-    public static func values(algorithm: String, family: EnvironmentFamily) -> [String: ConfigValue] {
+    /// Every key's default for `algorithm` on an environment of `family`, or on a prompt task when
+    /// `onTask` (then `trains_on` is `task`).
+    public static func values(algorithm: String, family: EnvironmentFamily, onTask: Bool = false) -> [String: ConfigValue] {
         var values = Dictionary(uniqueKeysWithValues: ConfigSchema.keys.map { ($0.name, $0.defaultValue) })
-        for row in rows(for: algorithm) { values[row.key] = row.value(for: family) }
+        for row in rows(for: algorithm, onTask: onTask) { values[row.key] = row.value(for: family) }
+        values["trains_on"] = .string(onTask ? "task" : "env")
         return values
     }
 }

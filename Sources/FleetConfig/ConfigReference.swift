@@ -65,6 +65,9 @@ public enum ConfigReference {
             }
             text += "| `\(name)` | \(value([])) | \(value(ConfigDefaults.drGRPO)) | \(value(ConfigDefaults.dapo)) |\n"
         }
+        text += "\nppo on a prompt task (language PPO, `trains_on: task`) takes none of ppo's rows above; it changes these of "
+            + "the schema's defaults:\n\n| key | ppo on a task |\n|---|---|\n"
+        for row in ConfigDefaults.languagePPO { text += "| `\(row.key)` | `\(row.discrete.yaml)` |\n" }
         text += """
 
             ## Keys that must fit together
@@ -72,8 +75,11 @@ public enum ConfigReference {
             - `num_minibatches` divides `num_envs * num_steps`; `model.heads` divides `model.width`.
             - PPO, TRPO, REINFORCE: `num_actors` divides `num_envs`, and `total_timesteps` holds at least one batch \
             (`num_envs * num_steps`).
-            - `algorithm: ppo`, `trpo` and `reinforce` train on an environment (`env_id`), grpo, dr_grpo \
-            and dapo on a prompt task (`task`): a config that names only the other kind's subject is refused.
+            - `impala`, `trpo` and `reinforce` train on an environment (`env_id`), grpo, dr_grpo \
+            and dapo on a prompt task (`task`): a config that names only the other kind's subject is refused. \
+            `ppo` trains on either: on the prompt task when the config names a task (`task`, or `task: dataset`) \
+            and no `env_id` (language PPO, with a critic), else on the environment; the resolved config \
+            records the choice as `trains_on`.
 
             """
         return text

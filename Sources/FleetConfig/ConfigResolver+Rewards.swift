@@ -5,10 +5,10 @@ extension ConfigResolver {
     static func checkRewards(_ config: ResolvedConfig, origins: [String: String]) throws {
         let function = config.optionalString("reward_function")
         let algorithm = config.string("algorithm")
-        if function != nil, RunConfig.isRolloutAlgorithm(algorithm) {
+        if function != nil, config.string("trains_on") == "env" {
             throw ConfigError(
                 .inconsistent, source: origins["reward_function"] ?? "defaults", key: "reward_function",
-                message: "'reward_function' scores the responses of a language run (grpo, dr_grpo, dapo), "
+                message: "'reward_function' scores the responses of a language run (grpo, dr_grpo, dapo, ppo on a task), "
                     + "not algorithm '\(algorithm)': an environment's rewards are its own")
         }
         guard let endpoint = config.optionalString("reward_endpoint") else { return }

@@ -54,7 +54,16 @@ public enum ConfigResolver {
             preconditionFailure("the schema types algorithm and env_id as strings")
         }
 
-        var values = ConfigDefaults.values(algorithm: algorithmName, family: EnvironmentFamily(envID: envName))
+        // So is what it trains on: an environment or a prompt task (language PPO's defaults differ from PPO's).
+        let onTask: Bool
+        if let setting = explicit["trains_on"] {
+            onTask = try checked(setting, default: "trains_on") == .string("task")
+        } else {
+            onTask = RunConfig.trainsOnTask(
+                algorithm: algorithmName, namesTask: explicit["task"] != nil, namesEnvironment: explicit["env_id"] != nil)
+        }
+
+        var values = ConfigDefaults.values(algorithm: algorithmName, family: EnvironmentFamily(envID: envName), onTask: onTask)
         var origins: [String: String] = [:]
         for setting in settings {
             values[setting.key] = try checked(setting, default: setting.key)
@@ -91,19 +100,28 @@ public enum ConfigResolver {
         return value
     }
 
-    /// PPO trains on an environment (`env_id`), GRPO/DAPO on a prompt task (`task`). A config that
-    /// names only the other kind's subject (a CartPole config with `--set algorithm=grpo`) is
-    /// refused rather than trained on the default subject of its algorithm. A config naming both (a
-    /// run's resolved `config.yaml`) is one that chose.
+    /// PPO trains on an environment (`env_id`) or a prompt task (`task`), GRPO/DAPO on a prompt task,
+    /// the other rollout algorithms on an environment; `trains_on` says which (the resolver infers it
+    /// unless the config sets it). A config that names only the other kind's subject (a CartPole
+    /// config with `--set algorithm=grpo`) is refused rather than trained on the default subject of
+    /// its algorithm. A config naming both (a run's resolved `config.yaml`) is one that chose.
     private static func checkAlgorithmFitsSubject(_ config: ResolvedConfig, origins: [String: String]) throws {
         let algorithm = config.string("algorithm")
         let source = origins["algorithm"] ?? "defaults"
-        let onEnvironment = RunConfig.isRolloutAlgorithm(algorithm)
+        let onEnvironment = config.string("trains_on") == "env"
+        let fits = RunConfig.isRolloutAlgorithm(algorithm) ? (onEnvironment || algorithm == "ppo") : !onEnvironment
+        if !fits {
+            throw ConfigError(
+                .inconsistent, source: origins["trains_on"] ?? source, key: "trains_on",
+                message: "algorithm '\(algorithm)' cannot train on \(onEnvironment ? "an environment" : "a prompt task") "
+                    + "(trains_on: \(config.string("trains_on"))): ppo trains on either, impala, trpo and reinforce on "
+                    + "an environment, grpo, dr_grpo and dapo on a prompt task")
+        }
         if onEnvironment, let taskSource = origins["task"], origins["env_id"] == nil {
             throw ConfigError(
                 .inconsistent, source: source, key: "algorithm",
                 message: "algorithm '\(algorithm)' trains on an environment, but \(taskSource) names the prompt task '"
-                    + "\(config.string("task"))' and no env_id: prompt tasks train with grpo, dr_grpo or dapo")
+                    + "\(config.string("task"))' and no env_id: prompt tasks train with grpo, dr_grpo, dapo or ppo")
         }
         if !onEnvironment, let envSource = origins["env_id"], origins["task"] == nil {
             throw ConfigError(
@@ -137,7 +155,7 @@ public enum ConfigResolver {
         }
         try checkDatasetKeys(config, origins: origins)
         // The rest concerns environment steps: the rollout algorithms'.
-        guard RunConfig.isRolloutAlgorithm(config.string("algorithm")) else { return }
+        guard config.string("trains_on") == "env" else { return }
         let numActors = config.int("num_actors")
         if case .int(let envsPerActor) = config["envs_per_actor"] {
             if numEnvs % envsPerActor != 0 {

@@ -14,7 +14,11 @@ public enum ConfigSchema {
             "The run",
             [
                 ConfigKey("algorithm", \.algorithm, .oneOf(["ppo", "impala", "trpo", "reinforce", "grpo", "dr_grpo", "dapo"]),
-                    doc: "the learning algorithm: ppo, impala, trpo or reinforce on environments; grpo, dr_grpo or dapo on a prompt task"),
+                    doc: "the learning algorithm: ppo, impala, trpo or reinforce on environments; grpo, dr_grpo or dapo on a prompt task; "
+                        + "ppo on a prompt task too (language PPO, trains_on: task)"),
+                ConfigKey("trains_on", \.trainsOn, .oneOf(["env", "task"]),
+                    doc: "what the algorithm trains on: env (env_id) or task (a language policy on task); set by the "
+                        + "algorithm, and for ppo: task when the config names a task and no env_id"),
                 ConfigKey("env_id", \.envID,
                     doc: "the environment: a built-in Gymnasium id (CartPole-v1, ...), gymnasium:<id> for any "
                         + "Gymnasium environment, or module:callable for your own (both served by python -m fleet_env)"),
@@ -259,6 +263,23 @@ public enum ConfigSchema {
                     doc: "an actor's key pair file; {actor_id} stands for its id, e.g. keys/{actor_id}.key"),
                 ConfigKey("insecure", \.security.insecure,
                     doc: "allow tcp endpoints without CURVE keys and ipc sockets others can reach (warned at every start)"),
+            ]),
+        ConfigSection(
+            "Language PPO (ppo on a prompt task, trains_on: task): the critic, the KL penalty in the reward, PPO-max's "
+                + "reward normalization; gamma, gae_lambda, normalize_rewards and the language path's keys also apply",
+            [
+                ConfigKey("critic.learning_rate", \.language.criticLearningRate, .positive,
+                    doc: "the critic's AdamW learning rate (its own model: the policy's weights and a value head)"),
+                ConfigKey("critic_warmup", \.language.criticWarmup, .nonNegative,
+                    doc: "the first critic_warmup updates train only the critic (the policy stays as it is)"),
+                ConfigKey("cliprange_value", \.language.clipRangeValue, .positive,
+                    doc: "value clipping: the new value stays within this of the value at sampling time"),
+                ConfigKey("kl_penalty", \.language.klPenalty, .oneOf(["kl", "low_var_kl"]),
+                    doc: "the per-token KL to the reference subtracted from the reward: kl (k1, old - ref) or low_var_kl (k3)"),
+                ConfigKey("kl_coef", \.language.klCoef, .nonNegative,
+                    doc: "the KL penalty's coefficient: r_t -= kl_coef * kl_t; 0: no reference model"),
+                ConfigKey("reward_clip", \.language.rewardClip, .positive,
+                    doc: "with normalize_rewards: the normalized score is clipped to [-reward_clip, reward_clip]"),
             ]),
     ]
 

@@ -77,6 +77,19 @@ public struct LanguageConfig: Hashable, Sendable {
     /// Samples per held-out prompt, for pass@k.
     public var passK: Int = 4
 
+    /// Language PPO: the critic's AdamW learning rate (`critic.learning_rate`).
+    public var criticLearningRate: Double = 1e-3
+    /// Language PPO: updates at the start that train only the critic (`critic_warmup`).
+    public var criticWarmup: Int = 0
+    /// Language PPO: the value clip range around the sampling-time value (`cliprange_value`).
+    public var clipRangeValue: Double = 0.5
+    /// Language PPO: `kl` (k1) or `low_var_kl` (k3), the per-token penalty in the reward (`kl_penalty`).
+    public var klPenalty: String = "kl"
+    /// Language PPO: the KL penalty's coefficient (`kl_coef`).
+    public var klCoef: Double = 0.001
+    /// Language PPO: the normalized score's clip (`reward_clip`).
+    public var rewardClip: Double = 5
+
     /// Every field at its default (`learning_rate` and `max_grad_norm` are the keys PPO reads too:
     /// their defaults are PPO's).
     public init() {}

@@ -14,6 +14,10 @@ extension ResolvedConfig {
     /// TRPO's own keys (``RunConfig/trpo``), and REINFORCE's.
     static let trpoKeys: Set<String> = ["max_kl", "cg_iterations", "cg_damping", "vf_iterations"]
     static let reinforceKeys: Set<String> = ["reinforce_baseline"]
+    /// Language PPO's own keys (its critic, KL penalty and reward clip), and `trains_on`.
+    static let languagePPOKeys: Set<String> = [
+        "trains_on", "critic.learning_rate", "critic_warmup", "cliprange_value", "kl_penalty", "kl_coef", "reward_clip",
+    ]
     /// V-trace's clips and lambda (APPO's and IMPALA's), and the estimator that chooses it.
     static let vtraceKeys: Set<String> = ["vtrace_rho_clip", "vtrace_c_clip", "vtrace_lambda"]
 
@@ -22,7 +26,8 @@ extension ResolvedConfig {
     /// for `task: dataset` (any other task has them at their defaults), so the hash of every other
     /// config is what it was before they existed. Likewise `envs_per_actor` counts only when set,
     /// and then `num_actors` does not: an elastic run learns the same with any number of actors.
-    /// TRPO's and REINFORCE's own keys count only for their algorithm, V-trace's only when it runs
+    /// TRPO's and REINFORCE's own keys count only for their algorithm, language PPO's (and
+    /// `trains_on`) only for ppo on a prompt task, V-trace's only when it runs
     /// (`impala`, or `advantage_estimator: vtrace`), and `advantage_estimator` only when not `gae`.
     /// `encoder` counts only when it is not the default `mlp`, and `model.path` only when set.
     public var learningSHA256: String {
@@ -30,6 +35,7 @@ extension ResolvedConfig {
         var skipped = string("task") == "dataset" ? [] : Set(ConfigResolver.datasetKeys)
         if string("algorithm") != "trpo" { skipped.formUnion(Self.trpoKeys) }
         if string("algorithm") != "reinforce" { skipped.formUnion(Self.reinforceKeys) }
+        if !(string("algorithm") == "ppo" && string("trains_on") == "task") { skipped.formUnion(Self.languagePPOKeys) }
         if string("advantage_estimator") == "gae" {
             skipped.insert("advantage_estimator")
             if string("algorithm") != "impala" { skipped.formUnion(Self.vtraceKeys) }

@@ -129,3 +129,17 @@ extension RunConfig {
             groupSize: language.rolloutN, temperature: Float(language.temperature), topP: Float(language.topP))
     }
 }
+
+extension RunConfig {
+    /// Language PPO's settings for `task` (``isLanguagePPO``): the policy's part is ``grpoSettings(for:)``
+    /// (its group keys aside), gamma and lambda are `gamma` and `gae_lambda`, reward normalization
+    /// is `normalize_rewards`.
+    public func languagePPOSettings(for task: any PromptTask) -> LanguagePPOSettings {
+        LanguagePPOSettings(
+            policy: grpoSettings(for: task), criticLearningRate: language.criticLearningRate,
+            criticWarmup: language.criticWarmup, clipRangeValue: language.clipRangeValue,
+            klPenalty: LanguagePPOSettings.KLPenalty(rawValue: language.klPenalty)!, klCoef: language.klCoef,
+            gamma: ppo.gamma, lambda: ppo.gaeLambda, normalizeRewards: ppo.normalizeRewards,
+            rewardClip: language.rewardClip)
+    }
+}

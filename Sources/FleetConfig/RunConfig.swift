@@ -3,12 +3,18 @@ import FleetAlgorithms
 /// A run's configuration, typed: what the run is, where it goes, and the algorithm's part. Each
 /// field a key fills holds the key's default (``ConfigSchema`` binds the keys to the fields).
 public struct RunConfig: Hashable, Sendable {
-    /// `ppo`, `impala`, `trpo`, `reinforce`, `grpo`, `dr_grpo` or `dapo`.
+    /// `ppo`, `impala`, `trpo`, `reinforce`, `grpo`, `dr_grpo` or `dapo` (`ppo` on an environment or a task: ``trainsOn``).
     public var algorithm = "ppo"
 
-    /// Whether the algorithm trains a language model on a prompt task (GRPO, Dr. GRPO, DAPO), not
-    /// on an environment's rollouts (``rolloutAlgorithms``).
-    public var isLanguage: Bool { !Self.isRolloutAlgorithm(algorithm) }
+    /// What the algorithm trains on (`trains_on`): `env` or `task`, as the resolver decided it
+    /// (``trainsOnTask(algorithm:namesTask:namesEnvironment:)``).
+    public var trainsOn = "env"
+
+    /// Whether the run trains a language model on a prompt task (GRPO, Dr. GRPO, DAPO, language
+    /// PPO), not on an environment's rollouts.
+    public var isLanguage: Bool { trainsOn == "task" }
+    /// Whether the run is PPO on a prompt task, with a critic (``LanguagePPOLearner``).
+    public var isLanguagePPO: Bool { isLanguage && algorithm == "ppo" }
     /// The environment (`env_id`): a built-in Gymnasium id such as `CartPole-v1`, or one served by
     /// Python workers: `gymnasium:<id>` or a `module:callable` that makes a Gymnasium environment.
     public var envID = "CartPole-v1"
@@ -76,7 +82,7 @@ public struct RunConfig: Hashable, Sendable {
     public var trpo = TRPOSettings()
     /// REINFORCE's own settings (read whatever the algorithm; used by reinforce).
     public var reinforce = ReinforceSettings()
-    /// The language path's settings (read whatever the algorithm; used by grpo, dr_grpo, dapo and sft).
+    /// The language path's settings (read whatever the algorithm; used by grpo, dr_grpo, dapo, ppo on a task and sft).
     public var language = LanguageConfig()
     /// A dataset task's files, template, tokenizer and verifier (read when `task` is `dataset`).
     public var dataset = DatasetConfig()

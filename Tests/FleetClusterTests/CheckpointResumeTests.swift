@@ -172,6 +172,17 @@ final class CheckpointResumeTests: XCTestCase {
             ]))
     }
 
+    /// Language PPO: the critic, its AdamW and the running reward statistics resume with the policy.
+    func testLanguagePPOResumesBitExactly() throws {
+        try assertResumeIsBitExact(
+            try loopTestConfig([
+                "task=addition-1", "model.width=16", "model.layers=1", "model.heads=2", "rollout_n=2",
+                "prompts_per_batch=2", "train_batch_size=2", "ppo_mini_batch_size=1", "ppo_epochs=2", "total_training_steps=6",
+                "eval_prompts=4", "eval_every=2", "kl_coef=0.05", "critic_warmup=1", "lr_warmup_steps=3",
+                "learning_rate=1e-3", "num_actors=2", "max_policy_lag=1", "capture=true",
+            ]))
+    }
+
     func testDAPOResumesBitExactly() throws {
         try assertResumeIsBitExact(
             try loopTestConfig([

@@ -112,13 +112,19 @@ final class ConfigErrorTests: XCTestCase {
                 overrides: ["algorithm=grpo", "task=addition-1"].map(ConfigOverride.init(parsing:))))
     }
 
-    func testPPOWithAPromptTaskIsRefused() throws {
-        let error = try XCTUnwrap(self.error(yaml: "algorithm: grpo\ntask: addition-1\n", overrides: ["algorithm=ppo"]))
+    /// PPO with a prompt task and no env_id is language PPO; told to train on the environment, it is refused.
+    func testPPOWithAPromptTaskTrainsOnItUnlessTheConfigSaysEnv() throws {
+        XCTAssertNoThrow(
+            try ConfigResolver.resolve(
+                yaml: "algorithm: grpo\ntask: addition-1\n", source: "cartpole.yaml",
+                overrides: ["algorithm=ppo"].map(ConfigOverride.init(parsing:))))
+        let error = try XCTUnwrap(
+            self.error(yaml: "algorithm: grpo\ntask: addition-1\n", overrides: ["algorithm=ppo", "trains_on=env"]))
         XCTAssertEqual(error.kind, .inconsistent)
         XCTAssertEqual(
             error.description,
             "--set algorithm=ppo: algorithm 'ppo' trains on an environment, but cartpole.yaml names the prompt task "
-                + "'addition-1' and no env_id: prompt tasks train with grpo, dr_grpo or dapo")
+                + "'addition-1' and no env_id: prompt tasks train with grpo, dr_grpo, dapo or ppo")
     }
 
     func testMalformedYAMLGivesLineAndColumn() throws {

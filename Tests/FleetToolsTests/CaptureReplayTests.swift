@@ -74,6 +74,20 @@ final class CaptureReplayTests: XCTestCase {
         XCTAssertEqual(outcome.summary.weightsSHA256, live.weightsSHA256)
     }
 
+    /// Language PPO (ppo on a task, with a critic): its capture replays to the live weights.
+    func testALanguagePPOCaptureReplaysToTheLiveWeights() throws {
+        let (live, captures, config) = try capturedRun([
+            "task=addition-1", "model.width=16", "model.layers=1", "model.heads=2", "rollout_n=2",
+            "prompts_per_batch=3", "train_batch_size=4", "ppo_mini_batch_size=2", "total_training_steps=5",
+            "eval_prompts=4", "eval_every=5", "kl_coef=0.05", "critic_warmup=1",
+        ])
+        XCTAssertTrue(config.isLanguagePPO)
+        XCTAssertEqual(live.policyVersion, 5)
+        let outcome = try replay(captures, config: config)
+        XCTAssertEqual(outcome.updates, 5)
+        XCTAssertEqual(outcome.summary.weightsSHA256, live.weightsSHA256)
+    }
+
     func testAnotherSeedDoesNotReproduceTheWeights() throws {
         let (live, captures, _) = try capturedRun()
         let otherSeed = try loopTestConfig(["num_actors=2", "max_policy_lag=1", "total_timesteps=4096", "seed=2"])

@@ -11,7 +11,7 @@ final class SupervisedWarmStartTests: XCTestCase {
         XCTAssertThrowsError(try SupervisedWarmStart(config: config)) { error in
             XCTAssertEqual(
                 "\(error)",
-                "sft warms up a language policy for a grpo, dr_grpo or dapo config; this config trains ppo on CartPole-v1")
+                "sft warms up a language policy for a grpo, dr_grpo, dapo or ppo-on-a-task config; this config trains ppo on CartPole-v1")
         }
     }
 }

@@ -13,6 +13,9 @@ import FleetTensor
 /// learner.generator                    uint64 [4]: xoshiro256** state
 /// observation_statistics.mean          float64 [size] (PPO with normalize_observations; .variance, .count)
 /// reward_stream.<stream>.return        float64 scalar (PPO with normalize_rewards; .mean, .variance, .count)
+/// critic.parameter.<name>              float32 (language PPO: the critic's parameters)
+/// critic.optimizer.*                   as optimizer.* (language PPO: the critic's AdamW)
+/// reward_statistics.mean               float64 [1] (language PPO: the scores' running .mean, .variance, .count)
 /// ```
 extension TensorArchive {
     // MARK: Shared parts
@@ -28,28 +31,28 @@ extension TensorArchive {
         }
     }
 
-    package mutating func addOptimizer(_ state: OptimizerState) {
-        add("optimizer.kind", .uint8(Array(state.kind.utf8)))
-        for counter in state.counters { add("optimizer.counter." + counter.name, scalar: .int64([counter.value])) }
-        for buffer in state.buffers { add("optimizer.buffer." + buffer.name, .float32(buffer.values), shape: buffer.shape) }
+    package mutating func addOptimizer(_ state: OptimizerState, prefix: String = "optimizer.") {
+        add(prefix + "kind", .uint8(Array(state.kind.utf8)))
+        for counter in state.counters { add(prefix + "counter." + counter.name, scalar: .int64([counter.value])) }
+        for buffer in state.buffers { add(prefix + "buffer." + buffer.name, .float32(buffer.values), shape: buffer.shape) }
     }
 
-    package func optimizer() throws(TensorArchiveError) -> OptimizerState {
+    package func optimizer(prefix: String = "optimizer.") throws(TensorArchiveError) -> OptimizerState {
         var counters: [OptimizerState.Counter] = []
-        for entry in entries(prefixed: "optimizer.counter.") {
+        for entry in entries(prefixed: prefix + "counter.") {
             guard case .int64(let values) = entry.values, values.count == 1 else {
-                throw .wrongType(name: "optimizer.counter." + entry.name, expected: "int64 scalar", found: entry.values.typeName)
+                throw .wrongType(name: prefix + "counter." + entry.name, expected: "int64 scalar", found: entry.values.typeName)
             }
             counters.append(.init(name: entry.name, value: values[0]))
         }
         var buffers: [OptimizerState.Buffer] = []
-        for entry in entries(prefixed: "optimizer.buffer.") {
+        for entry in entries(prefixed: prefix + "buffer.") {
             guard case .float32(let values) = entry.values else {
-                throw .wrongType(name: "optimizer.buffer." + entry.name, expected: "float32", found: entry.values.typeName)
+                throw .wrongType(name: prefix + "buffer." + entry.name, expected: "float32", found: entry.values.typeName)
             }
             buffers.append(.init(name: entry.name, shape: entry.shape, values: values))
         }
-        return OptimizerState(kind: try string("optimizer.kind"), counters: counters, buffers: buffers)
+        return OptimizerState(kind: try string(prefix + "kind"), counters: counters, buffers: buffers)
     }
 
     package mutating func addIteration(_ iteration: Int, generator: [UInt64]) {
@@ -124,5 +127,27 @@ extension TensorArchive {
             parameters: parameters(prefix: "parameter."), referenceParameters: reference.isEmpty ? nil : reference,
             optimizer: try optimizer(), iteration: Int(try int64Scalar("learner.iteration")),
             generatorState: try uint64("learner.generator", count: 4))
+    }
+
+    // MARK: Language PPO
+
+    /// The entries of a language-PPO learner's state: GRPO's, then the critic's and the reward statistics.
+    package init(_ state: LanguagePPOLearnerState) {
+        self.init(state.policy)
+        addParameters(state.criticParameters, prefix: "critic.parameter.")
+        addOptimizer(state.criticOptimizer, prefix: "critic.optimizer.")
+        add("reward_statistics.mean", .float64(state.rewardStatistics.mean))
+        add("reward_statistics.variance", .float64(state.rewardStatistics.variance))
+        add("reward_statistics.count", scalar: .float64([state.rewardStatistics.count]))
+    }
+
+    /// A language-PPO learner's state, as ``init(_:)-(LanguagePPOLearnerState)`` stored it.
+    package func languagePPOLearnerState() throws(TensorArchiveError) -> LanguagePPOLearnerState {
+        LanguagePPOLearnerState(
+            policy: try grpoLearnerState(), criticParameters: parameters(prefix: "critic.parameter."),
+            criticOptimizer: try optimizer(prefix: "critic.optimizer."),
+            rewardStatistics: RunningMeanStd(
+                mean: try float64("reward_statistics.mean", count: 1), variance: try float64("reward_statistics.variance", count: 1),
+                count: try float64Scalar("reward_statistics.count")))
     }
 }

@@ -5,14 +5,15 @@ import FleetTensor
 import FleetWire
 import Foundation
 
-/// GRPO, Dr. GRPO and DAPO in the learner loop: group batches of the run's task, checked against
+/// GRPO, Dr. GRPO, DAPO and language PPO in the learner loop: group batches of the run's task, checked against
 /// the task (prompts, tokens, budget, and each reward re-verified, or with `reward_function`
 /// scored by the remote function, ``RemoteGroupRewards``); DAPO's dynamic sampling at the
 /// door (a group whose rewards are all equal is dropped and counted, while actors keep sampling);
 /// an update once whole batches hold `train_batch_size` groups; held-out evaluation every
 /// `eval_every` updates.
 package final class GroupTraining: LearnerAlgorithm {
-    package let learner: GRPOLearner
+    /// GRPO's learner, or language PPO's (``LanguagePPOLearner``, `algorithm: ppo` on a task).
+    package let learner: any GroupLearner
     package let task: any PromptTask
     package let subject: String
     package let totalUpdates: Int
@@ -56,7 +57,9 @@ package final class GroupTraining: LearnerAlgorithm {
                 throw LanguageSetupError(description: "init_checkpoint \(path): \(error)")
             }
         }
-        learner = GRPOLearner(policy: policy, settings: runConfig.grpoSettings(for: task), seed: runConfig.seed)
+        learner = runConfig.isLanguagePPO
+            ? LanguagePPOLearner(policy: policy, settings: runConfig.languagePPOSettings(for: task), seed: runConfig.seed)
+            : GRPOLearner(policy: policy, settings: runConfig.grpoSettings(for: task), seed: runConfig.seed)
         totalUpdates = config.totalTrainingSteps
         groupSize = config.rolloutN
         stepsPerUpdate = config.trainBatchSize * config.rolloutN
@@ -136,14 +139,14 @@ package final class GroupTraining: LearnerAlgorithm {
     /// undoes the whole update (``UpdateAborted``).
     package func update(_ batches: [AdmittedBatch], wallSeconds: Double) throws -> [MetricScalar] {
         let groups = batches.flatMap(\.groups)
-        let before = learner.exportState()
-        let statistics = learner.update(groups)
-        if statistics.nonFiniteSkipped > 0 {
-            try learner.restoreState(before)
-            throw UpdateAborted(description: "a loss or gradient was not finite in \(statistics.nonFiniteSkipped) mini-batches")
+        let before = learner.archive()
+        let (trained, nonFiniteSkipped) = learner.train(groups)
+        if nonFiniteSkipped > 0 {
+            try learner.restore(before)
+            throw UpdateAborted(description: "a loss or gradient was not finite in \(nonFiniteSkipped) mini-batches")
         }
         stepsTrained += groups.reduce(0) { $0 + $1.responses.count }
-        var scalars = statistics.scalars.map { MetricScalar($0.tag, $0.value) }
+        var scalars = trained
         scalars += [
             MetricScalar(MetricTag.groupsGenerated, Double(generated)),
             MetricScalar(MetricTag.groupsKept, Double(kept)),
@@ -177,7 +180,7 @@ package final class GroupTraining: LearnerAlgorithm {
     }
 
     package func checkpoint() -> AlgorithmCheckpoint {
-        var tensors = TensorArchive(learner.exportState())
+        var tensors = learner.archive()
         tensors.add("evaluation.generator", .uint64(evaluationGenerator.state))
         let bookkeeping = LanguageBookkeeping(
             stepsTrained: stepsTrained, generated: generated, kept: kept, droppedAllCorrect: droppedAllCorrect,
@@ -196,7 +199,7 @@ package final class GroupTraining: LearnerAlgorithm {
             guard evaluationState.contains(where: { $0 != 0 }) else {
                 throw CheckpointRestoreError("evaluation.generator is all zero")
             }
-            try learner.restoreState(try checkpoint.tensors.grpoLearnerState())
+            try learner.restore(checkpoint.tensors)
         } catch let error as CheckpointRestoreError {
             throw error
         } catch {

@@ -2,8 +2,8 @@ import FleetConfig
 import FleetTensor
 import FleetWire
 
-/// What ``LearnerLoop`` trains with: PPO, TRPO or REINFORCE on rollouts (``RolloutTraining``), GRPO, Dr. GRPO or DAPO on
-/// groups of responses (``GroupTraining``). The loop owns the channels, the actors, the queue and
+/// What ``LearnerLoop`` trains with: PPO, TRPO or REINFORCE on rollouts (``RolloutTraining``), GRPO, Dr. GRPO, DAPO or
+/// language PPO on groups of responses (``GroupTraining``). The loop owns the channels, the actors, the queue and
 /// the weights' versions; an algorithm checks what batches hold, says which queued batches make
 /// an update, runs it, and fills in its part of the summary.
 package protocol LearnerAlgorithm: AnyObject {
@@ -59,8 +59,8 @@ extension LearnerAlgorithm {
     package func writeFinalModel(into directory: RunDirectory) throws {}
 }
 
-/// The algorithm of `config`, with its initial weights: PPO, TRPO or REINFORCE on an environment, or GRPO, Dr. GRPO
-/// or DAPO on a prompt task. The live learner and an offline replay build it alike.
+/// The algorithm of `config`, with its initial weights: PPO, TRPO or REINFORCE on an environment, or GRPO, Dr. GRPO,
+/// DAPO or PPO with a critic on a prompt task (``RunConfig/isLanguage``). The live learner and an offline replay build it alike.
 package func makeLearnerAlgorithm(config: RunConfig) throws -> any LearnerAlgorithm {
     config.isLanguage ? try GroupTraining(config: config) : try RolloutTraining(config: config)
 }

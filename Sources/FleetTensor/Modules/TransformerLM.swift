@@ -190,13 +190,19 @@ public final class TransformerLM: Module {
     /// ids in `0..<vocabulary`, `length <= contextLength`): position `t` sees tokens `0...t`.
     /// Recorded for autodiff unless inside ``withNoGrad(_:)``.
     public func forward(tokens: [Int], batch: Int, length: Int) -> Tensor {
+        Tensor.linear(hiddenStates(tokens: tokens, batch: batch, length: length), weight: headWeight)
+    }
+
+    /// The final hidden states `[batch, length, width]` (after the last LayerNorm, before the head)
+    /// for `tokens` as in ``forward(tokens:batch:length:)``: what a value head reads.
+    public func hiddenStates(tokens: [Int], batch: Int, length: Int) -> Tensor {
         precondition(batch > 0 && length > 0 && tokens.count == batch * length,
                      "\(tokens.count) tokens are not [batch \(batch), length \(length)]")
         precondition(length <= config.contextLength, "length \(length) exceeds the context length \(config.contextLength)")
         let positions = positionEmbedding.weight.slice(axis: 0, 0..<length)
         var x = tokenEmbedding(tokens, shape: [batch, length]) + positions
         for block in blocks { x = block(x) }
-        return Tensor.linear(finalNorm(x), weight: headWeight)
+        return finalNorm(x)
     }
 
     /// ``forward(tokens:batch:length:)`` for 32-bit token ids (as they travel on the wire).

@@ -34,7 +34,7 @@ public final class SupervisedWarmStart {
         self.stopRequested = stopRequested
         guard config.isLanguage else {
             throw LanguageSetupError(
-                description: "sft warms up a language policy for a grpo, dr_grpo or dapo config; this config trains "
+                description: "sft warms up a language policy for a grpo, dr_grpo, dapo or ppo-on-a-task config; this config trains "
                     + "\(config.algorithm) on \(config.envID)")
         }
         task = try config.makeTask()
