@@ -276,9 +276,10 @@ public final class LearnerLoop {
         if let directory {
             try PolicyFile.write(
                 policyWeights(), to: directory.checkpointsDirectory.appendingPathComponent(PolicyFile.finalName))
-            try algorithm.writeFinalModel(into: directory)
         }
         try directory?.writeSummary(summary)
+        // Last: a model folder that cannot be written (its source folder gone) leaves the summary whole.
+        if let directory { try algorithm.writeFinalModel(into: directory) }
         publishMetrics(at: .now)
         return summary
     }

@@ -40,10 +40,10 @@ public enum GPT2Checkpoint {
         try manager.createDirectory(at: folder, withIntermediateDirectories: true)
         var sourceConfig: [String: Any] = [:]
         if let source {
-            let data = try Data(contentsOf: source.appendingPathComponent(configFile))
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw GPT2CheckpointError("\(source.appendingPathComponent(configFile).path): not a JSON object")
-            }
+            let url = source.appendingPathComponent(configFile)
+            guard let data = try? Data(contentsOf: url),
+                let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+            else { throw GPT2CheckpointError("\(url.path): cannot be read as a JSON object (the source folder's config)") }
             sourceConfig = object
         }
         try GPT2Weights.safeTensors(of: model).serialized().write(to: folder.appendingPathComponent(weightsFile), options: .atomic)
