@@ -42,6 +42,9 @@ final class ModelPathTrainingTests: XCTestCase {
         XCTAssertEqual(written.namedParameters().map(\.name), final.map(\.name))
         XCTAssertEqual(written.namedParameters().map(\.tensor.data), final.map(\.tensor.data), "model/ holds the final policy")
         XCTAssertNotEqual(written.tokenEmbedding.weight.data, original.tokenEmbedding.weight.data, "the updates moved it")
+        let again = try RunConfig(ConfigResolver.resolve(yaml: config.resolved.yaml, source: "config.yaml"))
+        XCTAssertEqual(again.language.modelPath, start.path, "the resolved config.yaml resolves again (fleet eval, resume)")
+        XCTAssertEqual(again.resolved.learningSHA256, config.resolved.learningSHA256)
         for file in ["vocab.json", "merges.txt"] {
             XCTAssertEqual(try Data(contentsOf: run.modelDirectory.appendingPathComponent(file)),
                            try Data(contentsOf: start.appendingPathComponent(file)), file)
