@@ -24,7 +24,7 @@ extension ResolvedConfig {
     /// and then `num_actors` does not: an elastic run learns the same with any number of actors.
     /// TRPO's and REINFORCE's own keys count only for their algorithm, V-trace's only when it runs
     /// (`impala`, or `advantage_estimator: vtrace`), and `advantage_estimator` only when not `gae`.
-    /// `encoder` counts only when it is not the default `mlp`.
+    /// `encoder` counts only when it is not the default `mlp`, and `ppo_micro_batch_size` only when set.
     public var learningSHA256: String {
         var sha = SHA256()
         var skipped = string("task") == "dataset" ? [] : Set(ConfigResolver.datasetKeys)
@@ -36,6 +36,7 @@ extension ResolvedConfig {
         }
         skipped.insert(self["envs_per_actor"] == .null ? "envs_per_actor" : "num_actors")
         if string("encoder") == "mlp" { skipped.insert("encoder") }
+        if self["ppo_micro_batch_size"] == .null { skipped.insert("ppo_micro_batch_size") }
         for key in ConfigSchema.keys where !Self.deploymentKeys.contains(key.name) && !skipped.contains(key.name) {
             sha.update(Array("\(key.name): \(self[key.name].yaml)\n".utf8))
         }
