@@ -181,10 +181,15 @@ public enum LanguageModel124MBenchmark {
         let microOneThread = onThreads(1) {
             updateSeconds(model, group: group, settings: settings, microBatchSize: settings.microBatchSize)
         }
+        // Matmul FLOPs: the policy's forward and backward (three forwards) and the reference's forward.
+        let updateFLOPs = 4 * LanguageModelBenchmark.forwardFLOPs(
+            config, rows: settings.responses, length: settings.promptLength + settings.responseLength)
         figures.append(BenchFigure(
             suite: suite, name: "GRPO update: \(tokens), micro-batches of \(settings.microBatchSize)", value: micro.seconds,
             unit: "s/update", baseline: threadsName, baselineValue: microOneThread.seconds, higherIsBetter: false,
-            detail: String(format: "peak %.0f MiB resident (%.0f MiB on 1 thread)", mebibytes(micro.peak), mebibytes(microOneThread.peak))))
+            detail: String(format: "%.0f vs %.0f GFLOP/s of matmul; peak %.0f MiB resident (%.0f MiB on 1 thread)",
+                           updateFLOPs / micro.seconds / 1e9, updateFLOPs / microOneThread.seconds / 1e9,
+                           mebibytes(micro.peak), mebibytes(microOneThread.peak))))
         if settings.onePassUpdate {
             let onePass = updateSeconds(model, group: group, settings: settings, microBatchSize: nil)
             figures.append(BenchFigure(

@@ -4,7 +4,8 @@ import XCTest
 @testable import FleetTensor
 
 /// Threads per product by FLOPs, with the same bits on any thread count; and skinny products by
-/// large weights in blocks, close to one sgemm (and one sgemm below the threshold).
+/// large weights in blocks (split between two threads), close to one sgemm (and one sgemm below
+/// the threshold).
 final class BLASThreadChoiceTests: XCTestCase {
     override func tearDown() {
         BLAS.largeProductThreads = Int(openblas_get_num_procs())
@@ -63,7 +64,11 @@ final class BLASThreadChoiceTests: XCTestCase {
                 BLAS.weightProduct(m: m, n: n, k: k, x, weight, beta: 1, &c)
                 return c
             }
+            BLAS.largeProductThreads = 1
+            let alone = product(blocked: true, n: n)
+            BLAS.largeProductThreads = 2
             let blocked = product(blocked: true, n: n), plain = product(blocked: false, n: n)
+            XCTAssertEqual(blocked.map(\.bitPattern), alone.map(\.bitPattern), "halves on two threads, the same bits")
             let largest = zip(blocked, plain).map { abs($0 - $1) }.max()!
             XCTAssertLessThan(largest, 1e-4, "\(m) rows")
             XCTAssertGreaterThan(plain.map(abs).max()!, 1, "the product is not trivial")
