@@ -21,6 +21,7 @@ import Foundation
 public enum LanguageModel124MBenchmark {
     /// What one run measures; ``standard(quick:)`` is what `fleet bench lm124m` uses.
     public struct Settings: Sendable {
+        /// GPT-2 small's shape (a test may pass a tiny one).
         public var config = TransformerLM.Config(vocabulary: 50257, contextLength: 1024, width: 768, heads: 12, layers: 12)
         /// Prompt tokens, for sampling and for the update.
         public var promptLength = 64
@@ -30,17 +31,20 @@ public enum LanguageModel124MBenchmark {
         public var samplingBatches = [1, 8]
         /// Prompts of the prefill figure.
         public var prefillBatch = 8
-        /// Responses of the update, all in one mini-batch, each of ``responseLength`` tokens.
+        /// Responses of the update, all in one mini-batch.
         public var responses = 8
+        /// Tokens of each of the update's responses.
         public var responseLength = 128
-        /// The update's micro-batches, and those of its peak-memory figure.
+        /// The update's micro-batches (timed on both thread counts).
         public var microBatchSize = 2
+        /// The micro-batches of the peak-memory figure.
         public var smallestMicroBatchSize = 1
         /// Also measure the update in one pass (the peak-memory baseline; several GiB at full size).
         public var onePassUpdate = true
         /// Best-of rounds for the sampling timings (the update is timed once).
         public var rounds: Int
 
+        /// Full-size settings with `rounds` rounds.
         public init(rounds: Int) { self.rounds = rounds }
 
         /// `--quick`: the same model, shorter sequences, no one-pass update.
@@ -59,10 +63,12 @@ public enum LanguageModel124MBenchmark {
 
     static let suite = "lm124m"
 
+    /// The figures of `fleet bench lm124m [--quick]`.
     public static func figures(quick: Bool) throws -> [BenchFigure] {
         try figures(settings: .standard(quick: quick))
     }
 
+    /// The figures for `settings`, in the order of the overview; the BLAS settings are put back.
     public static func figures(settings: Settings) throws -> [BenchFigure] {
         let previousThreads = BLAS.threads, previousLarge = BLAS.largeProductThreads
         Determinism.enable()
