@@ -118,6 +118,10 @@ public enum ConfigSchema {
                     doc: "prompts an actor samples and ships in one group batch"),
                 ConfigKey("ppo_mini_batch_size", \.language.miniBatchSize, .positive,
                     doc: "prompts per optimizer step; their groups' responses form the mini-batch"),
+                ConfigKey("ppo_micro_batch_size", \.language.microBatchSize, .positive,
+                    doc: "responses per forward and backward pass: each mini-batch's gradient is accumulated over "
+                        + "micro-batches of this many (and the reference log-probs taken as many at a time), which "
+                        + "bounds the learner's memory; null: a whole mini-batch at once"),
                 ConfigKey("ppo_epochs", \.language.ppoEpochs, .positive, doc: "passes over each batch (mu)"),
                 ConfigKey("clip_ratio_low", \.language.clipRatioLow, .positive, doc: "the ratio's lower clip: r >= 1 - low"),
                 ConfigKey("clip_ratio_high", \.language.clipRatioHigh, .positive, doc: "the ratio's upper clip: r <= 1 + high"),

@@ -26,6 +26,9 @@ public struct LanguageConfig: Hashable, Sendable {
     public var promptsPerBatch: Int = 8
     /// Prompts per optimizer step.
     public var miniBatchSize: Int = 32
+    /// Responses per forward and backward pass of the learner (`ppo_micro_batch_size`); nil: a
+    /// whole mini-batch at once.
+    public var microBatchSize: Int? = nil
     /// Passes over each batch (`ppo_epochs`, mu).
     public var ppoEpochs: Int = 1
     /// The ratio's lower clip range: `r >= 1 - clipRatioLow` (`clip_ratio_low`).

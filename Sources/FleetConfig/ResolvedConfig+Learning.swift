@@ -29,7 +29,8 @@ extension ResolvedConfig {
     /// TRPO's and REINFORCE's own keys count only for their algorithm, language PPO's (and
     /// `trains_on`) only for ppo on a prompt task, V-trace's only when it runs
     /// (`impala`, or `advantage_estimator: vtrace`), and `advantage_estimator` only when not `gae`.
-    /// `encoder` counts only when it is not the default `mlp`, and `model.path` only when set.
+    /// `encoder` counts only when it is not the default `mlp`; `model.path` and
+    /// `ppo_micro_batch_size` only when set.
     public var learningSHA256: String {
         var sha = SHA256()
         var skipped = string("task") == "dataset" ? [] : Set(ConfigResolver.datasetKeys)
@@ -43,6 +44,7 @@ extension ResolvedConfig {
         skipped.insert(self["envs_per_actor"] == .null ? "envs_per_actor" : "num_actors")
         if string("encoder") == "mlp" { skipped.insert("encoder") }
         if self["model.path"] == .null { skipped.insert("model.path") }
+        if self["ppo_micro_batch_size"] == .null { skipped.insert("ppo_micro_batch_size") }
         for key in ConfigSchema.keys where !Self.deploymentKeys.contains(key.name) && !skipped.contains(key.name) {
             sha.update(Array("\(key.name): \(self[key.name].yaml)\n".utf8))
         }

@@ -123,6 +123,7 @@ extension RunConfig {
             aggregation: LossAggregation(rawValue: language.lossAggregation)!,
             advantageScale: AdvantageScale(rawValue: language.advantageScale)!,
             ppoEpochs: language.ppoEpochs, miniBatchSize: language.miniBatchSize * language.rolloutN,
+            microBatchSize: language.microBatchSize,
             maxResponseLength: budget,
             softOverlong: cache > 0 ? SoftOverlongPunishment(maxLength: budget, cache: min(cache, budget)) : nil,
             overlongFiltering: language.overlongFiltering, dynamicSampling: language.filterGroups,

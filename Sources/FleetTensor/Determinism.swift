@@ -2,7 +2,10 @@
 ///
 /// FleetTensor's own loops are single-threaded with a fixed summation order, and its generator is
 /// seeded explicitly, so the only source of run-to-run variation is multithreaded BLAS (threads
-/// split sums differently). Enabling deterministic mode pins OpenBLAS to one thread.
+/// split sums differently). Enabling deterministic mode pins OpenBLAS to one thread. Products of at
+/// least ``BLAS/largeProductFLOPs`` (none in the small models) still run on
+/// ``BLAS/largeProductThreads``: OpenBLAS's sgemm splits a product's output among threads, not its
+/// sums, so their bits are those of one thread (`BLASThreadChoiceTests`).
 /// (Results are reproducible on the same machine and library build; OpenBLAS picks its kernels by
 /// CPU, so another CPU model may round differently.)
 public enum Determinism {

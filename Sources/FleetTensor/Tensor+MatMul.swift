@@ -128,8 +128,7 @@ extension Tensor {
                     for r in 0..<rows { (out + r * outFeatures).initialize(from: b.baseAddress!, count: outFeatures) }
                 }
             }
-            BLAS.gemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures, x, w.baseAddress!,
-                      beta: bias == nil ? 0 : 1, out)
+            BLAS.weightProduct(m: rows, n: outFeatures, k: inFeatures, x, w.baseAddress!, beta: bias == nil ? 0 : 1, out)
         }
     }
 }

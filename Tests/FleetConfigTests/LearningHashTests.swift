@@ -1,4 +1,5 @@
 import FleetConfig
+import FleetEnvironments
 import XCTest
 
 /// The learning hash of a config: what changes it and what does not.
@@ -38,5 +39,21 @@ final class LearningHashTests: XCTestCase {
         let reinforce = try hash(["algorithm=reinforce"])
         XCTAssertNotEqual(try hash(["algorithm=reinforce", "reinforce_baseline=none"]), reinforce)
         XCTAssertEqual(try hash(["algorithm=reinforce", "max_kl=0.02"]), reinforce)
+    }
+    /// `ppo_micro_batch_size` counts only when set: unset, every hash is what it was before the
+    /// key existed; set, it changes the hash (micro-batches round differently from one pass).
+    func testMicroBatchSizeCountsOnlyWhenSet() throws {
+        func hash(_ overrides: [String]) throws -> String {
+            try RunConfig(file: nil, overrides: ["algorithm=grpo"] + overrides).resolved.learningSHA256
+        }
+        let unset = try hash([])
+        XCTAssertEqual(unset, try hash(["ppo_micro_batch_size=null"]))
+        XCTAssertNotEqual(unset, try hash(["ppo_micro_batch_size=2"]))
+        XCTAssertNotEqual(try hash(["ppo_micro_batch_size=2"]), try hash(["ppo_micro_batch_size=4"]))
+        let config = try RunConfig(file: nil, overrides: ["algorithm=grpo", "ppo_micro_batch_size=2"])
+        XCTAssertEqual(config.language.microBatchSize, 2)
+        XCTAssertEqual(config.grpoSettings(for: AdditionTask(digits: 2)).microBatchSize, 2)
+        XCTAssertNil(try RunConfig(file: nil, overrides: ["algorithm=grpo"]).language.microBatchSize)
+        XCTAssertThrowsError(try RunConfig(file: nil, overrides: ["ppo_micro_batch_size=0"]))
     }
 }

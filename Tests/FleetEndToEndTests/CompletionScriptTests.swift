@@ -6,7 +6,7 @@ import XCTest
 /// subcommands and bench's suites and leaves out the hidden bench-peer; the bash script, sourced
 /// into a real bash, completes subcommands, suites, fixed option values and config files.
 final class CompletionScriptTests: XCTestCase {
-    static let suites = ["wire", "transport", "env", "served", "tensor", "conv", "lm", "cluster"]
+    static let suites = ["wire", "transport", "env", "served", "tensor", "conv", "lm", "lm124m", "cluster"]
 
     private func script(_ shell: String) throws -> String {
         let result = try FleetProcess.run(["--generate-completion-script", shell])

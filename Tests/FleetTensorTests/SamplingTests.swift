@@ -71,4 +71,60 @@ final class SamplingTests: XCTestCase {
         let batch = Sampling.sample(logits: Tensor([30, 0, 0, 0, 0, 30], shape: [2, 3]), using: &generator)
         XCTAssertEqual(batch.map(\.token), [0, 2])
     }
+    /// The arithmetic ``Sampling`` had before it sampled in place (tempered copy, full log-softmax
+    /// and softmax rows, a sorted order): the draws and log-probs must stay the same bit for bit.
+    static func referenceSample(logits: Tensor, temperature: Float, topP: Float, using generator: inout RandomGenerator) -> [Sampling.Draw] {
+        let v = logits.shape.last!
+        var tempered = logits.data
+        if temperature != 0 && temperature != 1 {
+            let inverse = 1 / temperature
+            for i in 0..<tempered.count { tempered[i] *= inverse }
+        }
+        let logProbs = Tensor.rowSoftmax(tempered, width: v, log: true)
+        let probabilities = temperature == 0 ? [] : Tensor.rowSoftmax(tempered, width: v, log: false)
+        var draws: [Sampling.Draw] = []
+        for row in 0..<(logits.count / v) {
+            let base = row * v
+            var token = 0
+            if temperature == 0 {
+                for j in 1..<v where logits.data[base + j] > logits.data[base + token] { token = j }
+            } else if topP >= 1 {
+                token = Sampling.invert(probabilities, base: base, indices: 0..<v, total: 1, generator: &generator)
+            } else {
+                let order = (0..<v).sorted { a, b in
+                    let (pa, pb) = (probabilities[base + a], probabilities[base + b])
+                    return pa > pb || (pa == pb && a < b)
+                }
+                var kept = 0, mass = 0.0
+                while kept < v {
+                    mass += Double(probabilities[base + order[kept]])
+                    kept += 1
+                    if mass >= Double(topP) { break }
+                }
+                token = Sampling.invert(probabilities, base: base, indices: order[0..<kept], total: mass, generator: &generator)
+            }
+            draws.append(Sampling.Draw(token: token, logProb: logProbs[base + token]))
+        }
+        return draws
+    }
+
+    func testInPlaceSamplingKeepsTheDrawsAndLogProbsBitForBit() {
+        var values = RandomGenerator(seed: 9)
+        let (rows, v) = (6, 300)
+        let logits = Tensor((0..<(rows * v)).map { _ in 6 * (values.nextFloat() - 0.5) }, shape: [rows, v])
+        var scratch = Sampling.Scratch()
+        for (temperature, topP) in [(Float(1), Float(1)), (0.7, 1), (1.3, 0.9), (1, 0.5), (0, 1)] {
+            var a = RandomGenerator(seed: 4), b = a, c = a
+            let expected = Self.referenceSample(logits: logits, temperature: temperature, topP: topP, using: &a)
+            let sampled = Sampling.sample(logits: logits, temperature: temperature, topP: topP, using: &b)
+            XCTAssertEqual(sampled.map(\.token), expected.map(\.token), "temperature \(temperature), top-p \(topP)")
+            XCTAssertEqual(sampled.map(\.logProb.bitPattern), expected.map(\.logProb.bitPattern))
+            XCTAssertEqual(a, b, "the same draws from the generator")
+            // A subset of rows, with a reused scratch: those rows' draws, in the order given.
+            let subset = Sampling.sample(rows: [4, 1], of: logits, temperature: temperature, topP: topP, scratch: &scratch, using: &c)
+            var d = RandomGenerator(seed: 4)
+            let picked = Tensor(Array(logits.data[(4 * v)..<(5 * v)] + logits.data[v..<(2 * v)]), shape: [2, v])
+            XCTAssertEqual(subset, Self.referenceSample(logits: picked, temperature: temperature, topP: topP, using: &d))
+        }
+    }
 }

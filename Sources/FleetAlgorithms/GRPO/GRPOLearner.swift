@@ -106,6 +106,7 @@ public final class GRPOLearner {
     /// A learner that trains `policy` in place with `settings`, shuffling with a generator seeded by `seed`.
     public init(policy: TransformerLM, settings: GRPOSettings, seed: UInt64) {
         precondition(settings.ppoEpochs > 0 && settings.miniBatchSize > 0, "ppoEpochs and miniBatchSize must be positive")
+        precondition((settings.microBatchSize ?? 1) > 0, "microBatchSize must be positive")
         precondition(settings.maxResponseLength > 0, "maxResponseLength must be positive")
         self.policy = policy
         self.settings = settings
@@ -130,7 +131,10 @@ public final class GRPOLearner {
     ///    when `beta > 0`, their reference log-probs;
     /// 3. for each of `ppoEpochs`: a seeded shuffle of the responses cut into mini-batches of
     ///    `miniBatchSize`; for each, a teacher-forced forward, the loss, backward, global gradient
-    ///    clipping to `maxGradNorm` and an AdamW step at the warmed-up learning rate.
+    ///    clipping to `maxGradNorm` and an AdamW step at the warmed-up learning rate. With a
+    ///    `microBatchSize`, the forward and backward go a micro-batch at a time, each token weighted
+    ///    as in the whole mini-batch, the gradients adding up (``GradientAccumulation``); so do the
+    ///    reference log-probs.
     ///
     /// No groups: nothing happens (the warm-up does not advance).
     public func update(_ groups: [ResponseGroup]) -> GRPOStatistics {
@@ -187,13 +191,13 @@ public final class GRPOLearner {
         statistics.responsesTrained = items.count
         guard !items.isEmpty else { return statistics }
 
-        // Reference log-probs, once per update (the reference never changes).
+        // Reference log-probs, once per update (the reference never changes), a micro-batch at a time.
         var referenceLogProbs: [[Float]]? = nil
         if let reference {
             var all: [[Float]] = []
             all.reserveCapacity(items.count)
-            for start in stride(from: 0, to: items.count, by: settings.miniBatchSize) {
-                let chunk = items[start..<Swift.min(start + settings.miniBatchSize, items.count)]
+            for range in GradientAccumulation.microBatches(count: items.count, size: settings.microBatchSize ?? settings.miniBatchSize) {
+                let chunk = items[range]
                 all += GRPOLearner.responseLogProbabilities(
                     model: reference, prompts: chunk.map { groups[$0.group].prompt },
                     responses: chunk.map { groups[$0.group].responses[$0.response] }, temperature: logProbTemperature)
@@ -201,53 +205,48 @@ public final class GRPOLearner {
             referenceLogProbs = all
         }
 
-        // ppoEpochs passes of shuffled mini-batches.
+        // ppoEpochs passes of shuffled mini-batches, each one optimizer step over its micro-batches.
         var order = Array(items.indices)
         var miniBatches = 0
         var sums = (pgLoss: 0.0, klLoss: 0.0, clipfrac: 0.0, clipfracLower: 0.0, ppoKL: 0.0, entropy: 0.0, gradNorm: 0.0)
         for _ in 0..<settings.ppoEpochs {
             shuffle(&order)
             for start in stride(from: 0, to: order.count, by: settings.miniBatchSize) {
-                let chosen = order[start..<Swift.min(start + settings.miniBatchSize, order.count)]
-                let prompts = chosen.map { groups[items[$0].group].prompt }
-                let responses = chosen.map { groups[items[$0].group].responses[items[$0].response] }
-                var old: [Float] = [], tokenAdvantages: [Float] = [], ref: [Float] = []
-                for k in chosen {
-                    let item = items[k]
-                    old += groups[item.group].behaviourLogProbs[item.response]
-                    tokenAdvantages += repeatElement(item.advantage, count: groups[item.group].responses[item.response].count)
-                    if let referenceLogProbs { ref += referenceLogProbs[k] }
+                let chosen = Array(order[start..<Swift.min(start + settings.miniBatchSize, order.count)])
+                // The mini-batch's token weights; each micro-batch takes its slice.
+                let lengths = chosen.map { groups[items[$0].group].responses[items[$0].response].count }
+                let weights = GRPOLoss.tokenWeights(
+                    lengths: lengths, aggregation: settings.aggregation, normalizingLength: settings.maxResponseLength)
+                var tokenOffsets = [0]
+                for length in lengths { tokenOffsets.append(tokenOffsets.last! + length) }
+
+                optimizer.zeroGrad()
+                var parts: [GRPOLossDiagnostics] = [], entropies: [(mean: Double, tokens: Int)] = []
+                let finite = GradientAccumulation.accumulate(count: chosen.count, microBatchSize: settings.microBatchSize) { range in
+                    let micro = chosen[range]
+                    let microWeights = Array(weights[tokenOffsets[range.lowerBound]..<tokenOffsets[range.upperBound]])
+                    let (loss, diagnostics, entropy) = microBatchLoss(
+                        micro, items: items, groups: groups, referenceLogProbs: referenceLogProbs, weights: microWeights)
+                    parts.append(diagnostics)
+                    entropies.append(entropy)
+                    return loss
                 }
 
-                let batch = TeacherForcedBatch(prompts: prompts, responses: responses)
-                let forward = batch.logProbabilities(policy, temperature: logProbTemperature)
-                let (pgPlusKL, diagnostics) = GRPOLoss.policyLoss(
-                    logProbs: forward.tokenLogProbs, oldLogProbs: old, refLogProbs: reference == nil ? nil : ref,
-                    advantages: tokenAdvantages, lengths: batch.lengths, epsLow: Float(settings.epsLow),
-                    epsHigh: Float(settings.epsHigh), beta: Float(settings.beta), aggregation: settings.aggregation,
-                    normalizingLength: settings.maxResponseLength)
-                var loss = pgPlusKL
-                if settings.entropyCoefficient != 0 {
-                    let weights = GRPOLoss.tokenWeights(
-                        lengths: batch.lengths, aggregation: settings.aggregation, normalizingLength: settings.maxResponseLength)
-                    let entropy = (batch.tokenEntropies(forward.logSoftmax) * Tensor(weights)).sum()
-                    loss = loss - entropy * Float(settings.entropyCoefficient)
-                }
-
+                let diagnostics = GRPOLossDiagnostics.combining(parts)
                 miniBatches += 1
                 sums.pgLoss += diagnostics.pgLoss
                 sums.klLoss += diagnostics.klLoss
                 sums.clipfrac += diagnostics.pgClipfrac
                 sums.clipfracLower += diagnostics.pgClipfracLower
                 sums.ppoKL += diagnostics.ppoKL
-                sums.entropy += batch.meanEntropy(forward.logSoftmax)
+                sums.entropy += entropies.count == 1
+                    ? entropies[0].mean
+                    : entropies.reduce(0.0) { $0 + $1.mean * Double($1.tokens) } / Double(Swift.max(1, entropies.reduce(0) { $0 + $1.tokens }))
 
-                optimizer.zeroGrad()
-                guard loss.item.isFinite else {
+                guard finite else {
                     statistics.nonFiniteSkipped += 1
                     continue
                 }
-                loss.backward()
                 let norm = clipGradientNorm(parameters, maxNorm: settings.maxGradNorm)
                 guard norm.isFinite else {
                     statistics.nonFiniteSkipped += 1
@@ -267,6 +266,37 @@ public final class GRPOLearner {
         statistics.entropy = sums.entropy / m
         statistics.gradNorm = statistics.optimizerSteps > 0 ? sums.gradNorm / Double(statistics.optimizerSteps) : 0
         return statistics
+    }
+
+    /// The loss of the items `chosen` (indices into `items`): a teacher-forced forward of the policy,
+    /// the clipped surrogate (plus the KL and the entropy bonus when set) with each token weighted by
+    /// `weights` (its share of the whole mini-batch's aggregate), its diagnostics, and the mean
+    /// entropy over its tokens with their count.
+    private func microBatchLoss(
+        _ chosen: ArraySlice<Int>, items: [Item], groups: [ResponseGroup], referenceLogProbs: [[Float]]?, weights: [Float]
+    ) -> (loss: Tensor, diagnostics: GRPOLossDiagnostics, entropy: (mean: Double, tokens: Int)) {
+        let prompts = chosen.map { groups[items[$0].group].prompt }
+        let responses = chosen.map { groups[items[$0].group].responses[items[$0].response] }
+        var old: [Float] = [], tokenAdvantages: [Float] = [], ref: [Float] = []
+        for k in chosen {
+            let item = items[k]
+            old += groups[item.group].behaviourLogProbs[item.response]
+            tokenAdvantages += repeatElement(item.advantage, count: groups[item.group].responses[item.response].count)
+            if let referenceLogProbs { ref += referenceLogProbs[k] }
+        }
+
+        let batch = TeacherForcedBatch(prompts: prompts, responses: responses)
+        let forward = batch.logProbabilities(policy, temperature: logProbTemperature)
+        let (pgPlusKL, diagnostics) = GRPOLoss.policyLoss(
+            logProbs: forward.tokenLogProbs, oldLogProbs: old, refLogProbs: reference == nil ? nil : ref,
+            advantages: tokenAdvantages, weights: weights, epsLow: Float(settings.epsLow),
+            epsHigh: Float(settings.epsHigh), beta: Float(settings.beta))
+        var loss = pgPlusKL
+        if settings.entropyCoefficient != 0 {
+            let entropy = (batch.tokenEntropies(forward.logSoftmax) * Tensor(weights)).sum()
+            loss = loss - entropy * Float(settings.entropyCoefficient)
+        }
+        return (loss, diagnostics, (batch.meanEntropy(forward.logSoftmax), batch.positions.count))
     }
 
     /// Each response token's log-prob under `model` at `temperature` given its prompt, teacher-forced,

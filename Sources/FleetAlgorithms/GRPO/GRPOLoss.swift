@@ -42,6 +42,29 @@ public struct GRPOLossDiagnostics: Sendable, Equatable {
     /// The tokens evaluated.
     public var tokenCount: Int
 
+    /// The diagnostics of one loss evaluated in parts, each with its share of the whole's token
+    /// weights (micro-batches): `pgLoss` and `klLoss` add up, the fractions and `ppoKL` are
+    /// token-count-weighted means. One part is returned as it is.
+    public static func combining(_ parts: [GRPOLossDiagnostics]) -> GRPOLossDiagnostics {
+        if parts.count == 1 { return parts[0] }
+        var total = GRPOLossDiagnostics()
+        for part in parts {
+            total.pgLoss += part.pgLoss
+            total.klLoss += part.klLoss
+            total.pgClipfrac += part.pgClipfrac * Double(part.tokenCount)
+            total.pgClipfracLower += part.pgClipfracLower * Double(part.tokenCount)
+            total.ppoKL += part.ppoKL * Double(part.tokenCount)
+            total.tokenCount += part.tokenCount
+        }
+        if total.tokenCount > 0 {
+            let n = Double(total.tokenCount)
+            total.pgClipfrac /= n
+            total.pgClipfracLower /= n
+            total.ppoKL /= n
+        }
+        return total
+    }
+
     /// Creates diagnostics, zero by default.
     public init(pgLoss: Double = 0, klLoss: Double = 0, pgClipfrac: Double = 0, pgClipfracLower: Double = 0,
                 ppoKL: Double = 0, tokenCount: Int = 0) {
@@ -111,15 +134,30 @@ public enum GRPOLoss {
         logProbs: Tensor, oldLogProbs: [Float], refLogProbs: [Float]?, advantages: [Float], lengths: [Int],
         epsLow: Float, epsHigh: Float, beta: Float, aggregation: LossAggregation, normalizingLength: Int? = nil
     ) -> (loss: Tensor, diagnostics: GRPOLossDiagnostics) {
+        precondition(lengths.reduce(0, +) == logProbs.count, "lengths add up to \(lengths.reduce(0, +)), logProbs has \(logProbs.count)")
+        let weights = tokenWeights(lengths: lengths, aggregation: aggregation, normalizingLength: normalizingLength)
+        return policyLoss(
+            logProbs: logProbs, oldLogProbs: oldLogProbs, refLogProbs: refLogProbs, advantages: advantages,
+            weights: weights, epsLow: epsLow, epsHigh: epsHigh, beta: beta)
+    }
+
+    /// The GRPO loss with each token's aggregation weight given: ``policyLoss(logProbs:oldLogProbs:refLogProbs:advantages:lengths:epsLow:epsHigh:beta:aggregation:normalizingLength:)``
+    /// with `weights` in place of the ones ``tokenWeights(lengths:aggregation:normalizingLength:)``
+    /// gives. A micro-batch passes its slice of the whole mini-batch's weights: its loss and its
+    /// `pgLoss` and `klLoss` are then its shares of the mini-batch's, which add up
+    /// (``GRPOLossDiagnostics/combining(_:)``).
+    public static func policyLoss(
+        logProbs: Tensor, oldLogProbs: [Float], refLogProbs: [Float]?, advantages: [Float], weights: [Float],
+        epsLow: Float, epsHigh: Float, beta: Float
+    ) -> (loss: Tensor, diagnostics: GRPOLossDiagnostics) {
         let n = logProbs.count
         precondition(logProbs.rank == 1, "logProbs must be flat [N], got \(logProbs.shape)")
-        precondition(lengths.reduce(0, +) == n, "lengths add up to \(lengths.reduce(0, +)), logProbs has \(n)")
+        precondition(weights.count == n, "\(weights.count) weights for \(n) tokens")
         precondition(oldLogProbs.count == n && advantages.count == n, "every per-token input needs \(n) entries")
         precondition(refLogProbs.map { $0.count == n } ?? true, "refLogProbs needs \(n) entries")
         precondition(beta == 0 || refLogProbs != nil, "beta \(beta) needs reference log-probs")
         precondition(epsLow >= 0 && epsLow < 1 && epsHigh >= 0, "clip ranges must be in [0, 1) and [0, inf)")
         guard n > 0 else { return (Tensor(0), GRPOLossDiagnostics()) }
-        let weights = tokenWeights(lengths: lengths, aggregation: aggregation, normalizingLength: normalizingLength)
 
         // The clipped surrogate, max(-A r, -A clip(r)).
         let ratio = (logProbs - Tensor(oldLogProbs)).clamp(min: -logRatioLimit, max: logRatioLimit).exp()

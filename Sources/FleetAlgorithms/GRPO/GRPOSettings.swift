@@ -39,6 +39,11 @@ public struct GRPOSettings: Sendable, Equatable {
     /// Responses per optimizer step (verl's `ppo_mini_batch_size` in responses); the last mini-batch of
     /// an epoch may be smaller.
     public var miniBatchSize: Int
+    /// Responses per forward and backward pass (verl's `ppo_micro_batch_size_per_gpu`): each
+    /// mini-batch's gradient is accumulated over micro-batches of this many, and the reference
+    /// log-probs are taken as many at a time, so that memory is bounded by the micro-batch. The
+    /// parameters are those of one pass up to float rounding. `nil`: one pass per mini-batch.
+    public var microBatchSize: Int?
 
     // MARK: Responses
 
@@ -67,12 +72,12 @@ public struct GRPOSettings: Sendable, Equatable {
     public var topP: Float
 
     /// Creates settings, by default DeepSeekMath's GRPO. Nothing is checked here; ``GRPOLearner`` traps
-    /// on non-positive `ppoEpochs`, `miniBatchSize` or `maxResponseLength`.
+    /// on non-positive `ppoEpochs`, `miniBatchSize`, `microBatchSize` or `maxResponseLength`.
     public init(
         learningRate: Double = 1e-6, warmupSteps: Int = 0, weightDecay: Double = 0.01, maxGradNorm: Double = 1.0,
         epsLow: Double = 0.2, epsHigh: Double = 0.2, beta: Double = 0.04,
         aggregation: LossAggregation = .seqMeanTokenMean, advantageScale: AdvantageScale = .group,
-        entropyCoefficient: Double = 0, ppoEpochs: Int = 1, miniBatchSize: Int = 1024,
+        entropyCoefficient: Double = 0, ppoEpochs: Int = 1, miniBatchSize: Int = 1024, microBatchSize: Int? = nil,
         maxResponseLength: Int = 1024, softOverlong: SoftOverlongPunishment? = nil, overlongFiltering: Bool = false,
         dynamicSampling: Bool = false, groupSize: Int = 64, temperature: Float = 1, topP: Float = 1
     ) {
@@ -88,6 +93,7 @@ public struct GRPOSettings: Sendable, Equatable {
         self.entropyCoefficient = entropyCoefficient
         self.ppoEpochs = ppoEpochs
         self.miniBatchSize = miniBatchSize
+        self.microBatchSize = microBatchSize
         self.maxResponseLength = maxResponseLength
         self.softOverlong = softOverlong
         self.overlongFiltering = overlongFiltering

@@ -89,7 +89,6 @@ public struct ResponseSampler {
         try validate(prompts, length: promptLength)
 
         let rows = prompts.count * groupSize
-        let vocabulary = model.config.vocabulary
         var promptRows: [Int] = []
         promptRows.reserveCapacity(rows * promptLength)
         for prompt in prompts {
@@ -100,13 +99,15 @@ public struct ResponseSampler {
         var logProbs = [[Float]](repeating: [], count: rows)
         var ended = [Bool](repeating: false, count: rows)
         var active = Array(0..<rows)  // the unfinished rows, in order
-        var cache = model.makeCache(batch: rows)
+        // Room for the prompt and every response token but the last (which is never fed back).
+        var cache = model.makeCache(batch: rows, positions: promptLength + maxResponseLength - 1)
         var logits = try model.prefill(tokens: promptRows, batch: rows, length: promptLength, cache: &cache)
         var next = [Int](repeating: Int(eos), count: rows)
+        var scratch = Sampling.Scratch()
         for position in 0..<maxResponseLength {
             // Draw for the unfinished rows only, so a finished sequence consumes no randomness.
-            let candidates = active.count == rows ? logits : Self.rows(active, of: logits, width: vocabulary)
-            let draws = Sampling.sample(logits: candidates, temperature: temperature, topP: topP, using: &generator)
+            let draws = Sampling.sample(
+                rows: active, of: logits, temperature: temperature, topP: topP, scratch: &scratch, using: &generator)
             for (row, draw) in zip(active, draws) {
                 let token = Int32(draw.token)
                 responses[row].append(token)
@@ -146,19 +147,6 @@ public struct ResponseSampler {
                 throw ResponseSamplingError.tokenOutOfVocabulary(token: bad, vocabulary: config.vocabulary)
             }
         }
-    }
-
-    /// The rows `indices` of `logits` `[B, width]`, as a new `[indices.count, width]` tensor.
-    private static func rows(_ indices: [Int], of logits: Tensor, width: Int) -> Tensor {
-        var picked = [Float](repeating: 0, count: indices.count * width)
-        logits.data.withUnsafeBufferPointer { source in
-            picked.withUnsafeMutableBufferPointer { destination in
-                for (k, row) in indices.enumerated() {
-                    (destination.baseAddress! + k * width).update(from: source.baseAddress! + row * width, count: width)
-                }
-            }
-        }
-        return Tensor(picked, shape: [indices.count, width])
     }
 }
 

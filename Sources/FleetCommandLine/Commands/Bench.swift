@@ -23,10 +23,13 @@ struct Bench: ParsableCommand {
     /// quick, a few minutes full), but its figures are the ones a user of the cluster sees, so it
     /// is measured with the rest.
     enum Suite: String, CaseIterable, ExpressibleByArgument {
-        case wire, transport, env, served, tensor, conv, lm, cluster
+        case wire, transport, env, served, tensor, conv, lm, lm124m, cluster
+
+        /// What runs when no suite is named: all but `lm124m`, which needs minutes and a few GiB.
+        static var defaults: [Suite] { allCases.filter { $0 != .lm124m } }
     }
 
-    @Argument(help: "Sub-suites to run: wire, transport, env, served, tensor, conv, lm, cluster (default: all).")
+    @Argument(help: "Sub-suites to run: wire, transport, env, served, tensor, conv, lm, lm124m, cluster (default: all but lm124m).")
     var suites: [Suite] = []
 
     @Flag(help: "Fewer repetitions: a quick look, not a measurement to quote.")
@@ -43,7 +46,7 @@ struct Bench: ParsableCommand {
         fflush(nil)  // every output stream: standard output may be a pipe
         var figures: [BenchFigure] = []
         var stop: StopSignals?
-        for suite in suites.isEmpty ? Suite.allCases : suites {
+        for suite in suites.isEmpty ? Suite.defaults : suites {
             switch suite {
             case .wire: figures += try WireBenchmark.figures(quick: quick)
             case .transport:
@@ -67,6 +70,7 @@ struct Bench: ParsableCommand {
                 figures += try TensorBenchmark.figures(quick: quick)
             case .conv: figures += try ConvBenchmark.figures(quick: quick)
             case .lm: figures += try LanguageModelBenchmark.figures(quick: quick)
+            case .lm124m: figures += try LanguageModel124MBenchmark.figures(quick: quick)
             case .cluster:
                 // Its children run in their own process groups, out of Ctrl-C's reach: catch the
                 // signal, and let the benchmark stop them and remove its files.

@@ -3,26 +3,31 @@ import Foundation
 /// The keys and values a ``TransformerLM`` has computed for the positions sampled so far, so that
 /// each new position attends to them without recomputing the prefix.
 ///
-/// Made by ``TransformerLM/makeCache(batch:)``, filled by ``TransformerLM/prefill(tokens:batch:length:cache:)``
+/// Made by ``TransformerLM/makeCache(batch:positions:)``, filled by ``TransformerLM/prefill(tokens:batch:length:cache:)``
 /// and advanced by ``TransformerLM/step(tokens:cache:)``;
-/// all sequences of the batch are at the same position. Storage is allocated once for the whole
-/// context: per layer, keys and values `[batch, heads, contextLength, headDimension]`, so the cached
-/// rows of one head are contiguous and attention reads them in place (two sgemm per head).
+/// all sequences of the batch are at the same position. Storage is allocated once for the
+/// positions the cache has room for (``contextLength``: the model's context, or fewer when the
+/// sampler knows how long its sequences can get): per layer, keys and values
+/// `[batch, heads, contextLength, headDimension]`, so the cached rows of one head are contiguous and
+/// attention reads them in place (two sgemm per head). That is
+/// `2 · layers · batch · contextLength · width` floats: 75 MiB per sequence for GPT-2 small's whole
+/// context of 1024, a tenth of it for 128 positions.
 public struct KeyValueCache {
-    /// Thrown by ``TransformerLM/step(tokens:cache:)`` when the cache already holds a full context.
+    /// Thrown by ``TransformerLM/step(tokens:cache:)`` when the cache already holds all the positions
+    /// it has room for.
     public struct ContextFull: Error, Equatable, CustomStringConvertible {
-        /// The model's context length, which the cache may not exceed.
+        /// The positions the cache has room for (the model's context length unless made smaller).
         public let contextLength: Int
 
-        /// A sentence naming the context length.
+        /// A sentence naming the positions.
         public var description: String {
-            "the key/value cache is full: it holds the whole context of \(contextLength) positions"
+            "the key/value cache is full: it holds all \(contextLength) positions it has room for"
         }
     }
 
     /// The number of sequences.
     public let batch: Int
-    /// The most positions the cache can hold (the model's context length).
+    /// The most positions the cache can hold: the model's context length, or fewer when it was made so.
     public let contextLength: Int
     /// The positions cached so far (the position the next step fills).
     public private(set) var length = 0
@@ -55,7 +60,7 @@ public struct KeyValueCache {
     /// Whether the cache fits a model of `config`.
     func matches(_ config: TransformerLM.Config) -> Bool {
         layers == config.layers && heads == config.heads && headDimension == config.headDimension
-            && contextLength == config.contextLength
+            && contextLength <= config.contextLength
     }
 
     /// Marks the next `count` positions as filled (after every layer stored them).

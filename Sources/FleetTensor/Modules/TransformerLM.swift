@@ -210,10 +210,14 @@ public final class TransformerLM: Module {
         forward(tokens: tokens.map(Int.init), batch: batch, length: length)
     }
 
-    /// An empty cache for sampling `batch` sequences with this model.
-    public func makeCache(batch: Int) -> KeyValueCache {
-        KeyValueCache(batch: batch, layers: config.layers, heads: config.heads,
-                      headDimension: config.headDimension, contextLength: config.contextLength)
+    /// An empty cache for sampling `batch` sequences of at most `positions` tokens (prompt included;
+    /// by default the whole context) with this model. Its memory is proportional to `positions`.
+    public func makeCache(batch: Int, positions: Int? = nil) -> KeyValueCache {
+        let positions = positions ?? config.contextLength
+        precondition(positions > 0 && positions <= config.contextLength,
+                     "a cache holds 1 to \(config.contextLength) positions, not \(positions)")
+        return KeyValueCache(batch: batch, layers: config.layers, heads: config.heads,
+                             headDimension: config.headDimension, contextLength: positions)
     }
 
     /// Runs a prompt of `length` tokens per sequence (row-major `[batch, length]`) through the model
@@ -221,7 +225,8 @@ public final class TransformerLM: Module {
     ///
     /// Equivalent to `length` calls of ``step(tokens:cache:)`` (and to the last position of
     /// ``forward(tokens:batch:length:)``), but with the prompt's positions batched. Never recorded.
-    /// - Throws: ``KeyValueCache/ContextFull`` when `length` exceeds the context (the cache is unchanged).
+    /// - Throws: ``KeyValueCache/ContextFull`` when `length` exceeds the cache's positions (the cache
+    ///   is unchanged).
     public func prefill(tokens: [Int], batch: Int, length: Int, cache: inout KeyValueCache) throws -> Tensor {
         precondition(cache.matches(config), "the cache was made for another architecture")
         precondition(cache.length == 0, "prefill needs an empty cache (reset it first)")
@@ -255,8 +260,8 @@ public final class TransformerLM: Module {
     ///
     /// Equal (to float rounding) to the last position of ``forward(tokens:batch:length:)`` on the whole
     /// sequence so far, at a cost that grows with the length instead of its square. Never recorded.
-    /// - Throws: ``KeyValueCache/ContextFull`` when the cache already holds `contextLength`
-    ///   positions (the cache is left unchanged).
+    /// - Throws: ``KeyValueCache/ContextFull`` when the cache already holds all the positions it
+    ///   has room for (the cache is left unchanged).
     public func step(tokens: [Int], cache: inout KeyValueCache) throws -> Tensor {
         precondition(cache.matches(config), "the cache was made for another architecture")
         precondition(tokens.count == cache.batch, "step needs one token per sequence (\(cache.batch)), got \(tokens.count)")
