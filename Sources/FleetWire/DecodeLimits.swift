@@ -20,4 +20,14 @@ public struct DecodeLimits: Sendable, Hashable {
     /// 64 MiB frames, 2 x 64 MiB + 1 MiB of unpacked memory.
     public static let `default` = DecodeLimits(
         maxFrameBytes: 64 << 20, maxUnpackedBytes: (128 << 20) + (1 << 20))
+
+    /// The limits for weights of a policy with `parameterCount` float32 values: the default, or,
+    /// for a policy whose values alone need more (a GPT-2 of 124M parameters is 475 MiB), room
+    /// for its values and 16 MiB of names, shapes and framing, with the default's 2 x + 1 MiB
+    /// of unpacked memory.
+    public static func weights(parameterCount: Int) -> DecodeLimits {
+        let frame = 4 * parameterCount + (16 << 20)
+        guard frame > DecodeLimits.default.maxFrameBytes else { return .default }
+        return DecodeLimits(maxFrameBytes: frame, maxUnpackedBytes: 2 * frame + (1 << 20))
+    }
 }

@@ -21,6 +21,25 @@ final class LimitsTests: XCTestCase {
         return ProtoWriter.frame(envelope: SampleFrames.learnerEnvelope, payloadField: 4, payload: weights.bytes)
     }
 
+    /// A policy too large for the default frame cap (17M float32 values: 68 MB) decodes with the
+    /// limits sized to it, and small policies keep the default.
+    func testWeightsLimitsGrowWithThePolicy() {
+        XCTAssertEqual(DecodeLimits.weights(parameterCount: 1_000_000), .default)
+        let count = 17_000_000
+        let frame = Frame(
+            envelope: SampleFrames.learnerEnvelope,
+            payload: .weights(
+                Weights(version: 1, modelSpecHash: [1, 2, 3, 4], tensors: [
+                    NamedTensor(name: "tokenEmbedding.weight", tensor: WireTensor(float32: [Float](repeating: 0.5, count: count)))
+                ])))
+        let bytes = frame.encoded()
+        XCTAssertGreaterThan(bytes.count, DecodeLimits.default.maxFrameBytes)
+        assertRejected(bytes, .frameTooLarge, field: "")
+        let sized = DecodeLimits.weights(parameterCount: count)
+        XCTAssertEqual(sized.maxFrameBytes, 4 * count + (16 << 20))
+        XCTAssertNil(decodeError(bytes, limits: sized))
+    }
+
     func testFrameSizeCapComesBeforeUnpacking() {
         let bytes = SampleFrames.trajectoryBatch.encoded()
         let tight = DecodeLimits(maxFrameBytes: bytes.count - 1, maxUnpackedBytes: 1 << 20)

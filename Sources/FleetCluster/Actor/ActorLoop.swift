@@ -53,6 +53,8 @@ public final class ActorLoop {
     /// How long an actor whose source ran out waits for its last batch to be taken.
     private let drainTimeout: Duration
     private let sockets: ActorSockets
+    /// What a weights frame from the learner may cost to decode: sized to the policy.
+    private let weightsLimits: DecodeLimits
     private var poller = Poller()
     private let weightsIndex: Int, controlIndex: Int
     private let source: any BatchSource
@@ -124,7 +126,10 @@ public final class ActorLoop {
         // Said at every start: what insecure: true lets through.
         let security = try config.actorSecurity(actorID: actorID)
         for warning in security.warnings { log.warning("warning: \(warning)") }
-        sockets = try ActorSockets(context: context, endpoints: config.endpoints, actorID: actorID, curve: security.curve)
+        weightsLimits = .weights(parameterCount: source.policyParameters.reduce(0) { $0 + $1.tensor.count })
+        sockets = try ActorSockets(
+            context: context, endpoints: config.endpoints, actorID: actorID, maxWeightsBytes: weightsLimits.maxFrameBytes,
+            curve: security.curve)
         weightsIndex = poller.add(sockets.weights)
         controlIndex = poller.add(sockets.control)
     }
@@ -342,7 +347,7 @@ public final class ActorLoop {
     private func handle(frameBytes bytes: [UInt8], isSnapshot: Bool) {
         let frame: Frame
         do {
-            frame = try Frame(decoding: bytes)
+            frame = try Frame(decoding: bytes, limits: weightsLimits)
         } catch {
             weightsRefused += 1
             log.warning("refused a message from the learner: \(error)")

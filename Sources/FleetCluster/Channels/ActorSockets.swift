@@ -12,10 +12,13 @@ package final class ActorSockets {
     package let controlHandshakes: HandshakeMonitor?
     private let endpoints: ChannelEndpoints
 
-    /// Opens the sockets in `context` with ``ChannelLimits``, subscribes to weights and connects
-    /// to `endpoints`, as a CURVE client of the learner on tcp endpoints when `curve` is given.
-    /// The subscription is in place before anything is asked of the learner.
-    package init(context: Context, endpoints: ChannelEndpoints, actorID: String, curve: ActorCurve? = nil) throws(ZMQError) {
+    /// Opens the sockets in `context` with ``ChannelLimits`` (weights messages up to
+    /// `maxWeightsBytes`), subscribes to weights and connects to `endpoints`, as a CURVE client of
+    /// the learner on tcp endpoints when `curve` is given. The subscription is in place before
+    /// anything is asked of the learner.
+    package init(
+        context: Context, endpoints: ChannelEndpoints, actorID: String, maxWeightsBytes: Int, curve: ActorCurve? = nil
+    ) throws(ZMQError) {
         self.endpoints = endpoints
         func secure(_ socket: Socket, for endpoint: String) throws(ZMQError) {
             guard let curve, _isTCP(endpoint) else { return }
@@ -23,7 +26,7 @@ package final class ActorSockets {
         }
         weights = try Socket(context, .sub, linger: ChannelLimits.linger)
         try weights.set(.receiveHighWaterMark, to: ChannelLimits.weightsQueue)
-        try weights.set(.maxMessageSize, to: Int64(ChannelLimits.maxWeightsBytes))
+        try weights.set(.maxMessageSize, to: Int64(maxWeightsBytes))
         try weights.subscribe()
         try secure(weights, for: endpoints.weights)
         try weights.connect(endpoints.weights)
@@ -33,7 +36,7 @@ package final class ActorSockets {
         try control.set(.sendHighWaterMark, to: ChannelLimits.controlQueue)
         try control.set(.receiveHighWaterMark, to: ChannelLimits.controlQueue)
         // Snapshots (weights) come on the control channel too.
-        try control.set(.maxMessageSize, to: Int64(ChannelLimits.maxWeightsBytes))
+        try control.set(.maxMessageSize, to: Int64(maxWeightsBytes))
         try secure(control, for: endpoints.control)
         controlHandshakes = curve != nil && _isTCP(endpoints.control) ? try HandshakeMonitor(control) : nil
         try control.connect(endpoints.control)

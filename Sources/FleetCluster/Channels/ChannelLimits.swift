@@ -16,9 +16,12 @@ public enum ChannelLimits {
     public static let weightsQueue: Int32 = 4
     /// The largest control message the learner accepts (hello, heartbeat, snapshot request, stats).
     public static let maxControlBytes = 64 << 10
-    /// The largest weights message an actor takes (on the weights channel, and as a snapshot on
-    /// the control channel): the largest frame the wire decodes.
-    public static let maxWeightsBytes = DecodeLimits.default.maxFrameBytes
+    /// The largest weights message an actor of a policy with `parameterCount` values takes (on
+    /// the weights channel, and as a snapshot on the control channel): the frame limit of
+    /// ``DecodeLimits/weights(parameterCount:)``, 64 MiB for every policy below 12M parameters.
+    public static func maxWeightsBytes(parameterCount: Int) -> Int {
+        DecodeLimits.weights(parameterCount: parameterCount).maxFrameBytes
+    }
     /// Control messages queued per peer.
     public static let controlQueue: Int32 = 100
     /// How long closing a socket may wait to deliver what it still holds.

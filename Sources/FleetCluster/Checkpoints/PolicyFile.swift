@@ -109,7 +109,9 @@ public enum PolicyFile {
             throw .notAPolicyFile(path: path)
         }
         let frame: Frame
-        do { frame = try Frame(decoding: Array(frameBytes)) } catch { throw .invalid(path: path, error) }
+        // The file's own size bounds the policy it can hold (4 bytes a value), and so its decoding.
+        let limits = DecodeLimits.weights(parameterCount: frameBytes.count / 4)
+        do { frame = try Frame(decoding: Array(frameBytes), limits: limits) } catch { throw .invalid(path: path, error) }
         guard case .weights(let weights) = frame.payload else {
             throw .notAPolicy(path: path, kind: frame.kind.rawValue)
         }
