@@ -239,9 +239,7 @@ public final class GRPOLearner {
                 sums.clipfrac += diagnostics.pgClipfrac
                 sums.clipfracLower += diagnostics.pgClipfracLower
                 sums.ppoKL += diagnostics.ppoKL
-                sums.entropy += entropies.count == 1
-                    ? entropies[0].mean
-                    : entropies.reduce(0.0) { $0 + $1.mean * Double($1.tokens) } / Double(Swift.max(1, entropies.reduce(0) { $0 + $1.tokens }))
+                sums.entropy += GradientAccumulation.combinedMean(entropies)
 
                 guard finite else {
                     statistics.nonFiniteSkipped += 1
