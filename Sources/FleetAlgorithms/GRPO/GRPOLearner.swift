@@ -331,8 +331,7 @@ public final class GRPOLearner {
 
     /// A copy of `model` with identical weights whose parameters do not require gradients.
     static func frozenCopy(of model: TransformerLM) -> TransformerLM {
-        var unused = RandomGenerator(seed: 0)
-        let copy = TransformerLM(model.config, using: &unused)
+        let copy = TransformerLM(zeroed: model.config)
         for (target, source) in zip(copy.namedParameters(), model.namedParameters()) {
             precondition(target.name == source.name && target.tensor.shape == source.tensor.shape)
             target.tensor.data = source.tensor.data
