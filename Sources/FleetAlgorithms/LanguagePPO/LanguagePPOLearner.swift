@@ -197,6 +197,7 @@ public final class LanguagePPOLearner {
 
         // 6. ppoEpochs passes of shuffled mini-batches: the critic's step, then the policy's.
         var order = Array(samples.indices)
+        let microBatchSize = policySettings.microBatchSize
         var miniBatches = 0
         var sums = (vfLoss: 0.0, vfClipfrac: 0.0, vpred: 0.0, criticNorm: 0.0, pgLoss: 0.0, clipfrac: 0.0, ppoKL: 0.0,
                     entropy: 0.0, policyNorm: 0.0)
@@ -212,7 +213,7 @@ public final class LanguagePPOLearner {
                 // The critic: the clipped value loss against the returns, a token-mean over the mini-batch.
                 criticOptimizer.zeroGrad()
                 var valueParts: [ValueLossDiagnostics] = []
-                let criticFinite = GradientAccumulation.accumulate(count: chosen.count, microBatchSize: policySettings.microBatchSize) { range in
+                let criticFinite = GradientAccumulation.accumulate(count: chosen.count, microBatchSize: microBatchSize) { range in
                     let micro = chosen[range]
                     let batch = TeacherForcedBatch(prompts: micro.map(\.prompt), responses: micro.map(\.response))
                     let (loss, diagnostics) = ValueLoss.clipped(
@@ -234,18 +235,21 @@ public final class LanguagePPOLearner {
                 // each micro-batch's tokens weighted by their slice of the mini-batch's weights.
                 guard statistics.policyTrained else { continue }
                 let weights = GRPOLoss.tokenWeights(
-                    lengths: lengths, aggregation: policySettings.aggregation, normalizingLength: policySettings.maxResponseLength)
+                    lengths: lengths, aggregation: policySettings.aggregation,
+                    normalizingLength: policySettings.maxResponseLength)
                 policyOptimizer.zeroGrad()
                 var policyParts: [GRPOLossDiagnostics] = [], entropies: [(mean: Double, tokens: Int)] = []
-                let policyFinite = GradientAccumulation.accumulate(count: chosen.count, microBatchSize: policySettings.microBatchSize) { range in
+                let policyFinite = GradientAccumulation.accumulate(count: chosen.count, microBatchSize: microBatchSize) { range in
                     let micro = chosen[range]
                     let batch = TeacherForcedBatch(prompts: micro.map(\.prompt), responses: micro.map(\.response))
                     let forward = batch.logProbabilities(policy, temperature: temperature)
                     let (loss, diagnostics) = GRPOLoss.policyLoss(
                         logProbs: forward.tokenLogProbs, oldLogProbs: micro.flatMap(\.old),
-                        refLogProbs: policySettings.beta > 0 ? micro.flatMap(\.ref) : nil, advantages: micro.flatMap(\.advantages),
+                        refLogProbs: policySettings.beta > 0 ? micro.flatMap(\.ref) : nil,
+                        advantages: micro.flatMap(\.advantages),
                         weights: Array(weights[tokenOffsets[range.lowerBound]..<tokenOffsets[range.upperBound]]),
-                        epsLow: Float(policySettings.epsLow), epsHigh: Float(policySettings.epsHigh), beta: Float(policySettings.beta))
+                        epsLow: Float(policySettings.epsLow), epsHigh: Float(policySettings.epsHigh),
+                        beta: Float(policySettings.beta))
                     policyParts.append(diagnostics)
                     entropies.append((batch.meanEntropy(forward.logSoftmax), batch.positions.count))
                     return loss

@@ -19,7 +19,8 @@ public final class Embedding: Module {
 
     /// A table around an existing `[vocabulary, dimension]` weight; nothing is drawn.
     public init(weight: Tensor) {
-        precondition(weight.rank == 2 && weight.shape.allSatisfy { $0 > 0 }, "Embedding weight must be [vocabulary, dimension], is \(weight.shape)")
+        precondition(weight.rank == 2 && weight.shape.allSatisfy { $0 > 0 },
+                     "Embedding weight must be [vocabulary, dimension], is \(weight.shape)")
         self.weight = weight
     }
 
