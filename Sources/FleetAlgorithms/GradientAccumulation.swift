@@ -29,4 +29,12 @@ public enum GradientAccumulation {
         }
         return true
     }
+
+    /// The mean over a mini-batch's tokens of a quantity given as each micro-batch's mean over its
+    /// `tokens`: their token-count-weighted mean (0 without tokens). One part is returned as it is.
+    public static func combinedMean(_ parts: [(mean: Double, tokens: Int)]) -> Double {
+        if parts.count == 1 { return parts[0].mean }
+        let tokens = parts.reduce(0) { $0 + $1.tokens }
+        return parts.reduce(0.0) { $0 + $1.mean * Double($1.tokens) } / Double(Swift.max(1, tokens))
+    }
 }

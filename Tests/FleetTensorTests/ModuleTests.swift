@@ -144,6 +144,23 @@ final class ModuleTests: XCTestCase {
         for (a, b) in zip(y.data, expected) { XCTAssertEqual(a, b, accuracy: 1e-5) }
     }
 
+    /// Embedding and LayerNorm around given tensors hold those very tensors (nothing drawn or copied).
+    func testEmbeddingAndLayerNormAroundExistingTensors() {
+        let weight = Tensor([1, 2, 3, 4, 5, 6], shape: [3, 2], requiresGrad: true)
+        let table = Embedding(weight: weight)
+        XCTAssertTrue(table.weight === weight)
+        XCTAssertEqual([table.vocabulary, table.dimension], [3, 2])
+        XCTAssertEqual(table([2], shape: [1]).data, [5, 6])
+
+        let scale = Tensor([2, 2]), shift = Tensor([1, -1])
+        let norm = LayerNorm(weight: scale, bias: shift, eps: 1e-3)
+        XCTAssertTrue(norm.weight === scale && norm.bias === shift)
+        XCTAssertEqual(norm.eps, 1e-3)
+        let y = norm(Tensor([0, 2], shape: [1, 2]))  // normalized [-1, 1] to ~0.999, then 2x + [1, -1]
+        XCTAssertEqual(y.data[0], -0.999, accuracy: 1e-3)
+        XCTAssertEqual(y.data[1], 0.999, accuracy: 1e-3)
+    }
+
     func testSpecTextIsPinnedAndIndependentOfInitialization() {
         var g1 = RandomGenerator(seed: 1), g2 = RandomGenerator(seed: 2)
         let a = MLP(sizes: [4, 8, 2], outputGain: 0.01, using: &g1)

@@ -74,6 +74,39 @@ final class TransformerLMTests: XCTestCase {
         XCTAssertEqual(lm.finalNorm.weight.data, [Float](repeating: 1, count: 32))
     }
 
+    /// The random init is one normal draw per weight element, in parameter order (biases and
+    /// LayerNorms draw nothing), each weight with GPT-2's std: the sequence seeded runs depend on.
+    func testInitializationDrawsTheWeightsInParameterOrder() {
+        let config = TransformerLM.Config(vocabulary: 7, contextLength: 5, width: 8, heads: 2, layers: 2, tiedHead: false)
+        let lm = model(config, seed: 4)
+        var generator = RandomGenerator(seed: 4)
+        let outputStd = 0.02 / Float(4).squareRoot()
+        for (name, tensor) in lm.namedParameters() {
+            guard tensor.rank == 2 else { continue }
+            let std = name.hasSuffix("attention.output.weight") || name.hasSuffix("mlp.project.weight") ? outputStd : 0.02
+            let expected = Tensor.normal(tensor.shape, std: std, using: &generator)
+            XCTAssertEqual(tensor.data, expected.data, name)
+        }
+    }
+
+    /// ``TransformerLM/init(zeroed:)`` draws nothing: the random model's names, shapes and order,
+    /// trainable, weights and biases 0 and LayerNorms 1 and 0.
+    func testAZeroedModelHasTheLayoutAndNoDraws() {
+        for tiedHead in [true, false] {
+            let config = TransformerLM.Config(vocabulary: 7, contextLength: 5, width: 8, heads: 2, layers: 2, tiedHead: tiedHead)
+            let zeroed = TransformerLM(zeroed: config), drawn = model(config)
+            XCTAssertEqual(zeroed.namedParameters().map(\.name), drawn.namedParameters().map(\.name))
+            XCTAssertEqual(zeroed.namedParameters().map(\.tensor.shape), drawn.namedParameters().map(\.tensor.shape))
+            XCTAssertEqual(zeroed.spec, drawn.spec)
+            for (name, tensor) in zeroed.namedParameters() {
+                XCTAssertTrue(tensor.requiresGrad, name)
+                let isScale = name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight") || name == "finalNorm.weight"
+                XCTAssertTrue(tensor.data.allSatisfy { $0 == (isScale ? 1 : 0) }, name)
+            }
+            XCTAssertEqual(zeroed.head == nil, tiedHead)
+        }
+    }
+
     func testForwardShapeAndCausality() {
         let lm = model(tiny)
         randomize(lm)

@@ -239,9 +239,7 @@ public final class GRPOLearner {
                 sums.clipfrac += diagnostics.pgClipfrac
                 sums.clipfracLower += diagnostics.pgClipfracLower
                 sums.ppoKL += diagnostics.ppoKL
-                sums.entropy += entropies.count == 1
-                    ? entropies[0].mean
-                    : entropies.reduce(0.0) { $0 + $1.mean * Double($1.tokens) } / Double(Swift.max(1, entropies.reduce(0) { $0 + $1.tokens }))
+                sums.entropy += GradientAccumulation.combinedMean(entropies)
 
                 guard finite else {
                     statistics.nonFiniteSkipped += 1
@@ -333,8 +331,7 @@ public final class GRPOLearner {
 
     /// A copy of `model` with identical weights whose parameters do not require gradients.
     static func frozenCopy(of model: TransformerLM) -> TransformerLM {
-        var unused = RandomGenerator(seed: 0)
-        let copy = TransformerLM(model.config, using: &unused)
+        let copy = TransformerLM(zeroed: model.config)
         for (target, source) in zip(copy.namedParameters(), model.namedParameters()) {
             precondition(target.name == source.name && target.tensor.shape == source.tensor.shape)
             target.tensor.data = source.tensor.data

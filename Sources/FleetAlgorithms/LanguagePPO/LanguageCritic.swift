@@ -13,8 +13,7 @@ public final class LanguageCritic: Module {
 
     /// A critic whose body is a copy of `policy` (same weights, its own storage).
     public init(copying policy: TransformerLM) {
-        var unused = RandomGenerator(seed: 0)
-        body = TransformerLM(policy.config, using: &unused)
+        body = TransformerLM(zeroed: policy.config)
         for (target, source) in zip(body.namedParameters(), policy.namedParameters()) {
             precondition(target.name == source.name && target.tensor.shape == source.tensor.shape)
             target.tensor.data = source.tensor.data

@@ -55,6 +55,11 @@ public struct LanguagePPOStatistics: Sendable, Equatable {
 /// 4. `ppoEpochs` passes of shuffled mini-batches: a critic step on the clipped value loss, then
 ///    (after the critic's warm-up) a policy step on the clipped surrogate (``GRPOLoss``), each
 ///    with global gradient clipping and its own AdamW.
+///
+/// With the policy settings' `microBatchSize`, each step's forward and backward go a micro-batch
+/// at a time, each token weighted as in the whole mini-batch, the gradients adding up
+/// (``GradientAccumulation``); the values and reference log-probs of step 3 are taken as many
+/// responses at a time.
 public final class LanguagePPOLearner {
     /// The policy being trained (its parameters are what the cluster broadcasts).
     public let policy: TransformerLM
@@ -79,6 +84,7 @@ public final class LanguagePPOLearner {
     /// generator seeded by `seed`.
     public init(policy: TransformerLM, settings: LanguagePPOSettings, seed: UInt64) {
         precondition(settings.policy.ppoEpochs > 0 && settings.policy.miniBatchSize > 0, "ppoEpochs and miniBatchSize must be positive")
+        precondition((settings.policy.microBatchSize ?? 1) > 0, "microBatchSize must be positive")
         precondition(settings.policy.maxResponseLength > 0, "maxResponseLength must be positive")
         self.policy = policy
         self.settings = settings
@@ -145,11 +151,10 @@ public final class LanguagePPOLearner {
         let scores = samples.map(\.score)
         let normalized = settings.normalizeRewards ? rewardNormalizer.normalize(scores) : scores
 
-        // 3. Reference log-probs and the critic's values at sampling time, in mini-batch chunks.
-        let chunks = stride(from: 0, to: samples.count, by: policySettings.miniBatchSize).map {
-            Array(samples.indices[$0..<Swift.min($0 + policySettings.miniBatchSize, samples.count)])
-        }
-        for chunk in chunks {
+        // 3. Reference log-probs and the critic's values at sampling time, a micro-batch (or a
+        //    mini-batch) at a time.
+        let chunkSize = policySettings.microBatchSize ?? policySettings.miniBatchSize
+        for chunk in GradientAccumulation.microBatches(count: samples.count, size: chunkSize) {
             let batch = TeacherForcedBatch(prompts: chunk.map { samples[$0].prompt }, responses: chunk.map { samples[$0].response })
             let values = withNoGrad { critic.values(batch).data }
             var references: [Float] = []
@@ -192,6 +197,7 @@ public final class LanguagePPOLearner {
 
         // 6. ppoEpochs passes of shuffled mini-batches: the critic's step, then the policy's.
         var order = Array(samples.indices)
+        let microBatchSize = policySettings.microBatchSize
         var miniBatches = 0
         var sums = (vfLoss: 0.0, vfClipfrac: 0.0, vpred: 0.0, criticNorm: 0.0, pgLoss: 0.0, clipfrac: 0.0, ppoKL: 0.0,
                     entropy: 0.0, policyNorm: 0.0)
@@ -199,35 +205,61 @@ public final class LanguagePPOLearner {
             shuffle(&order)
             for start in stride(from: 0, to: order.count, by: policySettings.miniBatchSize) {
                 let chosen = order[start..<Swift.min(start + policySettings.miniBatchSize, order.count)].map { samples[$0] }
-                let batch = TeacherForcedBatch(prompts: chosen.map(\.prompt), responses: chosen.map(\.response))
+                let lengths = chosen.map(\.response.count)
+                var tokenOffsets = [0]
+                for length in lengths { tokenOffsets.append(tokenOffsets.last! + length) }
                 miniBatches += 1
 
-                // The critic: the clipped value loss against the returns.
-                let (valueLoss, valueDiagnostics) = ValueLoss.clipped(
-                    values: critic.values(batch), oldValues: chosen.flatMap(\.values), returns: chosen.flatMap(\.returns),
-                    clipRange: Float(settings.clipRangeValue))
+                // The critic: the clipped value loss against the returns, a token-mean over the mini-batch.
+                criticOptimizer.zeroGrad()
+                var valueParts: [ValueLossDiagnostics] = []
+                let criticFinite = GradientAccumulation.accumulate(count: chosen.count, microBatchSize: microBatchSize) { range in
+                    let micro = chosen[range]
+                    let batch = TeacherForcedBatch(prompts: micro.map(\.prompt), responses: micro.map(\.response))
+                    let (loss, diagnostics) = ValueLoss.clipped(
+                        values: critic.values(batch), oldValues: micro.flatMap(\.values), returns: micro.flatMap(\.returns),
+                        clipRange: Float(settings.clipRangeValue), normalizingCount: tokenOffsets.last!)
+                    valueParts.append(diagnostics)
+                    return loss
+                }
+                let valueDiagnostics = ValueLossDiagnostics.combining(valueParts)
                 sums.vfLoss += valueDiagnostics.vfLoss
                 sums.vfClipfrac += valueDiagnostics.vfClipfrac
                 sums.vpred += valueDiagnostics.vpredMean
-                if let norm = step(criticOptimizer, criticParameters, loss: valueLoss, statistics: &statistics) {
+                if let norm = step(criticOptimizer, criticParameters, finite: criticFinite, statistics: &statistics) {
                     statistics.criticSteps += 1
                     sums.criticNorm += Double(norm)
                 }
 
-                // The policy, after the critic's warm-up: the clipped surrogate on the advantages.
+                // The policy, after the critic's warm-up: the clipped surrogate on the advantages,
+                // each micro-batch's tokens weighted by their slice of the mini-batch's weights.
                 guard statistics.policyTrained else { continue }
-                let forward = batch.logProbabilities(policy, temperature: temperature)
-                let (policyLoss, diagnostics) = GRPOLoss.policyLoss(
-                    logProbs: forward.tokenLogProbs, oldLogProbs: chosen.flatMap(\.old),
-                    refLogProbs: policySettings.beta > 0 ? chosen.flatMap(\.ref) : nil, advantages: chosen.flatMap(\.advantages),
-                    lengths: batch.lengths, epsLow: Float(policySettings.epsLow), epsHigh: Float(policySettings.epsHigh),
-                    beta: Float(policySettings.beta), aggregation: policySettings.aggregation,
+                let weights = GRPOLoss.tokenWeights(
+                    lengths: lengths, aggregation: policySettings.aggregation,
                     normalizingLength: policySettings.maxResponseLength)
+                policyOptimizer.zeroGrad()
+                var policyParts: [GRPOLossDiagnostics] = [], entropies: [(mean: Double, tokens: Int)] = []
+                let policyFinite = GradientAccumulation.accumulate(count: chosen.count, microBatchSize: microBatchSize) { range in
+                    let micro = chosen[range]
+                    let batch = TeacherForcedBatch(prompts: micro.map(\.prompt), responses: micro.map(\.response))
+                    let forward = batch.logProbabilities(policy, temperature: temperature)
+                    let (loss, diagnostics) = GRPOLoss.policyLoss(
+                        logProbs: forward.tokenLogProbs, oldLogProbs: micro.flatMap(\.old),
+                        refLogProbs: policySettings.beta > 0 ? micro.flatMap(\.ref) : nil,
+                        advantages: micro.flatMap(\.advantages),
+                        weights: Array(weights[tokenOffsets[range.lowerBound]..<tokenOffsets[range.upperBound]]),
+                        epsLow: Float(policySettings.epsLow), epsHigh: Float(policySettings.epsHigh),
+                        beta: Float(policySettings.beta))
+                    policyParts.append(diagnostics)
+                    entropies.append((batch.meanEntropy(forward.logSoftmax), batch.positions.count))
+                    return loss
+                }
+                let diagnostics = GRPOLossDiagnostics.combining(policyParts)
                 sums.pgLoss += diagnostics.pgLoss
                 sums.clipfrac += diagnostics.pgClipfrac
                 sums.ppoKL += diagnostics.ppoKL
-                sums.entropy += batch.meanEntropy(forward.logSoftmax)
-                if let norm = step(policyOptimizer, policyParametersList, loss: policyLoss, statistics: &statistics) {
+                sums.entropy += GradientAccumulation.combinedMean(entropies)
+                if let norm = step(policyOptimizer, policyParametersList, finite: policyFinite, statistics: &statistics) {
                     statistics.policySteps += 1
                     sums.policyNorm += Double(norm)
                 }
@@ -248,18 +280,17 @@ public final class LanguagePPOLearner {
         return statistics
     }
 
-    /// Backward, global gradient clipping and an AdamW step; nil (and counted) when the loss or the
-    /// norm is not finite, and then nothing changes.
+    /// Global gradient clipping and an AdamW step on the accumulated gradients; nil (and counted)
+    /// when the loss (`finite`, from ``GradientAccumulation``) or the norm is not finite, and then
+    /// nothing changes.
     private func step(
-        _ optimizer: AdamW, _ parameters: [(name: String, tensor: Tensor)], loss: Tensor,
+        _ optimizer: AdamW, _ parameters: [(name: String, tensor: Tensor)], finite: Bool,
         statistics: inout LanguagePPOStatistics
     ) -> Float? {
-        optimizer.zeroGrad()
-        guard loss.item.isFinite else {
+        guard finite else {
             statistics.nonFiniteSkipped += 1
             return nil
         }
-        loss.backward()
         let norm = clipGradientNorm(parameters, maxNorm: settings.policy.maxGradNorm)
         guard norm.isFinite else {
             statistics.nonFiniteSkipped += 1

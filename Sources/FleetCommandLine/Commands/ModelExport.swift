@@ -25,8 +25,7 @@ struct ModelExport: ParsableCommand {
     func run() throws {
         do {
             let source = URL(fileURLWithPath: like)
-            var generator = RandomGenerator(seed: 0)
-            let model = TransformerLM(try GPT2Checkpoint.config(in: source), using: &generator)
+            let model = TransformerLM(zeroed: try GPT2Checkpoint.config(in: source))
             let (policyURL, _) = Eval.locate(policy)
             do {
                 try PolicyFile.read(policyURL).apply(to: model.namedParameters(), expectingSpec: model.spec)

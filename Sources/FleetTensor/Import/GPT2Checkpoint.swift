@@ -27,8 +27,7 @@ public enum GPT2Checkpoint {
             throw GPT2CheckpointError("\(folder.path): no \(weightsFile) (Fleet reads safetensors weights, not pytorch_model.bin)")
         }
         let weights = try SafeTensors(contentsOf: weightsURL)
-        var generator = RandomGenerator(seed: 0)
-        let model = TransformerLM(config, using: &generator)
+        let model = TransformerLM(zeroed: config)
         try GPT2Weights.load(weights, into: model, source: weightsURL.path)
         return model
     }

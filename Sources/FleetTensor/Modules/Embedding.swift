@@ -17,6 +17,13 @@ public final class Embedding: Module {
         weight = .normal([vocabulary, dimension], std: std, requiresGrad: true, using: &generator)
     }
 
+    /// A table around an existing `[vocabulary, dimension]` weight; nothing is drawn.
+    public init(weight: Tensor) {
+        precondition(weight.rank == 2 && weight.shape.allSatisfy { $0 > 0 },
+                     "Embedding weight must be [vocabulary, dimension], is \(weight.shape)")
+        self.weight = weight
+    }
+
     /// Rows for `ids` (each in `0..<vocabulary`): shape `idsShape + [dimension]`.
     public func callAsFunction(_ ids: [Int], shape idsShape: [Int]? = nil) -> Tensor {
         weight.embedding(ids, shape: idsShape)

@@ -20,6 +20,15 @@ public final class LayerNorm: Module {
         self.eps = eps
     }
 
+    /// A layer around existing `weight` and `bias`, both `[dimension]`.
+    public init(weight: Tensor, bias: Tensor, eps: Float = 1e-5) {
+        precondition(weight.rank == 1 && weight.count > 0 && bias.shape == weight.shape,
+                     "LayerNorm weight and bias must both be [dimension], are \(weight.shape) and \(bias.shape)")
+        self.weight = weight
+        self.bias = bias
+        self.eps = eps
+    }
+
     /// `x` `[..., dimension]`, normalized row by row.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         x.layerNorm(weight: weight, bias: bias, eps: eps)

@@ -15,6 +15,8 @@
 ///
 /// Initialization as GPT-2: linear weights and embeddings normal(0, 0.02), the residual output
 /// projections normal(0, 0.02/√(2·layers)), biases 0, LayerNorms 1 and 0; drawn in parameter order.
+/// A model whose weights are about to be overwritten (a copy, a loaded checkpoint) is built with
+/// ``init(zeroed:)`` instead, which draws nothing.
 ///
 /// Training uses ``forward(tokens:batch:length:)`` (recorded for autodiff); sampling uses a
 /// ``KeyValueCache``: ``prefill(tokens:batch:length:cache:)`` for the prompt, then
@@ -59,9 +61,9 @@ public final class TransformerLM: Module {
         /// Number of heads.
         public let heads: Int
 
-        init(width: Int, heads: Int, outputStd: Float, using generator: inout RandomGenerator) {
-            qkv = Linear(width, 3 * width, weightInit: .normal(std: 0.02), using: &generator)
-            output = Linear(width, width, weightInit: .normal(std: outputStd), using: &generator)
+        init(width: Int, heads: Int, outputStd: Float, weight: WeightSource) {
+            qkv = Linear(weight: weight([3 * width, width], 0.02), bias: .zeros([3 * width], requiresGrad: true))
+            output = Linear(weight: weight([width, width], outputStd), bias: .zeros([width], requiresGrad: true))
             self.heads = heads
         }
 
@@ -102,9 +104,9 @@ public final class TransformerLM: Module {
         /// `[D, 4D]`.
         public let project: Linear
 
-        init(width: Int, outputStd: Float, using generator: inout RandomGenerator) {
-            expand = Linear(width, 4 * width, weightInit: .normal(std: 0.02), using: &generator)
-            project = Linear(4 * width, width, weightInit: .normal(std: outputStd), using: &generator)
+        init(width: Int, outputStd: Float, weight: WeightSource) {
+            expand = Linear(weight: weight([4 * width, width], 0.02), bias: .zeros([4 * width], requiresGrad: true))
+            project = Linear(weight: weight([width, 4 * width], outputStd), bias: .zeros([width], requiresGrad: true))
         }
 
         /// `x` `[..., D]` to `[..., D]`.
@@ -130,12 +132,12 @@ public final class TransformerLM: Module {
         /// The feed-forward network; its output is added to the residual stream.
         public let mlp: FeedForward
 
-        init(_ config: Config, using generator: inout RandomGenerator) {
+        init(_ config: Config, weight: WeightSource) {
             let outputStd = 0.02 / Float(2 * config.layers).squareRoot()
             norm1 = LayerNorm(config.width)
-            attention = SelfAttention(width: config.width, heads: config.heads, outputStd: outputStd, using: &generator)
+            attention = SelfAttention(width: config.width, heads: config.heads, outputStd: outputStd, weight: weight)
             norm2 = LayerNorm(config.width)
-            mlp = FeedForward(width: config.width, outputStd: outputStd, using: &generator)
+            mlp = FeedForward(width: config.width, outputStd: outputStd, weight: weight)
         }
 
         /// `x` `[B, T, D]` to `[B, T, D]`.
@@ -167,20 +169,34 @@ public final class TransformerLM: Module {
     /// The separate `[V, D]` head, or `nil` when tied to ``tokenEmbedding``.
     public let head: Linear?
 
+    /// Makes a trainable weight matrix or embedding of a shape, given GPT-2's standard deviation for it.
+    typealias WeightSource = (_ shape: [Int], _ std: Float) -> Tensor
+
     /// A model initialized as GPT-2 (see above) from `generator`.
-    public init(_ config: Config, using generator: inout RandomGenerator) {
+    public convenience init(_ config: Config, using generator: inout RandomGenerator) {
+        self.init(config) { shape, std in .normal(shape, std: std, requiresGrad: true, using: &generator) }
+    }
+
+    /// A model whose weight matrices and embeddings are zero (biases 0, LayerNorms 1 and 0), drawn
+    /// from nothing: the cheap start of a model whose parameters are overwritten next (a copy, a
+    /// loaded checkpoint). Same parameters, names and order as ``init(_:using:)``.
+    public convenience init(zeroed config: Config) {
+        self.init(config) { shape, _ in .zeros(shape, requiresGrad: true) }
+    }
+
+    /// Builds the modules in parameter order, each weight from `weight` (the order of the draws).
+    private init(_ config: Config, weight: WeightSource) {
         precondition(config.vocabulary > 0 && config.contextLength > 0 && config.layers >= 0, "TransformerLM needs positive sizes")
         precondition(config.heads > 0 && config.width > 0 && config.width % config.heads == 0,
                      "width \(config.width) must be a positive multiple of heads \(config.heads)")
         self.config = config
-        tokenEmbedding = Embedding(config.vocabulary, config.width, std: 0.02, using: &generator)
-        positionEmbedding = Embedding(config.contextLength, config.width, std: 0.02, using: &generator)
+        tokenEmbedding = Embedding(weight: weight([config.vocabulary, config.width], 0.02))
+        positionEmbedding = Embedding(weight: weight([config.contextLength, config.width], 0.02))
         var blocks: [Block] = []
-        for _ in 0..<config.layers { blocks.append(Block(config, using: &generator)) }
+        for _ in 0..<config.layers { blocks.append(Block(config, weight: weight)) }
         self.blocks = blocks
         finalNorm = LayerNorm(config.width)
-        head = config.tiedHead
-            ? nil : Linear(config.width, config.vocabulary, bias: false, weightInit: .normal(std: 0.02), using: &generator)
+        head = config.tiedHead ? nil : Linear(weight: weight([config.vocabulary, config.width], 0.02), bias: nil)
     }
 
     /// The `[V, D]` matrix that maps hidden states to logits (the token embedding when tied).
