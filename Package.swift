@@ -29,22 +29,23 @@ let kernels: [Target] = [
 // MARK: - Fleet's layers (dependencies point down only)
 
 let layers: [Target] = [
-    .target(name: "FleetWire", dependencies: ["CFleetProto"]),
+    .target(name: "FleetDigest"),  // SHA-256: spec hashes, weights_sha256, tokenizer specs
+    .target(name: "FleetWire", dependencies: ["CFleetProto", "FleetDigest"]),
     .target(name: "FleetTransport", dependencies: ["FleetWire", "CZeroMQ"]),
     .target(name: "FleetTensor", dependencies: ["COpenBLAS", "CFleetKernels"]),
-    .target(name: "FleetEnvironments"),
+    .target(name: "FleetEnvironments", dependencies: ["FleetDigest"]),
     .target(name: "FleetAlgorithms", dependencies: ["FleetEnvironments", "FleetTensor"]),  // spaces: what a policy acts in
     .target(
         name: "FleetConfig",
         dependencies: [
-            "FleetAlgorithms", "FleetEnvironments", "FleetTensor", "FleetWire",
+            "FleetAlgorithms", "FleetDigest", "FleetEnvironments", "FleetTensor", "FleetWire",
             .product(name: "Yams", package: "Yams"),  // run configs are YAML, as RL Zoo's and verl's
         ]),
     .target(
         name: "FleetCluster",
         dependencies: [
-            "FleetAlgorithms", "FleetConfig", "FleetEnvironments", "FleetTensor", "FleetTransport", "FleetWire",
-            .product(name: "Logging", package: "swift-log"),
+            "FleetAlgorithms", "FleetConfig", "FleetDigest", "FleetEnvironments", "FleetTensor", "FleetTransport",
+            "FleetWire", .product(name: "Logging", package: "swift-log"),
         ]),
     .target(
         name: "FleetTools",
@@ -71,7 +72,7 @@ let layers: [Target] = [
 
 let tests: [Target] = [
     .testTarget(
-        name: "FleetWireTests", dependencies: ["FleetWire", "CFleetProto", "FleetTestSupport"],
+        name: "FleetWireTests", dependencies: ["FleetWire", "FleetDigest", "CFleetProto", "FleetTestSupport"],
         exclude: ["Golden"]),
     .testTarget(name: "FleetTransportTests", dependencies: ["FleetTransport"]),
     .testTarget(
@@ -87,7 +88,7 @@ let tests: [Target] = [
     .testTarget(
         name: "FleetClusterTests",
         dependencies: [
-            "FleetCluster", "FleetConfig", "FleetClusterTesting", "FleetTestSupport",
+            "FleetCluster", "FleetConfig", "FleetClusterTesting", "FleetDigest", "FleetTestSupport",
             .product(name: "Yams", package: "Yams"),  // cluster/kubernetes manifests
             .product(name: "Logging", package: "swift-log"),
         ]),

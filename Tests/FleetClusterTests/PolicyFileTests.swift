@@ -1,3 +1,4 @@
+import FleetDigest
 import FleetWire
 import Foundation
 import XCTest

@@ -1,3 +1,4 @@
+import FleetDigest
 import FleetTensor
 import FleetWire
 import XCTest

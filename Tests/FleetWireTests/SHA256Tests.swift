@@ -1,3 +1,4 @@
+import FleetDigest
 import XCTest
 
 @testable import FleetWire

@@ -1,3 +1,4 @@
+import FleetDigest
 /// GPT-2's byte-level BPE tokenizer, read from a Hugging Face model folder: text to the ids a GPT-2
 /// checkpoint was trained on, and back.
 ///
@@ -201,7 +202,7 @@ public struct GPT2Tokenizer: PromptTokenizer {
             canonical.append(0x0A)
         }
         return "gpt2-bpe-v1;vocabulary=\(vocabularySize);merges=\(merges.count);pad=bos=eos=\(endOfText);"
-            + "sha256=\(SHA256Digest.hex(canonical))"
+            + "sha256=\(SHA256.hash(canonical).hex)"
     }
 }
 
