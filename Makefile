@@ -77,4 +77,4 @@ release:
 	$(SWIFT) build -c release --product fleet
 
 clean:
-	rm -rf .build .build-python .build-fuzz
+	rm -rf .build .build-python .build-hf .build-fuzz
