@@ -1,4 +1,5 @@
 import FleetDigest
+
 /// GPT-2's byte-level BPE tokenizer, read from a Hugging Face model folder: text to the ids a GPT-2
 /// checkpoint was trained on, and back.
 ///
