@@ -30,6 +30,19 @@ public enum GradientAccumulation {
         return true
     }
 
+    /// The step after ``accumulate(count:microBatchSize:loss:)``: the gradients clipped to a global
+    /// L2 norm of `maxNorm`, then `optimizer`'s step. Returns the norm before clipping, or nil, with
+    /// nothing stepped, when the accumulated loss was not finite (`lossFinite` false) or the norm is not.
+    public static func clippedStep(
+        _ optimizer: AdamW, _ parameters: [(name: String, tensor: Tensor)], maxNorm: Double, lossFinite: Bool
+    ) -> Float? {
+        guard lossFinite else { return nil }
+        let norm = clipGradientNorm(parameters, maxNorm: maxNorm)
+        guard norm.isFinite else { return nil }
+        optimizer.step()
+        return norm
+    }
+
     /// The mean over a mini-batch's tokens of a quantity given as each micro-batch's mean over its
     /// `tokens`: their token-count-weighted mean (0 without tokens). One part is returned as it is.
     public static func combinedMean(_ parts: [(mean: Double, tokens: Int)]) -> Double {

@@ -66,6 +66,15 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
         return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
     }
 
+    /// Shuffles `indices` in place (Fisher–Yates, from the last position down, one ``nextInt(below:)``
+    /// each): the same order on every platform and Swift version, for the learners' mini-batches.
+    public mutating func shuffle(_ indices: inout [Int]) {
+        guard indices.count > 1 else { return }
+        for i in stride(from: indices.count - 1, to: 0, by: -1) {
+            indices.swapAt(i, nextInt(below: i + 1))
+        }
+    }
+
     /// Uniform integer in `0..<bound` (Lemire's method, unbiased).
     public mutating func nextInt(below bound: Int) -> Int {
         precondition(bound > 0)

@@ -210,7 +210,7 @@ public final class GRPOLearner {
         var miniBatches = 0
         var sums = (pgLoss: 0.0, klLoss: 0.0, clipfrac: 0.0, clipfracLower: 0.0, ppoKL: 0.0, entropy: 0.0, gradNorm: 0.0)
         for _ in 0..<settings.ppoEpochs {
-            shuffle(&order)
+            generator.shuffle(&order)
             for start in stride(from: 0, to: order.count, by: settings.miniBatchSize) {
                 let chosen = Array(order[start..<Swift.min(start + settings.miniBatchSize, order.count)])
                 // The mini-batch's token weights; each micro-batch takes its slice.
@@ -241,16 +241,12 @@ public final class GRPOLearner {
                 sums.ppoKL += diagnostics.ppoKL
                 sums.entropy += GradientAccumulation.combinedMean(entropies)
 
-                guard finite else {
+                guard let norm = GradientAccumulation.clippedStep(
+                    optimizer, parameters, maxNorm: settings.maxGradNorm, lossFinite: finite)
+                else {
                     statistics.nonFiniteSkipped += 1
                     continue
                 }
-                let norm = clipGradientNorm(parameters, maxNorm: settings.maxGradNorm)
-                guard norm.isFinite else {
-                    statistics.nonFiniteSkipped += 1
-                    continue
-                }
-                optimizer.step()
                 statistics.optimizerSteps += 1
                 sums.gradNorm += Double(norm)
             }
@@ -338,14 +334,6 @@ public final class GRPOLearner {
             target.tensor.requiresGrad = false
         }
         return copy
-    }
-
-    /// Fisher–Yates with the learner's generator (the same on every platform and Swift version).
-    private func shuffle(_ indices: inout [Int]) {
-        guard indices.count > 1 else { return }
-        for i in stride(from: indices.count - 1, to: 0, by: -1) {
-            indices.swapAt(i, generator.nextInt(below: i + 1))
-        }
     }
 
     private func mean(_ values: [Float]) -> Double {

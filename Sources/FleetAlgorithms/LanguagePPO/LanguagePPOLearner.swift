@@ -202,7 +202,7 @@ public final class LanguagePPOLearner {
         var sums = (vfLoss: 0.0, vfClipfrac: 0.0, vpred: 0.0, criticNorm: 0.0, pgLoss: 0.0, clipfrac: 0.0, ppoKL: 0.0,
                     entropy: 0.0, policyNorm: 0.0)
         for _ in 0..<policySettings.ppoEpochs {
-            shuffle(&order)
+            generator.shuffle(&order)
             for start in stride(from: 0, to: order.count, by: policySettings.miniBatchSize) {
                 let chosen = order[start..<Swift.min(start + policySettings.miniBatchSize, order.count)].map { samples[$0] }
                 let lengths = chosen.map(\.response.count)
@@ -280,23 +280,15 @@ public final class LanguagePPOLearner {
         return statistics
     }
 
-    /// Global gradient clipping and an AdamW step on the accumulated gradients; nil (and counted)
-    /// when the loss (`finite`, from ``GradientAccumulation``) or the norm is not finite, and then
-    /// nothing changes.
+    /// ``GradientAccumulation/clippedStep(_:_:maxNorm:lossFinite:)`` at `max_grad_norm`; a step it
+    /// skips is counted in `statistics`.
     private func step(
         _ optimizer: AdamW, _ parameters: [(name: String, tensor: Tensor)], finite: Bool,
         statistics: inout LanguagePPOStatistics
     ) -> Float? {
-        guard finite else {
-            statistics.nonFiniteSkipped += 1
-            return nil
-        }
-        let norm = clipGradientNorm(parameters, maxNorm: settings.policy.maxGradNorm)
-        guard norm.isFinite else {
-            statistics.nonFiniteSkipped += 1
-            return nil
-        }
-        optimizer.step()
+        let norm = GradientAccumulation.clippedStep(
+            optimizer, parameters, maxNorm: settings.policy.maxGradNorm, lossFinite: finite)
+        if norm == nil { statistics.nonFiniteSkipped += 1 }
         return norm
     }
 
@@ -315,13 +307,5 @@ public final class LanguagePPOLearner {
         var values: [Float] = []
         var advantages: [Float] = []
         var returns: [Float] = []
-    }
-
-    /// Fisher–Yates with the learner's generator.
-    private func shuffle(_ indices: inout [Int]) {
-        guard indices.count > 1 else { return }
-        for i in stride(from: indices.count - 1, to: 0, by: -1) {
-            indices.swapAt(i, generator.nextInt(below: i + 1))
-        }
     }
 }

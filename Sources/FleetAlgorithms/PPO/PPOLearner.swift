@@ -98,7 +98,7 @@ public final class PPOLearner {
         var indices = Array(0..<batchSize)
         var clipFractionSum = 0.0, minibatchCount = 0
         for _ in 0..<settings.updateEpochs {
-            shuffle(&indices)
+            generator.shuffle(&indices)
             for start in stride(from: 0, to: batchSize, by: minibatchSize) {
                 let end = Swift.min(start + minibatchSize, batchSize)
                 buffers.gather(indices[start..<end], from: batch, advantages: advantages, returns: returns, values: values)
@@ -278,14 +278,6 @@ public final class PPOLearner {
         } else {
             first()
             second()
-        }
-    }
-
-    /// Fisher–Yates with the learner's generator (the same on every platform and Swift version).
-    private func shuffle(_ indices: inout [Int]) {
-        guard indices.count > 1 else { return }
-        for i in stride(from: indices.count - 1, to: 0, by: -1) {
-            indices.swapAt(i, generator.nextInt(below: i + 1))
         }
     }
 }

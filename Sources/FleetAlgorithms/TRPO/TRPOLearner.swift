@@ -150,7 +150,7 @@ public final class TRPOLearner: RolloutLearner {
         var indices = Array(0..<count)
         var loss = 0.0, nonFinite = 0
         for _ in 0..<trpo.vfIterations {
-            shuffle(&indices)
+            generator.shuffle(&indices)
             for start in stride(from: 0, to: count, by: minibatchSize) {
                 let rows = indices[start..<Swift.min(start + minibatchSize, count)]
                 var x = [Float](), targets = [Float]()
@@ -177,14 +177,6 @@ public final class TRPOLearner: RolloutLearner {
         }
         valueOptimizer.zeroGrad()
         return (loss, nonFinite)
-    }
-
-    /// Fisher–Yates with the learner's generator.
-    private func shuffle(_ indices: inout [Int]) {
-        guard indices.count > 1 else { return }
-        for i in stride(from: indices.count - 1, to: 0, by: -1) {
-            indices.swapAt(i, generator.nextInt(below: i + 1))
-        }
     }
 
     public func exportState() -> PPOLearnerState {

@@ -1,5 +1,5 @@
 /// Why a dataset file cannot be used, naming the file, the line (from 1) and the field at fault.
-public struct DatasetError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct DatasetError: FileLocatedError, Hashable, Sendable {
     /// The file as the config names it.
     public let file: String
     /// The line, from 1; nil for the whole file.
@@ -15,14 +15,5 @@ public struct DatasetError: Error, Hashable, Sendable, CustomStringConvertible {
         self.line = line
         self.field = field
         self.message = message
-    }
-
-    /// `file:line: field 'prompt': message`, as compilers write it.
-    public var description: String {
-        var text = file
-        if let line { text += ":\(line)" }
-        text += ": "
-        if let field { text += "field '\(field)': " }
-        return text + message
     }
 }

@@ -1,5 +1,5 @@
 /// Why a GPT-2 tokenizer cannot be loaded: the file, and the line or field at fault.
-public struct GPT2TokenizerError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct GPT2TokenizerError: FileLocatedError, Hashable, Sendable {
     /// The file as it was opened, or a short name (`vocabulary`) for an in-memory tokenizer.
     public let file: String
     /// The line, from 1, for line-based files (merges.txt).
@@ -15,15 +15,6 @@ public struct GPT2TokenizerError: Error, Hashable, Sendable, CustomStringConvert
         self.line = line
         self.field = field
         self.message = message
-    }
-
-    /// `file:line: field 'model.type': message`, as compilers write it.
-    public var description: String {
-        var text = file
-        if let line { text += ":\(line)" }
-        text += ": "
-        if let field { text += "field '\(field)': " }
-        return text + message
     }
 
     /// `text` in double quotes, escaped as a Swift string literal would be.
