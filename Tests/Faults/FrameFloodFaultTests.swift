@@ -21,7 +21,7 @@ final class FrameFloodFaultTests: XCTestCase {
     private static let actorIDs: Set<String> = ["actor-0", "actor-1"]
 
     func testRandomAndMutatedFramesIntoALiveLearner() throws {
-        try flood(random: 1_000, mutated: 1_000, rounds: 1, timesteps: 2_048, test: "10. frame flood")
+        try flood(random: 1_000, mutated: 1_000, rounds: 1, timesteps: 4_096, test: "10. frame flood")
     }
 
     func testTenThousandRandomAndTenThousandMutatedFramesIntoALiveLearner() throws {
